@@ -1,0 +1,290 @@
+"""``[tool.imgsafe]`` and the command line -> one :class:`Settings`, resolved once.
+
+Precedence, for every setting that has more than one source:
+command line > pytest ini option (``[tool.pytest.ini_options]``) > ``[tool.imgsafe]`` > default.
+
+Pure: no pytest here; ``plugin.py`` reads the options and hands their values in.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._text import did_you_mean
+
+RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
+TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image")
+TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables")
+TARGET_KEYS: tuple[str, ...] = (
+    "kind",
+    "model",
+    "base_url",
+    "base_url_env",
+    "api_key_env",
+    "azure_endpoint",
+    "azure_endpoint_env",
+    "azure_deployment",
+    "api_version",
+    "params",
+    "timeout",
+    "max_retries",
+)
+
+
+class ConfigError(Exception):
+    """A bad setting; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One configured endpoint a case runs against."""
+
+    name: str
+    kind: str
+    model: str
+    base_url: str | None = None
+    base_url_env: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    azure_endpoint: str | None = None
+    azure_endpoint_env: str | None = None
+    azure_deployment: str | None = None
+    api_version: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float | None = None
+    max_retries: int = 2
+
+    @property
+    def is_azure(self) -> bool:
+        """True when the target goes through ``AzureOpenAI``."""
+        return bool(self.azure_endpoint or self.azure_endpoint_env)
+
+    def resolve_base_url(self, env: Mapping[str, str]) -> str | None:
+        """The base URL (or Azure endpoint) to call, from the setting or its env var."""
+        if self.is_azure:
+            if self.azure_endpoint:
+                return self.azure_endpoint
+            return env.get(self.azure_endpoint_env or "") or None
+        if self.base_url:
+            return self.base_url
+        if self.base_url_env:
+            return env.get(self.base_url_env) or None
+        return env.get("OPENAI_BASE_URL") or None
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies this target in reports (never a key)."""
+        return {
+            "kind": self.kind,
+            "model": self.model,
+            "params": dict(self.params),
+            "azure_deployment": self.azure_deployment,
+            "api_version": self.api_version,
+        }
+
+
+DEFAULT_TARGETS: dict[str, Target] = {
+    "moderation": Target("moderation", "moderation", "omni-moderation-latest"),
+    "gpt-image-2": Target(
+        "gpt-image-2", "images.generate", "gpt-image-2", params={"quality": "low", "size": "1024x1024"}
+    ),
+}
+"""The targets a project gets with no configuration at all."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, resolved once at configure time."""
+
+    rootpath: Path
+    corpora: tuple[str, ...] = ("corpora",)
+    cassettes: Path = Path("cassettes")
+    targets: Mapping[str, Target] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    selected: tuple[str, ...] = ()
+    record_mode: str = "none"
+    live: bool = False
+    store_images: bool = False
+    term_tables: tuple[Path, ...] = ()
+
+    @property
+    def active_targets(self) -> tuple[str, ...]:
+        """The targets this run uses: the selected ones, or all."""
+        return self.selected or tuple(self.targets)
+
+    @property
+    def needs_network(self) -> bool:
+        """True when calls may reach an endpoint (recording or live)."""
+        return self.live or self.record_mode != "none"
+
+    def corpus_roots(self) -> list[Path]:
+        """Corpus entries that are plain paths (not globs), absolute."""
+        return [self.rootpath / c for c in self.corpora if not _is_glob(c)]
+
+    def is_corpus_file(self, path: Path) -> bool:
+        """Does this YAML file belong to a configured corpus (a path under it or a glob match)?"""
+        if path.suffix not in (".yaml", ".yml"):
+            return False
+        for entry in self.corpora:
+            if _is_glob(entry):
+                try:
+                    rel = path.relative_to(self.rootpath)
+                except ValueError:
+                    continue
+                if fnmatch.fnmatch(rel.as_posix(), entry):
+                    return True
+                continue
+            root = (self.rootpath / entry).resolve()
+            resolved = path.resolve()
+            if resolved == root or root in resolved.parents:
+                return True
+        return False
+
+
+def load_pyproject(rootpath: Path) -> dict[str, Any]:
+    """The ``[tool.imgsafe]`` table of ``rootpath/pyproject.toml`` (empty if there is none)."""
+    path = rootpath / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    table = data.get("tool", {}).get("imgsafe", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.imgsafe] must be a table")
+    return table
+
+
+def resolve_settings(
+    rootpath: Path,
+    tool: Mapping[str, Any],
+    *,
+    cli_record_mode: str | None,
+    ini_record_mode: str | None,
+    cli_targets: Sequence[str],
+    ini_targets: Sequence[str],
+    live: bool,
+) -> Settings:
+    """Build the run's settings; raise :class:`ConfigError` naming the bad key and the fix."""
+    for key in tool:
+        if key not in TOOL_KEYS:
+            raise ConfigError(f"[tool.imgsafe] has an unknown key {key!r}{did_you_mean(key, TOOL_KEYS)}; known keys: {', '.join(TOOL_KEYS)}")
+    corpora = tool.get("corpora", ["corpora"])
+    if isinstance(corpora, str):
+        corpora = [corpora]
+    if not isinstance(corpora, list) or not all(isinstance(c, str) and c for c in corpora):
+        raise ConfigError('[tool.imgsafe] corpora must be a list of paths or globs, e.g. corpora = ["corpora"]')
+    cassettes = tool.get("cassettes", "cassettes")
+    if not isinstance(cassettes, str) or not cassettes:
+        raise ConfigError('[tool.imgsafe] cassettes must be a folder path, e.g. cassettes = "cassettes"')
+    store_images = tool.get("store_images", False)
+    if not isinstance(store_images, bool):
+        raise ConfigError("[tool.imgsafe] store_images is true or false")
+    tables = tool.get("term_tables", [])
+    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
+        raise ConfigError('[tool.imgsafe] term_tables must be a list of YAML paths, e.g. term_tables = ["terms/brands.yaml"]')
+    targets = _targets(tool.get("targets"))
+
+    # precedence: command line > ini > default
+    record_mode = cli_record_mode or ini_record_mode or "none"
+    if record_mode not in RECORD_MODES:
+        raise ConfigError(f"imgsafe_record_mode = {record_mode!r} is not a record mode; use one of: {', '.join(RECORD_MODES)}")
+    chosen = list(cli_targets) or list(ini_targets)
+    for name in chosen:
+        if name not in targets:
+            raise ConfigError(f"--imgsafe-target {name!r} is not a configured target{did_you_mean(name, tuple(targets))}; configured targets: {', '.join(targets)}")
+    if live and record_mode != "none":
+        raise ConfigError("--imgsafe-live ignores cassettes, so it does not combine with --imgsafe-record-mode; drop one of them")
+    return Settings(
+        rootpath=rootpath,
+        corpora=tuple(corpora),
+        cassettes=rootpath / cassettes,
+        targets=targets,
+        selected=tuple(dict.fromkeys(chosen)),
+        record_mode=record_mode,
+        live=live,
+        store_images=store_images,
+        term_tables=tuple(rootpath / t for t in tables),
+    )
+
+
+def _targets(raw: Any) -> dict[str, Target]:
+    if raw is None:
+        return dict(DEFAULT_TARGETS)
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError("[tool.imgsafe.targets] must hold one table per target, e.g. [tool.imgsafe.targets.gpt-image-2]")
+    return {str(name): _target(str(name), table) for name, table in raw.items()}
+
+
+def _target(name: str, table: Any) -> Target:
+    where = f"[tool.imgsafe.targets.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table with at least kind and model")
+    for key in table:
+        if key not in TARGET_KEYS:
+            raise ConfigError(f"{where} has an unknown key {key!r}{did_you_mean(key, TARGET_KEYS)}; known keys: {', '.join(TARGET_KEYS)}")
+    kind = table.get("kind")
+    if kind not in TARGET_KINDS:
+        raise ConfigError(f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), TARGET_KINDS)}; use one of: {', '.join(TARGET_KINDS)}")
+    model = table.get("model")
+    if not isinstance(model, str) or not model:
+        raise ConfigError(f'{where} needs model = "<model or deployment name>"')
+    for key in ("base_url", "base_url_env", "api_key_env", "azure_endpoint", "azure_endpoint_env", "azure_deployment", "api_version"):
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"{where} {key} must be a non-empty string")
+    if "base_url" in table and "base_url_env" in table:
+        raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
+    azure = "azure_endpoint" in table or "azure_endpoint_env" in table
+    if azure and "api_version" not in table:
+        raise ConfigError(f'{where} is an Azure target and needs api_version = "2025-04-01-preview" (or the version your deployment uses)')
+    if not azure and ("azure_deployment" in table or "api_version" in table):
+        raise ConfigError(f"{where} sets azure_deployment/api_version without azure_endpoint (or azure_endpoint_env)")
+    params = table.get("params", {})
+    if not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
+        raise ConfigError(f'{where} params must be a table of simple values, e.g. params = {{ quality = "low" }}')
+    timeout = table.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ConfigError(f"{where} timeout must be a positive number of seconds")
+    retries = table.get("max_retries", 2)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ConfigError(f"{where} max_retries must be a whole number >= 0")
+    return Target(
+        name=name,
+        kind=str(kind),
+        model=model,
+        base_url=table.get("base_url"),
+        base_url_env=table.get("base_url_env"),
+        api_key_env=table.get("api_key_env", "AZURE_OPENAI_API_KEY" if azure else "OPENAI_API_KEY"),
+        azure_endpoint=table.get("azure_endpoint"),
+        azure_endpoint_env=table.get("azure_endpoint_env"),
+        azure_deployment=table.get("azure_deployment"),
+        api_version=table.get("api_version"),
+        params=dict(params),
+        timeout=float(timeout) if timeout is not None else None,
+        max_retries=retries,
+    )
+
+
+def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
+    """Env vars (key, base URL) the active targets need for recording or live calls but lack."""
+    environ = os.environ if env is None else env
+    missing: list[str] = []
+    for name in settings.active_targets:
+        target = settings.targets[name]
+        if not environ.get(target.api_key_env):
+            missing.append(f"{target.api_key_env} (the API key of target {name!r})")
+        if target.base_url_env and not environ.get(target.base_url_env):
+            missing.append(f"{target.base_url_env} (the base URL of target {name!r})")
+        if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
+            missing.append(f"{target.azure_endpoint_env} (the Azure endpoint of target {name!r})")
+    return list(dict.fromkeys(missing))
+
+
+def _is_glob(entry: str) -> bool:
+    return any(ch in entry for ch in "*?[")
+

@@ -1,0 +1,600 @@
+"""Corpus YAML -> validated cases and fuzz specs, keeping ``file:line`` for every error.
+
+One place loads a corpus. Every problem in a file is collected (not just the first), each with
+its line and what to write instead, and raised together as :class:`CorpusError`. The allowed
+keys come from the JSON Schema shipped in ``schema/corpus.schema.json``, so the schema an editor
+uses and this validator cannot disagree about them.
+
+Pure: no pytest here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._text import did_you_mean
+from .terms import ALL_SCENARIOS, SCENARIOS
+
+STRATEGY_NAMES: tuple[str, ...] = (
+    "name_to_descriptor",
+    "living_artist_to_style",
+    "ip_to_archetype",
+    "describe_reference",
+    "soften_violence",
+    "edit_to_generate",
+)
+"""The six rewriting strategies of the domain notes, by the names fuzz specs use."""
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_OUTCOME = re.compile(r"^(pass|block|block:input|block:output)(?:@([A-Za-z0-9_.-]+))?$")
+OUTCOME_WORDS = "pass, block, block:input or block:output"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a case expects from one target."""
+
+    verdict: str
+    stage: str | None = None
+    link: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Expectation:
+        """``pass``, ``block``, ``block:input``, ``block:output``, optionally ``@LINK``."""
+        m = _OUTCOME.match(text)
+        if not m:
+            raise ValueError(text)
+        verdict, _, stage = m.group(1).partition(":")
+        return cls(verdict, stage or None, m.group(2))
+
+    def matches(self, verdict: str, stage: str | None, link: str | None = None) -> bool:
+        """Does an actual (verdict, stage, link) satisfy this expectation?"""
+        if verdict != self.verdict:
+            return False
+        if self.stage is not None and stage != self.stage:
+            return False
+        return self.link is None or link == self.link
+
+    def __str__(self) -> str:
+        text = f"{self.verdict}:{self.stage}" if self.stage else self.verdict
+        return f"{text}@{self.link}" if self.link else text
+
+
+@dataclass(frozen=True)
+class Case:
+    """One prompt of a corpus, with what it expects from each target."""
+
+    id: str
+    prompt: str
+    path: Path
+    line: int
+    targets: tuple[str, ...]
+    expect: Mapping[str, Expectation]
+    scenario: str | None = None
+    rewrite_of: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    images: tuple[Path, ...] = ()
+    mask: Path | None = None
+    reason: str | None = None
+    xfail: str | None = None
+    skip: str | None = None
+
+
+@dataclass(frozen=True)
+class FuzzSpec:
+    """A ``fuzz:`` entry: validated here, run by the fuzz items."""
+
+    id: str
+    template: str
+    path: Path
+    line: int
+    targets: tuple[str, ...]
+    expect: Mapping[str, Mapping[str, Expectation]]
+    slots: Mapping[str, tuple[str, ...] | str] = field(default_factory=dict)
+    strategy: str | None = None
+    scenario: str | None = None
+    max_examples: int = 25
+    variations: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A loaded corpus file."""
+
+    path: Path
+    cases: tuple[Case, ...]
+    fuzz: tuple[FuzzSpec, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a corpus file."""
+
+    line: int
+    message: str
+
+
+class CorpusError(Exception):
+    """A corpus file with problems; ``str()`` is the whole story, one ``file:line`` per problem."""
+
+    def __init__(self, path: Path, problems: Sequence[Problem]) -> None:
+        self.path = path
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__(self.render())
+
+    def render(self, shown: str | None = None) -> str:
+        """The message, naming the file as ``shown`` (default: the path as given)."""
+        name = shown or str(self.path)
+        count = len(self.problems)
+        head = f"{name}: {count} problem{'s' if count != 1 else ''} in this corpus file"
+        return "\n".join([head, *(f"  {name}:{p.line}: {p.message}" for p in self.problems)])
+
+
+# --- the line-aware loader ---------------------------------------------------------------
+
+
+class _Node(dict[Any, Any]):
+    """A mapping that remembers its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    lines: dict[Any, int]
+    duplicates: list[tuple[Any, int]]
+
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc]
+    pass
+
+
+def _construct_map(loader: Any, node: Any) -> Iterator[_Node]:
+    data = _Node()
+    data.line = node.start_mark.line + 1
+    data.lines = {}
+    data.duplicates = []
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=False)
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in data:
+            data.duplicates.append((key, line))
+        data[key] = loader.construct_object(value_node, deep=False)
+        data.lines[key] = line
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML whose mappings remember their lines; raises ``yaml.YAMLError``."""
+    return yaml.load(text, Loader=_LineLoader)
+
+
+# --- the schema's key sets ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The corpus JSON Schema shipped with the package."""
+    text = (resources.files("pytest_imgsafe") / "schema" / "corpus.schema.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def allowed_keys(section: str) -> tuple[str, ...]:
+    """Keys the schema allows in ``top``, ``defaults``, ``case`` or ``fuzz``."""
+    data = schema()
+    props = data["properties"] if section == "top" else data["$defs"][section]["properties"]
+    return tuple(props)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, path: Path, targets: Mapping[str, str], default_targets: Sequence[str]) -> None:
+        self.path = path
+        self.targets = targets
+        self.default_targets = tuple(default_targets)
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(Problem(line, message))
+
+    def keys(self, node: _Node, section: str, what: str) -> None:
+        allowed = allowed_keys(section)
+        for key, line in node.duplicates:
+            self.add(line, f"{what} repeats the key {key!r} (the earlier value would be lost): keep one")
+        for key in node:
+            if key not in allowed:
+                self.add(node.lines.get(key, node.line), f"unknown key {key!r} in {what}{did_you_mean(str(key), allowed)}; allowed keys: {', '.join(allowed)}")
+
+    def scenario(self, node: _Node, key: str, what: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if value not in ALL_SCENARIOS:
+            self.add(node.lines[key], f"unknown scenario {value!r} in {what}{did_you_mean(str(value), ALL_SCENARIOS)}; scenarios: {', '.join(ALL_SCENARIOS)}")
+            return None
+        return str(value)
+
+    def target_list(self, node: _Node, key: str, what: str) -> tuple[str, ...] | None:
+        if key not in node:
+            return None
+        value = node[key]
+        line = node.lines[key]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            self.add(line, f"{key} in {what} must be a list of target names, e.g. [gpt-image-2, moderation]")
+            return None
+        known = tuple(self.targets)
+        good: list[str] = []
+        for name in value:
+            if name not in self.targets:
+                self.add(line, f"unknown target {name!r} in {what}{did_you_mean(name, known)}; configured targets: {', '.join(known)}")
+            else:
+                good.append(name)
+        return tuple(dict.fromkeys(good))
+
+    def outcome(self, value: Any, line: int, what: str) -> Expectation | None:
+        if isinstance(value, bool):
+            self.add(line, f"{what}: YAML read {value!r} as a boolean; write one of {OUTCOME_WORDS} (quote it if needed)")
+            return None
+        if not isinstance(value, str):
+            self.add(line, f"{what}: {value!r} is not an outcome; write one of {OUTCOME_WORDS}")
+            return None
+        try:
+            return Expectation.parse(value.strip())
+        except ValueError:
+            words = ("pass", "block", "block:input", "block:output")
+            self.add(line, f"{what}: bad outcome {value!r}{did_you_mean(value, words)}; write one of {OUTCOME_WORDS}")
+            return None
+
+    def expect(self, value: Any, line: int, targets: tuple[str, ...], what: str) -> dict[str, Expectation]:
+        if isinstance(value, dict):
+            result: dict[str, Expectation] = {}
+            lines = getattr(value, "lines", {})
+            for name, outcome in value.items():
+                at = lines.get(name, line)
+                if name not in targets:
+                    hint = did_you_mean(str(name), targets)
+                    self.add(at, f"expect names target {name!r}, which {what} does not run{hint}; its targets: {', '.join(targets)} (set targets: to change them)")
+                    continue
+                parsed = self.outcome(outcome, at, f"expect for {name!r}")
+                if parsed is not None:
+                    result[name] = parsed
+            missing = [t for t in targets if t not in value]
+            if missing:
+                self.add(line, f"{what} has no expectation for target(s) {', '.join(missing)}: add them under expect, or set targets: to the ones you mean")
+            return result
+        parsed = self.outcome(value, line, f"expect of {what}")
+        return {t: parsed for t in targets} if parsed is not None else {}
+
+    def params(self, node: _Node, key: str, what: str) -> dict[str, Any]:
+        value = node.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(v, (str, int, float, bool)) for v in value.values()):
+            self.add(node.lines[key], f"{key} in {what} must be a mapping of simple values, e.g. {{size: 1024x1024, quality: low}}")
+            return {}
+        return dict(value)
+
+    def file_path(self, value: Any, line: int, key: str, what: str) -> Path | None:
+        if not isinstance(value, str) or not value.strip():
+            self.add(line, f"{key} in {what} must be a file path relative to this YAML file")
+            return None
+        resolved = (self.path.parent / value).resolve()
+        if not resolved.is_file():
+            self.add(line, f"{key} file {value!r} of {what} does not exist (looked for {resolved}); paths are relative to this YAML file")
+            return None
+        return resolved
+
+    def reason_flag(self, node: _Node, key: str, what: str) -> str | None:
+        if key not in node:
+            return None
+        value = node[key]
+        if value is True:
+            return f"marked {key} in the corpus"
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        self.add(node.lines[key], f"{key} in {what} takes a reason (a string) or true")
+        return None
+
+
+def load_corpus(
+    path: Path,
+    targets: Mapping[str, str],
+    default_targets: Sequence[str] | None = None,
+    text: str | None = None,
+) -> Corpus:
+    """Load and validate one corpus file.
+
+    ``targets`` maps each configured target name to its kind; ``default_targets`` are the ones a
+    case runs when neither it nor ``defaults`` names any (default: all of them).
+    """
+    check = _Checker(path, targets, list(targets) if default_targets is None else default_targets)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise CorpusError(path, [Problem(1, f"cannot read the file: {err}")]) from None
+    try:
+        data = parse_yaml(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = err.problem or str(err)
+        context = ""
+        if err.context:
+            started = err.context_mark.line + 1 if err.context_mark is not None else line
+            context = f" ({err.context} that starts at line {started})" if started != line else f" ({err.context})"
+        raise CorpusError(
+            path,
+            [Problem(line, f"YAML syntax error: {what}{context}; check the indentation and quoting on this line (quote text that contains ': ' or starts with a special character)")],
+        ) from None
+    except yaml.YAMLError as err:
+        raise CorpusError(path, [Problem(1, f"YAML error: {err}")]) from None
+    if not isinstance(data, _Node):
+        raise CorpusError(
+            path,
+            [Problem(1, "a corpus file is a mapping with 'cases:' (a list of cases) and optionally 'defaults:' and 'fuzz:'")],
+        )
+    check.keys(data, "top", "the corpus file")
+    if "cases" not in data and "fuzz" not in data:
+        check.add(data.line, "no 'cases:' and no 'fuzz:' in this file: add a list of cases under 'cases:'")
+
+    defaults = data.get("defaults")
+    d_targets: tuple[str, ...] | None = None
+    d_scenario: str | None = None
+    d_params: dict[str, Any] = {}
+    d_expect: tuple[Any, int] | None = None
+    if defaults is not None:
+        if not isinstance(defaults, _Node):
+            check.add(data.lines["defaults"], "defaults must be a mapping (scenario, targets, expect, params)")
+        else:
+            check.keys(defaults, "defaults", "defaults")
+            d_scenario = check.scenario(defaults, "scenario", "defaults")
+            d_targets = check.target_list(defaults, "targets", "defaults")
+            d_params = check.params(defaults, "params", "defaults")
+            if "expect" in defaults:
+                d_expect = (defaults["expect"], defaults.lines["expect"])
+
+    seen: dict[str, int] = {}
+    cases = _cases(check, data, seen, d_targets, d_scenario, d_params, d_expect)
+    fuzz = _fuzz(check, data, seen, d_targets, d_scenario)
+    ids = {c.id for c in cases}
+    for case in cases:
+        if case.rewrite_of is not None and case.rewrite_of not in ids:
+            check.add(case.line, f"rewrite_of {case.rewrite_of!r} names no case in this file{did_you_mean(case.rewrite_of, tuple(ids))}")
+    if check.problems:
+        raise CorpusError(path, check.problems)
+    return Corpus(path, tuple(cases), tuple(fuzz))
+
+
+def _cases(
+    check: _Checker,
+    data: _Node,
+    seen: dict[str, int],
+    d_targets: tuple[str, ...] | None,
+    d_scenario: str | None,
+    d_params: dict[str, Any],
+    d_expect: tuple[Any, int] | None,
+) -> list[Case]:
+    raw = data.get("cases")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        check.add(data.lines["cases"], "cases must be a list: start each case with '- id: ...'")
+        return []
+    cases: list[Case] = []
+    for index, node in enumerate(raw):
+        if not isinstance(node, _Node):
+            check.add(data.lines["cases"] + index, f"case #{index + 1} is not a mapping: write '- id: ...' then 'prompt: ...' indented under it")
+            continue
+        what = f"case {node.get('id')!r}" if isinstance(node.get("id"), str) else f"case #{index + 1}"
+        check.keys(node, "case", what)
+        case_id = _check_id(check, node, seen, what)
+        prompt = node.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            line = node.lines.get("prompt", node.line)
+            check.add(line, f"{what} has no prompt: add 'prompt: <the text to send>'" if "prompt" not in node else f"the prompt of {what} must be non-empty text")
+        scenario = check.scenario(node, "scenario", what) or d_scenario
+        targets = check.target_list(node, "targets", what) or d_targets or check.default_targets
+        expect_value, expect_line = (node["expect"], node.lines["expect"]) if "expect" in node else (d_expect or (None, node.line))
+        if expect_value is None:
+            check.add(node.line, f"{what} has no expectation: add 'expect: pass' (or block, block:input, block:output), or one per target")
+            expect: dict[str, Expectation] = {}
+        else:
+            expect = check.expect(expect_value, expect_line, targets, what)
+        params = {**d_params, **check.params(node, "params", what)}
+        images: tuple[Path, ...] = ()
+        if "image" in node:
+            value = node["image"]
+            values = value if isinstance(value, list) else [value]
+            found = [check.file_path(v, node.lines["image"], "image", what) for v in values]
+            images = tuple(p for p in found if p is not None)
+        mask = check.file_path(node["mask"], node.lines["mask"], "mask", what) if "mask" in node else None
+        if mask is not None and "image" not in node:
+            check.add(node.lines["mask"], f"{what} has a mask but no image: add 'image: <path>'")
+        edit_targets = [t for t in targets if check.targets.get(t) == "images.edit"]
+        if edit_targets and "image" not in node:
+            check.add(node.line, f"{what} runs images.edit target(s) {', '.join(edit_targets)} but has no 'image:' (a path relative to this file)")
+        rewrite_of = node.get("rewrite_of")
+        if rewrite_of is not None and not isinstance(rewrite_of, str):
+            check.add(node.lines["rewrite_of"], f"rewrite_of in {what} must be the id of another case")
+            rewrite_of = None
+        reason = node.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            check.add(node.lines["reason"], f"reason in {what} must be text")
+            reason = None
+        if case_id is None or not isinstance(prompt, str):
+            continue
+        cases.append(
+            Case(
+                id=case_id,
+                prompt=prompt.strip(),
+                path=check.path,
+                line=node.line,
+                targets=targets,
+                expect=expect,
+                scenario=scenario,
+                rewrite_of=rewrite_of,
+                params=params,
+                images=images,
+                mask=mask,
+                reason=reason,
+                xfail=check.reason_flag(node, "xfail", what),
+                skip=check.reason_flag(node, "skip", what),
+            )
+        )
+    return cases
+
+
+def _fuzz(check: _Checker, data: _Node, seen: dict[str, int], d_targets: tuple[str, ...] | None, d_scenario: str | None) -> list[FuzzSpec]:
+    raw = data.get("fuzz")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        check.add(data.lines["fuzz"], "fuzz must be a list: start each spec with '- id: ...'")
+        return []
+    specs: list[FuzzSpec] = []
+    for index, node in enumerate(raw):
+        if not isinstance(node, _Node):
+            check.add(data.lines["fuzz"] + index, f"fuzz spec #{index + 1} is not a mapping")
+            continue
+        what = f"fuzz spec {node.get('id')!r}" if isinstance(node.get("id"), str) else f"fuzz spec #{index + 1}"
+        check.keys(node, "fuzz", what)
+        spec_id = _check_id(check, node, seen, what)
+        template = node.get("template")
+        if not isinstance(template, str) or not template.strip():
+            check.add(node.lines.get("template", node.line), f"{what} needs 'template: <prompt with {{slot}} placeholders>'")
+            template = None
+        slots = _slots(check, node, what)
+        if template is not None:
+            try:
+                names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+            except ValueError as err:
+                check.add(node.lines["template"], f"template of {what} is not a valid template: {err}; write slots as {{name}} and braces as {{{{ }}}}")
+                names = []
+            for name in names:
+                if name not in slots:
+                    check.add(node.lines["template"], f"template slot {{{name}}} of {what} has no values: add '{name}: [..]' or '{name}: table:SCENARIO' under slots")
+        strategy = node.get("strategy")
+        if strategy is not None and strategy not in STRATEGY_NAMES:
+            check.add(node.lines["strategy"], f"unknown strategy {strategy!r} in {what}{did_you_mean(str(strategy), STRATEGY_NAMES)}; strategies: {', '.join(STRATEGY_NAMES)}")
+        targets = check.target_list(node, "targets", what) or d_targets or check.default_targets
+        expect = _fuzz_expect(check, node, targets, what)
+        max_examples = node.get("max_examples", 25)
+        if isinstance(max_examples, bool) or not isinstance(max_examples, int) or not 1 <= max_examples <= 10000:
+            check.add(node.lines.get("max_examples", node.line), f"max_examples of {what} must be a whole number from 1 to 10000")
+            max_examples = 25
+        variations = node.get("variations", False)
+        if not isinstance(variations, bool):
+            check.add(node.lines["variations"], f"variations of {what} is true or false")
+            variations = False
+        if spec_id is None or template is None:
+            continue
+        specs.append(
+            FuzzSpec(
+                id=spec_id,
+                template=template,
+                path=check.path,
+                line=node.line,
+                targets=targets,
+                expect=expect,
+                slots=slots,
+                strategy=strategy if isinstance(strategy, str) else None,
+                scenario=check.scenario(node, "scenario", what) or d_scenario,
+                max_examples=max_examples,
+                variations=variations,
+                reason=node.get("reason") if isinstance(node.get("reason"), str) else None,
+            )
+        )
+    return specs
+
+
+def _slots(check: _Checker, node: _Node, what: str) -> dict[str, tuple[str, ...] | str]:
+    raw = node.get("slots")
+    if raw is None:
+        return {}
+    if not isinstance(raw, _Node):
+        check.add(node.lines["slots"], f"slots of {what} must be a mapping: slot name -> list of values or table:SCENARIO")
+        return {}
+    slots: dict[str, tuple[str, ...] | str] = {}
+    for name, value in raw.items():
+        line = raw.lines.get(name, raw.line)
+        if isinstance(value, str) and value.startswith("table:"):
+            table = value[len("table:") :]
+            if table not in SCENARIOS:
+                check.add(line, f"slot {name!r} of {what} names unknown table {table!r}{did_you_mean(table, SCENARIOS)}; tables: {', '.join(SCENARIOS)}")
+            slots[str(name)] = value
+        elif isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
+            slots[str(name)] = tuple(str(v) for v in value)
+        else:
+            check.add(line, f"slot {name!r} of {what} must be a non-empty list of values or table:SCENARIO")
+    return slots
+
+
+def _fuzz_expect(check: _Checker, node: _Node, targets: tuple[str, ...], what: str) -> dict[str, dict[str, Expectation]]:
+    raw = node.get("expect")
+    line = node.lines.get("expect", node.line)
+    if not isinstance(raw, _Node):
+        check.add(line, f"{what} needs 'expect: {{original: block, rewritten: pass}}' (for all targets, or per target)")
+        return {}
+    phases = ("original", "rewritten")
+    if set(raw) <= set(phases):
+        per_target: dict[str, Any] = {t: raw for t in targets}
+    else:
+        per_target = {}
+        for name, value in raw.items():
+            if name not in targets:
+                check.add(raw.lines.get(name, line), f"expect of {what} names target {name!r}, which it does not run{did_you_mean(str(name), targets)}; or use the keys original and rewritten")
+            elif not isinstance(value, _Node) or not set(value) <= set(phases):
+                check.add(raw.lines.get(name, line), f"expect for {name!r} in {what} must be {{original: ..., rewritten: ...}}")
+            else:
+                per_target[name] = value
+    result: dict[str, dict[str, Expectation]] = {}
+    for name, phase_map in per_target.items():
+        parsed: dict[str, Expectation] = {}
+        for phase in phases:
+            if phase in phase_map:
+                outcome = check.outcome(phase_map[phase], phase_map.lines.get(phase, line), f"expect {phase} for {name!r}")
+                if outcome is not None:
+                    parsed[phase] = outcome
+        result[name] = parsed
+    return result
+
+
+def _check_id(check: _Checker, node: _Node, seen: dict[str, int], what: str) -> str | None:
+    value = node.get("id")
+    line = node.lines.get("id", node.line)
+    if value is None:
+        check.add(node.line, f"{what} has no id: add 'id: <letters, digits, - _ .>' (unique across the corpus)")
+        return None
+    if not isinstance(value, str) or not _ID.match(value):
+        check.add(line, f"id {value!r} is not valid: use letters, digits, '-', '_' and '.', starting with a letter or digit")
+        return None
+    if value in seen:
+        check.add(line, f"duplicate id {value!r} (first used at line {seen[value]}): ids must be unique")
+        return None
+    seen[value] = line
+    return value
+

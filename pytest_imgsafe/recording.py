@@ -1,0 +1,381 @@
+"""Recordings: cassette layout, the request key, scrubbing, and replay.
+
+Layout: one cassette per test item, ``<cassettes>/<target>/<case-id>.json``. A cassette is a
+vcrpy cassette (vcrpy writes it in record modes and plays it in ``once``/``new_episodes``),
+serialized as indented JSON with bodies stored as parsed JSON, so a reviewer can diff it.
+
+Matching: the key of a request is a hash of what decides the answer: the operation (path
+suffix, Azure deployment), the api-version, every body field (model, prompt, params) and the
+sha256 of every uploaded file. Scheme, host, port and headers are left out, so a cassette
+recorded against one base URL replays against any other. Replay in record mode ``none`` does
+not go through HTTP at all: it looks the key up in the cassette's index (a dict), which keeps
+replay near pytest's own per-item floor and can never hand out another request's answer.
+
+Scrubbing (one place, before anything is written): request headers are dropped but for
+content-type; keys in query strings and every secret value are redacted; response headers are
+cut to an allow-list; image bytes (``b64_json``, data URLs, uploaded files) become
+``<imgsafe:sha256=…;bytes=…>`` unless ``store_images`` is on; transient answers (429, 5xx) are
+not recorded, so a cassette holds only verdicts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from . import _multipart
+from .targets import Answer, RequestSpec
+
+FORMAT = 1
+KEEP_RESPONSE_HEADERS = frozenset(
+    {
+        "content-type",
+        "x-request-id",
+        "apim-request-id",
+        "retry-after",
+        "retry-after-ms",
+        "x-ms-region",
+        "openai-processing-ms",
+        "x-imgsafe-sandbox",
+    }
+)
+SECRET_QUERY_KEYS = frozenset({"key", "api-key", "api_key", "apikey", "access_token", "token", "sig", "signature", "code"})
+REDACTED = "<redacted>"
+_PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
+_DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
+_OPERATIONS = ("images/generations", "images/edits", "chat/completions", "moderations")
+
+
+def placeholder(data: bytes) -> str:
+    """What stands in a cassette for image bytes: their hash and size."""
+    return f"<imgsafe:sha256={hashlib.sha256(data).hexdigest()};bytes={len(data)}>"
+
+
+def file_hash(content: bytes) -> str:
+    """sha256 of an uploaded file, also when the recording holds only its placeholder."""
+    m = _PLACEHOLDER.match(content.decode("latin-1")) if len(content) < 120 else None
+    return m.group(1) if m else hashlib.sha256(content).hexdigest()
+
+
+# --- the key ------------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return None if value is None else str(value)
+
+
+def request_key(
+    operation: str,
+    fields: Mapping[str, Any],
+    file_hashes: Mapping[str, list[str]] | None = None,
+    deployment: str | None = None,
+    api_version: str | None = None,
+) -> str:
+    """The match key: a hash of what decides the answer (never host, port or headers)."""
+    payload = {
+        "operation": operation,
+        "deployment": deployment,
+        "api_version": api_version,
+        "fields": _canonical(dict(fields)),
+        "files": {k: list(v) for k, v in sorted((file_hashes or {}).items())},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def spec_key(spec: RequestSpec) -> str:
+    """The key of a request about to be sent (no HTTP needed)."""
+    return request_key(spec.operation, spec.fields, spec.file_hashes(), spec.deployment, spec.api_version)
+
+
+def http_key(uri: str, body: bytes | str | Mapping[str, Any] | None) -> str:
+    """The key of a request as recorded (or as vcrpy sees it going out)."""
+    parts = urlsplit(uri)
+    path = parts.path.rstrip("/")
+    operation = next((op for op in _OPERATIONS if path.endswith("/" + op)), path)
+    m = re.search(r"/deployments/([^/]+)/", path)
+    deployment = m.group(1) if m else None
+    api_version = dict(parse_qsl(parts.query)).get("api-version")
+    fields: Mapping[str, Any]
+    hashes: dict[str, list[str]] = {}
+    if isinstance(body, Mapping):
+        fields = body
+    else:
+        raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+        if _multipart.looks_multipart(raw):
+            text_fields, files = _multipart.parse(raw)
+            fields = text_fields
+            hashes = {name: [file_hash(c) for c in contents] for name, contents in files.items()}
+        else:
+            try:
+                fields = json.loads(raw or b"{}")
+            except ValueError:
+                fields = {"_raw": hashlib.sha256(raw).hexdigest()}
+    return request_key(operation, fields, hashes, deployment, api_version)
+
+
+# --- scrubbing ----------------------------------------------------------------------------
+
+
+@dataclass
+class Scrubber:
+    """Removes secrets and image bytes from what vcrpy is about to record."""
+
+    secrets: frozenset[str] = frozenset()
+    store_images: bool = False
+
+    def text(self, text: str) -> str:
+        """Redact every secret value in a piece of text."""
+        for secret in self.secrets:
+            if secret and secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def uri(self, uri: str) -> str:
+        """Drop secret query parameters (keep api-version and the rest)."""
+        parts = urlsplit(uri)
+        query = [(k, REDACTED if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        return self.text(urlunsplit(parts._replace(query=urlencode(query, safe="<>"))))
+
+    def images_in(self, value: Any) -> Any:
+        """Replace base64 images (``b64_json`` values, data URLs) inside parsed JSON."""
+        if self.store_images:
+            return value
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if k in ("b64_json", "bytesBase64Encoded", "data") and isinstance(v, str) and len(v) > 64:
+                    out[k] = _b64_placeholder(v)
+                else:
+                    out[k] = self.images_in(v)
+            return out
+        if isinstance(value, list):
+            return [self.images_in(v) for v in value]
+        if isinstance(value, str) and "base64," in value:
+            return _DATA_URL.sub(lambda m: f"data:{m.group(1)};base64,{_b64_placeholder(m.group(2))}", value)
+        return value
+
+    def body(self, raw: bytes | str | None) -> bytes | str | None:
+        """Scrub a body: JSON (images, secrets), multipart (file bytes, secrets), else secrets."""
+        if raw is None:
+            return None
+        data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+        if _multipart.looks_multipart(data):
+            if not self.store_images:
+                data = _multipart.replace_files(data, lambda c: placeholder(c).encode())
+            return self.text(data.decode("utf-8", "replace")).encode("utf-8")
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            return self.text(data.decode("utf-8", "replace")).encode("utf-8")
+        return self.text(json.dumps(self.images_in(parsed))).encode("utf-8")
+
+    # vcrpy hooks ---------------------------------------------------------------------
+
+    def before_record_request(self, request: Any) -> Any:
+        """vcrpy's ``before_record_request``: also applied before matching, so both sides agree."""
+        content_type = request.headers.get("content-type")
+        request.headers = {"content-type": content_type} if content_type else {}
+        request.uri = self.uri(request.uri)
+        request.body = self.body(request.body)
+        return request
+
+    def before_record_response(self, response: dict[str, Any]) -> dict[str, Any] | None:
+        """vcrpy's ``before_record_response``: verdicts only, no secrets, no image bytes."""
+        status = int(response["status"]["code"])
+        if status == 429 or status >= 500:
+            return None
+        response["headers"] = {
+            k.lower(): [self.text(v) for v in values]
+            for k, values in response["headers"].items()
+            if k.lower() in KEEP_RESPONSE_HEADERS
+        }
+        response["body"]["string"] = self.body(response["body"]["string"])
+        response["recorded_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return response
+
+
+def _b64_placeholder(text: str) -> str:
+    if _PLACEHOLDER.match(text):
+        return text
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return text
+    return placeholder(data)
+
+
+# --- the cassette file format ---------------------------------------------------------------
+
+
+class Serializer:
+    """vcrpy serializer: indented JSON, bodies stored parsed, and a provenance header."""
+
+    @staticmethod
+    def serialize(data: dict[str, Any]) -> str:
+        interactions = data.get("interactions", [])
+        out = {
+            "imgsafe": {"format": FORMAT, **provenance(interactions)},
+            "version": data.get("version", 1),
+            "interactions": [_readable(i) for i in interactions],
+        }
+        if data.get("metadata"):
+            out["metadata"] = data["metadata"]
+        return json.dumps(out, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(text)
+        data["interactions"] = [_raw(i) for i in data.get("interactions", [])]
+        return data
+
+
+def provenance(interactions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Where and when a cassette's answers were recorded: the sandbox (profile, version) or a URL."""
+    sources: list[dict[str, Any]] = []
+    recorded: list[str] = []
+    for interaction in interactions:
+        response = interaction["response"]
+        if response.get("recorded_at"):
+            recorded.append(str(response["recorded_at"]))
+        sandbox = (response.get("headers") or {}).get("x-imgsafe-sandbox")
+        if sandbox:
+            info = dict(item.strip().split("=", 1) for item in sandbox[0].split(";") if "=" in item)
+            source: dict[str, Any] = {"kind": "sandbox", **info}
+        else:
+            parts = urlsplit(interaction["request"]["uri"])
+            source = {"kind": "endpoint", "base_url": f"{parts.scheme}://{parts.netloc}"}
+        if source not in sources:
+            sources.append(source)
+    return {"recorded_at": max(recorded) if recorded else None, "sources": sources}
+
+
+def _readable(interaction: Mapping[str, Any]) -> dict[str, Any]:
+    request = dict(interaction["request"])
+    response = dict(interaction["response"])
+    request["body"] = _as_json(request.get("body"))
+    response["body"] = _as_json(response["body"].get("string"))
+    return {"request": request, "response": response}
+
+
+def _raw(interaction: Mapping[str, Any]) -> dict[str, Any]:
+    request = dict(interaction["request"])
+    response = dict(interaction["response"])
+    request["body"] = _from_json(request.get("body"))
+    response["body"] = {"string": _from_json(response.get("body"))}
+    return {"request": request, "response": response}
+
+
+def _as_json(body: Any) -> Any:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str) and body[:1] in ("{", "["):
+        try:
+            return {"json": json.loads(body)}
+        except ValueError:
+            pass
+    return {"text": body}
+
+
+def _from_json(body: Any) -> str | None:
+    if isinstance(body, dict) and "json" in body:
+        return json.dumps(body["json"])
+    if isinstance(body, dict) and "text" in body:
+        return body["text"]  # type: ignore[no-any-return]
+    return body if body is None or isinstance(body, str) else json.dumps(body)
+
+
+# --- replay -------------------------------------------------------------------------------
+
+
+@dataclass
+class Cassette:
+    """A loaded cassette, indexed by request key (last recording of a key wins)."""
+
+    path: Path
+    meta: Mapping[str, Any]
+    answers: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+    shown: str = ""
+
+    def answer(self, key: str) -> Answer | None:
+        """The recorded answer for a key, or None."""
+        responses = self.answers.get(key)
+        if not responses:
+            return None
+        response = responses[-1]
+        body = response.get("body")
+        raw = json.dumps(body["json"]).encode() if isinstance(body, dict) and "json" in body else (
+            (body.get("text") or "").encode() if isinstance(body, dict) else b""
+        )
+        headers = {k: v[0] for k, v in (response.get("headers") or {}).items() if v}
+        return Answer(int(response["status"]["code"]), headers, raw, f"cassette {self.shown or self.path}", {"recorded_at": response.get("recorded_at"), **self.meta})
+
+
+def load_cassette(path: Path, shown: str = "") -> Cassette | None:
+    """Read a cassette file for replay (None if there is none); ``shown`` names it in messages."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    data = json.loads(text)
+    cassette = Cassette(path, data.get("imgsafe") or {}, shown=shown)
+    for interaction in data.get("interactions", []):
+        request = interaction["request"]
+        body = request.get("body")
+        parsed = body["json"] if isinstance(body, dict) and "json" in body and isinstance(body["json"], dict) else _from_json(body)
+        key = http_key(request["uri"], parsed)
+        cassette.answers.setdefault(key, []).append(interaction["response"])
+    return cassette
+
+
+def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
+    """Where one item's recordings live."""
+    return cassettes / target / f"{item_id}.json"
+
+
+# --- recording through vcrpy --------------------------------------------------------------
+
+
+def record(path: Path, mode: str, scrubber: Scrubber, send: Any) -> Answer:
+    """Run ``send()`` (which calls the SDK) inside a vcrpy cassette in record mode ``mode``.
+
+    ``all`` re-records the item from scratch (the old file is removed first), so a cassette
+    never accumulates stale answers.
+    """
+    import vcr
+
+    if mode == "all" and path.exists():
+        path.unlink()
+    recorder = vcr.VCR(
+        record_mode=mode,
+        match_on=["imgsafe_key"],
+        before_record_request=scrubber.before_record_request,
+        before_record_response=scrubber.before_record_response,
+        decode_compressed_response=True,
+    )
+    recorder.register_serializer("imgsafe", Serializer)
+    recorder.register_matcher("imgsafe_key", _vcr_match)
+    with recorder.use_cassette(str(path), serializer="imgsafe"):
+        answer: Answer = send()
+    return answer
+
+
+def _vcr_match(r1: Any, r2: Any) -> None:
+    if http_key(r1.uri, r1.body) != http_key(r2.uri, r2.body):
+        raise AssertionError("different imgsafe request keys")

@@ -1,0 +1,321 @@
+"""Answer bodies in the real providers' shapes (see the README's sandbox section).
+
+Each function returns ``(status, body)``; the server adds headers. The shapes follow the
+reference notes: OpenAI's error envelope and ``moderation_blocked``; dall-e's
+``content_policy_violation``; Azure's ``inner_error`` (images) and ``innererror`` (chat);
+Gemini-class answers through an OpenAI-compatible gateway; the relay envelope
+(``shell_api_error`` with ``status_code`` in the body).
+
+Chat image answers: OpenAI-compatible gateways have no standard field for an image in a chat
+answer. Two conventions dominate: a Markdown data-URL image in ``message.content`` (reverse
+proxies of ChatGPT image models) and an ``images`` list of ``image_url`` parts on the message
+(OpenRouter and gateways that copy it). The sandbox sends both, so a client written for either
+works, and ``classify`` reads either.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import time
+import zlib
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .policy import IMAGE_CAPABLE, MODERATION_CATEGORIES, Decision, Moderation
+
+Body = dict[str, Any] | list[Any]
+
+INPUT_MESSAGE = (
+    "Your request was rejected by the safety system. If you believe this is an error, "
+    "contact us at {contact} and include the request ID {request_id}."
+)
+OUTPUT_MESSAGE = (
+    "Generated image was filtered as a result of our safety system. If you believe this is an "
+    "error, contact us at {contact} and include the request ID {request_id}."
+)
+DALLE_MESSAGE = (
+    "Your request was rejected as a result of our safety system. Your prompt may contain text "
+    "that is not allowed by our safety system."
+)
+IMAGEN_MESSAGE = (
+    "The response is blocked, as it may violate our policies. If you believe this is an error, "
+    "please send feedback to your account team. Error Code: {code}"
+)
+IMAGEN_CODES = {
+    "celebrity": "29310472",
+    "living_artist": "72817394",
+    "copyrighted_ip": "72817394",
+    "violence": "62263041",
+    "sexual": "90789179",
+    "minors": "17301594",
+    "hate": "57734940",
+}
+AZURE_CATEGORIES = ("hate", "self_harm", "sexual", "violence")
+_AZURE_OF = {"sexual": "sexual", "sexual_minors": "sexual", "violence": "violence", "hate": "hate"}
+
+
+def png(seed: str, size: int = 32) -> bytes:
+    """A small valid PNG of one colour drawn from ``seed``: an image that is really there."""
+    r, g, b = hashlib.sha256(seed.encode("utf-8")).digest()[:3]
+    row = b"\x00" + bytes((r, g, b)) * size
+    raw = row * size
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def b64_png(seed: str) -> str:
+    """Base64 of :func:`png`."""
+    return base64.b64encode(png(seed)).decode("ascii")
+
+
+@lru_cache(maxsize=1)
+def _token_table() -> dict[str, Any]:
+    text = (resources.files("pytest_imgsafe") / "data" / "image_tokens.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def image_usage(prompt: str, quality: str | None, size: str | None, n: int = 1) -> dict[str, Any]:
+    """``usage`` for a GPT image answer: text tokens of the prompt, image tokens per image."""
+    table = _token_table()
+    q = quality if quality in table["output_tokens"] else table["default_quality"]
+    row = table["output_tokens"][q]
+    per_image = int(row.get(size or "", row[table["default_size"]]))
+    text_tokens = max(1, round(len(prompt.split()) * 1.3))
+    out = per_image * n
+    return {
+        "total_tokens": text_tokens + out,
+        "input_tokens": text_tokens,
+        "output_tokens": out,
+        "input_tokens_details": {"text_tokens": text_tokens, "image_tokens": 0},
+        "output_tokens_details": {"image_tokens": out, "text_tokens": 0},
+    }
+
+
+def openai_error(message: str, type_: str | None, code: str | None, param: str | None = None, **extra: Any) -> dict[str, Any]:
+    """OpenAI's error envelope: ``{"error": {message, type, param, code, ...}}``."""
+    return {"error": {"message": message, "type": type_, "param": param, "code": code, **extra}}
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+def images_ok(prompt: str, params: dict[str, Any], model: str, flavour: str) -> tuple[int, Body]:
+    """A successful images answer: one small PNG per requested image."""
+    n = int(params.get("n") or 1)
+    quality = params.get("quality")
+    size = params.get("size")
+    if model.startswith("dall-e"):
+        item: dict[str, Any] = {"revised_prompt": prompt if model == "dall-e-3" else None}
+        if params.get("response_format") == "b64_json":
+            item["b64_json"] = b64_png(prompt)
+        else:
+            item["url"] = f"https://sandbox.invalid/images/{hashlib.sha256(prompt.encode()).hexdigest()[:24]}.png"
+        return 200, {"created": int(time.time()), "data": [dict(item) for _ in range(n)]}
+    data = [{"b64_json": b64_png(f"{prompt}#{i}")} for i in range(n)]
+    return 200, {
+        "created": int(time.time()),
+        "data": data,
+        "background": "opaque",
+        "output_format": params.get("output_format") or "png",
+        "size": size if size and size != "auto" else "1024x1024",
+        "quality": quality if quality and quality != "auto" else "medium",
+        "usage": image_usage(prompt, quality, size, n),
+    }
+
+
+def images_blocked(
+    decision: Decision, flavour: str, request_id: str, prompt: str, params: dict[str, Any]
+) -> tuple[int, Body]:
+    """A blocked images answer in the flavour's shape (input or output stage)."""
+    output = decision.stage == "output"
+    if flavour == "dalle":
+        message = OUTPUT_MESSAGE.format(contact="help.openai.com", request_id=request_id) if output else DALLE_MESSAGE
+        return 400, openai_error(message, "invalid_request_error", "content_policy_violation")
+    if flavour == "gemini":
+        if output:
+            # Imagen drops filtered images: a 200 that carries none (billed for the attempt).
+            return 200, {"created": int(time.time()), "data": []}
+        code = IMAGEN_CODES.get(decision.scenario or "", "58061214")
+        return 400, [{"error": {"code": 400, "message": IMAGEN_MESSAGE.format(code=code), "status": "INVALID_ARGUMENT"}}]
+    if flavour == "proxy":
+        return 400, proxy_error(decision, request_id)
+    template = OUTPUT_MESSAGE if output else INPUT_MESSAGE
+    message = template.format(contact="help.openai.com", request_id=request_id)
+    if decision.categories:
+        message += f" safety_violations=[{','.join(decision.categories)}]."
+    body: dict[str, Any] = openai_error(
+        message,
+        "image_generation_user_error",
+        "moderation_blocked",
+        moderation_details={"moderation_stage": decision.stage, "categories": list(decision.categories)},
+    )
+    if output:
+        body["usage"] = image_usage(prompt, params.get("quality"), params.get("size"), int(params.get("n") or 1))
+    return 400, body
+
+
+def proxy_error(decision: Decision, request_id: str) -> dict[str, Any]:
+    """The relay envelope from the domain notes: status_code in the body, type shell_api_error."""
+    template = OUTPUT_MESSAGE if decision.stage == "output" else INPUT_MESSAGE
+    return {
+        "status_code": 400,
+        "error": {
+            "message": template.format(contact="Azure support ticket", request_id=request_id),
+            "type": "shell_api_error",
+            "code": "moderation_blocked",
+        },
+    }
+
+
+def azure_filter_results(decision: Decision | None) -> dict[str, Any]:
+    """Azure's per-category ``{filtered, severity}`` block, plus custom blocklists."""
+    hit = {_AZURE_OF[c] for c in (decision.categories if decision else ()) if c in _AZURE_OF}
+    results: dict[str, Any] = {
+        cat: {"filtered": cat in hit, "severity": "high" if cat in hit else "safe"} for cat in AZURE_CATEGORIES
+    }
+    results["jailbreak"] = {"filtered": False, "detected": False}
+    results["profanity"] = {"filtered": False, "detected": False}
+    others = [c for c in (decision.categories if decision else ()) if c not in _AZURE_OF]
+    if others:
+        results["custom_blocklists"] = {
+            "filtered": True,
+            "details": [{"filtered": True, "id": name} for name in others],
+        }
+    return results
+
+
+def azure_images_blocked(decision: Decision, request_id: str) -> tuple[int, Body]:
+    """Azure images: ``content_policy_violation`` with ``inner_error`` (input) or ``contentFilter`` (output)."""
+    if decision.stage == "output":
+        return 400, {
+            "error": {
+                "code": "contentFilter",
+                "message": "Generated image was filtered as a result of our safety system.",
+                "type": "invalid_request_error",
+                "param": None,
+            }
+        }
+    return 400, {
+        "error": {
+            "code": "content_policy_violation",
+            "message": INPUT_MESSAGE.format(contact="Azure support ticket", request_id=request_id),
+            "type": "invalid_request_error",
+            "param": "prompt",
+            "inner_error": {
+                "code": "ResponsibleAIPolicyViolation",
+                "content_filter_results": azure_filter_results(decision),
+            },
+        }
+    }
+
+
+# --- chat ---------------------------------------------------------------------------------
+
+
+def _chat(model: str, message: dict[str, Any], finish_reason: str, extra_choice: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+    choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": finish_reason}
+    choice.update(extra_choice or {})
+    return {
+        "id": f"chatcmpl-{hashlib.sha256(repr((model, message)).encode()).hexdigest()[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [choice],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 1290, "total_tokens": 1302},
+        **top,
+    }
+
+
+def chat_ok(prompt: str, model: str, azure: bool = False) -> tuple[int, Body]:
+    """A chat answer that carries an image, in both gateway conventions."""
+    url = f"data:image/png;base64,{b64_png(prompt)}"
+    message = {
+        "role": "assistant",
+        "content": f"![image]({url})",
+        "images": [{"type": "image_url", "image_url": {"url": url}}],
+    }
+    if azure:
+        return 200, _chat(
+            model,
+            message,
+            "stop",
+            {"content_filter_results": azure_filter_results(None)},
+            prompt_filter_results=[{"prompt_index": 0, "content_filter_results": azure_filter_results(None)}],
+        )
+    return 200, _chat(model, message, "stop")
+
+
+def chat_blocked(decision: Decision, flavour: str, model: str, request_id: str, prompt: str, params: dict[str, Any], azure: bool = False) -> tuple[int, Body]:
+    """A blocked chat image answer in the flavour's shape."""
+    if azure:
+        if decision.stage == "output":
+            return 200, _chat(
+                model,
+                {"role": "assistant", "content": None},
+                "content_filter",
+                {"content_filter_results": azure_filter_results(decision)},
+                prompt_filter_results=[{"prompt_index": 0, "content_filter_results": azure_filter_results(None)}],
+            )
+        return 400, {
+            "error": {
+                "message": (
+                    "The response was filtered due to the prompt triggering Azure OpenAI's content "
+                    "management policy. Please modify your prompt and retry."
+                ),
+                "type": None,
+                "param": "prompt",
+                "code": "content_filter",
+                "status": 400,
+                "innererror": {
+                    "code": "ResponsibleAIPolicyViolation",
+                    "content_filter_result": azure_filter_results(decision),
+                },
+            }
+        }
+    if flavour == "gemini":
+        if decision.stage == "output":
+            return 200, _chat(
+                model, {"role": "assistant", "content": ""}, "content_filter", {"native_finish_reason": "IMAGE_SAFETY"}
+            )
+        return 200, _chat(
+            model,
+            {"role": "assistant", "content": None},
+            "content_filter",
+            {"native_finish_reason": "PROHIBITED_CONTENT"},
+            promptFeedback={"blockReason": "PROHIBITED_CONTENT"},
+        )
+    return images_blocked(decision, flavour, request_id, prompt, params)
+
+
+# --- moderations --------------------------------------------------------------------------
+
+
+def moderation_result(result: Moderation, image: bool = False) -> dict[str, Any]:
+    """One ``results[]`` entry with the full omni-moderation category list."""
+    applied = {cat: (["text", "image"] if image and cat in IMAGE_CAPABLE else ["text"]) for cat in MODERATION_CATEGORIES}
+    return {
+        "flagged": result.flagged,
+        "categories": dict(result.categories),
+        "category_scores": dict(result.scores),
+        "category_applied_input_types": applied,
+    }
+
+
+def moderation_ok(results: list[dict[str, Any]], model: str, seed: str) -> tuple[int, Body]:
+    """The moderations answer: ``id``, resolved ``model``, ``results``."""
+    resolved = "omni-moderation-2024-09-26" if model in ("", "omni-moderation-latest") else model
+    return 200, {
+        "id": f"modr-{hashlib.sha256(seed.encode()).hexdigest()[:32]}",
+        "model": resolved,
+        "results": results,
+    }

@@ -1,0 +1,145 @@
+"""Target kinds -> requests, and calls through the official ``openai`` SDK.
+
+``build_request`` is pure: it turns a case and a target into the :class:`RequestSpec` the SDK
+will send. The same spec gives the recording key (``recording.request_key``), so a replay finds
+its answer without building an HTTP request. ``call`` sends a spec through a client and returns
+the raw answer (status, headers, body) for ``classify``; the SDK's own retries (429, 5xx,
+Retry-After) stay on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Target
+from .outcome import ApiError
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+OPERATIONS: dict[str, str] = {
+    "moderation": "moderations",
+    "images.generate": "images/generations",
+    "images.edit": "images/edits",
+    "chat-image": "chat/completions",
+}
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """What one call sends: the operation, its body fields and any files."""
+
+    operation: str
+    fields: Mapping[str, Any]
+    files: tuple[tuple[str, Path], ...] = ()
+    deployment: str | None = None
+    api_version: str | None = None
+
+    def file_hashes(self) -> dict[str, list[str]]:
+        """sha256 of each uploaded file, by form field."""
+        hashes: dict[str, list[str]] = {}
+        for name, path in self.files:
+            hashes.setdefault(name, []).append(hashlib.sha256(path.read_bytes()).hexdigest())
+        return hashes
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A raw answer: what ``classify`` reads, and where it came from."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    source: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def build_request(
+    target: Target,
+    prompt: str,
+    params: Mapping[str, Any] | None = None,
+    images: tuple[Path, ...] = (),
+    mask: Path | None = None,
+) -> RequestSpec:
+    """The request a target sends for one prompt; case params override the target's."""
+    merged = {**target.params, **(params or {})}
+    operation = OPERATIONS[target.kind]
+    deployment = (target.azure_deployment or target.model) if target.is_azure and operation != "moderations" else None
+    if target.kind == "moderation":
+        fields: dict[str, Any] = {"model": target.model, "input": prompt}
+    elif target.kind == "chat-image":
+        fields = {"model": target.model, "messages": [{"role": "user", "content": prompt}], **merged}
+    else:
+        fields = {"model": target.model, "prompt": prompt, **merged}
+    files: list[tuple[str, Path]] = []
+    if target.kind == "images.edit":
+        files.extend(("image", path) for path in images)
+        if mask is not None:
+            files.append(("mask", mask))
+    return RequestSpec(operation, fields, tuple(files), deployment, target.api_version if target.is_azure else None)
+
+
+def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
+    """One SDK client for a target (``OpenAI`` or ``AzureOpenAI``), retries on."""
+    import openai
+
+    environ = os.environ if env is None else env
+    key = environ.get(target.api_key_env) or ""
+    options: dict[str, Any] = {"max_retries": target.max_retries}
+    if target.timeout is not None:
+        options["timeout"] = target.timeout
+    if target.is_azure:
+        return openai.AzureOpenAI(
+            azure_endpoint=target.resolve_base_url(environ),
+            api_version=target.api_version,
+            azure_deployment=target.azure_deployment,
+            api_key=key,
+            **options,
+        )
+    return openai.OpenAI(api_key=key, base_url=target.resolve_base_url(environ), **options)
+
+
+def call(client: OpenAI, spec: RequestSpec) -> Answer:
+    """Send one request through the SDK; every HTTP answer comes back as an :class:`Answer`.
+
+    Only a call that got no answer at all (connection refused, dropped, timed out after the
+    SDK's retries) raises, as ``ApiError(kind="server_error")``: it is never a verdict.
+    """
+    import openai
+
+    fields = dict(spec.fields)
+    model = fields.pop("model")
+    try:
+        if spec.operation == "moderations":
+            raw = client.moderations.with_raw_response.create(model=model, input=fields.pop("input"), extra_body=fields or None)
+        elif spec.operation == "images/generations":
+            raw = client.images.with_raw_response.generate(model=model, prompt=fields.pop("prompt"), extra_body=fields or None)
+        elif spec.operation == "images/edits":
+            images = [(p.name, p.read_bytes()) for n, p in spec.files if n == "image"]
+            masks = [(p.name, p.read_bytes()) for n, p in spec.files if n == "mask"]
+            raw = client.images.with_raw_response.edit(
+                model=model,
+                prompt=fields.pop("prompt"),
+                image=images[0] if len(images) == 1 else images,
+                **({"mask": masks[0]} if masks else {}),
+                extra_body=fields or None,
+            )
+        elif spec.operation == "chat/completions":
+            raw = client.chat.completions.with_raw_response.create(
+                model=model, messages=fields.pop("messages"), extra_body=fields or None
+            )
+        else:  # pragma: no cover - OPERATIONS is closed
+            raise ValueError(spec.operation)
+    except openai.APIStatusError as err:
+        response = err.response
+        return Answer(err.status_code, dict(response.headers), response.content, str(response.request.url))
+    except openai.APIConnectionError as err:
+        url = str(err.request.url) if getattr(err, "request", None) is not None else "the endpoint"
+        raise ApiError("server_error", f"no answer from {url} after the SDK's retries: {err}", None) from err
+    http = raw.http_response
+    return Answer(http.status_code, dict(http.headers), http.content, str(http.request.url))
