@@ -44,7 +44,6 @@ KEEP_RESPONSE_HEADERS = frozenset(
         "retry-after",
         "retry-after-ms",
         "x-ms-region",
-        "openai-processing-ms",
         "x-imgsafe-sandbox",
     }
 )

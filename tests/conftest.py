@@ -1,0 +1,48 @@
+"""Shared fixtures: a pytester project wired to the sandbox, with a fake key that must never leak."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FAKE_KEY = "sk-imgsafe-FAKE-0123456789abcdefSECRET"
+ROOT = Path(__file__).resolve().parent.parent
+
+PYPROJECT = """
+[tool.imgsafe]
+corpora = ["corpora"]
+cassettes = "cassettes"
+
+[tool.imgsafe.targets.gpt-image-2]
+kind = "images.generate"
+model = "gpt-image-2"
+params = {{ quality = "low", size = "1024x1024" }}
+
+[tool.imgsafe.targets.moderation]
+kind = "moderation"
+model = "omni-moderation-latest"
+{extra}
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, imgsafe_sandbox, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A pytester folder with a pyproject of two targets, pointed at the running sandbox."""
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", imgsafe_sandbox.openai_base_url)
+    pytester.makefile(".toml", pyproject=PYPROJECT.format(extra=""))
+    (pytester.path / "corpora").mkdir()
+    return pytester
+
+
+def write_corpus(pytester: pytest.Pytester, name: str, text: str) -> Path:
+    """Write corpora/NAME.yaml."""
+    path = pytester.path / "corpora" / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def files_under(root: Path) -> list[Path]:
+    """Every file under root."""
+    return [p for p in root.rglob("*") if p.is_file()]
