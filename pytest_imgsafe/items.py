@@ -90,11 +90,9 @@ class CaseItem(pytest.Item):
         else:
             if self.result.error is None:
                 return
-            error = self.result.error
-            assert self.result.answer is not None
             problem = (
-                f"target {self.target!r} gave no verdict for case {self.case.id!r}: {error}\n"
-                f"  from: {self.result.answer.source}\n"
+                f"target {self.target!r} gave no verdict for case {self.case.id!r}: {self.result.error}\n"
+                f"  from: {self.result.source}\n"
                 "  (an answer that is not a safety verdict is never counted as pass or block)"
             )
         self._record_properties(None, problem.splitlines()[0])

@@ -39,6 +39,13 @@ class Result:
     outcome: Outcome | None = None
     error: ApiError | None = None
 
+    @property
+    def source(self) -> str:
+        """Where the answer came from (a cassette, or the URL that was called)."""
+        if self.answer is not None:
+            return self.answer.source
+        return "no answer"
+
 
 @dataclass
 class Runner:
@@ -76,7 +83,10 @@ class Runner:
         spec = build_request(target, case.prompt, case.params, case.images, case.mask)
         path = cassette_path(self.settings.cassettes, target_name, case.id)
         if self.settings.live:
-            answer = call(self.client(target), spec)
+            try:
+                answer = call(self.client(target), spec)
+            except ApiError as err:
+                return Result(None, None, err)
         elif self.settings.record_mode == "none":
             cassette = load_cassette(path, self._rel(path))
             found = cassette.answer(spec_key(spec)) if cassette is not None else None
@@ -84,17 +94,22 @@ class Runner:
                 raise Unrecorded(self._unrecorded_message(case, target_name, nodeid, path, exists=cassette is not None))
             answer = found
         else:
-            answer = self._record(path, target, spec, case, target_name, nodeid)
+            recorded = self._record(path, target, spec, case, target_name, nodeid)
+            if isinstance(recorded, Result):
+                return recorded
+            answer = recorded
         try:
             return Result(answer, classify(answer.status, answer.body, answer.headers))
         except ApiError as err:
             return Result(answer, None, err)
 
-    def _record(self, path: Any, target: Target, spec: Any, case: Case, target_name: str, nodeid: str) -> Answer:
+    def _record(self, path: Any, target: Target, spec: Any, case: Case, target_name: str, nodeid: str) -> Answer | Result:
         from vcr.errors import CannotOverwriteExistingCassetteException
 
         try:
             return record(path, self.settings.record_mode, self.scrubber(), lambda: call(self.client(target), spec))
+        except ApiError as err:
+            return Result(None, None, err)
         except CannotOverwriteExistingCassetteException:
             raise Unrecorded(
                 f"case {case.id!r} on target {target_name!r} changed since it was recorded in {self._rel(path)}, "

@@ -169,11 +169,13 @@ def _parse_table(data: Any, source: str) -> TermTable:
     if not isinstance(data, dict) or "scenario" not in data or "terms" not in data:
         raise ValueError(f"{source}: a term table needs 'scenario' and 'terms'")
     scenario = str(data["scenario"])
-    terms = tuple(
-        Term(str(text), scenario, int(level))
-        for level, names in data["terms"].items()
-        for text in names
-    )
+    terms: list[Term] = []
+    for level, names in data["terms"].items():
+        for text in names:
+            if not isinstance(text, str):
+                # YAML reads 007 as the number 7, yes as true: a table must quote such terms
+                raise ValueError(f"{source}: term {text!r} (level {level}) is not text; quote it")
+            terms.append(Term(text, scenario, int(level)))
     patterns = tuple(
         (re.compile(str(p), re.IGNORECASE), int(level))
         for level, items in (data.get("patterns") or {}).items()
@@ -182,7 +184,7 @@ def _parse_table(data: Any, source: str) -> TermTable:
     not_triggers = {str(k): tuple(map(str, v)) for k, v in (data.get("not_triggers") or {}).items()}
     return TermTable(
         scenario=scenario,
-        terms=terms,
+        terms=tuple(terms),
         patterns=patterns,
         levels={int(k): str(v) for k, v in (data.get("levels") or {}).items()},
         hard_prohibited=bool(data.get("hard_prohibited", False)),

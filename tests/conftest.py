@@ -6,6 +6,18 @@ from pathlib import Path
 
 import pytest
 
+# pytester's inline runs drop the modules they import when they end. PyYAML's C extension cannot
+# be imported twice (it keeps the first yaml.nodes classes), so import everything the plugin
+# loads once, here, before any inline run.
+import pytest_imgsafe.items  # noqa: F401
+import pytest_imgsafe.recording  # noqa: F401
+import pytest_imgsafe.sandbox  # noqa: F401
+import httpcore2  # noqa: F401
+import httpx2  # noqa: F401
+import openai  # noqa: F401
+import vcr  # noqa: F401
+import yaml  # noqa: F401
+
 FAKE_KEY = "sk-imgsafe-FAKE-0123456789abcdefSECRET"
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -63,3 +63,12 @@ def test_age_pattern_finds_minors_under_eighteen_only() -> None:
 def test_overlapping_terms_keep_the_longest() -> None:
     index = TermIndex([Term("New York", "x", 1), Term("New York Yankees", "y", 1)])
     assert [m.term for m in index.find("the New York Yankees won")] == ["New York Yankees"]
+
+
+def test_a_table_term_that_yaml_reads_as_a_number_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pytest_imgsafe.terms import load_table_file
+
+    path = tmp_path / "t.yaml"
+    path.write_text("scenario: copyrighted_ip\nterms:\n  2: [James Bond, 007]\n")
+    with pytest.raises(ValueError, match="term 7 .level 2. is not text; quote it"):
+        load_table_file(path)

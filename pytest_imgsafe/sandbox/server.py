@@ -459,12 +459,13 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if entry is not None:
+            # logged before the answer leaves, so a client that reads the log after its call sees it
+            self.server.sandbox._record(entry)
         try:
             self.wfile.write(payload)
         except OSError:
             pass
-        if entry is not None:
-            self.server.sandbox._record(entry)
 
 
 def _answer(call: _Call, settings: Settings, request_id: str) -> tuple[int, Any, dict[str, Any]]:

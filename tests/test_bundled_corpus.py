@@ -1,0 +1,49 @@
+"""The README's main job: the bundled corpus replays green from the bundled cassettes, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def test_bundled_corpus_replays_offline_with_no_key() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"  # nothing listens: any network use would fail
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--imgsafe", "corpora", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "360 passed" in result.stdout
+    assert "imgsafe (replay): 360 items: 360 as expected, 0 changed outcome, 0 without a verdict" in result.stdout
+
+
+def test_bundled_corpus_covers_every_scenario_with_ten_cases_or_more() -> None:
+    from pytest_imgsafe.corpus import load_corpus
+
+    kinds = {"gpt-image-2": "images.generate", "gpt-image-2-all": "chat-image", "nano-banana": "chat-image", "moderation": "moderation"}
+    counts: dict[str, int] = {}
+    for path in (ROOT / "corpora").glob("*.yaml"):
+        for case in load_corpus(path, kinds).cases:
+            counts[case.scenario or ""] = counts.get(case.scenario or "", 0) + 1
+            assert set(case.expect) == set(kinds)
+    assert set(counts) == {"celebrity", "living_artist", "copyrighted_ip", "violence", "sexual", "minors", "hate", "benign"}
+    assert min(counts.values()) >= 10
+
+
+def test_bundled_cassettes_come_from_the_sandbox_and_hold_no_image_bytes() -> None:
+    files = sorted((ROOT / "cassettes").rglob("*.json"))
+    assert len(files) == 360
+    for path in files:
+        data = json.loads(path.read_text())
+        assert data["imgsafe"]["sources"][0]["kind"] == "sandbox", path
+        assert path.stat().st_size < 4096, path
+        assert "iVBORw0KGgo" not in path.read_text(), path

@@ -1,0 +1,83 @@
+"""The plugin is off by default, documents every option, and rejects bad values clearly."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_imgsafe.plugin import OPT_ENABLE, OPT_LIVE, OPT_RECORD_MODE, OPT_TARGET
+
+from .conftest import write_corpus
+
+CORPUS = "cases:\n  - id: a\n    prompt: a fox\n    expect: pass\n"
+
+
+def test_help_lists_every_option_with_its_text(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "image-generation prompt safety (pytest-imgsafe):",
+            f"  {OPT_ENABLE} *collect the corpus YAML files (?tool.imgsafe? corpora)",
+            "*as test items, one per case and target.",
+            f"  {OPT_RECORD_MODE}={{none,once,new_episodes,all}}",
+            "*vcrpy record mode: none (default: replay only, no",
+            f"  {OPT_LIVE} *ignore cassettes and call the configured endpoints",
+            f"  {OPT_TARGET}=NAME",
+            "*run only this target (repeatable); default: every",
+        ]
+    )
+    result.stdout.fnmatch_lines(["  imgsafe (bool)*collect corpora as if --imgsafe were given.", "  imgsafe_record_mode (string)*", "  imgsafe_targets (args)*"])
+
+
+def test_off_by_default_collects_nothing_and_imports_nothing_heavy(pytester: pytest.Pytester) -> None:
+    (pytester.path / "corpora").mkdir()
+    write_corpus(pytester, "c", CORPUS)
+    pytester.makepyfile(
+        test_modules="""
+        import sys
+        def test_nothing_heavy_loaded():
+            heavy = [m for m in ("openai", "vcr", "yaml", "httpx2", "pytest_imgsafe.corpus", "pytest_imgsafe.sandbox", "pytest_imgsafe.terms") if m in sys.modules]
+            assert heavy == []
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "imgsafe:" not in result.stdout.str()
+
+
+def test_on_with_the_ini_option(pytester: pytest.Pytester) -> None:
+    (pytester.path / "corpora").mkdir()
+    write_corpus(pytester, "c", "cases:\n  - id: a\n    prompt: a fox\n    targets: [moderation]\n    expect: pass\n")
+    pytester.makeini("[pytest]\nimgsafe = true\n")
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["corpora/c.yaml::a[moderation]"])
+
+
+def test_bad_record_mode_is_refused_with_the_value_quoted(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(OPT_ENABLE, f"{OPT_RECORD_MODE}=sometimes")
+    result.stderr.fnmatch_lines(["*argument --imgsafe-record-mode: invalid choice: 'sometimes'*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_unknown_target_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(OPT_ENABLE, f"{OPT_TARGET}=gpt-image")
+    result.stderr.fnmatch_lines(["ERROR: pytest-imgsafe: --imgsafe-target 'gpt-image' is not a configured target (did you mean 'gpt-image-2'?)*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_bad_config_is_a_usage_error_naming_the_key(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", pyproject='[tool.imgsafe.targets.x]\nkind = "image"\nmodel = "m"\n')
+    result = pytester.runpytest(OPT_ENABLE)
+    result.stderr.fnmatch_lines(["ERROR: pytest-imgsafe: ?tool.imgsafe.targets.x? kind = 'image' is not a target kind*use one of: moderation, images.generate, images.edit, chat-image"])
+
+
+def test_missing_key_when_recording_names_the_env_var(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = pytester.runpytest(OPT_ENABLE, f"{OPT_RECORD_MODE}=once")
+    result.stderr.fnmatch_lines(["*--imgsafe-record-mode=once calls the endpoints, but these environment variables are not set: OPENAI_API_KEY (the API key of target 'moderation')*(Replay, the default, needs no key.)"])
+    result = pytester.runpytest(OPT_ENABLE, OPT_LIVE)
+    result.stderr.fnmatch_lines(["*--imgsafe-live calls the endpoints*OPENAI_API_KEY*"])
+
+
+def test_report_header_says_the_mode(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(OPT_ENABLE, f"{OPT_TARGET}=moderation")
+    result.stdout.fnmatch_lines(["imgsafe: replay; targets: moderation; cassettes: */cassettes"])
