@@ -10,7 +10,10 @@ Pure: no pytest here.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import json
+import pickle
 import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
@@ -162,21 +165,21 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc]
 def _construct_map(loader: Any, node: Any) -> Iterator[_Node]:
     data = _Node()
     data.line = node.start_mark.line + 1
-    data.lines = {}
+    data.lines = lines = {}
     data.duplicates = []
     yield data
-    loader.flatten_mapping(node)
+    if any(key_node.tag == "tag:yaml.org,2002:merge" for key_node, _ in node.value):
+        loader.flatten_mapping(node)
+    construct = loader.construct_object
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=False)
-        try:
-            hash(key)
-        except TypeError:
+        key = construct(key_node, deep=False)
+        if not isinstance(key, (str, int, float, bool)):
             key = str(key)
         line = key_node.start_mark.line + 1
-        if key in data:
+        if key in lines:
             data.duplicates.append((key, line))
-        data[key] = loader.construct_object(value_node, deep=False)
-        data.lines[key] = line
+        data[key] = construct(value_node, deep=False)
+        lines[key] = line
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
@@ -198,11 +201,22 @@ def schema() -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=8)
 def allowed_keys(section: str) -> tuple[str, ...]:
     """Keys the schema allows in ``top``, ``defaults``, ``case`` or ``fuzz``."""
     data = schema()
     props = data["properties"] if section == "top" else data["$defs"][section]["properties"]
     return tuple(props)
+
+
+@lru_cache(maxsize=8)
+def _allowed_set(section: str) -> frozenset[str]:
+    return frozenset(allowed_keys(section))
+
+
+@lru_cache(maxsize=256)
+def _parse_outcome(text: str) -> Expectation:
+    return Expectation.parse(text)
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -222,6 +236,8 @@ class _Checker:
         allowed = allowed_keys(section)
         for key, line in node.duplicates:
             self.add(line, f"{what} repeats the key {key!r} (the earlier value would be lost): keep one")
+        if _allowed_set(section).issuperset(node):
+            return
         for key in node:
             if key not in allowed:
                 self.add(node.lines.get(key, node.line), f"unknown key {key!r} in {what}{did_you_mean(str(key), allowed)}; allowed keys: {', '.join(allowed)}")
@@ -262,7 +278,7 @@ class _Checker:
             self.add(line, f"{what}: {value!r} is not an outcome; write one of {OUTCOME_WORDS}")
             return None
         try:
-            return Expectation.parse(value.strip())
+            return _parse_outcome(value.strip())
         except ValueError:
             words = ("pass", "block", "block:input", "block:output")
             self.add(line, f"{what}: bad outcome {value!r}{did_you_mean(value, words)}; write one of {OUTCOME_WORDS}")
@@ -387,6 +403,45 @@ def load_corpus(
     if check.problems:
         raise CorpusError(path, check.problems)
     return Corpus(path, tuple(cases), tuple(fuzz))
+
+
+CACHE_FORMAT = 1
+
+
+def load_corpus_cached(path: Path, targets: Mapping[str, str], cache_dir: Path | None) -> Corpus:
+    """:func:`load_corpus`, through a cache of validated corpora keyed by the file's content.
+
+    The key covers everything validation depends on (the file's bytes, its path, the configured
+    targets and their kinds, the schema and this cache's format), so an edited file or a changed
+    configuration is parsed again. Only valid files are cached; a file with problems is always
+    re-read, so its errors are never hidden. Image and mask files are checked again on a hit.
+    """
+    if cache_dir is None:
+        return load_corpus(path, targets)
+    data = path.read_bytes()
+    key = hashlib.sha256()
+    for part in (str(CACHE_FORMAT), str(path.resolve()), json.dumps(dict(targets), sort_keys=True), json.dumps(schema(), sort_keys=True)):
+        key.update(part.encode())
+        key.update(b"\0")
+    key.update(data)
+    entry = cache_dir / f"{key.hexdigest()}.pickle"
+    try:
+        with entry.open("rb") as fh:
+            cached: Corpus = pickle.load(fh)
+        if all(p.is_file() for c in cached.cases for p in (*c.images, *((c.mask,) if c.mask else ()))):
+            return cached
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+        pass
+    corpus = load_corpus(path, targets, text=data.decode("utf-8"))
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(entry)  # atomic: xdist workers may write the same entry at once
+    except OSError:
+        pass
+    return corpus
 
 
 def _cases(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .corpus import Case, CorpusError, Expectation, Problem, load_corpus
+from .corpus import Case, CorpusError, Expectation, Problem, load_corpus_cached
 from .outcome import Outcome
 from .runner import ImgsafeError, Result, Runner
 from .state import RunState, run_state
@@ -32,25 +32,24 @@ class CorpusFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         state = run_state(self.config)
         settings = state.settings
-        kinds = {name: t.kind for name, t in settings.targets.items()}
+        shown = self._shown()
         try:
-            corpus = load_corpus(self.path, kinds)
+            corpus = load_corpus_cached(self.path, state.target_kinds, state.corpus_cache)
         except CorpusError as err:
-            raise self.CollectError(err.render(shown=self._shown())) from None
+            raise self.CollectError(err.render(shown=shown)) from None
         clashes = [
-            Problem(case.line, f"duplicate id {case.id!r}: already used at {state.ids[case.id]}; ids must be unique across all corpus files")
+            Problem(case.line, f"duplicate id {case.id!r}: already used at {state.ids[case.id][0]}:{state.ids[case.id][1]}; ids must be unique across all corpus files")
             for case in corpus.cases
-            if case.id in state.ids and state.ids[case.id][0] != self._shown()
+            if case.id in state.ids and state.ids[case.id][0] != shown
         ]
         if clashes:
-            raise self.CollectError(CorpusError(self.path, clashes).render(shown=self._shown()))
+            raise self.CollectError(CorpusError(self.path, clashes).render(shown=shown))
+        active = set(settings.active_targets)
         for case in corpus.cases:
-            state.ids[case.id] = (self._shown(), case.line)
-        for case in corpus.cases:
+            state.ids[case.id] = (shown, case.line)
             for target in case.targets:
-                if target not in settings.active_targets:
-                    continue
-                yield CaseItem.from_parent(self, name=f"{case.id}[{target}]", case=case, target=target)
+                if target in active:
+                    yield CaseItem.from_parent(self, name=f"{case.id}[{target}]", case=case, target=target, shown=shown)
 
     def _shown(self) -> str:
         try:
@@ -62,16 +61,18 @@ class CorpusFile(pytest.File):
 class CaseItem(pytest.Item):
     """One case checked against one target."""
 
-    def __init__(self, *, case: Case, target: str, **kwargs: Any) -> None:
+    def __init__(self, *, case: Case, target: str, shown: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
         self.target = target
+        self.shown_path = shown
         self.expected: Expectation = case.expect[target]
         self.result: Result | None = None
-        self.add_marker("imgsafe")
-        self.add_marker(target)
+        markers = run_state(self.config).markers
+        self.add_marker(markers["imgsafe"])
+        self.add_marker(markers[target])
         if case.scenario:
-            self.add_marker(case.scenario)
+            self.add_marker(markers[case.scenario])
         if case.skip:
             self.add_marker(pytest.mark.skip(reason=case.skip))
         if case.xfail:
@@ -151,7 +152,7 @@ class CaseItem(pytest.Item):
             if answer.meta.get("recorded_at"):
                 source += f" (recorded {answer.meta['recorded_at']}{_describe_sources(answer.meta)})"
             lines.append(f"  from:       {source}")
-        lines.append(f"  case:       {self._shown_path()}:{self.case.line}")
+        lines.append(f"  case:       {self.shown_path}:{self.case.line}")
         if runner.mode == "live":
             lines.append(f"  reproduce:  {runner.command(self.nodeid, live=True)}")
         else:
@@ -161,12 +162,6 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
-
-    def _shown_path(self) -> str:
-        try:
-            return str(self.path.relative_to(self.config.rootpath))
-        except ValueError:
-            return str(self.path)
 
 
 def _describe_sources(meta: Any) -> str:

@@ -75,6 +75,7 @@ def _enabled(config: pytest.Config) -> bool:
     return bool(config.getoption(OPT_ENABLE) or config.getini(INI_ENABLE))
 
 
+@pytest.hookimpl(trylast=True)  # after the cache plugin has set config.cache
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
@@ -103,14 +104,16 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"{'; '.join(missing)}. Set them, or pick targets with --imgsafe-target. "
                 "(Replay, the default, needs no key.)"
             )
-    state = RunState(settings, Runner(settings))
-    config.stash[STATE_KEY] = state
-    config.pluginmanager.register(_SessionHooks(state), "imgsafe-session")
     config.addinivalue_line("markers", "imgsafe: an item collected from an imgsafe corpus")
     for name, description in SCENARIO_MARKERS.items():
         config.addinivalue_line("markers", f"{name}: imgsafe scenario: {description}")
     for name in settings.targets:
         config.addinivalue_line("markers", f"{name}: imgsafe target {name}")
+    # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
+    cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
+    state = RunState(settings, Runner(settings), corpus_cache=cache_dir)
+    config.stash[STATE_KEY] = state
+    config.pluginmanager.register(_SessionHooks(state), "imgsafe-session")
     # With no paths on the command line, also collect the corpora (pytest would otherwise walk
     # only testpaths or the current folder).
     if config.args_source != pytest.Config.ArgsSource.ARGS:

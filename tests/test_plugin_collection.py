@@ -103,7 +103,7 @@ def test_duplicate_ids_across_files(project: pytest.Pytester) -> None:
     write_corpus(project, "a", "cases:\n  - id: same\n    prompt: a fox\n    expect: pass\n")
     write_corpus(project, "b", "cases:\n  - id: other\n    prompt: a cat\n    expect: pass\n  - id: same\n    prompt: a dog\n    expect: pass\n")
     result = project.runpytest("--imgsafe", "--collect-only")
-    result.stdout.fnmatch_lines(["  corpora/b.yaml:5: duplicate id 'same': already used at ('corpora/a.yaml', 2); ids must be unique across all corpus files"])
+    result.stdout.fnmatch_lines(["  corpora/b.yaml:5: duplicate id 'same': already used at corpora/a.yaml:2; ids must be unique across all corpus files"])
 
 
 def test_yaml_outside_the_corpora_is_ignored(project: pytest.Pytester) -> None:

@@ -1,0 +1,310 @@
+"""Benchmarks of the plugin core, each ratio measured side by side in one run.
+
+    python benchmarks/run.py            # everything, default sizes
+    python benchmarks/run.py --only a   # one of a, b, c, d
+
+(a) collection: 100,000 cases in 100 files, ``pytest --imgsafe --collect-only`` against pytest's
+    documented non-python YAML collector (switched to CSafeLoader) on the same files.
+(b) replay: 10,000 recorded cases, ``pytest --imgsafe`` against 10,000 trivial YAML items (the same
+    baseline collector, ``runtest`` doing nothing); for reference, the same cassettes replayed
+    the stock way (vcrpy + the SDK per item, record mode ``once``).
+(c) wrong answers: the replay of (b) with the item order reversed and split over ``-n 2``; a
+    checker plugin compares every replayed answer's moderation id, which the sandbox derives
+    from the prompt, with the case's own prompt.
+(d) bytes per recorded image interaction (cassette file size / interactions).
+
+Work files go to ``benchmarks/.work`` (ignored by git). Wall times include interpreter start;
+every number is min / median of ``--reps`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / ".work"
+
+# pytest's doc/en/example/nonpython/conftest.py, reading our corpus layout, with CSafeLoader.
+BASELINE_CONFTEST = '''
+import pytest
+import yaml
+
+
+def pytest_collect_file(parent, file_path):
+    if file_path.suffix == ".yaml":
+        return YamlFile.from_parent(parent, path=file_path)
+
+
+class YamlFile(pytest.File):
+    def collect(self):
+        raw = yaml.load(self.path.open(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        for case in raw["cases"]:
+            yield YamlItem.from_parent(self, name=case["id"], spec=case)
+
+
+class YamlItem(pytest.Item):
+    def __init__(self, *, spec, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def runtest(self):
+        pass
+
+    def reportinfo(self):
+        return self.path, 0, f"usecase: {self.name}"
+'''
+
+PYPROJECT = """
+[tool.pytest.ini_options]
+
+[tool.imgsafe]
+corpora = ["corpora"]
+cassettes = "cassettes"
+
+[tool.imgsafe.targets.moderation]
+kind = "moderation"
+model = "omni-moderation-latest"
+
+[tool.imgsafe.targets.gpt-image-2]
+kind = "images.generate"
+model = "gpt-image-2"
+params = { quality = "low", size = "1024x1024" }
+"""
+
+# Loaded with -p in (c): reverses the order on request, and turns every replayed answer that
+# belongs to another prompt into an error (so it is counted under xdist too).
+CHECKER = '''
+import hashlib, json, os
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    if os.environ.get("IMGSAFE_BENCH_REVERSE"):
+        items.reverse()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    result = yield
+    answer = getattr(getattr(item, "result", None), "answer", None)
+    if answer is None:
+        pytest.fail("no answer was replayed")
+    expected = "modr-" + hashlib.sha256(json.dumps(item.case.prompt, sort_keys=True).encode()).hexdigest()[:32]
+    if json.loads(answer.body)["id"] != expected:
+        pytest.fail("WRONG ANSWER: replayed the answer of another prompt")
+    return result
+'''
+
+PROMPTS = [
+    "A watercolor painting of a red fox number {i}",
+    "Close-up of a bleeding wound, study {i}",
+    "A lighthouse on a rocky coast, sketch {i}",
+    "Nazi swastika poster {i}",
+]
+
+
+def write_corpus(folder: Path, files: int, per_file: int, targets: str, expect_mod: bool = True) -> None:
+    """``files`` corpus files of ``per_file`` cases each, alternating passing and blocked prompts."""
+    from pytest_imgsafe.sandbox.policy import moderate
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    n = 0
+    for f in range(files):
+        lines = [f"defaults:\n  targets: [{targets}]\n  scenario: benign\ncases:"]
+        for _ in range(per_file):
+            prompt = PROMPTS[n % len(PROMPTS)].format(i=n)
+            expect = ("block:input" if moderate(prompt).flagged else "pass") if expect_mod else "pass"
+            lines.append(f"  - id: case-{n:06d}\n    prompt: {prompt}\n    expect: {expect}")
+            n += 1
+        (folder / f"corpus_{f:03d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, reps: int = 3, expect: str | None = None) -> list[float]:
+    """Wall times of ``reps`` runs; fails loudly if a run fails or ``expect`` is not in its output."""
+    times: list[float] = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        if result.returncode not in (0, 5) or (expect and expect not in result.stdout):
+            raise SystemExit(f"benchmark run failed: {' '.join(cmd)} in {cwd}\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
+    return times
+
+
+def fmt(times: list[float]) -> str:
+    return f"{min(times):.2f} s / {statistics.median(times):.2f} s"
+
+
+def pytest_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+
+
+def project(name: str, baseline: bool) -> Path:
+    path = WORK / name
+    path.mkdir(parents=True, exist_ok=True)
+    if baseline:
+        (path / "conftest.py").write_text(BASELINE_CONFTEST)
+        (path / "pytest.ini").write_text("[pytest]\n")
+    else:
+        (path / "pyproject.toml").write_text(PYPROJECT)
+        (path / "imgsafe_bench_checker.py").write_text(CHECKER)
+    return path
+
+
+def bench_collection(cases: int, files: int, reps: int) -> dict[str, object]:
+    """Cold: no parse cache (removed before every run). Warm: the content-keyed cache is filled."""
+    ours, base = project("collect-imgsafe", False), project("collect-baseline", True)
+    write_corpus(ours / "corpora", files, cases // files, "moderation", expect_mod=False)
+    if (base / "corpora").exists():
+        shutil.rmtree(base / "corpora")
+    shutil.copytree(ours / "corpora", base / "corpora")
+    collect = ["-m", "pytest", "-q", "--collect-only"]
+    t_base = timed([sys.executable, *collect, "corpora"], base, reps=reps, expect=f"{cases} tests collected")
+    cold: list[float] = []
+    for _ in range(reps):
+        shutil.rmtree(ours / ".pytest_cache", ignore_errors=True)
+        cold += timed([sys.executable, *collect, "--imgsafe", "corpora"], ours, reps=1, expect=f"{cases} tests collected")
+    warm = timed([sys.executable, *collect, "--imgsafe", "corpora"], ours, reps=reps, expect=f"{cases} tests collected")
+    return {
+        "cases": cases,
+        "files": files,
+        "baseline": t_base,
+        "imgsafe_cold": cold,
+        "imgsafe_warm": warm,
+        "ratio_cold": min(cold) / min(t_base),
+        "ratio_warm": min(warm) / min(t_base),
+    }
+
+
+def record_replay_project(cases: int) -> Path:
+    from pytest_imgsafe.sandbox import Sandbox
+
+    ours = project("replay-imgsafe", False)
+    write_corpus(ours / "corpora", max(1, cases // 1000), min(cases, 1000), "moderation")
+    if (ours / "cassettes").exists():
+        shutil.rmtree(ours / "cassettes")
+    with Sandbox() as sandbox:
+        env = {**os.environ, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": sandbox.openai_base_url}
+        timed(pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"), ours, env=env, reps=1, expect=f"{cases} passed")
+    return ours
+
+
+def offline_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"
+    return env
+
+
+def bench_replay(cases: int, reps: int) -> dict[str, object]:
+    ours = record_replay_project(cases)
+    base = project("replay-baseline", True)
+    if (base / "corpora").exists():
+        shutil.rmtree(base / "corpora")
+    shutil.copytree(ours / "corpora", base / "corpora")
+    env = offline_env()
+    t_base = timed(pytest_cmd("corpora"), base, env=env, reps=reps, expect=f"{cases} passed")
+    t_ours = timed(pytest_cmd("--imgsafe", "corpora"), ours, env=env, reps=reps, expect=f"{cases} passed")
+    stock_env = {**env, "OPENAI_API_KEY": "unused"}
+    t_stock = timed(pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"), ours, env=stock_env, reps=1, expect=f"{cases} passed")
+    return {
+        "cases": cases,
+        "baseline": t_base,
+        "imgsafe": t_ours,
+        "stock_vcrpy_sdk": t_stock,
+        "ratio": min(t_ours) / min(t_base),
+        "stock_ratio": min(t_stock) / min(t_base),
+    }
+
+
+def bench_wrong_answers(cases: int) -> dict[str, object]:
+    ours = WORK / "replay-imgsafe"
+    if not (ours / "cassettes").exists():
+        ours = record_replay_project(cases)
+    env = {**offline_env(), "PYTHONPATH": str(ours)}
+    out: dict[str, object] = {"cases": cases}
+    for label, extra, more_env in (
+        ("in order", [], {}),
+        ("reversed", [], {"IMGSAFE_BENCH_REVERSE": "1"}),
+        ("-n 2", ["-n", "2"], {}),
+        ("reversed, -n 2", ["-n", "2"], {"IMGSAFE_BENCH_REVERSE": "1"}),
+    ):
+        cmd = pytest_cmd("--imgsafe", "-p", "imgsafe_bench_checker", *extra, "corpora")
+        result = subprocess.run(cmd, cwd=ours, env={**env, **more_env}, capture_output=True, text=True)
+        wrong = result.stdout.count("WRONG ANSWER")
+        out[label] = {"passed": f"{cases} passed" in result.stdout, "wrong": wrong, "returncode": result.returncode}
+    return out
+
+
+def bench_bytes(count: int) -> dict[str, object]:
+    from pytest_imgsafe.sandbox import Sandbox
+
+    ours = project("bytes-imgsafe", False)
+    folder = ours / "corpora"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    lines = ["defaults:\n  targets: [gpt-image-2]\ncases:"]
+    for i in range(count):
+        lines.append(f"  - id: image-{i:04d}\n    prompt: A watercolor painting of a red fox, variation {i}\n    expect: pass")
+    (folder / "images.yaml").write_text("\n".join(lines) + "\n")
+    if (ours / "cassettes").exists():
+        shutil.rmtree(ours / "cassettes")
+    with Sandbox() as sandbox:
+        env = {**os.environ, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": sandbox.openai_base_url}
+        timed(pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"), ours, env=env, reps=1, expect=f"{count} passed")
+    files = list((ours / "cassettes" / "gpt-image-2").glob("*.json"))
+    interactions = sum(len(json.loads(p.read_text())["interactions"]) for p in files)
+    total = sum(p.stat().st_size for p in files)
+    return {"interactions": interactions, "bytes_per_interaction": total / interactions, "max_file": max(p.stat().st_size for p in files)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="abcd", help="which benchmarks: any of a, b, c, d (default all)")
+    parser.add_argument("--collect-cases", type=int, default=100_000)
+    parser.add_argument("--collect-files", type=int, default=100)
+    parser.add_argument("--replay-cases", type=int, default=10_000)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {}
+    if "a" in args.only:
+        r = bench_collection(args.collect_cases, args.collect_files, args.reps)
+        results["a"] = r
+        print(
+            f"(a) collection of {r['cases']:,} cases in {r['files']} files: baseline {fmt(r['baseline'])}; "  # type: ignore[arg-type]
+            f"imgsafe cold {fmt(r['imgsafe_cold'])} = {r['ratio_cold']:.2f}x; warm cache {fmt(r['imgsafe_warm'])} = {r['ratio_warm']:.2f}x (target <= 1.2x)",  # type: ignore[arg-type]
+            flush=True,
+        )
+    if "b" in args.only:
+        r = bench_replay(args.replay_cases, args.reps)
+        results["b"] = r
+        print(
+            f"(b) replay of {r['cases']:,} cases: trivial YAML items {fmt(r['baseline'])}; imgsafe {fmt(r['imgsafe'])}; "  # type: ignore[arg-type]
+            f"ratio {r['ratio']:.2f}x (target <= 2x); stock vcrpy+SDK per item {min(r['stock_vcrpy_sdk']):.2f} s = {r['stock_ratio']:.2f}x",  # type: ignore[arg-type]
+            flush=True,
+        )
+    if "c" in args.only:
+        r = bench_wrong_answers(args.replay_cases)
+        results["c"] = r
+        print(f"(c) wrong answers over {r['cases']:,} replayed cases: " + "; ".join(f"{k}: {v['wrong']} wrong, all passed={v['passed']}" for k, v in r.items() if k != "cases"), flush=True)  # type: ignore[index, union-attr]
+    if "d" in args.only:
+        r = bench_bytes(200)
+        results["d"] = r
+        print(f"(d) {r['bytes_per_interaction']:.0f} bytes per recorded image interaction over {r['interactions']} interactions (largest file {r['max_file']} bytes; target <= 2048)", flush=True)
+    (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
