@@ -20,7 +20,7 @@ from ._text import did_you_mean
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image")
-TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables")
+TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer")
 TARGET_KEYS: tuple[str, ...] = (
     "kind",
     "model",
@@ -109,6 +109,11 @@ class Settings:
     live: bool = False
     store_images: bool = False
     term_tables: tuple[Path, ...] = ()
+    rewrite_tables: tuple[Path, ...] = ()
+    describer: Target | None = None
+    """The chat model the describer strategies ask (``[tool.imgsafe.describer]``), if any."""
+    fuzz_seed: int | None = None
+    save_failures: Path | None = None
 
     @property
     def active_targets(self) -> tuple[str, ...]:
@@ -169,6 +174,8 @@ def resolve_settings(
     cli_targets: Sequence[str],
     ini_targets: Sequence[str],
     live: bool,
+    fuzz_seed: int | None = None,
+    save_failures: Path | None = None,
 ) -> Settings:
     """Build the run's settings; raise :class:`ConfigError` naming the bad key and the fix."""
     for key in tool:
@@ -185,10 +192,15 @@ def resolve_settings(
     store_images = tool.get("store_images", False)
     if not isinstance(store_images, bool):
         raise ConfigError("[tool.imgsafe] store_images is true or false")
-    tables = tool.get("term_tables", [])
-    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
-        raise ConfigError('[tool.imgsafe] term_tables must be a list of YAML paths, e.g. term_tables = ["terms/brands.yaml"]')
+    tables = _paths(tool, "term_tables", "terms/brands.yaml", rootpath)
+    rewrite_tables = _paths(tool, "rewrite_tables", "rewrite/brands.yaml", rootpath)
     targets = _targets(tool.get("targets"))
+    describer = None
+    if "describer" in tool:
+        raw = tool["describer"]
+        if isinstance(raw, dict) and "kind" not in raw:
+            raw = {**raw, "kind": "chat"}
+        describer = _target("describer", raw, where="[tool.imgsafe.describer]", kinds=("chat",))
 
     # precedence: command line > ini > default
     record_mode = cli_record_mode or ini_record_mode or "none"
@@ -209,8 +221,23 @@ def resolve_settings(
         record_mode=record_mode,
         live=live,
         store_images=store_images,
-        term_tables=tuple(rootpath / t for t in tables),
+        term_tables=tables,
+        rewrite_tables=rewrite_tables,
+        describer=describer,
+        fuzz_seed=fuzz_seed,
+        save_failures=save_failures,
     )
+
+
+def _paths(tool: Mapping[str, Any], key: str, example: str, rootpath: Path) -> tuple[Path, ...]:
+    value = tool.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
+        raise ConfigError(f'[tool.imgsafe] {key} must be a list of YAML paths, e.g. {key} = ["{example}"]')
+    paths = tuple(rootpath / t for t in value)
+    for path in paths:
+        if not path.is_file():
+            raise ConfigError(f"[tool.imgsafe] {key} names {path}, which is not a file (paths are relative to the rootdir)")
+    return paths
 
 
 def _targets(raw: Any) -> dict[str, Target]:
@@ -221,16 +248,16 @@ def _targets(raw: Any) -> dict[str, Target]:
     return {str(name): _target(str(name), table) for name, table in raw.items()}
 
 
-def _target(name: str, table: Any) -> Target:
-    where = f"[tool.imgsafe.targets.{name}]"
+def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TARGET_KINDS) -> Target:
+    where = where or f"[tool.imgsafe.targets.{name}]"
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table with at least kind and model")
     for key in table:
         if key not in TARGET_KEYS:
             raise ConfigError(f"{where} has an unknown key {key!r}{did_you_mean(key, TARGET_KEYS)}; known keys: {', '.join(TARGET_KEYS)}")
     kind = table.get("kind")
-    if kind not in TARGET_KINDS:
-        raise ConfigError(f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), TARGET_KINDS)}; use one of: {', '.join(TARGET_KINDS)}")
+    if kind not in kinds:
+        raise ConfigError(f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), kinds)}; use one of: {', '.join(kinds)}")
     model = table.get("model")
     if not isinstance(model, str) or not model:
         raise ConfigError(f'{where} needs model = "<model or deployment name>"')
@@ -283,6 +310,16 @@ def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> li
         if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
             missing.append(f"{target.azure_endpoint_env} (the Azure endpoint of target {name!r})")
     return list(dict.fromkeys(missing))
+
+
+def missing_describer_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
+    """Env vars the describer needs to be called, if one is configured."""
+    environ = os.environ if env is None else env
+    target = settings.describer
+    if target is None:
+        return []
+    needs = [(target.api_key_env, "API key"), (target.base_url_env, "base URL"), (target.azure_endpoint_env, "Azure endpoint")]
+    return [f"{var} (the {what} of the describer)" for var, what in needs if var and not environ.get(var)]
 
 
 def _is_glob(entry: str) -> bool:

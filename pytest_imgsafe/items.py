@@ -12,14 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .corpus import Case, CorpusError, Expectation, Problem, load_corpus_cached
+from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, load_corpus_cached
 from .outcome import Outcome
+from .rewrite import STRATEGIES
 from .runner import ImgsafeError, Result, Runner
 from .state import RunState, run_state
+
+if TYPE_CHECKING:
+    from .fuzz import Example, FuzzRun
 
 
 class OutcomeMismatch(Exception):
@@ -38,9 +42,9 @@ class CorpusFile(pytest.File):
         except CorpusError as err:
             raise self.CollectError(err.render(shown=shown)) from None
         clashes = [
-            Problem(case.line, f"duplicate id {case.id!r}: already used at {state.ids[case.id][0]}:{state.ids[case.id][1]}; ids must be unique across all corpus files")
-            for case in corpus.cases
-            if case.id in state.ids and state.ids[case.id][0] != shown
+            Problem(entry.line, f"duplicate id {entry.id!r}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; ids must be unique across all corpus files")
+            for entry in (*corpus.cases, *corpus.fuzz)
+            if entry.id in state.ids and state.ids[entry.id][0] != shown
         ]
         if clashes:
             raise self.CollectError(CorpusError(self.path, clashes).render(shown=shown))
@@ -50,6 +54,11 @@ class CorpusFile(pytest.File):
             for target in case.targets:
                 if target in active:
                     yield CaseItem.from_parent(self, name=f"{case.id}[{target}]", case=case, target=target, shown=shown)
+        for spec in corpus.fuzz:
+            state.ids[spec.id] = (shown, spec.line)
+            for target in spec.targets:
+                if target in active:
+                    yield FuzzItem.from_parent(self, name=f"{spec.id}[{target}]", spec=spec, target=target, shown=shown)
 
     def _shown(self) -> str:
         try:
@@ -68,11 +77,13 @@ class CaseItem(pytest.Item):
         self.shown_path = shown
         self.expected: Expectation = case.expect[target]
         self.result: Result | None = None
-        markers = run_state(self.config).markers
-        self.add_marker(markers["imgsafe"])
-        self.add_marker(markers[target])
+        # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
+        # each into keywords, which costs a lot at 100,000 items and serves no selection.
+        marks = run_state(self.config).marks
+        self.own_markers.append(marks["imgsafe"])
+        self.own_markers.append(marks[target])
         if case.scenario:
-            self.add_marker(markers[case.scenario])
+            self.own_markers.append(marks[case.scenario])
         if case.skip:
             self.add_marker(pytest.mark.skip(reason=case.skip))
         if case.xfail:
@@ -174,4 +185,145 @@ def _describe_sources(meta: Any) -> str:
     return f" from {first.get('base_url')}"
 
 
-__all__ = ["CaseItem", "CorpusFile", "OutcomeMismatch", "RunState"]
+class FuzzFailed(Exception):
+    """A fuzz spec's shrunk example broke its expectation."""
+
+
+class FuzzItem(pytest.Item):
+    """One ``fuzz:`` spec run with hypothesis against one target.
+
+    As with cases, the calls happen in ``setup`` (an example with no verdict makes the item an
+    error) and the comparison in ``runtest`` (a broken expectation is a failure, reported with
+    the shrunk example).
+    """
+
+    def __init__(self, *, spec: FuzzSpec, target: str, shown: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.target = target
+        self.shown_path = shown
+        self.run: FuzzRun | None = None
+        marks = run_state(self.config).marks
+        self.own_markers.extend([marks["imgsafe"], marks["fuzz"], marks[target]])
+        if spec.scenario:
+            self.own_markers.append(marks[spec.scenario])
+
+    def setup(self) -> None:
+        from .fuzz import NoVerdict, run_spec
+        from .outcome import ApiError
+
+        state = run_state(self.config)
+        settings = state.settings
+        strategy = STRATEGIES.get(self.spec.strategy or "")
+        describe = None
+        if strategy is not None and strategy.needs_describer:
+            if settings.describer is None:
+                pytest.fail(
+                    f"fuzz spec {self.spec.id!r} uses {strategy.name}, which asks a chat model for descriptions, "
+                    'but no describer is configured: add [tool.imgsafe.describer] with model = "..." '
+                    "(and base_url_env / api_key_env as for a target)",
+                    pytrace=False,
+                )
+            describer = state.runner.session(settings.describer, self.spec.id, self.nodeid)
+
+            def describe(instruction: str, text: str, image: Path | None) -> str:
+                try:
+                    return describer.describe(instruction, text, image)
+                except (ImgsafeError, ApiError) as err:
+                    raise NoVerdict(f"the describer gave no description: {err}") from None
+
+        session = state.runner.session(settings.targets[self.target], self.spec.id, self.nodeid)
+
+        def ask(prompt: str, kind: str | None) -> Outcome:
+            try:
+                return session.outcome(prompt, None, self.spec.images, None, kind=kind)[0]
+            except (ImgsafeError, ApiError) as err:
+                raise NoVerdict(str(err)) from None
+
+        self.run = run_spec(
+            self.spec,
+            dict(self.spec.expect.get(self.target, {})),
+            ask,
+            rewriter=state.rewriter,
+            tables=state.tables,
+            describe=describe,
+            run_seed=state.fuzz_seed,
+        )
+        if self.run.error is not None:
+            message = (
+                f"fuzz spec {self.spec.id!r} on target {self.target!r} got no verdict "
+                f"(after {self.run.examples} examples, seed {self.run.seed}): {self.run.error}\n"
+                "  (an answer that is not a safety verdict is never counted as pass or block)"
+            )
+            self._record_properties(message.splitlines()[0])
+            pytest.fail(message, pytrace=False)
+
+    def runtest(self) -> None:
+        assert self.run is not None
+        self._record_properties(None)
+        if self.run.failure is not None:
+            raise FuzzFailed(self.run.failure)
+
+    def _record_properties(self, error: str | None) -> None:
+        from datetime import date
+
+        from .fuzz import failure_cases
+
+        run = self.run
+        failure = run.failure if run else None
+        self.user_properties.append(
+            (
+                "imgsafe",
+                {
+                    "case": self.spec.id,
+                    "target": self.target,
+                    "scenario": self.spec.scenario,
+                    "expected": ", ".join(f"{k}: {v}" for k, v in self.spec.expect.get(self.target, {}).items()),
+                    "actual": None,
+                    "error": error,
+                    "mode": run_state(self.config).runner.mode,
+                    "fuzz": {"seed": run.seed if run else None, "examples": run.examples if run else 0},
+                },
+            )
+        )
+        if failure is not None and run is not None:
+            reason = f"found by fuzz spec {self.spec.id} on {date.today().isoformat()} (seed {run.seed}, {run_state(self.config).runner.mode})"
+            self.user_properties.append(("imgsafe-fuzz-failure", failure_cases(self.spec, self.target, failure, reason)))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, FuzzFailed):
+            return self._failure_text(excinfo.value.args[0])
+        return super().repr_failure(excinfo, style=style)
+
+    def _failure_text(self, example: Example) -> str:
+        run = self.run
+        runner = run_state(self.config).runner
+        assert run is not None
+        lines = [
+            f"fuzz spec {self.spec.id!r} on target {self.target!r}: an example broke the expectation "
+            f"({run.examples} examples drawn and shrunk, seed {run.seed})",
+            f"  example:   {example.original}",
+        ]
+        for phase in example.phases:
+            verdict = "ok" if phase.ok else "FAILED"
+            lines.append(f"  {phase.name + ':':<10} expected {phase.expected}, got {phase.actual}  [{verdict}]")
+            if phase.name == "rewritten" and phase.prompt != example.original:
+                lines.append(f"  rewrite:   {phase.prompt}  (strategy {example.rewrite.strategy if example.rewrite else self.spec.strategy})")
+            if phase.outcome is not None and phase.outcome.verdict == "block":
+                lines.append(f"             code {phase.outcome.code}, request id {phase.outcome.request_id or '(none)'}")
+        if example.rewrite is not None:
+            for change in example.rewrite.changes:
+                lines.append(f"  change:    {change.original!r} -> {change.replacement!r}")
+        lines.append(f"  spec:      {self.shown_path}:{self.spec.line}")
+        if runner.mode == "live":
+            lines.append(f"  reproduce: {runner.command(self.nodeid, live=True)} --imgsafe-seed {run_state(self.config).fuzz_seed}")
+        else:
+            lines.append(f"  re-record: {runner.command(self.nodeid, 'all')}")
+        lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        return "\n".join(lines)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.spec.line - 1, f"imgsafe fuzz {self.spec.id} [{self.target}]"
+
+
+__all__ = ["CaseItem", "CorpusFile", "FuzzItem", "OutcomeMismatch", "RunState"]

@@ -22,6 +22,8 @@ OPT_ENABLE = "--imgsafe"
 OPT_RECORD_MODE = "--imgsafe-record-mode"
 OPT_LIVE = "--imgsafe-live"
 OPT_TARGET = "--imgsafe-target"
+OPT_SEED = "--imgsafe-seed"
+OPT_SAVE_FAILURES = "--imgsafe-save-failures"
 INI_ENABLE = "imgsafe"
 INI_RECORD_MODE = "imgsafe_record_mode"
 INI_TARGETS = "imgsafe_targets"
@@ -66,6 +68,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="run only this target (repeatable); default: every configured target.",
     )
+    group.addoption(
+        OPT_SEED,
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the fuzz specs' draws. Default: each spec's own fixed seed in replay and record "
+        "(so replay draws what was recorded), a fresh random seed in live runs (printed in the header).",
+    )
+    group.addoption(
+        OPT_SAVE_FAILURES,
+        default=None,
+        metavar="PATH",
+        help="write the failing fuzz examples to this YAML file as ready corpus cases (appended if it exists).",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all).")
     parser.addini(INI_TARGETS, type="args", default=[], help="default for --imgsafe-target: the targets to run.")
@@ -79,7 +95,7 @@ def _enabled(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
-    from .config import ConfigError, load_pyproject, missing_keys, resolve_settings
+    from .config import ConfigError, load_pyproject, missing_describer_keys, missing_keys, resolve_settings
     from .runner import Runner
     from .state import STATE_KEY, RunState
 
@@ -92,11 +108,13 @@ def pytest_configure(config: pytest.Config) -> None:
             cli_targets=config.getoption(OPT_TARGET),
             ini_targets=config.getini(INI_TARGETS),
             live=config.getoption(OPT_LIVE),
+            fuzz_seed=config.getoption(OPT_SEED),
+            save_failures=Path(config.getoption(OPT_SAVE_FAILURES)).resolve() if config.getoption(OPT_SAVE_FAILURES) else None,
         )
     except ConfigError as err:
         raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
     if settings.needs_network:
-        missing = missing_keys(settings)
+        missing = missing_keys(settings) + missing_describer_keys(settings)
         if missing:
             what = "--imgsafe-live" if settings.live else f"--imgsafe-record-mode={settings.record_mode}"
             raise pytest.UsageError(
@@ -105,13 +123,19 @@ def pytest_configure(config: pytest.Config) -> None:
                 "(Replay, the default, needs no key.)"
             )
     config.addinivalue_line("markers", "imgsafe: an item collected from an imgsafe corpus")
+    config.addinivalue_line("markers", "fuzz: an imgsafe fuzz spec run with hypothesis")
     for name, description in SCENARIO_MARKERS.items():
         config.addinivalue_line("markers", f"{name}: imgsafe scenario: {description}")
     for name in settings.targets:
         config.addinivalue_line("markers", f"{name}: imgsafe target {name}")
     # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
     cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
-    state = RunState(settings, Runner(settings), corpus_cache=cache_dir)
+    state = RunState(settings, Runner(settings), corpus_cache=cache_dir, fuzz_seed=_fuzz_seed(config, settings.live))
+    if settings.term_tables or settings.rewrite_tables:
+        try:  # a user's table that cannot be read is a usage error, found before any item runs
+            state.rewriter  # noqa: B018
+        except (OSError, ValueError) as err:
+            raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(_SessionHooks(state), "imgsafe-session")
     # With no paths on the command line, also collect the corpora (pytest would otherwise walk
@@ -121,6 +145,21 @@ def pytest_configure(config: pytest.Config) -> None:
         for root in settings.corpus_roots():
             if root.exists() and not any(p == root.resolve() or p in root.resolve().parents for p in present):
                 config.args.append(str(root))
+
+
+def _fuzz_seed(config: pytest.Config, live: bool) -> int | None:
+    """--imgsafe-seed; else the controller's seed on an xdist worker; else random when live."""
+    given: int | None = config.getoption(OPT_SEED)
+    if given is not None:
+        return given
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "imgsafe_seed" in workerinput:
+        return int(workerinput["imgsafe_seed"]) if workerinput["imgsafe_seed"] is not None else None
+    if live:
+        import secrets
+
+        return secrets.randbelow(2**31)
+    return None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
@@ -143,14 +182,31 @@ class _SessionHooks:
 
     def pytest_report_header(self) -> list[str]:
         settings = self.state.settings
-        return [f"imgsafe: {self.state.runner.mode}; targets: {', '.join(settings.active_targets)}; cassettes: {settings.cassettes}"]
+        lines = [f"imgsafe: {self.state.runner.mode}; targets: {', '.join(settings.active_targets)}; cassettes: {settings.cassettes}"]
+        if self.state.fuzz_seed is not None:
+            lines.append(f"imgsafe: fuzz seed {self.state.fuzz_seed} (reproduce the draws with --imgsafe-seed {self.state.fuzz_seed})")
+        return lines
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        # xdist: every worker draws with the controller's seed (one run, one seed).
+        node.workerinput["imgsafe_seed"] = self.state.fuzz_seed
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Items put their verdicts in user_properties, which xdist sends to the controller.
         for name, value in report.user_properties:
             if name == "imgsafe" and (report.when == "call" or report.failed or report.skipped):
                 self.state.results.append({**value, "outcome": report.outcome, "when": report.when})
-                break
+            elif name == "imgsafe-fuzz-failure" and report.when == "call":
+                self.state.fuzz_failures.extend(value)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        path = self.state.settings.save_failures
+        if path is None or hasattr(session.config, "workerinput") or not self.state.fuzz_failures:
+            return
+        from .failures import save_failures
+
+        self.written = save_failures(path, self.state.fuzz_failures)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -158,6 +214,9 @@ class _SessionHooks:
 
         for line in summary_lines(self.state.results, self.state.runner.mode):
             terminalreporter.write_line(line)
+        written = getattr(self, "written", None)
+        if written:
+            terminalreporter.write_line(f"imgsafe: {written} failing fuzz example case(s) written to {self.state.settings.save_failures}")
 
 
 @pytest.fixture(scope="session")

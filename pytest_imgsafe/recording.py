@@ -71,7 +71,10 @@ def file_hash(content: bytes) -> str:
 def _canonical(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
+    if isinstance(value, str):
+        # an image sent inline (a data URL) is keyed by its hash, as the cassette stores it
+        return _DATA_URL.sub(lambda m: f"data:{m.group(1)};base64,{_b64_placeholder(m.group(2))}", value) if "base64," in value else value
+    if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in value.items()}

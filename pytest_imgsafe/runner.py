@@ -7,17 +7,19 @@ module's own exceptions, which the items turn into reports.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings, Target
 from .corpus import Case
 from .outcome import ApiError, Outcome, classify
-from .recording import Scrubber, cassette_path, load_cassette, record, spec_key
-from .targets import Answer, build_request, call, make_client
+from .recording import Cassette, Scrubber, cassette_path, load_cassette, record, spec_key
+from .targets import Answer, RequestSpec, build_describe_request, build_request, call, make_client, read_description
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -131,6 +133,10 @@ class Runner:
             f"  {self.command(nodeid, 'all' if exists else 'once')}"
         )
 
+    def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
+        """The calls of one item that makes many (a fuzz spec), sharing one cassette."""
+        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
+
     def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
         """The one command that re-records (or reproduces live) this item."""
         parts = ["pytest", "--imgsafe"]
@@ -146,3 +152,77 @@ class Runner:
             return str(path.relative_to(self.settings.rootpath))
         except ValueError:
             return str(path)
+
+
+class CallSession:
+    """Answers for the many calls of one item, from one cassette (or live), memoized by request.
+
+    The record modes act on the item as a whole: ``all`` starts the item's cassette afresh,
+    ``once`` records only an item that has no cassette yet (else it replays), ``new_episodes``
+    records what is missing. The same request asked twice (hypothesis draws repeats, and
+    shrinking re-asks) is answered once, so a replay sees exactly the calls a recording made.
+    """
+
+    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str) -> None:
+        self.runner = runner
+        self.target = target
+        self.path = path
+        self.nodeid = nodeid
+        self.calls = 0
+        self._memo: dict[str, Answer | ApiError] = {}
+        settings = runner.settings
+        self.recording = not settings.live and settings.record_mode != "none"
+        if settings.record_mode == "once" and path.exists():
+            self.recording = False
+        if self.recording and settings.record_mode == "all" and path.exists():
+            path.unlink()
+        self._cassette: Cassette | None = None if settings.live or self.recording else load_cassette(path, runner._rel(path))
+
+    def outcome(self, prompt: str, params: Mapping[str, Any] | None = None, images: tuple[Path, ...] = (), mask: Path | None = None, *, kind: str | None = None) -> tuple[Outcome, Answer]:
+        """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
+        target = dataclasses.replace(self.target, kind=kind) if kind and kind != self.target.kind else self.target
+        answer = self.send(build_request(target, prompt, params, images if target.kind == "images.edit" else (), mask if target.kind == "images.edit" else None), prompt)
+        return classify(answer.status, answer.body, answer.headers), answer
+
+    def describe(self, instruction: str, text: str, image: Path | None = None) -> str:
+        """Ask this session's target (a describer) for a description."""
+        answer = self.send(build_describe_request(self.target, instruction, text, image), text)
+        return read_description(answer)
+
+    def send(self, spec: RequestSpec, what: str) -> Answer:
+        """One answer: memoized, replayed, recorded or live; raises Unrecorded or ApiError."""
+        key = spec_key(spec)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = self._fetch(spec, what)
+        if isinstance(known, ApiError):
+            raise known
+        return known
+
+    def _fetch(self, spec: RequestSpec, what: str) -> Answer | ApiError:
+        runner = self.runner
+        if self._cassette is not None or not (runner.settings.live or self.recording):
+            found = self._cassette.answer(spec_key(spec)) if self._cassette is not None else None
+            if found is None:
+                raise Unrecorded(self._unrecorded(what))
+            return found
+        self.calls += 1
+        try:
+            if runner.settings.live:
+                return call(runner.client(self.target), spec)
+            return record(self.path, "new_episodes", runner.scrubber(), lambda: call(runner.client(self.target), spec))
+        except ApiError as err:
+            return err
+
+    def _unrecorded(self, what: str) -> str:
+        runner = self.runner
+        shown = runner._rel(self.path)
+        exists = self.path.exists()
+        why = f"{shown} holds no answer for it" if exists else f"there is no cassette {shown}"
+        needs = [self.target.api_key_env] + [e for e in (self.target.base_url_env, self.target.azure_endpoint_env) if e]
+        return (
+            f"no recording on target {self.target.name!r} of the drawn example {what!r}: {why} "
+            "(the spec, its tables or the strategies changed since it was recorded).\n"
+            f"Record it (needs {', '.join(needs)} set) with:\n"
+            f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
+        )

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .config import Settings
 from .runner import Runner
 from .terms import ALL_SCENARIOS
+
+if TYPE_CHECKING:
+    from .rewrite import Rewriter
+    from .terms import TermTable
 
 
 @dataclass
@@ -22,12 +26,37 @@ class RunState:
     corpus_cache: Path | None = None
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
-    markers: dict[str, pytest.MarkDecorator] = field(default_factory=dict)
+    marks: dict[str, pytest.Mark] = field(default_factory=dict)
+    fuzz_seed: int | None = None
+    """The run's fuzz seed: --imgsafe-seed, else random in live runs, else None (seeds from spec ids)."""
+    fuzz_failures: list[dict[str, Any]] = field(default_factory=list)
+    _rewriter: Rewriter | None = None
+    _tables: dict[str, TermTable] | None = None
 
     def __post_init__(self) -> None:
-        # One MarkDecorator per name for the whole run: items share them (collection hot path).
-        names = ["imgsafe", *ALL_SCENARIOS, *self.settings.targets]
-        self.markers = {name: getattr(pytest.mark, name) for name in names}
+        # One Mark per name for the whole run: items share them (collection hot path).
+        names = ["imgsafe", "fuzz", *ALL_SCENARIOS, *self.settings.targets]
+        self.marks = {name: getattr(pytest.mark, name).mark for name in names}
+
+    @property
+    def tables(self) -> dict[str, TermTable]:
+        """The trigger term tables: bundled, plus ``[tool.imgsafe] term_tables``."""
+        if self._tables is None:
+            from .terms import bundled_tables, load_table_file, merge_tables
+
+            self._tables = merge_tables(bundled_tables(), [load_table_file(p) for p in self.settings.term_tables])
+        return self._tables
+
+    @property
+    def rewriter(self) -> Rewriter:
+        """The strategies over this project's term and replacement tables."""
+        if self._rewriter is None:
+            from .rewrite import Rewriter, bundled_tables, load_table_file, merge_tables
+            from .terms import build_index
+
+            tables = merge_tables(bundled_tables(), [load_table_file(p) for p in self.settings.rewrite_tables])
+            self._rewriter = Rewriter(index=build_index(self.tables), tables=tables)
+        return self._rewriter
 
     @property
     def target_kinds(self) -> dict[str, str]:

@@ -9,7 +9,10 @@ Retry-After) stay on.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import mimetypes
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ OPERATIONS: dict[str, str] = {
     "images.generate": "images/generations",
     "images.edit": "images/edits",
     "chat-image": "chat/completions",
+    "chat": "chat/completions",
 }
 
 
@@ -82,6 +86,35 @@ def build_request(
         if mask is not None:
             files.append(("mask", mask))
     return RequestSpec(operation, fields, tuple(files), deployment, target.api_version if target.is_azure else None)
+
+
+def build_describe_request(target: Target, instruction: str, text: str, image: Path | None = None) -> RequestSpec:
+    """A describer call: the instruction as the system message, the idea (and image) as the user's."""
+    content: str | list[dict[str, Any]] = text
+    if image is not None:
+        mime = mimetypes.guess_type(image.name)[0] or "image/png"
+        url = f"data:{mime};base64,{base64.b64encode(image.read_bytes()).decode('ascii')}"
+        content = [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": url}}]
+    messages = [{"role": "system", "content": instruction}, {"role": "user", "content": content}]
+    deployment = (target.azure_deployment or target.model) if target.is_azure else None
+    fields = {"model": target.model, "messages": messages, **target.params}
+    return RequestSpec("chat/completions", fields, (), deployment, target.api_version if target.is_azure else None)
+
+
+def read_description(answer: Answer) -> str:
+    """The text of a describer's answer; anything else is an :class:`ApiError`, never a description."""
+    if answer.status != 200:
+        from .outcome import classify
+
+        outcome = classify(answer.status, answer.body, answer.headers)  # raises ApiError for non-verdicts
+        raise ApiError("invalid_request", f"the describer refused to describe ({outcome.code}): {outcome.message}", outcome.request_id)
+    try:
+        content = json.loads(answer.body)["choices"][0]["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise ApiError("unreadable", f"the describer's answer has no text: {answer.body[:200]!r}", None) from None
+    if not isinstance(content, str) or not content.strip():
+        raise ApiError("unreadable", "the describer answered with no text", None)
+    return content
 
 
 def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:

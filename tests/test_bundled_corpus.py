@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+from pytest_imgsafe.corpus import Expectation
+
 from .conftest import ROOT
 
 
@@ -22,8 +24,8 @@ def test_bundled_corpus_replays_offline_with_no_key() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "360 passed" in result.stdout
-    assert "imgsafe (replay): 360 items: 360 as expected, 0 changed outcome, 0 without a verdict" in result.stdout
+    assert "389 passed" in result.stdout  # 360 case items and 29 fuzz items
+    assert "imgsafe (replay): 389 items: 389 as expected, 0 changed outcome, 0 without a verdict" in result.stdout
 
 
 def test_bundled_corpus_covers_every_scenario_with_ten_cases_or_more() -> None:
@@ -41,9 +43,27 @@ def test_bundled_corpus_covers_every_scenario_with_ten_cases_or_more() -> None:
 
 def test_bundled_cassettes_come_from_the_sandbox_and_hold_no_image_bytes() -> None:
     files = sorted((ROOT / "cassettes").rglob("*.json"))
-    assert len(files) == 360
+    assert len(files) == 360 + 30  # a cassette per case item, per fuzz item and the describer's
     for path in files:
         data = json.loads(path.read_text())
         assert data["imgsafe"]["sources"][0]["kind"] == "sandbox", path
-        assert path.stat().st_size < 4096, path
+        assert path.stat().st_size < 4096 * len(data["interactions"]), path
         assert "iVBORw0KGgo" not in path.read_text(), path
+
+
+def test_bundled_fuzz_specs_cover_the_rewritable_and_the_prohibited_scenarios() -> None:
+    from pytest_imgsafe.corpus import REFUSED, load_corpus
+
+    kinds = {"gpt-image-2": "images.generate", "gpt-image-2-all": "chat-image", "nano-banana": "chat-image", "moderation": "moderation"}
+    specs = [s for path in (ROOT / "corpora").glob("fuzz_*.yaml") for s in load_corpus(path, kinds).fuzz]
+    rewrites = {s.scenario for s in specs if s.strategy}
+    assert rewrites == {"celebrity", "living_artist", "copyrighted_ip", "violence"}
+    for s in specs:
+        if s.strategy:
+            assert s.expect["gpt-image-2"] == {"original": Expectation("block"), "rewritten": Expectation("pass")}
+    prohibited = {s.scenario: s for s in specs if not s.strategy}
+    assert set(prohibited) == {"sexual", "minors", "hate"}
+    for s in prohibited.values():
+        assert s.variations
+        assert all(e == {"original": Expectation("block"), "rewritten": REFUSED} for e in s.expect.values())
+        assert {"gpt-image-2", "gpt-image-2-all", "nano-banana"} <= set(s.targets)

@@ -476,7 +476,10 @@ def _answer(call: _Call, settings: Settings, request_id: str) -> tuple[int, Any,
         return _moderations(fields, model)
     prompt = _prompt(call)
     profile, flavour = policy.profile_for_model(model)
-    if profile == "moderation":
+    if profile == "describer" and call.operation == "chat/completions":
+        status, body = shapes.describer_answer(prompt, _chat_images(fields), model)
+        return status, body, {"model": model, "prompt": prompt, "profile": "describer", "endpoint": "chat", "verdict": None}
+    if profile in ("moderation", "describer"):  # not an image model: judged as the strictest
         profile = "strict"
     profile = settings.profile or profile
     flavour = settings.flavour or flavour
@@ -582,11 +585,20 @@ def _prompt(call: _Call) -> str:
 
 
 def _chat_has_image(fields: dict[str, Any]) -> bool:
+    return bool(_chat_images(fields))
+
+
+def _chat_images(fields: dict[str, Any]) -> list[str]:
+    """The image URLs (usually data URLs) of the user's messages."""
+    urls: list[str] = []
     for message in fields.get("messages") or ():
         content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content):
-            return True
-    return False
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict) and part.get("type") == "image_url":
+                    image_url = part.get("image_url")
+                    urls.append(str(image_url.get("url", "")) if isinstance(image_url, dict) else str(image_url))
+    return urls
 
 
 def _validate_image_params(fields: dict[str, Any], model: str, gpt_image: bool) -> None:

@@ -297,6 +297,42 @@ def chat_blocked(decision: Decision, flavour: str, model: str, request_id: str, 
     return images_blocked(decision, flavour, request_id, prompt, params)
 
 
+# --- describers (text chat models) ---------------------------------------------------------
+
+SCENES = (
+    "a wooden table by a sunlit window with a ceramic vase",
+    "a city street at dusk with warm shop lights and wet pavement",
+    "a green hillside under a cloudy sky with a small stone cottage",
+    "a person in a blue jacket standing on a pier at sunrise",
+    "a cluttered artist's studio with canvases leaning on a brick wall",
+    "a white t-shirt laid flat on a light gray background",
+)
+
+
+def describer_answer(prompt: str, images: list[str], model: str) -> tuple[int, Body]:
+    """A text model's plain visual description: of the image if one is sent, else of the idea.
+
+    Deterministic stand-in for the notes' two-step rewrite: the idea is cleaned with the same
+    replacement tables the rewriting strategies use (names, artists, brands, graphic wording
+    removed) and given a neutral rendering note; an image is described as one of a few plain
+    scenes chosen by its hash. A prompt the strategies refuse gets a refusal, as a model would.
+    """
+    from ..rewrite import RewriteRefused, rewrite
+
+    if images:
+        digest = hashlib.sha256("".join(images).encode()).digest()
+        text = f"A photo of {SCENES[digest[0] % len(SCENES)]}, natural light, centered composition."
+    else:
+        try:
+            cleaned = rewrite(prompt).text.strip().rstrip(".")
+        except RewriteRefused:
+            cleaned = ""
+        text = f"{cleaned}, rendered with soft natural light and a balanced composition." if cleaned else "I can't help with that request."
+    body = _chat(model, {"role": "assistant", "content": text}, "stop")
+    body["usage"] = {"prompt_tokens": len(prompt.split()) + 40, "completion_tokens": len(text.split()), "total_tokens": len(prompt.split()) + 40 + len(text.split())}
+    return 200, body
+
+
 # --- moderations --------------------------------------------------------------------------
 
 

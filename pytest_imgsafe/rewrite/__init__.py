@@ -1,0 +1,54 @@
+"""Prompt rewriting: the six strategies of the domain notes, as a library.
+
+    >>> from pytest_imgsafe.rewrite import rewrite
+    >>> rewrite("A photo of Elon Musk on Mars").text
+    'A photo of a tech company founder wearing a suit on Mars'
+
+Prompts of the hard-prohibited scenarios raise :class:`RewriteRefused`, whatever the strategy.
+"""
+
+from .core import (
+    DESCRIBE_INSTRUCTION,
+    EDIT_INSTRUCTION,
+    STRATEGIES,
+    Change,
+    Describer,
+    Rewrite,
+    RewriteRefused,
+    Rewriter,
+    Strategy,
+    default_rewriter,
+    describe_reference,
+    edit_to_generate,
+    ip_to_archetype,
+    living_artist_to_style,
+    name_to_descriptor,
+    rewrite,
+    soften_violence,
+)
+from .tables import RewriteTable, RewriteTableError, bundled_tables, load_table_file, merge_tables
+
+__all__ = [
+    "DESCRIBE_INSTRUCTION",
+    "EDIT_INSTRUCTION",
+    "STRATEGIES",
+    "Change",
+    "Describer",
+    "Rewrite",
+    "RewriteRefused",
+    "RewriteTable",
+    "RewriteTableError",
+    "Rewriter",
+    "Strategy",
+    "bundled_tables",
+    "default_rewriter",
+    "describe_reference",
+    "edit_to_generate",
+    "ip_to_archetype",
+    "living_artist_to_style",
+    "load_table_file",
+    "merge_tables",
+    "name_to_descriptor",
+    "rewrite",
+    "soften_violence",
+]

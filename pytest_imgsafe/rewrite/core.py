@@ -1,0 +1,284 @@
+"""The six rewriting strategies of the domain notes, and the refusal rule.
+
+A rewrite turns a falsely blocked, legitimate prompt into one that passes, touching nothing
+but what its strategy targets. Four strategies are table-driven (a trigger term is replaced by
+the text its table gives); two ask a chat model (a *describer*) for a plain visual description,
+the notes' two-step approach, and then run the tables over its answer as a safety net.
+
+The refusal rule (design.md, responsible use) comes first and holds for every strategy: a
+prompt that mentions anything of the hard-prohibited scenarios (sexual content, minors, hate
+symbols and extremism) raises :class:`RewriteRefused`, and a rewrite whose text would fall in
+those scenarios is refused too. The check is deliberately wider than the sandbox's blocking
+rule: any term of those tables refuses, even one that would not block on its own (a child in a
+park), because a rewriting tool has no business making such a prompt pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..terms import HARD_PROHIBITED, Match, TermIndex, default_index
+from .tables import TABLE_STRATEGIES, RewriteTable, bundled_tables
+
+Describer = Callable[[str, str, "Path | None"], str]
+"""``describe(instruction, text, image) -> description``: a chat model asked for a plain visual
+description of an idea (``image`` None) or of an image (``image`` a file)."""
+
+DESCRIBE_INSTRUCTION = (
+    "You are a visual description expert. Rewrite the user's idea into a pure visual description: "
+    "remove all real names, brand names, copyrighted character names and sensitive words; keep "
+    "color, composition, lighting, action, atmosphere, texture and lens. Answer with one short paragraph."
+)
+EDIT_INSTRUCTION = (
+    "Describe the visual elements of this image in plain words (subject, setting, colors, lighting, "
+    "composition), without names of people, brands or characters. Answer with one sentence."
+)
+
+STRATEGY_ORDER: tuple[str, ...] = (
+    "name_to_descriptor",
+    "living_artist_to_style",
+    "ip_to_archetype",
+    "describe_reference",
+    "soften_violence",
+    "edit_to_generate",
+)
+BY_SCENARIO: dict[str, str] = {scenario: name for name, scenario in TABLE_STRATEGIES.items()}
+"""The strategy ``rewrite(prompt)`` picks for each rewritable scenario."""
+
+_ARTICLE_BEFORE = re.compile(r"\b(a|an|the)\s+$", re.IGNORECASE)
+_STARTS_WITH_ARTICLE = re.compile(r"^(a|an|the)\s", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+)$")
+
+
+class RewriteRefused(Exception):
+    """The prompt (or what a rewrite would make of it) falls in a scenario that is never rewritten."""
+
+    def __init__(self, scenario: str, terms: Iterable[str], reason: str = "") -> None:
+        self.scenario = scenario
+        self.terms = tuple(dict.fromkeys(terms))
+        self.reason = reason or f"prompts in the {scenario} scenario are never rewritten (responsible use)"
+        super().__init__(f"rewrite refused: {self.reason}; matched: {', '.join(self.terms)}")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One replaced span of the original prompt."""
+
+    start: int
+    end: int
+    original: str
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """The result of a rewrite; ``strategy`` is None when there was nothing to rewrite."""
+
+    original: str
+    text: str
+    strategy: str | None
+    changes: tuple[Change, ...] = ()
+    endpoint: str | None = None
+    """``generate`` when the rewrite is meant for the generations endpoint (edit_to_generate)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A registered strategy: its name, what it rewrites and how."""
+
+    name: str
+    scenarios: tuple[str, ...]
+    summary: str
+    needs_describer: bool = False
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "name_to_descriptor": Strategy(
+        "name_to_descriptor", ("celebrity",), "a public figure's name -> a description of a role, never their likeness"
+    ),
+    "living_artist_to_style": Strategy(
+        "living_artist_to_style",
+        ("living_artist",),
+        "a living artist's name -> the style, movement or studio, or a deceased artist of the same movement",
+    ),
+    "ip_to_archetype": Strategy(
+        "ip_to_archetype", ("copyrighted_ip",), "a character or brand -> a generic archetype with the same visual features"
+    ),
+    "describe_reference": Strategy(
+        "describe_reference",
+        ("celebrity", "living_artist", "copyrighted_ip", "violence"),
+        "a chat model describes the idea in plain visual terms (two-step), then the tables clean its answer",
+        needs_describer=True,
+    ),
+    "soften_violence": Strategy(
+        "soften_violence", ("violence",), "graphic, clinical violent wording -> stylized, cinematic wording"
+    ),
+    "edit_to_generate": Strategy(
+        "edit_to_generate",
+        ("celebrity", "living_artist", "copyrighted_ip", "violence"),
+        "an edit becomes a generation: a chat model describes the image, the requested change is appended",
+        needs_describer=True,
+    ),
+}
+"""The registry, in the order of the domain notes' chapter 4 (numbering aside)."""
+
+REWRITABLE: frozenset[str] = frozenset(TABLE_STRATEGIES.values())
+
+
+@dataclass
+class Rewriter:
+    """The strategies over one set of trigger terms and replacement tables.
+
+    The module-level functions use one built from the bundled tables; build your own to add
+    tables (``merge_tables``) or terms (``pytest_imgsafe.terms.merge_tables``).
+    """
+
+    index: TermIndex = field(default_factory=default_index)
+    tables: Mapping[str, RewriteTable] = field(default_factory=bundled_tables)
+
+    def rewrite(
+        self,
+        prompt: str,
+        strategy: str | None = None,
+        *,
+        describe: Describer | None = None,
+        image: Path | None = None,
+    ) -> Rewrite:
+        """Rewrite ``prompt`` with ``strategy``, or the strategies its scenarios call for."""
+        if strategy is not None and strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
+        matches = self.index.find(prompt)
+        self._refuse_hard(matches, "the prompt")
+        if strategy in (None, *TABLE_STRATEGIES):
+            names = (strategy,) if strategy else tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
+            return self._tables(prompt, matches, names)
+        if describe is None:
+            raise ValueError(f"{strategy} needs a describer: pass describe=<a function that asks a chat model>")
+        if strategy == "describe_reference":
+            return self._describe_reference(prompt, matches, describe)
+        return self._edit_to_generate(prompt, describe, image)
+
+    # --- table strategies -------------------------------------------------------------------
+
+    def _tables(self, prompt: str, matches: list[Match], names: tuple[str, ...]) -> Rewrite:
+        scenarios = {TABLE_STRATEGIES[n]: self.tables[n] for n in names}
+        targeted = [m for m in matches if m.scenario in scenarios]
+        declined = [m.text for m in targeted if scenarios[m.scenario].declines(m.term)]
+        if declined:
+            raise RewriteRefused("violence", declined, "atrocity wording is not softened: it is what the filter is for")
+        if not targeted:
+            return Rewrite(prompt, prompt, None)
+        changes = [self._change(prompt, m, scenarios[m.scenario].replacement(m.term)) for m in targeted]
+        text = _apply(prompt, changes)
+        self._refuse_hard(self.index.find(text), "the rewrite")
+        used = [n for n in names if any(m.scenario == TABLE_STRATEGIES[n] for m in targeted)]
+        return Rewrite(prompt, text, "+".join(used), tuple(changes))
+
+    @staticmethod
+    def _change(prompt: str, match: Match, replacement: str) -> Change:
+        start = match.start
+        before = _ARTICLE_BEFORE.search(prompt, 0, start)
+        if before is not None and _STARTS_WITH_ARTICLE.match(replacement):
+            # "a Pikachu" -> "a round, cute ..." rather than "a a round, cute ...": the article
+            # belongs to the name's noun phrase, so the change covers it.
+            start = before.start()
+            if prompt[start].isupper():
+                replacement = replacement[0].upper() + replacement[1:]
+        elif _SENTENCE_START.search(prompt, 0, start) and prompt[start:start + 1].isupper():
+            replacement = replacement[0].upper() + replacement[1:]
+        return Change(start, match.end, prompt[start:match.end], replacement)
+
+    # --- describer strategies ---------------------------------------------------------------
+
+    def _describe_reference(self, prompt: str, matches: list[Match], describe: Describer) -> Rewrite:
+        if not any(m.scenario in REWRITABLE for m in matches):
+            # nothing to rewrite: no call, and rewriting a clean rewrite changes nothing
+            return Rewrite(prompt, prompt, None)
+        described = self._clean(describe(DESCRIBE_INSTRUCTION, prompt, None).strip())
+        return Rewrite(prompt, described, "describe_reference", (Change(0, len(prompt), prompt, described),))
+
+    def _edit_to_generate(self, prompt: str, describe: Describer, image: Path | None) -> Rewrite:
+        description = describe(EDIT_INSTRUCTION, prompt, image).strip().rstrip(".")
+        change = self._clean(prompt)
+        text = self._clean(f"{description}, {change[0].lower() + change[1:] if change else ''}".rstrip(", "))
+        return Rewrite(prompt, text, "edit_to_generate", (Change(0, len(prompt), prompt, text),), endpoint="generate")
+
+    def _clean(self, text: str) -> str:
+        """A describer's answer, with the tables run over it and the refusal rule applied."""
+        matches = self.index.find(text)
+        self._refuse_hard(matches, "the describer's answer")
+        names = tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
+        return self._tables(text, matches, names).text if names else text
+
+    @staticmethod
+    def _refuse_hard(matches: list[Match], what: str) -> None:
+        hard = [m for m in matches if m.scenario in HARD_PROHIBITED]
+        if hard:
+            scenario = hard[0].scenario
+            reason = f"{what} falls in the {scenario} scenario, which is never rewritten (responsible use)"
+            raise RewriteRefused(scenario, [m.text for m in hard if m.scenario == scenario], reason)
+
+
+def _apply(prompt: str, changes: list[Change]) -> str:
+    parts: list[str] = []
+    at = 0
+    for change in changes:
+        parts.append(prompt[at:change.start])
+        parts.append(change.replacement)
+        at = change.end
+    parts.append(prompt[at:])
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def default_rewriter() -> Rewriter:
+    """The rewriter over the bundled terms and tables."""
+    return Rewriter()
+
+
+def rewrite(prompt: str, strategy: str | None = None, *, describe: Describer | None = None, image: Path | None = None) -> Rewrite:
+    """Rewrite a prompt with one strategy, or (``strategy=None``) the ones its scenarios call for.
+
+    Deterministic and idempotent for the table strategies; raises :class:`RewriteRefused` for
+    any prompt of the hard-prohibited scenarios, whatever the strategy. ``describe`` is needed by
+    ``describe_reference`` and ``edit_to_generate`` (``image``: the picture an edit would change).
+    """
+    return default_rewriter().rewrite(prompt, strategy, describe=describe, image=image)
+
+
+def name_to_descriptor(prompt: str) -> Rewrite:
+    """Strategy 1: public figures' names -> role descriptors ("a tech company founder wearing a suit")."""
+    return rewrite(prompt, "name_to_descriptor")
+
+
+def living_artist_to_style(prompt: str) -> Rewrite:
+    """Strategy 2: living artists -> style, movement or a deceased master of the same movement."""
+    return rewrite(prompt, "living_artist_to_style")
+
+
+def ip_to_archetype(prompt: str) -> Rewrite:
+    """Strategy 3: characters and brands -> generic archetypes that keep the visual features."""
+    return rewrite(prompt, "ip_to_archetype")
+
+
+def describe_reference(prompt: str, describe: Describer) -> Rewrite:
+    """Strategy 4: the two-step rewrite; ``describe`` asks a chat model (its calls are recorded by the plugin)."""
+    return rewrite(prompt, "describe_reference", describe=describe)
+
+
+def soften_violence(prompt: str) -> Rewrite:
+    """Strategy 5: graphic violent wording -> cinematic wording (violence only; atrocities declined)."""
+    return rewrite(prompt, "soften_violence")
+
+
+def edit_to_generate(prompt: str, describe: Describer, image: Path | None = None) -> Rewrite:
+    """Strategy 6: an edit request -> a generate prompt built from a description of the image."""
+    return rewrite(prompt, "edit_to_generate", describe=describe, image=image)
