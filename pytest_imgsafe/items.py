@@ -41,9 +41,10 @@ class CorpusFile(pytest.File):
             corpus = load_corpus_cached(self.path, state.target_kinds, state.corpus_cache)
         except CorpusError as err:
             raise self.CollectError(err.render(shown=shown)) from None
+        entries: list[Case | FuzzSpec] = [*corpus.cases, *corpus.fuzz]
         clashes = [
             Problem(entry.line, f"duplicate id {entry.id!r}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; ids must be unique across all corpus files")
-            for entry in (*corpus.cases, *corpus.fuzz)
+            for entry in entries
             if entry.id in state.ids and state.ids[entry.id][0] != shown
         ]
         if clashes:

@@ -292,7 +292,7 @@ def _chat(data: Mapping[str, Any], request_id: str | None, hint: str | None) -> 
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
         raise ApiError("unreadable", "chat answer without choices", 200, None, request_id)
     choice = choices[0]
-    message = choice.get("message") if isinstance(choice.get("message"), Mapping) else {}
+    message: Mapping[str, Any] = choice["message"] if isinstance(choice.get("message"), Mapping) else {}
     finish = str(choice.get("finish_reason") or "")
     native = str(choice.get("native_finish_reason") or "")
     feedback = data.get("promptFeedback") or data.get("prompt_feedback")

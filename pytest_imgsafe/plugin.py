@@ -195,9 +195,9 @@ class _SessionHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Items put their verdicts in user_properties, which xdist sends to the controller.
         for name, value in report.user_properties:
-            if name == "imgsafe" and (report.when == "call" or report.failed or report.skipped):
+            if name == "imgsafe" and isinstance(value, dict) and (report.when == "call" or report.failed or report.skipped):
                 self.state.results.append({**value, "outcome": report.outcome, "when": report.when})
-            elif name == "imgsafe-fuzz-failure" and report.when == "call":
+            elif name == "imgsafe-fuzz-failure" and isinstance(value, list) and report.when == "call":
                 self.state.fuzz_failures.extend(value)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

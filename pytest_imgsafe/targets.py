@@ -107,13 +107,13 @@ def read_description(answer: Answer) -> str:
         from .outcome import classify
 
         outcome = classify(answer.status, answer.body, answer.headers)  # raises ApiError for non-verdicts
-        raise ApiError("invalid_request", f"the describer refused to describe ({outcome.code}): {outcome.message}", outcome.request_id)
+        raise ApiError("invalid_request", f"the describer refused to describe ({outcome.code}): {outcome.message}", answer.status, outcome.code, outcome.request_id)
     try:
         content = json.loads(answer.body)["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
-        raise ApiError("unreadable", f"the describer's answer has no text: {answer.body[:200]!r}", None) from None
+        raise ApiError("unreadable", f"the describer's answer has no text: {answer.body[:200]!r}", answer.status) from None
     if not isinstance(content, str) or not content.strip():
-        raise ApiError("unreadable", "the describer answered with no text", None)
+        raise ApiError("unreadable", "the describer answered with no text", answer.status)
     return content
 
 
@@ -128,7 +128,7 @@ def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
         options["timeout"] = target.timeout
     if target.is_azure:
         return openai.AzureOpenAI(
-            azure_endpoint=target.resolve_base_url(environ),
+            azure_endpoint=target.resolve_base_url(environ) or "",
             api_version=target.api_version,
             azure_deployment=target.azure_deployment,
             api_key=key,
@@ -147,6 +147,7 @@ def call(client: OpenAI, spec: RequestSpec) -> Answer:
 
     fields = dict(spec.fields)
     model = fields.pop("model")
+    raw: Any  # the SDK's LegacyAPIResponse of whichever call; only its http_response is read
     try:
         if spec.operation == "moderations":
             raw = client.moderations.with_raw_response.create(model=model, input=fields.pop("input"), extra_body=fields or None)
@@ -155,7 +156,8 @@ def call(client: OpenAI, spec: RequestSpec) -> Answer:
         elif spec.operation == "images/edits":
             images = [(p.name, p.read_bytes()) for n, p in spec.files if n == "image"]
             masks = [(p.name, p.read_bytes()) for n, p in spec.files if n == "mask"]
-            raw = client.images.with_raw_response.edit(
+            edit: Any = client.images.with_raw_response.edit  # files as (name, bytes) tuples
+            raw = edit(
                 model=model,
                 prompt=fields.pop("prompt"),
                 image=images[0] if len(images) == 1 else images,
