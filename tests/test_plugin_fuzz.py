@@ -112,6 +112,11 @@ def test_a_failure_is_shrunk_replayed_identically_and_saved_as_cases(fuzz_projec
     assert "seed" in (original.reason or "") and "found by fuzz spec celebs on 20" in (original.reason or "")
     assert original.expect["gpt-image-2"].verdict == "block"
 
+    saved.rename(fuzz_project.path / "corpora" / "found.yaml")  # they collect as ordinary cases
+    collected = fuzz_project.runpytest("--imgsafe", "--collect-only", "-q", "corpora/found.yaml", "-p", "no:cacheprovider")
+    collected.stdout.fnmatch_lines([f"corpora/found.yaml::{original.id}[[]gpt-image-2[]]", f"corpora/found.yaml::{rewritten.id}[[]gpt-image-2[]]", "2 tests collected*"])
+    (fuzz_project.path / "corpora" / "found.yaml").unlink()  # not recorded: keep it out of the replay below
+
     replayed = replay(fuzz_project, monkeypatch, "-k", "celebs")
     replayed.assert_outcomes(failed=1)
     assert [line for line in replayed.stdout.lines if line.startswith("  ") and "request id" not in line and "re-record" not in line] == [
