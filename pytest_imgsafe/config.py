@@ -34,6 +34,9 @@ TARGET_KEYS: tuple[str, ...] = (
     "params",
     "timeout",
     "max_retries",
+    "rpm",
+    "concurrency",
+    "price",
 )
 
 
@@ -58,6 +61,12 @@ class Target:
     params: Mapping[str, Any] = field(default_factory=dict)
     timeout: float | None = None
     max_retries: int = 2
+    rpm: int | None = None
+    """Live runs: requests per minute this target may receive (None: no limit of ours)."""
+    concurrency: int = 4
+    """Live runs: calls in flight at once to this target."""
+    price: float | None = None
+    """USD per billed call, overriding the price table."""
 
     @property
     def is_azure(self) -> bool:
@@ -280,6 +289,15 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     retries = table.get("max_retries", 2)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ConfigError(f"{where} max_retries must be a whole number >= 0")
+    rpm = table.get("rpm")
+    if rpm is not None and (isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1):
+        raise ConfigError(f"{where} rpm must be a whole number of requests per minute >= 1 (your tier's limit)")
+    concurrency = table.get("concurrency", 4)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
+        raise ConfigError(f"{where} concurrency must be a whole number from 1 to 256")
+    price = table.get("price")
+    if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
+        raise ConfigError(f"{where} price must be the USD cost of one billed call, e.g. price = 0.04")
     return Target(
         name=name,
         kind=str(kind),
@@ -294,6 +312,9 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
         params=dict(params),
         timeout=float(timeout) if timeout is not None else None,
         max_retries=retries,
+        rpm=rpm,
+        concurrency=concurrency,
+        price=float(price) if price is not None else None,
     )
 
 

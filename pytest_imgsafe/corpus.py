@@ -69,6 +69,37 @@ class Expectation:
         return f"{text}@{self.link}" if self.link else text
 
 
+_RATE = re.compile(r"^\s*(<=|>=|<|>|==)\s*(0(?:\.\d+)?|1(?:\.0*)?)\s*$")
+
+
+@dataclass(frozen=True)
+class RateExpectation:
+    """``block_rate: "<=0.2"``: the expected share of blocked answers over a case's repeats."""
+
+    op: str
+    value: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateExpectation:
+        m = _RATE.match(text)
+        if not m:
+            raise ValueError(text)
+        return cls(m.group(1), float(m.group(2)))
+
+    def holds(self, rate: float) -> bool:
+        """Does a rate satisfy it?"""
+        return {
+            "<=": rate <= self.value,
+            ">=": rate >= self.value,
+            "<": rate < self.value,
+            ">": rate > self.value,
+            "==": abs(rate - self.value) < 1e-9,
+        }[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.op}{self.value:g}"
+
+
 REFUSED = Expectation("refused")
 """A fuzz spec's ``rewritten: refused``: the strategies must refuse the prompt, nothing is sent."""
 
@@ -91,6 +122,10 @@ class Case:
     reason: str | None = None
     xfail: str | None = None
     skip: str | None = None
+    repeat: int = 1
+    """How many times the prompt is sent (output-stage filtering depends on the generated image)."""
+    block_rate: Mapping[str, RateExpectation] = field(default_factory=dict)
+    """Per target: the block rate expected over the repeats, instead of ``expect``."""
 
 
 @dataclass(frozen=True)
@@ -501,9 +536,18 @@ def _cases(
         scenario = check.scenario(node, "scenario", what) or d_scenario
         targets = check.target_list(node, "targets", what) or d_targets or check.default_targets
         expect_value, expect_line = (node["expect"], node.lines["expect"]) if "expect" in node else (d_expect or (None, node.line))
-        if expect_value is None:
-            check.add(node.line, f"{what} has no expectation: add 'expect: pass' (or block, block:input, block:output), or one per target")
+        repeat = _repeat(check, node, what)
+        rates = _rates(check, node, targets, what)
+        if rates:
+            if "expect" in node:
+                check.add(node.lines["expect"], f"{what} sets both expect and block_rate: keep expect for one-shot cases, block_rate (with repeat) for rates")
+            expect_value = None
             expect: dict[str, Expectation] = {}
+            if repeat < 2:
+                check.add(node.lines["block_rate"], f"{what} expects a block_rate from a single call: add 'repeat: N' (N >= 2; 20 or more gives a useful interval)")
+        elif expect_value is None:
+            check.add(node.line, f"{what} has no expectation: add 'expect: pass' (or block, block:input, block:output), or one per target")
+            expect = {}
         else:
             expect = check.expect(expect_value, expect_line, targets, what)
         own_params = check.params(node, "params", what)
@@ -544,11 +588,41 @@ def _cases(
                 images=images,
                 mask=mask,
                 reason=reason,
+                repeat=repeat,
+                block_rate=rates,
                 xfail=check.reason_flag(node, "xfail", what),
                 skip=check.reason_flag(node, "skip", what),
             )
         )
     return cases
+
+
+def _repeat(check: _Checker, node: _Node, what: str) -> int:
+    value = node.get("repeat", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        check.add(node.lines.get("repeat", node.line), f"repeat of {what} must be a whole number from 1 to 1000")
+        return 1
+    return value
+
+
+def _rates(check: _Checker, node: _Node, targets: tuple[str, ...], what: str) -> dict[str, RateExpectation]:
+    if "block_rate" not in node:
+        return {}
+    raw, line = node["block_rate"], node.lines["block_rate"]
+    per_target: dict[str, Any] = {t: raw for t in targets} if not isinstance(raw, dict) else dict(raw)
+    rates: dict[str, RateExpectation] = {}
+    for name, text in per_target.items():
+        if name not in targets:
+            check.add(line, f"block_rate names target {name!r}, which {what} does not run{did_you_mean(str(name), targets)}")
+            continue
+        try:
+            rates[name] = RateExpectation.parse(str(text))
+        except ValueError:
+            check.add(line, f"block_rate of {what} for {name!r}: {text!r} is not a rate expectation; write e.g. \"<=0.2\" or \">=0.9\" (a share between 0 and 1)")
+    missing = [t for t in targets if t not in per_target]
+    if missing:
+        check.add(line, f"{what} has no block_rate for target(s) {', '.join(missing)}: add them, or set targets: to the ones you mean")
+    return rates
 
 
 def _fuzz(check: _Checker, data: _Node, seen: dict[str, int], d_targets: tuple[str, ...] | None, d_scenario: str | None) -> list[FuzzSpec]:

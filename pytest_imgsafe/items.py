@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, load_corpus_cached
+from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from .outcome import Outcome
 from .rewrite import STRATEGIES
 from .runner import ImgsafeError, Result, Runner
 from .state import RunState, run_state
 
 if TYPE_CHECKING:
+    from .drift import Drift
     from .fuzz import Example, FuzzRun
+    from .stats import RateVerdict
 
 
 class OutcomeMismatch(Exception):
@@ -76,8 +78,10 @@ class CaseItem(pytest.Item):
         self.case = case
         self.target = target
         self.shown_path = shown
-        self.expected: Expectation = case.expect[target]
+        self.expected: Expectation | None = case.expect.get(target)
+        self.rate: RateExpectation | None = case.block_rate.get(target)
         self.result: Result | None = None
+        self.drift: Drift | None = None
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
         # each into keywords, which costs a lot at 100,000 items and serves no selection.
         marks = run_state(self.config).marks
@@ -94,33 +98,86 @@ class CaseItem(pytest.Item):
     def runner(self) -> Runner:
         return run_state(self.config).runner
 
+    @property
+    def expected_text(self) -> str:
+        return f"block rate {self.rate}" if self.rate is not None else str(self.expected)
+
     def setup(self) -> None:
         # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
+        state = run_state(self.config)
         try:
-            self.result = self.runner.run(self.case, self.target, self.nodeid)
+            if state.live is not None:
+                self.result = self._live(state)
+            else:
+                self.result = self.runner.run(self.case, self.target, self.nodeid)
         except ImgsafeError as err:
             problem = str(err)
         else:
+            if self.result.skipped:
+                self._record_properties(None, None, status="skipped", note=self.result.skipped)
+                pytest.skip(self.result.skipped)
             if self.result.error is None:
                 return
+            error = self.result.error
             problem = (
-                f"target {self.target!r} gave no verdict for case {self.case.id!r}: {self.result.error}\n"
+                f"target {self.target!r} gave no verdict for case {self.case.id!r}: {error}\n"
                 f"  from: {self.result.source}\n"
                 "  (an answer that is not a safety verdict is never counted as pass or block)"
             )
-        self._record_properties(None, problem.splitlines()[0])
+            if error.suspended:
+                problem += "\n  the account or resource is suspended: the run stops here, and no more prompts are sent"
+                self.session.shouldstop = f"imgsafe: target {self.target!r} says the account or resource is suspended"
+        self._record_properties(None, problem.splitlines()[0], status="error")
         pytest.fail(problem, pytrace=False)
+
+    def _live(self, state: RunState) -> Result:
+        from .live import LiveResult
+
+        assert state.live is not None
+        try:
+            live: LiveResult = state.live.result(self.nodeid)
+        except (KeyError, TimeoutError):
+            raise ImgsafeError(f"no live result was produced for {self.nodeid} (the run was stopped before its call)") from None
+        outcomes = [c.outcome for c in live.calls if c.outcome is not None]
+        errors = [c for c in live.calls if c.error]
+        last = live.calls[-1] if live.calls else None
+        if errors:
+            return Result(errors[0].answer, None, errors[0].api_error, outcomes)
+        if not live.calls:
+            return Result(skipped=live.skipped or "no call was made")
+        assert last is not None
+        return Result(last.answer, last.outcome, None, outcomes, skipped=live.skipped if len(outcomes) < self.case.repeat else None)
 
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None
         outcome = self.result.outcome
-        ok = self.expected.matches(outcome.verdict, outcome.stage)
-        self._record_properties(outcome, None)
-        if not ok:
-            raise OutcomeMismatch(outcome)
+        if self.rate is not None:
+            from .stats import judge
 
-    def _record_properties(self, outcome: Outcome | None, error: str | None) -> None:
+            blocks = sum(1 for o in self.result.outcomes if o.verdict == "block")
+            verdict = judge(self.rate, blocks, len(self.result.outcomes))
+            self._record_properties(outcome, None, status="flaky" if verdict.status == "flaky" else "ok" if verdict.status == "ok" else "mismatch", rate=verdict)
+            if verdict.status == "violated":
+                raise OutcomeMismatch(outcome, verdict)
+            return
+        assert self.expected is not None
+        wrong = [o for o in self.result.outcomes if not self.expected.matches(o.verdict, o.stage)]
+        if run_state(self.config).live is not None and self.case.repeat == 1:
+            from .drift import compare
+
+            recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
+            self.drift = compare(self.expected, outcome, recorded.outcome if recorded else None, recorded_at, config_changes)
+            self._record_properties(outcome, None, status=self.drift.status, drift=self.drift)
+            if not self.drift.ok:
+                raise OutcomeMismatch(outcome)
+            return
+        self._record_properties(outcome, None, status="mismatch" if wrong else "ok")
+        if wrong:
+            raise OutcomeMismatch(wrong[0])
+
+    def _record_properties(self, outcome: Outcome | None, error: str | None, *, status: str, note: str | None = None, drift: Drift | None = None, rate: RateVerdict | None = None) -> None:
         # user_properties travel to the controller under xdist, unlike attributes.
+        answer = self.result.answer if self.result else None
         self.user_properties.append(
             (
                 "imgsafe",
@@ -128,27 +185,40 @@ class CaseItem(pytest.Item):
                     "case": self.case.id,
                     "target": self.target,
                     "scenario": self.case.scenario,
-                    "expected": str(self.expected),
+                    "expected": self.expected_text,
                     "actual": outcome.label if outcome else None,
+                    "stage": outcome.stage if outcome else None,
                     "code": outcome.code if outcome else None,
+                    "categories": list(outcome.categories) if outcome else [],
+                    "request_id": outcome.request_id if outcome else None,
+                    "source": answer.source if answer else None,
+                    "status": status,
                     "error": error,
+                    "note": note,
                     "mode": self.runner.mode,
+                    "drift": None if drift is None else {"status": drift.status, "since": drift.since, "changes": {k: list(v) for k, v in drift.changes.items()}, "config_changes": list(drift.config_changes)},
+                    "rate": None if rate is None else {"blocks": rate.blocks, "n": rate.n, "low": round(rate.low, 4), "high": round(rate.high, 4), "confidence": rate.confidence, "status": rate.status},
+                    "repeat": self.case.repeat,
+                    "prompt": self.case.prompt,
+                    "reason": self.case.reason,
                 },
             )
         )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, OutcomeMismatch):
-            return self._mismatch_text(excinfo.value.args[0])
+            return self._mismatch_text(*excinfo.value.args)
         return super().repr_failure(excinfo, style=style)
 
-    def _mismatch_text(self, outcome: Outcome) -> str:
+    def _mismatch_text(self, outcome: Outcome, rate: RateVerdict | None = None) -> str:
         answer = self.result.answer if self.result else None
         runner = self.runner
-        lines = [
-            f"case {self.case.id!r} on target {self.target!r}: expected {self.expected}, got {outcome.label}",
-            f"  prompt:     {self.case.prompt}",
-        ]
+        got = rate.describe() if rate is not None else outcome.label
+        lines = [f"case {self.case.id!r} on target {self.target!r}: expected {self.expected_text}, got {got}"]
+        if self.drift is not None and not self.drift.ok:
+            lines[0] = f"case {self.case.id!r} on target {self.target!r}: {self.drift.status} (expected {self.expected_text}, got {outcome.label})"
+            lines.append(f"  drift:      {self.drift.describe()}")
+        lines.append(f"  prompt:     {self.case.prompt}")
         if outcome.verdict == "block":
             detail = f"block at stage {outcome.stage or 'unknown'}, code {outcome.code}"
             if outcome.categories:
@@ -167,6 +237,7 @@ class CaseItem(pytest.Item):
         lines.append(f"  case:       {self.shown_path}:{self.case.line}")
         if runner.mode == "live":
             lines.append(f"  reproduce:  {runner.command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
         else:
             lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
             lines.append(f"  live check: {runner.command(self.nodeid, live=True)}")
@@ -283,6 +354,7 @@ class FuzzItem(pytest.Item):
                     "actual": None,
                     "error": error,
                     "mode": run_state(self.config).runner.mode,
+                    "status": "error" if error else "mismatch" if failure is not None else "ok",
                     "fuzz": {"seed": run.seed if run else None, "examples": run.examples if run else 0},
                 },
             )

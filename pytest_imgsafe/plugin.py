@@ -23,6 +23,10 @@ OPT_RECORD_MODE = "--imgsafe-record-mode"
 OPT_LIVE = "--imgsafe-live"
 OPT_TARGET = "--imgsafe-target"
 OPT_SEED = "--imgsafe-seed"
+OPT_REPORT = "--imgsafe-report"
+OPT_HISTORY = "--imgsafe-history"
+OPT_BUDGET = "--imgsafe-budget-usd"
+OPT_MAX_BLOCKS = "--imgsafe-max-blocks"
 OPT_SAVE_FAILURES = "--imgsafe-save-failures"
 INI_ENABLE = "imgsafe"
 INI_RECORD_MODE = "imgsafe_record_mode"
@@ -82,6 +86,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write the failing fuzz examples to this YAML file as ready corpus cases (appended if it exists).",
     )
+    group.addoption(
+        OPT_REPORT,
+        default=None,
+        metavar="PATH",
+        help="write the run report as JSON to PATH, with a Markdown summary (PATH.md) and a self-contained HTML page (PATH.html) beside it.",
+    )
+    group.addoption(
+        OPT_HISTORY,
+        default=None,
+        metavar="DIR",
+        help="a folder of earlier JSON reports: the report compares with the newest and charts block rates across them.",
+    )
+    group.addoption(
+        OPT_BUDGET,
+        type=float,
+        default=None,
+        metavar="USD",
+        help="live runs: make no call that would take the estimated spend past USD (those items are skipped with the reason).",
+    )
+    group.addoption(
+        OPT_MAX_BLOCKS,
+        type=int,
+        default=None,
+        metavar="N",
+        help="live runs: after N blocked answers, stop sending prompts expected to be blocked (protects the account).",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all).")
     parser.addini(INI_TARGETS, type="args", default=[], help="default for --imgsafe-target: the targets to run.")
@@ -131,6 +161,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
     cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
     state = RunState(settings, Runner(settings), corpus_cache=cache_dir, fuzz_seed=_fuzz_seed(config, settings.live))
+    for option in (OPT_BUDGET, OPT_MAX_BLOCKS):
+        value = config.getoption(option)
+        if value is not None and value < 0:
+            raise pytest.UsageError(f"pytest-imgsafe: {option} must be >= 0")
+    if settings.live:
+        state.ledger = _ledger(config)
     if settings.term_tables or settings.rewrite_tables:
         try:  # a user's table that cannot be read is a usage error, found before any item runs
             state.rewriter  # noqa: B018
@@ -145,6 +181,17 @@ def pytest_configure(config: pytest.Config) -> None:
         for root in settings.corpus_roots():
             if root.exists() and not any(p == root.resolve() or p in root.resolve().parents for p in present):
                 config.args.append(str(root))
+
+
+def _ledger(config: pytest.Config) -> Any:
+    """The live run's shared ledger: made by the controller, opened by xdist workers."""
+    import tempfile
+
+    from .ledger import Ledger
+
+    workerinput = getattr(config, "workerinput", None)
+    folder = Path(workerinput["imgsafe_ledger"]) if workerinput and "imgsafe_ledger" in workerinput else Path(tempfile.mkdtemp(prefix="imgsafe-live-"))
+    return Ledger(folder, config.getoption(OPT_BUDGET), config.getoption(OPT_MAX_BLOCKS))
 
 
 def _fuzz_seed(config: pytest.Config, live: bool) -> int | None:
@@ -189,8 +236,28 @@ class _SessionHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        # xdist: every worker draws with the controller's seed (one run, one seed).
+        # xdist: every worker draws with the controller's seed (one run, one seed) and shares
+        # the controller's ledger (one budget, one pace).
         node.workerinput["imgsafe_seed"] = self.state.fuzz_seed
+        if self.state.ledger is not None:
+            node.workerinput["imgsafe_ledger"] = str(self.state.ledger.folder)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        import time
+
+        self.state.started = time.time()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self.state.ledger is None:
+            return
+        from .items import CaseItem
+        from .live import LiveScheduler
+
+        workerinput = getattr(session.config, "workerinput", None)
+        workers = int(workerinput.get("workercount", 1)) if workerinput else 1
+        scheduler = LiveScheduler(self.state.settings, self.state.ledger, self.state.runner.client, workers)
+        scheduler.start([(item.nodeid, item.case, item.target) for item in session.items if isinstance(item, CaseItem) and not item.case.skip])
+        self.state.live = scheduler
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Items put their verdicts in user_properties, which xdist sends to the controller.
@@ -201,19 +268,40 @@ class _SessionHooks:
                 self.state.fuzz_failures.extend(value)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        path = self.state.settings.save_failures
-        if path is None or hasattr(session.config, "workerinput") or not self.state.fuzz_failures:
+        if self.state.live is not None:
+            self.state.live.close()
+        if hasattr(session.config, "workerinput"):
             return
-        from .failures import save_failures
+        path = self.state.settings.save_failures
+        if path is not None and self.state.fuzz_failures:
+            from .failures import save_failures
 
-        self.written = save_failures(path, self.state.fuzz_failures)
+            self.written = save_failures(path, self.state.fuzz_failures)
+        report_path = session.config.getoption(OPT_REPORT)
+        if report_path or self.state.ledger is not None:
+            from .report import build_report, write_reports
+
+            history = session.config.getoption(OPT_HISTORY)
+            self.report = build_report(self.state, history=Path(history) if history else None)
+            if report_path:
+                self.report_paths = write_reports(Path(report_path), self.report, history=Path(history) if history else None)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        ledger = self.state.ledger
+        if ledger is not None and not hasattr(config, "workerinput"):
+            import shutil
+
+            shutil.rmtree(ledger.folder, ignore_errors=True)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .summary import summary_lines
 
-        for line in summary_lines(self.state.results, self.state.runner.mode):
+        for line in summary_lines(self.state.results, self.state.runner.mode, getattr(self, "report", None)):
             terminalreporter.write_line(line)
+        paths = getattr(self, "report_paths", None)
+        if paths:
+            terminalreporter.write_line(f"imgsafe report: {paths[0]} (and {', '.join(p.name for p in paths[1:])} beside it)")
         written = getattr(self, "written", None)
         if written:
             terminalreporter.write_line(f"imgsafe: {written} failing fuzz example case(s) written to {self.state.settings.save_failures}")

@@ -314,13 +314,19 @@ class Cassette:
     meta: Mapping[str, Any]
     answers: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
     shown: str = ""
+    requests: list[Mapping[str, Any]] = field(default_factory=list)
+    """The recorded request bodies (parsed), to tell a changed config from a changed answer."""
 
     def answer(self, key: str) -> Answer | None:
-        """The recorded answer for a key, or None."""
-        responses = self.answers.get(key)
-        if not responses:
-            return None
-        response = responses[-1]
+        """The recorded answer for a key (the last one recorded), or None."""
+        found = self.all_answers(key)
+        return found[-1] if found else None
+
+    def all_answers(self, key: str) -> list[Answer]:
+        """Every answer recorded for a key, in order (a repeated case records several)."""
+        return [self._answer(response) for response in self.answers.get(key, ())]
+
+    def _answer(self, response: Mapping[str, Any]) -> Answer:
         body = response.get("body")
         raw = json.dumps(body["json"]).encode() if isinstance(body, dict) and "json" in body else (
             (body.get("text") or "").encode() if isinstance(body, dict) else b""
@@ -343,6 +349,8 @@ def load_cassette(path: Path, shown: str = "") -> Cassette | None:
         parsed = body["json"] if isinstance(body, dict) and "json" in body and isinstance(body["json"], dict) else _from_json(body)
         key = http_key(request["uri"], parsed)
         cassette.answers.setdefault(key, []).append(interaction["response"])
+        if isinstance(parsed, Mapping):
+            cassette.requests.append(parsed)
     return cassette
 
 
@@ -354,7 +362,7 @@ def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
 # --- recording through vcrpy --------------------------------------------------------------
 
 
-def record(path: Path, mode: str, scrubber: Scrubber, send: Any) -> Answer:
+def record(path: Path, mode: str, scrubber: Scrubber, send: Any) -> Any:
     """Run ``send()`` (which calls the SDK) inside a vcrpy cassette in record mode ``mode``.
 
     ``all`` re-records the item from scratch (the old file is removed first), so a cassette
@@ -374,8 +382,7 @@ def record(path: Path, mode: str, scrubber: Scrubber, send: Any) -> Answer:
     recorder.register_serializer("imgsafe", Serializer)
     recorder.register_matcher("imgsafe_key", _vcr_match)
     with recorder.use_cassette(str(path), serializer="imgsafe"):
-        answer: Answer = send()
-    return answer
+        return send()
 
 
 def _vcr_match(r1: Any, r2: Any) -> None:

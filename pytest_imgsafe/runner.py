@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shlex
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from openai import OpenAI
 
 
+_CLIENT_LOCK = threading.Lock()
+
+
 class ImgsafeError(Exception):
     """An item could not get a verdict; the message is the whole story."""
 
@@ -35,11 +39,28 @@ class Unrecorded(ImgsafeError):
 
 @dataclass
 class Result:
-    """One item's verdict (or why it has none), for the failure text and the summary."""
+    """One item's verdict (or why it has none), for the failure text and the summary.
+
+    ``answer`` and ``outcome`` are the last call's; a repeated case has every call's verdict in
+    ``outcomes``. ``skipped`` says why a live call was not made (budget, max blocks, a stop).
+    """
 
     answer: Answer | None = None
     outcome: Outcome | None = None
     error: ApiError | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: str | None = None
+
+    @classmethod
+    def of(cls, answers: list[Answer]) -> Result:
+        """Classify answers; the first that is no verdict makes the result an error."""
+        outcomes: list[Outcome] = []
+        for answer in answers:
+            try:
+                outcomes.append(classify(answer.status, answer.body, answer.headers))
+            except ApiError as err:
+                return cls(answer, None, err, outcomes)
+        return cls(answers[-1] if answers else None, outcomes[-1] if outcomes else None, None, outcomes)
 
     @property
     def source(self) -> str:
@@ -73,45 +94,57 @@ class Runner:
         return self._scrubber
 
     def client(self, target: Target) -> OpenAI:
-        """One SDK client per target per session, never per item."""
-        client = self._clients.get(target.name)
-        if client is None:
-            client = self._clients[target.name] = make_client(target, self.env)
-        return client
+        """One SDK client per target per session, never per item (live threads share it)."""
+        with _CLIENT_LOCK:
+            client = self._clients.get(target.name)
+            if client is None:
+                client = self._clients[target.name] = make_client(target, self.env)
+            return client
 
     def run(self, case: Case, target_name: str, nodeid: str) -> Result:
-        """The outcome of one case on one target; raises :class:`ImgsafeError` if unrecorded."""
+        """The outcome of one case on one target from a cassette or by recording; raises
+        :class:`ImgsafeError` if unrecorded. (Live runs go through ``live.LiveScheduler``.)"""
         target = self.settings.targets[target_name]
         spec = build_request(target, case.prompt, case.params, case.images, case.mask)
         path = cassette_path(self.settings.cassettes, target_name, case.id)
-        if self.settings.live:
-            try:
-                answer = call(self.client(target), spec)
-            except ApiError as err:
-                return Result(None, None, err)
-        elif self.settings.record_mode == "none":
+        if self.settings.record_mode == "none":
             cassette = load_cassette(path, self._rel(path))
-            found = cassette.answer(spec_key(spec)) if cassette is not None else None
-            if found is None:
+            found = cassette.all_answers(spec_key(spec)) if cassette is not None else []
+            if not found:
                 raise Unrecorded(self._unrecorded_message(case, target_name, nodeid, path, exists=cassette is not None))
-            answer = found
-        else:
-            recorded = self._record(path, target, spec, case, target_name, nodeid)
-            if isinstance(recorded, Result):
-                return recorded
-            answer = recorded
+            return Result.of(found[-case.repeat :])
         try:
-            return Result(answer, classify(answer.status, answer.body, answer.headers))
+            answers = self._record(path, target, spec, case, target_name, nodeid)
         except ApiError as err:
-            return Result(answer, None, err)
+            return Result(None, None, err)
+        return Result.of(answers)
 
-    def _record(self, path: Any, target: Target, spec: Any, case: Case, target_name: str, nodeid: str) -> Answer | Result:
+    def recording(self, case: Case, target_name: str) -> tuple[Result | None, str | None, list[str]]:
+        """For drift: the recorded verdict of this request, when it was recorded, and which request
+        fields differ from the recording when the request itself changed (a config change)."""
+        target = self.settings.targets[target_name]
+        spec = build_request(target, case.prompt, case.params, case.images, case.mask)
+        path = cassette_path(self.settings.cassettes, target_name, case.id)
+        cassette = load_cassette(path, self._rel(path))
+        if cassette is None:
+            return None, None, []
+        found = cassette.all_answers(spec_key(spec))
+        if found:
+            return Result.of(found[-case.repeat :]), found[-1].meta.get("recorded_at"), []
+        changed: list[str] = []
+        if cassette.requests:
+            before, now = cassette.requests[-1], dict(spec.fields)
+            changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+        return None, str(cassette.meta.get("recorded_at") or "") or None, changed or ["the request"]
+
+    def _record(self, path: Any, target: Target, spec: Any, case: Case, target_name: str, nodeid: str) -> list[Answer]:
         from vcr.errors import CannotOverwriteExistingCassetteException
 
         try:
-            return record(path, self.settings.record_mode, self.scrubber(), lambda: call(self.client(target), spec))
-        except ApiError as err:
-            return Result(None, None, err)
+            answers: list[Answer] = record(
+                path, self.settings.record_mode, self.scrubber(), lambda: [call(self.client(target), spec) for _ in range(case.repeat)]
+            )
+            return answers
         except CannotOverwriteExistingCassetteException:
             raise Unrecorded(
                 f"case {case.id!r} on target {target_name!r} changed since it was recorded in {self._rel(path)}, "

@@ -13,6 +13,8 @@ from .runner import Runner
 from .terms import ALL_SCENARIOS
 
 if TYPE_CHECKING:
+    from .ledger import Ledger
+    from .live import LiveScheduler
     from .rewrite import Rewriter
     from .terms import TermTable
 
@@ -30,6 +32,11 @@ class RunState:
     fuzz_seed: int | None = None
     """The run's fuzz seed: --imgsafe-seed, else random in live runs, else None (seeds from spec ids)."""
     fuzz_failures: list[dict[str, Any]] = field(default_factory=list)
+    ledger: Ledger | None = None
+    """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
+    live: LiveScheduler | None = None
+    """Live runs: the calls issued ahead of the items (started when collection is final)."""
+    started: float = 0.0
     _rewriter: Rewriter | None = None
     _tables: dict[str, TermTable] | None = None
 

@@ -6,9 +6,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+DRIFT = ("drift: now blocked", "drift: now passes", "stage changed")
 
-def summary_lines(results: Iterable[Mapping[str, Any]], mode: str) -> list[str]:
-    """``imgsafe: N items (mode): X as expected, Y changed outcome, Z without a verdict``."""
+
+def summary_lines(results: Iterable[Mapping[str, Any]], mode: str, report: Mapping[str, Any] | None = None) -> list[str]:
+    """``imgsafe (mode): N items: X as expected, Y changed outcome, Z without a verdict``, then
+    the block share per target, and for live runs what was spent and what drifted."""
     rows = list(results)
     if not rows:
         return []
@@ -19,6 +22,8 @@ def summary_lines(results: Iterable[Mapping[str, Any]], mode: str) -> list[str]:
     )
     if counts["skipped"]:
         head += f", {counts['skipped']} skipped"
+    if counts["flaky"]:
+        head += f", {counts['flaky']} flaky"
     lines = [head]
     by_target: dict[str, Counter[str]] = {}
     for row in rows:
@@ -27,12 +32,24 @@ def summary_lines(results: Iterable[Mapping[str, Any]], mode: str) -> list[str]:
     for target, verdicts in sorted(by_target.items()):
         total = sum(verdicts.values())
         lines.append(f"  {target}: {verdicts['block']}/{total} blocked")
+    statuses = Counter(str(r.get("status")) for r in rows)
+    drift = {s: statuses[s] for s in (*DRIFT, "mismatch", "config changed") if statuses[s]}
+    if mode == "live" and drift:
+        lines.append("  changed: " + ", ".join(f"{n} {s}" for s, n in drift.items()))
+    totals = (report or {}).get("totals") or {}
+    if totals.get("calls") is not None:
+        lines.append(f"  calls made: {totals['calls']}; estimated spend: ${totals['spent_usd']:.4f}; blocks sent: {totals['blocks_sent']}")
+    if totals.get("stopped"):
+        lines.append(f"  STOPPED: {totals['stopped']}")
     return lines
 
 
 def _status(row: Mapping[str, Any]) -> str:
-    if row.get("outcome") == "skipped":
+    status = row.get("status")
+    if row.get("outcome") == "skipped" or status == "skipped":
         return "skipped"
-    if row.get("error") or row.get("when") == "setup":
+    if row.get("error") or row.get("when") == "setup" or status == "error":
         return "error"
+    if status == "flaky":
+        return "flaky"
     return "ok" if row.get("outcome") == "passed" else "changed"
