@@ -43,12 +43,12 @@ class Drift:
                 f"config changed: the request differs from the recording in {', '.join(self.config_changes)} "
                 f"(recorded {self.since or 'at an unknown date'}); re-record it before reading this as classifier drift"
             )
-        parts = [self.status]
+        parts = []
         if self.since:
             parts.append(f"since the recording of {self.since}")
         if self.changes:
-            parts.append("; ".join(f"{k}: {old} -> {new}" for k, old, new in ((k, *v) for k, v in self.changes.items())))
-        return ", ".join(parts)
+            parts.append("; ".join(f"{k}: {old} -> {new}" for k, (old, new) in self.changes.items()))
+        return ", ".join(parts) or self.status
 
 
 def _changes(before: Outcome, now: Outcome) -> dict[str, tuple[str | None, str | None]]:

@@ -78,22 +78,26 @@ class Ledger:
             s["reserved"] = s.get("reserved", 0.0) + cost
             return True
 
-    def settle(self, reserved: float, spent: float, *, called: bool, blocked: bool) -> None:
-        """After a call: release the reservation, book what it cost (input-stage blocks cost nothing)."""
+    def settle(self, reserved: float, spent: float, *, called: bool, blocked: bool, block_slot: bool = False) -> None:
+        """After a call: release the reservations, book what it cost (input-stage blocks cost nothing)."""
         with self._state() as s:
             s["reserved"] = max(0.0, s.get("reserved", 0.0) - reserved)
+            if block_slot:
+                s["pending_blocks"] = max(0, s.get("pending_blocks", 0) - 1)
             s["spent"] = s.get("spent", 0.0) + spent
             s["calls"] = s.get("calls", 0) + (1 if called else 0)
             s["blocks"] = s.get("blocks", 0) + (1 if blocked else 0)
 
-    def may_send_expected_block(self) -> bool:
-        """False once ``max_blocks`` blocks came back: prompts expected to be blocked are not sent."""
+    def reserve_block(self) -> bool:
+        """Before sending a prompt expected to be blocked: False once ``max_blocks`` blocks came back
+        or are in flight, so concurrency never takes the run past the limit."""
         if self.max_blocks is None:
             return True
         with self._state() as s:
-            if s.get("blocks", 0) >= self.max_blocks:
+            if s.get("blocks", 0) + s.get("pending_blocks", 0) >= self.max_blocks:
                 s["skipped_blocks"] = s.get("skipped_blocks", 0) + 1
                 return False
+            s["pending_blocks"] = s.get("pending_blocks", 0) + 1
             return True
 
     # --- pace ----------------------------------------------------------------------------
@@ -106,7 +110,7 @@ class Ledger:
         now = time.time()
         with self._state() as s:
             slots = s.setdefault("slots", {})
-            slot = max(now, slots.get(key, 0.0))
+            slot = max(now, float(slots.get(key, 0.0)))
             slots[key] = slot + interval
         return max(0.0, slot - now)
 

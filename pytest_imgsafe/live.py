@@ -147,13 +147,16 @@ class LiveScheduler:
             if stopped:
                 result.skipped = f"the run was stopped: {stopped}"
                 return result
-            if expects_block(case, target.name) and not self.ledger.may_send_expected_block():
+            block_slot = expects_block(case, target.name) and self.ledger.max_blocks is not None
+            if block_slot and not self.ledger.reserve_block():
                 result.skipped = (
                     f"--imgsafe-max-blocks {self.ledger.max_blocks} reached: prompts expected to be blocked are not sent "
                     "any more in this run (repeated blocks can get an account suspended)"
                 )
                 return result
             if not self.ledger.reserve(price):
+                if block_slot:
+                    self.ledger.settle(0.0, 0.0, called=False, blocked=False, block_slot=True)
                 totals = self.ledger.totals()
                 result.skipped = (
                     f"--imgsafe-budget-usd {self.ledger.budget_usd:g} would be passed: this call is estimated at ${price:.4f} "
@@ -162,29 +165,29 @@ class LiveScheduler:
                 return result
             wait = self.ledger.next_slot(target.name, target.rpm)
             if wait > 0 and self._closed.wait(wait):
-                self.ledger.settle(price, 0.0, called=False, blocked=False)
+                self.ledger.settle(price, 0.0, called=False, blocked=False, block_slot=block_slot)
                 return result
-            result.calls.append(self._one(spec, target, price))
+            result.calls.append(self._one(spec, target, price, block_slot))
             error = result.calls[-1].error
             if error and error.get("suspended"):
                 self.ledger.stop(f"target {target.name!r} answered that the account or resource is suspended: {error['message']}")
                 return result
         return result
 
-    def _one(self, spec: Any, target: Target, price: float) -> Call:
+    def _one(self, spec: Any, target: Target, price: float, block_slot: bool) -> Call:
         try:
             answer = call(self.client_for(target), spec)
         except ApiError as err:
-            self.ledger.settle(price, 0.0, called=True, blocked=False)
+            self.ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
             return Call(None, None, _error_fields(err))
         try:
             outcome = classify(answer.status, answer.body, answer.headers)
         except ApiError as err:
-            self.ledger.settle(price, 0.0, called=True, blocked=False)
+            self.ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
             return Call(answer, None, _error_fields(err))
         billed = not (outcome.verdict == "block" and outcome.stage == "input")
         cost = price if billed else 0.0
-        self.ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block")
+        self.ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block", block_slot=block_slot)
         return Call(answer, outcome, None, cost)
 
 

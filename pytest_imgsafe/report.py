@@ -122,12 +122,13 @@ def load_history(folder: Path | None) -> list[dict[str, Any]]:
 
 def write_reports(path: Path, report: Mapping[str, Any], history: Path | None = None) -> list[Path]:
     """Write PATH (JSON), PATH.md and PATH.html; returns the three paths."""
+    earlier = [r for r in load_history(history) if r["run"] != report["run"]]  # the history may be where PATH goes
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1, sort_keys=False), encoding="utf-8")
     md = path.with_name(path.name + ".md") if path.suffix != ".json" else path.with_suffix(".md")
     page = path.with_name(path.name + ".html") if path.suffix != ".json" else path.with_suffix(".html")
     md.write_text(markdown(report), encoding="utf-8")
-    series = [*load_history(history), dict(report)]
+    series = [*earlier, dict(report)]
     page.write_text(html_page(report, series), encoding="utf-8")
     return [path, md, page]
 

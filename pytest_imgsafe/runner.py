@@ -243,7 +243,8 @@ class CallSession:
         try:
             if runner.settings.live:
                 return call(runner.client(self.target), spec)
-            return record(self.path, "new_episodes", runner.scrubber(), lambda: call(runner.client(self.target), spec))
+            answer: Answer = record(self.path, "new_episodes", runner.scrubber(), lambda: call(runner.client(self.target), spec))
+            return answer
         except ApiError as err:
             return err
 

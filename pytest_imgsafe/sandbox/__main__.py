@@ -85,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--api-key", action="append", default=None, help="accept only this key (repeatable)")
     parser.add_argument("--log", default=None, metavar="PATH", help="append the request log as JSON lines")
+    parser.add_argument(
+        "--output-filter-rate",
+        type=float,
+        default=1.0,
+        metavar="P",
+        help="filter only this share of the generated images that the output stage would filter (seeded per request; default 1)",
+    )
+    parser.add_argument(
+        "--suspend-after-blocks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="after N blocked answers, answer every request with 403 'organization suspended'",
+    )
     return parser
 
 
@@ -105,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             latency_jitter_ms=args.latency_ms[1],
             slow_ms=args.slow_ms,
             fault_retry_after_ms=args.retry_after_ms,
+            output_filter_rate=args.output_filter_rate,
+            suspend_after_blocks=args.suspend_after_blocks,
             api_keys=args.api_key,
             log_path=args.log,
         )

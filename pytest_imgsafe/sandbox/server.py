@@ -13,6 +13,7 @@ request log in memory (and as JSON lines on disk if asked) that tests read to co
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -55,6 +56,11 @@ class Settings:
     slow_ms: float = 1500.0
     fault_retry_after_ms: int = 20
     api_keys: frozenset[str] | None = None
+    output_filter_rate: float = 1.0
+    """Share of output-stage candidates that are filtered (below 1: per request, seeded), since a
+    real output filter judges the generated image, which differs from call to call."""
+    suspend_after_blocks: int | None = None
+    """After this many blocked answers every request gets a 403 'suspended' (account safety drills)."""
 
 
 class Sandbox:
@@ -77,6 +83,8 @@ class Sandbox:
         fault_retry_after_ms: int = 20,
         api_keys: Iterable[str] | None = None,
         log_path: str | Path | None = None,
+        output_filter_rate: float = 1.0,
+        suspend_after_blocks: int | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
             raise ValueError(f"the sandbox serves loopback only; {host!r} is not a loopback address")
@@ -87,6 +95,7 @@ class Sandbox:
             api_keys=frozenset(api_keys) if api_keys is not None else None,
         )
         self._settings = self._initial
+        self._blocks = 0
         self._lock = threading.Lock()
         self._limiter: RateLimiter | None = None
         self._sequence = 0
@@ -101,6 +110,8 @@ class Sandbox:
         self.set_faults(faults)
         self.set_rpm(rpm)
         self.set_latency(latency_ms, latency_jitter_ms)
+        self.set_output_filter_rate(output_filter_rate)
+        self.set_suspend_after_blocks(suspend_after_blocks)
         self._initial = self._settings
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -195,11 +206,26 @@ class Sandbox:
             raise ValueError("latency needs 0 <= jitter <= mean (milliseconds)")
         self._update(latency_ms=float(mean_ms), latency_jitter_ms=float(jitter_ms))
 
+    def set_output_filter_rate(self, rate: float) -> None:
+        """Filter only this share of output-stage candidates (1.0: all of them, deterministic)."""
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("the output filter rate is a share between 0 and 1")
+        self._update(output_filter_rate=float(rate))
+
+    def set_suspend_after_blocks(self, blocks: int | None) -> None:
+        """Answer 403 'suspended' to everything once this many blocks were answered (None: never)."""
+        if blocks is not None and blocks < 0:
+            raise ValueError("suspend_after_blocks is a number of blocks >= 0")
+        with self._lock:
+            self._blocks = 0
+        self._update(suspend_after_blocks=blocks)
+
     def reset(self) -> None:
         """Back to the settings given at construction, with an empty log and a fresh limiter."""
         with self._lock:
             self._settings = self._initial
             self._sequence = 0
+            self._blocks = 0
             self._log.clear()
         self._limiter = RateLimiter(self._initial.rpm) if self._initial.rpm else None
 
@@ -221,9 +247,15 @@ class Sandbox:
             self._sequence += 1
             return self._sequence, self._settings, self._limiter
 
+    def _suspended(self, settings: Settings) -> bool:
+        with self._lock:
+            return settings.suspend_after_blocks is not None and self._blocks >= settings.suspend_after_blocks
+
     def _record(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, sort_keys=True)
         with self._lock:
+            if entry.get("verdict") == "block":
+                self._blocks += 1
             self._log.append(entry)
             if self._log_path is not None:
                 with self._log_path.open("a", encoding="utf-8") as fh:
@@ -299,7 +331,13 @@ class _Handler(BaseHTTPRequestHandler):
             if call.provider == "azure":
                 headers["apim-request-id"] = request_id
             self._check_auth(call, settings)
-            if limiter is not None:
+            if sandbox._suspended(settings):
+                entry["fault"] = "suspended"
+                raise _BadRequest(403, _suspended_error())
+            # Injected faults come first and do not use up the rpm limit: they stand for
+            # failures of the server, not for requests it served.
+            fault = settings.faults.draw(settings.seed, sequence)
+            if fault is None and limiter is not None:
                 allowed, wait, remaining = limiter.acquire()
                 headers.update(
                     {
@@ -312,7 +350,6 @@ class _Handler(BaseHTTPRequestHandler):
                     headers.update(retry_after_headers(wait))
                     entry["fault"] = "rpm"
                     raise _BadRequest(429, _rate_limited(call, limiter.rpm, wait))
-            fault = settings.faults.draw(settings.seed, sequence)
             entry["fault"] = fault
             self._delay(settings, sequence, fault)
             if fault == "drop":
@@ -494,6 +531,11 @@ def _answer(call: _Call, settings: Settings, request_id: str) -> tuple[int, Any,
     elif call.operation == "chat/completions":
         endpoint = "chat"
     decision = policy.decide(prompt, profile, settings.policy_version, endpoint)
+    if decision.stage == "output" and settings.output_filter_rate < 1.0:
+        # the output filter judges the generated image, which differs per call: seeded per request
+        draw = random.Random(f"output:{settings.seed}:{request_id}").random()
+        if draw >= settings.output_filter_rate:
+            decision = dataclasses.replace(decision, verdict="pass", stage=None, reason=f"{decision.reason}; this generated image passed the output filter")
     info = {
         "model": model,
         "prompt": prompt,
@@ -519,6 +561,15 @@ def _answer(call: _Call, settings: Settings, request_id: str) -> tuple[int, Any,
     else:
         status, body = shapes.images_blocked(decision, flavour, request_id, prompt, fields)
     return status, body, info
+
+
+def _suspended_error() -> dict[str, Any]:
+    return shapes.openai_error(
+        "Your organization has been suspended for repeated violations of our usage policies. "
+        "Contact support if you believe this is an error.",
+        "invalid_request_error",
+        "account_suspended",
+    )
 
 
 def _moderations(fields: dict[str, Any], model: str) -> tuple[int, Any, dict[str, Any]]:
