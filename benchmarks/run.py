@@ -12,6 +12,9 @@
     checker plugin compares every replayed answer's moderation id, which the sandbox derives
     from the prompt, with the case's own prompt.
 (d) bytes per recorded image interaction (cassette file size / interactions).
+(e) live throughput: 1,000 cases live against a sandbox process at ``--rpm R`` with 300 ms latency,
+    10% injected 429s and 2% 5xx; results per minute against R, lost and duplicated results
+    (from the sandbox's request log and the JSON report), serial and with ``-n 2``.
 
 Work files go to ``benchmarks/.work`` (ignored by git). Wall times include interpreter start;
 every number is min / median of ``--reps`` runs.
@@ -268,9 +271,89 @@ def bench_bytes(count: int) -> dict[str, object]:
     return {"interactions": interactions, "bytes_per_interaction": total / interactions, "max_file": max(p.stat().st_size for p in files)}
 
 
+LIVE_PYPROJECT = """
+[tool.pytest.ini_options]
+
+[tool.imgsafe]
+corpora = ["corpora"]
+cassettes = "cassettes"
+
+[tool.imgsafe.targets.gpt-image-2]
+kind = "images.generate"
+model = "gpt-image-2"
+params = {{ quality = "low", size = "1024x1024" }}
+rpm = {rpm}
+concurrency = 16
+max_retries = 8
+"""
+
+
+def bench_live(cases: int, rpm: int) -> dict[str, object]:
+    """Live throughput against a sandbox process that enforces ``rpm`` with latency and faults."""
+    ours = WORK / "live-imgsafe"
+    if ours.exists():
+        shutil.rmtree(ours)
+    ours.mkdir(parents=True)
+    (ours / "pyproject.toml").write_text(LIVE_PYPROJECT.format(rpm=rpm))
+    from pytest_imgsafe.sandbox.policy import decide
+
+    folder = ours / "corpora"
+    folder.mkdir()
+    lines = ["defaults:\n  targets: [gpt-image-2]\ncases:"]
+    for i in range(cases):
+        prompt = PROMPTS[i % len(PROMPTS)].format(i=i)
+        d = decide(prompt, "strict", 1, "generate")
+        expect = f"block:{d.stage}" if d.verdict == "block" else "pass"
+        lines.append(f"  - id: live-{i:05d}\n    prompt: {prompt}\n    expect: {expect}")
+    (folder / "live.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out: dict[str, object] = {"cases": cases, "rpm": rpm}
+    for label, extra in (("serial", []), ("-n 2", ["-n", "2"])):
+        log = ours / f"sandbox-{label.replace(' ', '')}.jsonl"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "pytest_imgsafe.sandbox", "--port", "0", "--rpm", str(rpm), "--latency-ms", "300:30",
+             "--faults", "429:0.1,500:0.02", "--seed", "7", "--log", str(log)],
+            stdout=subprocess.PIPE, text=True,
+        )
+        try:
+            assert server.stdout is not None
+            base = server.stdout.readline().strip()
+            env = {**os.environ, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": base + "/v1"}
+            report = ours / f"report-{label.replace(' ', '')}.json"
+            started = time.perf_counter()
+            result = subprocess.run(
+                pytest_cmd("--imgsafe", "--imgsafe-live", "--imgsafe-report", str(report), *extra, "corpora"),
+                cwd=ours, env=env, capture_output=True, text=True,
+            )
+            wall = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(10)
+        entries = [json.loads(line) for line in log.read_text().splitlines()]
+        served = [e for e in entries if e.get("verdict") in ("pass", "block") and not e.get("fault")]  # answered with a verdict
+        prompts = [e["prompt"] for e in served]
+        results = json.loads(report.read_text())["results"] if report.exists() else []
+        span = max(e["time"] for e in served) - min(e["time"] for e in entries) if served else float("nan")
+        per_minute = len(served) / span * 60 if served else 0.0
+        out[label] = {
+            "passed": f"{cases} passed" in result.stdout,
+            "served": len(served),
+            "duplicated": len(prompts) - len(set(prompts)),
+            "lost": cases - len({r["case"] for r in results if r.get("actual")}),
+            "report_rows": len(results),
+            "faults": sum(1 for e in entries if e.get("fault")),
+            "rpm_refusals": sum(1 for e in entries if e.get("fault") == "rpm"),
+            "per_minute": per_minute,
+            "ratio": per_minute / rpm,
+            "wall_s": wall,
+        }
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="abcd", help="which benchmarks: any of a, b, c, d (default all)")
+    parser.add_argument("--only", default="abcde", help="which benchmarks: any of a, b, c, d, e (default all)")
+    parser.add_argument("--live-cases", type=int, default=1000)
+    parser.add_argument("--live-rpm", type=int, default=1200)
     parser.add_argument("--collect-cases", type=int, default=100_000)
     parser.add_argument("--collect-files", type=int, default=100)
     parser.add_argument("--replay-cases", type=int, default=10_000)
@@ -302,6 +385,16 @@ def main() -> int:
         r = bench_bytes(200)
         results["d"] = r
         print(f"(d) {r['bytes_per_interaction']:.0f} bytes per recorded image interaction over {r['interactions']} interactions (largest file {r['max_file']} bytes; target <= 2048)", flush=True)
+    if "e" in args.only:
+        r = bench_live(args.live_cases, args.live_rpm)
+        results["e"] = r
+        for label in ("serial", "-n 2"):
+            v = r[label]  # type: ignore[index]
+            print(
+                f"(e) live, {label}: {v['served']} served in {v['wall_s']:.1f} s, {v['per_minute']:.0f}/min at --rpm {r['rpm']} = {v['ratio']:.2f} (target >= 0.9); "  # type: ignore[index]
+                f"lost {v['lost']}, duplicated {v['duplicated']}, faults {v['faults']}, rpm refusals {v['rpm_refusals']}, all passed={v['passed']}",  # type: ignore[index]
+                flush=True,
+            )
     (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
     return 0
 

@@ -36,7 +36,12 @@ Ask = Callable[[str, "str | None"], Outcome]
 
 
 class NoVerdict(Exception):
-    """A call got no verdict (unrecorded, rate limited, auth, ...): the item is an error."""
+    """A call got no verdict (unrecorded, rate limited, auth, ...): the item is an error.
+    With ``not_sent`` the call was not made (budget, a stopped run): the item is skipped."""
+
+    def __init__(self, message: str, *, not_sent: bool = False) -> None:
+        super().__init__(message)
+        self.not_sent = not_sent
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pytest
 from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from .outcome import Outcome
 from .rewrite import STRATEGIES
-from .runner import ImgsafeError, Result, Runner
+from .runner import ImgsafeError, NotSent, Result, Runner
 from .state import RunState, run_state
 
 if TYPE_CHECKING:
@@ -296,21 +296,27 @@ class FuzzItem(pytest.Item):
                     "(and base_url_env / api_key_env as for a target)",
                     pytrace=False,
                 )
-            describer = state.runner.session(settings.describer, self.spec.id, self.nodeid)
+            if settings.needs_network:
+                from .config import missing_describer_keys
+
+                missing = missing_describer_keys(settings)
+                if missing:
+                    pytest.fail(f"fuzz spec {self.spec.id!r} uses {strategy.name}, whose describer needs {'; '.join(missing)} to be set", pytrace=False)
+            describer = state.runner.session(settings.describer, self.spec.id, self.nodeid, state.ledger)
 
             def describe(instruction: str, text: str, image: Path | None) -> str:
                 try:
                     return describer.describe(instruction, text, image)
                 except (ImgsafeError, ApiError) as err:
-                    raise NoVerdict(f"the describer gave no description: {err}") from None
+                    raise NoVerdict(f"the describer gave no description: {err}", not_sent=isinstance(err, NotSent)) from None
 
-        session = state.runner.session(settings.targets[self.target], self.spec.id, self.nodeid)
+        session = state.runner.session(settings.targets[self.target], self.spec.id, self.nodeid, state.ledger)
 
         def ask(prompt: str, kind: str | None) -> Outcome:
             try:
                 return session.outcome(prompt, None, self.spec.images, None, kind=kind)[0]
             except (ImgsafeError, ApiError) as err:
-                raise NoVerdict(str(err)) from None
+                raise NoVerdict(str(err), not_sent=isinstance(err, NotSent)) from None
 
         self.run = run_spec(
             self.spec,
@@ -321,6 +327,10 @@ class FuzzItem(pytest.Item):
             describe=describe,
             run_seed=state.fuzz_seed,
         )
+        if self.run.error is not None and self.run.error.not_sent:
+            reason = f"fuzz spec {self.spec.id!r} stopped after {self.run.examples} examples: {self.run.error}"
+            self._record_properties(None, status="skipped")
+            pytest.skip(reason)
         if self.run.error is not None:
             message = (
                 f"fuzz spec {self.spec.id!r} on target {self.target!r} got no verdict "
@@ -336,7 +346,7 @@ class FuzzItem(pytest.Item):
         if self.run.failure is not None:
             raise FuzzFailed(self.run.failure)
 
-    def _record_properties(self, error: str | None) -> None:
+    def _record_properties(self, error: str | None, status: str | None = None) -> None:
         from datetime import date
 
         from .fuzz import failure_cases
@@ -354,7 +364,7 @@ class FuzzItem(pytest.Item):
                     "actual": None,
                     "error": error,
                     "mode": run_state(self.config).runner.mode,
-                    "status": "error" if error else "mismatch" if failure is not None else "ok",
+                    "status": status or ("error" if error else "mismatch" if failure is not None else "ok"),
                     "fuzz": {"seed": run.seed if run else None, "examples": run.examples if run else 0},
                 },
             )

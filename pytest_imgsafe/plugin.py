@@ -90,7 +90,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         OPT_REPORT,
         default=None,
         metavar="PATH",
-        help="write the run report as JSON to PATH, with a Markdown summary (PATH.md) and a self-contained HTML page (PATH.html) beside it.",
+        help="write the run report as JSON to PATH, with a Markdown summary and a self-contained HTML page beside it (same name, .md and .html).",
     )
     group.addoption(
         OPT_HISTORY,
@@ -125,7 +125,7 @@ def _enabled(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
-    from .config import ConfigError, load_pyproject, missing_describer_keys, missing_keys, resolve_settings
+    from .config import ConfigError, load_pyproject, missing_keys, resolve_settings
     from .runner import Runner
     from .state import STATE_KEY, RunState
 
@@ -144,7 +144,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as err:
         raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
     if settings.needs_network:
-        missing = missing_keys(settings) + missing_describer_keys(settings)
+        missing = missing_keys(settings)
         if missing:
             what = "--imgsafe-live" if settings.live else f"--imgsafe-record-mode={settings.record_mode}"
             raise pytest.UsageError(

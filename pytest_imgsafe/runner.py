@@ -11,6 +11,7 @@ import dataclasses
 import os
 import shlex
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from .targets import Answer, RequestSpec, build_describe_request, build_request,
 if TYPE_CHECKING:
     from openai import OpenAI
 
+    from .ledger import Ledger
+
 
 _CLIENT_LOCK = threading.Lock()
 
@@ -35,6 +38,10 @@ class ImgsafeError(Exception):
 
 class Unrecorded(ImgsafeError):
     """No recording for this request, and the run may not record."""
+
+
+class NotSent(ImgsafeError):
+    """A live call that was not made (budget, a stopped run): the item is skipped, not failed."""
 
 
 @dataclass
@@ -166,9 +173,10 @@ class Runner:
             f"  {self.command(nodeid, 'all' if exists else 'once')}"
         )
 
-    def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
-        """The calls of one item that makes many (a fuzz spec), sharing one cassette."""
-        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
+    def session(self, target: Target, item_id: str, nodeid: str, ledger: Ledger | None = None) -> CallSession:
+        """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
+        the run's budget and pace)."""
+        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid, ledger)
 
     def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
         """The one command that re-records (or reproduces live) this item."""
@@ -196,8 +204,9 @@ class CallSession:
     shrinking re-asks) is answered once, so a replay sees exactly the calls a recording made.
     """
 
-    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str) -> None:
+    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, ledger: Ledger | None = None) -> None:
         self.runner = runner
+        self.ledger = ledger
         self.target = target
         self.path = path
         self.nodeid = nodeid
@@ -239,6 +248,8 @@ class CallSession:
             if found is None:
                 raise Unrecorded(self._unrecorded(what))
             return found
+        if runner.settings.live and self.ledger is not None:
+            return self._live_within_ledger(spec, self.ledger)
         self.calls += 1
         try:
             if runner.settings.live:
@@ -247,6 +258,31 @@ class CallSession:
             return answer
         except ApiError as err:
             return err
+
+    def _live_within_ledger(self, spec: RequestSpec, ledger: Ledger) -> Answer | ApiError:
+        from .prices import price_per_call
+
+        stopped = ledger.stopped()
+        if stopped:
+            raise NotSent(f"the run was stopped: {stopped}")
+        price = price_per_call(self.target)
+        if not ledger.reserve(price):
+            raise NotSent(f"--imgsafe-budget-usd {ledger.budget_usd:g} would be passed by the next call (estimated ${price:.4f})")
+        time.sleep(ledger.next_slot(self.target.name, self.target.rpm))
+        self.calls += 1
+        try:
+            answer = call(self.runner.client(self.target), spec)
+        except ApiError as err:
+            ledger.settle(price, 0.0, called=True, blocked=False)
+            return err
+        try:
+            outcome = classify(answer.status, answer.body, answer.headers)
+        except ApiError:
+            ledger.settle(price, 0.0, called=True, blocked=False)
+            return answer
+        free = outcome.verdict == "block" and outcome.stage == "input"
+        ledger.settle(price, 0.0 if free else price, called=True, blocked=outcome.verdict == "block")
+        return answer
 
     def _unrecorded(self, what: str) -> str:
         runner = self.runner

@@ -45,6 +45,13 @@ def test_precedence_cli_over_ini_over_default() -> None:
         ({}, {"cli_targets": ["gpt-image"]}, "--imgsafe-target 'gpt-image' is not a configured target (did you mean 'gpt-image-2'?)"),
         ({}, {"live": True, "cli_record_mode": "once"}, "does not combine with --imgsafe-record-mode"),
         ({"corpora": 3}, {}, "corpora must be a list of paths or globs"),
+        ({"targets": {"t": {"kind": "images.generate", "model": "m", "rpm": 0}}}, {}, "rpm must be a whole number of requests per minute >= 1"),
+        ({"targets": {"t": {"kind": "images.generate", "model": "m", "concurrency": 1000}}}, {}, "concurrency must be a whole number from 1 to 256"),
+        ({"targets": {"t": {"kind": "images.generate", "model": "m", "price": "cheap"}}}, {}, "price must be the USD cost of one billed call"),
+        ({"describer": {"kind": "images.generate", "model": "m"}}, {}, "[tool.imgsafe.describer] kind = 'images.generate' is not a target kind; use one of: chat"),
+        ({"describer": {"base_url": "http://x"}}, {}, '[tool.imgsafe.describer] needs model = "<model or deployment name>"'),
+        ({"rewrite_tables": ["nope.yaml"]}, {}, "[tool.imgsafe] rewrite_tables names /proj/nope.yaml, which is not a file"),
+        ({"term_tables": "x.yaml"}, {}, 'term_tables must be a list of YAML paths, e.g. term_tables = ["terms/brands.yaml"]'),
     ],
 )
 def test_bad_values_name_the_key_and_the_fix(tool: dict[str, Any], kw: dict[str, Any], message: str) -> None:
@@ -72,3 +79,18 @@ def test_corpus_files_by_folder_and_glob(tmp_path: Path) -> None:
     assert settings.is_corpus_file(tmp_path / "more" / "c.yml")
     assert not settings.is_corpus_file(tmp_path / "other" / "a.yaml")
     assert not settings.is_corpus_file(tmp_path / "corpora" / "notes.txt")
+
+
+def test_live_settings_and_the_describer() -> None:
+    settings = resolve(
+        {
+            "targets": {"t": {"kind": "images.generate", "model": "gpt-image-2", "rpm": 50, "concurrency": 8, "price": 0.05}},
+            "describer": {"model": "gpt-4.1-mini", "base_url_env": "GW_URL", "api_key_env": "GW_KEY"},
+        }
+    )
+    target = settings.targets["t"]
+    assert (target.rpm, target.concurrency, target.price) == (50, 8, 0.05)
+    assert settings.describer is not None and settings.describer.kind == "chat"
+    from pytest_imgsafe.config import missing_describer_keys
+
+    assert missing_describer_keys(settings, {"GW_KEY": "k"}) == ["GW_URL (the base URL of the describer)"]

@@ -263,3 +263,13 @@ def test_user_rewrite_tables_from_the_config(project: pytest.Pytester, tmp_path:
     (project.path / "mine.yaml").write_text("strategy: nope\n", encoding="utf-8")
     bad = record(project)
     bad.stderr.fnmatch_lines(["*pytest-imgsafe: *mine.yaml: 'strategy' must be one of name_to_descriptor*"])
+
+
+def test_live_fuzz_calls_count_against_the_budget(fuzz_project: pytest.Pytester, imgsafe_sandbox) -> None:
+    result = fuzz_project.runpytest("--imgsafe", "--imgsafe-live", "-k", "celebs", "-p", "no:cacheprovider", "--imgsafe-budget-usd", "0.03")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*calls made: *; estimated spend: $0.0*"])
+    paid = [r for r in imgsafe_sandbox.requests if r.get("verdict") == "pass"]
+    assert len(paid) <= 2  # at $0.011 per generated image, $0.03 buys two
+    report = fuzz_project.runpytest("--imgsafe", "--imgsafe-live", "-k", "celebs", "-p", "no:cacheprovider", "--imgsafe-budget-usd", "0.03", "-rs")
+    report.stdout.fnmatch_lines(["*fuzz spec 'celebs' stopped after * examples: --imgsafe-budget-usd 0.03 would be passed*"])

@@ -23,6 +23,17 @@ def test_help_lists_every_option_with_its_text(pytester: pytest.Pytester) -> Non
             f"  {OPT_LIVE} *ignore cassettes and call the configured endpoints",
             f"  {OPT_TARGET}=NAME",
             "*run only this target (repeatable); default: every",
+            "  --imgsafe-seed=N *seed of the fuzz specs' draws.*",
+            "  --imgsafe-save-failures=PATH",
+            "*write the failing fuzz examples to this YAML file*",
+            "  --imgsafe-report=PATH",
+            "*write the run report as JSON to PATH, with a Markdown*",
+            "  --imgsafe-history=DIR",
+            "*a folder of earlier JSON reports*",
+            "  --imgsafe-budget-usd=USD",
+            "*live runs: make no call that would take the estimated*",
+            "  --imgsafe-max-blocks=N",
+            "*live runs: after N blocked answers, stop sending*",
         ]
     )
     result.stdout.fnmatch_lines(["  imgsafe (bool)*collect corpora as if --imgsafe were given.", "  imgsafe_record_mode (string)*", "  imgsafe_targets (args)*"])
