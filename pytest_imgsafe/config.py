@@ -19,7 +19,7 @@ from typing import Any
 from ._text import did_you_mean
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
-TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image")
+TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "screen")
 TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer")
 TARGET_KEYS: tuple[str, ...] = (
     "kind",
@@ -267,7 +267,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     kind = table.get("kind")
     if kind not in kinds:
         raise ConfigError(f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), kinds)}; use one of: {', '.join(kinds)}")
-    model = table.get("model")
+    model = table.get("model", "local-screen" if kind == "screen" else None)
     if not isinstance(model, str) or not model:
         raise ConfigError(f'{where} needs model = "<model or deployment name>"')
     for key in ("base_url", "base_url_env", "api_key_env", "azure_endpoint", "azure_endpoint_env", "azure_deployment", "api_version"):
@@ -324,6 +324,8 @@ def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> li
     missing: list[str] = []
     for name in settings.active_targets:
         target = settings.targets[name]
+        if target.kind == "screen":
+            continue  # local: no endpoint, no key
         if not environ.get(target.api_key_env):
             missing.append(f"{target.api_key_env} (the API key of target {name!r})")
         if target.base_url_env and not environ.get(target.base_url_env):

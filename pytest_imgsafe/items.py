@@ -106,7 +106,7 @@ class CaseItem(pytest.Item):
         # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
         state = run_state(self.config)
         try:
-            if state.live is not None:
+            if state.live is not None and state.settings.targets[self.target].kind != "screen":
                 self.result = self._live(state)
             else:
                 self.result = self.runner.run(self.case, self.target, self.nodeid)
@@ -162,7 +162,7 @@ class CaseItem(pytest.Item):
             return
         assert self.expected is not None
         wrong = [o for o in self.result.outcomes if not self.expected.matches(o.verdict, o.stage)]
-        if run_state(self.config).live is not None and self.case.repeat == 1:
+        if run_state(self.config).live is not None and self.case.repeat == 1 and run_state(self.config).settings.targets[self.target].kind != "screen":
             from .drift import compare
 
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)

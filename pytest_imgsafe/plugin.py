@@ -256,7 +256,14 @@ class _SessionHooks:
         workerinput = getattr(session.config, "workerinput", None)
         workers = int(workerinput.get("workercount", 1)) if workerinput else 1
         scheduler = LiveScheduler(self.state.settings, self.state.ledger, self.state.runner.client, workers)
-        scheduler.start([(item.nodeid, item.case, item.target) for item in session.items if isinstance(item, CaseItem) and not item.case.skip])
+        targets = self.state.settings.targets
+        scheduler.start(
+            [
+                (item.nodeid, item.case, item.target)
+                for item in session.items
+                if isinstance(item, CaseItem) and not item.case.skip and targets[item.target].kind != "screen"
+            ]
+        )
         self.state.live = scheduler
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

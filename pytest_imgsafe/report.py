@@ -48,6 +48,7 @@ def build_report(state: RunState, history: Path | None = None, now: float | None
         "targets": {name: settings.targets[name].describe() for name in settings.active_targets},
         "totals": _totals(results, totals),
         "rates": block_rates(results),
+        "screen": screen_confusion(results, [n for n in settings.active_targets if settings.targets[n].kind == "screen"]),
         "results": results,
     }
     previous = load_history(history)[-1:] if history else []
@@ -92,6 +93,36 @@ def block_rates(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         {"scenario": s, "target": t, "items": n, "blocked": b, "rate": round(b / n, 4)}
         for (s, t), (n, b) in sorted(cells.items())
     ]
+
+
+def screen_confusion(results: Iterable[Mapping[str, Any]], screens: Sequence[str]) -> list[dict[str, Any]]:
+    """Per scenario, how well each local screen predicts each provider target's blocks."""
+    verdicts: dict[tuple[str, str], str] = {}
+    scenario_of: dict[str, str] = {}
+    for r in results:
+        if r.get("actual"):
+            verdicts[(r["case"], r["target"])] = str(r["actual"]).split(":")[0]
+            scenario_of[r["case"]] = str(r.get("scenario") or "unspecified")
+    providers = sorted({t for _, t in verdicts} - set(screens))
+    rows = []
+    for screen_name in screens:
+        for target in providers:
+            cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # tp fp fn tn
+            for (case, t), actual in verdicts.items():
+                if t != target or (case, screen_name) not in verdicts:
+                    continue
+                predicted = verdicts[(case, screen_name)] == "block"
+                blocked = actual == "block"
+                cells[scenario_of[case]][0 if predicted and blocked else 1 if predicted else 2 if blocked else 3] += 1
+            for scenario, (tp, fp, fn, tn) in sorted(cells.items()):
+                rows.append(
+                    {
+                        "screen": screen_name, "target": target, "scenario": scenario, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+                        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+                        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+                    }
+                )
+    return rows
 
 
 def changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -168,6 +199,12 @@ def markdown(report: Mapping[str, Any]) -> str:
                     cell += f" {'+' if r['rate'] > before else ''}{(r['rate'] - before) * 100:.0f} pts"
                 cells.append(cell)
             lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    if report.get("screen"):
+        lines += ["", "### Local screen against the targets", "", "| screen | target | scenario | precision | recall | tp | fp | fn | tn |", "|---|---|---|---|---|---|---|---|---|"]
+        for row in report["screen"]:
+            pr = "" if row["precision"] is None else f"{row['precision']:.0%}"
+            rc = "" if row["recall"] is None else f"{row['recall']:.0%}"
+            lines.append(f"| {row['screen']} | {row['target']} | {row['scenario']} | {pr} | {rc} | {row['tp']} | {row['fp']} | {row['fn']} | {row['tn']} |")
     failing = [r for r in report["results"] if r.get("status") in FAILING or r.get("status") == "error"]
     if failing:
         lines += ["", "### Changed outcomes and errors", ""]

@@ -112,6 +112,8 @@ class Runner:
         """The outcome of one case on one target from a cassette or by recording; raises
         :class:`ImgsafeError` if unrecorded. (Live runs go through ``live.LiveScheduler``.)"""
         target = self.settings.targets[target_name]
+        if target.kind == "screen":
+            return screen_result(case, target)
         spec = build_request(target, case.prompt, case.params, case.images, case.mask)
         path = cassette_path(self.settings.cassettes, target_name, case.id)
         if self.settings.record_mode == "none":
@@ -193,6 +195,22 @@ class Runner:
             return str(path.relative_to(self.settings.rootpath))
         except ValueError:
             return str(path)
+
+
+def screen_result(case: Case, target: Target) -> Result:
+    """The local screen as a target: it blocks (at the input stage, locally) a prompt holding a
+    term of level ``min_level`` or more (a param, default 1) of the scenarios it watches."""
+    from .screen import default_screen
+
+    found = default_screen().screen(case.prompt)
+    min_level = int(target.params.get("min_level", 1))
+    hits = [m for m in found.matches if m.level >= min_level]
+    if hits:
+        scenarios = tuple(dict.fromkeys(m.scenario for m in hits))
+        outcome = Outcome("block", "input", "screen", "local", None, scenarios, "matched: " + ", ".join(m.text for m in hits))
+    else:
+        outcome = Outcome("pass", None, None, "local")
+    return Result(None, outcome, None, [outcome] * case.repeat)
 
 
 class CallSession:

@@ -31,6 +31,7 @@ OPERATIONS: dict[str, str] = {
     "images.edit": "images/edits",
     "chat-image": "chat/completions",
     "chat": "chat/completions",
+    "screen": "screen",
 }
 
 

@@ -1,0 +1,172 @@
+"""The local keyword screen: the gateway's first layer, from the same term tables as everything else.
+
+``screen(prompt)`` says which scenarios a prompt touches, with the matched terms and their spans.
+Matching is the term tables' (``pytest_imgsafe.terms``): whole words, case-, punctuation-,
+accent- and confusable-insensitive, so "SPIDER—MAN", "spider man" and "ѕpider-man" all hit
+``Spider-Man`` and "spidermanic" does not.
+
+Speed comes from one Aho-Corasick automaton (pyahocorasick) over the folded terms, each padded
+with spaces so that only whole words match, scanned once over the prompt folded the same way
+(casefold, look-alike letters and accents only for non-ASCII text, every run of non-word
+characters to one space: a few C-level passes). Most prompts hit nothing and cost only that;
+a prompt that hits is matched again by the term index, which gives the exact spans in the
+original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .terms import HARD_PROHIBITED, SCENARIOS, Match, Term, TermIndex, TermTable, _CONFUSABLES, build_index, bundled_tables, term_key
+
+_PUNCTUATION = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\x0b\x0c"
+_ASCII_SPACES = bytes(32 if c in _PUNCTUATION else c for c in range(256))  # bytes.translate: one C pass
+_NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
+_NON_WORD = re.compile(r"[\W_]+")
+_TOKEN_RUN = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """What the screen found in one prompt."""
+
+    matches: tuple[Match, ...] = ()
+
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        """The scenarios touched, in the tables' order."""
+        found = {m.scenario for m in self.matches}
+        return tuple(s for s in SCENARIOS if s in found)
+
+    @property
+    def scenario(self) -> str | None:
+        """The main scenario: a hard-prohibited one first, else the one with the highest level."""
+        if not self.matches:
+            return None
+        hard = [m for m in self.matches if m.scenario in HARD_PROHIBITED]
+        return (hard or sorted(self.matches, key=lambda m: -m.level))[0].scenario
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(m.text for m in self.matches)
+
+    def blocks(self, min_level: int = 1, scenarios: frozenset[str] | None = None) -> bool:
+        """Would a screen that stops terms of ``min_level`` and up (in ``scenarios``) stop this prompt?"""
+        return any(m.level >= min_level and (scenarios is None or m.scenario in scenarios) for m in self.matches)
+
+    def __bool__(self) -> bool:
+        return bool(self.matches)
+
+
+def normalize(text: str) -> str:
+    """Fold a text the way the terms are folded, words separated by single spaces, padded."""
+    folded = text.casefold()
+    if folded.isascii():
+        return " " + " ".join(_spaced_ascii(folded).split()) + " "
+    folded = folded.translate(_CONFUSABLES)
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    return " " + " ".join(_NON_WORD.sub(" ", folded).split()) + " "
+
+
+def _spaced_ascii(folded: str) -> str:
+    """ASCII punctuation to spaces, same length (so offsets still point into the prompt)."""
+    return folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii")
+
+
+def _has_digit(folded: str) -> bool:
+    return bool(folded.encode("ascii", "ignore").translate(None, _NOT_DIGITS))
+
+
+class Screen:
+    """An automaton over a set of term tables (build once; ``screen()`` is thread-safe)."""
+
+    def __init__(self, tables: dict[str, TermTable] | None = None) -> None:
+        import ahocorasick
+
+        tables = tables or bundled_tables()
+        self.index: TermIndex = build_index(tables)
+        automaton: Any = ahocorasick.Automaton()
+        best: dict[str, Term] = {}
+        for table in tables.values():
+            for term in table.terms:
+                key = " " + " ".join(term_key(term.text)) + " "
+                if key not in best or best[key].level < term.level:
+                    best[key] = term
+        for key, term in best.items():
+            automaton.add_word(key, (term.scenario, term.level, term.text, key.count(" ") - 1))
+        automaton.make_automaton()
+        self._automaton = automaton
+        patterns = [(p, table.scenario, level) for table in tables.values() for p, level in table.patterns]
+        self._patterns = patterns
+        self._any_pattern = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in patterns), re.IGNORECASE) if patterns else None
+        # The tables' patterns are ages ("8-year-old"): when every pattern needs a digit, a prompt
+        # without one skips the regex (most prompts).
+        self._patterns_need_digit = all(re.search(r"\\d|\[0-9|\[1-9", p.pattern) for p, _, _ in patterns)
+        self.size = len(best)
+
+    def hit(self, prompt: str) -> bool:
+        """The fast question: does the prompt hold any term at all?"""
+        for _ in self._automaton.iter(normalize(prompt)):
+            return True
+        return self._pattern_hit(prompt)
+
+    def _pattern_hit(self, prompt: str) -> bool:
+        if self._any_pattern is None or (self._patterns_need_digit and not _has_digit(prompt)):
+            return False
+        return self._any_pattern.search(prompt) is not None
+
+    def screen(self, prompt: str) -> ScreenResult:
+        """Every term of the tables in the prompt, with spans in the original text."""
+        folded = prompt.casefold()
+        if len(folded) != len(prompt) or not folded.isascii():
+            # look-alike letters, accents or a casefold that changes lengths: the term index
+            # folds token by token and keeps exact spans (slower, and rare)
+            return ScreenResult(tuple(self.index.find(prompt))) if self.hit(prompt) else ScreenResult()
+        spaced = _spaced_ascii(folded)  # same length as the prompt
+        words = spaced.split()
+        norm = " " + " ".join(words) + " "
+        found = list(self._automaton.iter(norm))
+        pattern_hit = self._pattern_hit(prompt)
+        if not found and not pattern_hit:
+            return ScreenResult()
+        spans = [(m.start(), m.end()) for m in _TOKEN_RUN.finditer(spaced)]
+        starts: list[int] = []
+        at = 1
+        for word in words:
+            starts.append(at)
+            at += len(word) + 1
+        candidates = []
+        for end, (scenario, level, text, count) in found:
+            # the key ends with a space at ``end``: its last word ends at end - 1
+            last = bisect_left(starts, end) - 1
+            first_word = last - count + 1
+            candidates.append((spans[first_word][0], spans[last][1], scenario, level, text))
+        candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+        matches: list[Match] = []
+        for start, stop, scenario, level, text in candidates:
+            if matches and start < matches[-1].end:
+                continue
+            matches.append(Match(scenario, level, text, start, stop, prompt[start:stop]))
+        if pattern_hit:
+            for pattern, scenario, level in self._patterns:
+                for m in pattern.finditer(prompt):
+                    if not any(x.start <= m.start() < x.end for x in matches):
+                        matches.append(Match(scenario, level, pattern.pattern, m.start(), m.end(), m.group()))
+            matches.sort(key=lambda m: m.start)
+        return ScreenResult(tuple(matches))
+
+
+@lru_cache(maxsize=1)
+def default_screen() -> Screen:
+    """The screen over the bundled tables."""
+    return Screen()
+
+
+def screen(prompt: str) -> ScreenResult:
+    """Screen a prompt against the bundled term tables."""
+    return default_screen().screen(prompt)
