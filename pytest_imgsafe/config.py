@@ -19,7 +19,8 @@ from typing import Any
 from ._text import did_you_mean
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
-TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "screen")
+TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "screen", "chain", "gateway")
+COMPOSITE_KINDS: tuple[str, ...] = ("chain", "gateway")
 TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer")
 TARGET_KEYS: tuple[str, ...] = (
     "kind",
@@ -37,6 +38,11 @@ TARGET_KEYS: tuple[str, ...] = (
     "rpm",
     "concurrency",
     "price",
+    "links",
+    "routing",
+    "moderation",
+    "screen",
+    "rewrite",
 )
 
 
@@ -67,6 +73,16 @@ class Target:
     """Live runs: calls in flight at once to this target."""
     price: float | None = None
     """USD per billed call, overriding the price table."""
+    links: tuple[str, ...] = ()
+    """chain / gateway: the targets to try, in order (the first is the gateway's generator)."""
+    routing: bool = False
+    """chain / gateway: reorder the links by the case's scenario (data/routing.yaml)."""
+    moderation: str | None = None
+    """gateway: the moderation target of the pre-check (None: no pre-check)."""
+    screen: bool = True
+    """gateway: run the local keyword screen first."""
+    rewrite: bool = True
+    """gateway: rewrite with the strategies before generating."""
 
     @property
     def is_azure(self) -> bool:
@@ -254,7 +270,9 @@ def _targets(raw: Any) -> dict[str, Target]:
         return dict(DEFAULT_TARGETS)
     if not isinstance(raw, dict) or not raw:
         raise ConfigError("[tool.imgsafe.targets] must hold one table per target, e.g. [tool.imgsafe.targets.gpt-image-2]")
-    return {str(name): _target(str(name), table) for name, table in raw.items()}
+    targets = {str(name): _target(str(name), table) for name, table in raw.items()}
+    _check_links(targets)
+    return targets
 
 
 def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TARGET_KINDS) -> Target:
@@ -267,7 +285,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     kind = table.get("kind")
     if kind not in kinds:
         raise ConfigError(f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), kinds)}; use one of: {', '.join(kinds)}")
-    model = table.get("model", "local-screen" if kind == "screen" else None)
+    model = table.get("model", {"screen": "local-screen", "chain": "chain", "gateway": "gateway"}.get(str(kind)))
     if not isinstance(model, str) or not model:
         raise ConfigError(f'{where} needs model = "<model or deployment name>"')
     for key in ("base_url", "base_url_env", "api_key_env", "azure_endpoint", "azure_endpoint_env", "azure_deployment", "api_version"):
@@ -315,17 +333,63 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
         rpm=rpm,
         concurrency=concurrency,
         price=float(price) if price is not None else None,
+        **_composite(where, str(kind), table),
     )
+
+
+def _composite(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """links, routing and the gateway's layers (checked against the other targets later)."""
+    keys = ("links", "routing", "moderation", "screen", "rewrite")
+    if kind not in COMPOSITE_KINDS:
+        present = [k for k in keys if k in table]
+        if present:
+            raise ConfigError(f"{where} sets {', '.join(present)}, which only chain and gateway targets take")
+        return {}
+    links = table.get("links")
+    if not isinstance(links, list) or not links or not all(isinstance(x, str) and x for x in links):
+        raise ConfigError(f'{where} is a {kind} and needs links = ["gpt-image-2", "gpt-image-2-all", ...] (names of other targets, in order)')
+    out: dict[str, Any] = {"links": tuple(links)}
+    for key in ("routing", "screen", "rewrite"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where} {key} is true or false")
+            if kind == "chain" and key != "routing":
+                raise ConfigError(f"{where} {key} is a gateway layer; a chain only takes links and routing")
+            out[key] = table[key]
+    if "moderation" in table:
+        if kind != "gateway" or not isinstance(table["moderation"], str):
+            raise ConfigError(f'{where} moderation = "<a moderation target>" is for gateway targets')
+        out["moderation"] = table["moderation"]
+    return out
+
+
+def _check_links(targets: Mapping[str, Target]) -> None:
+    for target in targets.values():
+        where = f"[tool.imgsafe.targets.{target.name}]"
+        for link in target.links:
+            other = targets.get(link)
+            if other is None:
+                raise ConfigError(f"{where} links names {link!r}, which is not a configured target{did_you_mean(link, tuple(targets))}")
+            if other.kind not in ("images.generate", "images.edit", "chat-image"):
+                raise ConfigError(f"{where} links names {link!r}, a {other.kind} target: links are image targets")
+        if target.moderation is not None:
+            other = targets.get(target.moderation)
+            if other is None or other.kind != "moderation":
+                raise ConfigError(f"{where} moderation = {target.moderation!r} must name a target of kind moderation")
 
 
 def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
     """Env vars (key, base URL) the active targets need for recording or live calls but lack."""
     environ = os.environ if env is None else env
     missing: list[str] = []
-    for name in settings.active_targets:
+    names = list(settings.active_targets)
+    for name in settings.active_targets:  # a chain or gateway calls its links and pre-check
         target = settings.targets[name]
-        if target.kind == "screen":
-            continue  # local: no endpoint, no key
+        names += [*target.links, *([target.moderation] if target.moderation else [])]
+    for name in dict.fromkeys(names):
+        target = settings.targets[name]
+        if target.kind in ("screen", *COMPOSITE_KINDS):
+            continue  # local, or made of other targets
         if not environ.get(target.api_key_env):
             missing.append(f"{target.api_key_env} (the API key of target {name!r})")
         if target.base_url_env and not environ.get(target.base_url_env):

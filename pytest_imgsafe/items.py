@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .config import COMPOSITE_KINDS
 from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from .outcome import Outcome
 from .rewrite import STRATEGIES
@@ -106,7 +107,12 @@ class CaseItem(pytest.Item):
         # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
         state = run_state(self.config)
         try:
-            if state.live is not None and state.settings.targets[self.target].kind != "screen":
+            kind = state.settings.targets[self.target].kind
+            if kind in COMPOSITE_KINDS:
+                from .runner import composite_result
+
+                self.result = composite_result(self.runner, self.case, state.settings.targets[self.target], self.nodeid, state.rewriter, state.ledger)
+            elif state.live is not None and kind != "screen":
                 self.result = self._live(state)
             else:
                 self.result = self.runner.run(self.case, self.target, self.nodeid)
@@ -161,8 +167,9 @@ class CaseItem(pytest.Item):
                 raise OutcomeMismatch(outcome, verdict)
             return
         assert self.expected is not None
-        wrong = [o for o in self.result.outcomes if not self.expected.matches(o.verdict, o.stage)]
-        if run_state(self.config).live is not None and self.case.repeat == 1 and run_state(self.config).settings.targets[self.target].kind != "screen":
+        wrong = [o for o in self.result.outcomes if not self.expected.matches(o.verdict, o.stage, o.link)]
+        kind = run_state(self.config).settings.targets[self.target].kind
+        if run_state(self.config).live is not None and self.case.repeat == 1 and kind not in ("screen", *COMPOSITE_KINDS):
             from .drift import compare
 
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
@@ -199,6 +206,7 @@ class CaseItem(pytest.Item):
                     "drift": None if drift is None else {"status": drift.status, "since": drift.since, "changes": {k: list(v) for k, v in drift.changes.items()}, "config_changes": list(drift.config_changes)},
                     "rate": None if rate is None else {"blocks": rate.blocks, "n": rate.n, "low": round(rate.low, 4), "high": round(rate.high, 4), "confidence": rate.confidence, "status": rate.status},
                     "repeat": self.case.repeat,
+                    "steps": [list(step) for step in self.result.steps] if self.result else [],
                     "prompt": self.case.prompt,
                     "reason": self.case.reason,
                 },
@@ -228,6 +236,8 @@ class CaseItem(pytest.Item):
             lines.append(f"  answer:     pass (HTTP {answer.status if answer else '?'})")
         if outcome.message:
             lines.append(f"  message:    {outcome.message}")
+        for layer, said in self.result.steps if self.result else ():
+            lines.append(f"  {layer + ':':<11} {said}")
         lines.append(f"  request id: {outcome.request_id or '(none in the answer)'}")
         if answer is not None:
             source = answer.source

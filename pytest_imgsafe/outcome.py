@@ -76,11 +76,15 @@ class Outcome:
     request_id: str | None = None
     categories: tuple[str, ...] = ()
     message: str | None = None
+    link: str | None = None
+    """For chain and gateway targets: the link that gave this outcome."""
 
     @property
     def label(self) -> str:
-        """``pass``, ``block``, ``block:input`` or ``block:output``: the corpus's words."""
-        return f"{self.verdict}:{self.stage}" if self.verdict == "block" and self.stage else self.verdict
+        """``pass``, ``block``, ``block:input`` or ``block:output`` (``pass@LINK`` from a chain): the corpus's words."""
+        if self.verdict == "block":
+            return f"block:{self.stage}" if self.stage else "block"
+        return f"pass@{self.link}" if self.link else "pass"
 
 
 @dataclass

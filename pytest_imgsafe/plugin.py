@@ -261,7 +261,7 @@ class _SessionHooks:
             [
                 (item.nodeid, item.case, item.target)
                 for item in session.items
-                if isinstance(item, CaseItem) and not item.case.skip and targets[item.target].kind != "screen"
+                if isinstance(item, CaseItem) and not item.case.skip and targets[item.target].kind not in ("screen", "chain", "gateway")
             ]
         )
         self.state.live = scheduler

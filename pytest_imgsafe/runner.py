@@ -57,6 +57,8 @@ class Result:
     error: ApiError | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: str | None = None
+    steps: tuple[tuple[str, str], ...] = ()
+    """Chain and gateway targets: what each link or layer answered."""
 
     @classmethod
     def of(cls, answers: list[Answer]) -> Result:
@@ -195,6 +197,41 @@ class Runner:
             return str(path.relative_to(self.settings.rootpath))
         except ValueError:
             return str(path)
+
+
+def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, rewriter: Any, ledger: Ledger | None = None) -> Result:
+    """A chain or gateway target: its links are called (recorded, replayed or live) one by one,
+    each in its own cassette under the composite's folder, and every link called is counted."""
+    from .chain import route, run_chain
+    from .gateway import GatewayConfig, run_gateway
+    from .screen import default_screen
+
+    settings = runner.settings
+    sessions: dict[str, CallSession] = {}
+    answers: list[Answer] = []
+
+    def ask(name: str, prompt: str) -> Outcome:
+        link = settings.targets[name]
+        session = sessions.get(name)
+        if session is None:
+            path = settings.cassettes / target.name / f"{case.id}.{name}.json"
+            session = sessions[name] = CallSession(runner, link, path, nodeid, ledger)
+        outcome, answer = session.outcome(prompt, case.params if link.kind != "moderation" else None, case.images, case.mask)
+        answers.append(answer)
+        return outcome
+
+    links = route(target.links, {n: settings.targets[n].model for n in target.links}, case.scenario) if target.routing else list(target.links)
+    try:
+        if target.kind == "chain":
+            chain = run_chain(case.prompt, links, ask)
+            outcome, steps = chain.outcome, tuple((f"generate:{name}", o.label) for name, o in chain.answers)
+        else:
+            config = GatewayConfig(tuple(links), target.moderation, target.screen, target.rewrite)
+            result = run_gateway(case.prompt, config, ask, rewriter=rewriter, screen=default_screen() if target.screen else None)
+            outcome, steps = result.outcome, result.steps
+    except ApiError as err:
+        return Result(answers[-1] if answers else None, None, err)
+    return Result(answers[-1] if answers else None, outcome, None, [outcome], steps=steps)
 
 
 def screen_result(case: Case, target: Target) -> Result:

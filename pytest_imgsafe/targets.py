@@ -32,6 +32,8 @@ OPERATIONS: dict[str, str] = {
     "chat-image": "chat/completions",
     "chat": "chat/completions",
     "screen": "screen",
+    "chain": "chain",
+    "gateway": "gateway",
 }
 
 
