@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from ._text import did_you_mean
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "screen", "chain", "gateway")
 COMPOSITE_KINDS: tuple[str, ...] = ("chain", "gateway")
-TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer")
+TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer", "account")
 TARGET_KEYS: tuple[str, ...] = (
     "kind",
     "model",
@@ -137,6 +138,8 @@ class Settings:
     rewrite_tables: tuple[Path, ...] = ()
     describer: Target | None = None
     """The chat model the describer strategies ask (``[tool.imgsafe.describer]``), if any."""
+    account: str | None = None
+    """A label for the provider account in appeal files (never a key)."""
     fuzz_seed: int | None = None
     save_failures: Path | None = None
 
@@ -249,9 +252,21 @@ def resolve_settings(
         term_tables=tables,
         rewrite_tables=rewrite_tables,
         describer=describer,
+        account=_account(tool),
         fuzz_seed=fuzz_seed,
         save_failures=save_failures,
     )
+
+
+def _account(tool: Mapping[str, Any]) -> str | None:
+    value = tool.get("account")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError('[tool.imgsafe] account is a label for appeal files, e.g. account = "acme-prod (org-…)"; never a key')
+    if re.match(r"^(sk-|sess-|[A-Za-z0-9]{32,}$)", value.strip()):
+        raise ConfigError("[tool.imgsafe] account looks like a key: put a label there (the organization name or id), never a key")
+    return value.strip()
 
 
 def _paths(tool: Mapping[str, Any], key: str, example: str, rootpath: Path) -> tuple[Path, ...]:

@@ -25,6 +25,7 @@ from .state import RunState, run_state
 
 if TYPE_CHECKING:
     from .drift import Drift
+    from .explain import Explanation
     from .fuzz import Example, FuzzRun
     from .stats import RateVerdict
 
@@ -83,6 +84,7 @@ class CaseItem(pytest.Item):
         self.rate: RateExpectation | None = case.block_rate.get(target)
         self.result: Result | None = None
         self.drift: Drift | None = None
+        self.explanation: Explanation | None = None
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
         # each into keywords, which costs a lot at 100,000 items and serves no selection.
         marks = run_state(self.config).marks
@@ -174,13 +176,34 @@ class CaseItem(pytest.Item):
 
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
             self.drift = compare(self.expected, outcome, recorded.outcome if recorded else None, recorded_at, config_changes)
+            if not self.drift.ok:
+                self._unexpected_block(outcome)
             self._record_properties(outcome, None, status=self.drift.status, drift=self.drift)
             if not self.drift.ok:
                 raise OutcomeMismatch(outcome)
             return
+        if wrong:
+            self._unexpected_block(wrong[0])
         self._record_properties(outcome, None, status="mismatch" if wrong else "ok")
         if wrong:
             raise OutcomeMismatch(wrong[0])
+
+    def _unexpected_block(self, outcome: Outcome) -> None:
+        """A block where the corpus expected a pass: explain it and write the appeal, if asked."""
+        if outcome.verdict != "block" or self.expected is None or self.expected.verdict != "pass":
+            return
+        state = run_state(self.config)
+        target = state.settings.targets[self.target]
+        if state.explain_budget is not None and target.kind not in ("screen", *COMPOSITE_KINDS):
+            from .explain import explain
+
+            self.explanation = explain(
+                self.runner, self.case, target, outcome, self.nodeid, budget=state.explain_budget, rewriter=state.rewriter, ledger=state.ledger
+            )
+        if state.appeal_dir is not None:
+            from .appeal import write_appeal
+
+            write_appeal(state.appeal_dir, self, outcome)
 
     def _record_properties(self, outcome: Outcome | None, error: str | None, *, status: str, note: str | None = None, drift: Drift | None = None, rate: RateVerdict | None = None) -> None:
         # user_properties travel to the controller under xdist, unlike attributes.
@@ -207,6 +230,7 @@ class CaseItem(pytest.Item):
                     "rate": None if rate is None else {"blocks": rate.blocks, "n": rate.n, "low": round(rate.low, 4), "high": round(rate.high, 4), "confidence": rate.confidence, "status": rate.status},
                     "repeat": self.case.repeat,
                     "steps": [list(step) for step in self.result.steps] if self.result else [],
+                    "explain": self.explanation.as_dict() if self.explanation else None,
                     "prompt": self.case.prompt,
                     "reason": self.case.reason,
                 },
@@ -244,6 +268,8 @@ class CaseItem(pytest.Item):
             if answer.meta.get("recorded_at"):
                 source += f" (recorded {answer.meta['recorded_at']}{_describe_sources(answer.meta)})"
             lines.append(f"  from:       {source}")
+        if self.explanation is not None:
+            lines += self.explanation.lines()
         lines.append(f"  case:       {self.shown_path}:{self.case.line}")
         if runner.mode == "live":
             lines.append(f"  reproduce:  {runner.command(self.nodeid, live=True)}")

@@ -27,6 +27,9 @@ OPT_REPORT = "--imgsafe-report"
 OPT_HISTORY = "--imgsafe-history"
 OPT_BUDGET = "--imgsafe-budget-usd"
 OPT_MAX_BLOCKS = "--imgsafe-max-blocks"
+OPT_EXPLAIN = "--imgsafe-explain"
+OPT_EXPLAIN_BUDGET = "--imgsafe-explain-budget"
+OPT_APPEAL = "--imgsafe-appeal"
 OPT_SAVE_FAILURES = "--imgsafe-save-failures"
 INI_ENABLE = "imgsafe"
 INI_RECORD_MODE = "imgsafe_record_mode"
@@ -112,6 +115,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="live runs: after N blocked answers, stop sending prompts expected to be blocked (protects the account).",
     )
+    group.addoption(
+        OPT_EXPLAIN,
+        action="store_true",
+        default=False,
+        help="on an unexpected block, find the triggering words (asking the free moderation endpoint when it "
+        "flags the prompt, else the target at its cheapest settings) and suggest a rewrite.",
+    )
+    group.addoption(
+        OPT_EXPLAIN_BUDGET,
+        type=int,
+        default=24,
+        metavar="N",
+        help="most queries one explanation may make (default 24).",
+    )
+    group.addoption(
+        OPT_APPEAL,
+        default=None,
+        metavar="DIR",
+        help="write an appeal file for each block the corpus expected to pass (a false positive) into DIR.",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all).")
     parser.addini(INI_TARGETS, type="args", default=[], help="default for --imgsafe-target: the targets to run.")
@@ -161,12 +184,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
     cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
     state = RunState(settings, Runner(settings), corpus_cache=cache_dir, fuzz_seed=_fuzz_seed(config, settings.live))
-    for option in (OPT_BUDGET, OPT_MAX_BLOCKS):
+    for option in (OPT_BUDGET, OPT_MAX_BLOCKS, OPT_EXPLAIN_BUDGET):
         value = config.getoption(option)
         if value is not None and value < 0:
             raise pytest.UsageError(f"pytest-imgsafe: {option} must be >= 0")
     if settings.live:
         state.ledger = _ledger(config)
+    state.explain_budget = config.getoption(OPT_EXPLAIN_BUDGET) if config.getoption(OPT_EXPLAIN) else None
+    appeal = config.getoption(OPT_APPEAL)
+    state.appeal_dir = Path(appeal).resolve() if appeal else None
+    history = config.getoption(OPT_HISTORY)
+    state.history_dir = Path(history).resolve() if history else None
     if settings.term_tables or settings.rewrite_tables:
         try:  # a user's table that cannot be read is a usage error, found before any item runs
             state.rewriter  # noqa: B018

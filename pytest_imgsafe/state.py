@@ -37,6 +37,12 @@ class RunState:
     live: LiveScheduler | None = None
     """Live runs: the calls issued ahead of the items (started when collection is final)."""
     started: float = 0.0
+    explain_budget: int | None = None
+    """--imgsafe-explain: the query budget of one explanation (None: off)."""
+    appeal_dir: Path | None = None
+    """--imgsafe-appeal: where appeal files go (None: off)."""
+    history_dir: Path | None = None
+    """--imgsafe-history: earlier reports (the appeal files quote the case's past outcomes)."""
     _rewriter: Rewriter | None = None
     _tables: dict[str, TermTable] | None = None
 
