@@ -34,6 +34,10 @@ def test_help_lists_every_option_with_its_text(pytester: pytest.Pytester) -> Non
             "*live runs: make no call that would take the estimated*",
             "  --imgsafe-max-blocks=N",
             "*live runs: after N blocked answers, stop sending*",
+            "  --imgsafe-explain *on an unexpected block, find the triggering words*",
+            "  --imgsafe-explain-budget=N",
+            "*most queries one explanation may make (default 24).",
+            "  --imgsafe-appeal=DIR *write an appeal file for each block the corpus*",
         ]
     )
     result.stdout.fnmatch_lines(["  imgsafe (bool)*collect corpora as if --imgsafe were given.", "  imgsafe_record_mode (string)*", "  imgsafe_targets (args)*"])
