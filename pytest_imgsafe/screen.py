@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -29,6 +28,7 @@ _ASCII_SPACES = bytes(32 if c in _PUNCTUATION else c for c in range(256))  # byt
 _NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
 _NON_WORD = re.compile(r"[\W_]+")
 _TOKEN_RUN = re.compile(r"\S+")
+_NON_WORD_CHAR = re.compile(r"[\W_]")
 
 
 @dataclass(frozen=True)
@@ -122,30 +122,23 @@ class Screen:
 
     def screen(self, prompt: str) -> ScreenResult:
         """Every term of the tables in the prompt, with spans in the original text."""
-        folded = prompt.casefold()
-        if len(folded) != len(prompt) or not folded.isascii():
-            # look-alike letters, accents or a casefold that changes lengths: the term index
+        spaced = _aligned(prompt)
+        if spaced is None:
+            # a fold that changes lengths (ß, ligatures, stray combining marks): the term index
             # folds token by token and keeps exact spans (slower, and rare)
             return ScreenResult(tuple(self.index.find(prompt))) if self.hit(prompt) else ScreenResult()
-        spaced = _spaced_ascii(folded)  # same length as the prompt
-        words = spaced.split()
-        norm = " " + " ".join(words) + " "
-        found = list(self._automaton.iter(norm))
+        norm = " " + " ".join(spaced.split()) + " "
+        found = self._automaton.iter(norm)
+        first = next(found, None)
         pattern_hit = self._pattern_hit(prompt)
-        if not found and not pattern_hit:
+        if first is None and not pattern_hit:
             return ScreenResult()
-        spans = [(m.start(), m.end()) for m in _TOKEN_RUN.finditer(spaced)]
-        starts: list[int] = []
-        at = 1
-        for word in words:
-            starts.append(at)
-            at += len(word) + 1
+        spans = [m.span() for m in _TOKEN_RUN.finditer(spaced)]
         candidates = []
-        for end, (scenario, level, text, count) in found:
-            # the key ends with a space at ``end``: its last word ends at end - 1
-            last = bisect_left(starts, end) - 1
-            first_word = last - count + 1
-            candidates.append((spans[first_word][0], spans[last][1], scenario, level, text))
+        for end, (scenario, level, text, count) in ([first, *found] if first is not None else []):
+            # the key ends with the space at ``end``: spaces before it = index of its last word + 1
+            last = norm.count(" ", 0, end) - 1
+            candidates.append((spans[last - count + 1][0], spans[last][1], scenario, level, text))
         candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
         matches: list[Match] = []
         for start, stop, scenario, level, text in candidates:
@@ -159,6 +152,22 @@ class Screen:
                         matches.append(Match(scenario, level, pattern.pattern, m.start(), m.end(), m.group()))
             matches.sort(key=lambda m: m.start)
         return ScreenResult(tuple(matches))
+
+
+def _aligned(prompt: str) -> str | None:
+    """The prompt folded for matching, character for character (so offsets still point into the
+    prompt), with every non-word character a space; None when folding would change lengths."""
+    folded = prompt.casefold()
+    if len(folded) != len(prompt):
+        return None
+    if folded.isascii():
+        return _spaced_ascii(folded)
+    if any(unicodedata.combining(ch) for ch in prompt):
+        return None
+    stripped = "".join(ch for ch in unicodedata.normalize("NFKD", folded.translate(_CONFUSABLES)) if not unicodedata.combining(ch))
+    if len(stripped) != len(prompt):
+        return None
+    return _NON_WORD_CHAR.sub(" ", stripped)
 
 
 @lru_cache(maxsize=1)

@@ -124,3 +124,20 @@ def test_screen_target_and_confusion_matrix(project: pytest.Pytester) -> None:
     assert rows[("gpt-image-2", "violence")]["fn"] == 1 and rows[("gpt-image-2", "violence")]["recall"] == 0.0
     assert rows[("gpt-image-2", "benign")]["tn"] == 1
     assert "### Local screen against the targets" in (project.path / "r.md").read_text()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pytest_imgsafe.strategies import prompts as scenario_prompts  # noqa: E402
+from pytest_imgsafe.strategies import variations  # noqa: E402
+from pytest_imgsafe.terms import SCENARIOS  # noqa: E402
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["benign", *SCENARIOS]).flatmap(scenario_prompts).flatmap(lambda p: st.one_of(st.just(p), variations(p))))
+def test_the_screen_agrees_with_the_term_index_on_every_prompt(prompt: str) -> None:
+    """One source of truth: the fast screen finds exactly what the term index finds, spans included."""
+    assert [(m.term, m.start, m.end, m.scenario) for m in screen(prompt).matches] == [
+        (m.term, m.start, m.end, m.scenario) for m in default_index().find(prompt)
+    ]

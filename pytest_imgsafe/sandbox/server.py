@@ -96,6 +96,7 @@ class Sandbox:
         )
         self._settings = self._initial
         self._blocks = 0
+        self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
         self._limiter: RateLimiter | None = None
         self._sequence = 0
@@ -226,6 +227,7 @@ class Sandbox:
             self._settings = self._initial
             self._sequence = 0
             self._blocks = 0
+            self._seen.clear()
             self._log.clear()
         self._limiter = RateLimiter(self._initial.rpm) if self._initial.rpm else None
 
@@ -246,6 +248,14 @@ class Sandbox:
         with self._lock:
             self._sequence += 1
             return self._sequence, self._settings, self._limiter
+
+    def _occurrence(self, fields: dict[str, Any]) -> int:
+        """How many times this request body was answered before (for per-call draws)."""
+        key = json.dumps(fields, sort_keys=True, default=str)
+        with self._lock:
+            count = self._seen.get(key, 0)
+            self._seen[key] = count + 1
+            return count
 
     def _suspended(self, settings: Settings) -> bool:
         with self._lock:
@@ -364,7 +374,7 @@ class _Handler(BaseHTTPRequestHandler):
                 headers.update(retry_after_headers(settings.fault_retry_after_ms / 1000))
                 raise _BadRequest(int(fault), _server_error(call, int(fault)))
             self._parse_body(call, raw)
-            status, body, info = _answer(call, settings, request_id)
+            status, body, info = _answer(call, settings, request_id, sandbox._occurrence(call.fields))
             entry.update(info)
             if fault == "badjson":
                 payload = json.dumps(body).encode()[: max(1, len(json.dumps(body)) // 2)]
@@ -505,7 +515,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-def _answer(call: _Call, settings: Settings, request_id: str) -> tuple[int, Any, dict[str, Any]]:
+def _answer(call: _Call, settings: Settings, request_id: str, occurrence: int = 0) -> tuple[int, Any, dict[str, Any]]:
     """Decide the request and build the answer; returns (status, body, log fields)."""
     fields = call.fields
     model = str(fields.get("model") or call.deployment or "")
@@ -532,8 +542,10 @@ def _answer(call: _Call, settings: Settings, request_id: str) -> tuple[int, Any,
         endpoint = "chat"
     decision = policy.decide(prompt, profile, settings.policy_version, endpoint)
     if decision.stage == "output" and settings.output_filter_rate < 1.0:
-        # the output filter judges the generated image, which differs per call: seeded per request
-        draw = random.Random(f"output:{settings.seed}:{request_id}").random()
+        # The output filter judges the generated image, which differs per call. The draw is seeded
+        # by the prompt and how many times it was asked: a case repeated N times gets the same N
+        # draws in any order, under any concurrency.
+        draw = random.Random(f"output:{settings.seed}:{prompt}:{occurrence}").random()
         if draw >= settings.output_filter_rate:
             decision = dataclasses.replace(decision, verdict="pass", stage=None, reason=f"{decision.reason}; this generated image passed the output filter")
     info = {
