@@ -57,7 +57,7 @@ class Settings:
     fault_retry_after_ms: int = 20
     api_keys: frozenset[str] | None = None
     output_filter_rate: float = 1.0
-    """Share of output-stage candidates that are filtered (below 1: per request, seeded), since a
+    """Share of output-stage candidates that are filtered (below 1: per call, seeded), since a
     real output filter judges the generated image, which differs from call to call."""
     suspend_after_blocks: int | None = None
     """After this many blocked answers every request gets a 403 'suspended' (account safety drills)."""
