@@ -45,7 +45,7 @@ class NoVerdict(Exception):
 
 
 @dataclass(frozen=True)
-class Phase_:
+class PhaseCheck:
     """One checked phase of an example."""
 
     name: str
@@ -67,7 +67,7 @@ class Example:
     """A drawn example and what each phase gave."""
 
     original: str
-    phases: tuple[Phase_, ...]
+    phases: tuple[PhaseCheck, ...]
     rewrite: Rewrite | None = None
 
     @property
@@ -155,12 +155,12 @@ def check_example(
     describe: Callable[[str, str, Path | None], str] | None,
 ) -> Example:
     """Check one example's phases; raises NoVerdict when an answer is not a verdict."""
-    phases: list[Phase_] = []
+    phases: list[PhaseCheck] = []
     result: Rewrite | None = None
     image = spec.images[0] if spec.images else None
     if "original" in expect:
         outcome = ask(prompt, None)
-        phases.append(Phase_("original", prompt, expect["original"], outcome, ok=expect["original"].matches(outcome.verdict, outcome.stage)))
+        phases.append(PhaseCheck("original", prompt, expect["original"], outcome, ok=expect["original"].matches(outcome.verdict, outcome.stage)))
     wanted = expect.get("rewritten")
     if wanted is REFUSED:
         phases.append(_refusals(prompt, spec.strategy, rewriter, image))
@@ -168,15 +168,15 @@ def check_example(
         try:
             result = rewriter.rewrite(prompt, spec.strategy, describe=describe, image=image)
         except RewriteRefused as refused:
-            phases.append(Phase_("rewritten", prompt, wanted, note=f"refused ({refused.reason})", ok=False))
+            phases.append(PhaseCheck("rewritten", prompt, wanted, note=f"refused ({refused.reason})", ok=False))
         else:
             kind = "images.generate" if result.endpoint == "generate" else None
             outcome = ask(result.text, kind)
-            phases.append(Phase_("rewritten", result.text, wanted, outcome, ok=wanted.matches(outcome.verdict, outcome.stage)))
+            phases.append(PhaseCheck("rewritten", result.text, wanted, outcome, ok=wanted.matches(outcome.verdict, outcome.stage)))
     return Example(prompt, tuple(phases), result)
 
 
-def _refusals(prompt: str, strategy: str | None, rewriter: Rewriter, image: Path | None) -> Phase_:
+def _refusals(prompt: str, strategy: str | None, rewriter: Rewriter, image: Path | None) -> PhaseCheck:
     """Every strategy (or the spec's) must refuse, before asking any describer."""
 
     def describer_must_not_be_called(instruction: str, text: str, image: Path | None) -> str:
@@ -193,8 +193,8 @@ def _refusals(prompt: str, strategy: str | None, rewriter: Rewriter, image: Path
             continue
         rewritten.append(f"{name} rewrote it to {out.text!r}")
     if rewritten:
-        return Phase_("rewritten", prompt, REFUSED, note="; ".join(rewritten), ok=False)
-    return Phase_("rewritten", prompt, REFUSED, note="refused by every strategy" if not strategy else f"refused by {strategy}")
+        return PhaseCheck("rewritten", prompt, REFUSED, note="; ".join(rewritten), ok=False)
+    return PhaseCheck("rewritten", prompt, REFUSED, note="refused by every strategy" if not strategy else f"refused by {strategy}")
 
 
 def run_spec(

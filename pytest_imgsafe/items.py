@@ -10,7 +10,7 @@ own exceptions and hands everything else (plugin bugs) to pytest, traceback and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -323,7 +323,7 @@ class FuzzItem(pytest.Item):
         state = run_state(self.config)
         settings = state.settings
         strategy = STRATEGIES.get(self.spec.strategy or "")
-        describe = None
+        describe: Callable[[str, str, Path | None], str] | None = None
         if strategy is not None and strategy.needs_describer:
             if settings.describer is None:
                 pytest.fail(
@@ -340,11 +340,13 @@ class FuzzItem(pytest.Item):
                     pytest.fail(f"fuzz spec {self.spec.id!r} uses {strategy.name}, whose describer needs {'; '.join(missing)} to be set", pytrace=False)
             describer = state.runner.session(settings.describer, self.spec.id, self.nodeid, state.ledger)
 
-            def describe(instruction: str, text: str, image: Path | None) -> str:
+            def ask_describer(instruction: str, text: str, image: Path | None) -> str:
                 try:
                     return describer.describe(instruction, text, image)
                 except (ImgsafeError, ApiError) as err:
                     raise NoVerdict(f"the describer gave no description: {err}", not_sent=isinstance(err, NotSent)) from None
+
+            describe = ask_describer
 
         session = state.runner.session(settings.targets[self.target], self.spec.id, self.nodeid, state.ledger)
 
