@@ -29,6 +29,9 @@ _NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
 _NON_WORD = re.compile(r"[\W_]+")
 _TOKEN_RUN = re.compile(r"\S+")
 _NON_WORD_CHAR = re.compile(r"[\W_]")
+# Combining marks of the Basic Multilingual Plane, as one class (a C-speed scan instead of a
+# Python loop over every character of a non-ASCII prompt).
+_COMBINING = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))) + "]")
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,7 @@ def normalize(text: str) -> str:
     folded = text.casefold()
     if folded.isascii():
         return " " + " ".join(_spaced_ascii(folded).split()) + " "
-    folded = folded.translate(_CONFUSABLES)
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded.translate(_CONFUSABLES)))
     return " " + " ".join(_NON_WORD.sub(" ", folded).split()) + " "
 
 
@@ -98,7 +100,7 @@ class Screen:
                 if key not in best or best[key].level < term.level:
                     best[key] = term
         for key, term in best.items():
-            automaton.add_word(key, (term.scenario, term.level, term.text, key.count(" ") - 1))
+            automaton.add_word(key, (term.scenario, term.level, term.text, key))
         automaton.make_automaton()
         self._automaton = automaton
         patterns = [(p, table.scenario, level) for table in tables.values() for p, level in table.patterns]
@@ -108,6 +110,15 @@ class Screen:
         # without one skips the regex (most prompts).
         self._patterns_need_digit = all(re.search(r"\\d|\[0-9|\[1-9", p.pattern) for p, _, _ in patterns)
         self.size = len(best)
+        self._key_patterns: dict[str, re.Pattern[str]] = {}
+
+    def _key_pattern(self, key: str) -> re.Pattern[str]:
+        """The key's words as whole tokens separated by any spaces (compiled on first use)."""
+        pattern = self._key_patterns.get(key)
+        if pattern is None:
+            words = key.split()
+            pattern = self._key_patterns[key] = re.compile(r"(?<!\S)" + r"\s+".join(map(re.escape, words)) + r"(?!\S)")
+        return pattern
 
     def hit(self, prompt: str) -> bool:
         """The fast question: does the prompt hold any term at all?"""
@@ -133,12 +144,18 @@ class Screen:
         pattern_hit = self._pattern_hit(prompt)
         if first is None and not pattern_hit:
             return ScreenResult()
-        spans = [m.span() for m in _TOKEN_RUN.finditer(spaced)]
         candidates = []
-        for end, (scenario, level, text, count) in ([first, *found] if first is not None else []):
-            # the key ends with the space at ``end``: spaces before it = index of its last word + 1
-            last = norm.count(" ", 0, end) - 1
-            candidates.append((spans[last - count + 1][0], spans[last][1], scenario, level, text))
+        cursor: dict[str, int] = {}
+        for end, (scenario, level, text, key) in ([first, *found] if first is not None else []):
+            # Where the key lies in the aligned prompt: collapsing spaces only moves words left,
+            # so it starts at or after its place in ``norm`` (minus the pad); earlier occurrences
+            # of the same key come first (the automaton reports by end), hence the cursor.
+            at = max(end - len(key) + 1, cursor.get(key, 0))
+            m = self._key_pattern(key).search(spaced, at)
+            if m is None:  # pragma: no cover - the key is in norm, so it is in the prompt
+                continue
+            cursor[key] = m.end()
+            candidates.append((m.start(), m.end(), scenario, level, text))
         candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
         matches: list[Match] = []
         for start, stop, scenario, level, text in candidates:
@@ -162,9 +179,9 @@ def _aligned(prompt: str) -> str | None:
         return None
     if folded.isascii():
         return _spaced_ascii(folded)
-    if any(unicodedata.combining(ch) for ch in prompt):
+    if _COMBINING.search(prompt):
         return None
-    stripped = "".join(ch for ch in unicodedata.normalize("NFKD", folded.translate(_CONFUSABLES)) if not unicodedata.combining(ch))
+    stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", folded.translate(_CONFUSABLES)))
     if len(stripped) != len(prompt):
         return None
     return _NON_WORD_CHAR.sub(" ", stripped)
