@@ -27,7 +27,6 @@ _PUNCTUATION = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\x0b\x0c"
 _ASCII_SPACES = bytes(32 if c in _PUNCTUATION else c for c in range(256))  # bytes.translate: one C pass
 _NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
 _NON_WORD = re.compile(r"[\W_]+")
-_TOKEN_RUN = re.compile(r"\S+")
 _NON_WORD_CHAR = re.compile(r"[\W_]")
 # Combining marks of the Basic Multilingual Plane, as one class (a C-speed scan instead of a
 # Python loop over every character of a non-ASCII prompt).
