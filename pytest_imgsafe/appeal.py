@@ -30,7 +30,6 @@ def _slug(text: str) -> str:
 
 def write_appeal(folder: Path, item: CaseItem, outcome: Outcome) -> Path:
     """Write (or overwrite) the appeal file of one item; returns its path."""
-    from .report import load_history
     from .state import run_state
 
     state = run_state(item.config)
@@ -50,7 +49,7 @@ def write_appeal(folder: Path, item: CaseItem, outcome: Outcome) -> Path:
     when = (answer.meta.get("recorded_at") if answer is not None and answer.meta.get("recorded_at") else None) or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     outcomes = [o.label for o in (item.result.outcomes if item.result else [])] or [outcome.label]
     history = []
-    for report in load_history(state.history_dir):
+    for report in state.history:
         for row in report.get("results", []):
             if row.get("case") == item.case.id and row.get("target") == item.target and row.get("actual"):
                 history.append(f"{report['run']['finished']}: {row['actual']}")

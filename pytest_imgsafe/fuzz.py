@@ -15,7 +15,6 @@ requests and, when something fails, shrinks along the same path as the recording
 from __future__ import annotations
 
 import hashlib
-import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from hypothesis import strategies as st
 from .corpus import REFUSED, Expectation, FuzzSpec
 from .outcome import Outcome
 from .rewrite import STRATEGIES, Rewrite, RewriteRefused, Rewriter
-from .strategies import fill, variations
+from .strategies import fill, terms, variations
 from .terms import TermTable
 
 Ask = Callable[[str, "str | None"], Outcome]
@@ -131,17 +130,11 @@ def spec_seed(spec_id: str, run_seed: int | None = None) -> int:
 
 def example_prompts(spec: FuzzSpec, tables: dict[str, TermTable]) -> st.SearchStrategy[str]:
     """The prompts a spec draws: its template, slots from inline lists or term tables."""
-    slots: dict[str, st.SearchStrategy[str]] = {}
-    for name, values in spec.slots.items():
-        if isinstance(values, str):  # table:SCENARIO, checked by the corpus loader
-            table = tables[values.removeprefix("table:")]
-            slots[name] = st.sampled_from(sorted(t.text for t in table.terms))
-        else:
-            slots[name] = st.sampled_from(values)
-    names = {f for _, f, _, _ in string.Formatter().parse(spec.template) if f}
-    missing = names - set(slots)
-    if missing:
-        raise ValueError(f"template slots with no values: {', '.join(sorted(missing))}")
+    slots: dict[str, st.SearchStrategy[str]] = {
+        # table:SCENARIO (checked by the corpus loader) or an inline list
+        name: terms(values.removeprefix("table:"), tables) if isinstance(values, str) else st.sampled_from(values)
+        for name, values in spec.slots.items()
+    }
     prompts = fill(spec.template, slots)
     return prompts.flatmap(lambda p: st.one_of(st.just(p), variations(p))) if spec.variations else prompts
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,20 +176,25 @@ class LiveScheduler:
         return result
 
     def _one(self, spec: Any, target: Target, price: float, block_slot: bool) -> Call:
-        try:
-            answer = call(self.client_for(target), spec)
-        except ApiError as err:
-            self.ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
-            return Call(None, None, _error_fields(err))
-        try:
-            outcome = classify(answer.status, answer.body, answer.headers)
-        except ApiError as err:
-            self.ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
-            return Call(answer, None, _error_fields(err))
-        billed = not (outcome.verdict == "block" and outcome.stage == "input")
-        cost = price if billed else 0.0
-        self.ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block", block_slot=block_slot)
-        return Call(answer, outcome, None, cost)
+        return settled_call(self.ledger, lambda: call(self.client_for(target), spec), price, block_slot=block_slot)
+
+
+def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, block_slot: bool = False) -> Call:
+    """Make one paid call (its price already set aside) and book it in the ledger: what it
+    cost (input-stage blocks and non-verdicts cost nothing), whether it blocked, the block slot."""
+    try:
+        answer = send()
+    except ApiError as err:
+        ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
+        return Call(None, None, _error_fields(err))
+    try:
+        outcome = classify(answer.status, answer.body, answer.headers)
+    except ApiError as err:
+        ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
+        return Call(answer, None, _error_fields(err))
+    cost = 0.0 if outcome.verdict == "block" and outcome.stage == "input" else price
+    ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block", block_slot=block_slot)
+    return Call(answer, outcome, None, cost)
 
 
 _ELSEWHERE = LiveResult(skipped="claimed by another process")

@@ -316,10 +316,9 @@ class _SessionHooks:
         if report_path or self.state.ledger is not None:
             from .report import build_report, write_reports
 
-            history = session.config.getoption(OPT_HISTORY)
-            self.report = build_report(self.state, history=Path(history) if history else None)
+            self.report = build_report(self.state, history=self.state.history)
             if report_path:
-                self.report_paths = write_reports(Path(report_path), self.report, history=Path(history) if history else None)
+                self.report_paths = write_reports(Path(report_path), self.report, history=self.state.history)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         ledger = self.state.ledger

@@ -28,8 +28,8 @@ def _iso(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def build_report(state: RunState, history: Path | None = None, now: float | None = None) -> dict[str, Any]:
-    """The report of a finished run."""
+def build_report(state: RunState, history: Sequence[Mapping[str, Any]] = (), now: float | None = None) -> dict[str, Any]:
+    """The report of a finished run; ``history``: the earlier reports, oldest first (``load_history``)."""
     settings = state.settings
     finished = now if now is not None else time.time()
     results = [dict(r) for r in state.results]
@@ -51,7 +51,7 @@ def build_report(state: RunState, history: Path | None = None, now: float | None
         "screen": screen_confusion(results, [n for n in settings.active_targets if settings.targets[n].kind == "screen"]),
         "results": results,
     }
-    previous = load_history(history)[-1:] if history else []
+    previous = list(history[-1:])
     report["changes_since_last"] = changes(previous[0], report) if previous else []
     report["previous_run"] = previous[0]["run"]["finished"] if previous else None
     report["previous_rates"] = previous[0].get("rates", []) if previous else []
@@ -151,15 +151,14 @@ def load_history(folder: Path | None) -> list[dict[str, Any]]:
     return sorted(reports, key=lambda d: d["run"]["finished"])
 
 
-def write_reports(path: Path, report: Mapping[str, Any], history: Path | None = None) -> list[Path]:
-    """Write PATH (JSON), PATH.md and PATH.html; returns the three paths."""
-    earlier = [r for r in load_history(history) if r["run"] != report["run"]]  # the history may be where PATH goes
+def write_reports(path: Path, report: Mapping[str, Any], history: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
+    """Write PATH (JSON), PATH.md and PATH.html (charted over ``history`` and this run); returns the three paths."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1, sort_keys=False), encoding="utf-8")
     md = path.with_name(path.name + ".md") if path.suffix != ".json" else path.with_suffix(".md")
     page = path.with_name(path.name + ".html") if path.suffix != ".json" else path.with_suffix(".html")
     md.write_text(markdown(report), encoding="utf-8")
-    series = [*earlier, dict(report)]
+    series = [*history, dict(report)]
     page.write_text(html_page(report, series), encoding="utf-8")
     return [path, md, page]
 

@@ -116,8 +116,7 @@ class Runner:
         target = self.settings.targets[target_name]
         if target.kind == "screen":
             return screen_result(case, target)
-        spec = build_request(target, case.prompt, case.params, case.images, case.mask)
-        path = cassette_path(self.settings.cassettes, target_name, case.id)
+        spec, path = self._request(case, target)
         if self.settings.record_mode == "none":
             cassette = load_cassette(path, self._rel(path))
             found = cassette.all_answers(spec_key(spec)) if cassette is not None else []
@@ -133,9 +132,7 @@ class Runner:
     def recording(self, case: Case, target_name: str) -> tuple[Result | None, str | None, list[str]]:
         """For drift: the recorded verdict of this request, when it was recorded, and which request
         fields differ from the recording when the request itself changed (a config change)."""
-        target = self.settings.targets[target_name]
-        spec = build_request(target, case.prompt, case.params, case.images, case.mask)
-        path = cassette_path(self.settings.cassettes, target_name, case.id)
+        spec, path = self._request(case, self.settings.targets[target_name])
         cassette = load_cassette(path, self._rel(path))
         if cassette is None:
             return None, None, []
@@ -147,6 +144,10 @@ class Runner:
             before, now = cassette.requests[-1], dict(spec.fields)
             changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
         return None, str(cassette.meta.get("recorded_at") or "") or None, changed or ["the request"]
+
+    def _request(self, case: Case, target: Target) -> tuple[RequestSpec, Path]:
+        """The request a case sends to a target, and the cassette that holds its answers."""
+        return build_request(target, case.prompt, case.params, case.images, case.mask), cassette_path(self.settings.cassettes, target.name, case.id)
 
     def _record(self, path: Any, target: Target, spec: Any, case: Case, target_name: str, nodeid: str) -> list[Answer]:
         from vcr.errors import CannotOverwriteExistingCassetteException
@@ -315,6 +316,7 @@ class CallSession:
             return err
 
     def _live_within_ledger(self, spec: RequestSpec, ledger: Ledger) -> Answer | ApiError:
+        from .live import settled_call
         from .prices import price_per_call
 
         stopped = ledger.stopped()
@@ -325,19 +327,12 @@ class CallSession:
             raise NotSent(f"--imgsafe-budget-usd {ledger.budget_usd:g} would be passed by the next call (estimated ${price:.4f})")
         time.sleep(ledger.next_slot(self.target.name, self.target.rpm))
         self.calls += 1
-        try:
-            answer = call(self.runner.client(self.target), spec)
-        except ApiError as err:
-            ledger.settle(price, 0.0, called=True, blocked=False)
-            return err
-        try:
-            outcome = classify(answer.status, answer.body, answer.headers)
-        except ApiError:
-            ledger.settle(price, 0.0, called=True, blocked=False)
-            return answer
-        free = outcome.verdict == "block" and outcome.stage == "input"
-        ledger.settle(price, 0.0 if free else price, called=True, blocked=outcome.verdict == "block")
-        return answer
+        made = settled_call(ledger, lambda: call(self.runner.client(self.target), spec), price)
+        if made.answer is not None:
+            return made.answer  # a non-verdict answer is classified (and raised) by the caller
+        error = made.api_error
+        assert error is not None
+        return error
 
     def _unrecorded(self, what: str) -> str:
         runner = self.runner

@@ -67,11 +67,10 @@ class ScreenResult:
 
 def normalize(text: str) -> str:
     """Fold a text the way the terms are folded, words separated by single spaces, padded."""
-    folded = text.casefold()
-    if folded.isascii():
-        return " " + " ".join(_spaced_ascii(folded).split()) + " "
-    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded.translate(_CONFUSABLES)))
-    return " " + " ".join(_NON_WORD.sub(" ", folded).split()) + " "
+    spaced = _aligned(text)
+    if spaced is None:  # a fold that changes lengths: positions do not matter here
+        spaced = _NON_WORD.sub(" ", _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold().translate(_CONFUSABLES))))
+    return " " + " ".join(spaced.split()) + " "
 
 
 def _spaced_ascii(folded: str) -> str:

@@ -45,11 +45,21 @@ class RunState:
     """--imgsafe-history: earlier reports (the appeal files quote the case's past outcomes)."""
     _rewriter: Rewriter | None = None
     _tables: dict[str, TermTable] | None = None
+    _history: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         # One Mark per name for the whole run: items share them (collection hot path).
         names = ["imgsafe", "fuzz", *ALL_SCENARIOS, *self.settings.targets]
         self.marks = {name: getattr(pytest.mark, name).mark for name in names}
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The earlier reports of --imgsafe-history, read once (the report and every appeal use them)."""
+        if self._history is None:
+            from .report import load_history
+
+            self._history = load_history(self.history_dir)
+        return self._history
 
     @property
     def tables(self) -> dict[str, TermTable]:
