@@ -5,11 +5,15 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_imgsafe.localize import find_cores, localize, render, split_units
 from pytest_imgsafe.sandbox.policy import decide
 from pytest_imgsafe.screen import normalize, screen
-from pytest_imgsafe.terms import default_index
+from pytest_imgsafe.strategies import prompts as scenario_prompts
+from pytest_imgsafe.strategies import variations
+from pytest_imgsafe.terms import SCENARIOS, default_index
 
 
 @pytest.mark.parametrize("n", [10, 20, 50, 100])
@@ -38,6 +42,52 @@ def test_mixed_single_and_pair() -> None:
 
     cores, _, _ = find_cores(20, oracle, budget=200)
     assert sorted(cores) == [[2, 15], [7]]
+
+
+@st.composite
+def disjoint_cores(draw: st.DrawFn) -> tuple[int, list[list[int]]]:
+    """n units and up to four disjoint cores of one to three units (singles, pairs, triples)."""
+    n = draw(st.integers(3, 30))
+    units = draw(st.permutations(range(n)))
+    sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=4))
+    cores, at = [], 0
+    for size in sizes:
+        if at + size > n:
+            break
+        cores.append(sorted(units[at : at + size]))
+        at += size
+    return n, cores
+
+
+@settings(max_examples=300, deadline=None)
+@given(disjoint_cores())
+def test_finds_every_core_of_any_mix(case: tuple[int, list[list[int]]]) -> None:
+    n, truth = case
+
+    def oracle(keep: list[int]) -> bool:
+        kept = set(keep)
+        return any(set(core) <= kept for core in truth)
+
+    cores, _, exhausted = find_cores(n, oracle, budget=500)
+    assert sorted(cores) == sorted(truth) and not exhausted
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(3, 16).flatmap(lambda n: st.tuples(st.just(n), st.lists(st.sets(st.integers(0, n - 1), min_size=1, max_size=3), min_size=1, max_size=4))))
+def test_overlapping_cores_give_minimal_disjoint_cores_and_a_clean_rest(case: tuple[int, list[set[int]]]) -> None:
+    n, truth = case
+    truth = [core for core in truth if not any(other < core for other in truth)]
+
+    def oracle(keep: list[int] | set[int]) -> bool:
+        kept = set(keep)
+        return any(core <= kept for core in truth)
+
+    cores, _, _ = find_cores(n, oracle, budget=500)
+    used = [u for core in cores for u in core]
+    assert len(used) == len(set(used)) and cores
+    for core in cores:
+        assert oracle(core) and not any(oracle(set(core) - {u}) for u in core)
+    assert not oracle(set(range(n)) - set(used))
 
 
 def test_budget_exhaustion_is_reported_with_what_was_found() -> None:
@@ -125,13 +175,6 @@ def test_screen_target_and_confusion_matrix(project: pytest.Pytester) -> None:
     assert rows[("gpt-image-2", "benign")]["tn"] == 1
     assert "### Local screen against the targets" in (project.path / "r.md").read_text()
 
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from pytest_imgsafe.strategies import prompts as scenario_prompts  # noqa: E402
-from pytest_imgsafe.strategies import variations  # noqa: E402
-from pytest_imgsafe.terms import SCENARIOS  # noqa: E402
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
