@@ -6,11 +6,12 @@ accent- and confusable-insensitive, so "SPIDER—MAN", "spider man" and "ѕpider
 ``Spider-Man`` and "spidermanic" does not.
 
 Speed comes from one Aho-Corasick automaton (pyahocorasick) over the folded terms, each padded
-with spaces so that only whole words match, scanned once over the prompt folded the same way
-(casefold, look-alike letters and accents only for non-ASCII text, every run of non-word
-characters to one space: a few C-level passes). Most prompts hit nothing and cost only that;
-a prompt that hits is matched again by the term index, which gives the exact spans in the
-original text.
+with spaces so that only whole words match, scanned once over the prompt folded the same way,
+character for character (casefold; look-alike letters and accents through a per-character table
+for the few non-ASCII characters; every non-word character a space; runs of spaces collapsed):
+a few C-level passes. Most prompts hit nothing and cost only that. The digits are keys of the
+automaton too, so a prompt without any skips the tables' age patterns. A hit is located in the
+original prompt by a whole-token pattern of its key, searched from where the automaton saw it.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from typing import Any
 from .terms import HARD_PROHIBITED, SCENARIOS, Match, Term, TermIndex, TermTable, _CONFUSABLES, build_index, bundled_tables, term_key
 
 _PUNCTUATION = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\x0b\x0c"
-_ASCII_SPACES = bytes(32 if c in _PUNCTUATION else c for c in range(256))  # bytes.translate: one C pass
-_NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
+# bytes.translate: one C pass. On UTF-8 it only touches ASCII bytes (every byte of a multi-byte
+# character is >= 0x80), so the character count, hence every offset, stays the same.
+_ASCII_SPACES = bytes(32 if c in _PUNCTUATION else c for c in range(256))
 _NON_WORD = re.compile(r"[\W_]+")
 _NON_WORD_CHAR = re.compile(r"[\W_]")
-# Combining marks of the Basic Multilingual Plane, as one class (a C-speed scan instead of a
-# Python loop over every character of a non-ASCII prompt).
-_COMBINING = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))) + "]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_UNALIGNED = "\x00"  # what a character folds to when its fold is not one character
+_DIGIT = object()  # the automaton's value for a digit key
 
 
 @dataclass(frozen=True)
@@ -69,17 +71,9 @@ def normalize(text: str) -> str:
     """Fold a text the way the terms are folded, words separated by single spaces, padded."""
     spaced = _aligned(text)
     if spaced is None:  # a fold that changes lengths: positions do not matter here
-        spaced = _NON_WORD.sub(" ", _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold().translate(_CONFUSABLES))))
+        decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_CONFUSABLES))
+        spaced = _NON_WORD.sub(" ", "".join(c for c in decomposed if not unicodedata.combining(c)))
     return " " + " ".join(spaced.split()) + " "
-
-
-def _spaced_ascii(folded: str) -> str:
-    """ASCII punctuation to spaces, same length (so offsets still point into the prompt)."""
-    return folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii")
-
-
-def _has_digit(folded: str) -> bool:
-    return bool(folded.encode("ascii", "ignore").translate(None, _NOT_DIGITS))
 
 
 class Screen:
@@ -99,14 +93,17 @@ class Screen:
                     best[key] = term
         for key, term in best.items():
             automaton.add_word(key, (term.scenario, term.level, term.text, key))
-        automaton.make_automaton()
-        self._automaton = automaton
         patterns = [(p, table.scenario, level) for table in tables.values() for p, level in table.patterns]
         self._patterns = patterns
         self._any_pattern = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in patterns), re.IGNORECASE) if patterns else None
-        # The tables' patterns are ages ("8-year-old"): when every pattern needs a digit, a prompt
-        # without one skips the regex (most prompts).
+        # The tables' patterns are ages ("8-year-old"): when every pattern needs a digit, the
+        # digits are keys too, and a prompt the automaton finds no digit in skips the regex.
         self._patterns_need_digit = all(re.search(r"\\d|\[0-9|\[1-9", p.pattern) for p, _, _ in patterns)
+        if patterns and self._patterns_need_digit:
+            for digit in "0123456789":
+                automaton.add_word(digit, _DIGIT)
+        automaton.make_automaton()
+        self._automaton = automaton
         self.size = len(best)
         self._key_patterns: dict[str, re.Pattern[str]] = {}
 
@@ -120,14 +117,15 @@ class Screen:
 
     def hit(self, prompt: str) -> bool:
         """The fast question: does the prompt hold any term at all?"""
-        for _ in self._automaton.iter(normalize(prompt)):
-            return True
-        return self._pattern_hit(prompt)
+        digits = not self._patterns_need_digit
+        for _, value in self._automaton.iter(normalize(prompt)):
+            if value is not _DIGIT:
+                return True
+            digits = True
+        return digits and self._pattern_hit(prompt)
 
     def _pattern_hit(self, prompt: str) -> bool:
-        if self._any_pattern is None or (self._patterns_need_digit and not _has_digit(prompt)):
-            return False
-        return self._any_pattern.search(prompt) is not None
+        return self._any_pattern is not None and self._any_pattern.search(prompt) is not None
 
     def screen(self, prompt: str) -> ScreenResult:
         """Every term of the tables in the prompt, with spans in the original text."""
@@ -135,26 +133,35 @@ class Screen:
         if spaced is None:
             # a fold that changes lengths (ß, ligatures, stray combining marks): the term index
             # folds token by token and keeps exact spans (slower, and rare)
-            return ScreenResult(tuple(self.index.find(prompt))) if self.hit(prompt) else ScreenResult()
-        norm = " " + " ".join(spaced.split()) + " "
-        found = self._automaton.iter(norm)
-        first = next(found, None)
-        pattern_hit = self._pattern_hit(prompt)
-        if first is None and not pattern_hit:
-            return ScreenResult()
+            return ScreenResult(tuple(self.index.find(prompt))) if self.hit(prompt) else _NOTHING
+        digits = not self._patterns_need_digit
+        hits = []
+        for hit in self._automaton.iter(" " + " ".join(spaced.split()) + " "):
+            if hit[1] is _DIGIT:
+                digits = True
+            else:
+                hits.append(hit)
+        if len(hits) == 1 and not digits:  # the usual hit: one term, no digit for the age patterns
+            end, (scenario, level, text, key) = hits[0]
+            m = self._key_pattern(key).search(spaced, end - len(key) + 1)
+            if m is not None:
+                start, stop = m.span()
+                return ScreenResult((Match(scenario, level, text, start, stop, prompt[start:stop]),))
         candidates = []
         cursor: dict[str, int] = {}
-        for end, (scenario, level, text, key) in ([first, *found] if first is not None else []):
+        for end, (scenario, level, text, key) in hits:
             # Where the key lies in the aligned prompt: collapsing spaces only moves words left,
-            # so it starts at or after its place in ``norm`` (minus the pad); earlier occurrences
-            # of the same key come first (the automaton reports by end), hence the cursor.
-            at = max(end - len(key) + 1, cursor.get(key, 0))
-            m = self._key_pattern(key).search(spaced, at)
-            if m is None:  # pragma: no cover - the key is in norm, so it is in the prompt
+            # so it starts at or after its place in the collapsed text (minus the pad); earlier
+            # occurrences of the same key come first (the automaton reports by end), hence the cursor.
+            m = self._key_pattern(key).search(spaced, max(end - len(key) + 1, cursor.get(key, 0)))
+            if m is None:  # pragma: no cover - the key is in the collapsed text, so it is in the prompt
                 continue
             cursor[key] = m.end()
             candidates.append((m.start(), m.end(), scenario, level, text))
-        candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+        pattern_hit = digits and self._pattern_hit(prompt)
+        if not candidates and not pattern_hit:
+            return _NOTHING
+        candidates.sort(key=lambda c: (c[0], c[0] - c[1]))
         matches: list[Match] = []
         for start, stop, scenario, level, text in candidates:
             if matches and start < matches[-1].end:
@@ -169,20 +176,35 @@ class Screen:
         return ScreenResult(tuple(matches))
 
 
+_NOTHING = ScreenResult()
+
+
 def _aligned(prompt: str) -> str | None:
     """The prompt folded for matching, character for character (so offsets still point into the
     prompt), with every non-word character a space; None when folding would change lengths."""
     folded = prompt.casefold()
     if len(folded) != len(prompt):
         return None
-    if folded.isascii():
-        return _spaced_ascii(folded)
-    if _COMBINING.search(prompt):
-        return None
-    stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", folded.translate(_CONFUSABLES)))
-    if len(stripped) != len(prompt):
-        return None
-    return _NON_WORD_CHAR.sub(" ", stripped)
+    if not folded.isascii():
+        folded = _NON_ASCII.sub(_fold_match, folded)
+        if _UNALIGNED in folded:
+            return None
+    return folded.encode().translate(_ASCII_SPACES).decode()
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    """One casefolded non-ASCII character folded as the term tables fold it (look-alike letters,
+    accents), a space if that is not a word character, ``_UNALIGNED`` if it is not one character."""
+    decomposed = unicodedata.normalize("NFKD", char.translate(_CONFUSABLES))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if len(folded) != 1:
+        return _UNALIGNED
+    return " " if _NON_WORD_CHAR.match(folded) else folded
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return _fold_char(match.group())
 
 
 @lru_cache(maxsize=1)

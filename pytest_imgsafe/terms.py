@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -41,7 +41,9 @@ ALL_SCENARIOS: tuple[str, ...] = (*SCENARIOS, "benign")
 HARD_PROHIBITED: frozenset[str] = frozenset({"sexual", "minors", "hate"})
 """Scenarios that are never rewritten and must stay blocked (design.md, responsible use)."""
 
-_TOKEN = re.compile(r"[^\W_]+")
+# A word: letters and digits, with the combining marks of the main blocks inside it (so a
+# decomposed "Poke\u0301mon" is one word, whose accent the folding then drops).
+_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+")
 
 # Letters from other scripts that look like ASCII letters, as used to dodge keyword filters.
 _CONFUSABLES = str.maketrans(
@@ -83,9 +85,12 @@ class Term:
     level: int
 
 
-@dataclass(frozen=True)
-class Match:
-    """A term found in a prompt; ``start``/``end`` index the original prompt."""
+class Match(NamedTuple):
+    """A term found in a prompt; ``start``/``end`` index the original prompt.
+
+    A named tuple rather than a dataclass: the screen makes one per hit, and it is 2.5 times
+    cheaper to build.
+    """
 
     scenario: str
     level: int
