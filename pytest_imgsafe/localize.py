@@ -208,10 +208,10 @@ def _next_core_prior(n: int, candidates: Sequence[bool], clean: int, found: int,
 
 
 def _optimal_splits(weights: Sequence[float]) -> list[list[int]]:
-    """The least expected number of questions to tell apart ordered outcomes with these weights,
-    each question being "is it at or before s?": an optimal alphabetic tree (Knuth's dynamic
-    programme, O(m^2) with his bound on where the best split of an interval lies).
-    ``splits[i][j]`` is the s to ask first when the outcome is known to lie in i..j."""
+    """Where to split ordered outcomes with these weights so that telling them apart takes the
+    fewest questions on average, each question being "is it at or before s?": an optimal
+    alphabetic tree (Knuth's dynamic programme, O(m^2) with his bound on where the best split of
+    an interval lies). ``splits[i][j]`` is the s to ask first when the outcome lies in i..j."""
     m = len(weights)
     prefix = [0.0]
     for w in weights:

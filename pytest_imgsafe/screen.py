@@ -24,10 +24,10 @@ from typing import Any
 
 from .terms import HARD_PROHIBITED, SCENARIOS, Match, Term, TermIndex, TermTable, _CONFUSABLES, build_index, bundled_tables, term_key
 
-_PUNCTUATION = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\x0b\x0c"
-# bytes.translate: one C pass. On UTF-8 it only touches ASCII bytes (every byte of a multi-byte
-# character is >= 0x80), so the character count, hence every offset, stays the same.
-_ASCII_SPACES = bytes(32 if c in _PUNCTUATION else c for c in range(256))
+# Every ASCII character that is not a letter or a digit becomes a space, by bytes.translate: one
+# C pass. On UTF-8 it only touches ASCII bytes (every byte of a multi-byte character is >= 0x80),
+# so the character count, hence every offset, stays the same.
+_ASCII_SPACES = bytes(32 if c < 128 and not chr(c).isalnum() else c for c in range(256))
 _NON_WORD = re.compile(r"[\W_]+")
 _NON_WORD_CHAR = re.compile(r"[\W_]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")

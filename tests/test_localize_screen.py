@@ -134,6 +134,7 @@ def test_localize_finds_nothing_in_a_clean_prompt_quickly() -> None:
         ("Donald Trump and Trump", ("Donald Trump", "Trump")),  # the longer term wins where they overlap
         ("An 8-year-old girl", ("8-year-old",)),
         ("A 3D render of a lighthouse", ()),  # a digit, but no age
+        ("spider\x01man", ("spider\x01man",)),  # a control character separates words too
         ("ＰＩＫＡＣＨＵ on a poster", ("ＰＩＫＡＣＨＵ",)),  # full-width letters
         ("Pokémon and Poke\u0301mon", ("Pokémon", "Poke\u0301mon")),  # composed, then e + combining accent
         ("Weißer Pikachu, Straße", ("Pikachu",)),  # ß folds to two letters: exact spans still
