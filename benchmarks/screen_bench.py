@@ -2,13 +2,15 @@
 
     python benchmarks/screen_bench.py [--prompts 20000]
 
-Terms: the bundled tables plus synthetic brand-like names (made-up words), 5,000 in all. Prompts: templates
-filled with subjects and, in a given share of them, a term (some in upper case, with hyphens or
-look-alike letters). Measured side by side in one run, best of 5, taking turns:
+Terms: the bundled tables plus made-up brand names, 5,000 in all. Prompts: templates filled
+with subjects and, in a given share of them (0%, the reference's 5%, 20%, all), a term as
+written, in upper case, with hyphens or with a look-alike letter. Measured side by side in one
+run, best of 5, the methods taking turns:
 - the bare scan: one pyahocorasick automaton over the same terms as written (lowercased), iterated
   over the raw prompt, no normalization, no word boundaries;
 - ``Screen.screen()``: normalization (casefold, look-alikes, punctuation), whole-word matching,
-  and for prompts that hit, the exact spans from the term index.
+  and every match with its span in the original prompt;
+- ``Screen.hit()``: the same matching, answering only whether anything matched.
 Target: the screen at >= 0.3x the bare scan's prompts per second.
 """
 
