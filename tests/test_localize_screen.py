@@ -90,6 +90,16 @@ def test_overlapping_cores_give_minimal_disjoint_cores_and_a_clean_rest(case: tu
     assert not oracle(set(range(n)) - set(used))
 
 
+def test_a_classifier_that_answers_at_random_ends_within_budget() -> None:
+    rng = random.Random(7)
+    for _ in range(500):
+        n, budget = rng.randint(0, 30), rng.randint(0, 40)
+        asked: list[list[int]] = []
+        cores, queries, _ = find_cores(n, lambda keep: asked.append(keep) is None and rng.random() < 0.5, budget)
+        assert queries == len(asked) <= budget
+        assert len({u for core in cores for u in core}) == sum(map(len, cores))  # cores never share a unit
+
+
 def test_budget_exhaustion_is_reported_with_what_was_found() -> None:
     cores, queries, exhausted = find_cores(100, lambda keep: bool({3, 50, 97} & set(keep)), budget=8)
     assert exhausted and queries == 8 and len(cores) < 3
