@@ -22,10 +22,10 @@ also settle whether anything blocks any more.
 The questions are chosen to be worth a whole bit each. The search's split points come from an
 optimal alphabetic tree over a prior on where the next core completes (a prior on how many
 triggers a prompt holds, one to three about equally likely, and on pairs that only block
-together), updated with every core found; "nothing left" is one of its outcomes, so "is anything
-left?" comes early only when it is likely. When the search is down to two candidates, asking the first one alone
-often settles both where the core ends and that it blocks alone, saving the check that would
-follow. Answers that follow from earlier ones (a superset of a blocked sub-prompt is blocked, a
+together), updated with every core found; "nothing left" is one of its outcomes, so "is
+anything left?" comes early only when it is likely. When the search is down to two candidates,
+asking the first one alone often settles both where the core ends and that it blocks alone,
+saving the check that would follow. Answers that follow from earlier ones (a superset of a blocked sub-prompt is blocked, a
 subset of a clean one clean) are never asked. The prior only shapes which questions are asked:
 whatever it says, every core is found. Naive halving (test both halves, recurse) costs 1.7 to
 1.95 times the information bound and misses triggers that only block together whenever a split
@@ -188,7 +188,10 @@ def _next_core_prior(n: int, candidates: Sequence[bool], clean: int, found: int,
         return _TRIGGER_COUNT_PRIOR[3] * _MORE_TRIGGERS_DECAY ** (k - 3)
 
     free = sum(candidates)
-    more = [math.comb(free, j) * count_prior(found + j) / math.comb(n, found + j) if 0 < found + j <= n else 0.0 for j in range(free + 1)]
+    more = [
+        math.comb(free, j) * count_prior(found + j) / math.comb(n, found + j) if 0 < found + j <= n else 0.0
+        for j in range(free + 1)
+    ]
     if not may_be_none:
         more[0] = 0.0
     total = sum(more) or 1.0

@@ -73,7 +73,11 @@ def test_finds_every_core_of_any_mix(case: tuple[int, list[list[int]]]) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(3, 16).flatmap(lambda n: st.tuples(st.just(n), st.lists(st.sets(st.integers(0, n - 1), min_size=1, max_size=3), min_size=1, max_size=4))))
+@given(
+    st.integers(3, 16).flatmap(
+        lambda n: st.tuples(st.just(n), st.lists(st.sets(st.integers(0, n - 1), min_size=1, max_size=3), min_size=1, max_size=4))
+    )
+)
 def test_overlapping_cores_give_minimal_disjoint_cores_and_a_clean_rest(case: tuple[int, list[set[int]]]) -> None:
     n, truth = case
     truth = [core for core in truth if not any(other < core for other in truth)]
