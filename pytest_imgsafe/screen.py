@@ -73,6 +73,11 @@ def normalize(text: str) -> str:
     if spaced is None:  # a fold that changes lengths: positions do not matter here
         decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_CONFUSABLES))
         spaced = _NON_WORD.sub(" ", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return _collapsed(spaced)
+
+
+def _collapsed(spaced: str) -> str:
+    """Words separated by single spaces, padded with one on each side (what the keys look like)."""
     return " " + " ".join(spaced.split()) + " "
 
 
@@ -136,7 +141,7 @@ class Screen:
             return ScreenResult(tuple(self.index.find(prompt))) if self.hit(prompt) else _NOTHING
         digits = not self._patterns_need_digit
         hits = []
-        for hit in self._automaton.iter(" " + " ".join(spaced.split()) + " "):
+        for hit in self._automaton.iter(_collapsed(spaced)):
             if hit[1] is _DIGIT:
                 digits = True
             else:

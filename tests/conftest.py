@@ -21,7 +21,9 @@ import yaml  # noqa: F401
 FAKE_KEY = "sk-imgsafe-FAKE-0123456789abcdefSECRET"
 ROOT = Path(__file__).resolve().parent.parent
 
-PYPROJECT = """
+# The folders and the gpt-image-2 target every test project starts with, as a str.format
+# template without fields (``.format()`` gives the TOML itself), so projects can extend it.
+PROJECT_HEAD = """
 [tool.imgsafe]
 corpora = ["corpora"]
 cassettes = "cassettes"
@@ -30,7 +32,9 @@ cassettes = "cassettes"
 kind = "images.generate"
 model = "gpt-image-2"
 params = {{ quality = "low", size = "1024x1024" }}
+"""
 
+PYPROJECT = PROJECT_HEAD + """
 [tool.imgsafe.targets.moderation]
 kind = "moderation"
 model = "omni-moderation-latest"

@@ -16,18 +16,9 @@ from pytest_imgsafe.sandbox.policy import decide, moderate, profile_for_model
 from pytest_imgsafe.screen import default_screen
 from pytest_imgsafe.strategies import prompts, variations
 
-from .conftest import write_corpus
+from .conftest import PROJECT_HEAD, write_corpus
 
-TARGETS = """
-[tool.imgsafe]
-corpora = ["corpora"]
-cassettes = "cassettes"
-
-[tool.imgsafe.targets.gpt-image-2]
-kind = "images.generate"
-model = "gpt-image-2"
-params = { quality = "low", size = "1024x1024" }
-
+TARGETS = PROJECT_HEAD.format() + """
 [tool.imgsafe.targets.gpt-image-2-all]
 kind = "chat-image"
 model = "gpt-image-2-all"

@@ -13,18 +13,9 @@ import pytest
 
 from pytest_imgsafe.report import SCHEMA_ID
 
-from .conftest import write_corpus
+from .conftest import PROJECT_HEAD, write_corpus
 
-LIVE_PYPROJECT = """
-[tool.imgsafe]
-corpora = ["corpora"]
-cassettes = "cassettes"
-
-[tool.imgsafe.targets.gpt-image-2]
-kind = "images.generate"
-model = "gpt-image-2"
-params = {{ quality = "low", size = "1024x1024" }}
-concurrency = {concurrency}
+LIVE_PYPROJECT = PROJECT_HEAD + """concurrency = {concurrency}
 {rpm}
 {price}
 
