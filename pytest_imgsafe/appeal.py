@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._files import write_atomic
 from .outcome import Outcome
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def write_appeal(folder: Path, item: CaseItem, outcome: Outcome) -> Path:
     scrubber = runner.scrubber()
     body: Any = None
     if answer is not None:
-        raw = scrubber.body(answer.body)
+        raw = runner.cassette_filter().body(answer.body)
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
         try:
             body = json.loads(text)
@@ -91,7 +92,6 @@ def write_appeal(folder: Path, item: CaseItem, outcome: Outcome) -> Path:
     ]
     if item.explanation is not None and not item.explanation.problem:
         lines += ["", "## Triggering words (--imgsafe-explain)", "", *[f"- {' + '.join(core)}" for core in item.explanation.triggers]]
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_slug(item.case.id)}--{_slug(item.target)}.md"
-    path.write_text(scrubber.text("\n".join(lines) + "\n"), encoding="utf-8")
+    write_atomic(path, scrubber.text("\n".join(lines) + "\n"))
     return path

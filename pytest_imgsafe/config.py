@@ -18,11 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from ._text import did_you_mean
+from .scrub import Scrubber
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "screen", "chain", "gateway")
 COMPOSITE_KINDS: tuple[str, ...] = ("chain", "gateway")
-TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer", "account")
+TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer", "account", "image_root")
+MAX_TARGET_NAME = 64
+_TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+TARGET_NAME_RULE = f"letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_TARGET_NAME} characters"
 TARGET_KEYS: tuple[str, ...] = (
     "kind",
     "model",
@@ -134,6 +138,8 @@ class Settings:
     record_mode: str = "none"
     live: bool = False
     store_images: bool = False
+    files_root: Path | None = None
+    """``image:`` and ``mask:`` files must lie inside this folder (``image_root``; default: the rootdir)."""
     term_tables: tuple[Path, ...] = ()
     rewrite_tables: tuple[Path, ...] = ()
     describer: Target | None = None
@@ -217,6 +223,14 @@ def resolve_settings(
     cassettes = tool.get("cassettes", "cassettes")
     if not isinstance(cassettes, str) or not cassettes:
         raise ConfigError('[tool.imgsafe] cassettes must be a folder path, e.g. cassettes = "cassettes"')
+    files_root = rootpath
+    if "image_root" in tool:
+        image_root = tool["image_root"]
+        if not isinstance(image_root, str) or not image_root:
+            raise ConfigError('[tool.imgsafe] image_root must be a folder path relative to the rootdir, e.g. image_root = "corpora"')
+        files_root = (rootpath / image_root).resolve()
+        if not files_root.is_dir():
+            raise ConfigError(f"[tool.imgsafe] image_root = {image_root!r} is not a folder (paths are relative to the rootdir)")
     store_images = tool.get("store_images", False)
     if not isinstance(store_images, bool):
         raise ConfigError("[tool.imgsafe] store_images is true or false")
@@ -249,6 +263,7 @@ def resolve_settings(
         record_mode=record_mode,
         live=live,
         store_images=store_images,
+        files_root=files_root,
         term_tables=tables,
         rewrite_tables=rewrite_tables,
         describer=describer,
@@ -285,6 +300,10 @@ def _targets(raw: Any) -> dict[str, Target]:
         return dict(DEFAULT_TARGETS)
     if not isinstance(raw, dict) or not raw:
         raise ConfigError("[tool.imgsafe.targets] must hold one table per target, e.g. [tool.imgsafe.targets.gpt-image-2]")
+    for name in raw:
+        # a target's name is a folder under cassettes/: it must never climb out of it
+        if not isinstance(name, str) or not _TARGET_NAME.match(name) or len(name) > MAX_TARGET_NAME:
+            raise ConfigError(f"[tool.imgsafe.targets] {str(name)[:80]!r} is not a valid target name: use {TARGET_NAME_RULE}")
     targets = {str(name): _target(str(name), table) for name, table in raw.items()}
     _check_links(targets)
     return targets
@@ -427,3 +446,16 @@ def missing_describer_keys(settings: Settings, env: Mapping[str, str] | None = N
 def _is_glob(entry: str) -> bool:
     return any(ch in entry for ch in "*?[")
 
+
+
+def scrubber_for(settings: Settings, env: Mapping[str, str]) -> Scrubber:
+    """The run's scrubber: the values of every key variable and every secret in a base URL that
+    the configuration names (targets and describer), so none of them is ever written or printed."""
+    targets = [*settings.targets.values(), *([settings.describer] if settings.describer else [])]
+    keys = [env.get(t.api_key_env) for t in targets] + [env.get(name) for name in DEFAULT_KEY_VARIABLES]
+    urls = [t.resolve_base_url(env) for t in targets]
+    return Scrubber.from_config(keys, urls)
+
+
+DEFAULT_KEY_VARIABLES: tuple[str, ...] = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+"""Key variables the SDKs read by themselves: scrubbed even when no target names them."""

@@ -34,7 +34,11 @@ from .terms import ALL_SCENARIOS, SCENARIOS
 STRATEGY_NAMES: tuple[str, ...] = STRATEGY_ORDER
 """The six rewriting strategies of the domain notes, by the names fuzz specs use."""
 
+MAX_ID_LENGTH = 100
+"""Case and fuzz ids name cassette files (``<id>.json``, ``<id>.<link>.json``, ``<id>.explain.json``):
+this keeps every such name well inside the 255 bytes a file system allows."""
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+ID_RULE = f"letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_ID_LENGTH} characters"
 _OUTCOME = re.compile(r"^(pass|block|block:input|block:output)(?:@([A-Za-z0-9_.-]+))?$")
 OUTCOME_WORDS = "pass, block, block:input or block:output"
 
@@ -63,6 +67,12 @@ class Expectation:
         if self.stage is not None and stage != self.stage:
             return False
         return self.link is None or link == self.link
+
+    @property
+    def refused(self) -> bool:
+        """A fuzz spec's ``rewritten: refused`` (compared by value: corpora come back from the
+        parse cache as copies, so no identity test may decide anything)."""
+        return self.verdict == "refused"
 
     def __str__(self) -> str:
         text = f"{self.verdict}:{self.stage}" if self.stage else self.verdict
@@ -278,8 +288,9 @@ def _parse_outcome(text: str) -> Expectation:
 
 
 class _Checker:
-    def __init__(self, path: Path, targets: Mapping[str, str], default_targets: Sequence[str]) -> None:
+    def __init__(self, path: Path, targets: Mapping[str, str], default_targets: Sequence[str], files_root: Path | None = None) -> None:
         self.path = path
+        self.files_root = files_root.resolve() if files_root is not None else None
         self.targets = targets
         self.default_targets = tuple(default_targets)
         self.problems: list[Problem] = []
@@ -380,6 +391,12 @@ class _Checker:
             self.add(line, f"{key} in {what} must be a file path relative to this YAML file")
             return None
         resolved = (self.path.parent / value).resolve()
+        root = self.files_root
+        if root is not None and resolved != root and root not in resolved.parents:
+            # Checked before the file is touched: a corpus must not make the run read (and, in
+            # record mode, upload) a file outside the project, by a '..' path or a link.
+            self.add(line, f"{key} file {value!r} of {what} is outside {root.name or root}/, the folder image and mask files must be in; move the file into it (or set image_root in [tool.imgsafe])")
+            return None
         if not resolved.is_file():
             self.add(line, f"{key} file {value!r} of {what} does not exist (looked for {resolved}); paths are relative to this YAML file")
             return None
@@ -402,18 +419,17 @@ def load_corpus(
     targets: Mapping[str, str],
     default_targets: Sequence[str] | None = None,
     text: str | None = None,
+    files_root: Path | None = None,
 ) -> Corpus:
     """Load and validate one corpus file.
 
     ``targets`` maps each configured target name to its kind; ``default_targets`` are the ones a
-    case runs when neither it nor ``defaults`` names any (default: all of them).
+    case runs when neither it nor ``defaults`` names any (default: all of them). ``image:`` and
+    ``mask:`` files must lie inside ``files_root`` (when given).
     """
-    check = _Checker(path, targets, list(targets) if default_targets is None else default_targets)
+    check = _Checker(path, targets, list(targets) if default_targets is None else default_targets, files_root)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise CorpusError(path, [Problem(1, f"cannot read the file: {err}")]) from None
+        text = decode_corpus(path, read_corpus_bytes(path))
     try:
         data = parse_yaml(text)
     except yaml.MarkedYAMLError as err:
@@ -467,10 +483,46 @@ def load_corpus(
     return Corpus(path, tuple(cases), tuple(fuzz))
 
 
-CACHE_FORMAT = 1
+MAX_CORPUS_BYTES = 64 * 1024 * 1024
+"""A corpus file larger than this is refused before it is read (a corpus is text written by
+people; a file this size is a mistake, and parsing it would take the run's memory)."""
 
 
-def load_corpus_cached(path: Path, targets: Mapping[str, str], cache_dir: Path | None) -> Corpus:
+def read_corpus_bytes(path: Path) -> bytes:
+    """A corpus file's bytes, or a :class:`CorpusError` that says why they cannot be had."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_CORPUS_BYTES:
+            raise CorpusError(path, [Problem(1, f"the file is {size / 2**20:.0f} MiB; corpus files are limited to {MAX_CORPUS_BYTES // 2**20} MiB: split it into several files")])
+        return path.read_bytes()
+    except OSError as err:
+        raise CorpusError(path, [Problem(1, f"cannot read the file: {err.strerror or err}")]) from None
+
+
+def decode_corpus(path: Path, data: bytes) -> str:
+    """UTF-8 text of a corpus file, or a :class:`CorpusError` naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise CorpusError(
+            path,
+            [Problem(line, f"the file is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}): save it as UTF-8")],
+        ) from None
+
+
+CACHE_FORMAT = 2
+
+
+def _cache_fingerprint() -> str:
+    """What a cached corpus's shape depends on besides the file: the fields of the cached classes.
+
+    A release that adds a field to :class:`Case` must never get back an old pickle without it.
+    """
+    return ";".join(f"{cls.__name__}:{','.join(cls.__dataclass_fields__)}" for cls in (Corpus, Case, FuzzSpec, Expectation, RateExpectation))
+
+
+def load_corpus_cached(path: Path, targets: Mapping[str, str], cache_dir: Path | None, files_root: Path | None = None) -> Corpus:
     """:func:`load_corpus`, through a cache of validated corpora keyed by the file's content.
 
     The key covers everything validation depends on (the file's bytes, its path, the configured
@@ -479,10 +531,11 @@ def load_corpus_cached(path: Path, targets: Mapping[str, str], cache_dir: Path |
     re-read, so its errors are never hidden. Image and mask files are checked again on a hit.
     """
     if cache_dir is None:
-        return load_corpus(path, targets)
-    data = path.read_bytes()
+        return load_corpus(path, targets, files_root=files_root)
+    data = read_corpus_bytes(path)
     key = hashlib.sha256()
-    for part in (str(CACHE_FORMAT), str(path.resolve()), json.dumps(dict(targets), sort_keys=True), json.dumps(schema(), sort_keys=True)):
+    root = str(files_root.resolve()) if files_root is not None else ""
+    for part in (str(CACHE_FORMAT), _cache_fingerprint(), str(path.resolve()), root, json.dumps(dict(targets), sort_keys=True), json.dumps(schema(), sort_keys=True)):
         key.update(part.encode())
         key.update(b"\0")
     key.update(data)
@@ -494,7 +547,7 @@ def load_corpus_cached(path: Path, targets: Mapping[str, str], cache_dir: Path |
             return cached
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
         pass
-    corpus = load_corpus(path, targets, text=data.decode("utf-8"))
+    corpus = load_corpus(path, targets, text=decode_corpus(path, data), files_root=files_root)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_suffix(f".{os.getpid()}.tmp")
@@ -757,8 +810,9 @@ def _check_id(check: _Checker, node: _Node, seen: dict[str, int], what: str) -> 
     if value is None:
         check.add(node.line, f"{what} has no id: add 'id: <letters, digits, - _ .>' (unique across the corpus)")
         return None
-    if not isinstance(value, str) or not _ID.match(value):
-        check.add(line, f"id {value!r} is not valid: use letters, digits, '-', '_' and '.', starting with a letter or digit")
+    if not isinstance(value, str) or not _ID.match(value) or len(value) > MAX_ID_LENGTH:
+        shown = value if not isinstance(value, str) or len(value) <= 40 else f"{value[:37]}... ({len(value)} characters)"
+        check.add(line, f"id {shown!r} is not valid: use {ID_RULE}")
         return None
     if value in seen:
         check.add(line, f"duplicate id {value!r} (first used at line {seen[value]}): ids must be unique")

@@ -11,6 +11,7 @@ from the rewriting strategies (or their refusal). The queries are ordinary calls
 from __future__ import annotations
 
 import dataclasses
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,17 +82,22 @@ def explain(
     settings = runner.settings
     moderation = next((t for t in settings.targets.values() if t.kind == "moderation"), None)
     item = f"{case.id}.explain"
+    with ExitStack() as sessions:
+        return _explain(runner, case, target, outcome, nodeid, item, budget, rewriter, ledger, moderation, sessions)
+
+
+def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodeid: str, item: str, budget: int, rewriter: Rewriter, ledger: Any, moderation: Target | None, sessions: ExitStack) -> Explanation:
     used = 0
     try:
         oracle_name = target.name
         session: CallSession | None = None
         if moderation is not None and moderation.name != target.name and budget > 0:
-            mod = runner.session(moderation, item, nodeid, ledger)
+            mod = sessions.enter_context(runner.session(moderation, item, nodeid, ledger))
             used += 1
             if mod.outcome(case.prompt)[0].verdict == "block":
                 session, oracle_name = mod, f"{moderation.name} (free)"
         if session is None:
-            session = runner.session(cheapest(target), item, nodeid, ledger)
+            session = sessions.enter_context(runner.session(cheapest(target), item, nodeid, ledger))
         chosen = session
 
         def is_blocked(text: str) -> bool:

@@ -155,7 +155,7 @@ def check_example(
         outcome = ask(prompt, None)
         phases.append(PhaseCheck("original", prompt, expect["original"], outcome, ok=expect["original"].matches(outcome.verdict, outcome.stage)))
     wanted = expect.get("rewritten")
-    if wanted is REFUSED:
+    if wanted is not None and wanted.refused:
         phases.append(_refusals(prompt, spec.strategy, rewriter, image))
     elif wanted is not None:
         try:
@@ -245,7 +245,7 @@ def failure_cases(spec: FuzzSpec, target: str, example: Example, reason: str) ->
     base_id = f"{spec.id}-{target}-{digest}"
     cases: list[dict[str, Any]] = []
     for phase in example.phases:
-        if phase.expected is REFUSED:
+        if phase.expected.refused:
             continue
         case: dict[str, Any] = {
             "id": base_id if phase.name == "original" else f"{base_id}-rewritten",

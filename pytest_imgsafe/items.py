@@ -11,6 +11,7 @@ own exceptions and hands everything else (plugin bugs) to pytest, traceback and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from .config import COMPOSITE_KINDS
 from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from .outcome import Outcome
 from .rewrite import STRATEGIES
-from .runner import ImgsafeError, NotSent, Result, Runner
+from .runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from .state import RunState, run_state
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class CorpusFile(pytest.File):
         settings = state.settings
         shown = self._shown()
         try:
-            corpus = load_corpus_cached(self.path, state.target_kinds, state.corpus_cache)
+            corpus = load_corpus_cached(self.path, state.target_kinds, state.corpus_cache, settings.files_root or settings.rootpath)
         except CorpusError as err:
             raise self.CollectError(err.render(shown=shown)) from None
         entries: list[Case | FuzzSpec] = [*corpus.cases, *corpus.fuzz]
@@ -324,6 +325,7 @@ class FuzzItem(pytest.Item):
         settings = state.settings
         strategy = STRATEGIES.get(self.spec.strategy or "")
         describe: Callable[[str, str, Path | None], str] | None = None
+        describer_session: CallSession | None = None
         if strategy is not None and strategy.needs_describer:
             if settings.describer is None:
                 pytest.fail(
@@ -338,7 +340,7 @@ class FuzzItem(pytest.Item):
                 missing = missing_describer_keys(settings)
                 if missing:
                     pytest.fail(f"fuzz spec {self.spec.id!r} uses {strategy.name}, whose describer needs {'; '.join(missing)} to be set", pytrace=False)
-            describer = state.runner.session(settings.describer, self.spec.id, self.nodeid, state.ledger)
+            describer = describer_session = state.runner.session(settings.describer, self.spec.id, self.nodeid, state.ledger)
 
             def ask_describer(instruction: str, text: str, image: Path | None) -> str:
                 try:
@@ -356,15 +358,16 @@ class FuzzItem(pytest.Item):
             except (ImgsafeError, ApiError) as err:
                 raise NoVerdict(str(err), not_sent=isinstance(err, NotSent)) from None
 
-        self.run = run_spec(
-            self.spec,
-            dict(self.spec.expect.get(self.target, {})),
-            ask,
-            rewriter=state.rewriter,
-            tables=state.tables,
-            describe=describe,
-            run_seed=state.fuzz_seed,
-        )
+        with session, describer_session or nullcontext():
+            self.run = run_spec(
+                self.spec,
+                dict(self.spec.expect.get(self.target, {})),
+                ask,
+                rewriter=state.rewriter,
+                tables=state.tables,
+                describe=describe,
+                run_seed=state.fuzz_seed,
+            )
         if self.run.error is not None and self.run.error.not_sent:
             reason = f"fuzz spec {self.spec.id!r} stopped after {self.run.examples} examples: {self.run.error}"
             self._record_properties(None, status="skipped")

@@ -39,8 +39,11 @@ class Totals:
 class Ledger:
     """Budget, max blocks, request pacing and the stop flag of one live run."""
 
-    def __init__(self, folder: Path, budget_usd: float | None = None, max_blocks: int | None = None) -> None:
+    def __init__(self, folder: Path, budget_usd: float | None = None, max_blocks: int | None = None, clock: Callable[[], float] = time.time) -> None:
         self.folder = folder
+        self.clock = clock
+        """Wall-clock seconds shared by every process of the run (slots are compared across
+        xdist workers, so it is ``time.time``); tests hand in a fake one."""
         self.budget_usd = budget_usd
         self.max_blocks = max_blocks
         self._path = folder / "ledger.json"
@@ -107,7 +110,7 @@ class Ledger:
         if not rpm:
             return 0.0
         interval = 60.0 / rpm
-        now = time.time()
+        now = self.clock()
         with self._state() as s:
             slots = s.setdefault("slots", {})
             slot = max(now, float(slots.get(key, 0.0)))

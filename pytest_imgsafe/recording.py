@@ -26,13 +26,16 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from . import _multipart
+from ._files import write_atomic
+from .outcome import ApiError, classify
+from .scrub import Scrubber
 from .targets import Answer, RequestSpec
 
 FORMAT = 1
@@ -47,10 +50,11 @@ KEEP_RESPONSE_HEADERS = frozenset(
         "x-imgsafe-sandbox",
     }
 )
-SECRET_QUERY_KEYS = frozenset({"key", "api-key", "api_key", "apikey", "access_token", "token", "sig", "signature", "code"})
-REDACTED = "<redacted>"
+KEY_HEADER = "x-imgsafe-key"
+"""The request header a recording keeps the request's key in (computed before scrubbing)."""
 _PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
 _DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
+T = TypeVar("T")
 _OPERATIONS = ("images/generations", "images/edits", "chat/completions", "moderations")
 
 
@@ -132,28 +136,23 @@ def http_key(uri: str, body: bytes | str | Mapping[str, Any] | None) -> str:
     return request_key(operation, fields, hashes, deployment, api_version)
 
 
-# --- scrubbing ----------------------------------------------------------------------------
+# --- scrubbing ---------------------------------------------------------------------------
 
 
 @dataclass
-class Scrubber:
-    """Removes secrets and image bytes from what vcrpy is about to record."""
+class CassetteFilter:
+    """What vcrpy records, cut down: verdicts only, no secret, no image bytes, the request's key.
 
-    secrets: frozenset[str] = frozenset()
+    Secrets are the run's one :class:`~pytest_imgsafe.scrub.Scrubber`'s business; this class adds
+    what only a recording needs (image placeholders, the header allow-list, the stored key).
+    """
+
+    scrubber: Scrubber = field(default_factory=Scrubber)
     store_images: bool = False
 
     def text(self, text: str) -> str:
-        """Redact every secret value in a piece of text."""
-        for secret in self.secrets:
-            if secret and secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
-
-    def uri(self, uri: str) -> str:
-        """Drop secret query parameters (keep api-version and the rest)."""
-        parts = urlsplit(uri)
-        query = [(k, REDACTED if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-        return self.text(urlunsplit(parts._replace(query=urlencode(query, safe="<>"))))
+        """Redact every secret in a piece of text."""
+        return self.scrubber.text(text)
 
     def images_in(self, value: Any) -> Any:
         """Replace base64 images (``b64_json`` values, data URLs) inside parsed JSON."""
@@ -186,31 +185,53 @@ class Scrubber:
             parsed = json.loads(data)
         except ValueError:
             return self.text(data.decode("utf-8", "replace")).encode("utf-8")
-        return self.text(json.dumps(self.images_in(parsed))).encode("utf-8")
+        return json.dumps(self.scrubber.value(self.images_in(parsed))).encode("utf-8")
 
     # vcrpy hooks ---------------------------------------------------------------------
 
     def before_record_request(self, request: Any) -> Any:
-        """vcrpy's ``before_record_request``: also applied before matching, so both sides agree."""
+        """vcrpy's ``before_record_request`` (also applied before matching, so both sides agree).
+
+        The key is taken from the request as sent, before scrubbing, and kept in a header of the
+        recording: a prompt that holds a secret is stored redacted and still replays, because
+        replay looks up the same key computed from the same unscrubbed request.
+        """
+        key = http_key(request.uri, request.body)
         content_type = request.headers.get("content-type")
-        request.headers = {"content-type": content_type} if content_type else {}
-        request.uri = self.uri(request.uri)
+        request.headers = {KEY_HEADER: key, **({"content-type": content_type} if content_type else {})}
+        request.uri = self.text(request.uri)
         request.body = self.body(request.body)
         return request
 
     def before_record_response(self, response: dict[str, Any]) -> dict[str, Any] | None:
-        """vcrpy's ``before_record_response``: verdicts only, no secrets, no image bytes."""
+        """vcrpy's ``before_record_response``: only verdicts are recorded; no secrets, no image bytes.
+
+        An answer that is no safety verdict (a 404 from a wrong base URL, a 401, 429, 5xx, an
+        unreadable body) is never written: replay would hand it out forever, and ``once`` would
+        never call again.
+        """
         status = int(response["status"]["code"])
-        if status == 429 or status >= 500:
+        raw = response["body"]["string"]
+        headers = {k.lower(): v[0] for k, v in response["headers"].items() if v}
+        if not is_verdict(status, raw if isinstance(raw, (bytes, str)) else b"", headers):
             return None
         response["headers"] = {
             k.lower(): [self.text(v) for v in values]
             for k, values in response["headers"].items()
             if k.lower() in KEEP_RESPONSE_HEADERS
         }
-        response["body"]["string"] = self.body(response["body"]["string"])
+        response["body"]["string"] = self.body(raw)
         response["recorded_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return response
+
+
+def is_verdict(status: int, body: bytes | str, headers: Mapping[str, str] | None = None) -> bool:
+    """Is this answer a safety verdict (pass or block), as :func:`classify` reads it?"""
+    try:
+        classify(status, body, headers)
+    except ApiError:
+        return False
+    return True
 
 
 def _b64_placeholder(text: str) -> str:
@@ -335,56 +356,137 @@ class Cassette:
         return Answer(int(response["status"]["code"]), headers, raw, f"cassette {self.shown or self.path}", {"recorded_at": response.get("recorded_at"), **self.meta})
 
 
+class CassetteError(Exception):
+    """A cassette file that cannot be read (truncated, empty, not UTF-8, not a cassette)."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        self.path = path
+        self.why = why
+        super().__init__(f"{path}: {why}")
+
+
 def load_cassette(path: Path, shown: str = "") -> Cassette | None:
-    """Read a cassette file for replay (None if there is none); ``shown`` names it in messages."""
+    """Read a cassette file for replay (None if there is none); ``shown`` names it in messages.
+
+    Raises :class:`CassetteError` when the file is there but is not a cassette this plugin wrote.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    data = json.loads(text)
+    except OSError as err:
+        raise CassetteError(path, f"cannot be read: {err.strerror or err}") from None
+    data = parse_cassette(path, raw)
     cassette = Cassette(path, data.get("imgsafe") or {}, shown=shown)
-    for interaction in data.get("interactions", []):
+    for interaction in data["interactions"]:
         request = interaction["request"]
         body = request.get("body")
         parsed = body["json"] if isinstance(body, dict) and "json" in body and isinstance(body["json"], dict) else _from_json(body)
-        key = http_key(request["uri"], parsed)
+        stored = (request.get("headers") or {}).get(KEY_HEADER)
+        key = stored[0] if isinstance(stored, list) and stored and isinstance(stored[0], str) else http_key(request["uri"], parsed)
         cassette.answers.setdefault(key, []).append(interaction["response"])
         if isinstance(parsed, Mapping):
             cassette.requests.append(parsed)
     return cassette
 
 
+def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
+    """A cassette file's JSON, checked for the shape replay relies on; :class:`CassetteError` if not."""
+    if not raw.strip():
+        raise CassetteError(path, "is empty")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise CassetteError(path, f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})") from None
+    except ValueError as err:
+        truncated = " (it looks truncated)" if isinstance(err, json.JSONDecodeError) and err.pos >= len(raw.rstrip()) - 1 else ""
+        raise CassetteError(path, f"is not valid JSON{truncated}: {err}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        raise CassetteError(path, "is not a cassette: it has no 'interactions' list")
+    for number, interaction in enumerate(data["interactions"], 1):
+        request = interaction.get("request") if isinstance(interaction, dict) else None
+        response = interaction.get("response") if isinstance(interaction, dict) else None
+        if not (
+            isinstance(request, dict)
+            and isinstance(request.get("uri"), str)
+            and isinstance(response, dict)
+            and isinstance(response.get("status"), dict)
+            and isinstance(response["status"].get("code"), int)
+        ):
+            raise CassetteError(path, f"interaction #{number} is not a recorded request and answer (request.uri, response.status.code)")
+    return data
+
+
 def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
-    """Where one item's recordings live."""
-    return cassettes / target / f"{item_id}.json"
+    """Where one item's recordings live (always inside ``cassettes/target/``)."""
+    folder = cassettes / target
+    path = folder / f"{item_id}.json"
+    if path.parent != folder or target in ("", ".", "..") or "/" in item_id or "\\" in item_id or item_id.startswith("."):
+        raise ValueError(f"{target!r}/{item_id!r} would name a cassette outside {cassettes}")
+    return path
 
 
 # --- recording through vcrpy --------------------------------------------------------------
 
 
-def record(path: Path, mode: str, scrubber: Scrubber, send: Any) -> Any:
+class _Staged:
+    """A vcrpy persister that reads a cassette as vcrpy would, but keeps what vcrpy saves in
+    memory: :func:`record` writes it, atomically, only once the item's calls all returned."""
+
+    def __init__(self, fresh: bool) -> None:
+        self.fresh = fresh
+        self.text: str | None = None
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import CassetteNotFoundError
+        from vcr.serialize import deserialize
+
+        path = Path(cassette_path)
+        if self.fresh or not path.is_file():
+            raise CassetteNotFoundError()
+        raw = path.read_bytes()
+        parse_cassette(path, raw)  # a damaged file is an error, never silently recorded over
+        return deserialize(raw.decode("utf-8"), serializer)
+
+    def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
+        from vcr.serialize import serialize
+
+        self.text = serialize(cassette_dict, serializer)
+
+
+def record(path: Path, mode: str, cassette_filter: CassetteFilter, send: Callable[[], T], complete: Callable[[T], bool] = lambda _: True) -> T:
     """Run ``send()`` (which calls the SDK) inside a vcrpy cassette in record mode ``mode``.
 
-    ``all`` re-records the item from scratch (the old file is removed first), so a cassette
-    never accumulates stale answers.
+    The file changes only when ``send()`` returned and ``complete(result)`` holds (every answer a
+    verdict), and then in one atomic step: an interrupt or a crash at any moment leaves the old
+    cassette. ``all`` starts the item afresh (old answers are not read back), but the old file
+    stays until the new one replaces it.
     """
     import vcr
 
-    if mode == "all" and path.exists():
-        path.unlink()
+    staged = _Staged(fresh=mode == "all")
     recorder = vcr.VCR(
         record_mode=mode,
         match_on=["imgsafe_key"],
-        before_record_request=scrubber.before_record_request,
-        before_record_response=scrubber.before_record_response,
+        before_record_request=cassette_filter.before_record_request,
+        before_record_response=cassette_filter.before_record_response,
         decode_compressed_response=True,
     )
     recorder.register_serializer("imgsafe", Serializer)
     recorder.register_matcher("imgsafe_key", _vcr_match)
+    recorder.register_persister(staged)
     with recorder.use_cassette(str(path), serializer="imgsafe"):
-        return send()
+        result = send()
+    if staged.text is not None and complete(result):
+        write_atomic(path, staged.text)
+    return result
 
 
 def _vcr_match(r1: Any, r2: Any) -> None:
-    if http_key(r1.uri, r1.body) != http_key(r2.uri, r2.body):
+    k1 = (r1.headers.get(KEY_HEADER) or "") if hasattr(r1, "headers") else ""
+    k2 = (r2.headers.get(KEY_HEADER) or "") if hasattr(r2, "headers") else ""
+    if k1 and k2:
+        if k1 != k2:
+            raise AssertionError("different imgsafe request keys")
+    elif http_key(r1.uri, r1.body) != http_key(r2.uri, r2.body):
         raise AssertionError("different imgsafe request keys")

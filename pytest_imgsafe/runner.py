@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shlex
+import shutil
 import threading
 import time
 from collections.abc import Mapping
@@ -17,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings, Target
+from .config import Settings, Target, scrubber_for
 from .corpus import Case
 from .outcome import ApiError, Outcome, classify
-from .recording import Cassette, Scrubber, cassette_path, load_cassette, record, spec_key
+from .recording import Cassette, CassetteError, CassetteFilter, cassette_path, is_verdict, load_cassette, record, spec_key
+from .scrub import Scrubber
 from .targets import Answer, RequestSpec, build_describe_request, build_request, call, make_client, read_description
 
 if TYPE_CHECKING:
@@ -87,6 +89,7 @@ class Runner:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     _clients: dict[str, OpenAI] = field(default_factory=dict)
     _scrubber: Scrubber | None = None
+    _filter: CassetteFilter | None = None
 
     @property
     def mode(self) -> str:
@@ -96,11 +99,28 @@ class Runner:
         return "replay" if self.settings.record_mode == "none" else f"record:{self.settings.record_mode}"
 
     def scrubber(self) -> Scrubber:
-        """The scrubber, knowing every configured key's value so none is ever written."""
+        """The run's one scrubber: it knows every configured key's value and every secret in a
+        configured base URL, so none is ever written or printed."""
         if self._scrubber is None:
-            secrets = {self.env.get(t.api_key_env, "") for t in self.settings.targets.values()}
-            self._scrubber = Scrubber(frozenset(s for s in secrets if len(s) >= 4), self.settings.store_images)
+            self._scrubber = scrubber_for(self.settings, self.env)
         return self._scrubber
+
+    def cassette_filter(self) -> CassetteFilter:
+        """What vcrpy may record: verdicts only, scrubbed, images as placeholders."""
+        if self._filter is None:
+            self._filter = CassetteFilter(self.scrubber(), self.settings.store_images)
+        return self._filter
+
+    def load(self, path: Path, nodeid: str) -> Cassette | None:
+        """A cassette for replay; a damaged one is an :class:`ImgsafeError` naming the file and the fix."""
+        try:
+            return load_cassette(path, self._rel(path))
+        except CassetteError as err:
+            raise ImgsafeError(
+                f"the cassette {self._rel(path)} {err.why}.\n"
+                f"Restore it from version control (git checkout -- {shlex.quote(self._rel(path))}), or record it again with:\n"
+                f"  {self.command(nodeid, 'all')}"
+            ) from None
 
     def client(self, target: Target) -> OpenAI:
         """One SDK client per target per session, never per item (live threads share it)."""
@@ -118,7 +138,7 @@ class Runner:
             return screen_result(case, target)
         spec, path = self._request(case, target)
         if self.settings.record_mode == "none":
-            cassette = load_cassette(path, self._rel(path))
+            cassette = self.load(path, nodeid)
             found = cassette.all_answers(spec_key(spec)) if cassette is not None else []
             if not found:
                 raise Unrecorded(self._unrecorded_message(case, target_name, nodeid, path, exists=cassette is not None))
@@ -133,7 +153,10 @@ class Runner:
         """For drift: the recorded verdict of this request, when it was recorded, and which request
         fields differ from the recording when the request itself changed (a config change)."""
         spec, path = self._request(case, self.settings.targets[target_name])
-        cassette = load_cassette(path, self._rel(path))
+        try:
+            cassette = load_cassette(path, self._rel(path))
+        except CassetteError:
+            return None, None, ["the recording (the cassette cannot be read)"]
         if cassette is None:
             return None, None, []
         found = cassette.all_answers(spec_key(spec))
@@ -154,9 +177,18 @@ class Runner:
 
         try:
             answers: list[Answer] = record(
-                path, self.settings.record_mode, self.scrubber(), lambda: [call(self.client(target), spec) for _ in range(case.repeat)]
+                path,
+                self.settings.record_mode,
+                self.cassette_filter(),
+                lambda: [call(self.client(target), spec) for _ in range(case.repeat)],
+                complete=lambda got: all(is_verdict(a.status, a.body, a.headers) for a in got),
             )
             return answers
+        except CassetteError as err:
+            raise ImgsafeError(
+                f"the cassette {self._rel(path)} {err.why}; it was left as it is.\n"
+                f"Restore it from version control, or delete it and record again with:\n  {self.command(nodeid, 'once')}"
+            ) from None
         except CannotOverwriteExistingCassetteException:
             raise Unrecorded(
                 f"case {case.id!r} on target {target_name!r} changed since it was recorded in {self._rel(path)}, "
@@ -203,9 +235,7 @@ class Runner:
 def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, rewriter: Any, ledger: Ledger | None = None) -> Result:
     """A chain or gateway target: its links are called (recorded, replayed or live) one by one,
     each in its own cassette under the composite's folder, and every link called is counted."""
-    from .chain import route, run_chain
-    from .gateway import GatewayConfig, run_gateway
-    from .screen import default_screen
+    from .chain import route
 
     settings = runner.settings
     sessions: dict[str, CallSession] = {}
@@ -222,6 +252,22 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, re
         return outcome
 
     links = route(target.links, {n: settings.targets[n].model for n in target.links}, case.scenario) if target.routing else list(target.links)
+    try:
+        result = _composite(case, target, links, ask, answers, rewriter)
+    except BaseException:
+        for session in sessions.values():
+            session.discard()
+        raise
+    for session in sessions.values():
+        session.close()
+    return result
+
+
+def _composite(case: Case, target: Target, links: list[str], ask: Any, answers: list[Answer], rewriter: Any) -> Result:
+    from .chain import run_chain
+    from .gateway import GatewayConfig, run_gateway
+    from .screen import default_screen
+
     try:
         if target.kind == "chain":
             chain = run_chain(case.prompt, links, ask)
@@ -272,9 +318,43 @@ class CallSession:
         self.recording = not settings.live and settings.record_mode != "none"
         if settings.record_mode == "once" and path.exists():
             self.recording = False
-        if self.recording and settings.record_mode == "all" and path.exists():
-            path.unlink()
-        self._cassette: Cassette | None = None if settings.live or self.recording else load_cassette(path, runner._rel(path))
+        self._complete = True
+        self._stage: Path | None = None
+        if self.recording:
+            # Calls are recorded into a hidden file beside the cassette, which replaces it only
+            # when the item is done and every answer was a verdict (see close()).
+            self._stage = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.recording")
+            self._stage.unlink(missing_ok=True)
+            if settings.record_mode == "new_episodes" and path.exists():
+                self._stage.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, self._stage)
+        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
+
+    def __enter__(self) -> CallSession:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: Any) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def close(self) -> None:
+        """The item is done: its recordings replace the cassette (atomically), if every answer
+        was a verdict, or the mode only adds (``new_episodes``); else the old cassette stays."""
+        stage, self._stage = self._stage, None
+        if stage is None or not stage.exists():
+            return
+        if self._complete or self.runner.settings.record_mode == "new_episodes":
+            os.replace(stage, self.path)
+        else:
+            stage.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
+        stage, self._stage = self._stage, None
+        if stage is not None:
+            stage.unlink(missing_ok=True)
 
     def outcome(self, prompt: str, params: Mapping[str, Any] | None = None, images: tuple[Path, ...] = (), mask: Path | None = None, *, kind: str | None = None) -> tuple[Outcome, Answer]:
         """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
@@ -310,10 +390,14 @@ class CallSession:
         try:
             if runner.settings.live:
                 return call(runner.client(self.target), spec)
-            answer: Answer = record(self.path, "new_episodes", runner.scrubber(), lambda: call(runner.client(self.target), spec))
-            return answer
+            assert self._stage is not None
+            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(), lambda: call(runner.client(self.target), spec))
         except ApiError as err:
+            self._complete = False
             return err
+        if not is_verdict(answer.status, answer.body, answer.headers):
+            self._complete = False
+        return answer
 
     def _live_within_ledger(self, spec: RequestSpec, ledger: Ledger) -> Answer | ApiError:
         from .live import settled_call

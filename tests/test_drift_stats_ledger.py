@@ -94,12 +94,33 @@ def test_ledger_claims_once_and_publishes(tmp_path: Path) -> None:
         b.wait_for("other", timeout=0.05)
 
 
+class FakeClock:
+    """A clock that moves only when the test says so."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_ledger_paces_requests_evenly(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path)
+    clock = FakeClock()
+    ledger = Ledger(tmp_path, clock=clock)
     waits = [ledger.next_slot("t", 600) for _ in range(5)]
-    assert waits[0] == 0.0
-    assert [round(b - a, 2) for a, b in zip(waits, waits[1:])] == [0.1, 0.1, 0.1, 0.1]
+    assert waits == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+    clock.now += 0.25  # a quarter second later, the queue has moved on by as much
+    assert ledger.next_slot("t", 600) == pytest.approx(0.25)
+    clock.now += 10  # after a pause, the next request goes at once
+    assert ledger.next_slot("t", 600) == 0.0
+    assert ledger.next_slot("other", 600) == 0.0  # each target has its own pace
     assert ledger.next_slot("t", None) == 0.0
+
+
+def test_ledger_pace_is_shared_between_processes(tmp_path: Path) -> None:
+    clock = FakeClock()
+    a, b = Ledger(tmp_path, clock=clock), Ledger(tmp_path, clock=clock)
+    assert [a.next_slot("t", 60), b.next_slot("t", 60), a.next_slot("t", 60)] == pytest.approx([0.0, 1.0, 2.0])
 
 
 def test_ledger_block_slots_and_stop(tmp_path: Path) -> None:

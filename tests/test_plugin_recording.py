@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -52,7 +53,10 @@ def test_cassette_says_where_it_came_from_and_is_reviewable(recorded: pytest.Pyt
     assert data["imgsafe"]["recorded_at"].endswith("Z")
     (interaction,) = data["interactions"]
     assert interaction["request"]["body"]["json"]["prompt"] == "A tech company founder wearing a suit, standing on Mars"
-    assert interaction["request"]["headers"] == {"content-type": ["application/json"]}
+    # no header of the request but its content type, and the request's key (taken before scrubbing)
+    assert set(interaction["request"]["headers"]) == {"content-type", "x-imgsafe-key"}
+    assert interaction["request"]["headers"]["content-type"] == ["application/json"]
+    assert re.fullmatch(r"[0-9a-f]{32}", interaction["request"]["headers"]["x-imgsafe-key"][0])
 
 
 def test_no_secret_and_no_image_bytes_in_any_written_file(recorded: pytest.Pytester) -> None:
