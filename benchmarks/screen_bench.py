@@ -6,12 +6,17 @@ Terms: the bundled tables plus made-up brand names, 5,000 in all. Prompts: templ
 with subjects and, in a given share of them (0%, the reference's 5%, 20%, all), a term as
 written, in upper case, with hyphens or with a look-alike letter. Measured side by side in one
 run, best of 5, the methods taking turns:
-- the bare scan: one pyahocorasick automaton over the same terms as written (lowercased), iterated
-  over the raw prompt, no normalization, no word boundaries;
+- the bare scan: one pyahocorasick automaton over the same terms as written, iterated over the
+  raw prompt, no normalization, no word boundaries (it finds the terms written as in the table,
+  a quarter of the seeded ones);
+- for comparison with earlier runs, the bare scan as it used to be set up: the terms lowercased
+  and the prompts not, so it found almost none of the seeded terms (they are capitalized) and
+  scanned prompts with a term as if they had none;
 - ``Screen.screen()``: normalization (casefold, look-alikes, punctuation), whole-word matching,
   and every match with its span in the original prompt;
 - ``Screen.hit()``: the same matching, answering only whether anything matched.
-Target: the screen at >= 0.3x the bare scan's prompts per second.
+Targets: ``screen()`` at >= 0.5x the bare scan's prompts per second when one prompt in twenty
+holds a term, >= 0.35x when every prompt does.
 """
 
 from __future__ import annotations
@@ -90,17 +95,27 @@ def main() -> int:
     words = [t.text for table in tables.values() for t in table.terms]
     screen = Screen(tables)
     bare = ahocorasick.Automaton()
+    lower_keys = ahocorasick.Automaton()
     for word in words:
-        bare.add_word(word.lower(), word)
+        bare.add_word(word, word)
+        lower_keys.add_word(word.lower(), word)
     bare.make_automaton()
-    print(f"{len(words)} terms ({screen.size} distinct folded keys)")
+    lower_keys.make_automaton()
+    print(f"{len(words)} terms ({screen.size} distinct folded keys); prompts/s, best of 5, the methods taking turns")
+    targets = {0.05: 0.5, 1.0: 0.35}
     for share in (0.0, 0.05, 0.2, 1.0):
         batch = prompts(args.prompts, share, words, rng)
-        measured = rates({"bare": lambda p: list(bare.iter(p)), "screen": screen.screen, "hit": screen.hit}, batch)
+        found = sum(1 for p in batch if next(bare.iter(p), None) is not None)
+        measured = rates(
+            {"bare": lambda p: list(bare.iter(p)), "lower": lambda p: list(lower_keys.iter(p)), "screen": screen.screen, "hit": screen.hit},
+            batch,
+        )
         bare_rate, screen_rate, hit_rate = measured["bare"], measured["screen"], measured["hit"]
+        target = f" (target >= {targets[share]}x)" if share in targets else ""
         print(
-            f"{share:.0%} of prompts with a term: bare scan {bare_rate:,.0f}/s; screen() {screen_rate:,.0f}/s = {screen_rate / bare_rate:.2f}x; "
-            f"hit() {hit_rate:,.0f}/s = {hit_rate / bare_rate:.2f}x (target >= 0.3x)",
+            f"{share:.0%} of prompts with a term: bare scan {bare_rate:,.0f}/s (found a term in {found / len(batch):.0%}); "
+            f"screen() {screen_rate:,.0f}/s = {screen_rate / bare_rate:.2f}x{target}; hit() {hit_rate:,.0f}/s = {hit_rate / bare_rate:.2f}x; "
+            f"against the lowercased-keys scan ({measured['lower']:,.0f}/s): screen() {screen_rate / measured['lower']:.2f}x",
             flush=True,
         )
     return 0
