@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from ._files import write_atomic
+
 HEADER = """\
 # Failing fuzz examples, written by pytest --imgsafe --imgsafe-save-failures.
 # Each case expects what its fuzz spec expected, so it fails until the target or the strategy is
@@ -25,7 +27,6 @@ def save_failures(path: Path, cases: Iterable[Mapping[str, Any]]) -> int:
     new = [dict(c) for c in cases if c["id"] not in ids and not ids.add(c["id"])]  # type: ignore[func-returns-value]
     if not new:
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = yaml.safe_dump({"cases": existing + new}, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(HEADER + body, encoding="utf-8")
+    write_atomic(path, HEADER + body)
     return len(new)

@@ -59,12 +59,19 @@ class CorpusFile(pytest.File):
             state.ids[case.id] = (shown, case.line)
             for target in case.targets:
                 if target in active:
-                    yield CaseItem.from_parent(self, name=f"{case.id}[{target}]", case=case, target=target, shown=shown)
+                    yield CaseItem.from_parent(self, name=f"{case.id}[{target}]", nodeid=self._child_id(case.id, target), case=case, target=target, shown=shown)
         for spec in corpus.fuzz:
             state.ids[spec.id] = (shown, spec.line)
             for target in spec.targets:
                 if target in active:
-                    yield FuzzItem.from_parent(self, name=f"{spec.id}[{target}]", spec=spec, target=target, shown=shown)
+                    yield FuzzItem.from_parent(self, name=f"{spec.id}[{target}]", nodeid=self._child_id(spec.id, target), spec=spec, target=target, shown=shown)
+
+    def _child_id(self, entry: str, target: str) -> str:
+        # Given as a string, the node id is read the way pytest reads the ids it stores (in
+        # lastfailed, stepwise): "id[target]" as a name with a parameter. Built from the name
+        # alone, pytest >= 9.1 would keep "[target]" inside the name, and --lf / --sw would
+        # never find these items again.
+        return f"{self.nodeid}::{entry}[{target}]"
 
     def _shown(self) -> str:
         try:

@@ -7,7 +7,7 @@ imported inside the hooks and fixtures that need them).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -237,6 +237,21 @@ def _fuzz_seed(config: pytest.Config, live: bool) -> int | None:
     return None
 
 
+def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Any) -> None:
+    """Redact secrets from a report's failure text, captured sections and properties in place."""
+    longrepr = report.longrepr
+    if longrepr is not None and not isinstance(longrepr, tuple):
+        text = str(longrepr)
+        clean = scrubber.text(text)
+        if clean != text:  # only a report that held a secret loses its rich formatting
+            report.longrepr = clean
+    elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], scrubber.text(str(longrepr[2])))
+    report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
+    if isinstance(report, pytest.TestReport):
+        report.user_properties = [(name, scrubber.value(value)) for name, value in report.user_properties]
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
     if file_path.suffix not in (".yaml", ".yml") or not _enabled(parent.config):
         return None
@@ -294,6 +309,21 @@ class _SessionHooks:
         )
         self.state.live = scheduler
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        # The one place every per-test byte passes before pytest prints it, writes it to junit
+        # XML or sends it to the xdist controller: failure text, captured output and logs,
+        # properties. None of it may hold a key.
+        report = yield
+        scrub_report(report, self.state.runner.scrubber())
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        report = yield
+        scrub_report(report, self.state.runner.scrubber())
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Items put their verdicts in user_properties, which xdist sends to the controller.
         for name, value in report.user_properties:
@@ -302,21 +332,27 @@ class _SessionHooks:
             elif name == "imgsafe-fuzz-failure" and isinstance(value, list) and report.when == "call":
                 self.state.fuzz_failures.extend(value)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.state.live is not None:
             self.state.live.close()
         if hasattr(session.config, "workerinput"):
             return
+        scrubber = self.state.runner.scrubber()
         path = self.state.settings.save_failures
         if path is not None and self.state.fuzz_failures:
             from .failures import save_failures
 
-            self.written = save_failures(path, self.state.fuzz_failures)
+            self.written = save_failures(path, scrubber.value(self.state.fuzz_failures))
         report_path = session.config.getoption(OPT_REPORT)
         if report_path or self.state.ledger is not None:
             from .report import build_report, write_reports
 
-            self.report = build_report(self.state, history=self.state.history)
+            report = build_report(self.state, history=self.state.history)
+            # An interrupted run (Ctrl-C, a CI timeout's SIGINT) still writes its report, and says
+            # so: the rows are the items that had run, not the corpus.
+            report["run"]["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
+            report["run"]["items_run"] = len({(r.get("case"), r.get("target")) for r in self.state.results})
+            self.report = scrubber.value(report)
             if report_path:
                 self.report_paths = write_reports(Path(report_path), self.report, history=self.state.history)
 
@@ -331,8 +367,9 @@ class _SessionHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .summary import summary_lines
 
+        scrubber = self.state.runner.scrubber()
         for line in summary_lines(self.state.results, self.state.runner.mode, getattr(self, "report", None)):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(scrubber.text(line))
         paths = getattr(self, "report_paths", None)
         if paths:
             terminalreporter.write_line(f"imgsafe report: {paths[0]} (and {', '.join(p.name for p in paths[1:])} beside it)")
