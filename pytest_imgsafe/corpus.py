@@ -522,17 +522,22 @@ def _cache_fingerprint() -> str:
     return ";".join(f"{cls.__name__}:{','.join(cls.__dataclass_fields__)}" for cls in (Corpus, Case, FuzzSpec, Expectation, RateExpectation))
 
 
-def load_corpus_cached(path: Path, targets: Mapping[str, str], cache_dir: Path | None, files_root: Path | None = None) -> Corpus:
+def load_corpus_cached(
+    path: Path, targets: Mapping[str, str], cache_dir: Path | None, files_root: Path | None = None, secrets: frozenset[str] = frozenset()
+) -> Corpus:
     """:func:`load_corpus`, through a cache of validated corpora keyed by the file's content.
 
     The key covers everything validation depends on (the file's bytes, its path, the configured
     targets and their kinds, the schema and this cache's format), so an edited file or a changed
     configuration is parsed again. Only valid files are cached; a file with problems is always
     re-read, so its errors are never hidden. Image and mask files are checked again on a hit.
+    A file that holds one of ``secrets`` (a key pasted into a prompt) is never copied into the cache.
     """
     if cache_dir is None:
         return load_corpus(path, targets, files_root=files_root)
     data = read_corpus_bytes(path)
+    if any(secret.encode() in data for secret in secrets):
+        return load_corpus(path, targets, text=decode_corpus(path, data), files_root=files_root)
     key = hashlib.sha256()
     root = str(files_root.resolve()) if files_root is not None else ""
     for part in (str(CACHE_FORMAT), _cache_fingerprint(), str(path.resolve()), root, json.dumps(dict(targets), sort_keys=True), json.dumps(schema(), sort_keys=True)):

@@ -43,7 +43,9 @@ class CorpusFile(pytest.File):
         settings = state.settings
         shown = self._shown()
         try:
-            corpus = load_corpus_cached(self.path, state.target_kinds, state.corpus_cache, settings.files_root or settings.rootpath)
+            corpus = load_corpus_cached(
+                self.path, state.target_kinds, state.corpus_cache, settings.files_root or settings.rootpath, state.runner.scrubber().secrets
+            )
         except CorpusError as err:
             raise self.CollectError(err.render(shown=shown)) from None
         entries: list[Case | FuzzSpec] = [*corpus.cases, *corpus.fuzz]

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .config import Target
 from .outcome import ApiError
@@ -129,15 +130,28 @@ def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
     options: dict[str, Any] = {"max_retries": target.max_retries}
     if target.timeout is not None:
         options["timeout"] = target.timeout
+    base_url, query = split_query(target.resolve_base_url(environ))
+    if query:
+        # A gateway that takes its key in the URL (``?key=...``): the SDK would glue the path
+        # after the query, so the query goes on every request instead.
+        options["default_query"] = query
     if target.is_azure:
         return openai.AzureOpenAI(
-            azure_endpoint=target.resolve_base_url(environ) or "",
+            azure_endpoint=base_url or "",
             api_version=target.api_version,
             azure_deployment=target.azure_deployment,
             api_key=key,
             **options,
         )
-    return openai.OpenAI(api_key=key, base_url=target.resolve_base_url(environ), **options)
+    return openai.OpenAI(api_key=key, base_url=base_url, **options)
+
+
+def split_query(url: str | None) -> tuple[str | None, dict[str, str]]:
+    """A base URL without its query string, and the query's parameters."""
+    if not url or "?" not in url:
+        return url, {}
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query="", fragment="")), dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
 def call(client: OpenAI, spec: RequestSpec) -> Answer:
