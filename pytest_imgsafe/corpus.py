@@ -395,7 +395,7 @@ class _Checker:
         if root is not None and resolved != root and root not in resolved.parents:
             # Checked before the file is touched: a corpus must not make the run read (and, in
             # record mode, upload) a file outside the project, by a '..' path or a link.
-            self.add(line, f"{key} file {value!r} of {what} is outside {root.name or root}/, the folder image and mask files must be in; move the file into it (or set image_root in [tool.imgsafe])")
+            self.add(line, f"{key} file {value!r} of {what} is outside {root}, the folder image and mask files must be in (the rootdir, or image_root in [tool.imgsafe]); move the file into it")
             return None
         if not resolved.is_file():
             self.add(line, f"{key} file {value!r} of {what} does not exist (looked for {resolved}); paths are relative to this YAML file")
