@@ -68,6 +68,11 @@ class Localization:
     queries: int
     budget_exhausted: bool
     units: tuple[Unit, ...] = field(default=(), repr=False)
+    uncertain: tuple[tuple[str, ...], ...] = ()
+    """Words the answers implicate without settling them (the budget ran out on them, or the
+    classifier contradicted itself about them): never reported as triggers."""
+    contradicted: bool = False
+    """The classifier changed its mind: no fixed set of triggers explains its answers."""
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -262,6 +267,8 @@ def _shortest_blocked_prefix(
     splits = _optimal_splits(weights) if len(weights) > 2 else None
     i, j = 0, len(weights) - 1
     while i < j:
+        if prior is not None and j - i < _ENDGAME:
+            return _Endgame(facts, seq, required, lo, prior).play(i, j)
         s = splits[i][j] if splits else i
         x = lo + s
         if j == i + 1 and j < size:
@@ -283,6 +290,83 @@ def _shortest_blocked_prefix(
     if lo + i >= len(seq):
         return None
     return _Completion(lo + i + 1, lo + i)
+
+
+# Intervals of this many outcomes or fewer are finished by ``_Endgame``.
+_ENDGAME = 5
+
+
+class _Endgame:
+    """Finish the search in a short interval of outcomes in the fewest expected questions,
+    counting the "does it block alone?" question that a single trigger found by its prefix still
+    needs: an exact small dynamic programme over two kinds of question, "is it at or before s?"
+    (the prefix up to s) and "does this candidate block alone?" (the first candidate not yet asked
+    alone: blocked settles both where a core ends and that it blocks alone, in one question).
+
+    A state is (i, j, g): the outcome lies in i..j and the first g candidates of it were asked
+    alone and are clean (they may still complete a pair). Outcome ``size`` is "nothing blocks".
+    """
+
+    def __init__(self, facts: _Knowledge, seq: list[int], required: list[int], lo: int, prior: _Prior) -> None:
+        self.facts, self.seq, self.required, self.lo, self.prior = facts, seq, required, lo, prior
+        self.size = len(seq) - lo
+        self.memo: dict[tuple[int, int, int], tuple[float, tuple[str, int]]] = {}
+
+    def _single(self, u: int, i: int, g: int) -> float:
+        return 0.0 if u < i + g else self.prior.single[u]
+
+    def _weight(self, i: int, j: int, g: int) -> float:
+        total = sum(self._single(u, i, g) + self.prior.pair[u] for u in range(i, min(j, self.size - 1) + 1))
+        if j == self.size and self.prior.none is not None:
+            total += self.prior.none
+        return total + 1e-12 * (j - i + 1)  # every outcome stays possible
+
+    def _best(self, i: int, j: int, g: int) -> tuple[float, tuple[str, int]]:
+        key = (i, j, g)
+        if key in self.memo:
+            return self.memo[key]
+        if i == j:
+            if i == self.size:
+                result = (0.0, ("done", i))
+            else:
+                asked = g > 0 or self.prior.single[i] == 0.0
+                alone = 0.0 if asked or self.lo + i == 0 and not self.required else 1.0
+                result = (self._single(i, i, g) * alone + (0.0 if asked else self.prior.pair[i]), ("done", i))
+            self.memo[key] = result
+            return result
+        weight = self._weight(i, j, g)
+        best = (math.inf, ("done", i))
+        for s in range(i, min(j, self.size)):
+            left = self._best(i, s, min(g, s - i + 1))[0]
+            right = self._best(s + 1, j, max(0, g - (s + 1 - i)))[0]
+            if weight + left + right < best[0]:
+                best = (weight + left + right, ("prefix", s))
+        u = next((u for u in range(i + g, min(j, self.size - 1) + 1) if self.prior.single[u] > 0.0), None)
+        if u is not None:
+            # blocked: a core found and settled; candidates skipped before it stay for the next round
+            unsettled = self.prior.single[u] * _UNSETTLED_COST if u > i else 0.0
+            cost = weight + self._best(i, j, u - i + 1)[0] + unsettled
+            if cost < best[0]:
+                best = (cost, ("alone", u))
+        self.memo[key] = best
+        return best
+
+    def play(self, i: int, j: int) -> _Completion | None:
+        """Ask the questions of the best plan from the interval i..j (outcomes), until it is one."""
+        g = 0
+        while i < j:
+            kind, s = self._best(i, j, g)[1]
+            if kind == "alone":
+                if self.facts.ask(self.required + [self.seq[self.lo + s]]):
+                    return _Completion(self.lo + s + 1, self.lo + i)
+                g = s - i + 1
+            elif self.facts.ask(self.required + self.seq[: self.lo + s + 1]):
+                j, g = s, min(g, s - i + 1)
+            else:
+                i, g = s + 1, max(0, g - (s + 1 - i))
+        if i >= self.size:
+            return None
+        return _Completion(self.lo + i + 1, self.lo + i)
 
 
 # After a single trigger is found by asking it alone, the candidate before it has been asked
@@ -330,16 +414,49 @@ def _cheapest_ending(
     return _Completion(x + 1, x) if facts.ask(required + seq[: x + 1]) else _Completion(x + 2, x + 1)
 
 
+@dataclass(frozen=True)
+class CoreSearch:
+    """What the search on abstract units found."""
+
+    cores: list[list[int]]
+    """Cores the answers settle: each blocked, each part of it without one unit clean."""
+    uncertain: list[list[int]]
+    """Units the answers implicate without settling them: a core the budget ran out on, or every
+    core found when the classifier contradicted itself (or did not repeat itself: ``confirm``)."""
+    queries: int
+    exhausted: bool
+    contradicted: bool
+    """The classifier gave answers no fixed set of triggers explains (it changed its mind)."""
+
+
 def find_cores(n: int, blocked: Callable[[list[int]], bool], budget: int) -> tuple[list[list[int]], int, bool]:
     """The search on abstract units 0..n-1 (``blocked(kept units)``; all n known blocked):
-    the cores found, the queries used, and whether the budget ran out."""
+    the cores found, the queries used, and whether the budget ran out (see ``search_cores``)."""
+    found = search_cores(n, blocked, budget)
+    return found.cores, found.queries, found.exhausted
+
+
+def search_cores(n: int, blocked: Callable[[list[int]], bool], budget: int, *, confirm: int = 0) -> CoreSearch:
+    """The search on abstract units 0..n-1, never more than ``budget`` questions.
+
+    A classifier that is not a fixed function of the prompt (a stochastic output filter, one that
+    answers at random) can make any core look settled: the search itself never asks a question
+    whose answer follows from earlier ones, so it cannot see the contradiction. ``confirm`` asks
+    each core found, and the rest without the cores, that many more times; a core that does not
+    block every time, or a rest that blocks, moves the answer to ``uncertain`` and sets
+    ``contradicted``. Without it, a contradiction is still caught where the search runs into one
+    (a unit that blocks with the units before it, but neither alone nor with any of them).
+    """
     facts = _Knowledge(blocked, budget, n)
     cores: list[list[int]] = []
+    uncertain: list[list[int]] = []
     remaining = list(range(n))
     clean = 0  # remaining[:clean] is known not to hold a whole core
     found = 0
+    core: list[int] = []
     try:
         while len(remaining) > clean:
+            core = []
             candidates = [facts.known([u]) is not False for u in remaining[clean:]]
             prior = _next_core_prior(n, candidates, clean, found, may_be_none=bool(cores))
             completion = _shortest_blocked_prefix(facts, remaining, [], clean, prior)
@@ -350,17 +467,48 @@ def find_cores(n: int, blocked: Callable[[list[int]], bool], budget: int) -> tup
             while not facts.ask(core):
                 # the unit needs company: find its partner among the units before it
                 partner = _shortest_blocked_prefix(facts, before, core, 0, None)
-                if partner is None:  # an oracle that contradicts itself (a flaky classifier): stop here
-                    return cores, facts.queries, False
+                if partner is None:  # answers that contradict each other: nothing is settled
+                    return CoreSearch([], [*cores, sorted(core)], facts.queries, False, True)
                 core.append(before[partner.position - 1])
                 before = before[: partner.position - 1]
             cores.append(sorted(core))
-            found += len(core)
-            clean = len([u for u in remaining[: completion.clean] if u not in core])
-            remaining = [u for u in remaining if u not in core]
+            core = []
+            found += len(cores[-1])
+            clean = len([u for u in remaining[: completion.clean] if u not in cores[-1]])
+            remaining = [u for u in remaining if u not in cores[-1]]
     except _Budget:
-        return cores, facts.queries, True
-    return cores, facts.queries, False
+        return CoreSearch(cores, [*uncertain, sorted(core)] if core else uncertain, facts.queries, True, False)
+    if confirm <= 0:
+        return CoreSearch(cores, uncertain, facts.queries, False, False)
+    return _confirmed(facts, cores, n, confirm)
+
+
+def _confirmed(facts: _Knowledge, cores: list[list[int]], n: int, times: int) -> CoreSearch:
+    """Ask again, ``times`` times each, with fresh questions (not answered from what is known),
+    what makes each answer: each core blocks, each core without one of its units does not (a
+    trigger missed once looks like half of a pair), and the rest without the cores does not.
+    Once the classifier changes its mind, every answer the search built on is suspect: every core
+    is uncertain. Cores the budget leaves unconfirmed are uncertain too."""
+    rest = sorted(set(range(n)) - {u for core in cores for u in core})
+    checks: list[tuple[list[int], bool, int]] = []  # what to ask, the answer it must get, whose core
+    for number, core in enumerate(cores):
+        checks.append((core, True, number))
+        if len(core) > 1:
+            checks.extend(([v for v in core if v != u], False, number) for u in core)
+    if rest:
+        checks.append((rest, False, len(cores)))
+    unconfirmed: int | None = None  # the budget ended on this core's checks (len(cores): the rest's)
+    for keep, expected, number in checks:
+        for _ in range(times):
+            if facts.queries >= facts.budget:
+                unconfirmed = number if unconfirmed is None else unconfirmed
+                break
+            facts.queries += 1
+            if bool(facts.blocked(keep)) != expected:
+                return CoreSearch([], cores, facts.queries, False, True)
+    if unconfirmed is None:
+        return CoreSearch(cores, [], facts.queries, False, False)
+    return CoreSearch(cores[:unconfirmed], cores[unconfirmed:], facts.queries, True, False)
 
 
 def localize(
@@ -370,19 +518,28 @@ def localize(
     budget: int = 64,
     index: TermIndex | None = None,
     known_blocked: bool = True,
+    confirm: int = 0,
 ) -> Localization:
     """Find the words or phrases that make ``prompt`` blocked, in at most ``budget`` queries.
 
-    ``known_blocked=False`` asks about the whole prompt first (one query) and finds nothing if it passes.
+    ``known_blocked=False`` asks about the whole prompt first (one query) and finds nothing if it
+    passes. ``confirm`` (for a classifier that may change its mind, such as an output filter that
+    judges a freshly generated image) asks each trigger found and the rest that many more times;
+    see ``search_cores``.
     """
     units = split_units(prompt, index)
+    used = 0
     if not known_blocked:
         if budget < 1:
             return Localization((), 0, True, tuple(units))
         if not is_blocked(prompt):
             return Localization((), 1, False, tuple(units))
-        cores, queries, exhausted = find_cores(len(units), lambda keep: is_blocked(render(prompt, units, keep)), budget - 1)
-        return Localization(tuple(tuple(units[i].text for i in core) for core in cores), queries + 1, exhausted, tuple(units))
-    cores, queries, exhausted = find_cores(len(units), lambda keep: is_blocked(render(prompt, units, keep)), budget)
-    triggers = tuple(tuple(units[i].text for i in core) for core in cores)
-    return Localization(triggers, queries, exhausted, tuple(units))
+        used = 1
+    found = search_cores(len(units), lambda keep: is_blocked(render(prompt, units, keep)), budget - used, confirm=confirm)
+
+    def words(cores: list[list[int]]) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(units[i].text for i in core) for core in cores)
+
+    return Localization(
+        words(found.cores), found.queries + used, found.exhausted, tuple(units), words(found.uncertain), found.contradicted
+    )
