@@ -140,7 +140,8 @@ class CaseItem(pytest.Item):
             problem = (
                 f"target {self.target!r} gave no verdict for case {self.case.id!r}: {error}\n"
                 f"  from: {self.result.source}\n"
-                "  (an answer that is not a safety verdict is never counted as pass or block)"
+                "  (an answer that is not a safety verdict is never counted as pass or block"
+                + (", and never written to a cassette: the next run calls again)" if self.runner.settings.record_mode != "none" and not self.runner.settings.live else ")")
             )
             if error.suspended:
                 problem += "\n  the account or resource is suspended: the run stops here, and no more prompts are sent"
