@@ -7,7 +7,7 @@ imported inside the hooks and fixtures that need them).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +146,7 @@ def _enabled(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(trylast=True)  # after the cache plugin has set config.cache
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "imgsafe_record(mode=None, cassette=None): per-test record mode and cassette name of the imgsafe_client fixture")
     if not _enabled(config):
         return
     from .config import ConfigError, load_pyproject, missing_keys, resolve_settings
@@ -391,3 +392,66 @@ def imgsafe_sandbox(_imgsafe_sandbox_server: Sandbox) -> Sandbox:
     """A running sandbox server (shared by the session), reset to defaults for this test."""
     _imgsafe_sandbox_server.reset()
     return _imgsafe_sandbox_server
+
+
+@pytest.fixture
+def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """``imgsafe_client("NAME")``: the SDK client of target NAME, recorded and replayed per test."""
+    import os
+
+    from .clients import RecordedClients, UnrecordedRequests, cassette_for
+    from .config import ConfigError, load_pyproject, resolve_settings
+    from .recording import CassetteError
+
+    config = request.config
+    marker = request.node.get_closest_marker("imgsafe_record")
+    options = dict(marker.kwargs) if marker else {}
+    unknown = set(options) - {"mode", "cassette"}
+    if unknown:
+        pytest.fail(f"@pytest.mark.imgsafe_record takes mode= and cassette=, not {', '.join(sorted(unknown))}", pytrace=False)
+    mode = options.get("mode")
+    if mode is not None and mode not in RECORD_MODES:
+        pytest.fail(f"@pytest.mark.imgsafe_record(mode={mode!r}): use one of {', '.join(RECORD_MODES)}", pytrace=False)
+    try:
+        # precedence: the test's marker > --imgsafe-record-mode > imgsafe_record_mode (ini) > none
+        settings = resolve_settings(
+            config.rootpath,
+            load_pyproject(config.rootpath),
+            cli_record_mode=mode or config.getoption(OPT_RECORD_MODE),
+            ini_record_mode=config.getini(INI_RECORD_MODE) or None,
+            cli_targets=[],
+            ini_targets=[],
+            live=False,
+        )
+    except ConfigError as err:
+        pytest.fail(f"pytest-imgsafe: {err}", pytrace=False)
+    path = cassette_for(settings.cassettes, request.node.nodeid, options.get("cassette"))
+    try:
+        shown = str(path.relative_to(config.rootpath))
+    except ValueError:
+        shown = str(path)
+    clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, settings.record_mode)
+    damaged = None
+    try:
+        clients.__enter__()
+    except CassetteError as err:
+        damaged = f"pytest-imgsafe: the cassette {shown} {err.why}: restore it, or record it again with --imgsafe-record-mode=all"
+    if damaged:
+        pytest.fail(damaged, pytrace=False)
+
+    def factory(name: str, *, async_client: bool = False) -> Any:
+        try:
+            return clients.client(name, async_client=async_client)
+        except KeyError as err:
+            pytest.fail(str(err.args[0]), pytrace=False)
+
+    yield factory
+    # pytest does not pass the test's own exception into a fixture: a test that failed still
+    # keeps what it recorded (every answer in it is a verdict); a Ctrl-C never reaches here.
+    missing = None
+    try:
+        clients.__exit__(None, None, None)
+    except UnrecordedRequests as err:
+        missing = str(err)
+    if missing:
+        pytest.fail(missing, pytrace=False)

@@ -125,6 +125,18 @@ def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
     """One SDK client for a target (``OpenAI`` or ``AzureOpenAI``), retries on."""
     import openai
 
+    client: OpenAI = _make(target, env, openai.OpenAI, openai.AzureOpenAI)
+    return client
+
+
+def make_async_client(target: Target, env: Mapping[str, str] | None = None) -> Any:
+    """The asynchronous twin of :func:`make_client` (``AsyncOpenAI`` or ``AsyncAzureOpenAI``)."""
+    import openai
+
+    return _make(target, env, openai.AsyncOpenAI, openai.AsyncAzureOpenAI)
+
+
+def _make(target: Target, env: Mapping[str, str] | None, plain: Any, azure: Any) -> Any:
     environ = os.environ if env is None else env
     key = environ.get(target.api_key_env) or ""
     options: dict[str, Any] = {"max_retries": target.max_retries}
@@ -136,14 +148,14 @@ def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
         # after the query, so the query goes on every request instead.
         options["default_query"] = query
     if target.is_azure:
-        return openai.AzureOpenAI(
+        return azure(
             azure_endpoint=base_url or "",
             api_version=target.api_version,
             azure_deployment=target.azure_deployment,
             api_key=key,
             **options,
         )
-    return openai.OpenAI(api_key=key, base_url=base_url, **options)
+    return plain(api_key=key, base_url=base_url, **options)
 
 
 def split_query(url: str | None) -> tuple[str | None, dict[str, str]]:
