@@ -316,8 +316,8 @@ def bench_live(cases: int, rpm: int) -> dict[str, object]:
         )
         try:
             assert server.stdout is not None
-            base = server.stdout.readline().strip()
-            env = {**os.environ, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": base + "/v1"}
+            base = server.stdout.readline().strip()  # the OpenAI base URL, ending in /v1
+            env = {**os.environ, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": base}
             report = ours / f"report-{label.replace(' ', '')}.json"
             started = time.perf_counter()
             result = subprocess.run(

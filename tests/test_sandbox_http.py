@@ -305,18 +305,21 @@ def test_only_loopback() -> None:
         Sandbox("0.0.0.0")
 
 
-def test_cli_prints_the_base_url_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_cli_prints_the_openai_base_url_first_and_stops_on_sigterm(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest_imgsafe.sandbox", "--port", "0", "--profile", "strict", "--faults", "429:0.0", "--latency-ms", "5:1", "--log", str(tmp_path / "l.jsonl")],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert proc.stdout is not None
+        assert proc.stdout is not None and proc.stderr is not None
         url = proc.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:")
-        client = openai.OpenAI(base_url=url + "/v1", api_key="k", max_retries=0)
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        client = openai.OpenAI(base_url=url, api_key="k", max_retries=0)  # as printed, nothing appended
         assert client.moderations.create(input="x").results
+        root = url.removesuffix("/v1")
+        assert f"google-genai base_url and Content Safety endpoint {root};" in proc.stderr.readline()
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0

@@ -1,7 +1,10 @@
 """``python -m pytest_imgsafe.sandbox``: run the sandbox until Ctrl-C or SIGTERM.
 
-The first line on stdout is the base URL, printed once the server accepts connections, so a
-script can read it: ``URL=$(python -m pytest_imgsafe.sandbox --port 0 | head -n1)``.
+The first line on stdout is the base URL an OpenAI client takes (it ends in ``/v1``), printed
+once the server accepts connections, so a script can read it:
+``OPENAI_BASE_URL=$(python -m pytest_imgsafe.sandbox --port 0 | head -n1)``. The root URL (the
+Azure endpoint, google-genai's ``base_url``, the Content Safety endpoint) is that URL without
+``/v1``; stderr says so for a person reading the terminal.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Sequence
 
 from . import policy
 from .faults import FaultSpec
-from .server import FLAVOURS, Sandbox
+from .server import FLAVOURS, MAX_BODY_BYTES, Sandbox
 
 
 def _latency(value: str) -> tuple[float, float]:
@@ -49,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of the sandbox."""
     parser = argparse.ArgumentParser(
         prog="python -m pytest_imgsafe.sandbox",
-        description="Serve an OpenAI- and Azure-compatible image and moderation API on loopback, "
-        "with the safety policies of the domain notes, faults and drift.",
+        description="Serve an OpenAI- and Azure-compatible image and moderation API, Google's native "
+        "Gemini and Imagen endpoints and Azure AI Content Safety's text:analyze on loopback, with the "
+        "safety policies of the domain notes, faults and drift. Prints the OpenAI base URL (ending in /v1).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
@@ -99,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="after N blocked answers, answer every request with 403 'organization suspended'",
     )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=_positive,
+        default=MAX_BODY_BYTES,
+        metavar="N",
+        help=f"answer 413 to request bodies larger than N bytes (default {MAX_BODY_BYTES})",
+    )
     return parser
 
 
@@ -123,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             suspend_after_blocks=args.suspend_after_blocks,
             api_keys=args.api_key,
             log_path=args.log,
+            max_body_bytes=args.max_body_bytes,
         )
         sandbox.start()
     except (ValueError, OSError) as err:
@@ -131,7 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(sandbox.base_url, flush=True)
+    # stdout: the one line a script reads; stderr: what a person needs to point the other SDKs.
+    print(sandbox.openai_base_url, flush=True)
+    print(
+        f"sandbox: OpenAI base_url {sandbox.openai_base_url}; Azure endpoint, google-genai base_url and "
+        f"Content Safety endpoint {sandbox.base_url}; Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         while not stop.wait(0.5):
             pass

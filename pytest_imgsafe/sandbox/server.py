@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 import re
 import socket
@@ -23,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,20 @@ GPT_IMAGE_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
 GPT_IMAGE_QUALITIES = ("auto", "low", "medium", "high", "xhigh", "max")
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
 _AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/(.+)$")
+GOOGLE_OPERATIONS = ("generateContent", "streamGenerateContent", "predict")
+# The Gemini API: /v1beta/models/{model}:op (google-genai 3.x defaults to /v1); Vertex AI:
+# /v1beta1/publishers/google/models/{model}:op (express mode, a key and no project) or with
+# projects/{p}/locations/{l}/ in front.
+_GOOGLE_PATH = re.compile(
+    r"^/(?P<version>v1|v1alpha|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/)?"
+    r"(?P<publisher>publishers/google/)?models/(?P<model>[^/:]+):(?P<op>[A-Za-z]+)$"
+)
+_GOOGLE_PREFIX = re.compile(r"^/(?:v1alpha|v1beta|v1beta1)(?:/|$)|^/v1/(?:models|projects|publishers)/")
+CONTENT_SAFETY_OPERATIONS = ("text:analyze",)
+MAX_BODY_BYTES = 64 * 1024 * 1024
+"""Default request-size limit: above every image API's own (gpt-image edits take 50 MB per image)."""
+DRAIN_LIMIT = 256 * 1024 * 1024
+"""An oversized body up to this size is read and dropped, so the client gets to read the 413."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class Settings:
     real output filter judges the generated image, which differs from call to call."""
     suspend_after_blocks: int | None = None
     """After this many blocked answers every request gets a 403 'suspended' (account safety drills)."""
+    max_body_bytes: int = MAX_BODY_BYTES
+    """Request bodies above this size get a 413 in the provider's shape."""
 
 
 class Sandbox:
@@ -85,6 +103,7 @@ class Sandbox:
         log_path: str | Path | None = None,
         output_filter_rate: float = 1.0,
         suspend_after_blocks: int | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
             raise ValueError(f"the sandbox serves loopback only; {host!r} is not a loopback address")
@@ -113,6 +132,7 @@ class Sandbox:
         self.set_latency(latency_ms, latency_jitter_ms)
         self.set_output_filter_rate(output_filter_rate)
         self.set_suspend_after_blocks(suspend_after_blocks)
+        self.set_max_body_bytes(max_body_bytes)
         self._initial = self._settings
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -221,6 +241,12 @@ class Sandbox:
             self._blocks = 0
         self._update(suspend_after_blocks=blocks)
 
+    def set_max_body_bytes(self, limit: int) -> None:
+        """Answer 413 to request bodies larger than ``limit`` bytes."""
+        if limit < 1:
+            raise ValueError("max_body_bytes is a number of bytes >= 1")
+        self._update(max_body_bytes=int(limit))
+
     def reset(self) -> None:
         """Back to the settings given at construction, with an empty log and a fresh limiter."""
         with self._lock:
@@ -292,16 +318,32 @@ class _Call:
     """One request as the handler understood it."""
 
     provider: str
+    """openai, azure, google (the Gemini API and Vertex AI) or contentsafety."""
     operation: str
     deployment: str | None
+    """Azure's deployment, or Google's model (from the path)."""
     api_version: str | None
     fields: dict[str, Any]
     files: dict[str, list[bytes]]
+    query: dict[str, list[str]] = field(default_factory=dict)
+    vertex: bool = False
+    """A Vertex AI path (``publishers/google/models``) rather than the Gemini API's."""
 
 
 class _BadRequest(Exception):
     def __init__(self, status: int, body: Any) -> None:
         self.status, self.body = status, body
+
+
+def provider_of_path(path: str) -> str:
+    """Which provider's envelope an answer to this path uses, known before the body is read."""
+    if path.startswith("/openai/"):
+        return "azure"
+    if path.startswith("/contentsafety/"):
+        return "contentsafety"
+    if _GOOGLE_PREFIX.match(path):
+        return "google"
+    return "openai"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -313,37 +355,81 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
 
-    def do_GET(self) -> None:
-        self._answer_path_only()
-
+    # Every method is answered by the same route: unknown paths 404, known paths 405 for
+    # anything but POST, always JSON in the envelope of the provider the path belongs to.
     def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def do_OPTIONS(self) -> None:
+        self._serve("OPTIONS")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """JSON instead of the stdlib's HTML error page (bad request lines, unknown methods, ...)."""
+        if code == HTTPStatus.NOT_IMPLEMENTED and self.command and getattr(self, "headers", None) is not None:
+            self._serve(self.command)  # a method with no do_X: the route answers 404 or 405
+            return
+        path = urlsplit(getattr(self, "path", "") or "").path
+        body = json.dumps(shapes.error_for(provider_of_path(path), code, message or HTTPStatus(code).phrase)).encode()
+        self.close_connection = True
+        try:
+            self.send_response(code)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.send_header("connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except OSError:
+            pass
+
+    def _serve(self, method: str) -> None:
         sandbox = self.server.sandbox
         sequence, settings, limiter = sandbox._next()
         started = time.monotonic()
         request_id = str(uuid.uuid4())
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
         query = parse_qs(url.query)
+        provider = provider_of_path(url.path)
+        # The log holds the path without its query: a Google key may ride in ?key=.
         entry: dict[str, Any] = {
             "seq": sequence,
             "time": round(time.time(), 3),
-            "method": "POST",
+            "method": method,
             "path": url.path,
             "retry_count": int(self.headers.get("x-stainless-retry-count") or 0),
             "request_id": request_id,
             "policy_version": settings.policy_version,
         }
         headers = {"x-request-id": request_id}
+        if provider in ("azure", "contentsafety"):
+            headers["apim-request-id"] = request_id
+        content_type = "application/json"
         try:
-            call = self._route(url.path, query)
+            raw = self._read_body(provider, settings.max_body_bytes)
+            call = self._route(url.path, query, method)
             entry.update(provider=call.provider, operation=call.operation, deployment=call.deployment)
-            if call.provider == "azure":
-                headers["apim-request-id"] = request_id
+            if method != "POST":
+                headers["allow"] = "POST"
+                raise _BadRequest(405, _method_not_allowed(call.provider, method, url.path))
             self._check_auth(call, settings)
             if sandbox._suspended(settings):
                 entry["fault"] = "suspended"
-                raise _BadRequest(403, _suspended_error())
+                raise _BadRequest(403, _suspended_error(call))
             # Injected faults come first and do not use up the rpm limit: they stand for
             # failures of the server, not for requests it served.
             fault = settings.faults.draw(settings.seed, sequence)
@@ -369,35 +455,101 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault in ("429", "quota"):
                 headers.update(retry_after_headers(settings.fault_retry_after_ms / 1000))
-                raise _BadRequest(429, _quota(call) if fault == "quota" else _rate_limited(call, settings.rpm or 60, 0.02))
+                if fault == "quota":
+                    raise _BadRequest(*_quota(call))
+                raise _BadRequest(429, _rate_limited(call, settings.rpm or 60, settings.fault_retry_after_ms / 1000))
             if fault is not None and fault.isdigit():
                 headers.update(retry_after_headers(settings.fault_retry_after_ms / 1000))
                 raise _BadRequest(int(fault), _server_error(call, int(fault)))
             self._parse_body(call, raw)
             status, body, info = _answer(call, settings, request_id, sandbox._occurrence(call.fields))
             entry.update(info)
+            if call.operation == "streamGenerateContent" and status == 200:
+                if query.get("alt") == ["sse"]:
+                    payload, content_type = shapes.sse(body), "text/event-stream"
+                else:  # without alt=sse the chunks come as one JSON array
+                    payload = json.dumps(body).encode()
+            else:
+                payload = json.dumps(body).encode()
             if fault == "badjson":
-                payload = json.dumps(body).encode()[: max(1, len(json.dumps(body)) // 2)]
-                entry["status"] = status
-                self._send(status, payload, headers, entry, started)
-                return
+                payload = payload[: max(1, len(payload) // 2)]
+            entry["status"] = status
+            self._send(status, payload, headers, entry, started, content_type)
+            return
         except _BadRequest as err:
             status, body = err.status, err.body
         entry["status"] = status
-        self._send(status, json.dumps(body).encode(), headers, entry, started)
+        self._send(status, json.dumps(body).encode(), headers, entry, started, content_type)
 
     # --- pieces ------------------------------------------------------------------------
 
-    def _answer_path_only(self) -> None:
-        body = shapes.openai_error(f"Invalid URL (GET {self.path})", "invalid_request_error", None)
-        self._send(404, json.dumps(body).encode(), {"x-request-id": str(uuid.uuid4())}, None, time.monotonic())
+    def _read_body(self, provider: str, limit: int) -> bytes:
+        """The request body, or a 413 once it is over ``limit`` bytes (400 for a bad length)."""
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            return self._read_chunked(provider, limit)
+        try:
+            length = int(self.headers.get("content-length") or 0)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise _BadRequest(400, shapes.error_for(provider, 400, "The Content-Length header is not a valid length.")) from None
+        if length > limit:
+            self._discard(length)
+            raise _BadRequest(413, _too_large(provider, length, limit))
+        return self.rfile.read(length) if length else b""
 
-    def _route(self, path: str, query: dict[str, list[str]]) -> _Call:
+    def _read_chunked(self, provider: str, limit: int) -> bytes:
+        body = bytearray()
+        total = 0
+        while True:
+            line = self.rfile.readline(65537)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                raise _BadRequest(400, shapes.error_for(provider, 400, "The chunked request body is malformed.")) from None
+            if size == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                break
+            total += size
+            if total > DRAIN_LIMIT:
+                self.close_connection = True
+                raise _BadRequest(413, _too_large(provider, total, limit))
+            chunk = self.rfile.read(size)
+            self.rfile.readline()
+            if total <= limit:
+                body += chunk
+        if total > limit:
+            raise _BadRequest(413, _too_large(provider, total, limit))
+        return bytes(body)
+
+    def _discard(self, length: int) -> None:
+        """Read and drop an oversized body, so the client reads the 413 instead of a reset
+        connection; past DRAIN_LIMIT the connection is closed instead."""
+        if length > DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        left = length
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 16))
+            if not chunk:
+                self.close_connection = True
+                return
+            left -= len(chunk)
+
+    def _route(self, path: str, query: dict[str, list[str]], method: str) -> _Call:
+        m = _GOOGLE_PATH.match(path)
+        if m and m.group("op") in GOOGLE_OPERATIONS:
+            return _Call("google", m.group("op"), m.group("model"), m.group("version"), {}, {}, query, bool(m.group("publisher")))
+        if m or _GOOGLE_PREFIX.match(path):
+            raise _BadRequest(404, shapes.google_error(404, f"The requested URL {path} was not found on this server, or the method is not supported for this model."))
         if path.startswith("/v1/"):
             operation = path[len("/v1/") :].rstrip("/")
             if operation in OPENAI_OPERATIONS:
-                return _Call("openai", operation, None, None, {}, {})
-            raise _BadRequest(404, shapes.openai_error(f"Invalid URL (POST {path})", "invalid_request_error", None))
+                return _Call("openai", operation, None, None, {}, {}, query)
+            raise _BadRequest(404, shapes.openai_error(f"Invalid URL ({method} {path})", "invalid_request_error", None))
         m = _AZURE_PATH.match(path)
         if m and m.group(2).rstrip("/") in AZURE_OPERATIONS:
             versions = query.get("api-version")
@@ -406,30 +558,48 @@ class _Handler(BaseHTTPRequestHandler):
                     404,
                     {"error": {"code": "404", "message": "Resource not found. The api-version query parameter is missing."}},
                 )
-            return _Call("azure", m.group(2).rstrip("/"), m.group(1), versions[0], {}, {})
+            return _Call("azure", m.group(2).rstrip("/"), m.group(1), versions[0], {}, {}, query)
         if path.startswith("/openai/"):
             raise _BadRequest(404, {"error": {"code": "404", "message": "Resource not found"}})
-        raise _BadRequest(404, shapes.openai_error(f"Invalid URL (POST {path})", "invalid_request_error", None))
+        if path.startswith("/contentsafety/"):
+            operation = path[len("/contentsafety/") :]
+            if operation not in CONTENT_SAFETY_OPERATIONS:
+                raise _BadRequest(404, shapes.azure_error("404", "Resource not found"))
+            versions = query.get("api-version")
+            if not versions:
+                raise _BadRequest(404, shapes.azure_error("404", "Resource not found. The api-version query parameter is missing."))
+            return _Call("contentsafety", operation, None, versions[0], {}, {}, query)
+        raise _BadRequest(404, shapes.openai_error(f"Invalid URL ({method} {path})", "invalid_request_error", None))
 
     def _check_auth(self, call: _Call, settings: Settings) -> None:
-        if call.provider == "azure":
-            key = (self.headers.get("api-key") or "").strip()
+        allowed = settings.api_keys
+        if call.provider == "google":
+            self._check_google_auth(call, allowed)
+            return
+        if call.provider in ("azure", "contentsafety"):
+            header = "api-key" if call.provider == "azure" else "ocp-apim-subscription-key"
+            key = (self.headers.get(header) or "").strip()
             if not key:
                 bearer = self.headers.get("authorization") or ""
                 key = bearer[7:].strip() if bearer.lower().startswith("bearer ") else ""
-            if not key or (settings.api_keys is not None and key not in settings.api_keys):
+            if not key and call.provider == "contentsafety":
                 raise _BadRequest(
                     401,
-                    {
-                        "error": {
-                            "code": "401",
-                            "message": (
-                                "Access denied due to invalid subscription key or wrong API endpoint. Make sure "
-                                "to provide a valid key for an active subscription and use a correct regional "
-                                "API endpoint for your resource."
-                            ),
-                        }
-                    },
+                    shapes.azure_error(
+                        "401",
+                        "Access denied due to missing subscription key. Make sure to include subscription key "
+                        "when making requests to an API.",
+                    ),
+                )
+            if not key or (allowed is not None and key not in allowed):
+                raise _BadRequest(
+                    401,
+                    shapes.azure_error(
+                        "401",
+                        "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide "
+                        "a valid key for an active subscription and use a correct regional API endpoint for your "
+                        "resource.",
+                    ),
                 )
             return
         bearer = self.headers.get("authorization") or ""
@@ -444,11 +614,48 @@ class _Handler(BaseHTTPRequestHandler):
                     None,
                 ),
             )
-        if settings.api_keys is not None and key not in settings.api_keys:
+        if allowed is not None and key not in allowed:
             raise _BadRequest(
                 401,
                 shapes.openai_error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
             )
+
+    def _check_google_auth(self, call: _Call, allowed: frozenset[str] | None) -> None:
+        """Google takes the key in ``x-goog-api-key`` or ``?key=`` (Vertex also a Bearer token).
+
+        A missing key is 403 PERMISSION_DENIED on the Gemini API and 401 UNAUTHENTICATED on
+        Vertex; a wrong one is 400 INVALID_ARGUMENT with reason API_KEY_INVALID (as the Gemini
+        API answers it, e.g. google-gemini/gemini-cli issue 4690).
+        """
+        key = (self.headers.get("x-goog-api-key") or "").strip() or (call.query.get("key") or [""])[0].strip()
+        bearer = self.headers.get("authorization") or ""
+        token = bearer[7:].strip() if bearer.lower().startswith("bearer ") else ""
+        service = "aiplatform.googleapis.com" if call.vertex else "generativelanguage.googleapis.com"
+        if not key and not token:
+            if call.vertex:
+                raise _BadRequest(
+                    401,
+                    shapes.google_error(
+                        401,
+                        "Request is missing required authentication credential. Expected OAuth 2 access token, "
+                        "login cookie or other valid authentication credential.",
+                    ),
+                )
+            raise _BadRequest(
+                403,
+                shapes.google_error(
+                    403,
+                    "Method doesn't allow unregistered callers (callers without established identity). Please "
+                    "use API Key or other form of API consumer identity to call this API.",
+                ),
+            )
+        if allowed is not None and (key or token) not in allowed:
+            message = "API key not valid. Please pass a valid API key."
+            details: list[dict[str, Any]] = [
+                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com", "metadata": {"service": service}},
+                {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message},
+            ]
+            raise _BadRequest(400, shapes.google_error(400, message, details))
 
     def _delay(self, settings: Settings, sequence: int, fault: str | None) -> None:
         delay = settings.latency_ms
@@ -469,7 +676,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _parse_body(self, call: _Call, raw: bytes) -> None:
         ctype = self.headers.get("content-type") or ""
-        if ctype.startswith("multipart/form-data"):
+        if ctype.startswith("multipart/form-data") and call.provider in ("openai", "azure"):
             if not _multipart.looks_multipart(raw):
                 raise _BadRequest(400, shapes.openai_error("Could not parse the multipart body.", "invalid_request_error", None))
             call.fields, call.files = _multipart.parse(raw)
@@ -477,22 +684,22 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             data = json.loads(raw or b"{}")
         except ValueError:
-            raise _BadRequest(
-                400,
-                shapes.openai_error(
-                    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
-                    "using your HTTP library correctly.)",
-                    "invalid_request_error",
-                    None,
-                ),
-            ) from None
+            data = None
         if not isinstance(data, dict):
-            raise _BadRequest(400, shapes.openai_error("The request body must be a JSON object.", "invalid_request_error", None))
+            raise _BadRequest(400, _bad_json(call.provider, raw))
         call.fields = data
 
-    def _send(self, status: int, payload: bytes, headers: dict[str, str], entry: dict[str, Any] | None, started: float) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str],
+        entry: dict[str, Any] | None,
+        started: float,
+        content_type: str = "application/json",
+    ) -> None:
         self.send_response(status)
-        self.send_header("content-type", "application/json")
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(payload)))
         self.send_header("openai-processing-ms", str(round((time.monotonic() - started) * 1000)))
         settings = self.server.sandbox.settings
@@ -505,10 +712,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("x-imgsafe-sandbox", f"policy-version={settings.policy_version}")
         for name, value in headers.items():
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("connection", "close")
         self.end_headers()
         if entry is not None:
             # logged before the answer leaves, so a client that reads the log after its call sees it
             self.server.sandbox._record(entry)
+        if self.command == "HEAD":
+            return
         try:
             self.wfile.write(payload)
         except OSError:
@@ -517,6 +728,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _answer(call: _Call, settings: Settings, request_id: str, occurrence: int = 0) -> tuple[int, Any, dict[str, Any]]:
     """Decide the request and build the answer; returns (status, body, log fields)."""
+    if call.provider == "google":
+        return _google_answer(call, settings, request_id, occurrence)
+    if call.provider == "contentsafety":
+        return _content_safety_answer(call, settings)
     fields = call.fields
     model = str(fields.get("model") or call.deployment or "")
     if call.operation == "moderations":
@@ -540,14 +755,7 @@ def _answer(call: _Call, settings: Settings, request_id: str, occurrence: int = 
         endpoint = "edit"
     elif call.operation == "chat/completions":
         endpoint = "chat"
-    decision = policy.decide(prompt, profile, settings.policy_version, endpoint)
-    if decision.stage == "output" and settings.output_filter_rate < 1.0:
-        # The output filter judges the generated image, which differs per call. The draw is seeded
-        # by the prompt and how many times it was asked: a case repeated N times gets the same N
-        # draws in any order, under any concurrency.
-        draw = random.Random(f"output:{settings.seed}:{prompt}:{occurrence}").random()
-        if draw >= settings.output_filter_rate:
-            decision = dataclasses.replace(decision, verdict="pass", stage=None, reason=f"{decision.reason}; this generated image passed the output filter")
+    decision = _output_draw(policy.decide(prompt, profile, settings.policy_version, endpoint), settings, prompt, occurrence)
     info = {
         "model": model,
         "prompt": prompt,
@@ -575,7 +783,187 @@ def _answer(call: _Call, settings: Settings, request_id: str, occurrence: int = 
     return status, body, info
 
 
-def _suspended_error() -> dict[str, Any]:
+def _output_draw(decision: policy.Decision, settings: Settings, prompt: str, occurrence: int) -> policy.Decision:
+    """Apply ``output_filter_rate`` to an output-stage block.
+
+    The output filter judges the generated image, which differs per call. The draw is seeded by
+    the prompt and how many times it was asked: a case repeated N times gets the same N draws in
+    any order, under any concurrency.
+    """
+    if decision.stage != "output" or settings.output_filter_rate >= 1.0:
+        return decision
+    draw = random.Random(f"output:{settings.seed}:{prompt}:{occurrence}").random()
+    if draw < settings.output_filter_rate:
+        return decision
+    return dataclasses.replace(decision, verdict="pass", stage=None, reason=f"{decision.reason}; this generated image passed the output filter")
+
+
+# --- Google: Gemini and Imagen ------------------------------------------------------------
+
+
+def _google_answer(call: _Call, settings: Settings, request_id: str, occurrence: int) -> tuple[int, Any, dict[str, Any]]:
+    """generateContent / streamGenerateContent (Gemini) and predict (Imagen), judged by the
+    same profiles as the OpenAI paths (the model name picks one, ``--profile`` overrides)."""
+    model = call.deployment or ""
+    fields = call.fields
+    images: list[str] = []
+    modalities: list[str] = []
+    if call.operation == "predict":
+        prompt, n, include_rai = _imagen_request(fields)
+    else:
+        prompt, images, modalities = _gemini_request(fields)
+    profile, _ = policy.profile_for_model(model)
+    info: dict[str, Any] = {"model": model, "prompt": prompt, "flavour": "vertex" if call.vertex else "gemini"}
+    if profile == "describer" and call.operation != "predict":
+        _, chat = shapes.describer_answer(prompt, images, model)
+        choices = chat.get("choices") if isinstance(chat, dict) else None
+        text = str(choices[0]["message"]["content"]) if choices else ""
+        body = shapes.gemini_text(text, model, prompt, request_id)
+        info.update(profile="describer", endpoint="chat", verdict=None)
+        return 200, shapes.gemini_chunks(body) if call.operation == "streamGenerateContent" else body, info
+    if profile in ("moderation", "describer"):  # not an image model: judged as the strictest
+        profile = "strict"
+    profile = settings.profile or profile
+    endpoint: policy.Endpoint = "edit" if images else "generate"
+    decision = _output_draw(policy.decide(prompt, profile, settings.policy_version, endpoint), settings, prompt, occurrence)
+    info.update(profile=profile, endpoint=endpoint, verdict=decision.verdict, stage=decision.stage, scenario=decision.scenario)
+    if call.operation == "predict":
+        if decision.verdict == "pass":
+            return 200, shapes.imagen_ok(prompt, n), info
+        status, blocked = shapes.imagen_blocked(decision, include_rai)
+        return status, blocked, info
+    if decision.verdict == "pass":
+        body = shapes.gemini_ok(prompt, model, modalities, request_id)
+    else:
+        body = shapes.gemini_blocked(decision, model, prompt, request_id)
+    return 200, shapes.gemini_chunks(body) if call.operation == "streamGenerateContent" else body, info
+
+
+def _gemini_request(fields: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    """(prompt, images as data URLs, response modalities) of a generateContent request."""
+    contents = fields.get("contents")
+    if isinstance(contents, dict):
+        contents = [contents]
+    if not isinstance(contents, list) or not contents:
+        raise _BadRequest(400, shapes.google_error(400, "* GenerateContentRequest.contents: contents is not specified\n"))
+    texts: list[str] = []
+    images: list[str] = []
+    for content in contents:
+        if not isinstance(content, dict) or content.get("role", "user") != "user":
+            continue
+        for part in content.get("parts") or ():
+            if not isinstance(part, dict):
+                continue
+            if isinstance(part.get("text"), str):
+                texts.append(part["text"])
+            inline = part.get("inlineData") or part.get("inline_data")
+            if isinstance(inline, dict):
+                mime = inline.get("mimeType") or inline.get("mime_type") or "image/png"
+                images.append(f"data:{mime};base64,{inline.get('data', '')}")
+    config = fields.get("generationConfig") or fields.get("generation_config") or {}
+    raw = config.get("responseModalities") or config.get("response_modalities") or [] if isinstance(config, dict) else []
+    modalities = [str(m).upper() for m in raw] if isinstance(raw, list) else []
+    return "\n".join(texts), images, modalities
+
+
+def _imagen_request(fields: dict[str, Any]) -> tuple[str, int, bool]:
+    """(prompt, number of images, includeRaiReason) of an Imagen predict request."""
+    instances = fields.get("instances")
+    instance = instances[0] if isinstance(instances, list) and instances and isinstance(instances[0], dict) else {}
+    prompt = instance.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise _BadRequest(400, shapes.google_error(400, "Prompt is required: instances[0].prompt is missing or empty."))
+    raw_parameters = fields.get("parameters")
+    parameters: dict[str, Any] = raw_parameters if isinstance(raw_parameters, dict) else {}
+    count = parameters.get("sampleCount", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 4:
+        raise _BadRequest(400, shapes.google_error(400, f"Invalid sample count {count!r}: it must be between 1 and 4."))
+    return prompt, count, bool(parameters.get("includeRaiReason"))
+
+
+# --- Azure AI Content Safety ----------------------------------------------------------------
+
+
+def _content_safety_answer(call: _Call, settings: Settings) -> tuple[int, Any, dict[str, Any]]:
+    """text:analyze: per-category severities from the sandbox's classifier (see shapes)."""
+    fields = call.fields
+    text = fields.get("text")
+
+    def invalid(message: str) -> _BadRequest:
+        return _BadRequest(400, {"error": {"code": "InvalidRequestBody", "message": message, "details": []}})
+
+    if not isinstance(text, str) or not text.strip():
+        raise invalid("The 'text' field is required and must be a non-empty string.")
+    if len(text) > shapes.CONTENT_SAFETY_MAX_TEXT:
+        raise invalid(f"The text is {len(text)} characters long; the limit is {shapes.CONTENT_SAFETY_MAX_TEXT}.")
+    categories = fields.get("categories") or list(shapes.CONTENT_SAFETY_CATEGORIES)
+    if not isinstance(categories, list) or any(c not in shapes.CONTENT_SAFETY_CATEGORIES for c in categories):
+        raise invalid(f"Invalid categories {categories!r}; known categories: {', '.join(shapes.CONTENT_SAFETY_CATEGORIES)}.")
+    output_type = fields.get("outputType") or "FourSeverityLevels"
+    if output_type not in shapes.CONTENT_SAFETY_OUTPUT_TYPES:
+        raise invalid(f"Invalid outputType {output_type!r}; known types: {', '.join(shapes.CONTENT_SAFETY_OUTPUT_TYPES)}.")
+    decision = policy.decide(text, settings.profile or "strict", settings.policy_version, "generate")
+    severities = shapes.content_safety_severities(policy.moderate(text), decision)
+    body = shapes.content_safety_analysis(severities, list(dict.fromkeys(categories)), str(output_type))
+    harmful = [c for c in categories if severities[c] >= 4]  # Azure's default threshold: medium
+    info = {
+        "model": None,
+        "prompt": text,
+        "profile": "content-safety",
+        "flavour": "azure",
+        "endpoint": "text:analyze",
+        "verdict": "block" if harmful else "pass",
+        "stage": "input" if harmful else None,
+        "scenario": decision.scenario,
+    }
+    return 200, body, info
+
+
+# --- errors in each provider's shape ------------------------------------------------------
+
+
+def _method_not_allowed(provider: str, method: str, path: str) -> Any:
+    if provider == "openai":
+        return shapes.openai_error(f"Invalid method for URL ({method} {path})", "invalid_request_error", None)
+    return shapes.error_for(provider, 405, f"The method {method} is not allowed on {path}; use POST.")
+
+
+def _too_large(provider: str, size: int, limit: int) -> Any:
+    if provider == "google":
+        return shapes.google_error(413, f"Request payload size exceeds the limit: {limit} bytes.")
+    if provider in ("azure", "contentsafety"):
+        return shapes.azure_error("RequestEntityTooLarge", f"The request body is {size} bytes; the limit is {limit} bytes.")
+    return shapes.openai_error(f"The request body is {size} bytes; the limit is {limit} bytes.", "invalid_request_error", "request_too_large")
+
+
+def _bad_json(provider: str, raw: bytes) -> Any:
+    if provider == "google":
+        return shapes.google_error(400, "Invalid JSON payload received. Expected a JSON object.")
+    if provider == "contentsafety":
+        return {"error": {"code": "InvalidRequestBody", "message": "The request body is not a valid JSON object.", "details": []}}
+    message = (
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+        "using your HTTP library correctly.)"
+    )
+    try:
+        json.loads(raw or b"{}")
+    except ValueError:
+        return shapes.openai_error(message, "invalid_request_error", None)
+    return shapes.openai_error("The request body must be a JSON object.", "invalid_request_error", None)
+
+
+def _suspended_error(call: _Call) -> Any:
+    if call.provider == "google":
+        return shapes.google_error(
+            403,
+            "Permission denied: Consumer has been suspended.",
+            [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "CONSUMER_SUSPENDED", "domain": "googleapis.com"}],
+        )
+    if call.provider == "contentsafety":
+        return shapes.azure_error(
+            "403",
+            "Your resource has been temporarily blocked because we detected behavior that may violate our content policy.",
+        )
     return shapes.openai_error(
         "Your organization has been suspended for repeated violations of our usage policies. "
         "Contact support if you believe this is an error.",
@@ -700,7 +1088,25 @@ def _validate_image_params(fields: dict[str, Any], model: str, gpt_image: bool) 
         raise bad("moderation", moderation, "'auto' and 'low'")
 
 
+def _retry_info(wait: float) -> dict[str, Any]:
+    return {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{max(1, math.ceil(wait))}s"}
+
+
 def _rate_limited(call: _Call, rpm: int, wait: float) -> Any:
+    if call.provider == "google":
+        # Google says how long to wait in the body (google.rpc.RetryInfo), which is what its
+        # clients read; the sandbox sends Retry-After too, as for every provider.
+        quota_id = "GenerateRequestsPerMinutePerProjectPerModel" if call.operation != "predict" else "ImagenRequestsPerMinutePerProjectPerModel"
+        return shapes.google_error(
+            429,
+            "Resource has been exhausted (e.g. check quota).",
+            [
+                {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaMetric": "generate_content_requests", "quotaId": quota_id, "quotaValue": str(rpm)}]},
+                _retry_info(wait),
+            ],
+        )
+    if call.provider == "contentsafety":
+        return shapes.azure_error("429", f"Rate limit is exceeded. Try again in {max(1, math.ceil(wait))} seconds.")
     if call.provider == "azure":
         return {
             "error": {
@@ -719,15 +1125,42 @@ def _rate_limited(call: _Call, rpm: int, wait: float) -> Any:
     )
 
 
-def _quota(call: _Call) -> Any:
-    return shapes.openai_error(
+def _quota(call: _Call) -> tuple[int, Any]:
+    """(status, body) of an exhausted quota: a 429 everywhere but Cognitive Services, which answers 403."""
+    if call.provider == "google":
+        return 429, shapes.google_error(
+            429,
+            "You exceeded your current quota, please check your plan and billing details. For more information "
+            "on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
+            [{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaMetric": "generate_content_requests", "quotaId": "GenerateRequestsPerDayPerProjectPerModel"}]}],
+        )
+    if call.provider == "contentsafety":
+        return 403, shapes.azure_error(
+            "403",
+            "Out of call volume quota for ContentSafety F0 pricing tier. Please retry after 1 day. To increase your "
+            "call volume switch to a paid tier.",
+        )
+    return 429, shapes.openai_error(
         "You exceeded your current quota, please check your plan and billing details.",
         "insufficient_quota",
         "insufficient_quota",
     )
 
 
+_GOOGLE_SERVER_MESSAGES = {
+    500: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+    502: "The service is currently unavailable.",
+    503: "The model is overloaded. Please try again later.",
+    504: "The request timed out. Please try again.",
+}
+
+
 def _server_error(call: _Call, status: int) -> Any:
+    if call.provider == "google":
+        return shapes.google_error(status, _GOOGLE_SERVER_MESSAGES.get(status, "The service is currently unavailable."))
+    if call.provider == "contentsafety":
+        code = "ServiceUnavailable" if status in (502, 503) else "InternalServerError"
+        return shapes.azure_error(code, "The service could not process the request. Please retry.")
     if status == 503:
         return shapes.openai_error("The engine is currently overloaded, please try again later.", "server_error", None)
     return shapes.openai_error(

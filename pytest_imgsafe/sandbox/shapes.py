@@ -1,10 +1,12 @@
 """Answer bodies in the real providers' shapes (see the README's sandbox section).
 
-Each function returns ``(status, body)``; the server adds headers. The shapes follow the
+Functions return a body or ``(status, body)``; the server adds headers. The shapes follow the
 reference notes: OpenAI's error envelope and ``moderation_blocked``; dall-e's
 ``content_policy_violation``; Azure's ``inner_error`` (images) and ``innererror`` (chat);
 Gemini-class answers through an OpenAI-compatible gateway; the relay envelope
-(``shell_api_error`` with ``status_code`` in the body).
+(``shell_api_error`` with ``status_code`` in the body); Google's native Gemini
+(``generateContent``) and Imagen (``:predict``) answers and ``google.rpc.Status`` errors; Azure
+AI Content Safety's ``text:analyze``.
 
 Chat image answers: OpenAI-compatible gateways have no standard field for an image in a chat
 answer. Two conventions dominate: a Markdown data-URL image in ``message.content`` (reverse
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import struct
 import time
 import zlib
@@ -354,4 +357,258 @@ def moderation_ok(results: list[dict[str, Any]], model: str, seed: str) -> tuple
         "id": f"modr-{hashlib.sha256(seed.encode()).hexdigest()[:32]}",
         "model": resolved,
         "results": results,
+    }
+
+
+# --- errors of every provider -------------------------------------------------------------
+
+GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    # google.rpc has no code for a wrong HTTP method; UNIMPLEMENTED ("not supported by this
+    # service") is the nearest, and the HTTP status stays 405.
+    405: "UNIMPLEMENTED",
+    # Google answers an oversized payload with INVALID_ARGUMENT ("Request payload size exceeds
+    # the limit"); the sandbox keeps HTTP 413 so every provider's path reads alike.
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+"""HTTP status -> google.rpc.Code name, as Google's JSON errors carry both."""
+
+
+def google_error(status: int, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Google's error envelope: ``{"error": {code, message, status[, details]}}`` (google.rpc.Status)."""
+    error: dict[str, Any] = {"code": status, "message": message, "status": GOOGLE_STATUS.get(status, "UNKNOWN")}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def azure_error(code: str, message: str) -> dict[str, Any]:
+    """The envelope of Azure's API gateway and Cognitive Services: ``{"error": {code, message}}``."""
+    return {"error": {"code": code, "message": message}}
+
+
+def error_for(provider: str, status: int, message: str, code: str | None = None) -> dict[str, Any]:
+    """A plain error (bad route, method, size or body) in the envelope of the provider a path belongs to."""
+    if provider == "google":
+        return google_error(status, message)
+    if provider in ("azure", "contentsafety"):
+        return azure_error(code or str(status), message)
+    return openai_error(message, "invalid_request_error" if status < 500 else "server_error", code)
+
+
+# --- Google: Gemini generateContent and Imagen predict -------------------------------------
+#
+# Shapes follow the Gemini API reference (GenerateContentResponse, PromptFeedback, Candidate,
+# SafetyRating) and google-genai's own converters (models.py: candidates, promptFeedback,
+# usageMetadata; Imagen's predictions[].bytesBase64Encoded / raiFilteredReason). A safety block
+# is never an HTTP error on generateContent: it is a 200 whose prompt feedback or candidate says so.
+
+GEMINI_IMAGE_TOKENS = 1290
+"""Output tokens of one 1024x1024 image of Gemini's image models (the Gemini API pricing page)."""
+
+GEMINI_HARM_CATEGORIES = (
+    "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_HATE_SPEECH",
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+    "HARM_CATEGORY_DANGEROUS_CONTENT",
+)
+_GEMINI_HARM_OF = {
+    "sexual": "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+    "minors": "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+    "hate": "HARM_CATEGORY_HATE_SPEECH",
+    "violence": "HARM_CATEGORY_DANGEROUS_CONTENT",
+}
+# The sandbox's own reading of Gemini's enums: hard-prohibited content is PROHIBITED_CONTENT, a
+# harm category over its threshold is SAFETY (with the blocked rating), people and brands are
+# OTHER (no harm category covers them); generated images: IMAGE_PROHIBITED_CONTENT,
+# IMAGE_RECITATION for look-alikes of protected works, IMAGE_SAFETY for the rest.
+_GEMINI_PROMPT_REASON = {"sexual": "PROHIBITED_CONTENT", "minors": "PROHIBITED_CONTENT", "hate": "PROHIBITED_CONTENT", "violence": "SAFETY"}
+_GEMINI_IMAGE_REASON = {"sexual": "IMAGE_PROHIBITED_CONTENT", "minors": "IMAGE_PROHIBITED_CONTENT", "copyrighted_ip": "IMAGE_RECITATION"}
+IMAGEN_FILTERED_MESSAGE = (
+    "Unable to show generated images. All images were filtered out because they violated the usage "
+    "guidelines. You will not be charged for blocked images. Try rephrasing the prompt. If you think "
+    "this was an error, send feedback. Support codes: {code}"
+)
+
+
+def _text_tokens(prompt: str) -> int:
+    return max(1, round(len(prompt.split()) * 1.3))
+
+
+def gemini_safety_ratings(decision: Decision | None) -> list[dict[str, Any]]:
+    """``safetyRatings`` of the four harm categories: NEGLIGIBLE, or HIGH and blocked for the one hit."""
+    hit = _GEMINI_HARM_OF.get(decision.scenario or "") if decision is not None and decision.verdict == "block" else None
+    ratings: list[dict[str, Any]] = []
+    for category in GEMINI_HARM_CATEGORIES:
+        rating: dict[str, Any] = {"category": category, "probability": "HIGH" if category == hit else "NEGLIGIBLE"}
+        if category == hit:
+            rating["blocked"] = True
+        ratings.append(rating)
+    return ratings
+
+
+def _gemini_envelope(model: str, request_id: str, usage: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**fields, "usageMetadata": usage, "modelVersion": model, "responseId": hashlib.sha256(request_id.encode()).hexdigest()[:22]}
+
+
+def gemini_ok(prompt: str, model: str, modalities: list[str], request_id: str) -> dict[str, Any]:
+    """A generateContent answer carrying an image (and a line of text unless only IMAGE was asked)."""
+    parts: list[dict[str, Any]] = []
+    if not modalities or "TEXT" in modalities:
+        parts.append({"text": "Here is the image you asked for."})
+    parts.append({"inlineData": {"mimeType": "image/png", "data": b64_png(prompt)}})
+    prompt_tokens = _text_tokens(prompt)
+    text_tokens = 8 if len(parts) > 1 else 0
+    usage = {
+        "promptTokenCount": prompt_tokens,
+        "candidatesTokenCount": GEMINI_IMAGE_TOKENS + text_tokens,
+        "totalTokenCount": prompt_tokens + GEMINI_IMAGE_TOKENS + text_tokens,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt_tokens}],
+        "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": GEMINI_IMAGE_TOKENS}]
+        + ([{"modality": "TEXT", "tokenCount": text_tokens}] if text_tokens else []),
+    }
+    candidate = {"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}
+    return _gemini_envelope(model, request_id, usage, candidates=[candidate])
+
+
+def gemini_text(text: str, model: str, prompt: str, request_id: str) -> dict[str, Any]:
+    """A generateContent answer of a text model: one text part."""
+    prompt_tokens, out = _text_tokens(prompt), max(1, len(text.split()))
+    usage = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": out, "totalTokenCount": prompt_tokens + out}
+    candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP", "index": 0}
+    return _gemini_envelope(model, request_id, usage, candidates=[candidate])
+
+
+def gemini_blocked(decision: Decision, model: str, prompt: str, request_id: str) -> dict[str, Any]:
+    """A blocked generateContent answer, still HTTP 200.
+
+    Input stage: ``promptFeedback.blockReason`` and no ``candidates``. Output stage: one candidate
+    without content whose ``finishReason`` names the image filter (the generated image was billed
+    as output tokens, as the Gemini API bills a filtered image).
+    """
+    prompt_tokens = _text_tokens(prompt)
+    scenario = decision.scenario or ""
+    if decision.stage == "output":
+        usage = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": GEMINI_IMAGE_TOKENS, "totalTokenCount": prompt_tokens + GEMINI_IMAGE_TOKENS}
+        candidate = {
+            "finishReason": _GEMINI_IMAGE_REASON.get(scenario, "IMAGE_SAFETY"),
+            "finishMessage": "Unable to show the generated image. The image was filtered out because it violated the usage guidelines.",
+            "index": 0,
+            "safetyRatings": gemini_safety_ratings(decision),
+        }
+        return _gemini_envelope(model, request_id, usage, candidates=[candidate])
+    usage = {"promptTokenCount": prompt_tokens, "totalTokenCount": prompt_tokens}
+    feedback = {"blockReason": _GEMINI_PROMPT_REASON.get(scenario, "OTHER"), "safetyRatings": gemini_safety_ratings(decision)}
+    return _gemini_envelope(model, request_id, usage, promptFeedback=feedback)
+
+
+def gemini_chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A generateContent answer as streamGenerateContent sends it: text first, then the image
+    with the finish reason and the usage; a block is one chunk."""
+    candidates = body.get("candidates") or []
+    parts = ((candidates[0].get("content") or {}).get("parts") or []) if candidates else []
+    if len(parts) < 2:
+        return [body]
+    first = {
+        "candidates": [{"content": {"role": "model", "parts": parts[:1]}, "index": 0}],
+        "usageMetadata": {"promptTokenCount": body["usageMetadata"]["promptTokenCount"], "totalTokenCount": body["usageMetadata"]["promptTokenCount"]},
+        "modelVersion": body["modelVersion"],
+        "responseId": body["responseId"],
+    }
+    rest = dict(body)
+    rest["candidates"] = [{**candidates[0], "content": {"role": "model", "parts": parts[1:]}}]
+    return [first, rest]
+
+
+def sse(chunks: list[dict[str, Any]]) -> bytes:
+    """Server-sent events as ``?alt=sse`` streams them: one ``data:`` line per chunk, a blank line after each."""
+    return b"".join(b"data: " + json.dumps(chunk).encode("utf-8") + b"\r\n\r\n" for chunk in chunks)
+
+
+def imagen_ok(prompt: str, n: int) -> dict[str, Any]:
+    """Imagen's ``:predict`` answer: one prediction per image."""
+    return {"predictions": [{"bytesBase64Encoded": b64_png(f"{prompt}#{i}"), "mimeType": "image/png"} for i in range(n)]}
+
+
+def imagen_blocked(decision: Decision, include_rai_reason: bool) -> tuple[int, Body]:
+    """A blocked Imagen answer.
+
+    Input stage: HTTP 400 ``INVALID_ARGUMENT`` with a support code in the message (epam/ai-dial-
+    adapter-vertexai issue 66). Output stage: a 200 whose images are gone: with
+    ``includeRaiReason`` one prediction that carries ``raiFilteredReason``, without it an empty
+    object (proto3 JSON leaves out an empty list, so there is no ``predictions`` key at all).
+    """
+    code = IMAGEN_CODES.get(decision.scenario or "", "58061214")
+    if decision.stage != "output":
+        return 400, google_error(400, IMAGEN_MESSAGE.format(code=code))
+    if include_rai_reason:
+        return 200, {"predictions": [{"raiFilteredReason": IMAGEN_FILTERED_MESSAGE.format(code=code)}]}
+    return 200, {}
+
+
+# --- Azure AI Content Safety: text:analyze -------------------------------------------------
+#
+# POST {endpoint}/contentsafety/text:analyze?api-version=2024-09-01 with
+# {"text", "categories"?, "blocklistNames"?, "haltOnBlocklistHit"?, "outputType"?} answers
+# {"blocklistsMatch": [...], "categoriesAnalysis": [{"category", "severity"}]} (Azure REST API
+# reference, Content Safety "Text Operations - Analyze Text"; azure-ai-contentsafety's
+# AnalyzeTextResult). Severities are 0, 2, 4, 6 with FourSeverityLevels (the default) and 0-7 with
+# EightSeverityLevels; Azure's own filters treat 4 (medium) and up as harmful by default.
+
+CONTENT_SAFETY_CATEGORIES = ("Hate", "SelfHarm", "Sexual", "Violence")
+CONTENT_SAFETY_OUTPUT_TYPES = ("FourSeverityLevels", "EightSeverityLevels")
+CONTENT_SAFETY_MAX_TEXT = 10_000
+"""Characters per request (the service's documented input limit)."""
+_CS_OF_MODERATION = {
+    "hate": "Hate",
+    "hate/threatening": "Hate",
+    "harassment": "Hate",
+    "harassment/threatening": "Hate",
+    "self-harm": "SelfHarm",
+    "self-harm/intent": "SelfHarm",
+    "self-harm/instructions": "SelfHarm",
+    "sexual": "Sexual",
+    "sexual/minors": "Sexual",
+    "violence": "Violence",
+    "violence/graphic": "Violence",
+    "illicit/violent": "Violence",
+}
+_CS_OF_SCENARIO = {"hate": "Hate", "sexual": "Sexual", "minors": "Sexual", "violence": "Violence"}
+
+
+def content_safety_severities(moderation: Moderation, decision: Decision) -> dict[str, int]:
+    """Eight-level severities (0-7) per category, derived from the sandbox's own classifier.
+
+    The moderation scores give the level (score x 8, capped at 7); a prompt that the strict image
+    profile blocks for a harm scenario is at least medium (4) when it blocks at input and low
+    (2) when only the generated image is filtered, so both endpoints of the sandbox agree.
+    People, artists and brands are not Content Safety categories and score nothing.
+    """
+    levels = dict.fromkeys(CONTENT_SAFETY_CATEGORIES, 0)
+    for category, score in moderation.scores.items():
+        name = _CS_OF_MODERATION.get(category)
+        if name is not None:
+            levels[name] = max(levels[name], min(7, int(float(score) * 8)))
+    name = _CS_OF_SCENARIO.get(decision.scenario or "") if decision.verdict == "block" else None
+    if name is not None:
+        levels[name] = max(levels[name], 4 if decision.stage == "input" else 2)
+    return levels
+
+
+def content_safety_analysis(severities: dict[str, int], categories: list[str], output_type: str) -> dict[str, Any]:
+    """The text:analyze answer for the asked categories, in the asked severity scale."""
+    four = output_type == "FourSeverityLevels"
+    return {
+        "blocklistsMatch": [],
+        "categoriesAnalysis": [
+            {"category": c, "severity": severities[c] - severities[c] % 2 if four else severities[c]} for c in categories
+        ],
     }
