@@ -71,7 +71,8 @@ class Target:
     api_version: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     timeout: float | None = None
-    max_retries: int = 2
+    max_retries: int = 5
+    """Attempts after a 429, 5xx or dropped connection (live: each paced through the rate gate)."""
     rpm: int | None = None
     """Live runs: requests per minute this target may receive (None: no limit of ours)."""
     concurrency: int = 4
@@ -338,7 +339,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     timeout = table.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ConfigError(f"{where} timeout must be a positive number of seconds")
-    retries = table.get("max_retries", 2)
+    retries = table.get("max_retries", 5)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ConfigError(f"{where} max_retries must be a whole number >= 0")
     rpm = table.get("rpm")

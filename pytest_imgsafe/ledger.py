@@ -117,6 +117,18 @@ class Ledger:
             slots[key] = slot + interval
         return max(0.0, slot - now)
 
+    def release_slot(self, key: str, rpm: int | None) -> None:
+        """Give back the slot of an attempt the provider did not count (a 429, a 5xx, no answer),
+        so the next request may go one interval earlier; the pace never runs ahead of now."""
+        if not rpm:
+            return
+        interval = 60.0 / rpm
+        now = self.clock()
+        with self._state() as s:
+            slots = s.setdefault("slots", {})
+            if key in slots:
+                slots[key] = max(now, float(slots[key]) - interval)
+
     # --- stop ----------------------------------------------------------------------------
 
     def stop(self, reason: str) -> None:

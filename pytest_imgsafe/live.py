@@ -7,16 +7,25 @@ reaches them, so pytest still reports one item at a time. Under xdist every work
 scheduler: the first process to claim an item calls for it, the others wait for its result, so
 no call is made twice and none is lost whichever worker xdist hands the item to.
 
-The SDK retries 429 and 5xx (honouring ``Retry-After``); what still fails is an error with its
-kind. Before each call the ledger checks the budget (the call's estimated price is set aside
-first), the max-blocks limit (for prompts expected to be blocked) and the stop flag (set by a
-suspended account).
+Retrying is the plugin's, not the SDK's (its clients are built with ``max_retries=0`` in live
+runs): every attempt, a retry as much as a first call, passes one gate (:func:`gated_send`) that
+waits for the target's next rate slot, so a retry can never take the slot of a paced request. An
+attempt that the provider did not count (a 429, a 5xx, a dropped connection) gives its slot back,
+so the pace of counted requests stays at ``rpm``. Back-off follows the SDK's rules: the answer's
+``Retry-After`` (or ``retry-after-ms``) when it gives one of at most a minute, else 0.5 s doubled
+per retry up to 8 s, less up to a quarter at random. What still fails is an error with its kind.
+Before each call the ledger checks the budget (the call's estimated price is set aside first),
+the max-blocks limit (for prompts expected to be blocked) and the stop flag (set by a suspended
+account).
 """
 
 from __future__ import annotations
 
+import email.utils
 import math
+import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -164,19 +173,119 @@ class LiveScheduler:
                     f"and ${totals.spent_usd:.4f} is spent (calls are not made past the budget)"
                 )
                 return result
-            wait = self.ledger.next_slot(target.name, target.rpm)
-            if wait > 0 and self._closed.wait(wait):
-                self.ledger.settle(price, 0.0, called=False, blocked=False, block_slot=block_slot)
+            made = self._one(spec, target, price, block_slot)
+            if made is None:  # the run was closed while this call waited for its slot
                 return result
-            result.calls.append(self._one(spec, target, price, block_slot))
+            result.calls.append(made)
             error = result.calls[-1].error
             if error and error.get("suspended"):
                 self.ledger.stop(f"target {target.name!r} answered that the account or resource is suspended: {error['message']}")
                 return result
         return result
 
-    def _one(self, spec: Any, target: Target, price: float, block_slot: bool) -> Call:
-        return settled_call(self.ledger, lambda: call(self.client_for(target), spec), price, block_slot=block_slot)
+    def _one(self, spec: Any, target: Target, price: float, block_slot: bool) -> Call | None:
+        try:
+            return settled_call(
+                self.ledger, lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec), self._closed.wait), price, block_slot=block_slot
+            )
+        except Closed:
+            self.ledger.settle(price, 0.0, called=False, blocked=False, block_slot=block_slot)
+            return None
+
+
+class Closed(Exception):
+    """The run was closed (``-x``, a stop) while a call waited for its slot or its back-off."""
+
+
+RETRY_STATUSES = frozenset({408, 409, 429})
+"""Answers worth another attempt, besides every 5xx (the SDK's own rule)."""
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+
+
+def gated_send(
+    ledger: Ledger,
+    target: Target,
+    send: Callable[[], Answer],
+    wait: Callable[[float], bool] | None = None,
+    rng: random.Random | None = None,
+) -> Answer:
+    """One logical call: up to ``1 + target.max_retries`` attempts, each through the gate.
+
+    Each attempt first waits for the target's next rate slot; an answer the provider does not
+    count (429, 5xx, no connection) gives the slot back and is retried after the back-off, until
+    the retries are spent. ``wait(seconds)`` sleeps and returns True when the run was closed
+    (then :class:`Closed` is raised). Returns the last answer, or raises the last ``ApiError``.
+    """
+    rand = rng or random
+    wait = wait or _sleep
+    for attempt in range(target.max_retries + 1):
+        stopped = ledger.stopped()
+        if stopped and attempt:
+            break
+        pause = ledger.next_slot(target.name, target.rpm)
+        if pause > 0 and wait(pause):
+            raise Closed()
+        last_attempt = attempt == target.max_retries
+        try:
+            answer = send()
+        except ApiError as err:  # no answer at all: connection refused, dropped, timed out
+            ledger.release_slot(target.name, target.rpm)
+            if last_attempt:
+                raise
+            delay = retry_delay(attempt, None, rand)
+        else:
+            if not should_retry(answer) or last_attempt:
+                return answer
+            ledger.release_slot(target.name, target.rpm)
+            delay = retry_delay(attempt, answer.headers, rand)
+        if wait(delay):
+            raise Closed()
+    raise ApiError("server_error", "the run was stopped before the call could be retried", None)
+
+
+def _sleep(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False
+
+
+def should_retry(answer: Answer) -> bool:
+    """The SDK's rule: ``x-should-retry`` decides if present; else 408, 409, 429 and 5xx."""
+    hint = _header(answer.headers, "x-should-retry")
+    if hint in ("true", "false"):
+        return hint == "true"
+    return answer.status in RETRY_STATUSES or answer.status >= 500
+
+
+def retry_delay(attempt: int, headers: Any, rand: random.Random | Any = random) -> float:
+    """Seconds before retry number ``attempt + 1``: the answer's own wait when it gives one of at
+    most a minute (``retry-after-ms``, ``retry-after`` in seconds or as a date), else exponential."""
+    if headers:
+        ms = _header(headers, "retry-after-ms")
+        try:
+            if ms is not None and 0 <= float(ms) / 1000 <= 60:
+                return float(ms) / 1000
+        except ValueError:
+            pass
+        after = _header(headers, "retry-after")
+        if after is not None:
+            seconds: float | None
+            try:
+                seconds = float(after)
+            except ValueError:
+                parsed = email.utils.parsedate_to_datetime(after) if after else None
+                seconds = parsed.timestamp() - time.time() if parsed is not None else None
+            if seconds is not None and 0 <= seconds <= 60:
+                return seconds
+    delay = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+    return float(delay * (1 - 0.25 * rand.random()))
+
+
+def _header(headers: Any, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return str(value).strip().lower() if name == "x-should-retry" else str(value).strip()
+    return None
 
 
 def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, block_slot: bool = False) -> Call:

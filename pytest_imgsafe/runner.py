@@ -12,7 +12,6 @@ import os
 import shlex
 import shutil
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,11 +122,16 @@ class Runner:
             ) from None
 
     def client(self, target: Target) -> OpenAI:
-        """One SDK client per target per session, never per item (live threads share it)."""
+        """One SDK client per target per session, never per item (live threads share it).
+
+        Live, the SDK does not retry: the plugin does, through the rate gate (``live.gated_send``),
+        so that every attempt is paced and budgeted like a first call.
+        """
         with _CLIENT_LOCK:
             client = self._clients.get(target.name)
             if client is None:
-                client = self._clients[target.name] = make_client(target, self.env)
+                made = dataclasses.replace(target, max_retries=0) if self.settings.live else target
+                client = self._clients[target.name] = make_client(made, self.env)
             return client
 
     def run(self, case: Case, target_name: str, nodeid: str) -> Result:
@@ -400,7 +404,7 @@ class CallSession:
         return answer
 
     def _live_within_ledger(self, spec: RequestSpec, ledger: Ledger) -> Answer | ApiError:
-        from .live import settled_call
+        from .live import gated_send, settled_call
         from .prices import price_per_call
 
         stopped = ledger.stopped()
@@ -409,9 +413,8 @@ class CallSession:
         price = price_per_call(self.target)
         if not ledger.reserve(price):
             raise NotSent(f"--imgsafe-budget-usd {ledger.budget_usd:g} would be passed by the next call (estimated ${price:.4f})")
-        time.sleep(ledger.next_slot(self.target.name, self.target.rpm))
         self.calls += 1
-        made = settled_call(ledger, lambda: call(self.runner.client(self.target), spec), price)
+        made = settled_call(ledger, lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec)), price)
         if made.answer is not None:
             return made.answer  # a non-verdict answer is classified (and raised) by the caller
         error = made.api_error
