@@ -14,6 +14,7 @@ For n in 10, 20, 50, 100 and k in 1..3 (model B: k = 2), side by side on the sam
   again), which assumes model A and never asks whether a trigger blocks alone;
 - Hwang's generalized binary splitting with k known (model A only: a reference, not a rival);
 - pytest_imgsafe.localize.find_cores, which knows neither k nor the model;
+- the same search told k and the model in advance (``Expectation``): what not knowing them costs;
 and how often each finds the exact trigger set. The full prompt is known blocked and not counted.
 Targets: mean of imgsafe / bound over the 16 cells <= 1.15, no cell above 1.3, and in model A
 never more than repeated binary search.
@@ -31,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pytest_imgsafe.localize import find_cores  # noqa: E402
+from pytest_imgsafe.localize import Expectation, find_cores, search_cores  # noqa: E402
 
 Oracle = Callable[[list[int]], bool]
 
@@ -133,7 +134,14 @@ def trial(model: str, n: int, k: int, rng: random.Random) -> tuple[set[int], Ora
     return triggers, lambda keep: triggers <= set(keep)
 
 
-METHODS = ("naive", "rbs", "hwang", "imgsafe")
+METHODS = ("naive", "rbs", "hwang", "imgsafe", "told")
+
+
+def told(model: str, k: int) -> Expectation:
+    """An expectation that knows the cell: k single triggers (model A) or one pair (model B)."""
+    if model == "A":
+        return Expectation(((k, 1.0),), more_decay=1e-4, pair_share=1e-4)
+    return Expectation(((2, 1.0),), more_decay=1e-4, pair_share=0.9999)
 
 
 def main() -> int:
@@ -142,9 +150,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    print("| model | n | k | bound | exact floor | naive halving | repeated binary search | Hwang, k known | imgsafe | imgsafe / bound | found: imgsafe, rbs, naive |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| model | n | k | bound | exact floor | naive halving | repeated binary search | Hwang, k known "
+        "| imgsafe told k and model | imgsafe | imgsafe / bound | found: imgsafe, told, rbs, naive |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     ratios: list[float] = []
+    told_ratios: list[float] = []
+    totals_all = [0.0, 0.0]  # imgsafe's questions and the bounds, over every cell
     over_rbs = []
     for model, ks in (("A", (1, 2, 3)), ("B", (2,))):
         for n in (10, 20, 50, 100):
@@ -157,6 +170,9 @@ def main() -> int:
                     want = sorted([t] for t in triggers) if model == "A" else [sorted(triggers)]
                     totals["imgsafe"][0] += q
                     totals["imgsafe"][1] += sorted(cores) == want
+                    knowing = search_cores(n, oracle, 10_000, expect=told(model, k))
+                    totals["told"][0] += knowing.queries
+                    totals["told"][1] += sorted(knowing.cores) == want
                     for name, method in (("naive", naive_halving), ("rbs", repeated_binary_search)):
                         found, q = method(n, oracle)
                         totals[name][0] += q
@@ -169,16 +185,22 @@ def main() -> int:
                 share = {key: v[1] / args.trials for key, v in totals.items()}
                 ratio = mean["imgsafe"] / bound
                 ratios.append(ratio)
+                told_ratios.append(mean["told"] / bound)
+                totals_all[0] += mean["imgsafe"]
+                totals_all[1] += bound
                 if model == "A" and mean["imgsafe"] > mean["rbs"]:
                     over_rbs.append(f"({n}, {k})")
                 floor = f"{exact_floor_single(n):.2f}" if model == "A" and k == 1 else ""
                 hwang = f"{mean['hwang']:.2f}" if model == "A" else ""
                 print(
-                    f"| {model} | {n} | {k} | {bound} | {floor} | {mean['naive']:.2f} | {mean['rbs']:.2f} | {hwang} | {mean['imgsafe']:.2f} "
-                    f"| {ratio:.2f} | {share['imgsafe']:.0%}, {share['rbs']:.0%}, {share['naive']:.0%} |",
+                    f"| {model} | {n} | {k} | {bound} | {floor} | {mean['naive']:.2f} | {mean['rbs']:.2f} | {hwang} | {mean['told']:.2f} "
+                    f"| {mean['imgsafe']:.2f} | {ratio:.2f} | {share['imgsafe']:.0%}, {share['told']:.0%}, {share['rbs']:.0%}, {share['naive']:.0%} |",
                     flush=True,
                 )
-    print(f"\nimgsafe / bound: mean over the cells {sum(ratios) / len(ratios):.3f}, worst {max(ratios):.3f}")
+    print(
+        f"\nimgsafe / bound: mean over the cells {sum(ratios) / len(ratios):.3f}, worst {max(ratios):.3f}; "
+        f"all questions over all bounds {totals_all[0] / totals_all[1]:.3f}; told k and the model: mean {sum(told_ratios) / len(told_ratios):.3f}"
+    )
     print(f"model A cells where imgsafe asks more than repeated binary search: {', '.join(over_rbs) or 'none'}")
     return 0
 

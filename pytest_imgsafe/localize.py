@@ -21,15 +21,26 @@ also settle whether anything blocks any more.
 
 The questions are chosen to be worth a whole bit each. The search's split points come from an
 optimal alphabetic tree over a prior on where the next core completes (a prior on how many
-triggers a prompt holds, one to three about equally likely, and on pairs that only block
-together), updated with every core found; "nothing left" is one of its outcomes, so "is
-anything left?" comes early only when it is likely. When the search is down to two candidates,
-asking the first one alone often settles both where the core ends and that it blocks alone,
-saving the check that would follow. Answers that follow from earlier ones (a superset of a blocked sub-prompt is blocked, a
-subset of a clean one clean) are never asked. The prior only shapes which questions are asked:
-whatever it says, every core is found. Naive halving (test both halves, recurse) costs 1.7 to
-1.95 times the information bound and misses triggers that only block together whenever a split
-separates them; this search finds them at 1.2 to 1.6 times the bound (``benchmarks/README.md``).
+triggers a prompt holds and on pairs that only block together), updated with every answer, so
+it adapts to what the first answers show; "nothing left" is one of its outcomes, so "is anything
+left?" comes early only when it is likely. The last few candidates are finished by an exact
+small plan that may ask a candidate alone: blocked settles both where a core ends and that it
+blocks alone, in one question. Answers that follow from earlier ones (a superset of a blocked
+sub-prompt is blocked, a subset of a clean one clean) are never asked. The prior only shapes
+which questions are asked: whatever it says, every core is found.
+
+**What it costs.** An answer that can be trusted needs two questions no bound counts: a single
+trigger asked alone (blocked: it is not half of a pair) and the rest asked without it (clean:
+nothing else blocks). For one trigger among n that makes the fewest possible questions, on
+average, 4.8 for n = 10 and 8.08 for n = 100 (the bound, ceil(log2 n), is 4 and 7), whatever the
+search; a repeated binary search that assumes every trigger blocks alone asks fewer, and names
+one word of a pair as the trigger. Naive halving costs 1.7 to 1.95 times the bound and misses
+triggers that only block together whenever a split separates them (``benchmarks/README.md``).
+
+**A classifier that changes its mind** (an output filter judging a freshly generated image, a
+classifier answering at random) can make any answer look settled, since the search never asks
+what it can infer. ``confirm`` asks each answer's grounds again; contradictions and cores the
+budget ran out on are reported as ``uncertain``, never as triggers.
 """
 
 from __future__ import annotations
@@ -116,12 +127,30 @@ def render(prompt: str, units: Sequence[Unit], keep: Sequence[int]) -> str:
     return " ".join(prompt[units[i].start : units[i].end].strip() for i in sorted(keep))
 
 
-# How many triggers a blocked prompt holds, before any question: one, two or three about
-# equally often, more only rarely. Only the number of questions depends on it, never the answer.
-_TRIGGER_COUNT_PRIOR = {1: 1.0, 2: 0.8, 3: 1.0}
-_MORE_TRIGGERS_DECAY = 0.05
-# The share of blocked prompts whose first core is a pair that only blocks together.
-_PAIR_SHARE = 0.3
+@dataclass(frozen=True)
+class Expectation:
+    """What the search expects before any question: only the number of questions depends on it,
+    never the answer. A caller that knows its classifier (say, one that only ever blocks on
+    single words) can say so and save questions."""
+
+    trigger_counts: tuple[tuple[int, float], ...] = ((1, 1.5), (2, 1.0), (3, 0.8))
+    """Weight of each number of triggers; beyond the largest, each one more is ``more_decay``
+    times as likely. The default: one a little more often than two or three. The benchmark's
+    mean over its cells moves by about 0.01 of the bound across sensible choices (one trigger
+    from half as likely to twice as likely as two), so this is not a tuned edge."""
+    more_decay: float = 0.05
+    pair_share: float = 0.2
+    """The share of blocked prompts whose first core is a pair that only blocks together."""
+
+    def count_weight(self, k: int) -> float:
+        counts = dict(self.trigger_counts)
+        if k in counts:
+            return counts[k]
+        largest = max(counts)
+        return counts[largest] * self.more_decay ** (k - largest) if k > largest else 0.0
+
+
+DEFAULT_EXPECTATION = Expectation()
 
 
 class _Knowledge:
@@ -175,23 +204,21 @@ class _Prior:
         return weights if self.none is None else [*weights, max(self.none, tiny)]
 
 
-def _next_core_prior(n: int, candidates: Sequence[bool], clean: int, found: int, may_be_none: bool) -> _Prior:
+def _next_core_prior(
+    n: int, candidates: Sequence[bool], clean: int, found: int, may_be_none: bool, expect: Expectation = DEFAULT_EXPECTATION
+) -> _Prior:
     """The prior over where the next core completes among the candidates that follow ``clean``
     units known to hold no core, with ``found`` trigger units already taken out. ``candidates``
     says, per candidate, whether it may be a trigger on its own (False: asked alone, clean).
 
-    Single triggers: each count k of triggers has the weight of ``_TRIGGER_COUNT_PRIOR`` and its
+    Single triggers: each count k of triggers has the weight ``expect`` gives it, and its
     sets are equally likely, so j more triggers among the u free candidates have weight
     C(u, j) * prior(found + j) / C(n, found + j), and the first of j is the i-th free candidate
     with chance C(u - i, j - 1) / C(u, j). A pair (only before the first core is found) completes
     at its later word, so at a candidate with weight proportional to the units before it.
     """
 
-    def count_prior(k: int) -> float:
-        if k in _TRIGGER_COUNT_PRIOR:
-            return _TRIGGER_COUNT_PRIOR[k]
-        return _TRIGGER_COUNT_PRIOR[3] * _MORE_TRIGGERS_DECAY ** (k - 3)
-
+    count_prior = expect.count_weight
     free = sum(candidates)
     more = [
         math.comb(free, j) * count_prior(found + j) / math.comb(n, found + j) if 0 < found + j <= n else 0.0
@@ -200,7 +227,7 @@ def _next_core_prior(n: int, candidates: Sequence[bool], clean: int, found: int,
     if not may_be_none:
         more[0] = 0.0
     total = sum(more) or 1.0
-    pair_share = _PAIR_SHARE if found == 0 else 0.0
+    pair_share = expect.pair_share if found == 0 else 0.0
     first = [0.0] * free
     for j in range(1, free + 1):
         if more[j]:
@@ -293,7 +320,7 @@ def _shortest_blocked_prefix(
 
 
 # Intervals of this many outcomes or fewer are finished by ``_Endgame``.
-_ENDGAME = 5
+_ENDGAME = 8
 
 
 class _Endgame:
@@ -436,7 +463,9 @@ def find_cores(n: int, blocked: Callable[[list[int]], bool], budget: int) -> tup
     return found.cores, found.queries, found.exhausted
 
 
-def search_cores(n: int, blocked: Callable[[list[int]], bool], budget: int, *, confirm: int = 0) -> CoreSearch:
+def search_cores(
+    n: int, blocked: Callable[[list[int]], bool], budget: int, *, confirm: int = 0, expect: Expectation = DEFAULT_EXPECTATION
+) -> CoreSearch:
     """The search on abstract units 0..n-1, never more than ``budget`` questions.
 
     A classifier that is not a fixed function of the prompt (a stochastic output filter, one that
@@ -458,7 +487,7 @@ def search_cores(n: int, blocked: Callable[[list[int]], bool], budget: int, *, c
         while len(remaining) > clean:
             core = []
             candidates = [facts.known([u]) is not False for u in remaining[clean:]]
-            prior = _next_core_prior(n, candidates, clean, found, may_be_none=bool(cores))
+            prior = _next_core_prior(n, candidates, clean, found, bool(cores), expect)
             completion = _shortest_blocked_prefix(facts, remaining, [], clean, prior)
             if completion is None:
                 break
@@ -519,13 +548,15 @@ def localize(
     index: TermIndex | None = None,
     known_blocked: bool = True,
     confirm: int = 0,
+    expect: Expectation = DEFAULT_EXPECTATION,
 ) -> Localization:
     """Find the words or phrases that make ``prompt`` blocked, in at most ``budget`` queries.
 
     ``known_blocked=False`` asks about the whole prompt first (one query) and finds nothing if it
     passes. ``confirm`` (for a classifier that may change its mind, such as an output filter that
     judges a freshly generated image) asks each trigger found and the rest that many more times;
-    see ``search_cores``.
+    see ``search_cores``. ``expect`` says what triggers to expect (``Expectation``): it changes
+    how many questions are asked, never the answer.
     """
     units = split_units(prompt, index)
     used = 0
@@ -535,7 +566,7 @@ def localize(
         if not is_blocked(prompt):
             return Localization((), 1, False, tuple(units))
         used = 1
-    found = search_cores(len(units), lambda keep: is_blocked(render(prompt, units, keep)), budget - used, confirm=confirm)
+    found = search_cores(len(units), lambda keep: is_blocked(render(prompt, units, keep)), budget - used, confirm=confirm, expect=expect)
 
     def words(cores: list[list[int]]) -> tuple[tuple[str, ...], ...]:
         return tuple(tuple(units[i].text for i in core) for core in cores)
