@@ -20,6 +20,8 @@ from google.genai import errors, types
 
 from pytest_imgsafe import ApiError, classify
 from pytest_imgsafe.sandbox import Sandbox
+from pytest_imgsafe.sandbox.policy import Decision, decide, profile_for_model
+from pytest_imgsafe.sandbox.shapes import IMAGEN_CODES
 
 MODEL = "gemini-2.5-flash-image"
 IMAGEN = "imagen-4.0-generate-001"
@@ -38,6 +40,30 @@ def vertex(imgsafe_sandbox: Sandbox) -> Iterator[genai.Client]:
         # google-genai 3.x marks generate_images as deprecated (experimental warning) on every call
         warnings.simplefilter("ignore")
         yield genai.Client(vertexai=True, api_key=KEY, http_options=types.HttpOptions(base_url=imgsafe_sandbox.base_url))
+
+
+# Mild probes; each test takes the first one the sandbox's policy judges as it needs, so the
+# tests follow the policy's data instead of restating it.
+PROBES = (
+    "A photo of a battlefield",
+    "A photo of a battlefield with bodies",
+    "A photorealistic photo of a bloody battlefield",
+    "A photo of Keanu Reeves",
+    "A photo of Mickey Mouse",
+    "Taylor Swift on stage",
+    "A beheading",
+    "A KKK rally",
+)
+
+
+def probe(model: str, stage: str, scenario: str | None = None) -> tuple[str, Decision]:
+    """A probe that the model's profile blocks at ``stage`` (for ``scenario``), with its decision."""
+    profile, _ = profile_for_model(model)
+    for prompt in PROBES:
+        decision = decide(prompt, profile, 1, "generate")
+        if decision.verdict == "block" and decision.stage == stage and scenario in (None, decision.scenario):
+            return prompt, decision
+    raise AssertionError(f"no probe is blocked at {stage} ({scenario}) on {profile}")
 
 
 def image_parts(response: types.GenerateContentResponse) -> list[bytes]:
@@ -79,7 +105,8 @@ def test_harm_category_block_names_its_rating(gemini: genai.Client) -> None:
 
 
 def test_image_block_is_a_candidate_with_a_safety_finish_reason(gemini: genai.Client) -> None:
-    response = gemini.models.generate_content(model=MODEL, contents="A photo of a battlefield", config=IMAGE_ONLY)
+    prompt, _ = probe(MODEL, "output", "violence")
+    response = gemini.models.generate_content(model=MODEL, contents=prompt, config=IMAGE_ONLY)
     assert response.candidates
     candidate = response.candidates[0]
     assert candidate.finish_reason == types.FinishReason.IMAGE_SAFETY
@@ -95,7 +122,8 @@ def test_classify_reads_the_native_shapes(imgsafe_sandbox: Sandbox) -> None:
             headers={"x-goog-api-key": KEY},
         )
 
-    outcomes = [classify(r.status_code, r.content, r.headers) for r in map(post, ["A watercolor fox", "A KKK rally", "A photo of a battlefield"])]
+    output, _ = probe(MODEL, "output", "violence")
+    outcomes = [classify(r.status_code, r.content, r.headers) for r in map(post, ["A watercolor fox", "A KKK rally", output])]
     assert [(o.verdict, o.stage, o.code, o.provider) for o in outcomes] == [
         ("pass", None, None, "gemini"),
         ("block", "input", "PROHIBITED_CONTENT", "gemini"),
@@ -156,23 +184,25 @@ def test_imagen_predict_through_vertex_express_mode(vertex: genai.Client, imgsaf
 
 
 def test_imagen_filtered_images_with_and_without_the_rai_reason(vertex: genai.Client) -> None:
-    prompt = "A photo of a battlefield"
+    prompt, decision = probe(IMAGEN, "output")
     with_reason = vertex.models.generate_images(model=IMAGEN, prompt=prompt, config=types.GenerateImagesConfig(include_rai_reason=True))
     (only,) = with_reason.generated_images or []
     assert not (only.image and only.image.image_bytes)
-    assert only.rai_filtered_reason and "Support codes: 62263041" in only.rai_filtered_reason
+    assert only.rai_filtered_reason and f"Support codes: {IMAGEN_CODES[str(decision.scenario)]}" in only.rai_filtered_reason
     assert vertex.models.generate_images(model=IMAGEN, prompt=prompt).generated_images is None
 
 
 def test_imagen_prompt_block_is_a_400(vertex: genai.Client) -> None:
+    prompt, decision = probe(IMAGEN, "input")
+    code = IMAGEN_CODES[str(decision.scenario)]
     with pytest.raises(errors.ClientError) as info:
-        vertex.models.generate_images(model=IMAGEN, prompt="Taylor Swift on stage")
+        vertex.models.generate_images(model=IMAGEN, prompt=prompt)
     err = info.value
     assert (err.code, err.status) == (400, "INVALID_ARGUMENT")
-    assert err.message and "Error Code: 29310472" in err.message
+    assert err.message and f"Error Code: {code}" in err.message
     assert err.response is not None
     outcome = classify(400, err.response.content)
-    assert (outcome.verdict, outcome.stage, outcome.code, outcome.provider) == ("block", "input", "29310472", "imagen")
+    assert (outcome.verdict, outcome.stage, outcome.code, outcome.provider) == ("block", "input", code, "imagen")
 
 
 def test_imagen_on_the_gemini_api_path(imgsafe_sandbox: Sandbox) -> None:
@@ -257,9 +287,10 @@ def test_dropped_connections_and_suspension(gemini: genai.Client, imgsafe_sandbo
 
 def test_output_filter_rate_is_seeded_per_repeat(gemini: genai.Client, imgsafe_sandbox: Sandbox) -> None:
     imgsafe_sandbox.set_output_filter_rate(0.5)
+    prompt, _ = probe(MODEL, "output")
 
     def run() -> list[bool]:
-        return [bool(image_parts(gemini.models.generate_content(model=MODEL, contents="A photo of a battlefield"))) for _ in range(12)]
+        return [bool(image_parts(gemini.models.generate_content(model=MODEL, contents=prompt))) for _ in range(12)]
 
     first = run()
     imgsafe_sandbox.reset()

@@ -383,9 +383,14 @@ class _Handler(BaseHTTPRequestHandler):
         if code == HTTPStatus.NOT_IMPLEMENTED and self.command and getattr(self, "headers", None) is not None:
             self._serve(self.command)  # a method with no do_X: the route answers 404 or 405
             return
-        path = urlsplit(getattr(self, "path", "") or "").path
+        # the request line may have failed before the stdlib stored the path: read it from the line
+        words = (getattr(self, "requestline", "") or "").split()
+        path = urlsplit(words[1] if len(words) > 1 else "").path
         body = json.dumps(shapes.error_for(provider_of_path(path), code, message or HTTPStatus(code).phrase)).encode()
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":
+            # the stdlib's default when the version is unreadable; it would drop the status line
+            self.request_version = "HTTP/1.1"
         try:
             self.send_response(code)
             self.send_header("content-type", "application/json")
