@@ -147,6 +147,9 @@ class CaseItem(pytest.Item):
                 problem += "\n  the account or resource is suspended: the run stops here, and no more prompts are sent"
                 self.session.shouldstop = f"imgsafe: target {self.target!r} says the account or resource is suspended"
         self._record_properties(None, problem.splitlines()[0], status="error")
+        tolerated = state.live is not None and self.config.getoption("--imgsafe-max-error-rate") is not None
+        if tolerated and not self.session.shouldstop:  # counted at the end of the run; a suspension is no noise
+            pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {problem}")
         pytest.fail(problem, pytrace=False)
 
     def _live(self, state: RunState) -> Result:
@@ -183,10 +186,11 @@ class CaseItem(pytest.Item):
         wrong = [o for o in self.result.outcomes if not self.expected.matches(o.verdict, o.stage, o.link)]
         kind = run_state(self.config).settings.targets[self.target].kind
         if run_state(self.config).live is not None and self.case.repeat == 1 and kind not in ("screen", *COMPOSITE_KINDS):
-            from .drift import compare
+            from .drift import compare, item_history
 
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
-            self.drift = compare(self.expected, outcome, recorded.outcome if recorded else None, recorded_at, config_changes)
+            nights = item_history(run_state(self.config).history, self.case.id, self.target)
+            self.drift = compare(self.expected, outcome, recorded.outcome if recorded else None, recorded_at, config_changes, nights=nights)
             if not self.drift.ok:
                 self._unexpected_block(outcome)
             self._record_properties(outcome, None, status=self.drift.status, drift=self.drift)

@@ -31,6 +31,8 @@ OPT_EXPLAIN = "--imgsafe-explain"
 OPT_EXPLAIN_BUDGET = "--imgsafe-explain-budget"
 OPT_APPEAL = "--imgsafe-appeal"
 OPT_SAVE_FAILURES = "--imgsafe-save-failures"
+OPT_MAX_ERROR_RATE = "--imgsafe-max-error-rate"
+OPT_RERUN_ERRORS = "--imgsafe-rerun-errors"
 INI_ENABLE = "imgsafe"
 INI_RECORD_MODE = "imgsafe_record_mode"
 INI_TARGETS = "imgsafe_targets"
@@ -134,6 +136,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="DIR",
         help="write an appeal file for each block the corpus expected to pass (a false positive) into DIR.",
+    )
+    from .nightly import parse_error_rate, parse_rerun_report
+
+    group.addoption(
+        OPT_MAX_ERROR_RATE,
+        type=parse_error_rate,
+        default=None,
+        metavar="SHARE",
+        help="live runs: items that get no verdict (rate limits, 5xx, timeouts) are reported as xfailed with the error, "
+        "and fail the run only if they are more than SHARE (0 to 1) of the items called; drift and mismatch still fail.",
+    )
+    group.addoption(
+        OPT_RERUN_ERRORS,
+        type=parse_rerun_report,
+        default=None,
+        metavar="REPORT.json",
+        help="select only the items that had no verdict in this JSON report, call them again, and write a merged "
+        "report (to --imgsafe-report, else over REPORT.json); its changed outcomes still fail the run.",
     )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all).")
@@ -333,6 +353,16 @@ class _SessionHooks:
             elif name == "imgsafe-fuzz-failure" and isinstance(value, list) and report.when == "call":
                 self.state.fuzz_failures.extend(value)
 
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        rerun = config.getoption(OPT_RERUN_ERRORS)
+        if rerun is not None:  # --imgsafe-rerun-errors: only the items that had no verdict
+            from .nightly import select_reruns
+
+            kept, dropped = select_reruns(items, rerun.errors)
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+                items[:] = kept
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.state.live is not None:
             self.state.live.close()
@@ -345,6 +375,9 @@ class _SessionHooks:
 
             self.written = save_failures(path, scrubber.value(self.state.fuzz_failures))
         report_path = session.config.getoption(OPT_REPORT)
+        rerun = session.config.getoption(OPT_RERUN_ERRORS)
+        if rerun is not None and not report_path:
+            report_path = str(rerun.path)  # the merged report takes the place of the one it completes
         if report_path or self.state.ledger is not None:
             from .report import build_report, write_reports
 
@@ -353,6 +386,13 @@ class _SessionHooks:
             # so: the rows are the items that had run, not the corpus.
             report["run"]["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
             report["run"]["items_run"] = len({(r.get("case"), r.get("target")) for r in self.state.results})
+            from .nightly import finish
+
+            # Tolerated non-verdicts and a rerun's merged rows decide the exit status, never against an
+            # interruption: see nightly.py.
+            report = finish(report, rerun, session.config.getoption(OPT_MAX_ERROR_RATE), self.state.history)
+            if session.exitstatus == pytest.ExitCode.OK or (rerun is not None and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED):
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED if report["run"]["failed_because"] else pytest.ExitCode.OK
             self.report = scrubber.value(report)
             if report_path:
                 self.report_paths = write_reports(Path(report_path), self.report, history=self.state.history)

@@ -36,6 +36,16 @@ def summary_lines(results: Iterable[Mapping[str, Any]], mode: str, report: Mappi
     drift = {s: statuses[s] for s in (*DRIFT, "mismatch", "config changed") if statuses[s]}
     if mode == "live" and drift:
         lines.append("  changed: " + ", ".join(f"{n} {s}" for s, n in drift.items()))
+    run = (report or {}).get("run") or {}
+    if run.get("rerun_of"):
+        lines.append(f"  merged with the run of {run['rerun_of']}: {run.get('reruns', 0)} item(s) called again")
+    if run.get("max_error_rate") is not None and counts["error"] and not run.get("failed_because"):
+        lines.append(
+            f"  {counts['error']} without a verdict reported as xfailed: {run.get('no_verdict_rate', 0):.1%} of the items called, "
+            f"within --imgsafe-max-error-rate {run['max_error_rate']:g}"
+        )
+    for reason in run.get("failed_because") or ():
+        lines.append(f"  FAILED: {reason}")
     totals = (report or {}).get("totals") or {}
     if totals.get("calls") is not None:
         lines.append(f"  calls made: {totals['calls']}; estimated spend: ${totals['spent_usd']:.4f}; blocks sent: {totals['blocks_sent']}")
@@ -46,9 +56,11 @@ def summary_lines(results: Iterable[Mapping[str, Any]], mode: str, report: Mappi
 
 def _status(row: Mapping[str, Any]) -> str:
     status = row.get("status")
+    if status == "error":  # before the outcome: a tolerated non-verdict is xfailed, pytest's kind of skip
+        return "error"
     if row.get("outcome") == "skipped" or status == "skipped":
         return "skipped"
-    if row.get("error") or row.get("when") == "setup" or status == "error":
+    if row.get("error") or row.get("when") == "setup":
         return "error"
     if status == "flaky":
         return "flaky"

@@ -258,7 +258,7 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "polyline":
             self.polylines.append(dict(attrs))
-        self._in_script = tag == "script"
+        self._in_script = tag == "script" and dict(attrs).get("id") == "imgsafe-history"  # not the page's filter script
 
     def handle_data(self, data: str) -> None:
         if self._in_script:

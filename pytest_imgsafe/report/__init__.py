@@ -1,0 +1,40 @@
+"""The run report: JSON (versioned, schema in ``schema/report.schema.json``), a Markdown summary
+for a CI job summary, and a self-contained HTML page with block-rate charts across past runs.
+
+``write_reports`` is the one entry point that writes the three files: whatever is done to a
+report before it reaches a disk (scrubbing, the interrupted flag) is done before this call.
+``python -m pytest_imgsafe.report compare OLD.json NEW.json`` says what changed between two runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .build import FAILING, SCHEMA_ID, VERSION, block_rates, build_report, changes, is_report, load_history, screen_confusion
+from .charts import rate_chart
+from .markdown import markdown
+from .page import html_page
+
+
+def sibling(path: Path, suffix: str) -> Path:
+    """PATH.json -> PATH.md / PATH.html; another name keeps its suffix (drift.out -> drift.out.md)."""
+    return path.with_suffix(suffix) if path.suffix == ".json" else path.with_name(path.name + suffix)
+
+
+def write_reports(path: Path, report: Mapping[str, Any], history: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
+    """Write PATH (JSON), PATH.md and PATH.html (charted over ``history`` and this run); returns the three paths."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, sort_keys=False), encoding="utf-8")
+    md, page = sibling(path, ".md"), sibling(path, ".html")
+    md.write_text(markdown(report), encoding="utf-8")
+    page.write_text(html_page(report, [*history, dict(report)]), encoding="utf-8")
+    return [path, md, page]
+
+
+__all__ = [
+    "FAILING", "SCHEMA_ID", "VERSION", "block_rates", "build_report", "changes", "html_page", "is_report",
+    "load_history", "markdown", "rate_chart", "screen_confusion", "sibling", "write_reports",
+]

@@ -1,0 +1,57 @@
+"""``python -m pytest_imgsafe.report compare OLD.json NEW.json [--out PATH]``.
+
+Prints what changed between two run reports; with ``--out``, also writes it as Markdown
+(``.md``) or HTML (``.html``, or both from a name without either suffix). Exits 0 whether or not
+anything changed (a comparison is read, not gated on), 2 on a file that is not a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import is_report
+from .compare import as_html, as_markdown, as_text, compare_reports
+
+
+def report_file(text: str) -> dict[str, Any]:
+    """A typed argument: the path of one of our JSON reports, read (a message quotes a bad one)."""
+    path = Path(text)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise argparse.ArgumentTypeError(f"{text!r}: no such file") from None
+    except (OSError, ValueError) as err:
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be read as JSON: {err}") from None
+    if not is_report(data):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a pytest-imgsafe report (schema pytest-imgsafe/report, version 1)")
+    report: dict[str, Any] = data
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pytest_imgsafe.report", description="Work with pytest-imgsafe run reports.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    cmp = commands.add_parser("compare", help="what changed between two runs", description="Print what changed between two run reports.")
+    cmp.add_argument("old", type=report_file, metavar="OLD.json", help="the earlier report")
+    cmp.add_argument("new", type=report_file, metavar="NEW.json", help="the later report")
+    cmp.add_argument("--out", type=Path, metavar="PATH", help="also write the comparison: PATH.md as Markdown, PATH.html as HTML, another name as both")
+    args = parser.parse_args(argv)
+    diff = compare_reports(args.old, args.new)
+    sys.stdout.write(as_text(diff))
+    out: Path | None = args.out
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        targets = [out] if out.suffix in (".md", ".html") else [out.with_name(out.name + ".md"), out.with_name(out.name + ".html")]
+        for path in targets:
+            path.write_text(as_markdown(diff) if path.suffix == ".md" else as_html(diff), encoding="utf-8")
+            sys.stdout.write(f"written: {path}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

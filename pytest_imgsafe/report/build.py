@@ -1,0 +1,210 @@
+"""The run report as plain data: totals, block rates, the local screen's confusion, what changed.
+
+Everything here is built from plain data (the items' results, the ledger's totals, the targets'
+settings, earlier reports), so it is the same whether the run used xdist or not, and a merged
+report (``--imgsafe-rerun-errors``) is assembled by the same function as a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..drift import since_when
+
+if TYPE_CHECKING:
+    from ..state import RunState
+
+SCHEMA_ID = "pytest-imgsafe/report"
+VERSION = 1
+DRIFT = ("drift: now blocked", "drift: now passes", "stage changed")
+FAILING = (*DRIFT, "mismatch", "config changed")
+SPEND_KEYS = ("calls", "spent_usd", "blocks_sent", "skipped_for_budget", "skipped_for_max_blocks", "stopped")
+
+
+def iso(seconds: float) -> str:
+    """UTC, ISO 8601, to the second: how every report names a night."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def build_report(state: RunState, history: Sequence[Mapping[str, Any]] = (), now: float | None = None) -> dict[str, Any]:
+    """The report of a finished run; ``history``: the earlier reports, oldest first (``load_history``)."""
+    settings = state.settings
+    finished = now if now is not None else time.time()
+    ledger = state.ledger
+    run = {
+        "started": iso(state.started or finished),
+        "finished": iso(finished),
+        "mode": state.runner.mode,
+        "fuzz_seed": state.fuzz_seed,
+        "budget_usd": ledger.budget_usd if ledger else None,
+        "max_blocks": ledger.max_blocks if ledger else None,
+    }
+    spend: dict[str, Any] | None = None
+    if ledger is not None:
+        t = ledger.totals()
+        spend = {
+            "calls": t.calls, "spent_usd": t.spent_usd, "blocks_sent": t.blocks,
+            "skipped_for_budget": t.skipped_budget, "skipped_for_max_blocks": t.skipped_blocks, "stopped": t.stopped,
+        }
+    targets = {name: settings.targets[name].describe() for name in settings.active_targets}
+    screens = [n for n in settings.active_targets if settings.targets[n].kind == "screen"]
+    return assemble(run, targets, [dict(r) for r in state.results], spend, history, screens)
+
+
+def assemble(
+    run: Mapping[str, Any],
+    targets: Mapping[str, Any],
+    results: list[dict[str, Any]],
+    spend: Mapping[str, Any] | None,
+    history: Sequence[Mapping[str, Any]],
+    screens: Sequence[str],
+) -> dict[str, Any]:
+    """A report from its parts: the one place its derived fields (totals, rates, changes) are computed."""
+    annotate_since(results, history)
+    report: dict[str, Any] = {
+        "schema": SCHEMA_ID,
+        "version": VERSION,
+        "run": dict(run),
+        "targets": dict(targets),
+        "totals": totals(results, spend),
+        "rates": block_rates(results),
+        "screen": screen_confusion(results, screens),
+        "results": results,
+    }
+    previous = history[-1] if history else None
+    report["changes_since_last"] = changes(previous, report) if previous else []
+    report["previous_run"] = previous["run"]["finished"] if previous else None
+    report["previous_rates"] = previous.get("rates", []) if previous else []
+    return report
+
+
+def totals(results: Sequence[Mapping[str, Any]], spend: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Counts per status, and what the live run spent (None for replay)."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in results:
+        counts[str(r.get("status") or "ok")] += 1
+    out: dict[str, Any] = {
+        "items": len(results),
+        "ok": counts["ok"],
+        "drift": sum(counts[s] for s in DRIFT),
+        "mismatch": counts["mismatch"],
+        "config_changed": counts["config changed"],
+        "flaky": counts["flaky"],
+        "errors": counts["error"],
+        "skipped": counts["skipped"],
+    }
+    out.update({key: (spend or {}).get(key) for key in SPEND_KEYS})
+    return out
+
+
+def screen_names(report: Mapping[str, Any]) -> list[str]:
+    """The targets of kind screen in a report (a merged report keeps its screens)."""
+    return [name for name, t in report.get("targets", {}).items() if isinstance(t, Mapping) and t.get("kind") == "screen"]
+
+
+def block_rates(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Block rate per (scenario, target) over the items that got a verdict."""
+    cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in results:
+        if not r.get("actual"):
+            continue
+        cell = cells[(str(r.get("scenario") or "unspecified"), str(r["target"]))]
+        cell[0] += 1
+        cell[1] += str(r["actual"]).startswith("block")
+    return [
+        {"scenario": s, "target": t, "items": n, "blocked": b, "rate": round(b / n, 4)}
+        for (s, t), (n, b) in sorted(cells.items())
+    ]
+
+
+def screen_confusion(results: Iterable[Mapping[str, Any]], screens: Sequence[str]) -> list[dict[str, Any]]:
+    """Per scenario, how well each local screen predicts each provider target's blocks."""
+    verdicts: dict[tuple[str, str], str] = {}
+    scenario_of: dict[str, str] = {}
+    for r in results:
+        if r.get("actual"):
+            verdicts[(r["case"], r["target"])] = str(r["actual"]).split(":")[0]
+            scenario_of[r["case"]] = str(r.get("scenario") or "unspecified")
+    providers = sorted({t for _, t in verdicts} - set(screens))
+    rows = []
+    for screen_name in screens:
+        for target in providers:
+            cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # tp fp fn tn
+            for (case, t), actual in verdicts.items():
+                if t != target or (case, screen_name) not in verdicts:
+                    continue
+                predicted = verdicts[(case, screen_name)] == "block"
+                blocked = actual == "block"
+                cells[scenario_of[case]][0 if predicted and blocked else 1 if predicted else 2 if blocked else 3] += 1
+            for scenario, (tp, fp, fn, tn) in sorted(cells.items()):
+                rows.append(
+                    {
+                        "screen": screen_name, "target": target, "scenario": scenario, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+                        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+                        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+                    }
+                )
+    return rows
+
+
+def changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Items whose verdict differs from the previous run's."""
+    before = {(r["case"], r["target"]): r.get("actual") for r in previous.get("results", [])}
+    out = []
+    for r in current["results"]:
+        key = (r["case"], r["target"])
+        if key in before and r.get("actual") and before[key] and before[key] != r.get("actual"):
+            out.append({"case": r["case"], "target": r["target"], "before": before[key], "now": r["actual"]})
+    return out
+
+
+def nights_by_item(history: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(case, target) -> [(night, outcome)] over the earlier reports, oldest first.
+
+    The outcome is the verdict's label, or ``error`` / ``skipped`` for a night without one; one
+    pass over the history, so a 90-night history of 1,000 items stays cheap.
+    """
+    out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for report in history:
+        night = str(report["run"]["finished"])
+        for row in report.get("results", ()):
+            label = row.get("actual") or ("skipped" if row.get("status") == "skipped" else "error")
+            out[(str(row.get("case")), str(row.get("target")))].append((night, str(label)))
+    return dict(out)
+
+
+def annotate_since(results: list[dict[str, Any]], history: Sequence[Mapping[str, Any]]) -> None:
+    """Give every changed outcome ``since_when``: the first night it appeared, the last the old one held."""
+    failing = [r for r in results if r.get("status") in FAILING and r.get("actual")]
+    if not failing or not history:
+        return
+    index = nights_by_item(history)
+    for row in failing:
+        verdicts = [(n, o) for n, o in index.get((str(row["case"]), str(row["target"])), []) if o not in ("error", "skipped")]
+        since = since_when(verdicts, str(row["actual"]))
+        row["since_when"] = since.as_dict() if since else None
+
+
+def load_history(folder: Path | None) -> list[dict[str, Any]]:
+    """Earlier reports in a folder, oldest first (files that are not our reports are ignored)."""
+    if folder is None or not folder.is_dir():
+        return []
+    reports = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if is_report(data):
+            reports.append(data)
+    return sorted(reports, key=lambda d: d["run"]["finished"])
+
+
+def is_report(data: object) -> bool:
+    """A JSON value that is one of our reports (schema and version checked, as readers must)."""
+    return isinstance(data, dict) and data.get("schema") == SCHEMA_ID and data.get("version") == VERSION and isinstance(data.get("run"), dict)
