@@ -13,7 +13,7 @@
     from the prompt, with the case's own prompt.
 (d) bytes per recorded image interaction (cassette file size / interactions).
 (e) live throughput: 1,000 cases live against a sandbox process at ``--rpm R`` with 300 ms latency,
-    10% injected 429s and 2% 5xx; results per minute against R, lost and duplicated results
+    10% injected 429s and 2% 503s, default retries; results per minute against R, items without a verdict, lost and duplicated results
     (from the sandbox's request log and the JSON report), serial and with ``-n 2``.
 
 Work files go to ``benchmarks/.work`` (ignored by git). Wall times include interpreter start;
@@ -284,7 +284,6 @@ model = "gpt-image-2"
 params = {{ quality = "low", size = "1024x1024" }}
 rpm = {rpm}
 concurrency = 16
-max_retries = 8
 """
 
 
@@ -311,7 +310,7 @@ def bench_live(cases: int, rpm: int) -> dict[str, object]:
         log = ours / f"sandbox-{label.replace(' ', '')}.jsonl"
         server = subprocess.Popen(
             [sys.executable, "-m", "pytest_imgsafe.sandbox", "--port", "0", "--rpm", str(rpm), "--latency-ms", "300:30",
-             "--faults", "429:0.1,500:0.02", "--seed", "7", "--log", str(log)],
+             "--faults", "429:0.1,503:0.02", "--seed", "7", "--log", str(log)],
             stdout=subprocess.PIPE, text=True,
         )
         try:
@@ -336,6 +335,7 @@ def bench_live(cases: int, rpm: int) -> dict[str, object]:
         per_minute = len(served) / span * 60 if served else 0.0
         out[label] = {
             "passed": f"{cases} passed" in result.stdout,
+            "without_verdict": sum(1 for r in results if not r.get("actual")),
             "served": len(served),
             "duplicated": len(prompts) - len(set(prompts)),
             "lost": cases - len({r["case"] for r in results if r.get("actual")}),
@@ -391,8 +391,8 @@ def main() -> int:
         for label in ("serial", "-n 2"):
             v = r[label]  # type: ignore[index]
             print(
-                f"(e) live, {label}: {v['served']} served in {v['wall_s']:.1f} s, {v['per_minute']:.0f}/min at --rpm {r['rpm']} = {v['ratio']:.2f} (target >= 0.9); "  # type: ignore[index]
-                f"lost {v['lost']}, duplicated {v['duplicated']}, faults {v['faults']}, rpm refusals {v['rpm_refusals']}, all passed={v['passed']}",  # type: ignore[index]
+                f"(e) live, {label}: {v['served']} served in {v['wall_s']:.1f} s, {v['per_minute']:.0f}/min at --rpm {r['rpm']} = {v['ratio']:.2f} (target >= 0.95); "  # type: ignore[index]
+                f"without a verdict {v['without_verdict']}, lost {v['lost']}, duplicated {v['duplicated']}, faults {v['faults']}, rpm refusals {v['rpm_refusals']}, all passed={v['passed']}",  # type: ignore[index]
                 flush=True,
             )
     (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))

@@ -172,10 +172,12 @@ class CassetteFilter:
             return _DATA_URL.sub(lambda m: f"data:{m.group(1)};base64,{_b64_placeholder(m.group(2))}", value)
         return value
 
-    def body(self, raw: bytes | str | None) -> bytes | str | None:
+    def body(self, raw: bytes | str | Mapping[str, Any] | list[Any] | None) -> bytes | str | None:
         """Scrub a body: JSON (images, secrets), multipart (file bytes, secrets), else secrets."""
         if raw is None:
             return None
+        if isinstance(raw, (Mapping, list)):
+            return json.dumps(self.scrubber.value(self.images_in(raw))).encode("utf-8")
         data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
         if _multipart.looks_multipart(data):
             if not self.store_images:
@@ -225,7 +227,7 @@ class CassetteFilter:
         return response
 
 
-def is_verdict(status: int, body: bytes | str, headers: Mapping[str, str] | None = None) -> bool:
+def is_verdict(status: int, body: bytes | str | Mapping[str, Any] | list[Any], headers: Mapping[str, str] | None = None) -> bool:
     """Is this answer a safety verdict (pass or block), as :func:`classify` reads it?"""
     try:
         classify(status, body, headers)
@@ -349,8 +351,8 @@ class Cassette:
 
     def _answer(self, response: Mapping[str, Any]) -> Answer:
         body = response.get("body")
-        raw = json.dumps(body["json"]).encode() if isinstance(body, dict) and "json" in body else (
-            (body.get("text") or "").encode() if isinstance(body, dict) else b""
+        raw: bytes | Mapping[str, Any] | list[Any] = body["json"] if isinstance(body, dict) and isinstance(body.get("json"), (dict, list)) else (
+            json.dumps(body["json"]).encode() if isinstance(body, dict) and "json" in body else (body.get("text") or "").encode() if isinstance(body, dict) else b""
         )
         headers = {k: v[0] for k, v in (response.get("headers") or {}).items() if v}
         return Answer(int(response["status"]["code"]), headers, raw, f"cassette {self.shown or self.path}", {"recorded_at": response.get("recorded_at"), **self.meta})

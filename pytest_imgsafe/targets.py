@@ -62,7 +62,8 @@ class Answer:
 
     status: int
     headers: Mapping[str, str]
-    body: bytes
+    body: bytes | Mapping[str, Any] | list[Any]
+    """The body as it came (bytes), or already parsed (a replayed answer: parsed once, with its cassette)."""
     source: str
     meta: Mapping[str, Any] = field(default_factory=dict)
 
@@ -113,9 +114,10 @@ def read_description(answer: Answer) -> str:
         outcome = classify(answer.status, answer.body, answer.headers)  # raises ApiError for non-verdicts
         raise ApiError("invalid_request", f"the describer refused to describe ({outcome.code}): {outcome.message}", answer.status, outcome.code, outcome.request_id)
     try:
-        content = json.loads(answer.body)["choices"][0]["message"]["content"]
+        data: Any = json.loads(answer.body) if isinstance(answer.body, bytes) else answer.body
+        content = data["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
-        raise ApiError("unreadable", f"the describer's answer has no text: {answer.body[:200]!r}", answer.status) from None
+        raise ApiError("unreadable", f"the describer's answer has no text: {str(answer.body)[:200]!r}", answer.status) from None
     if not isinstance(content, str) or not content.strip():
         raise ApiError("unreadable", "the describer answered with no text", answer.status)
     return content
