@@ -43,12 +43,12 @@ def changed(results: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 def error_kind(text: str) -> str:
     """A key that groups near-identical errors: ``rate_limited, HTTP 429, rate_limit_exceeded``.
 
-    Other messages lose their quoted names and numbers, so the same failure on many items is
-    one group."""
+    Other messages lose their quoted names, node ids, paths and numbers, so the same failure on
+    many items is one group."""
     match = _NO_VERDICT.search(text)
     if match:
         return ", ".join(p for p in (match["kind"], match["http"] and f"HTTP {match['http']}", match["code"]) if p)
-    text = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text.splitlines()[0] if text else "error")
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\S*(?:::|/)\S*", "…", text.splitlines()[0] if text else "error")
     return re.sub(r"\d+", "N", text)[:100]
 
 
