@@ -10,7 +10,7 @@ from pytest_imgsafe.plugin import OPT_MAX_ERROR_RATE, OPT_RERUN_ERRORS
 
 from .conftest import write_corpus
 from .test_live import DRIFT_CORPUS, configure, live
-from .test_report_summary import ERRORS_PYPROJECT
+from .test_report_summary import ERRORS_PYPROJECT, validate
 
 N = 40
 
@@ -42,6 +42,7 @@ def test_errors_under_the_max_error_rate_are_reported_but_do_not_fail(project: p
             "XFAIL *case-*[[]moderation[]] - no verdict (counted against --imgsafe-max-error-rate): target 'moderation' gave no verdict*rate_limited*",
         ]
     )
+    validate(report(project))
     run = report(project)["run"]
     assert run["failed_because"] == [] and run["max_error_rate"] == 0.5 and run["no_verdict_rate"] == round(errors / N, 4)
     assert f"{errors} items got no verdict: under `--imgsafe-max-error-rate 0.5`, reported but not failed." in (project.path / "drift.md").read_text()
@@ -82,6 +83,7 @@ def test_rerun_errors_calls_only_the_items_without_a_verdict_and_merges_the_repo
     assert sorted(r["prompt"] for r in imgsafe_sandbox.requests) == sorted(f"A watercolor of a lighthouse, number {int(c[5:])}" for c in missing)
     merged = report(project)  # written over the report it completes
     assert len(merged["results"]) == N and merged["totals"]["ok"] == N and merged["totals"]["errors"] == 0
+    validate(merged)
     assert [r["case"] for r in merged["results"]] == [r["case"] for r in before["results"]]  # rows keep their places
     assert merged["run"]["rerun_of"] == before["run"]["finished"] and merged["run"]["reruns"] == len(missing)
     assert merged["run"]["started"] == before["run"]["started"] and merged["totals"]["calls"] == before["totals"]["calls"] + len(missing)

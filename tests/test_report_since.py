@@ -11,6 +11,7 @@ from pytest_imgsafe.drift import Since, item_history, since_when
 
 from .conftest import write_corpus
 from .test_live import DRIFT_CORPUS, configure, live
+from .test_report_summary import validate
 
 
 def test_since_when_reads_the_nights_newest_first() -> None:
@@ -51,6 +52,7 @@ def test_a_drift_names_the_night_it_first_appeared_across_three_history_reports(
     results[2].assert_outcomes(passed=2, failed=1)
     results[2].stdout.fnmatch_lines([f"  drift:      pass first seen on {finished[1]}; block:input last held on {finished[0]} (recorded 20*Z), verdict: block -> pass*"])
     report = json.loads((project.path / "history" / "night-2.json").read_text())
+    validate(report)
     (row,) = [r for r in report["results"] if r["status"] != "ok"]
     assert row["since_when"] == {"outcome": "pass", "first_seen": finished[1], "last_held": finished[0], "held": "block:input"}
     md = (project.path / "history" / "night-2.md").read_text()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from pytest_imgsafe.report import markdown
@@ -12,6 +14,14 @@ from pytest_imgsafe.report.digest import error_groups, error_kind
 from pytest_imgsafe.report.markdown import LIMIT_BYTES
 
 from .conftest import PROJECT_HEAD, write_corpus
+
+SCHEMA = Path(__file__).resolve().parent.parent / "pytest_imgsafe" / "schema" / "report.schema.json"
+
+
+def validate(report: object) -> None:
+    """The report agrees with the shipped schema."""
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(report)
+
 
 RATE_LIMITED = "target '{t}' gave no verdict for case '{c}': rate_limited, HTTP 429, code rate_limit_exceeded: Rate limit reached for requests (request id req_{i})"
 
@@ -86,3 +96,4 @@ def test_a_live_run_with_a_thousand_rate_limited_items_writes_a_summary_under_16
     assert text.count("\n| rate_limited, HTTP 429") == 1  # one line for a thousand identical errors
     report = json.loads((project.path / "drift.json").read_text())
     assert report["totals"]["errors"] == 1000
+    validate(report)
