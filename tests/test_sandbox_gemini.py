@@ -183,6 +183,22 @@ def test_imagen_predict_through_vertex_express_mode(vertex: genai.Client, imgsaf
     assert imgsafe_sandbox.requests[-1]["path"] == f"/v1beta1/publishers/google/models/{IMAGEN}:predict"
 
 
+def test_vertex_with_a_project_and_an_oauth_token(imgsafe_sandbox: Sandbox) -> None:
+    from google.oauth2.credentials import Credentials
+
+    client = genai.Client(
+        vertexai=True,
+        project="imgsafe-project",
+        location="us-central1",
+        credentials=Credentials(token="ya29.imgsafe-FAKE-token"),
+        http_options=types.HttpOptions(base_url=imgsafe_sandbox.base_url),
+    )
+    assert image_parts(client.models.generate_content(model=MODEL, contents="A watercolor fox"))
+    path = f"/v1beta1/projects/imgsafe-project/locations/us-central1/publishers/google/models/{MODEL}:generateContent"
+    assert imgsafe_sandbox.requests[-1]["path"] == path
+    assert imgsafe_sandbox.requests[-1]["flavour"] == "vertex"
+
+
 def test_imagen_filtered_images_with_and_without_the_rai_reason(vertex: genai.Client) -> None:
     prompt, decision = probe(IMAGEN, "output")
     with_reason = vertex.models.generate_images(model=IMAGEN, prompt=prompt, config=types.GenerateImagesConfig(include_rai_reason=True))

@@ -81,6 +81,7 @@ def test_head_gets_the_headers_of_a_405_and_no_body(imgsafe_sandbox: Sandbox) ->
         ("/contentsafety/image:analyze?api-version=2024-09-01", lambda e: e["code"] == "404"),
         ("/v1beta/models/gemini-2.5-flash-image:countTokens", lambda e: e["status"] == "NOT_FOUND"),
         ("/v1beta/files", lambda e: e["status"] == "NOT_FOUND"),
+        ("/v1/models/gpt-image-2", lambda e: e["type"] == "invalid_request_error"),  # OpenAI's, not Google's
     ],
 )
 def test_unknown_paths_are_404_in_each_providers_shape(imgsafe_sandbox: Sandbox, path: str, check) -> None:  # type: ignore[no-untyped-def]

@@ -49,7 +49,8 @@ _GOOGLE_PATH = re.compile(
     r"^/(?P<version>v1|v1alpha|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/)?"
     r"(?P<publisher>publishers/google/)?models/(?P<model>[^/:]+):(?P<op>[A-Za-z]+)$"
 )
-_GOOGLE_PREFIX = re.compile(r"^/(?:v1alpha|v1beta|v1beta1)(?:/|$)|^/v1/(?:models|projects|publishers)/")
+# /v1/models/{id} without an operation stays OpenAI's (its models endpoint); with ":op" it is Google's
+_GOOGLE_PREFIX = re.compile(r"^/(?:v1alpha|v1beta|v1beta1)(?:/|$)|^/v1/(?:models/[^/]+:|projects/|publishers/)")
 CONTENT_SAFETY_OPERATIONS = ("text:analyze",)
 MAX_BODY_BYTES = 64 * 1024 * 1024
 """Default request-size limit: above every image API's own (gpt-image edits take 50 MB per image)."""
