@@ -8,10 +8,12 @@ google-genai 3.x calls only in Vertex mode (``vertexai=True`` with a key: expres
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -320,3 +322,41 @@ def test_bad_bodies_are_google_400s(imgsafe_sandbox: Sandbox) -> None:
     assert no_contents.status_code == 400 and "contents is not specified" in no_contents.json()["error"]["message"]
     not_json = httpx2.post(url, content=b"{nope", headers={"x-goog-api-key": KEY, "content-type": "application/json"})
     assert not_json.status_code == 400 and not_json.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_async_client(imgsafe_sandbox: Sandbox) -> None:
+    async def run() -> list[int]:
+        client = genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=imgsafe_sandbox.base_url))
+        answers = await asyncio.gather(*(client.aio.models.generate_content(model=MODEL, contents=f"A watercolor fox {i}") for i in range(4)))
+        chunks = [c async for c in await client.aio.models.generate_content_stream(model=MODEL, contents="A watercolor fox")]
+        return [len(image_parts(a)) for a in answers] + [len(chunks)]
+
+    assert asyncio.run(run()) == [1, 1, 1, 1, 2]
+
+
+def test_vcrpy_records_and_replays_google_genai(tmp_path: Path) -> None:
+    """google-genai 3.x sends through httpx2, whose transports vcrpy 9.4 patches: sync, async and
+    streamed calls are recorded, and replayed with the server gone."""
+    import vcr
+
+    cassette = str(tmp_path / "gemini.yaml")
+    recorder = vcr.VCR(filter_headers=["x-goog-api-key"], filter_query_parameters=["key"])
+
+    def calls(root: str) -> tuple[int, str | None, int]:
+        client = genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=root))
+        passed = len(image_parts(client.models.generate_content(model=MODEL, contents="A watercolor fox")))
+        streamed = list(client.models.generate_content_stream(model=MODEL, contents="A KKK rally"))
+        feedback = streamed[0].prompt_feedback
+        reason = feedback.block_reason.value if feedback and feedback.block_reason else None
+        later = asyncio.run(client.aio.models.generate_content(model=MODEL, contents="A watercolor fox"))
+        return passed, reason, len(image_parts(later))
+
+    with Sandbox() as sandbox:
+        root = sandbox.base_url
+        with recorder.use_cassette(cassette, record_mode="once") as recorded:
+            live = calls(root)
+        assert len(recorded.data) == 3 and len(sandbox.requests) == 3
+    with recorder.use_cassette(cassette, record_mode="none") as replayed:
+        assert calls(root) == live == (1, "PROHIBITED_CONTENT", 1)
+        assert replayed.play_count == 3
+    assert KEY not in Path(cassette).read_text()

@@ -1,9 +1,15 @@
-"""The sandbox server: an OpenAI- and Azure-compatible image and moderation API on loopback.
+"""The sandbox server: an OpenAI- and Azure-compatible image and moderation API on loopback,
+which also answers Google's native Gemini and Imagen paths and Azure AI Content Safety.
 
 ``Sandbox`` is a plain class, usable without pytest::
 
     with Sandbox(profile="strict") as sb:
         client = OpenAI(base_url=sb.openai_base_url, api_key="any")
+        gemini = genai.Client(api_key="any", http_options=HttpOptions(base_url=sb.base_url))
+
+Every answer is JSON in the envelope of the provider the path belongs to (unknown paths 404,
+other methods than POST 405, oversized bodies 413, never the stdlib's HTML error page), and the
+request log keeps the path without its query and no header, so no key is ever logged.
 
 It runs a stdlib ``ThreadingHTTPServer`` on a daemon thread (HTTP/1.1 keep-alive, Nagle off and
 a deep listen queue: the two traps of the stdlib server), answers through ``policy`` and
@@ -173,13 +179,15 @@ class Sandbox:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``: the Azure endpoint, and the root of the OpenAI paths."""
+        """``http://127.0.0.1:PORT``: the root URL. ``AzureOpenAI(azure_endpoint=...)``, google-genai's
+        ``HttpOptions(base_url=...)`` and a Content Safety endpoint take it; OpenAI clients take
+        :attr:`openai_base_url`."""
         host = self._host if ":" not in self._host else f"[{self._host}]"
         return f"http://{host}:{self.port}"
 
     @property
     def openai_base_url(self) -> str:
-        """``base_url + "/v1"``: what ``OpenAI(base_url=...)`` takes."""
+        """``base_url + "/v1"``: what ``OpenAI(base_url=...)`` takes, and what the CLI prints first."""
         return f"{self.base_url}/v1"
 
     # --- settings ----------------------------------------------------------------------
