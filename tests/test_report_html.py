@@ -87,7 +87,7 @@ def test_findings_first_then_errors_collapsed_by_kind() -> None:
     assert len(body_rows) == 331
     first = page.index("data-status=")
     assert page[first:].startswith("data-status='changed'")  # the drift is the table's first row, not the 331st
-    assert "first seen in this run; block:input last held 2026-12-02T03:17:00Z" in page
+    assert "first seen in this run; block:input last held <span class='nw'>2026-12-02 03:17 UTC</span>" in page
 
 
 def test_one_run_is_drawn_as_bars_many_as_lines_with_distinct_markers() -> None:

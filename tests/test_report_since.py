@@ -8,6 +8,7 @@ import json
 import pytest
 
 from pytest_imgsafe.drift import Since, item_history, since_when
+from pytest_imgsafe.report.digest import when
 
 from .conftest import write_corpus
 from .test_live import DRIFT_CORPUS, configure, live
@@ -55,6 +56,8 @@ def test_a_drift_names_the_night_it_first_appeared_across_three_history_reports(
     validate(report)
     (row,) = [r for r in report["results"] if r["status"] != "ok"]
     assert row["since_when"] == {"outcome": "pass", "first_seen": finished[1], "last_held": finished[0], "held": "block:input"}
+    first, last = when(finished[1]), when(finished[0])  # 2026-12-03 09:41 UTC
     md = (project.path / "history" / "night-2.md").read_text()
-    assert f"(first seen {finished[1]}; block:input last held {finished[0]})" in md
-    assert f"first seen {finished[1]}; block:input last held {finished[0]}" in (project.path / "history" / "night-2.html").read_text()
+    assert f"(first seen {first}; block:input last held {last})" in md
+    page = (project.path / "history" / "night-2.html").read_text()
+    assert f"first seen <span class='nw'>{first}</span>; block:input last held <span class='nw'>{last}</span>" in page

@@ -74,18 +74,39 @@ def error_groups(results: Iterable[Mapping[str, Any]]) -> list[ErrorGroup]:
     return sorted(groups.values(), key=lambda g: (-len(g.rows), g.kind))
 
 
+def when(stamp: object) -> str:
+    """A report's ISO time as a reader scans it: ``2026-12-02 03:17 UTC`` (None and others as they are)."""
+    text = str(stamp)
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\dZ", text)
+    return f"{match[1]} {match[2]} UTC" if match else text
+
+
 def since_text(row: Mapping[str, Any]) -> str:
     """``since …`` for a changed row: the history's first night, else the recording's date."""
     since = row.get("since_when")
     if isinstance(since, Mapping):
         if since.get("held") is None:
-            return f"on every night of the history, since {since.get('first_seen')} at least"
-        first = f"first seen {since['first_seen']}" if since.get("first_seen") else "first seen in this run"
-        return f"{first}; {since['held']} last held {since['last_held']}"
+            return f"on every night of the history, since {when(since.get('first_seen'))} at least"
+        first = f"first seen {when(since['first_seen'])}" if since.get("first_seen") else "first seen in this run"
+        return f"{first}; {since['held']} last held {when(since['last_held'])}"
     drift = row.get("drift")
     if isinstance(drift, Mapping) and drift.get("since"):
-        return f"since the recording of {drift['since']}"
+        return f"since the recording of {when(drift['since'])}"
     return ""
+
+
+def recorded_label(row: Mapping[str, Any]) -> str:
+    """What the recording said, from a drift's changes: ``block:input moderation_blocked [public_figure]``."""
+    drift = row.get("drift")
+    changes = drift.get("changes") if isinstance(drift, Mapping) else None
+    if not isinstance(changes, Mapping) or "verdict" not in changes and "stage" not in changes:
+        return ""
+    now = str(row.get("actual") or "")
+    verdict = (changes.get("verdict") or [now.split(":")[0]])[0]
+    stage = (changes.get("stage") or [now.split(":")[1] if ":" in now else None])[0]
+    code = (changes.get("code") or [row.get("code")])[0]
+    categories = (changes.get("categories") or [None])[0]
+    return f"{verdict}{':' + stage if stage else ''}" + (f" {code}" if code else "") + (f" [{categories}]" if categories else "")
 
 
 def clip(text: str, limit: int) -> str:

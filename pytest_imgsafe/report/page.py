@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .build import nights_by_item
 from .charts import rate_chart
-from .digest import changed, clip, error_groups, error_kind, nights_label, ordered, since_text, status_group
+from .digest import changed, clip, error_groups, error_kind, nights_label, ordered, recorded_label, since_text, status_group, when
 
 HISTORY_NIGHTS = 30  # cells per item in the history column: a month of nights
 _esc = html.escape
@@ -31,6 +32,7 @@ th{background:#f6f7f9;position:sticky;top:0;z-index:1}th button{all:unset;cursor
 th[aria-sort=ascending] button::after{content:" \\2191";color:#333}th[aria-sort=descending] button::after{content:" \\2193";color:#333}
 tr.changed td:first-child{border-left:4px solid #d62728}tr.error td:first-child{border-left:4px solid #999}tr.flaky td:first-child{border-left:4px solid #e0a800}
 td.st{white-space:nowrap}.st-changed{color:#b00;font-weight:600}.st-error{color:#666}.st-flaky{color:#a67c00}
+.nw{white-space:nowrap}.rid{font:11.5px ui-monospace,monospace;color:#666;overflow-wrap:anywhere}td.since{min-width:12em}td.rec{min-width:24em}
 td.detail{max-width:32em;overflow-wrap:anywhere;color:#444;font-size:.92em}code{font-size:.92em}
 details{margin:.3em 0;border:1px solid #e5e5e5;border-radius:6px;padding:.3em .7em}summary{cursor:pointer}summary b{font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:.6em 1.2em}figure{margin:0;padding:.4em;border:1px solid #eee;border-radius:6px}figcaption{font-weight:600;margin-bottom:.2em}
@@ -77,7 +79,7 @@ def html_page(report: Mapping[str, Any], series: Sequence[Mapping[str, Any]]) ->
     """The page of one report; ``series``: the earlier reports and this one, oldest first."""
     run = report["run"]
     results = report["results"]
-    title = f"pytest-imgsafe: {run['mode']} run, {str(run['finished']).replace('T', ' ')}"
+    title = f"pytest-imgsafe: {run['mode']} run, {when(run['finished'])}"
     return (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_esc(title)}</title><style>{STYLE}</style></head><body>\n"
@@ -93,11 +95,11 @@ def _header(report: Mapping[str, Any]) -> str:
         ("mismatch", t["mismatch"], "bad" if t["mismatch"] else ""), ("config changed", t.get("config_changed") or 0, "bad" if t.get("config_changed") else ""),
         ("no verdict", t["errors"], "warn" if t["errors"] else ""), ("flaky", t["flaky"], "warn" if t["flaky"] else ""), ("skipped", t["skipped"], ""),
     ]
-    parts = [f'<p class="meta">{_esc(str(run["started"]))} → {_esc(str(run["finished"]))}']
+    parts = [f'<p class="meta">{_esc(when(run["started"]))} → {_esc(when(run["finished"]))}']
     if t.get("calls") is not None:
         parts.append(f" · {t['calls']} calls, estimated spend ${t['spent_usd']:.4f}, {t['blocks_sent']} blocks sent")
     if report.get("previous_run"):
-        parts.append(f" · compared with the run of {_esc(str(report['previous_run']))}")
+        parts.append(f" · compared with the run of {_esc(when(report['previous_run']))}")
     parts.append("</p><p class='badges'>" + "".join(f'<span class="{c}">{n} {_esc(label)}</span>' for label, n, c in badge if n or label == "items") + "</p>")
     if t.get("stopped"):
         parts.append(f'<p class="note">Stopped: {_esc(str(t["stopped"]))}</p>')
@@ -106,7 +108,7 @@ def _header(report: Mapping[str, Any]) -> str:
     for reason in run.get("failed_because") or ():
         parts.append(f'<p class="note">Failed: {_esc(str(reason))}</p>')
     if run.get("rerun_of"):
-        parts.append(f'<p class="note info">Merged report: the items without a verdict in the run of {_esc(str(run["rerun_of"]))} were called again ({run.get("reruns", 0)} items).</p>')
+        parts.append(f'<p class="note info">Merged report: the items without a verdict in the run of {_esc(when(run["rerun_of"]))} were called again ({run.get("reruns", 0)} items).</p>')
     return "".join(parts)
 
 
@@ -115,27 +117,34 @@ def _attention(results: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return '<h2 id="changed">Changed outcomes</h2><p>None: every outcome with a verdict is the expected and recorded one.</p>'
     body = "".join(
-        f"<tr class='changed'><td><code>{_esc(str(r['case']))}</code></td><td>{_esc(str(r['target']))}</td><td>{_esc(str(r.get('scenario') or ''))}</td>"
-        f"<td class='st st-changed'>{_esc(str(r['status']))}</td><td>{_esc(str(r['expected']))}</td><td><b>{_esc(str(r.get('actual') or ''))}</b></td>"
-        f"<td>{_esc(since_text(r))}</td><td class='detail'>{_esc(_drift_detail(r))}</td></tr>"
+        f"<tr class='changed'><td><code>{_esc(str(r['case']))}</code></td><td class='nw'>{_esc(str(r['target']))}</td>"
+        f"<td>{_esc(str(r.get('scenario') or ''))}</td><td class='st st-changed nw'>{_esc(str(r['status']))}</td>"
+        f"<td>{_esc(str(r['expected']))} → <b>{_esc(str(r.get('actual') or ''))}</b></td><td class='since'>{_keep_dates(since_text(r))}</td>"
+        f"<td class='rec'>{_esc(_was(r))}{_request_id(r)}</td></tr>"
         for r in rows
     )
     return (
         f'<h2 id="changed">Changed outcomes ({len(rows)})</h2><table><thead><tr><th>case</th><th>target</th><th>scenario</th><th>status</th>'
-        f"<th>expected</th><th>now</th><th>since</th><th>detail</th></tr></thead><tbody>{body}</tbody></table>"
+        f"<th>expected → now</th><th>since</th><th>recorded / request id</th></tr></thead><tbody>{body}</tbody></table>"
     )
 
 
-def _drift_detail(row: Mapping[str, Any]) -> str:
+def _keep_dates(text: str) -> str:
+    """Escaped text whose ``2026-12-02 03:17 UTC`` dates never break across lines."""
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", lambda m: f"<span class='nw'>{m[0]}</span>", _esc(text))
+
+
+def _request_id(row: Mapping[str, Any]) -> str:
+    rid = row.get("request_id")
+    return f"<br><span class='rid' title='request id: quote it in an appeal'>{_esc(str(rid))}</span>" if rid else ""
+
+
+def _was(row: Mapping[str, Any]) -> str:
+    """The recorded answer of a drift, or what differs in a changed request."""
     drift = row.get("drift")
-    parts = []
-    if isinstance(drift, Mapping):
-        parts += [f"{k}: {v[0]} → {v[1]}" for k, v in (drift.get("changes") or {}).items() if k != "expected"]
-        if drift.get("config_changes"):
-            parts.append("request differs in " + ", ".join(drift["config_changes"]))
-    if row.get("request_id"):
-        parts.append(f"request id {row['request_id']}")
-    return "; ".join(parts)
+    if isinstance(drift, Mapping) and drift.get("config_changes"):
+        return "request differs in " + ", ".join(drift["config_changes"])
+    return recorded_label(row)
 
 
 def _errors(results: Sequence[Mapping[str, Any]]) -> str:
@@ -186,7 +195,8 @@ def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, A
         )
         cells += f"<i class='{_cell_class(now)} now' title='this run: {_esc(now)}'></i>"
         # an error's full text is in its group above and in the tooltip: the row names its kind
-        full = str(r.get("error") or r.get("note") or _drift_detail(r) or "")
+        was = _was(r)
+        full = str(r.get("error") or r.get("note") or (f"recorded: {was}" if was else ""))
         detail = error_kind(full) if r.get("status") == "error" else full
         since = since_text(r) if group == "changed" else ""
         body.append(
@@ -195,7 +205,7 @@ def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, A
             f"<td>{_esc(str(r['expected']))}</td><td>{_esc(str(r.get('actual') or ''))}</td>"
             f"<td class='st st-{group}' data-sort='{('changed', 'error', 'flaky', 'skipped', 'ok').index(group)} {_esc(str(r.get('status')))}'>{_esc(str(r.get('status')))}</td>"
             f"<td class='hist' data-sort='{sum(1 for v in nights.values() if v == now)}'>{cells}</td>"
-            f"<td class='detail' title='{_esc(clip(full, 600))}'>{_esc(clip(detail, 300))}{('<br>' + _esc(since)) if since else ''}</td></tr>"
+            f"<td class='detail' title='{_esc(clip(full, 600))}'>{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}</td></tr>"
         )
 
     def select(name: str, values: Sequence[str]) -> str:
