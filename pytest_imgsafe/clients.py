@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from .config import Settings, Target, scrubber_for
-from .recording import KEY_HEADER, CassetteFilter, Serializer, _Staged, _vcr_match, http_key, load_cassette
+from .recording import CassetteFilter, PlayableSerializer, _Staged, _vcr_match, http_key, load_cassette
 from ._files import write_atomic
 
 MARKER = "imgsafe_record"
@@ -59,18 +59,29 @@ class RecordedClients:
     _seen: list[tuple[str, str]] = field(default_factory=list)
     _recorded: set[str] = field(default_factory=set)
     _clients: list[Any] = field(default_factory=list)
+    _dropped: dict[str, int] = field(default_factory=dict)
 
     def __enter__(self) -> RecordedClients:
         import vcr
 
-        cassette_filter = CassetteFilter(scrubber_for(self.settings, self.env), self.settings.store_images)
+        cassette_filter = CassetteFilter(scrubber_for(self.settings, self.env), self.settings.store_images, keep_playable=True)
+
+        last_key = [""]
 
         def note(request: Any) -> Any:
             # every request the test sends passes here before it is matched: remember its key
-            key = http_key(request.uri, request.body)
+            key = last_key[0] = http_key(request.uri, request.body)
             if all(key != seen for seen, _ in self._seen):
                 self._seen.append((key, cassette_filter.text(f"{request.method} {request.uri}{_summary(request.body)}")))
             return cassette_filter.before_record_request(request)
+
+        def keep(response: dict[str, Any]) -> dict[str, Any] | None:
+            # vcrpy hands over the answer right after its request: a dropped one is no verdict
+            status = int(response["status"]["code"])
+            kept = cassette_filter.before_record_response(response)
+            if kept is None:
+                self._dropped[last_key[0]] = status
+            return kept
 
         existing = load_cassette(self.path, self.shown) if self.mode != "all" else None
         self._recorded = set(existing.answers) if existing is not None else set()
@@ -79,10 +90,10 @@ class RecordedClients:
             record_mode=self.mode,
             match_on=["imgsafe_key"],
             before_record_request=note,
-            before_record_response=cassette_filter.before_record_response,
+            before_record_response=keep,
             decode_compressed_response=True,
         )
-        self._recorder.register_serializer("imgsafe", Serializer)
+        self._recorder.register_serializer("imgsafe", PlayableSerializer)
         self._recorder.register_matcher("imgsafe_key", _vcr_match)
         self._recorder.register_persister(self._staged)
         self._context = self._recorder.use_cassette(str(self.path), serializer="imgsafe", allow_playback_repeats=True)
@@ -101,7 +112,11 @@ class RecordedClients:
             target = _without_retries(target)
             if not env.get(target.api_key_env):
                 env = {**env, target.api_key_env: REPLAY_KEY}
-        made = make_async_client(target, env) if async_client else make_client(target, env)
+        if target.is_google:
+            google = make_client(target, env)  # google.genai.Client; its .aio is the async twin
+            made = google.aio if async_client else google  # type: ignore[attr-defined]
+        else:
+            made = make_async_client(target, env) if async_client else make_client(target, env)
         self._clients.append(made)
         return made
 
@@ -112,8 +127,8 @@ class RecordedClients:
 
             raise KeyError(f"imgsafe_client({name!r}): no such target{did_you_mean(name, tuple(targets))}; configured targets: {', '.join(targets)}")
         target = targets[name]
-        if target.kind not in ("moderation", "images.generate", "images.edit", "chat-image"):
-            raise KeyError(f"imgsafe_client({name!r}): target kind {target.kind!r} has no SDK client; use a moderation, images.* or chat-image target")
+        if target.kind not in ("moderation", "images.generate", "images.edit", "chat-image", "gemini", "imagen"):
+            raise KeyError(f"imgsafe_client({name!r}): target kind {target.kind!r} has no SDK client; use a moderation, images.*, chat-image, gemini or imagen target")
         return target
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
@@ -128,7 +143,11 @@ class RecordedClients:
         if self._staged.text is not None:
             write_atomic(self.path, self._staged.text)
         self._recorded |= self._answered()
-        missing = [shown for key, shown in self._seen if key not in self._recorded]
+        missing = [
+            shown + (f"\n    answered HTTP {self._dropped[key]}, which is not a safety verdict: never recorded" if key in self._dropped else "")
+            for key, shown in self._seen
+            if key not in self._recorded
+        ]
         if missing and self.mode in ("none", "once"):
             raise UnrecordedRequests(self.unrecorded_message(missing))
 
@@ -199,4 +218,4 @@ def _is_coroutine_function(func: Any) -> bool:
     return inspect.iscoroutinefunction(func)
 
 
-__all__ = ["KEY_HEADER", "MARKER", "MARKER_HELP", "RecordedClients", "UnrecordedRequests", "cassette_for"]
+__all__ = ["MARKER", "MARKER_HELP", "RecordedClients", "UnrecordedRequests", "cassette_for"]

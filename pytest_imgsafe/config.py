@@ -21,7 +21,9 @@ from ._text import did_you_mean
 from .scrub import Scrubber
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
-TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "screen", "chain", "gateway")
+TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "gemini", "imagen", "screen", "chain", "gateway")
+GOOGLE_KINDS: tuple[str, ...] = ("gemini", "imagen")
+"""Kinds called through Google's own ``google-genai`` SDK (the ``google`` extra)."""
 COMPOSITE_KINDS: tuple[str, ...] = ("chain", "gateway")
 TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer", "account", "image_root")
 MAX_TARGET_NAME = 64
@@ -48,6 +50,9 @@ TARGET_KEYS: tuple[str, ...] = (
     "moderation",
     "screen",
     "rewrite",
+    "vertex",
+    "project",
+    "location",
 )
 
 
@@ -89,6 +94,15 @@ class Target:
     """gateway: run the local keyword screen first."""
     rewrite: bool = True
     """gateway: rewrite with the strategies before generating."""
+    vertex: bool = False
+    """gemini / imagen: call Vertex AI (with a key: express mode; with ``project``: Google credentials)."""
+    project: str | None = None
+    location: str | None = None
+
+    @property
+    def is_google(self) -> bool:
+        """True when the target goes through Google's ``google-genai`` SDK."""
+        return self.kind in GOOGLE_KINDS
 
     @property
     def is_azure(self) -> bool:
@@ -105,7 +119,7 @@ class Target:
             return self.base_url
         if self.base_url_env:
             return env.get(self.base_url_env) or None
-        return env.get("OPENAI_BASE_URL") or None
+        return None if self.is_google else env.get("OPENAI_BASE_URL") or None
 
     def describe(self) -> dict[str, Any]:
         """What identifies this target in reports (never a key)."""
@@ -329,6 +343,8 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     if "base_url" in table and "base_url_env" in table:
         raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
     azure = "azure_endpoint" in table or "azure_endpoint_env" in table
+    if azure and kind in GOOGLE_KINDS:
+        raise ConfigError(f"{where} is a {kind} target: Azure keys do not apply (set base_url or base_url_env, and api_key_env)")
     if azure and "api_version" not in table:
         raise ConfigError(f'{where} is an Azure target and needs api_version = "2025-04-01-preview" (or the version your deployment uses)')
     if not azure and ("azure_deployment" in table or "api_version" in table):
@@ -351,13 +367,15 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     price = table.get("price")
     if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
         raise ConfigError(f"{where} price must be the USD cost of one billed call, e.g. price = 0.04")
+    google = _google(where, str(kind), table)
+    default_key = "GEMINI_API_KEY" if kind in GOOGLE_KINDS else "AZURE_OPENAI_API_KEY" if azure else "OPENAI_API_KEY"
     return Target(
         name=name,
         kind=str(kind),
         model=model,
         base_url=table.get("base_url"),
         base_url_env=table.get("base_url_env"),
-        api_key_env=table.get("api_key_env", "AZURE_OPENAI_API_KEY" if azure else "OPENAI_API_KEY"),
+        api_key_env=table.get("api_key_env", default_key),
         azure_endpoint=table.get("azure_endpoint"),
         azure_endpoint_env=table.get("azure_endpoint_env"),
         azure_deployment=table.get("azure_deployment"),
@@ -369,7 +387,32 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
         concurrency=concurrency,
         price=float(price) if price is not None else None,
         **_composite(where, str(kind), table),
+        **google,
     )
+
+
+def _google(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """vertex, project and location of the Google kinds. google-genai calls Imagen's ``predict``
+    only through Vertex AI, so an ``imagen`` target is a Vertex target whatever it says."""
+    keys = ("vertex", "project", "location")
+    if kind not in GOOGLE_KINDS:
+        present = [k for k in keys if k in table]
+        if present:
+            raise ConfigError(f"{where} sets {', '.join(present)}, which only gemini and imagen targets take")
+        return {}
+    vertex = table.get("vertex", kind == "imagen")
+    if not isinstance(vertex, bool):
+        raise ConfigError(f"{where} vertex is true or false")
+    if kind == "imagen" and not vertex:
+        raise ConfigError(f"{where} vertex = false: google-genai calls Imagen only through Vertex AI; drop the key")
+    for key in ("project", "location"):
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"{where} {key} must be a non-empty string")
+    if ("project" in table or "location" in table) and not vertex:
+        raise ConfigError(f"{where} project and location are for Vertex AI: add vertex = true")
+    if "project" in table and "location" not in table:
+        raise ConfigError(f'{where} a Vertex project needs its location, e.g. location = "us-central1"')
+    return {"vertex": vertex, "project": table.get("project"), "location": table.get("location")}
 
 
 def _composite(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
@@ -425,7 +468,7 @@ def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> li
         target = settings.targets[name]
         if target.kind in ("screen", *COMPOSITE_KINDS):
             continue  # local, or made of other targets
-        if not environ.get(target.api_key_env):
+        if not environ.get(target.api_key_env) and not (target.is_google and target.project):
             missing.append(f"{target.api_key_env} (the API key of target {name!r})")
         if target.base_url_env and not environ.get(target.base_url_env):
             missing.append(f"{target.base_url_env} (the base URL of target {name!r})")

@@ -36,6 +36,7 @@ from .corpus import Case
 from .ledger import Ledger
 from .outcome import ApiError, Outcome, classify
 from .prices import price_per_call
+from .recording import spec_key
 from .targets import Answer, build_request, call
 
 
@@ -186,7 +187,7 @@ class LiveScheduler:
     def _one(self, spec: Any, target: Target, price: float, block_slot: bool) -> Call | None:
         try:
             return settled_call(
-                self.ledger, lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec), self._closed.wait), price, block_slot=block_slot
+                self.ledger, lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec, spec_key(spec)), self._closed.wait), price, block_slot=block_slot
             )
         except Closed:
             self.ledger.settle(price, 0.0, called=False, blocked=False, block_slot=block_slot)

@@ -25,7 +25,9 @@ import binascii
 import hashlib
 import json
 import re
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +38,7 @@ from . import _multipart
 from ._files import write_atomic
 from .outcome import ApiError, classify
 from .scrub import Scrubber
-from .targets import Answer, RequestSpec
+from .targets import KEY_HEADER, Answer, RequestSpec
 
 FORMAT = 1
 KEEP_RESPONSE_HEADERS = frozenset(
@@ -50,8 +52,6 @@ KEEP_RESPONSE_HEADERS = frozenset(
         "x-imgsafe-sandbox",
     }
 )
-KEY_HEADER = "x-imgsafe-key"
-"""The request header a recording keeps the request's key in (computed before scrubbing)."""
 _PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
 _DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
 T = TypeVar("T")
@@ -149,6 +149,9 @@ class CassetteFilter:
 
     scrubber: Scrubber = field(default_factory=Scrubber)
     store_images: bool = False
+    keep_playable: bool = False
+    """Leave :func:`playable_image` stand-ins as they are (vcrpy passes a team's loaded answers
+    through this filter again; :class:`PlayableSerializer` restores their placeholders on save)."""
 
     def text(self, text: str) -> str:
         """Redact every secret in a piece of text."""
@@ -162,15 +165,21 @@ class CassetteFilter:
             out = {}
             for k, v in value.items():
                 if k in ("b64_json", "bytesBase64Encoded", "data") and isinstance(v, str) and len(v) > 64:
-                    out[k] = _b64_placeholder(v)
+                    out[k] = v if self.keep_playable and _is_playable(v) else _b64_placeholder(v)
                 else:
                     out[k] = self.images_in(v)
             return out
         if isinstance(value, list):
             return [self.images_in(v) for v in value]
         if isinstance(value, str) and "base64," in value:
-            return _DATA_URL.sub(lambda m: f"data:{m.group(1)};base64,{_b64_placeholder(m.group(2))}", value)
+            return _DATA_URL.sub(self._data_url, value)
         return value
+
+    def _data_url(self, m: re.Match[str]) -> str:
+        encoded = m.group(2)
+        if self.keep_playable and _is_playable("".join(encoded.split())):
+            return m.group(0)
+        return f"data:{m.group(1)};base64,{_b64_placeholder(encoded)}"
 
     def body(self, raw: bytes | str | Mapping[str, Any] | list[Any] | None) -> bytes | str | None:
         """Scrub a body: JSON (images, secrets), multipart (file bytes, secrets), else secrets."""
@@ -198,7 +207,7 @@ class CassetteFilter:
         recording: a prompt that holds a secret is stored redacted and still replays, because
         replay looks up the same key computed from the same unscrubbed request.
         """
-        key = http_key(request.uri, request.body)
+        key = request.headers.get(KEY_HEADER) or http_key(request.uri, request.body)
         content_type = request.headers.get("content-type")
         request.headers = {KEY_HEADER: key, **({"content-type": content_type} if content_type else {})}
         request.uri = self.text(request.uri)
@@ -227,6 +236,70 @@ class CassetteFilter:
         return response
 
 
+def playable_image(stand_in: str) -> str:
+    """A valid 1x1 PNG, base64, that carries a placeholder in a text chunk.
+
+    Replay to a team's own code hands SDKs a real image where the recording holds only a
+    placeholder (google-genai checks its answers' base64); writing the cassette back turns it
+    into the same placeholder again, so nothing about the original image is lost.
+    """
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit RGBA
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", _PLAYABLE_TAG + stand_in.encode("ascii"))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+    return base64.b64encode(png).decode("ascii")
+
+
+_PLAYABLE_TAG = b"imgsafe\x00"
+_PLAYABLE = re.compile(rb"tEXtimgsafe\x00(<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>)")
+
+
+def _is_playable(text: str) -> bool:
+    """Is this base64 a :func:`playable_image` (a stand-in, not a real image)?"""
+    if not text.startswith("iVBORw0KGgo") or len(text) >= 2000:
+        return False
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(_PLAYABLE.search(data[:400]))
+
+
+def without_playable_images(value: Any) -> Any:
+    """The inverse of :func:`with_playable_images`: playable images become their placeholders again."""
+    if isinstance(value, dict):
+        return {k: without_playable_images(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_playable_images(v) for v in value]
+    if isinstance(value, str) and "iVBORw0KGgo" in value and len(value) < 2000:
+        prefix, sep, encoded = value.rpartition("base64,")
+        carried = _b64_placeholder(encoded)
+        if carried.startswith("<imgsafe:sha256="):
+            return f"{prefix}{sep}{carried}"
+    return value
+
+
+def with_playable_images(value: Any) -> Any:
+    """A parsed body with every image placeholder replaced by its :func:`playable_image`."""
+    if isinstance(value, dict):
+        return {k: with_playable_images(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_playable_images(v) for v in value]
+    if isinstance(value, str) and value.startswith("<imgsafe:sha256=") and _PLACEHOLDER.match(value):
+        return playable_image(value)
+    if isinstance(value, str) and "base64,<imgsafe:sha256=" in value:
+        return re.sub(r"base64,(<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>)", lambda m: "base64," + playable_image(m.group(1)), value)
+    return value
+
+
 def is_verdict(status: int, body: bytes | str | Mapping[str, Any] | list[Any], headers: Mapping[str, str] | None = None) -> bool:
     """Is this answer a safety verdict (pass or block), as :func:`classify` reads it?"""
     try:
@@ -243,7 +316,8 @@ def _b64_placeholder(text: str) -> str:
         data = base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         return text
-    return placeholder(data)
+    carried = _PLAYABLE.search(data[:400]) if data.startswith(b"\x89PNG") else None
+    return carried.group(1).decode("ascii") if carried else placeholder(data)
 
 
 # --- the cassette file format ---------------------------------------------------------------
@@ -268,6 +342,38 @@ class Serializer:
     def deserialize(text: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(text)
         data["interactions"] = [_raw(i) for i in data.get("interactions", [])]
+        return data
+
+
+class PlayableSerializer(Serializer):
+    """The cassette format for a team's own tests: answers are read with playable images
+    (:func:`playable_image`) and written back with their placeholders."""
+
+    @staticmethod
+    def serialize(data: dict[str, Any]) -> str:
+        for interaction in data.get("interactions", []):
+            body = interaction["response"]["body"]
+            raw = body.get("string")
+            if isinstance(raw, bytes):
+                raw = raw.decode("utf-8", "replace")
+            if isinstance(raw, str) and "iVBORw0KGgo" in raw:
+                try:
+                    body["string"] = json.dumps(without_playable_images(json.loads(raw)))
+                except ValueError:
+                    pass
+        return Serializer.serialize(data)
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        data = Serializer.deserialize(text)
+        for interaction in data["interactions"]:
+            body = interaction["response"]["body"]
+            raw = body.get("string")
+            if raw and "<imgsafe:sha256=" in raw:
+                try:
+                    body["string"] = json.dumps(with_playable_images(json.loads(raw)))
+                except ValueError:
+                    pass
         return data
 
 

@@ -184,7 +184,7 @@ class Runner:
                 path,
                 self.settings.record_mode,
                 self.cassette_filter(),
-                lambda: [call(self.client(target), spec) for _ in range(case.repeat)],
+                lambda: [call(self.client(target), spec, spec_key(spec)) for _ in range(case.repeat)],
                 complete=lambda got: all(is_verdict(a.status, a.body, a.headers) for a in got),
             )
             return answers
@@ -393,9 +393,9 @@ class CallSession:
         self.calls += 1
         try:
             if runner.settings.live:
-                return call(runner.client(self.target), spec)
+                return call(runner.client(self.target), spec, spec_key(spec))
             assert self._stage is not None
-            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(), lambda: call(runner.client(self.target), spec))
+            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(), lambda: call(runner.client(self.target), spec, spec_key(spec)))
         except ApiError as err:
             self._complete = False
             return err
@@ -414,7 +414,7 @@ class CallSession:
         if not ledger.reserve(price):
             raise NotSent(f"--imgsafe-budget-usd {ledger.budget_usd:g} would be passed by the next call (estimated ${price:.4f})")
         self.calls += 1
-        made = settled_call(ledger, lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec)), price)
+        made = settled_call(ledger, lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec, spec_key(spec))), price)
         if made.answer is not None:
             return made.answer  # a non-verdict answer is classified (and raised) by the caller
         error = made.api_error

@@ -26,6 +26,11 @@ from .outcome import ApiError
 if TYPE_CHECKING:
     from openai import OpenAI
 
+KEY_HEADER = "x-imgsafe-key"
+"""The request header a recording keeps the request's key in (computed before scrubbing; for the
+Google kinds, sent with the request: their cassettes are keyed by the logical request)."""
+GOOGLE_OPERATIONS: tuple[str, ...] = ("gemini:generateContent", "gemini:streamGenerateContent", "imagen:predict")
+
 OPERATIONS: dict[str, str] = {
     "moderation": "moderations",
     "images.generate": "images/generations",
@@ -77,6 +82,10 @@ def build_request(
 ) -> RequestSpec:
     """The request a target sends for one prompt; case params override the target's."""
     merged = {**target.params, **(params or {})}
+    if target.is_google:
+        from .google_calls import build_google_request
+
+        return build_google_request(target, prompt, merged, images)
     operation = OPERATIONS[target.kind]
     deployment = (target.azure_deployment or target.model) if target.is_azure and operation != "moderations" else None
     if target.kind == "moderation":
@@ -124,8 +133,15 @@ def read_description(answer: Answer) -> str:
 
 
 def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
-    """One SDK client for a target (``OpenAI`` or ``AzureOpenAI``), retries on."""
+    """One SDK client for a target (``OpenAI`` or ``AzureOpenAI``; ``google.genai.Client`` for
+    the Google kinds), retries on."""
     import openai
+
+    if target.is_google:
+        from .google_calls import make_google_client
+
+        google: OpenAI = make_google_client(target, os.environ if env is None else env)
+        return google
 
     client: OpenAI = _make(target, env, openai.OpenAI, openai.AzureOpenAI)
     return client
@@ -168,12 +184,17 @@ def split_query(url: str | None) -> tuple[str | None, dict[str, str]]:
     return urlunsplit(parts._replace(query="", fragment="")), dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
-def call(client: OpenAI, spec: RequestSpec) -> Answer:
+def call(client: Any, spec: RequestSpec, key: str = "") -> Answer:
     """Send one request through the SDK; every HTTP answer comes back as an :class:`Answer`.
 
     Only a call that got no answer at all (connection refused, dropped, timed out after the
-    SDK's retries) raises, as ``ApiError(kind="server_error")``: it is never a verdict.
+    SDK's retries) raises, as ``ApiError(kind="server_error")``: it is never a verdict. ``key``
+    is the request's key (``recording.spec_key``), which the Google kinds send along.
     """
+    if spec.operation in GOOGLE_OPERATIONS:
+        from .google_calls import call_google
+
+        return call_google(client, spec, key)
     import openai
 
     fields = dict(spec.fields)
@@ -206,6 +227,6 @@ def call(client: OpenAI, spec: RequestSpec) -> Answer:
         return Answer(err.status_code, dict(response.headers), response.content, str(response.request.url))
     except openai.APIConnectionError as err:
         url = str(err.request.url) if getattr(err, "request", None) is not None else "the endpoint"
-        raise ApiError("server_error", f"no answer from {url} after the SDK's retries: {err}", None) from err
+        raise ApiError("server_error", f"no answer from {url} (the connection failed, dropped or timed out, every retry too): {err}", None) from err
     http = raw.http_response
     return Answer(http.status_code, dict(http.headers), http.content, str(http.request.url))

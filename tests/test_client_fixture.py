@@ -14,7 +14,7 @@ from .conftest import FAKE_KEY, PYPROJECT, files_under
 LOOSE = """
 [tool.imgsafe.targets.loose]
 kind = "images.generate"
-model = "gemini-3.1-flash-image-preview"
+model = "gpt-image-2-all"
 """
 
 TEAM_CODE = '''
@@ -38,7 +38,7 @@ def generate_with_fallback(chain, prompt):
 def test_fallback(imgsafe_client):
     chain = [
         ("strict", imgsafe_client("gpt-image-2"), "gpt-image-2"),
-        ("loose", imgsafe_client("loose"), "gemini-3.1-flash-image-preview"),
+        ("loose", imgsafe_client("loose"), "gpt-image-2-all"),
     ]
     answer = generate_with_fallback(chain, "PROMPT")
     print("ANSWER:", answer)

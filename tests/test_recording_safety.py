@@ -52,7 +52,7 @@ def test_all_keeps_the_old_cassette_until_the_new_answer_is_a_verdict(project: p
     project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=2)
     cassette = project.path / "cassettes" / "gpt-image-2" / "fox.json"
     before = cassette.read_bytes()
-    imgsafe_sandbox.set_faults("503:1.0", seed=1)  # every answer a server error, even after the SDK's retries
+    imgsafe_sandbox.set_faults("badjson:1.0", seed=1)  # every answer unreadable: no verdict
     result = project.runpytest("--imgsafe", "--imgsafe-record-mode=all", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)
     assert cassette.read_bytes() == before
