@@ -19,7 +19,7 @@ COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e3
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "down")
 DASHES = ("", "6 3", "2 2", "8 3 2 3")
 WIDTH, HEIGHT = 400, 210
-PAD_L, PAD_R, PAD_T, PAD_B = 38, 116, 12, 34
+PAD_L, PAD_R, PAD_T, PAD_B = 38, 116, 18, 34
 
 
 def _rate(report: Mapping[str, Any], scenario: str, target: str) -> Mapping[str, Any] | None:

@@ -74,6 +74,16 @@ def error_groups(results: Iterable[Mapping[str, Any]]) -> list[ErrorGroup]:
     return sorted(groups.values(), key=lambda g: (-len(g.rows), g.kind))
 
 
+def got(row: Mapping[str, Any]) -> str:
+    """What came back, for a reader: the verdict, or for a fuzz spec the example that broke it."""
+    if row.get("actual"):
+        return str(row["actual"])
+    fuzz = row.get("fuzz")
+    if isinstance(fuzz, Mapping):
+        return f"a failing example (fuzz seed {fuzz.get('seed')}, {fuzz.get('examples')} examples)"
+    return "no verdict"
+
+
 def when(stamp: object) -> str:
     """A report's ISO time as a reader scans it: ``2026-12-02 03:17 UTC`` (None and others as they are)."""
     text = str(stamp)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .digest import changed, clip, error_groups, since_text
+from .digest import changed, clip, error_groups, got, since_text, when
 
 LIMIT_BYTES = 16 * 1024
 _LINE = 300  # characters per list line: a long prompt or message must not eat the page
@@ -60,7 +60,7 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
     page = _Page(limit)
     t = report["totals"]
     run = report["run"]
-    page.add(f"## pytest-imgsafe: {run['mode']} run, {run['finished']}", "")
+    page.add(f"## pytest-imgsafe: {run['mode']} run, {when(run['finished'])}", "")
     head = f"**{t['items']} items**: {t['ok']} ok, {t['drift']} drift, {t['mismatch']} mismatch, {t['errors']} errors, {t['skipped']} skipped, {t['flaky']} flaky"
     if t.get("config_changed"):
         head += f", {t['config_changed']} config changed"
@@ -68,7 +68,7 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
     if t.get("calls") is not None:
         page.add("", f"Calls made: {t['calls']}; estimated spend: ${t['spent_usd']:.4f}; blocks sent: {t['blocks_sent']}")
     if run.get("rerun_of"):
-        page.add("", f"Merged report: the items without a verdict in the run of {run['rerun_of']} were called again ({run.get('reruns', 0)} items).")
+        page.add("", f"Merged report: the items without a verdict in the run of {when(run['rerun_of'])} were called again ({run.get('reruns', 0)} items).")
     for note in (f"**Stopped:** {t['stopped']}" if t.get("stopped") else "", "**Interrupted:** the rows are the items that had run." if run.get("interrupted") else ""):
         if note:
             page.add("", note)
@@ -84,7 +84,7 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
         for r in rows:
             since = since_text(r)
             lines.append(
-                clip(f"- `{r['case']}` on `{r['target']}`: **{r['status']}**: expected {r['expected']}, got {r.get('actual')}"
+                clip(f"- `{r['case']}` on `{r['target']}`: **{r['status']}**: expected {r['expected']}, got {got(r)}"
                      + (f" ({since})" if since else ""), _LINE)
             )
         page.add_list(lines, cap=60, reserve=min(4096, 400 + 300 * len(error_groups(report["results"]))))
@@ -99,7 +99,7 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
         page.add_list(lines, cap=20, reserve=600, more="| … and {n} more kinds | | |")
     moved = report.get("changes_since_last") or []
     if moved:
-        page.add("", f"### Changed since the previous run ({report.get('previous_run')})", "")
+        page.add("", f"### Changed since the previous run ({when(report.get('previous_run'))})", "")
         page.add_list([clip(f"- `{c['case']}` on `{c['target']}`: {c['before']} → {c['now']}", _LINE) for c in moved], cap=40, reserve=300)
     if report.get("screen"):
         page.add("", "### Local screen against the targets", "", "| screen | target | scenario | precision | recall | tp | fp | fn | tn |", "|---|---|---|---|---|---|---|---|---|")

@@ -16,7 +16,7 @@ from typing import Any
 
 from .build import nights_by_item
 from .charts import rate_chart
-from .digest import changed, clip, error_groups, error_kind, nights_label, ordered, recorded_label, since_text, status_group, when
+from .digest import changed, clip, error_groups, error_kind, got, nights_label, ordered, recorded_label, since_text, status_group, when
 
 HISTORY_NIGHTS = 30  # cells per item in the history column: a month of nights
 _esc = html.escape
@@ -119,7 +119,7 @@ def _attention(results: Sequence[Mapping[str, Any]]) -> str:
     body = "".join(
         f"<tr class='changed'><td><code>{_esc(str(r['case']))}</code></td><td class='nw'>{_esc(str(r['target']))}</td>"
         f"<td>{_esc(str(r.get('scenario') or ''))}</td><td class='st st-changed nw'>{_esc(str(r['status']))}</td>"
-        f"<td>{_esc(str(r['expected']))} → <b>{_esc(str(r.get('actual') or ''))}</b></td><td class='since'>{_keep_dates(since_text(r))}</td>"
+        f"<td>{_esc(str(r['expected']))} → <b>{_esc(got(r))}</b></td><td class='since'>{_keep_dates(since_text(r))}</td>"
         f"<td class='rec'>{_esc(_was(r))}{_request_id(r)}</td></tr>"
         for r in rows
     )
