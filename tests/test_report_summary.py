@@ -55,7 +55,7 @@ def test_a_thousand_errors_and_two_hundred_drifts_stay_under_16_kib_and_findings
     assert len(text.encode()) <= LIMIT_BYTES
     assert text.index("### Changed outcomes (200)") < text.index("### No verdict (1000 items), by kind")
     assert "`drifted-000` on `gpt-image-2`: **drift: now passes**" in text
-    assert "| rate_limited, HTTP 429, rate_limit_exceeded | 1000 | `case-0000` on `gpt-image-2`" in text
+    assert "| rate_limited, HTTP 429, rate_limit_exceeded | 1000 | `case-0000` on `gpt-image-2`: rate_limited, HTTP 429, code rate_limit_exceeded: Rate limit reached" in text
     shown = text.count("- `drifted-")
     assert 0 < shown < 200 and f"- … and {200 - shown} more (see the JSON or HTML report)" in text
 

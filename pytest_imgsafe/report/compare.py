@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .digest import clip, error_kind
-from .markdown import LIMIT_BYTES, _Page
+from .markdown import LIMIT_BYTES, Bounded
 
 Key = tuple[str, str]
 
@@ -89,7 +89,7 @@ def as_text(diff: Mapping[str, Any]) -> str:
 
 def as_markdown(diff: Mapping[str, Any]) -> str:
     """For a job summary or a pull request: bounded like the run's summary (16 KiB)."""
-    page = _Page(LIMIT_BYTES)
+    page = Bounded(LIMIT_BYTES)
     page.add(f"## pytest-imgsafe: {diff['old']} → {diff['new']}", "", _totals_line(diff))
     sections = _sections(diff)
     if not sections:

@@ -52,6 +52,11 @@ def error_kind(text: str) -> str:
     return re.sub(r"\d+", "N", text)[:100]
 
 
+def error_message(text: str) -> str:
+    """The provider's part of an error row (the case and target are shown beside it)."""
+    return re.sub(r"^target '[^']*' gave no verdict for case '[^']*': ", "", text.splitlines()[0] if text else "")
+
+
 @dataclass
 class ErrorGroup:
     """The items that got no verdict for one reason."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .digest import changed, clip, error_groups, got, since_text, when
+from .digest import changed, clip, error_groups, error_message, got, since_text, when
 
 LIMIT_BYTES = 16 * 1024
 _LINE = 300  # characters per list line: a long prompt or message must not eat the page
 
 
-class _Page:
+class Bounded:
     """Lines that stop at a byte budget, keeping room for what later sections need."""
 
     def __init__(self, limit: int) -> None:
@@ -57,7 +57,7 @@ class _Page:
 
 def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
     """The summary of one report, at most ``limit`` bytes whatever the run's size."""
-    page = _Page(limit)
+    page = Bounded(limit)
     t = report["totals"]
     run = report["run"]
     page.add(f"## pytest-imgsafe: {run['mode']} run, {when(run['finished'])}", "")
@@ -94,7 +94,7 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
         lines = []
         for g in groups:
             ex = g.example
-            example = clip(f"`{ex['case']}` on `{ex['target']}`: {ex.get('error') or ''}", 220).replace("|", "\\|")
+            example = clip(f"`{ex['case']}` on `{ex['target']}`: {error_message(str(ex.get('error') or ''))}", 220).replace("|", "\\|")
             lines.append(f"| {g.kind.replace('|', '/')} | {len(g.rows)} | {example} |")
         page.add_list(lines, cap=20, reserve=600, more="| … and {n} more kinds | | |")
     moved = report.get("changes_since_last") or []
@@ -112,7 +112,7 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
     return page.text()
 
 
-def _rate_table(page: _Page, report: Mapping[str, Any]) -> None:
+def _rate_table(page: Bounded, report: Mapping[str, Any]) -> None:
     """Scenarios x targets: block rate, blocked/items, and the change in points since the last run."""
     targets = sorted({r["target"] for r in report["rates"]})
     scenarios = sorted({r["scenario"] for r in report["rates"]})

@@ -16,7 +16,7 @@ from typing import Any
 
 from .build import nights_by_item
 from .charts import rate_chart
-from .digest import changed, clip, error_groups, error_kind, got, nights_label, ordered, recorded_label, since_text, status_group, when
+from .digest import changed, clip, error_groups, error_kind, error_message, got, nights_label, ordered, recorded_label, since_text, status_group, when
 
 HISTORY_NIGHTS = 30  # cells per item in the history column: a month of nights
 _esc = html.escape
@@ -157,7 +157,7 @@ def _errors(results: Sequence[Mapping[str, Any]]) -> str:
         names = ", ".join(f"{r['case']} [{r['target']}]" for r in g.rows[:200]) + (f", … and {len(g.rows) - 200} more" if len(g.rows) > 200 else "")
         blocks.append(
             f"<details><summary><b>{len(g.rows)}</b> × {_esc(g.kind)}</summary><p>Example: <code>{_esc(str(g.example['case']))}</code> on "
-            f"{_esc(str(g.example['target']))}: {_esc(clip(str(g.example.get('error') or ''), 400))}</p><p class='detail'>{_esc(names)}</p></details>"
+            f"{_esc(str(g.example['target']))}: {_esc(clip(error_message(str(g.example.get('error') or '')), 400))}</p><p class='detail'>{_esc(names)}</p></details>"
         )
     return f'<h2 id="errors">No verdict ({total} items, {len(groups)} {"kind" if len(groups) == 1 else "kinds"})</h2><p>Never counted as pass or block. Open a kind to see its items.</p>{"".join(blocks)}'
 
