@@ -9,7 +9,7 @@ from functools import lru_cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_imgsafe.screen import Screen, ScreenResult, screen
+from pytest_imgsafe.screen import Screen, ScreenResult, default_screen, screen
 from pytest_imgsafe.terms import Term, TermTable, bundled_tables, default_index
 
 _SEPARATORS = [" ", "  ", ", ", " - ", " -- ", "—", ".", "\t", " ,  ", "_", "'", "\n\n  "]
@@ -58,7 +58,7 @@ def test_the_screen_equals_the_term_index_with_any_spacing(data: st.DataObject) 
     prompt = data.draw(_prompts(_bundled_terms()))
     expected = [(m.term, m.start, m.end, m.scenario, m.level, m.text) for m in default_index().find(prompt)]
     assert _spans(screen(prompt)) == expected
-    assert bool(screen(prompt)) == bool(expected)
+    assert bool(screen(prompt)) == default_screen().hit(prompt) == bool(expected)
 
 
 _LONG_TERMS = ["Alpha Beta", "Alpha Beta Gamma", "Beta Gamma Delta Epsilon Zeta", "Gamma", "Delta Epsilon", "Zeta Eta Theta Iota Kappa Lambda"]
