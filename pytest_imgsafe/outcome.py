@@ -2,34 +2,45 @@
 
 Every answer becomes either an :class:`Outcome` (a safety verdict: ``pass`` or ``block``) or an
 :class:`ApiError` (anything that is not a verdict: rate limits, quota, auth, bad parameters,
-server errors, garbage). A non-verdict is never counted as pass or block: that is the rule the
-rest of the product leans on.
+server errors, garbage, an answer with no usable image). A non-verdict is never counted as pass or
+block: that is the rule the rest of the product leans on.
 
-Shapes handled (see the reference notes): OpenAI images (``moderation_blocked`` with or without
-``moderation_details``; dall-e ``content_policy_violation``; output-stage "Generated image was
-filtered"), the moderations endpoint, Azure (``content_policy_violation`` with ``inner_error``,
-``content_filter`` with ``innererror``, ``contentFilter`` for filtered output, 200 chat answers
-with ``finish_reason: content_filter``), Gemini (native ``promptFeedback.blockReason`` and
-safety ``finishReason``; the same signals passed through an OpenAI-compatible gateway), Imagen
-(Responsible-AI 400s, ``raiFilteredReason``, filtered images dropped from ``data``), relay
-envelopes (``shell_api_error`` with ``status_code`` in the body; relays that wrap a provider's
-block in their own error) and 200 answers with no image at all.
+The rules are about the providers' shapes, checked against a table of real answers collected from
+public sources (``tests/data/answers``):
 
-A trap: OpenAI's ``image_generation_user_error`` type is used for bad parameters too, so the
-``code`` decides, never the ``type``.
+- OpenAI images (``moderation_blocked`` with or without ``moderation_details``; dall-e's
+  ``content_policy_violation``), the moderations endpoint, streamed images (server-sent events).
+- Azure (``content_policy_violation`` with ``inner_error``, ``content_filter`` with ``innererror``,
+  200 chat answers with ``finish_reason: content_filter``); the content-filter annotations of a
+  successful answer become the outcome's categories, so a pass that was close to a block shows it.
+- Gemini (``promptFeedback.blockReason``, safety ``finishReason``s), whole or streamed: SSE lines
+  or a JSON array of chunks are merged into one answer before reading. Ratings alone never block.
+- Imagen (Responsible-AI 400s with support codes, ``raiFilteredReason``; some images filtered and
+  some returned is a pass that keeps the filter's message).
+- Relays (new-api / one-api / LiteLLM / OpenRouter envelopes): a provider's block passed through
+  keeps the provider's filter; the relay's own filter (sensitive words, OpenRouter moderation) is
+  the ``relay`` filter; credits and quota codes are ``quota`` whatever the status.
+
+Traps: OpenAI's ``image_generation_user_error`` type is used for bad parameters too, so the
+``code`` decides, never the ``type``; the moderation stage comes from ``moderation_details``, never
+from the message (the output stage uses the input wording); ``quota`` appears in Azure's rate-limit
+link, so only quota phrases count.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Verdict = Literal["pass", "block"]
 Stage = Literal["input", "output"]
 ErrorKind = Literal["rate_limited", "quota", "auth", "invalid_request", "server_error", "unreadable"]
+Filter = Literal["openai", "azure", "gemini", "imagen", "relay"]
 
 BLOCK_CODES = frozenset(
     {
@@ -41,10 +52,36 @@ BLOCK_CODES = frozenset(
         "responsibleaipolicyviolation",
     }
 )
-"""Error codes (lower-cased) that are safety verdicts."""
+"""Error codes (lower-cased) that are a provider's safety verdict."""
+
+RELAY_BLOCK_CODES = frozenset({"sensitive_words_detected", "prompt_blocked"})
+"""Error codes (lower-cased) a relay uses when its own filter stops a prompt."""
 
 GEMINI_OUTPUT_REASONS = frozenset(
-    {"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "RECITATION", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_OTHER", "IMAGE_RECITATION"}
+    {
+        "SAFETY",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "RECITATION",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
+    }
+)
+"""Gemini finish reasons that name a policy: with no image, the output was blocked. ``OTHER``,
+``IMAGE_OTHER``, ``NO_IMAGE`` and ``MAX_TOKENS`` name none, so they are not verdicts."""
+
+QUOTA_CODES = frozenset(
+    {"insufficient_quota", "insufficient_user_quota", "billing_hard_limit_reached", "insufficient_credits", "pre_consume_token_quota_failed"}
+)
+_QUOTA_PHRASES = (
+    "exceeded your current quota",
+    "quota is not enough",
+    "insufficient credits",
+    "billing hard limit",
+    "only accessible to billed users",
+    "额度不足",
 )
 _OUTPUT_HINTS = ("generated image was filtered", "output was filtered", "image was filtered")
 _BLOCK_PHRASES = (
@@ -59,15 +96,29 @@ _BLOCK_PHRASES = (
     "prohibited_content",
     "may violate our policies",
 )
+_AZURE_WORDING = ("azure openai", "azure support", "content management policy")
+_RELAY_TYPES = frozenset({"new_api_error", "one_api_error", "shell_api_error", "upstream_error", "throttling_error"})
+_GOOGLE_SERVER = frozenset({"UNAVAILABLE", "INTERNAL", "CANCELLED", "DEADLINE_EXCEEDED", "UNKNOWN"})
 _REQUEST_ID = re.compile(r"request id:?\s*([0-9a-zA-Z][0-9a-zA-Z_-]{7,})", re.IGNORECASE)
 _VIOLATIONS = re.compile(r"safety_violations=\[([^\]]*)\]")
-_ERROR_CODE = re.compile(r"Error Code:\s*(\d+)")
+_SUPPORT_CODE = re.compile(r"(?:error code|support codes?):\s*(\d+)", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>$")
+_DATA_URL = re.compile(r"data:image/[A-Za-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]+|<imgsafe:[^>]+>)")
+_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
 _SUSPENDED = ("suspended", "temporarily blocked", "deactivated", "has been disabled", "account is not active")
+_LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified", "probability_unspecified"})
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A safety verdict read from one answer."""
+    """A safety verdict read from one answer.
+
+    ``categories`` are the flagged categories of a block; on a pass they are the annotations above
+    the lowest level (``violence:low``, ``HARM_CATEGORY_HARASSMENT:MEDIUM``), so a near miss shows.
+    ``filter`` names the classifier that answered (``openai``, ``azure``, ``gemini``, ``imagen``,
+    ``relay``): a relay that passes Azure's filter through says ``azure``, since that decides how
+    strict the channel is, while ``provider`` says who sent the answer.
+    """
 
     verdict: Verdict
     stage: Stage | None = None
@@ -78,6 +129,8 @@ class Outcome:
     message: str | None = None
     link: str | None = None
     """For chain and gateway targets: the link that gave this outcome."""
+    filter: str | None = None
+    """The safety filter that answered (see the class docstring); ``None`` when not read from an answer."""
 
     @property
     def label(self) -> str:
@@ -115,239 +168,45 @@ class ApiError(Exception):
         return text
 
 
+@dataclass(frozen=True)
+class _Ctx:
+    """What every reader needs besides the body: the request id, headers and a provider hint."""
+
+    request_id: str | None
+    headers: Mapping[str, str]
+    hint: str | None
+
+
 def classify(status_code: int, body: bytes | str | Mapping[str, Any] | list[Any] | None, headers: Mapping[str, str] | None = None) -> Outcome:
     """Read one answer: an :class:`Outcome`, or raise :class:`ApiError` for a non-verdict."""
     header_map = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
-    provider_hint = "azure" if "apim-request-id" in header_map else None
-    data = _parse(body)
+    ctx = _Ctx(request_id, header_map, "azure" if "apim-request-id" in header_map else None)
+    if 300 <= status_code < 400:
+        raise ApiError("unreadable", f"HTTP {status_code} is a redirect, not the API's answer: {_snippet(body)}", status_code, None, request_id)
+    data = _merge_stream(_parse(body))
     if data is _UNPARSED:
-        raise _non_json(status_code, body, request_id, header_map)
-    if isinstance(data, list) and data and isinstance(data[0], Mapping) and "error" in data[0]:
-        data = data[0]  # Google APIs sometimes wrap the error object in a list
-    if isinstance(data, Mapping) and isinstance(data.get("status_code"), int) and "error" in data:
-        status_code = int(data["status_code"])  # relay envelope: the body's status is the real one
-        provider_hint = "proxy"
-    if isinstance(data, Mapping) and "error" in data and isinstance(data["error"], Mapping) and status_code < 400:
-        status_code = 400  # a relay that answers 200 with an error inside
+        raise _non_json(status_code, body, request_id)
     if not isinstance(data, Mapping):
         raise ApiError("unreadable", f"answer is not a JSON object: {_snippet(body)}", status_code, None, request_id)
+    status_code, ctx = _envelope_status(status_code, data, ctx)
     if status_code >= 400:
-        return _classify_error(status_code, data, request_id, provider_hint, header_map)
-    return _classify_success(data, request_id, provider_hint)
+        return _classify_error(status_code, data, ctx)
+    return _classify_success(data, ctx)
 
 
-# --- errors -------------------------------------------------------------------------------
-
-
-def _classify_error(status: int, data: Mapping[str, Any], request_id: str | None, hint: str | None, headers: Mapping[str, str]) -> Outcome:
+def _envelope_status(status: int, data: Mapping[str, Any], ctx: _Ctx) -> tuple[int, _Ctx]:
+    """The real status of an answer: a relay's ``status_code`` field, or an error inside a 2xx."""
+    if isinstance(data.get("status_code"), int) and "error" in data:
+        return int(data["status_code"]), _Ctx(ctx.request_id, ctx.headers, "proxy")
     error = data.get("error")
-    if not isinstance(error, Mapping):
-        error = data if isinstance(data.get("message"), str) else {}
-    message = str(error.get("message") or data.get("message") or "").strip()
-    code = error.get("code")
-    code_s = str(code) if code is not None else None
-    err_type = str(error.get("type") or "")
-    request_id = request_id or _request_id_in(message)
-    provider = hint or _provider_of(error)
-    retry_after = headers.get("retry-after-ms") or headers.get("retry-after")
-
-    if code_s is not None and code_s.lower() in BLOCK_CODES:
-        return _block_from_error(error, code_s, message, request_id, provider, data)
-    if _is_imagen_block(error, message):
-        m = _ERROR_CODE.search(message)
-        return Outcome("block", "input", m.group(1) if m else "RAI_BLOCKED", "imagen", request_id, (), message)
-    wrapped = _wrapped_block(error, message, request_id, provider)
-    if wrapped is not None:
-        return wrapped
-
-    lower = message.lower()
-    if status == 429 or code_s in ("rate_limit_exceeded", "insufficient_quota", "429"):
-        quota = "insufficient_quota" in (code_s or "", err_type) or "quota" in lower
-        return _raise("quota" if quota else "rate_limited", message, status, code_s, request_id, provider, retry_after=retry_after)
-    if status in (401, 403) or code_s in ("invalid_api_key", "401", "403", "PERMISSION_DENIED") or _gemini_bad_key(error, message):
-        suspended = status == 403 and any(s in lower for s in _SUSPENDED)
-        return _raise("auth", message, status, code_s, request_id, provider, suspended=suspended)
-    if status >= 500:
-        return _raise("server_error", message or f"HTTP {status}", status, code_s, request_id, provider, retry_after=retry_after)
-    return _raise("invalid_request", message or f"HTTP {status}", status, code_s, request_id, provider)
+    if isinstance(error, Mapping) and status < 400:
+        code = error.get("code")
+        return (code if isinstance(code, int) and code >= 400 else 400), ctx
+    return status, ctx
 
 
-def _block_from_error(error: Mapping[str, Any], code: str, message: str, request_id: str | None, provider: str | None, data: Mapping[str, Any]) -> Outcome:
-    details = error.get("moderation_details")
-    stage: Stage | None = None
-    categories: tuple[str, ...] = ()
-    if isinstance(details, Mapping):
-        raw_stage = details.get("moderation_stage")
-        stage = raw_stage if raw_stage in ("input", "output") else None
-        categories = tuple(str(c) for c in details.get("categories") or ())
-    lower = message.lower()
-    if stage is None and (code.lower() == "contentfilter" or any(h in lower for h in _OUTPUT_HINTS)):
-        stage = "output"
-    if stage is None and (details is None or details.get("moderation_stage") != "unknown"):
-        stage = "input"
-    if not categories:
-        m = _VIOLATIONS.search(message)
-        if m:
-            categories = tuple(c.strip() for c in m.group(1).split(",") if c.strip())
-    inner = error.get("inner_error") or error.get("innererror")
-    if isinstance(inner, Mapping):
-        provider = provider or "azure"
-        results = inner.get("content_filter_results") or inner.get("content_filter_result")
-        if not categories and isinstance(results, Mapping):
-            categories = _azure_filtered(results)
-    return Outcome("block", stage, code, provider or "openai", request_id, categories, message or None)
-
-
-def _wrapped_block(error: Mapping[str, Any], message: str, request_id: str | None, provider: str | None) -> Outcome | None:
-    """A relay's own error around a provider's block: look inside, then at the message."""
-    for key in ("error", "upstream_error", "provider_error", "inner"):
-        inner = error.get(key)
-        if isinstance(inner, Mapping):
-            try:
-                return classify(400, {"error": inner})
-            except ApiError:
-                pass
-    metadata = error.get("metadata")
-    raw = metadata.get("raw") if isinstance(metadata, Mapping) else None
-    if isinstance(raw, str):
-        try:
-            return classify(400, raw)
-        except ApiError:
-            pass
-    lower = message.lower()
-    if any(phrase in lower for phrase in _BLOCK_PHRASES):
-        code = next((c for c in ("moderation_blocked", "content_policy_violation") if c in lower), None)
-        stage: Stage = "output" if any(h in lower for h in _OUTPUT_HINTS) or "image_safety" in lower else "input"
-        m = _VIOLATIONS.search(message)
-        categories = tuple(c.strip() for c in m.group(1).split(",")) if m else ()
-        return Outcome("block", stage, code or str(error.get("code") or "wrapped_block"), provider or "proxy", request_id, categories, message)
-    return None
-
-
-def _is_imagen_block(error: Mapping[str, Any], message: str) -> bool:
-    lower = message.lower()
-    return error.get("status") == "INVALID_ARGUMENT" and (
-        "violate our policies" in lower or "responsible ai" in lower or "blocked" in lower and "error code" in lower
-    )
-
-
-def _gemini_bad_key(error: Mapping[str, Any], message: str) -> bool:
-    if "api key not valid" in message.lower() or "api_key_invalid" in message.lower():
-        return True
-    for detail in error.get("details") or ():
-        if isinstance(detail, Mapping) and detail.get("reason") in ("API_KEY_INVALID", "API_KEY_EXPIRED"):
-            return True
-    return False
-
-
-def _raise(kind: ErrorKind, message: str, status: int | None, code: str | None, request_id: str | None, provider: str | None, *, suspended: bool = False, retry_after: str | None = None) -> Outcome:
-    raise ApiError(kind, message, status, code, request_id, provider, suspended, retry_after)
-
-
-def _non_json(status: int, body: Any, request_id: str | None, headers: Mapping[str, str]) -> ApiError:
-    snippet = _snippet(body)
-    if status == 429:
-        return ApiError("rate_limited", f"HTTP 429 with a body that is not JSON: {snippet}", status, None, request_id)
-    if status in (401, 403):
-        return ApiError("auth", f"HTTP {status} with a body that is not JSON: {snippet}", status, None, request_id)
-    if status >= 500:
-        return ApiError("server_error", f"HTTP {status} with a body that is not JSON: {snippet}", status, None, request_id)
-    return ApiError("unreadable", f"HTTP {status} with a body that is not JSON (truncated, or an HTML page?): {snippet}", status, None, request_id)
-
-
-# --- successes ----------------------------------------------------------------------------
-
-
-def _classify_success(data: Mapping[str, Any], request_id: str | None, hint: str | None) -> Outcome:
-    if isinstance(data.get("results"), list):
-        return _moderation(data, request_id)
-    if "choices" in data:
-        return _chat(data, request_id, hint)
-    if "promptFeedback" in data or "candidates" in data:
-        return _gemini_native(data, request_id)
-    if "predictions" in data:
-        return _imagen_predict(data, request_id)
-    if "data" in data:
-        items = data.get("data")
-        if not isinstance(items, list):
-            raise ApiError("unreadable", "images answer whose 'data' is not a list", 200, None, request_id)
-        if any(isinstance(i, Mapping) and (i.get("b64_json") or i.get("url")) for i in items):
-            return Outcome("pass", None, None, hint or "openai", request_id)
-        return Outcome("block", "output", "no_image", hint or "openai", request_id, (), "the answer carries no image (every image was filtered)")
-    raise ApiError("unreadable", f"a 200 answer of no known shape: {_snippet(data)}", 200, None, request_id)
-
-
-def _moderation(data: Mapping[str, Any], request_id: str | None) -> Outcome:
-    flagged: list[str] = []
-    any_flag = False
-    for result in data["results"]:
-        if not isinstance(result, Mapping) or "flagged" not in result:
-            raise ApiError("unreadable", "moderation result without 'flagged'", 200, None, request_id)
-        any_flag = any_flag or bool(result["flagged"])
-        flagged.extend(k for k, v in (result.get("categories") or {}).items() if v)
-    if any_flag:
-        return Outcome("block", "input", "flagged", "openai", request_id, tuple(dict.fromkeys(flagged)), "flagged by the moderation endpoint")
-    return Outcome("pass", None, None, "openai", request_id)
-
-
-def _chat(data: Mapping[str, Any], request_id: str | None, hint: str | None) -> Outcome:
-    choices = data.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        raise ApiError("unreadable", "chat answer without choices", 200, None, request_id)
-    choice = choices[0]
-    message: Mapping[str, Any] = choice["message"] if isinstance(choice.get("message"), Mapping) else {}
-    finish = str(choice.get("finish_reason") or "")
-    native = str(choice.get("native_finish_reason") or "")
-    feedback = data.get("promptFeedback") or data.get("prompt_feedback")
-    provider = hint or ("azure" if "prompt_filter_results" in data or "content_filter_results" in choice else None)
-    if native or feedback:
-        provider = provider or "gemini"
-    if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
-        if isinstance(feedback, Mapping) and (feedback.get("blockReason") or feedback.get("block_reason")):
-            reason = str(feedback.get("blockReason") or feedback.get("block_reason"))
-            return Outcome("block", "input", reason, provider, request_id, (), "prompt blocked")
-        # No prompt feedback: the answer itself was filtered, unless Azure says the prompt was.
-        categories = _azure_filtered(choice.get("content_filter_results") or {})
-        prompt_hit = any(
-            _azure_filtered(p.get("content_filter_results") or {})
-            for p in data.get("prompt_filter_results") or ()
-            if isinstance(p, Mapping)
-        )
-        stage: Stage = "input" if prompt_hit else "output"
-        return Outcome("block", stage, native or "content_filter", provider or "openai", request_id, categories, "answer filtered")
-    if _has_image(message):
-        return Outcome("pass", None, None, provider or "openai", request_id)
-    text = message.get("content") if isinstance(message.get("content"), str) else None
-    return Outcome("block", None, "no_image", provider or "openai", request_id, (), (text or "the answer carries no image")[:300])
-
-
-def _gemini_native(data: Mapping[str, Any], request_id: str | None) -> Outcome:
-    feedback = data.get("promptFeedback")
-    if isinstance(feedback, Mapping) and feedback.get("blockReason"):
-        return Outcome("block", "input", str(feedback["blockReason"]), "gemini", request_id, _gemini_categories(feedback), "prompt blocked")
-    candidates = data.get("candidates") or []
-    if not candidates:
-        raise ApiError("unreadable", "Gemini answer with neither candidates nor a block reason", 200, None, request_id)
-    cand = candidates[0]
-    parts = ((cand.get("content") or {}).get("parts")) or []
-    if any(isinstance(p, Mapping) and (p.get("inlineData") or p.get("inline_data")) for p in parts):
-        return Outcome("pass", None, None, "gemini", request_id)
-    reason = str(cand.get("finishReason") or "")
-    if reason in GEMINI_OUTPUT_REASONS:
-        return Outcome("block", "output", reason, "gemini", request_id, _gemini_categories(cand), cand.get("finishMessage"))
-    return Outcome("block", None, reason or "NO_IMAGE", "gemini", request_id, (), cand.get("finishMessage") or "no image in the answer")
-
-
-def _imagen_predict(data: Mapping[str, Any], request_id: str | None) -> Outcome:
-    predictions = data.get("predictions") or []
-    if any(isinstance(p, Mapping) and p.get("bytesBase64Encoded") for p in predictions):
-        return Outcome("pass", None, None, "imagen", request_id)
-    reasons = [str(p["raiFilteredReason"]) for p in predictions if isinstance(p, Mapping) and p.get("raiFilteredReason")]
-    return Outcome("block", "output", "raiFilteredReason" if reasons else "no_image", "imagen", request_id, (), "; ".join(reasons) or None)
-
-
-# --- helpers ------------------------------------------------------------------------------
+# --- reading the body: JSON, SSE, arrays of chunks ---------------------------------------
 
 
 class _Unparsed:
@@ -358,6 +217,7 @@ _UNPARSED = _Unparsed()
 
 
 def _parse(body: Any) -> Any:
+    """JSON, or the JSON events of a server-sent-event stream (a list), or ``_UNPARSED``."""
     if isinstance(body, (Mapping, list)):
         return body
     if body is None:
@@ -370,7 +230,416 @@ def _parse(body: Any) -> Any:
     try:
         return json.loads(body)
     except ValueError:
-        return _UNPARSED
+        events = _sse_events(str(body))
+        return events if events else _UNPARSED
+
+
+def _sse_events(text: str) -> list[Any]:
+    """The JSON payloads of an SSE stream, read whole; a bare JSON object between events counts too
+    (Vertex appends its error object to a failed stream without a ``data:`` prefix)."""
+    if not re.search(r"^data:", text, re.MULTILINE):
+        return []
+    events: list[Any] = []
+    for block in re.split(r"\r?\n\s*\r?\n", text):
+        lines = block.strip().splitlines()
+        data = [ln[5:].strip() for ln in lines if ln.startswith("data:")]
+        payload = "\n".join(data) if data else block.strip()
+        if not payload or payload == "[DONE]" or all(ln.startswith((":", "event:", "id:", "retry:")) for ln in lines):
+            continue
+        try:
+            events.append(json.loads(payload))
+        except ValueError:
+            return []
+    return events
+
+
+def _merge_stream(data: Any) -> Any:
+    """One answer from a list: an error chunk wins, Gemini chunks and chat chunks are merged,
+    OpenAI image events become an images answer, a one-element list is its element."""
+    if not isinstance(data, list) or not data or not all(isinstance(d, Mapping) for d in data):
+        return data
+    errors = [d for d in data if "error" in d and isinstance(d["error"], Mapping)]
+    if errors:
+        return errors[0]
+    if len(data) == 1:
+        return data[0]
+    if all(_is_gemini(d) for d in data):
+        return _merge_gemini(data)
+    if any(str(d.get("type", "")).startswith(("image_generation.", "image_edit.")) for d in data):
+        return {"data": [{"b64_json": d.get("b64_json")} for d in data if str(d.get("type", "")).endswith(".completed")]}
+    if all("choices" in d for d in data):
+        return _merge_chat(data)
+    return data
+
+
+def _is_gemini(chunk: Mapping[str, Any]) -> bool:
+    return any(k in chunk for k in ("candidates", "promptFeedback", "usageMetadata"))
+
+
+def _merge_gemini(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """A streamed Gemini answer read whole: parts concatenated, the last finish reason and ratings."""
+    parts: list[Any] = []
+    candidate: dict[str, Any] = {}
+    feedback: Any = None
+    for chunk in chunks:
+        if isinstance(chunk.get("promptFeedback"), Mapping) and (feedback is None or chunk["promptFeedback"].get("blockReason")):
+            feedback = chunk["promptFeedback"]
+        for cand in (chunk.get("candidates") or [])[:1]:
+            if not isinstance(cand, Mapping):
+                continue
+            content = cand.get("content")
+            parts.extend((content.get("parts") or []) if isinstance(content, Mapping) else [])
+            candidate.update({k: v for k, v in cand.items() if k != "content" and v})
+    merged: dict[str, Any] = {}
+    if feedback is not None:
+        merged["promptFeedback"] = feedback
+    if candidate or parts:
+        merged["candidates"] = [{**candidate, "content": {"parts": parts}}]
+    return merged
+
+
+def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """A streamed chat answer read whole: the deltas joined into one message."""
+    text: list[str] = []
+    images: list[Any] = []
+    choice: dict[str, Any] = {}
+    top: dict[str, Any] = {}
+    for chunk in chunks:
+        top.update({k: v for k, v in chunk.items() if k != "choices" and v})
+        for ch in (chunk.get("choices") or [])[:1]:
+            if not isinstance(ch, Mapping):
+                continue
+            delta = ch.get("delta") or ch.get("message") or {}
+            if isinstance(delta, Mapping):
+                text.append(str(delta.get("content") or ""))
+                images.extend(delta.get("images") or ())
+            choice.update({k: v for k, v in ch.items() if k not in ("delta", "message") and v})
+    choice["message"] = {"role": "assistant", "content": "".join(text), **({"images": images} if images else {})}
+    return {**top, "choices": [choice]}
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def _error_object(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        return error
+    return data if isinstance(data.get("message"), str) else {}
+
+
+def _classify_error(status: int, data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
+    error = _error_object(data)
+    message = str(error.get("message") or data.get("message") or "").strip()
+    code = error.get("code")
+    code_s = str(code) if code is not None else None
+    ctx = _Ctx(ctx.request_id or _request_id_in(message), ctx.headers, ctx.hint or _provider_of(error, message))
+    verdict = _error_verdict(error, code_s, message, ctx)
+    if verdict is not None:
+        return verdict
+    return _raise(_error_kind(status, error, code_s, message), message or f"HTTP {status}", status, code_s, ctx)
+
+
+def _error_verdict(error: Mapping[str, Any], code: str | None, message: str, ctx: _Ctx) -> Outcome | None:
+    """A safety verdict carried by an error answer, or ``None``."""
+    lower_code = (code or "").lower()
+    if lower_code in BLOCK_CODES or _azure_inner(error) is not None:
+        return _block_from_error(error, code, message, ctx)
+    if lower_code in RELAY_BLOCK_CODES or _relay_moderation(error):
+        return _relay_block(error, code, message, ctx)
+    if _is_imagen_block(error, message):
+        m = _SUPPORT_CODE.search(message)
+        return Outcome("block", "input", m.group(1) if m else "RAI_BLOCKED", "imagen", ctx.request_id, (), message, filter="imagen")
+    if _is_suspension(message):
+        return None
+    return _wrapped_block(error, message, ctx)
+
+
+def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, ctx: _Ctx) -> Outcome:
+    details = error.get("moderation_details")
+    stage: Stage | None = None
+    categories: tuple[str, ...] = ()
+    if isinstance(details, Mapping):
+        raw_stage = details.get("moderation_stage")
+        stage = raw_stage if raw_stage in ("input", "output") else None
+        categories = tuple(str(c) for c in details.get("categories") or ())
+    lower = message.lower()
+    code = code if code and code.lower() in BLOCK_CODES else "content_filter"
+    if stage is None and (code.lower() == "contentfilter" or any(h in lower for h in _OUTPUT_HINTS)):
+        stage = "output"
+    if stage is None and (not isinstance(details, Mapping) or details.get("moderation_stage") != "unknown"):
+        stage = "input"
+    categories = categories or _violations(message)
+    inner = _azure_inner(error)
+    if inner is not None:
+        results = inner.get("content_filter_results") or inner.get("content_filter_result")
+        categories = categories or (_azure_filtered(results) if isinstance(results, Mapping) else ())
+    provider = ctx.hint or ("azure" if inner is not None else "openai")
+    return Outcome("block", stage, code, provider, ctx.request_id, categories, message or None, filter=_filter_of(error, message, ctx, inner))
+
+
+def _filter_of(error: Mapping[str, Any], message: str, ctx: _Ctx, inner: Mapping[str, Any] | None) -> Filter:
+    """Azure when Azure's annotations, header or wording show through (also behind a relay), else OpenAI."""
+    lower = message.lower()
+    if inner is not None or "apim-request-id" in ctx.headers or any(w in lower for w in _AZURE_WORDING):
+        return "azure"
+    return "openai"
+
+
+def _azure_inner(error: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Azure's inner error (``inner_error`` for images, ``innererror`` for chat, or kept by LiteLLM)."""
+    extra = error.get("provider_specific_fields")
+    for inner in (error.get("inner_error"), error.get("innererror"), extra.get("innererror") if isinstance(extra, Mapping) else None):
+        if isinstance(inner, Mapping) and (inner.get("code") == "ResponsibleAIPolicyViolation" or "content_filter_result" in inner or "content_filter_results" in inner):
+            return inner
+    return None
+
+
+def _relay_moderation(error: Mapping[str, Any]) -> bool:
+    """OpenRouter's own moderation: ``metadata`` with ``reasons`` / ``flagged_input``."""
+    metadata = error.get("metadata")
+    return isinstance(metadata, Mapping) and ("flagged_input" in metadata or "reasons" in metadata)
+
+
+def _relay_block(error: Mapping[str, Any], code: str | None, message: str, ctx: _Ctx) -> Outcome:
+    metadata = error.get("metadata")
+    reasons = metadata.get("reasons") if isinstance(metadata, Mapping) else None
+    categories = tuple(str(r) for r in reasons) if isinstance(reasons, list) else ()
+    code = code if code and not code.isdigit() else "moderation"
+    return Outcome("block", "input", code, "relay", ctx.request_id, categories, message or None, filter="relay")
+
+
+def _wrapped_block(error: Mapping[str, Any], message: str, ctx: _Ctx) -> Outcome | None:
+    """A relay's own error around a provider's block: look inside, then at the message."""
+    for inner in _inner_answers(error, message):
+        try:
+            outcome = classify(400, inner)
+        except ApiError:
+            continue
+        return Outcome(outcome.verdict, outcome.stage, outcome.code, "proxy", ctx.request_id or outcome.request_id, outcome.categories, outcome.message, filter=outcome.filter)
+    lower = message.lower()
+    if any(phrase in lower for phrase in _BLOCK_PHRASES):
+        code = next((c for c in ("moderation_blocked", "content_policy_violation") if c in lower), None)
+        stage: Stage = "output" if any(h in lower for h in _OUTPUT_HINTS) or "image_safety" in lower else "input"
+        return Outcome("block", stage, code or str(error.get("code") or "wrapped_block"), ctx.hint or "proxy", ctx.request_id, _violations(message), message, filter=_filter_of(error, message, ctx, None))
+    return None
+
+
+def _inner_answers(error: Mapping[str, Any], message: str) -> Iterable[Any]:
+    """Provider answers a relay nests in its error: sub-objects, ``metadata.raw``, a JSON message."""
+    for key in ("error", "upstream_error", "provider_error", "inner"):
+        if isinstance(error.get(key), Mapping):
+            yield {"error": error[key]}
+    metadata = error.get("metadata")
+    raw = metadata.get("raw") if isinstance(metadata, Mapping) else None
+    if isinstance(raw, (str, Mapping)):
+        yield raw
+    if message.startswith(("{", "[")):
+        yield message
+
+
+def _is_imagen_block(error: Mapping[str, Any], message: str) -> bool:
+    lower = message.lower()
+    return error.get("status") == "INVALID_ARGUMENT" and (
+        "violate our policies" in lower or "responsible ai" in lower or ("blocked" in lower and "error code" in lower)
+    )
+
+
+def _error_kind(status: int, error: Mapping[str, Any], code: str | None, message: str) -> ErrorKind:
+    """The kind of a non-verdict: codes and phrases first, the status last."""
+    lower = message.lower()
+    err_type = str(error.get("type") or "").lower()
+    google = str(error.get("status") or "")
+    if (code or "").lower() in QUOTA_CODES or err_type in QUOTA_CODES or status == 402 or any(p in lower for p in _QUOTA_PHRASES):
+        return "quota"
+    if status == 429 or code in ("rate_limit_exceeded", "429") or google == "RESOURCE_EXHAUSTED":
+        return "rate_limited"
+    if status in (401, 403) or code in ("invalid_api_key", "401", "403") or google in ("PERMISSION_DENIED", "UNAUTHENTICATED"):
+        return "auth"
+    if _gemini_bad_key(error, message) or "organization must be verified" in lower:
+        return "auth"
+    if status >= 500 or google in _GOOGLE_SERVER:
+        return "server_error"
+    return "invalid_request"
+
+
+def _is_suspension(message: str) -> bool:
+    lower = message.lower()
+    return any(s in lower for s in _SUSPENDED)
+
+
+def _gemini_bad_key(error: Mapping[str, Any], message: str) -> bool:
+    if "api key not valid" in message.lower() or "api_key_invalid" in message.lower():
+        return True
+    for detail in error.get("details") or ():
+        if isinstance(detail, Mapping) and detail.get("reason") in ("API_KEY_INVALID", "API_KEY_EXPIRED"):
+            return True
+    return False
+
+
+def _raise(kind: ErrorKind, message: str, status: int | None, code: str | None, ctx: _Ctx) -> Outcome:
+    suspended = kind == "auth" and status == 403 and _is_suspension(message)
+    retry_after = ctx.headers.get("retry-after-ms") or ctx.headers.get("retry-after")
+    raise ApiError(kind, message, status, code, ctx.request_id, ctx.hint, suspended, retry_after)
+
+
+def _non_json(status: int, body: Any, request_id: str | None) -> ApiError:
+    """A body that is neither JSON nor an SSE stream (an HTML page, plain text): the status decides."""
+    snippet = _snippet(body)
+    kinds: dict[int, ErrorKind] = {429: "rate_limited", 402: "quota", 401: "auth", 403: "auth", 404: "invalid_request", 405: "invalid_request", 413: "invalid_request", 414: "invalid_request"}
+    kind: ErrorKind = "server_error" if status >= 500 else kinds.get(status, "unreadable")
+    hint = "" if kind != "unreadable" else " (truncated, or an HTML page?)"
+    return ApiError(kind, f"HTTP {status} with a body that is not JSON{hint}: {snippet}", status, None, request_id)
+
+
+# --- successes ---------------------------------------------------------------------------
+
+
+def _classify_success(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
+    if isinstance(data.get("results"), list):
+        return _moderation(data, ctx)
+    if "choices" in data:
+        return _chat(data, ctx)
+    if "promptFeedback" in data or "candidates" in data:
+        return _gemini_native(data, ctx)
+    if "predictions" in data:
+        return _imagen_predict(data, ctx)
+    if "data" in data:
+        return _images(data, ctx)
+    raise _no_verdict(f"a 200 answer of no known shape: {_snippet(data)}", ctx)
+
+
+def _no_verdict(message: str, ctx: _Ctx) -> ApiError:
+    """A 2xx answer with no usable image and no safety signal: never pass, never block."""
+    return ApiError("unreadable", message, 200, None, ctx.request_id, ctx.hint)
+
+
+def _images(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
+    items = data.get("data")
+    if not isinstance(items, list):
+        raise _no_verdict("images answer whose 'data' is not a list", ctx)
+    usable = [i for i in items if isinstance(i, Mapping) and (_usable_b64(i.get("b64_json")) or _usable_url(i.get("url")))]
+    if not usable:
+        raise _no_verdict(f"images answer with no usable image ({len(items)} item(s): empty, null or not base64)", ctx)
+    annotations = _azure_annotations(r for i in items if isinstance(i, Mapping) for r in (i.get("prompt_filter_results"), i.get("content_filter_results")))
+    azure = ctx.hint == "azure" or any(isinstance(i, Mapping) and ("content_filter_results" in i or "prompt_filter_results" in i) for i in items)
+    return Outcome("pass", None, None, ctx.hint or ("azure" if azure else "openai"), ctx.request_id, annotations, filter="azure" if azure else "openai")
+
+
+def _usable_b64(value: Any) -> bool:
+    """Base64 that decodes to bytes, or the placeholder a recording puts in its place."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if _PLACEHOLDER.match(value.strip()):
+        return True
+    try:
+        return bool(base64.b64decode("".join(value.split()), validate=True))
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _usable_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    if value.startswith("data:"):
+        m = _DATA_URL.match(value)
+        return bool(m) and _usable_b64(m.group(1) if m else None)
+    return value.startswith(("https://", "http://", "gs://"))
+
+
+def _moderation(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
+    flagged: list[str] = []
+    any_flag = False
+    for result in data["results"]:
+        if not isinstance(result, Mapping) or "flagged" not in result:
+            raise _no_verdict("moderation result without 'flagged'", ctx)
+        any_flag = any_flag or bool(result["flagged"])
+        flagged.extend(k for k, v in (result.get("categories") or {}).items() if v)
+    if any_flag:
+        return Outcome("block", "input", "flagged", "openai", ctx.request_id, tuple(dict.fromkeys(flagged)), "flagged by the moderation endpoint", filter="openai")
+    return Outcome("pass", None, None, "openai", ctx.request_id, filter="openai")
+
+
+def _chat(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        raise _no_verdict("chat answer without choices", ctx)
+    choice = choices[0]
+    message: Mapping[str, Any] = choice["message"] if isinstance(choice.get("message"), Mapping) else {}
+    finish = str(choice.get("finish_reason") or "")
+    native = str(choice.get("native_finish_reason") or "")
+    feedback = data.get("promptFeedback") or data.get("prompt_feedback")
+    azure = "prompt_filter_results" in data or "content_filter_results" in choice
+    chat_filter: Filter = "gemini" if (native or feedback) else "azure" if azure else "openai"
+    provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
+    if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
+        return _chat_block(data, choice, native, feedback, provider, chat_filter, ctx)
+    if _has_image(message):
+        prompts = (p.get("content_filter_results") for p in data.get("prompt_filter_results") or () if isinstance(p, Mapping))
+        annotations = _azure_annotations([*prompts, choice.get("content_filter_results")])
+        return Outcome("pass", None, None, provider, ctx.request_id, annotations, filter=chat_filter)
+    content = message.get("content")
+    text = content if isinstance(content, str) else ""
+    raise _no_verdict(f"chat answer with no image and no safety signal (finish_reason {finish or 'none'}): {text[:200]}", ctx)
+
+
+def _chat_block(data: Mapping[str, Any], choice: Mapping[str, Any], native: str, feedback: Any, provider: str, chat_filter: Filter, ctx: _Ctx) -> Outcome:
+    if isinstance(feedback, Mapping) and (feedback.get("blockReason") or feedback.get("block_reason")):
+        reason = str(feedback.get("blockReason") or feedback.get("block_reason"))
+        return Outcome("block", "input", reason, provider, ctx.request_id, (), "prompt blocked", filter=chat_filter)
+    # No prompt feedback: the answer itself was filtered, unless Azure says the prompt was.
+    categories = _azure_filtered(choice.get("content_filter_results") or {})
+    prompt_hit = any(
+        _azure_filtered(p.get("content_filter_results") or {}) for p in data.get("prompt_filter_results") or () if isinstance(p, Mapping)
+    )
+    stage: Stage = "input" if prompt_hit else "output"
+    return Outcome("block", stage, native or "content_filter", provider, ctx.request_id, categories, "answer filtered", filter=chat_filter)
+
+
+def _gemini_native(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
+    feedback = data.get("promptFeedback")
+    feedback = feedback if isinstance(feedback, Mapping) else {}
+    reason = str(feedback.get("blockReason") or "")
+    candidates = [c for c in data.get("candidates") or () if isinstance(c, Mapping)]
+    if reason and reason != "BLOCK_REASON_UNSPECIFIED":
+        return Outcome("block", "input", reason, "gemini", ctx.request_id, _gemini_categories(feedback), feedback.get("blockReasonMessage") or "prompt blocked", filter="gemini")
+    if feedback.get("blockReasonMessage") and not candidates:
+        return Outcome("block", "input", "PROMPT_BLOCKED", "gemini", ctx.request_id, _gemini_categories(feedback), str(feedback["blockReasonMessage"]), filter="gemini")
+    if not candidates:
+        raise _no_verdict("Gemini answer with neither candidates nor a block reason", ctx)
+    cand = candidates[0]
+    content = cand.get("content")
+    parts = (content.get("parts") or []) if isinstance(content, Mapping) else []
+    if any(_is_image_part(p) for p in parts):
+        return Outcome("pass", None, None, "gemini", ctx.request_id, _near_misses(cand.get("safetyRatings")), filter="gemini")
+    finish = str(cand.get("finishReason") or "")
+    if finish in GEMINI_OUTPUT_REASONS:
+        return Outcome("block", "output", finish, "gemini", ctx.request_id, _gemini_categories(cand), cand.get("finishMessage"), filter="gemini")
+    raise _no_verdict(f"Gemini answer with no image and no safety signal (finishReason {finish or 'none'}): {cand.get('finishMessage') or ''}".rstrip(": "), ctx)
+
+
+def _is_image_part(part: Any) -> bool:
+    if not isinstance(part, Mapping):
+        return False
+    inline = part.get("inlineData") or part.get("inline_data")
+    if isinstance(inline, Mapping):
+        return _usable_b64(inline.get("data"))
+    file_data = part.get("fileData") or part.get("file_data")
+    return isinstance(file_data, Mapping) and _usable_url(file_data.get("fileUri") or file_data.get("file_uri"))
+
+
+def _imagen_predict(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
+    predictions = [p for p in data.get("predictions") or () if isinstance(p, Mapping)]
+    reasons = "; ".join(str(p["raiFilteredReason"]) for p in predictions if p.get("raiFilteredReason"))
+    if any(_usable_b64(p.get("bytesBase64Encoded")) or _usable_url(p.get("gcsUri")) for p in predictions):
+        # Some images filtered and some returned: the user got images, so a pass that keeps the reason.
+        return Outcome("pass", None, None, "imagen", ctx.request_id, (), reasons or None, filter="imagen")
+    if reasons:
+        return Outcome("block", "output", "raiFilteredReason", "imagen", ctx.request_id, (), reasons, filter="imagen")
+    raise _no_verdict("Imagen answer with no image and no filter reason", ctx)
+
+
+# --- helpers -----------------------------------------------------------------------------
 
 
 def _snippet(body: Any) -> str:
@@ -384,8 +653,16 @@ def _request_id_in(message: str) -> str | None:
     return m.group(1).rstrip(".") if m else None
 
 
-def _provider_of(error: Mapping[str, Any]) -> str | None:
-    if error.get("type") == "shell_api_error":
+def _violations(message: str) -> tuple[str, ...]:
+    m = _VIOLATIONS.search(message)
+    return tuple(c.strip() for c in m.group(1).split(",") if c.strip()) if m else ()
+
+
+def _provider_of(error: Mapping[str, Any], message: str) -> str | None:
+    """Who sent an error: ``proxy`` for relay envelopes, ``azure`` for Azure's inner errors."""
+    if str(error.get("type") or "") in _RELAY_TYPES or "metadata" in error or "provider_specific_fields" in error:
+        return "proxy"
+    if message.startswith(("litellm.", "Provider returned error")):
         return "proxy"
     if "inner_error" in error or "innererror" in error:
         return "azure"
@@ -404,21 +681,58 @@ def _azure_filtered(results: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _azure_annotations(results: Iterable[Any]) -> tuple[str, ...]:
+    """Azure's annotations on a successful answer as categories: ``name:severity`` above safe,
+    ``name:detected`` for the binary detectors, ``content_filter:error`` when the filter failed."""
+    found: list[str] = []
+    for result in results:
+        if not isinstance(result, Mapping):
+            continue
+        for name, value in result.items():
+            if not isinstance(value, Mapping):
+                continue
+            if name == "error":
+                found.append("content_filter:error")
+            elif str(value.get("severity") or "").lower() not in _LOW_LEVELS:
+                found.append(f"{name}:{value['severity']}")
+            elif value.get("detected"):
+                found.append(f"{name}:detected")
+    return tuple(dict.fromkeys(found))
+
+
 def _gemini_categories(obj: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(
         str(r.get("category"))
         for r in obj.get("safetyRatings") or ()
-        if isinstance(r, Mapping) and (r.get("blocked") or r.get("probability") in ("HIGH", "MEDIUM"))
+        if isinstance(r, Mapping) and r.get("category") and (r.get("blocked") or r.get("probability") in ("HIGH", "MEDIUM"))
+    )
+
+
+def _near_misses(ratings: Any) -> tuple[str, ...]:
+    """Gemini ratings above NEGLIGIBLE on a pass, as ``CATEGORY:PROBABILITY``."""
+    return tuple(
+        f"{r['category']}:{r['probability']}"
+        for r in ratings or ()
+        if isinstance(r, Mapping) and r.get("category") and str(r.get("probability") or "").lower() not in _LOW_LEVELS
     )
 
 
 def _has_image(message: Mapping[str, Any]) -> bool:
     images = message.get("images")
-    if isinstance(images, list) and images:
+    if isinstance(images, list) and any(_image_entry(i) for i in images):
         return True
     content = message.get("content")
     if isinstance(content, str):
-        return "data:image/" in content or bool(re.search(r"!\[[^\]]*\]\((https?://|data:)", content))
+        return any(_usable_url(url) for url in _MARKDOWN_IMAGE.findall(content))
     if isinstance(content, list):
-        return any(isinstance(p, Mapping) and p.get("type") in ("image_url", "output_image", "image") for p in content)
+        return any(isinstance(p, Mapping) and p.get("type") in ("image_url", "output_image", "image") and _image_entry(p) for p in content)
     return False
+
+
+def _image_entry(item: Any) -> bool:
+    """A chat image part: ``{"image_url": {"url": ...}}`` (or a bare url / b64 field) that is usable."""
+    if not isinstance(item, Mapping):
+        return False
+    url = item.get("image_url")
+    url = url.get("url") if isinstance(url, Mapping) else url
+    return _usable_url(url) or _usable_b64(item.get("b64_json")) or _usable_url(item.get("url"))

@@ -10,6 +10,8 @@ import pytest
 from pytest_imgsafe import ApiError, Outcome, classify
 
 RID = "76fd2cbc-63ee-4e30-8bea-5fc2a2e1faa3"
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII="
+"""A 1x1 PNG: an image answer must carry bytes that decode."""
 
 
 def err(message: str, type_: Any, code: Any, param: Any = None, **extra: Any) -> dict[str, Any]:
@@ -178,20 +180,6 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
         ("block", "output", "raiFilteredReason", ()),
     ),
     (
-        "images 200 whose images were all dropped",
-        200,
-        {"created": 1, "data": []},
-        None,
-        ("block", "output", "no_image", ()),
-    ),
-    (
-        "chat 200 with text and no image: the model declined",
-        200,
-        {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "I can't create that image."}}]},
-        None,
-        ("block", None, "no_image", ()),
-    ),
-    (
         "moderations flagged",
         200,
         {"id": "modr-1", "model": "omni-moderation-latest",
@@ -223,7 +211,7 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
     (
         "chat success with a markdown data URL",
         200,
-        {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "![image](data:image/png;base64,iVBOR)"}}]},
+        {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"![image](data:image/png;base64,{PNG})"}}]},
         None,
         ("pass", None, None, ()),
     ),
@@ -237,7 +225,7 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
     (
         "gemini native success",
         200,
-        {"candidates": [{"finishReason": "STOP", "content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": "iVBOR"}}]}}]},
+        {"candidates": [{"finishReason": "STOP", "content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": PNG}}]}}]},
         None,
         ("pass", None, None, ()),
     ),
@@ -269,6 +257,20 @@ NON_VERDICTS: list[tuple[str, int, Any, str]] = [
     ("200 of no known shape", 200, {"hello": "world"}, "unreadable"),
     ("empty body", 200, b"", "unreadable"),
     ("a JSON string", 200, '"ok"', "unreadable"),
+    # No usable image is never pass and never block (the answer says nothing about safety).
+    ("images 200 whose data is empty", 200, {"created": 1, "data": []}, "unreadable"),
+    ("images 200 with a null b64_json and no url", 200, {"created": 1, "data": [{"b64_json": None, "url": None}]}, "unreadable"),
+    ("images 200 with base64 that does not decode", 200, {"created": 1, "data": [{"b64_json": "iVBORw0KGgo..."}]}, "unreadable"),
+    ("chat 200 with text and no image: no safety signal", 200,
+     {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "I can't create that image."}}]}, "unreadable"),
+    ("chat 200 whose markdown image is not base64", 200,
+     {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "![image](data:image/png;base64,iVBOR)"}}]}, "unreadable"),
+    ("gemini STOP with text only", 200, {"candidates": [{"finishReason": "STOP", "content": {"parts": [{"text": "Here you go"}]}}]}, "unreadable"),
+    ("imagen with no predictions", 200, {"predictions": []}, "unreadable"),
+    ("a redirect with an HTML page", 302, b"<html><body>Moved</body></html>", "unreadable"),
+    ("a redirect even with a success body", 307, {"created": 1, "data": [{"b64_json": PNG}]}, "unreadable"),
+    ("an HTML 404 page", 404, b"<html><title>Error 404 (Not Found)!!1</title></html>", "invalid_request"),
+    ("a 402 page from a relay", 402, b"Payment Required", "quota"),
 ]
 
 
@@ -287,9 +289,9 @@ def test_request_id_from_header_then_body() -> None:
 
 
 def test_body_may_be_bytes_str_or_dict() -> None:
-    body = {"created": 1, "data": [{"b64_json": "x"}]}
+    body = {"created": 1, "data": [{"b64_json": PNG}]}
     for form in (body, json.dumps(body), json.dumps(body).encode()):
-        assert classify(200, form) == Outcome("pass", provider="openai")
+        assert classify(200, form) == Outcome("pass", provider="openai", filter="openai")
 
 
 def test_suspension_is_an_auth_error_that_says_so() -> None:
@@ -304,3 +306,61 @@ def test_outcome_label_uses_the_corpus_words() -> None:
     assert Outcome("pass").label == "pass"
     assert Outcome("block", "input").label == "block:input"
     assert Outcome("block").label == "block"
+
+
+def test_a_recorded_image_placeholder_is_a_usable_image() -> None:
+    """Cassettes replace image bytes by their hash; replaying them must still read as a pass."""
+    stub = "<imgsafe:sha256=" + "a" * 64 + ";bytes=99>"
+    assert classify(200, {"created": 1, "data": [{"b64_json": stub}]}).verdict == "pass"
+    chat = {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"![image](data:image/png;base64,{stub})"}}]}
+    assert classify(200, chat).verdict == "pass"
+
+
+def test_azure_success_annotations_become_the_categories_of_the_pass() -> None:
+    """A pass that was close to a block shows it: severities above safe and detections are kept."""
+    item = {"url": "https://dalle.example/generated_00.png", "revised_prompt": "p",
+            "prompt_filter_results": {"violence": {"severity": "low", "filtered": False}, "jailbreak": {"detected": True, "filtered": False},
+                                      "hate": {"severity": "safe", "filtered": False}},
+            "content_filter_results": {"sexual": {"severity": "medium", "filtered": False}, "self_harm": {"severity": "safe", "filtered": False}}}
+    outcome = classify(200, {"created": 1, "data": [item]})
+    assert (outcome.verdict, outcome.filter, outcome.provider) == ("pass", "azure", "azure")
+    assert outcome.categories == ("violence:low", "jailbreak:detected", "sexual:medium")
+    chat = {"prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "low"}}}],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"![i](data:image/png;base64,{PNG})"},
+                         "content_filter_results": {"violence": {"filtered": False, "severity": "safe"}, "error": {"code": "x", "message": "The contents are not filtered"}}}]}
+    assert classify(200, chat).categories == ("hate:low", "content_filter:error")
+
+
+def test_gemini_pass_keeps_ratings_above_negligible() -> None:
+    body = {"candidates": [{"finishReason": "STOP", "content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": PNG}}]},
+                            "safetyRatings": [{"category": "HARM_CATEGORY_HARASSMENT", "probability": "MEDIUM"},
+                                              {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"}, {}]}]}
+    outcome = classify(200, body)
+    assert (outcome.verdict, outcome.filter, outcome.categories) == ("pass", "gemini", ("HARM_CATEGORY_HARASSMENT:MEDIUM",))
+
+
+def test_streamed_chat_chunks_are_read_whole() -> None:
+    """An Azure chat stream whose last chunk is filtered: the whole stream is one block."""
+    chunks = [
+        {"object": "chat.completion.chunk", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}]},
+        {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "The"}, "finish_reason": None}]},
+        {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter",
+                                                          "content_filter_results": {"violence": {"filtered": True, "severity": "high"}}}]},
+    ]
+    sse = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    outcome = classify(200, sse)
+    assert (outcome.verdict, outcome.stage, outcome.filter, outcome.categories) == ("block", "output", "azure", ("violence",))
+
+
+def test_a_streamed_image_with_only_partial_images_is_no_verdict() -> None:
+    sse = f'event: image_generation.partial_image\ndata: {{"type":"image_generation.partial_image","b64_json":"{PNG}"}}\n\n'
+    with pytest.raises(ApiError) as info:
+        classify(200, sse)
+    assert info.value.kind == "unreadable"
+
+
+def test_outcome_keeps_its_positional_fields_and_adds_filter_last() -> None:
+    """Other modules build Outcome positionally; the filter is a new keyword at the end."""
+    outcome = Outcome("block", "input", "screen", "local", None, ("sexual",), "matched", None)
+    assert outcome.filter is None and outcome.label == "block:input"
+    assert Outcome("pass", filter="relay").filter == "relay"
