@@ -375,10 +375,10 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
         results = inner.get("content_filter_results") or inner.get("content_filter_result")
         categories = categories or (_azure_filtered(results) if isinstance(results, Mapping) else ())
     provider = ctx.hint or ("azure" if inner is not None else "openai")
-    return Outcome("block", stage, code, provider, ctx.request_id, categories, message or None, filter=_filter_of(error, message, ctx, inner))
+    return Outcome("block", stage, code, provider, ctx.request_id, categories, message or None, filter=_filter_of(message, ctx, inner))
 
 
-def _filter_of(error: Mapping[str, Any], message: str, ctx: _Ctx, inner: Mapping[str, Any] | None) -> Filter:
+def _filter_of(message: str, ctx: _Ctx, inner: Mapping[str, Any] | None) -> Filter:
     """Azure when Azure's annotations, header or wording show through (also behind a relay), else OpenAI."""
     lower = message.lower()
     if inner is not None or "apim-request-id" in ctx.headers or any(w in lower for w in _AZURE_WORDING):
@@ -421,7 +421,7 @@ def _wrapped_block(error: Mapping[str, Any], message: str, ctx: _Ctx) -> Outcome
     if any(phrase in lower for phrase in _BLOCK_PHRASES):
         code = next((c for c in ("moderation_blocked", "content_policy_violation") if c in lower), None)
         stage: Stage = "output" if any(h in lower for h in _OUTPUT_HINTS) or "image_safety" in lower else "input"
-        return Outcome("block", stage, code or str(error.get("code") or "wrapped_block"), ctx.hint or "proxy", ctx.request_id, _violations(message), message, filter=_filter_of(error, message, ctx, None))
+        return Outcome("block", stage, code or str(error.get("code") or "wrapped_block"), ctx.hint or "proxy", ctx.request_id, _violations(message), message, filter=_filter_of(message, ctx, None))
     return None
 
 
