@@ -142,7 +142,14 @@ class Expectation:
     pair_share: float = 0.2
     """The share of blocked prompts whose first core is a pair that only blocks together."""
 
+    def __post_init__(self) -> None:
+        if not self.trigger_counts or any(k < 1 or w < 0 for k, w in self.trigger_counts):
+            raise ValueError(f"trigger_counts needs (count >= 1, weight >= 0) pairs, got {self.trigger_counts!r}")
+        if not 0.0 <= self.pair_share < 1.0 or self.more_decay < 0.0:
+            raise ValueError(f"pair_share must be in [0, 1) and more_decay >= 0, got {self.pair_share!r}, {self.more_decay!r}")
+
     def count_weight(self, k: int) -> float:
+        """The weight of a prompt holding exactly k triggers."""
         counts = dict(self.trigger_counts)
         if k in counts:
             return counts[k]
@@ -283,9 +290,10 @@ def _shortest_blocked_prefix(
     ``required``; None when the whole of it is clean. ``prior`` None: every position alike and
     the whole known to block.
 
-    When two candidates are left, ``_cheapest_ending`` may ask them alone instead of the prefix;
-    when an interval holds only one or two candidates that may block alone (the others were asked
-    alone and are clean, but may still complete a pair), those are asked alone first.
+    With a prior, the last ``_ENDGAME`` outcomes are finished by ``_Endgame``, and a longer
+    interval that holds only one or two candidates that may block alone (the others were asked
+    alone and are clean, but may still complete a pair) asks those alone first. Without one (the
+    search for a partner), ``_cheapest_ending`` may ask the last two candidates alone.
     """
     size = len(seq) - lo
     if size <= 0:
@@ -324,9 +332,9 @@ _ENDGAME = 8
 
 
 class _Endgame:
-    """Finish the search in a short interval of outcomes in the fewest expected questions,
-    counting the "does it block alone?" question that a single trigger found by its prefix still
-    needs: an exact small dynamic programme over two kinds of question, "is it at or before s?"
+    """Finish the search in a short interval of outcomes in the fewest expected questions (under
+    the prior), counting the "does it block alone?" question that a single trigger found by its
+    prefix still needs: a small dynamic programme over two kinds of question, "is it at or before s?"
     (the prefix up to s) and "does this candidate block alone?" (the first candidate not yet asked
     alone: blocked settles both where a core ends and that it blocks alone, in one question).
 

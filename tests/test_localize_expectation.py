@@ -42,3 +42,12 @@ def test_a_classifier_known_to_block_on_single_words_is_searched_with_fewer_ques
             assert found.cores == [[trigger]]
             asked[name] += found.queries
     assert asked["told"] < asked["default"]
+
+
+def test_an_expectation_that_cannot_be_a_prior_is_refused_with_what_was_given() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match=r"trigger_counts needs .* got \(\)"):
+        Expectation(())
+    with pytest.raises(ValueError, match="pair_share must be in"):
+        Expectation(pair_share=1.0)
