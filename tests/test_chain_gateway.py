@@ -152,7 +152,7 @@ def test_the_gateway_never_passes_a_hard_scenario(prompt: str, with_screen: bool
 
 def test_a_live_chain_counts_every_link_called(project: pytest.Pytester, imgsafe_sandbox) -> None:
     project.makefile(".toml", pyproject=TARGETS + CHAIN.format(routing="false"))
-    write_corpus(project, "one", "cases:\n  - id: swift\n    targets: [chain]\n    prompt: Taylor Swift concert stage\n    expect: pass@banana\n")
+    write_corpus(project, "one", "cases:\n  - id: swift\n    targets: [chain]\n    prompt: A Pikachu in the forest\n    expect: pass@banana\n")
     result = project.runpytest("--imgsafe", "--imgsafe-live", "-p", "no:cacheprovider", "--imgsafe-report", "r.json")
     result.assert_outcomes(passed=1)
     totals = json.loads((project.path / "r.json").read_text())["totals"]

@@ -1,13 +1,17 @@
 """The sandbox's safety decisions: a pure function of (prompt, profile, version, endpoint).
 
-Everything that decides lives in ``data/policy.yaml`` and the term tables; this module only
-applies them. No HTTP here, so the policy is tested without a server.
+The sandbox stands for a provider's classifier, so its policy is its own: the profiles and
+thresholds live in ``sandbox/data/policy.yaml`` and what a prompt is about is found by
+``judge.py`` from the sandbox's own names and rules. Nothing here reads the product's term
+tables, screen or rewrite code: a rewrite that "passes" here passed a judge the product did not
+write. No HTTP here either, so the policy is tested without a server.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -15,7 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
-from ..terms import HARD_PROHIBITED, Match, Term, TermIndex, default_index
+from .judge import Finding, asks_for_realism, find
 
 Endpoint = Literal["generate", "edit", "chat"]
 
@@ -50,7 +54,7 @@ class Decision:
     stage: Literal["input", "output"] | None
     scenario: str | None
     categories: tuple[str, ...]
-    matches: tuple[Match, ...]
+    matches: tuple[Finding, ...]
     reason: str
 
 
@@ -63,24 +67,34 @@ class Moderation:
     scores: dict[str, float]
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The thresholds of one scenario on one profile: input block and output filter levels."""
+
+    block_at: int | None
+    output_at: int | None
+
+
+def _read(name: str) -> Any:
+    return yaml.safe_load((resources.files("pytest_imgsafe.sandbox") / "data" / name).read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def policy_data() -> dict[str, Any]:
-    """The parsed ``data/policy.yaml``."""
-    text = (resources.files("pytest_imgsafe") / "data" / "policy.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    """The parsed ``sandbox/data/policy.yaml``."""
+    data: dict[str, Any] = _read("policy.yaml")
     return data
 
 
 @lru_cache(maxsize=1)
 def model_table() -> tuple[tuple[str, str, str], ...]:
-    """(pattern, profile, flavour) rows of ``data/models.yaml``, first match wins."""
-    text = (resources.files("pytest_imgsafe") / "data" / "models.yaml").read_text(encoding="utf-8")
-    rows = yaml.safe_load(text)["models"]
+    """(pattern, profile, flavour) rows of ``sandbox/data/models.yaml``, first match wins."""
+    rows = _read("models.yaml")["models"]
     return tuple((str(r["pattern"]).lower(), str(r["profile"]), str(r["flavour"])) for r in rows)
 
 
 def profiles() -> tuple[str, ...]:
-    """The names of the image profiles (strict, medium, loose)."""
+    """The names of the image profiles, one per row of the strictness table."""
     return tuple(policy_data()["profiles"])
 
 
@@ -98,21 +112,44 @@ def profile_for_model(model: str) -> tuple[str, str]:
     return "strict", "openai"
 
 
-@lru_cache(maxsize=64)
-def thresholds(profile: str, version: int = 1) -> dict[str, int | None]:
-    """Minimum level that blocks at input, per scenario, for a profile under a policy version."""
-    data = policy_data()
-    if profile not in data["profiles"]:
-        known = ", ".join(data["profiles"])
-        raise ValueError(f"unknown profile {profile!r}; known profiles: {known}")
+def grades(profile: str) -> dict[str, str]:
+    """The grade of each column of the strictness table for a profile (``like`` followed)."""
+    data = policy_data()["profiles"]
+    _check(profile, 1)
+    entry = data[profile]
+    while "like" in entry:
+        entry = data[entry["like"]]
+    return {str(k): str(v) for k, v in entry["grades"].items()}
+
+
+def _check(profile: str, version: int) -> None:
+    if profile not in policy_data()["profiles"]:
+        raise ValueError(f"unknown profile {profile!r}; known profiles: {', '.join(profiles())}")
     if version not in versions():
         known = ", ".join(str(v) for v in versions())
         raise ValueError(f"unknown policy version {version!r}; known versions: {known}")
-    result: dict[str, int | None] = dict(data["profiles"][profile]["block_at"])
+
+
+@lru_cache(maxsize=64)
+def limits(profile: str, version: int = 1) -> dict[str, Limit]:
+    """The thresholds per scenario of a profile under a policy version."""
+    _check(profile, version)
+    data = policy_data()
+    result: dict[str, Limit] = {}
+    for column, grade in grades(profile).items():
+        values = data["grades"][column][grade]
+        result[data["columns"][column]] = Limit(values.get("block_at"), values.get("output_at"))
     for step in _version_chain(version):
-        override = (data["versions"][step].get("profiles") or {}).get(profile) or {}
-        result.update(override.get("block_at") or {})
+        overrides = (data["versions"][step].get("profiles") or {}).get(profile) or {}
+        for scenario, values in overrides.items():
+            old = result[scenario]
+            result[scenario] = Limit(values.get("block_at", old.block_at), values.get("output_at", old.output_at))
     return result
+
+
+def thresholds(profile: str, version: int = 1) -> dict[str, int | None]:
+    """Minimum level that blocks at input, per scenario (None: never at input)."""
+    return {scenario: limit.block_at for scenario, limit in limits(profile, version).items()}
 
 
 def _version_chain(version: int) -> list[int]:
@@ -125,58 +162,58 @@ def _version_chain(version: int) -> list[int]:
 
 
 @lru_cache(maxsize=1)
-def realism_index() -> TermIndex:
-    """An index of the realism cues ("photo", "photorealistic", "close-up", ...)."""
-    return TermIndex(Term(str(cue), "realism", 0) for cue in policy_data()["realism_cues"])
+def _realism() -> re.Pattern[str]:
+    return re.compile(str(policy_data()["realism"]))
 
 
+@lru_cache(maxsize=4096)
 def decide(prompt: str, profile: str, version: int = 1, endpoint: Endpoint = "generate") -> Decision:
     """Decide one image request, as the profile's classifier would.
 
-    Input stage: a term at or above the profile's threshold blocks (conjunctive scenarios such
-    as minors count only with their partner: a realism cue or a sexual term). Output stage: a
-    tolerated term of a scenario in the profile's ``output_filter`` plus a realism cue means the
-    image itself is filtered. Edits lower every threshold and need no realism cue.
+    Input stage: a finding at or above the profile's ``block_at`` blocks (a conjunctive scenario,
+    minors, counts only with its partner: a realism cue or a sexual finding). Output stage: a
+    tolerated finding at or above ``output_at``, plus a realism cue, means the image itself is
+    filtered. Edits lower every threshold and need no realism cue.
     """
     data = policy_data()
-    limits = thresholds(profile, version)
+    table = limits(profile, version)
     is_edit = endpoint == "edit"
     shift = int(data["edits"]["threshold_shift"]) if is_edit else 0
-    matches = tuple(default_index().find(prompt))
-    realism = bool(realism_index().find(prompt)) or (
-        is_edit and bool(data["edits"]["output_filter_without_realism"])
-    )
-    present = {m.scenario for m in matches}
-    active = [m for m in matches if _conjunction_met(m.scenario, present, realism)]
+    findings = find(prompt)
+    realism = asks_for_realism(prompt, _realism()) or (is_edit and bool(data["edits"]["output_filter_without_realism"]))
+    present = {f.scenario for f in findings}
+    active = [f for f in findings if _conjunction_met(f.scenario, present, realism)]
+    hard = set(data["hard_prohibited"])
 
-    blocking: list[Match] = []
-    for m in active:
-        limit = limits.get(m.scenario)
-        if limit is not None and m.level >= max(1, limit - shift):
-            blocking.append(m)
+    blocking: list[Finding] = []
+    tolerated: list[Finding] = []
+    for f in active:
+        limit = table.get(f.scenario, Limit(1, None))
+        if limit.block_at is not None and f.level >= max(1, limit.block_at - shift):
+            blocking.append(f)
+        elif limit.output_at is not None and f.level >= max(0, limit.output_at - shift):
+            tolerated.append(f)
     if blocking:
-        lead = max(blocking, key=lambda m: (m.scenario in HARD_PROHIBITED, m.level))
+        lead = max(blocking, key=lambda f: (f.scenario in hard, f.level))
         return Decision(
             "block",
             "input",
             lead.scenario,
             _error_categories(blocking),
-            matches,
-            f"{lead.scenario} term {lead.text!r} (level {lead.level}) blocks at input on {profile}",
+            findings,
+            f"{lead.scenario} ({lead.term}: {lead.text!r}, level {lead.level}) blocks at input on {profile}",
         )
-    output_filter = set(data["profiles"][profile].get("output_filter") or ())
-    tolerated = [m for m in active if m.scenario in output_filter]
     if tolerated and realism:
-        lead = max(tolerated, key=lambda m: m.level)
+        lead = max(tolerated, key=lambda f: f.level)
         return Decision(
             "block",
             "output",
             lead.scenario,
             _error_categories(tolerated),
-            matches,
-            f"realistic depiction of {lead.scenario} term {lead.text!r} is filtered at output on {profile}",
+            findings,
+            f"a realistic image of {lead.scenario} ({lead.term}: {lead.text!r}) is filtered at output on {profile}",
         )
-    return Decision("pass", None, None, (), matches, "no term blocks")
+    return Decision("pass", None, None, (), findings, "nothing blocks")
 
 
 def _conjunction_met(scenario: str, present: set[str], realism: bool) -> bool:
@@ -186,24 +223,25 @@ def _conjunction_met(scenario: str, present: set[str], realism: bool) -> bool:
     return any((need == "realism" and realism) or need in present for need in needs)
 
 
-def _error_categories(matches: list[Match]) -> tuple[str, ...]:
+def _error_categories(findings: list[Finding]) -> tuple[str, ...]:
     names = policy_data()["error_categories"]
-    return tuple(sorted({str(names.get(m.scenario, m.scenario)) for m in matches}))
+    return tuple(sorted({str(names.get(f.scenario, f.scenario)) for f in findings}))
 
 
+@lru_cache(maxsize=4096)
 def moderate(prompt: str) -> Moderation:
-    """Score one text as omni-moderation would: deterministic, from the term tables."""
+    """Score one text as omni-moderation would: deterministic, from the sandbox's findings."""
     rules = policy_data()["moderation"]
-    matches = default_index().find(prompt)
+    findings = find(prompt)
     seed = hashlib.sha256(prompt.encode("utf-8")).digest()
     scores = {cat: round(1e-5 + seed[i] / 255 * 0.004, 6) for i, cat in enumerate(MODERATION_CATEGORIES)}
     flagged_cats: set[str] = set()
-    present = {m.scenario for m in matches}
-    for m in matches:
-        rule = rules["flag"].get(m.scenario)
+    present = {f.scenario for f in findings}
+    for f in findings:
+        rule = rules["flag"].get(f.scenario)
         if rule is None:
             continue
-        if m.level >= int(rule["min_level"]):
+        if f.level >= int(rule["min_level"]):
             flagged_cats.update(rule["categories"])
         else:
             for cat in rule["categories"]:

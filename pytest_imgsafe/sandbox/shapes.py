@@ -315,22 +315,19 @@ SCENES = (
 def describer_answer(prompt: str, images: list[str], model: str) -> tuple[int, Body]:
     """A text model's plain visual description: of the image if one is sent, else of the idea.
 
-    Deterministic stand-in for the notes' two-step rewrite: the idea is cleaned with the same
-    replacement tables the rewriting strategies use (names, artists, brands, graphic wording
-    removed) and given a neutral rendering note; an image is described as one of a few plain
-    scenes chosen by its hash. A prompt the strategies refuse gets a refusal, as a model would.
+    Deterministic stand-in for the notes' two-step rewrite: the idea is described by the
+    sandbox's own describer (``describe.py``: what the sandbox's classifier recognizes as a name,
+    an artist, a brand or graphic wording is replaced, a hard-prohibited idea refused), never by
+    the product's rewriting code; an image is described as one of a few plain scenes chosen by
+    its hash.
     """
-    from ..rewrite import RewriteRefused, rewrite
+    from .describe import describe_idea
 
     if images:
         digest = hashlib.sha256("".join(images).encode()).digest()
         text = f"A photo of {SCENES[digest[0] % len(SCENES)]}, natural light, centered composition."
     else:
-        try:
-            cleaned = rewrite(prompt).text.strip().rstrip(".")
-        except RewriteRefused:
-            cleaned = ""
-        text = f"{cleaned}, rendered with soft natural light and a balanced composition." if cleaned else "I can't help with that request."
+        text = describe_idea(prompt)
     body = _chat(model, {"role": "assistant", "content": text}, "stop")
     body["usage"] = {"prompt_tokens": len(prompt.split()) + 40, "completion_tokens": len(text.split()), "total_tokens": len(prompt.split()) + 40 + len(text.split())}
     return 200, body

@@ -1,0 +1,281 @@
+"""What a prompt is about, as a provider's classifier would see it: the sandbox's findings.
+
+A provider's input filter is a learned classifier: it reacts to meaning, so a prompt that avoids
+the listed words still trips it. The sandbox imitates that offline with two mechanisms over the
+folded prompt (``fold.py``):
+
+* **names** (``data/names.yaml``): public figures, living artists, characters and brands, found
+  in any spelling a reader still recognizes: with or without spaces and hyphens ("spider man",
+  "spiderman"), with digits for letters ("Tayl0r Sw1ft"), accents or look-alike letters, and,
+  for long names, one letter changed, dropped or swapped ("Scarlet Johanson");
+* **rules** (``data/rules.yaml``): meaning a word list misses: ages written as numbers or words,
+  school years and stages of life; hate codes, described symbols and salutes; nudity described
+  instead of named; weapons by model number.
+
+Everything here is the sandbox's own (see the README's sandbox section): it reads none of the
+product's term tables, screen or rewrite code, so a rewrite or a gateway tested against it is
+tested against a judge the product did not write.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+import yaml
+
+from .fold import TOKEN, Folded, deleet, fold, within_edits
+
+# What may stand between the words of one name: "Spider-Man", "J.K. Rowling", "Kiki's", "H&M".
+_NAME_GAP = re.compile(r"[\s\-\u2010-\u2015_.'\u2019\u00b7&]*")
+_MAX_WINDOW = 5
+
+
+class Finding(NamedTuple):
+    """One thing the classifier recognized; ``start``/``end`` index the original prompt.
+
+    ``term`` is the name as listed, or the rule's reason; ``text`` the words of the prompt.
+    """
+
+    scenario: str
+    level: int
+    term: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A meaning-level rule of ``rules.yaml``."""
+
+    scenario: str
+    level: int
+    why: str
+    pattern: re.Pattern[str]
+    near: re.Pattern[str] | None
+    within: int
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The folded spans where this rule holds."""
+        found = []
+        for m in self.pattern.finditer(text):
+            if self.near is not None:
+                lo, hi = max(0, m.start() - self.within), m.end() + self.within
+                window = text[lo : m.start()] + " " + text[m.end() : hi]
+                if not self.near.search(window):
+                    continue
+            found.append((m.start(), m.end()))
+        return found
+
+
+@dataclass(frozen=True)
+class Name:
+    """A listed name: how it is written, its scenario and level, and its joined folded form."""
+
+    text: str
+    scenario: str
+    level: int
+    joined: str
+    words: int = 1
+
+
+def _data(name: str) -> Any:
+    text = (resources.files("pytest_imgsafe.sandbox") / "data" / name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _name(text: str, scenario: str, level: int) -> Name:
+    return Name(text, scenario, level, joined_form(text), len(TOKEN.findall(fold(text).text)))
+
+
+def joined_form(text: str) -> str:
+    """A name's letters and digits, folded, without spaces: the key every spelling meets at."""
+    return "".join(TOKEN.findall(fold(text).text))
+
+
+_SPECIAL = ("safe", "given_names", "not_family_names")
+
+
+@lru_cache(maxsize=1)
+def names() -> tuple[Name, ...]:
+    """Every name of ``names.yaml``; safe references have the scenario ``safe``."""
+    data = _data("names.yaml")
+    listed = [_name(str(text), "safe", 0) for text in data["safe"]]
+    for scenario, levels in data.items():
+        if scenario in _SPECIAL:
+            continue
+        for level, items in levels.items():
+            for text in items:
+                if not isinstance(text, str):
+                    raise ValueError(f"names.yaml: {scenario} level {level}: {text!r} is not text; quote it")
+                listed.append(_name(text, str(scenario), int(level)))
+    return tuple(listed)
+
+
+@lru_cache(maxsize=1)
+def rules() -> tuple[Rule, ...]:
+    """Every rule of ``rules.yaml``, compiled."""
+    compiled: list[Rule] = []
+    for scenario, items in _data("rules.yaml").items():
+        for item in items:
+            near = item.get("near")
+            compiled.append(
+                Rule(
+                    str(scenario),
+                    int(item["level"]),
+                    str(item["why"]),
+                    re.compile(str(item["pattern"])),
+                    re.compile(str(near)) if near else None,
+                    int(item.get("within", 40)),
+                )
+            )
+    return tuple(compiled)
+
+
+class _NameIndex:
+    """Names by joined form (exact look-up) and by first letter (for near misses)."""
+
+    def __init__(self, listed: tuple[Name, ...]) -> None:
+        self.exact: dict[str, Name] = {}
+        # (first letter, length) -> names: a near miss differs in length by at most two
+        self.by_shape: dict[tuple[str, int], list[Name]] = {}
+        for name in listed:
+            old = self.exact.get(name.joined)
+            if old is None or name.level > old.level:
+                self.exact[name.joined] = name
+        for name in self.exact.values():
+            if len(name.joined) >= 8 and name.scenario != "safe":
+                self.by_shape.setdefault((name.joined[0], len(name.joined)), []).append(name)
+        self.longest = max((len(j) for j in self.exact), default=0) + 2
+
+    def near_miss(self, joined: str, words: int) -> Name | None:
+        """A long name (8 letters or more) ``joined`` is one edit from (two for the longest).
+
+        The window must have as many words as the name, or be one word (the name written
+        joined): "of a white" is not a misspelling of a two-word brand.
+        """
+        size = len(joined)
+        if size < 7:
+            return None
+        for length in range(size - 2, size + 3):
+            for name in self.by_shape.get((joined[0], length), ()):
+                limit = 2 if length >= 14 else 1
+                if words not in (1, name.words):
+                    continue
+                if abs(length - size) <= limit and within_edits(joined, name.joined, limit):
+                    return name
+        return None
+
+
+@lru_cache(maxsize=1)
+def _index() -> _NameIndex:
+    return _NameIndex(names())
+
+
+def _name_candidates(folded: Folded) -> list[tuple[int, int, Name, bool]]:
+    """(start, end, name, exact) for every window of words that reads as a name."""
+    text = folded.text
+    tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+    index = _index()
+    found: list[tuple[int, int, Name, bool]] = []
+    for i in range(len(tokens)):
+        joined = ""
+        for j in range(i, min(len(tokens), i + _MAX_WINDOW)):
+            if j > i and not _NAME_GAP.fullmatch(text[tokens[j - 1][2] : tokens[j][1]]):
+                break
+            joined += tokens[j][0]
+            if len(joined) > index.longest:
+                break
+            exact = index.exact.get(joined)
+            if exact is not None:
+                found.append((tokens[i][1], tokens[j][2], exact, True))
+                continue
+            fuzzy = index.near_miss(joined, j - i + 1)
+            if fuzzy is not None:
+                found.append((tokens[i][1], tokens[j][2], fuzzy, False))
+    return found
+
+
+# A named artist as a style ("in the style of Jane Doe"), read on the prompt as written: the
+# capitals are what mark a name. The name ends where the sentence or a small word goes on.
+_STYLE_NAME = re.compile(
+    r"\b(?:style of|styled after|inspired by|in the manner of|[aà] la|painted by|drawn by|illustrated by|art by|artwork by)\s+"
+    r"(?P<name>[A-Z][\w'’.\-]*(?:\s+(?:(?:de|da|van|von|del|der|di|du|le|la)\s+)?[A-Z][\w'’.\-]*){0,2})"
+    r"(?=\s*(?:$|[,.;:!?)]|(?:and|with|on|in|at|for|from|of|to|under|over|featuring)\b))"
+)
+_PERSON = re.compile(
+    r"\b(?P<first>[A-Z][a-z]+)\s+(?:[A-Z]\.\s*)?(?:(?:de|da|van|von|del|der|bin|al|le|la|di|du)\s+)?"
+    r"(?P<last>[A-Z][a-z]+(?:[-'’][A-Za-z]+)?)\b"
+)
+_STYLE_BEFORE = re.compile(r"(?:style of|styled after|inspired by|manner of|[aà] la|by|after)\s*$")
+
+
+@lru_cache(maxsize=1)
+def _person_words() -> tuple[frozenset[str], frozenset[str]]:
+    data = _data("names.yaml")
+    return frozenset(map(str, data["given_names"])), frozenset(map(str, data["not_family_names"]))
+
+
+def _heuristics(prompt: str) -> list[Finding]:
+    """Names no list holds: a named artist as a style, a given name and a family name."""
+    found: list[Finding] = []
+    for m in _STYLE_NAME.finditer(prompt):
+        found.append(Finding("living_artist", 1, "a named artist not known as a deceased master", m.start("name"), m.end("name"), m.group("name")))
+    given, not_family = _person_words()
+    for m in _PERSON.finditer(prompt):
+        if m.group("first") not in given or m.group("last") in not_family or m.group("last") in given and m.group("last") == m.group("first"):
+            continue
+        if _STYLE_BEFORE.search(prompt[: m.start()]):
+            continue
+        found.append(Finding("celebrity", 2, "a named real person", m.start(), m.end(), m.group()))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def find(prompt: str) -> tuple[Finding, ...]:
+    """Everything the classifier recognizes in ``prompt``, in order of position.
+
+    Names first (exact spellings before near misses, longer before shorter, no overlaps; a safe
+    reference such as a deceased master claims its words and reports nothing); then names no
+    list holds (a named artist as a style, a given and a family name); then the rules, except
+    where a name already explains the words ("Teen Titans").
+    """
+    plain = fold(prompt)
+    leet = deleet(plain)
+    forms = (plain, leet) if leet.text != plain.text else (plain,)
+    candidates = [(s, e, n, x, f) for f in forms for s, e, n, x in _name_candidates(f)]
+    candidates.sort(key=lambda c: (not c[3], -(c[1] - c[0]), c[0]))
+    taken: list[tuple[int, int]] = []
+    findings: list[Finding] = []
+    for start, end, name, _exact, form in candidates:
+        o_start, o_end = form.span(start, end)
+        if any(o_start < e and s < o_end for s, e in taken):
+            continue
+        taken.append((o_start, o_end))
+        if name.scenario != "safe":
+            findings.append(Finding(name.scenario, name.level, name.text, o_start, o_end, prompt[o_start:o_end]))
+    for guess in _heuristics(prompt):
+        if not any(guess.start < e and s < guess.end for s, e in taken):
+            taken.append((guess.start, guess.end))
+            findings.append(guess)
+    seen: set[tuple[str, int, int]] = set()
+    for rule in rules():
+        for form in forms:
+            for start, end in rule.spans(form.text):
+                o_start, o_end = form.span(start, end)
+                key = (rule.scenario, o_start, o_end)
+                if key in seen or any(o_start < e and s < o_end for s, e in taken):
+                    continue
+                seen.add(key)
+                findings.append(Finding(rule.scenario, rule.level, rule.why, o_start, o_end, prompt[o_start:o_end]))
+    findings.sort(key=lambda f: (f.start, f.end))
+    return tuple(findings)
+
+
+def asks_for_realism(prompt: str, pattern: re.Pattern[str]) -> bool:
+    """Whether the prompt asks for a realistic image (a photo, a close-up, a lens ...)."""
+    return bool(pattern.search(fold(prompt).text))
