@@ -10,11 +10,11 @@ with spaces so that only whole words match, scanned once over the prompt folded 
 character for character (casefold; look-alike letters and accents through a per-character table
 for the few non-ASCII characters; every non-word character a space), so that a hit's place in
 the scanned text is its span in the prompt. The scanned text keeps runs of spaces (", " is two):
-a key of one word matches whatever surrounds it, and a term of several words written with
-something other than one space between its words ("spider - man") is caught by extra keys, the
-term's first words followed by two spaces, that send the prompt to a slower path which collapses
-the spaces and locates each hit with a whole-token pattern. Most prompts hit nothing and cost a
-few C-level passes. The digits are keys of the automaton too, so a prompt without any skips the
+a key of one word matches whatever surrounds it; a term of several words is a key once for each
+way of writing one to three spaces between its words ("spider - man" is three), and a longer run
+hits a key made of the term's first words and one space more, which sends the prompt to a slower
+path that collapses the spaces and locates each hit with a whole-token pattern. Most prompts hit
+nothing and cost a few C-level passes. The digits are keys of the automaton too, so a prompt without any skips the
 tables' age patterns.
 """
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from .terms import HARD_PROHIBITED, SCENARIOS, Match, Term, TermIndex, TermTable, _CONFUSABLES, build_index, bundled_tables, term_key
