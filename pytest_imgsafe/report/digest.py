@@ -17,7 +17,12 @@ from .build import FAILING
 
 # status -> (group shown in filters, rank: lower comes first)
 _RANK = {s: 0 for s in FAILING} | {"error": 1, "flaky": 2, "skipped": 3, "ok": 4}
-_NO_VERDICT = re.compile(r"gave no verdict for case .*?: (?P<kind>[a-z_]+)(?:, HTTP (?P<http>\d+))?(?:, code (?P<code>[^:,\s]+))?")
+# "target 't' gave no verdict for case 'c': KIND, HTTP N, code C: ..." (a case) and
+# "fuzz spec 's' on target 't' got no verdict (after N examples, seed S): KIND, ..." (a fuzz spec)
+_NO_VERDICT = re.compile(
+    r"^(?P<prefix>.*?(?:gave no verdict for case '[^']*'|got no verdict \([^)]*\)): )"
+    r"(?P<kind>[a-z_]+)(?:, HTTP (?P<http>\d+))?(?:, code (?P<code>[^:,\s]+))?"
+)
 
 
 def rank(row: Mapping[str, Any]) -> int:
@@ -54,7 +59,9 @@ def error_kind(text: str) -> str:
 
 def error_message(text: str) -> str:
     """The provider's part of an error row (the case and target are shown beside it)."""
-    return re.sub(r"^target '[^']*' gave no verdict for case '[^']*': ", "", text.splitlines()[0] if text else "")
+    first = text.splitlines()[0] if text else ""
+    match = _NO_VERDICT.search(first)
+    return first[len(match["prefix"]):] if match else first
 
 
 @dataclass

@@ -201,7 +201,7 @@ def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, A
         since = since_text(r) if group == "changed" else ""
         body.append(
             f"<tr class='{group}' data-status='{group}' data-target='{_esc(str(r['target']))}' data-scenario='{_esc(scenario)}'>"
-            f"<td data-sort='{_esc(str(r['case']))}'><code>{_esc(str(r['case']))}</code></td><td>{_esc(str(r['target']))}</td><td>{_esc(scenario)}</td>"
+            f"<td data-sort='{_esc(str(r['case']))}'><code>{_esc(str(r['case']))}</code></td><td class='nw'>{_esc(str(r['target']))}</td><td>{_esc(scenario)}</td>"
             f"<td>{_esc(str(r['expected']))}</td><td>{_esc(str(r.get('actual') or ''))}</td>"
             f"<td class='st st-{group}' data-sort='{('changed', 'error', 'flaky', 'skipped', 'ok').index(group)} {_esc(str(r.get('status')))}'>{_esc(str(r.get('status')))}</td>"
             f"<td class='hist' data-sort='{sum(1 for v in nights.values() if v == now)}'>{cells}</td>"
