@@ -85,7 +85,10 @@ def make_google_client(target: Target, env: Mapping[str, str]) -> Any:
 def build_google_request(target: Target, prompt: str, params: Mapping[str, Any], images: tuple[Any, ...] = ()) -> RequestSpec:
     """The logical request of a gemini or imagen call (what decides its answer)."""
     if target.kind == "imagen":
-        return RequestSpec("imagen:predict", {"model": target.model, "prompt": prompt, **params}, tuple(("image", p) for p in images))
+        # Without include_rai_reason an answer whose images were all filtered is an empty "{}",
+        # which says nothing; with it, each filtered image names its reason.
+        fields = {"model": target.model, "prompt": prompt, "include_rai_reason": True, **params}
+        return RequestSpec("imagen:predict", fields, tuple(("image", p) for p in images))
     operation = "gemini:streamGenerateContent" if params.get("stream") else "gemini:generateContent"
     fields = {"model": target.model, "prompt": prompt, **{k: v for k, v in params.items() if k != "stream"}}
     return RequestSpec(operation, fields, tuple(("image", p) for p in images))

@@ -149,6 +149,8 @@ class CassetteFilter:
 
     scrubber: Scrubber = field(default_factory=Scrubber)
     store_images: bool = False
+    accept: Callable[[int, Any, Mapping[str, str]], bool] = field(default=lambda status, body, headers: is_verdict(status, body, headers))
+    """Which answers may be recorded: verdicts (a describer's: its descriptions too)."""
     keep_playable: bool = False
     """Leave :func:`playable_image` stand-ins as they are (vcrpy passes a team's loaded answers
     through this filter again; :class:`PlayableSerializer` restores their placeholders on save)."""
@@ -224,7 +226,7 @@ class CassetteFilter:
         status = int(response["status"]["code"])
         raw = response["body"]["string"]
         headers = {k.lower(): v[0] for k, v in response["headers"].items() if v}
-        if not is_verdict(status, raw if isinstance(raw, (bytes, str)) else b"", headers):
+        if not self.accept(status, raw if isinstance(raw, (bytes, str)) else b"", headers):
             return None
         response["headers"] = {
             k.lower(): [self.text(v) for v in values]
@@ -298,6 +300,18 @@ def with_playable_images(value: Any) -> Any:
     if isinstance(value, str) and "base64,<imgsafe:sha256=" in value:
         return re.sub(r"base64,(<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>)", lambda m: "base64," + playable_image(m.group(1)), value)
     return value
+
+
+def is_description(status: int, body: Any, headers: Mapping[str, str] | None = None) -> bool:
+    """Is this a describer's answer worth keeping: a description (a 200 with text), or a verdict?"""
+    if status == 200:
+        try:
+            data = json.loads(body) if isinstance(body, (bytes, str)) else body
+            content = data["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return False
+        return isinstance(content, str) and bool(content.strip())
+    return is_verdict(status, body, headers)
 
 
 def is_verdict(status: int, body: bytes | str | Mapping[str, Any] | list[Any], headers: Mapping[str, str] | None = None) -> bool:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Settings, Target, scrubber_for
 from .corpus import Case
 from .outcome import ApiError, Outcome, classify
-from .recording import Cassette, CassetteError, CassetteFilter, cassette_path, is_verdict, load_cassette, record, spec_key
+from .recording import Cassette, CassetteError, CassetteFilter, cassette_path, is_description, is_verdict, load_cassette, record, spec_key
 from .scrub import Scrubber
 from .targets import Answer, RequestSpec, build_describe_request, build_request, call, make_client, read_description
 
@@ -104,8 +104,11 @@ class Runner:
             self._scrubber = scrubber_for(self.settings, self.env)
         return self._scrubber
 
-    def cassette_filter(self) -> CassetteFilter:
-        """What vcrpy may record: verdicts only, scrubbed, images as placeholders."""
+    def cassette_filter(self, describer: bool = False) -> CassetteFilter:
+        """What vcrpy may record: verdicts only (a describer's descriptions too), scrubbed,
+        images as placeholders."""
+        if describer:
+            return CassetteFilter(self.scrubber(), self.settings.store_images, accept=is_description)
         if self._filter is None:
             self._filter = CassetteFilter(self.scrubber(), self.settings.store_images)
         return self._filter
@@ -391,15 +394,16 @@ class CallSession:
         if runner.settings.live and self.ledger is not None:
             return self._live_within_ledger(spec, self.ledger)
         self.calls += 1
+        describer = self.target.kind == "chat"
         try:
             if runner.settings.live:
                 return call(runner.client(self.target), spec, spec_key(spec))
             assert self._stage is not None
-            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(), lambda: call(runner.client(self.target), spec, spec_key(spec)))
+            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(describer), lambda: call(runner.client(self.target), spec, spec_key(spec)))
         except ApiError as err:
             self._complete = False
             return err
-        if not is_verdict(answer.status, answer.body, answer.headers):
+        if not (is_description if describer else is_verdict)(answer.status, answer.body, answer.headers):
             self._complete = False
         return answer
 
