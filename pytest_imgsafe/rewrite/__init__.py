@@ -26,6 +26,7 @@ from .core import (
     rewrite,
     soften_violence,
 )
+from .refusal import Finding, RefusalDetector, default_detector
 from .tables import RewriteTable, RewriteTableError, bundled_tables, load_table_file, merge_tables
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "STRATEGIES",
     "Change",
     "Describer",
+    "Finding",
+    "RefusalDetector",
     "Rewrite",
     "RewriteRefused",
     "RewriteTable",
@@ -41,6 +44,7 @@ __all__ = [
     "Rewriter",
     "Strategy",
     "bundled_tables",
+    "default_detector",
     "default_rewriter",
     "describe_reference",
     "edit_to_generate",

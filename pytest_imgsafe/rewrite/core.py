@@ -8,9 +8,11 @@ the notes' two-step approach, and then run the tables over its answer as a safet
 The refusal rule (design.md, responsible use) comes first and holds for every strategy: a
 prompt that mentions anything of the hard-prohibited scenarios (sexual content, minors, hate
 symbols and extremism) raises :class:`RewriteRefused`, and a rewrite whose text would fall in
-those scenarios is refused too. The check is deliberately wider than the sandbox's blocking
-rule: any term of those tables refuses, even one that would not block on its own (a child in a
-park), because a rewriting tool has no business making such a prompt pass.
+those scenarios is refused too. Two checks make the rule. The term tables: any term of those
+tables refuses, even one that would not block on its own (a child in a park), because a
+rewriting tool has no business making such a prompt pass. And the library's own detector
+(:mod:`.refusal`), which reads what a word list misses: ages as numbers or words, school years,
+hate codes and described symbols, look-alike spellings.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..terms import HARD_PROHIBITED, Match, TermIndex, default_index
+from .refusal import RefusalDetector, default_detector
 from .tables import TABLE_STRATEGIES, RewriteTable, bundled_tables
 
 Describer = Callable[[str, str, "Path | None"], str]
@@ -143,6 +146,7 @@ class Rewriter:
 
     index: TermIndex = field(default_factory=default_index)
     tables: Mapping[str, RewriteTable] = field(default_factory=bundled_tables)
+    detector: RefusalDetector = field(default_factory=default_detector)
 
     def rewrite(
         self,
@@ -156,7 +160,7 @@ class Rewriter:
         if strategy is not None and strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
         matches = self.index.find(prompt)
-        self._refuse_hard(matches, "the prompt")
+        self._refuse_hard(prompt, matches, "the prompt")
         if strategy in (None, *TABLE_STRATEGIES):
             names = (strategy,) if strategy else tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
             return self._tables(prompt, matches, names)
@@ -178,7 +182,7 @@ class Rewriter:
             return Rewrite(prompt, prompt, None)
         changes = [self._change(prompt, m, scenarios[m.scenario].replacement(m.term)) for m in targeted]
         text = _apply(prompt, changes)
-        self._refuse_hard(self.index.find(text), "the rewrite")
+        self._refuse_hard(text, self.index.find(text), "the rewrite")
         used = [n for n in names if any(m.scenario == TABLE_STRATEGIES[n] for m in targeted)]
         return Rewrite(prompt, text, "+".join(used), tuple(changes))
 
@@ -214,17 +218,29 @@ class Rewriter:
     def _clean(self, text: str) -> str:
         """A describer's answer, with the tables run over it and the refusal rule applied."""
         matches = self.index.find(text)
-        self._refuse_hard(matches, "the describer's answer")
+        self._refuse_hard(text, matches, "the describer's answer")
         names = tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
         return self._tables(text, matches, names).text if names else text
 
-    @staticmethod
-    def _refuse_hard(matches: list[Match], what: str) -> None:
+    def _refuse_hard(self, text: str, matches: list[Match], what: str) -> None:
+        """Raise RewriteRefused if the term tables or the detector put ``text`` in a hard scenario."""
         hard = [m for m in matches if m.scenario in HARD_PROHIBITED]
         if hard:
             scenario = hard[0].scenario
             reason = f"{what} falls in the {scenario} scenario, which is never rewritten (responsible use)"
             raise RewriteRefused(scenario, [m.text for m in hard if m.scenario == scenario], reason)
+        # a name the tables rewrite is read as a name, not as words: "Teen Titans" is a show
+        found = self.detector.find(_blank(text, [m for m in matches if m.scenario in REWRITABLE]))
+        if found is not None:
+            reason = f"{what} reads as {found.family} ({found.scenario}), which is never rewritten (responsible use)"
+            raise RewriteRefused(found.scenario, found.terms, reason)
+
+
+def _blank(text: str, matches: list[Match]) -> str:
+    """``text`` with the spans of ``matches`` replaced by a neutral word."""
+    for m in reversed(matches):
+        text = text[: m.start] + "someone" + text[m.end :]
+    return text
 
 
 def _apply(prompt: str, changes: list[Change]) -> str:
