@@ -147,8 +147,7 @@ class CaseItem(pytest.Item):
                 problem += "\n  the account or resource is suspended: the run stops here, and no more prompts are sent"
                 self.session.shouldstop = f"imgsafe: target {self.target!r} says the account or resource is suspended"
         self._record_properties(None, problem.splitlines()[0], status="error")
-        tolerated = state.live is not None and self.config.getoption("--imgsafe-max-error-rate") is not None
-        if tolerated and not self.session.shouldstop:  # counted at the end of the run; a suspension is no noise
+        if _tolerated(self, state) and not self.session.shouldstop:  # a suspension is no noise
             pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {problem}")
         pytest.fail(problem, pytrace=False)
 
@@ -298,6 +297,11 @@ class CaseItem(pytest.Item):
         return self.path, self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
 
 
+def _tolerated(item: pytest.Item, state: RunState) -> bool:
+    """--imgsafe-max-error-rate in a live run: a missing verdict is xfailed, and judged at the end."""
+    return state.live is not None and item.config.getoption("--imgsafe-max-error-rate") is not None
+
+
 def _describe_sources(meta: Any) -> str:
     sources = meta.get("sources") or []
     if not sources:
@@ -393,6 +397,8 @@ class FuzzItem(pytest.Item):
                 "  (an answer that is not a safety verdict is never counted as pass or block)"
             )
             self._record_properties(message.splitlines()[0])
+            if _tolerated(self, state):
+                pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {message}")
             pytest.fail(message, pytrace=False)
 
     def runtest(self) -> None:
