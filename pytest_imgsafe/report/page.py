@@ -154,10 +154,16 @@ def _errors(results: Sequence[Mapping[str, Any]]) -> str:
     total = sum(len(g.rows) for g in groups)
     blocks = []
     for g in groups:
-        names = ", ".join(f"{r['case']} [{r['target']}]" for r in g.rows[:200]) + (f", … and {len(g.rows) - 200} more" if len(g.rows) > 200 else "")
+        by_target: dict[str, list[str]] = {}
+        for r in g.rows:
+            by_target.setdefault(str(r["target"]), []).append(str(r["case"]))
+        names = "".join(
+            f"<li><b>{_esc(t)}</b> ({len(cases)}): {_esc(', '.join(cases[:200]))}{f', … and {len(cases) - 200} more' if len(cases) > 200 else ''}</li>"
+            for t, cases in sorted(by_target.items())
+        )
         blocks.append(
             f"<details><summary><b>{len(g.rows)}</b> × {_esc(g.kind)}</summary><p>Example: <code>{_esc(str(g.example['case']))}</code> on "
-            f"{_esc(str(g.example['target']))}: {_esc(clip(error_message(str(g.example.get('error') or '')), 400))}</p><p class='detail'>{_esc(names)}</p></details>"
+            f"{_esc(str(g.example['target']))}: {_esc(clip(error_message(str(g.example.get('error') or '')), 400))}</p><ul class='detail'>{names}</ul></details>"
         )
     return f'<h2 id="errors">No verdict ({total} items, {len(groups)} {"kind" if len(groups) == 1 else "kinds"})</h2><p>Never counted as pass or block. Open a kind to see its items.</p>{"".join(blocks)}'
 
