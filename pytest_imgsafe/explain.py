@@ -40,6 +40,8 @@ class Explanation:
     strategy: str | None = None
     refused: str | None = None
     problem: str | None = None
+    uncertain: tuple[tuple[str, ...], ...] = ()
+    """Words the search could not settle (answers that changed, or the budget ran out on them)."""
 
     def lines(self) -> list[str]:
         """For the failure report."""
@@ -50,6 +52,8 @@ class Explanation:
             f"  explain:    triggers {words} (scenario {', '.join(self.scenarios) or 'unknown'}, stage {self.stage or 'unknown'}; "
             f"{self.queries} queries to {self.oracle}{', budget ran out' if self.budget_exhausted else ''})"
         ]
+        if self.uncertain:
+            out.append(f"  uncertain:  {'; '.join(' + '.join(core) for core in self.uncertain)} (the answers about them disagreed or ran out)")
         if self.refused:
             out.append(f"  suggestion: none: {self.refused}")
         elif self.suggestion:
@@ -57,7 +61,12 @@ class Explanation:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "triggers": [list(core) for core in self.triggers], "scenarios": list(self.scenarios)}
+        return {
+            **dataclasses.asdict(self),
+            "triggers": [list(core) for core in self.triggers],
+            "scenarios": list(self.scenarios),
+            "uncertain": [list(core) for core in self.uncertain],
+        }
 
 
 def cheapest(target: Target) -> Target:
@@ -103,7 +112,9 @@ def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodei
         def is_blocked(text: str) -> bool:
             return chosen.outcome(text, None, case.images, case.mask)[0].verdict == "block"
 
-        found = localize(case.prompt, is_blocked, budget=max(0, budget - used))
+        # An output-stage block judges a generated image, which differs from call to call: each
+        # answer is asked again once, and words whose answers disagree are reported as uncertain.
+        found = localize(case.prompt, is_blocked, budget=max(0, budget - used), confirm=1 if outcome.stage == "output" else 0)
     except (ImgsafeError, ApiError) as err:
         return Explanation(outcome.stage, problem=f"could not localize the triggers: {err}".replace("\n", " "))
     words = [w for core in found.triggers for w in core]
@@ -115,6 +126,7 @@ def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodei
         oracle_name,
         found.queries + used,
         found.budget_exhausted,
+        uncertain=tuple(found.uncertain),
     )
     try:
         rewritten = rewriter.rewrite(case.prompt)
