@@ -2,7 +2,8 @@
 
     python scripts/record_bundled.py [extra pytest args]
 
-Starts a sandbox on loopback, points every bundled target at it (with a throwaway key), and
+Starts a sandbox on loopback, points every bundled target at it (OpenAI, gateway and Azure
+endpoints, with a throwaway key), and
 runs ``pytest --imgsafe --imgsafe-record-mode=all corpora``. The cassettes say in their
 metadata that they come from the sandbox (profile and policy version).
 """
@@ -29,6 +30,9 @@ def main(extra: list[str]) -> int:
                 "OPENAI_API_KEY": "sandbox-key-not-secret",
                 "IMGSAFE_GATEWAY_BASE_URL": sandbox.openai_base_url,
                 "IMGSAFE_GATEWAY_API_KEY": "sandbox-key-not-secret",
+                # the sandbox answers Azure's deployment paths at its root URL
+                "AZURE_OPENAI_ENDPOINT": sandbox.base_url,
+                "AZURE_OPENAI_API_KEY": "sandbox-key-not-secret",
             }
         )
         return int(pytest.main(["--imgsafe", "--imgsafe-record-mode=all", "-p", "no:cacheprovider", "-q", "corpora", *extra]))
