@@ -146,8 +146,14 @@ def images_blocked(
         return 400, openai_error(message, "invalid_request_error", "content_policy_violation")
     if flavour == "gemini":
         if output:
-            # Imagen drops filtered images: a 200 that carries none (billed for the attempt).
-            return 200, {"created": int(time.time()), "data": []}
+            # Imagen drops filtered images; behind an OpenAI-compatible relay an answer with no
+            # image says nothing, so this relay passes Imagen's filter reason on as the error.
+            return 400, openai_error(
+                "Generated image was filtered: raiFilteredReason: Your current safety filter threshold filtered out "
+                "1 generated image. You will not be charged for blocked images.",
+                "invalid_request_error",
+                "IMAGE_SAFETY",
+            )
         code = IMAGEN_CODES.get(decision.scenario or "", "58061214")
         return 400, [{"error": {"code": 400, "message": IMAGEN_MESSAGE.format(code=code), "status": "INVALID_ARGUMENT"}}]
     if flavour == "proxy":
