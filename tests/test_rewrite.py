@@ -51,8 +51,8 @@ def fake_describer(instruction: str, text: str, image: Path | None) -> str:
             "Spider-Man swinging over New York",
             "A young man in a red and blue skin-tight superhero suit with a mask swinging over New York",
         ),
-        ("Banksy style graffiti", "80s street art in the manner of Basquiat style graffiti"),
-        ("a Pikachu plush", "a round, cute yellow electric cartoon creature with red cheeks and pointed ears plush"),
+        ("Banksy style graffiti", "80s street art style graffiti"),
+        ("a Pikachu plush", "a plush of a round, cute yellow electric cartoon creature with red cheeks and pointed ears"),
         ("A bloody knight", "A deep red knight"),
     ],
 )
@@ -286,6 +286,6 @@ def test_describe_reference_and_edit_to_generate() -> None:
     assert edit.endpoint == "generate"
     assert edit.text == (
         "A tall figure in a dark suit on a red desert plain under a pale sky, soft light, "
-        "add a masked vigilante in a dark cape and cowl logo to the shirt"
+        "add a logo of a masked vigilante in a dark cape and cowl to the shirt"
     )
     assert seen[-1][2] == Path("shirt.png")

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..terms import HARD_PROHIBITED, Match, TermIndex, default_index
+from . import grammar
 from .refusal import RefusalDetector, default_detector
 from .tables import TABLE_STRATEGIES, RewriteTable, bundled_tables
 
@@ -52,9 +53,6 @@ STRATEGY_ORDER: tuple[str, ...] = (
 BY_SCENARIO: dict[str, str] = {scenario: name for name, scenario in TABLE_STRATEGIES.items()}
 """The strategy ``rewrite(prompt)`` picks for each rewritable scenario."""
 
-_ARTICLE_BEFORE = re.compile(r"\b(a|an|the)\s+$", re.IGNORECASE)
-_STARTS_WITH_ARTICLE = re.compile(r"^(a|an|the)\s", re.IGNORECASE)
-_SENTENCE_START = re.compile(r"(^|[.!?]\s+)$")
 
 
 class RewriteRefused(Exception):
@@ -159,7 +157,7 @@ class Rewriter:
         """Rewrite ``prompt`` with ``strategy``, or the strategies its scenarios call for."""
         if strategy is not None and strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
-        matches = self.index.find(prompt)
+        matches = self.find(prompt)
         self._refuse_hard(prompt, matches, "the prompt")
         if strategy in (None, *TABLE_STRATEGIES):
             names = (strategy,) if strategy else tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
@@ -169,6 +167,29 @@ class Rewriter:
         if strategy == "describe_reference":
             return self._describe_reference(prompt, matches, describe)
         return self._edit_to_generate(prompt, describe, image)
+
+    def find(self, text: str) -> list[Match]:
+        """The trigger terms in ``text``, also under look-alike spellings ("Taylor Sw1ft", "B@nksy")."""
+        matches = self.index.find(text)
+        unleet = _unleet(text)
+        if unleet == text:
+            return matches
+        # both readings, longest first ("T3enage Mutant Ninja Turtles" over "Ninja Turtles")
+        candidates = matches + [m._replace(text=text[m.start : m.end]) for m in self.index.find(unleet)]
+        taken: list[Match] = []
+        for m in sorted(candidates, key=lambda m: (m.start - m.end, m.start)):
+            if not any(t.start < m.end and m.start < t.end for t in taken):
+                taken.append(m)
+        return sorted(taken, key=lambda m: m.start)
+
+    def _is_franchise(self, franchise: Match, character: Match) -> bool:
+        """Is ``franchise`` the franchise of ``character`` ("Pokemon", "Pikachu")? Both are IP, and
+        the franchise's replacement is shared (a franchise's is: "a classic American cartoon
+        style") by more terms than the character's ("Mario" and "Super Mario" share one)."""
+        if franchise.scenario != "copyrighted_ip" or character.scenario != "copyrighted_ip":
+            return False
+        table = self.tables["ip_to_archetype"]
+        return _shared(table, franchise.term) > max(1, _shared(table, character.term))
 
     # --- table strategies -------------------------------------------------------------------
 
@@ -180,25 +201,12 @@ class Rewriter:
             raise RewriteRefused("violence", declined, "atrocity wording is not softened: it is what the filter is for")
         if not targeted:
             return Rewrite(prompt, prompt, None)
-        changes = [self._change(prompt, m, scenarios[m.scenario].replacement(m.term)) for m in targeted]
+        edits = grammar.plan(prompt, targeted, lambda m: scenarios[m.scenario].replacement(m.term), self._is_franchise)
+        changes = [Change(e.start, e.end, prompt[e.start : e.end], e.replacement) for e in edits]
         text = _apply(prompt, changes)
-        self._refuse_hard(text, self.index.find(text), "the rewrite")
+        self._refuse_hard(text, self.find(text), "the rewrite")
         used = [n for n in names if any(m.scenario == TABLE_STRATEGIES[n] for m in targeted)]
         return Rewrite(prompt, text, "+".join(used), tuple(changes))
-
-    @staticmethod
-    def _change(prompt: str, match: Match, replacement: str) -> Change:
-        start = match.start
-        before = _ARTICLE_BEFORE.search(prompt, 0, start)
-        if before is not None and _STARTS_WITH_ARTICLE.match(replacement):
-            # "a Pikachu" -> "a round, cute ..." rather than "a a round, cute ...": the article
-            # belongs to the name's noun phrase, so the change covers it.
-            start = before.start()
-            if prompt[start].isupper():
-                replacement = replacement[0].upper() + replacement[1:]
-        elif _SENTENCE_START.search(prompt, 0, start) and prompt[start:start + 1].isupper():
-            replacement = replacement[0].upper() + replacement[1:]
-        return Change(start, match.end, prompt[start:match.end], replacement)
 
     # --- describer strategies ---------------------------------------------------------------
 
@@ -217,7 +225,7 @@ class Rewriter:
 
     def _clean(self, text: str) -> str:
         """A describer's answer, with the tables run over it and the refusal rule applied."""
-        matches = self.index.find(text)
+        matches = self.find(text)
         self._refuse_hard(text, matches, "the describer's answer")
         names = tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
         return self._tables(text, matches, names).text if names else text
@@ -234,6 +242,23 @@ class Rewriter:
         if found is not None:
             reason = f"{what} reads as {found.family} ({found.scenario}), which is never rewritten (responsible use)"
             raise RewriteRefused(found.scenario, found.terms, reason)
+
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD = re.compile(r"(?<![^\W_])[^\W\d_][^\W_]*[0-9@$][^\W_@$]*(?:[@$][^\W_]+)*")
+
+
+def _unleet(text: str) -> str:
+    """``text`` with digits, "@" and "$" read as letters inside words that start with a letter
+    ("Sw1ft", "B@nksy"); same length, so a match's span points into the original."""
+    return _LEET_WORD.sub(lambda m: m.group().translate(_LEET), text)
+
+
+def _shared(table: RewriteTable, term: str) -> int:
+    """How many terms of the table share this term's replacement (only asked for two IP names
+    side by side, so counting on the spot is cheap)."""
+    replacement = table.replacement(term)
+    return sum(1 for other in table.entries.values() if other == replacement)
 
 
 def _blank(text: str, matches: list[Match]) -> str:
