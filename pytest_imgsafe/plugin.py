@@ -268,9 +268,12 @@ def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Any
             report.longrepr = clean
     elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
         report.longrepr = (longrepr[0], longrepr[1], scrubber.text(str(longrepr[2])))
-    report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
-    if isinstance(report, pytest.TestReport):
-        report.user_properties = [(name, scrubber.value(value)) for name, value in report.user_properties]
+    if report.sections:
+        report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
+    if isinstance(report, pytest.TestReport) and report.user_properties:
+        # one look at the whole repr first: walking every value of every item is the slow path
+        if scrubber.holds_secret(repr(report.user_properties)):
+            report.user_properties = [(name, scrubber.value(value)) for name, value in report.user_properties]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:

@@ -541,11 +541,9 @@ def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
 
 def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
     """Where one item's recordings live (always inside ``cassettes/target/``)."""
-    folder = cassettes / target
-    path = folder / f"{item_id}.json"
-    if path.parent != folder or target in ("", ".", "..") or "/" in item_id or "\\" in item_id or item_id.startswith("."):
+    if not target or not item_id or target[0] == "." or item_id[0] == "." or "/" in target + item_id or "\\" in target + item_id:
         raise ValueError(f"{target!r}/{item_id!r} would name a cassette outside {cassettes}")
-    return path
+    return cassettes / target / f"{item_id}.json"
 
 
 # --- recording through vcrpy --------------------------------------------------------------

@@ -233,10 +233,12 @@ class Runner:
         return " ".join(shlex.quote(p) for p in parts)
 
     def _rel(self, path: Any) -> str:
-        try:
-            return str(path.relative_to(self.settings.rootpath))
-        except ValueError:
-            return str(path)
+        text, root = str(path), self._root
+        return text[len(root) :] if text.startswith(root) else text
+
+    @property
+    def _root(self) -> str:
+        return str(self.settings.rootpath).rstrip("/") + "/"
 
 
 def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, rewriter: Any, ledger: Ledger | None = None) -> Result:

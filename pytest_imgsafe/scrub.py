@@ -82,6 +82,16 @@ class Scrubber:
             text = _BEARER.sub(_redact_value, text)
         return text
 
+    def holds_secret(self, text: str) -> bool:
+        """Would :meth:`text` change anything? (One pass over a whole text, e.g. a value's repr.)"""
+        if any(secret in text for secret in self.secrets):
+            return True
+        return bool(
+            ("=" in text and _QUERY.search(text))
+            or ((":" in text or "=" in text) and (_HEADER.search(text) or _USERINFO.search(text)))
+            or ("earer" in text and _BEARER.search(text))
+        )
+
     def value(self, value: Any) -> Any:
         """A JSON-like value with every string in it scrubbed (keys of mappings too)."""
         if isinstance(value, str):
