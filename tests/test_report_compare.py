@@ -39,10 +39,11 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_comparison_as_data(tmp_path: Path) -> None:
     old, new = two_runs(tmp_path)
     diff = compare_reports(json.loads(old.read_text()), json.loads(new.read_text()))
-    assert [(r["case"], r["before"], r["now"]) for r in diff["outcomes"]] == [
-        ("coca-cola", "block:input", "pass"),
-        ("outage", "no verdict (rate_limited, HTTP 429, rate_limit_exceeded)", "pass"),
-    ]
+    assert [(r["case"], r["before"], r["now"]) for r in diff["outcomes"]] == [("coca-cola", "block:input", "pass")]
+    assert [(r["case"], r["before"], r["now"]) for r in diff["regained"]] == [("outage", "no verdict (rate_limited, HTTP 429, rate_limit_exceeded)", "pass")]
+    assert diff["lost"] == []
+    backwards = compare_reports(json.loads(new.read_text()), json.loads(old.read_text()))
+    assert [(r["case"], r["now"]) for r in backwards["lost"]] == [("outage", "no verdict (rate_limited, HTTP 429, rate_limit_exceeded)")]
     assert [(r["case"], r["before"], r["now"]) for r in diff["statuses"]] == [("edited", "ok", "mismatch")]
     assert [r["case"] for r in diff["added"]] == ["fresh"] and [r["case"] for r in diff["removed"]] == ["gone"]
     assert diff["rates"] == [{"scenario": "benign", "target": "gpt-image-2", "before": 0.25, "now": 0.2}]
@@ -54,14 +55,15 @@ def test_the_command_prints_and_writes_markdown_and_html(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("pytest-imgsafe: 2026-12-01T03:17:00Z → 2026-12-02T03:17:00Z\n")
-    assert "Outcomes changed (2):\n  coca-cola on gpt-image-2: block:input → pass\n" in out
+    assert "Outcomes changed (1):\n  coca-cola on gpt-image-2: block:input → pass\n" in out
+    assert "A verdict again (1):\n  outage on gpt-image-2: no verdict (rate_limited, HTTP 429, rate_limit_exceeded) → pass\n" in out
     assert "Status changed, same outcome (1):\n  edited on gpt-image-2: ok → mismatch (expected pass)" in out
     assert "Items only in the new run (1):\n  fresh on gpt-image-2: block" in out and "Items only in the old run (1):\n  gone on gpt-image-2: pass" in out
     assert "Block rates changed (1):\n  benign on gpt-image-2: 25% → 20%" in out
     md = (tmp_path / "out" / "diff.md").read_text()
-    assert "### Outcomes changed (2)" in md and "- coca-cola on gpt-image-2: block:input → pass" in md
+    assert "### Outcomes changed (1)" in md and "- coca-cola on gpt-image-2: block:input → pass" in md
     page = (tmp_path / "out" / "diff.html").read_text()
-    assert "<h2>Outcomes changed (2)</h2>" in page and "coca-cola on gpt-image-2: block:input → pass" in page
+    assert "<h2>Outcomes changed (1)</h2>" in page and "coca-cola on gpt-image-2: block:input → pass" in page
     assert f"written: {tmp_path / 'out' / 'diff.md'}" in out
 
 

@@ -18,23 +18,36 @@ Key = tuple[str, str]
 
 
 def _outcome(row: Mapping[str, Any]) -> str:
+    """The verdict; for a row without one, why not (a fuzz spec's row has its status instead)."""
     if row.get("actual"):
         return str(row["actual"])
-    if row.get("status") == "skipped":
-        return "skipped"
-    return f"no verdict ({error_kind(str(row.get('error') or ''))})"
+    status = str(row.get("status") or "")
+    if status == "error":
+        return f"no verdict ({error_kind(str(row.get('error') or ''))})"
+    return status or "no verdict"
+
+
+def _answered(outcome: str) -> bool:
+    return not outcome.startswith("no verdict") and outcome != "skipped"
 
 
 def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """Outcome changes, status changes, items added and removed, and block-rate changes."""
+    """Outcome changes (apart: verdicts lost to errors, and regained), status changes, items added
+    and removed, and block-rate changes."""
     before: dict[Key, Mapping[str, Any]] = {(str(r["case"]), str(r["target"])): r for r in old.get("results", [])}
     after: dict[Key, Mapping[str, Any]] = {(str(r["case"]), str(r["target"])): r for r in new.get("results", [])}
-    outcomes, statuses = [], []
+    outcomes: list[dict[str, Any]] = []
+    lost: list[dict[str, Any]] = []
+    regained: list[dict[str, Any]] = []
+    statuses: list[dict[str, Any]] = []
     for key in sorted(before.keys() & after.keys()):
         b, a = before[key], after[key]
         row = {"case": key[0], "target": key[1], "scenario": a.get("scenario") or b.get("scenario")}
-        if _outcome(b) != _outcome(a):
-            outcomes.append({**row, "before": _outcome(b), "now": _outcome(a)})
+        old_outcome, new_outcome = _outcome(b), _outcome(a)
+        if old_outcome != new_outcome:
+            # a real change first; an outage's lost verdicts apart, so they do not bury it
+            group = outcomes if _answered(old_outcome) == _answered(new_outcome) else lost if _answered(old_outcome) else regained
+            group.append({**row, "before": old_outcome, "now": new_outcome})
         elif b.get("status") != a.get("status"):
             statuses.append({**row, "before": b.get("status"), "now": a.get("status"), "expected": a.get("expected")})
     old_rates = {(r["scenario"], r["target"]): r for r in old.get("rates", [])}
@@ -48,6 +61,8 @@ def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
         "old": old["run"]["finished"],
         "new": new["run"]["finished"],
         "outcomes": outcomes,
+        "lost": lost,
+        "regained": regained,
         "statuses": statuses,
         "added": [{"case": c, "target": t, "now": _outcome(after[(c, t)])} for c, t in sorted(after.keys() - before.keys())],
         "removed": [{"case": c, "target": t, "before": _outcome(before[(c, t)])} for c, t in sorted(before.keys() - after.keys())],
@@ -65,6 +80,8 @@ def _sections(diff: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     out = [
         (f"Outcomes changed ({len(diff['outcomes'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["outcomes"]]),
         (f"Block rates changed ({len(diff['rates'])})", [f"{r['scenario']} on {r['target']}: {_pct(r['before'])} → {_pct(r['now'])}" for r in diff["rates"]]),
+        (f"No verdict now ({len(diff['lost'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["lost"]]),
+        (f"A verdict again ({len(diff['regained'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["regained"]]),
         (f"Status changed, same outcome ({len(diff['statuses'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']} (expected {r['expected']})" for r in diff["statuses"]]),
         (f"Items only in the new run ({len(diff['added'])})", [f"{r['case']} on {r['target']}: {r['now']}" for r in diff["added"]]),
         (f"Items only in the old run ({len(diff['removed'])})", [f"{r['case']} on {r['target']}: {r['before']}" for r in diff["removed"]]),
