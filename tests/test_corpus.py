@@ -148,7 +148,7 @@ def _plain(value):  # type: ignore[no-untyped-def]
 def test_bundled_corpora_validate_against_the_shipped_schema() -> None:
     validator = jsonschema.Draft202012Validator(schema())
     files = sorted((ROOT / "corpora").glob("*.yaml"))
-    assert len(files) == 10
+    assert len(files) == 12
     for path in files:
         errors = list(validator.iter_errors(_plain(parse_yaml(path.read_text()))))
         assert errors == [], (path, errors[:1])

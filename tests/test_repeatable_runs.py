@@ -17,7 +17,7 @@ from pytest_imgsafe.corpus import load_corpus, load_corpus_cached
 
 from .conftest import ROOT
 
-KINDS = {"gpt-image-2": "images.generate", "gpt-image-2-all": "chat-image", "nano-banana": "chat-image", "moderation": "moderation"}
+KINDS = {"gpt-image-2": "images.generate", "gpt-image-2-all": "chat-image", "nano-banana": "chat-image", "moderation": "moderation", "gpt-image-2-edit": "images.edit", "azure-gpt-image-2": "images.generate", "fallback": "chain", "gateway": "gateway"}
 
 
 def _copy_project(dest: Path) -> Path:
