@@ -260,7 +260,8 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, re
         answers.append(answer)
         return outcome
 
-    links = route(target.links, {n: settings.targets[n].model for n in target.links}, case.scenario) if target.routing else list(target.links)
+    models = {n: settings.targets[n].model for n in target.links}
+    links = route(target.links, models, case.scenario, prompt=case.prompt, params=case.params) if target.routing else list(target.links)
     try:
         result = _composite(case, target, links, ask, answers, rewriter)
     except BaseException:
