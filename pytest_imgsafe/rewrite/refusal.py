@@ -110,9 +110,11 @@ def _squeeze(token: str) -> str:
 class _Phrases:
     """Phrases matched as token sequences, as written or squeezed."""
 
-    def __init__(self, phrases: Iterable[str]) -> None:
+    def __init__(self, phrases: Iterable[str], dropped_letter: bool = False) -> None:
         self._by_first: dict[str, list[tuple[str, ...]]] = {}
         self._words: set[str] = set()
+        # a long word with one letter left out ("swastik", "hitlr") is still that word
+        self._dropped: dict[str, str] = {}
         for phrase in phrases:
             norm = normalize(phrase)
             for key in {norm.tokens, norm.squeezed}:
@@ -120,6 +122,10 @@ class _Phrases:
                     self._by_first.setdefault(key[0], []).append(key)
             if len(norm.tokens) == 1 and len(norm.tokens[0]) >= 3:
                 self._words.add(norm.tokens[0])
+            if dropped_letter and len(norm.tokens) == 1 and len(norm.tokens[0]) >= 6:
+                word = norm.tokens[0]
+                for i in range(len(word)):
+                    self._dropped.setdefault(word[:i] + word[i + 1 :], word)
         for keys in self._by_first.values():
             keys.sort(key=len, reverse=True)
 
@@ -130,6 +136,8 @@ class _Phrases:
             key = self._at(norm.tokens, i) or self._at(norm.squeezed, i)
             if key:
                 found.append(" ".join(key))
+            elif norm.tokens[i] in self._dropped:
+                found.append(self._dropped[norm.tokens[i]])
         # "n a z i p o s t e r": words spelled apart run together; a phrase inside one counts
         found += [word for run in norm.spelled for word in self._words if word in run and word != run]
         return list(dict.fromkeys(found))
@@ -168,12 +176,12 @@ class RefusalDetector:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         sexual, minors, hate = data["sexual"], data["minors"], data["hate"]
-        self._sexual = _Phrases(sexual["phrases"])
+        self._sexual = _Phrases(sexual["phrases"], dropped_letter=True)
         self._sexual_patterns = _patterns(sexual.get("patterns") or ())
         self._stages = _Phrases(minors["stages"])
         self._minor_patterns = _patterns(minors.get("patterns") or ())
         self._companions = _Phrases(minors["companions"]["phrases"])
-        self._hate = _Phrases(hate["phrases"])
+        self._hate = _Phrases(hate["phrases"], dropped_letter=True)
         self._hate_patterns = _patterns(hate.get("patterns") or ())
         self._codes = _patterns(hate.get("codes") or ())
         self._shown_by = _Phrases(hate.get("shown_by") or ())
