@@ -17,11 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .outcome import Outcome
+
+if TYPE_CHECKING:
+    from .screen import Screen
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,11 @@ def route(
     *,
     prompt: str | None = None,
     params: Mapping[str, Any] | None = None,
+    screen: Screen | None = None,
 ) -> list[str]:
     """The links in the order to try: the models the route of the content prefers first, the rest
     as configured. Without ``prompt`` the declared ``scenario`` is the route (the old behaviour)."""
-    key = content(prompt, scenario, params) if prompt is not None else (scenario or "")
+    key = content(prompt, scenario, params, screen) if prompt is not None else (scenario or "")
     patterns = routing_table().get(key, [])
     ordered: list[str] = []
     for pattern in patterns:
@@ -71,7 +75,7 @@ _TEXT_CUES = re.compile(
 )
 
 
-def content(prompt: str, scenario: str | None = None, params: Mapping[str, Any] | None = None) -> str:
+def content(prompt: str, scenario: str | None = None, params: Mapping[str, Any] | None = None, screen: Screen | None = None) -> str:
     """The routing key of a prompt, most telling first.
 
     1. the main scenario the local screen finds in the prompt (a hard-prohibited one has no route:
@@ -84,7 +88,7 @@ def content(prompt: str, scenario: str | None = None, params: Mapping[str, Any] 
     """
     from .screen import default_screen
 
-    found = default_screen().screen(prompt).scenario
+    found = (screen or default_screen()).screen(prompt).scenario
     if found is not None:
         return found
     if _CJK.search(prompt) and (_QUOTED_CJK.search(prompt) or _TEXT_CUES.search(prompt)):

@@ -21,7 +21,6 @@ from .localize import localize
 from .outcome import ApiError, Outcome
 from .rewrite import RewriteRefused, Rewriter
 from .runner import CallSession, ImgsafeError, Runner
-from .screen import default_screen
 
 CHEAPEST = {"quality": "low", "size": "1024x1024", "n": 1}
 
@@ -84,7 +83,6 @@ def explain(
     nodeid: str,
     *,
     budget: int,
-    rewriter: Rewriter,
     ledger: Any = None,
 ) -> Explanation:
     """Explain why ``case`` was blocked by ``target`` (see the module docstring)."""
@@ -92,7 +90,7 @@ def explain(
     moderation = next((t for t in settings.targets.values() if t.kind == "moderation"), None)
     item = f"{case.id}.explain"
     with ExitStack() as sessions:
-        return _explain(runner, case, target, outcome, nodeid, item, budget, rewriter, ledger, moderation, sessions)
+        return _explain(runner, case, target, outcome, nodeid, item, budget, runner.tables.rewriter, ledger, moderation, sessions)
 
 
 def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodeid: str, item: str, budget: int, rewriter: Rewriter, ledger: Any, moderation: Target | None, sessions: ExitStack) -> Explanation:
@@ -114,11 +112,13 @@ def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodei
 
         # An output-stage block judges a generated image, which differs from call to call: each
         # answer is asked again once, and words whose answers disagree are reported as uncertain.
-        found = localize(case.prompt, is_blocked, budget=max(0, budget - used), confirm=1 if outcome.stage == "output" else 0)
+        found = localize(
+            case.prompt, is_blocked, budget=max(0, budget - used), index=runner.tables.index, confirm=1 if outcome.stage == "output" else 0
+        )
     except (ImgsafeError, ApiError) as err:
         return Explanation(outcome.stage, problem=f"could not localize the triggers: {err}".replace("\n", " "))
     words = [w for core in found.triggers for w in core]
-    scenarios = default_screen().screen(" ; ".join(words)).scenarios if words else ()
+    scenarios = runner.tables.screen.screen(" ; ".join(words)).scenarios if words else ()
     result = Explanation(
         outcome.stage,
         found.triggers,

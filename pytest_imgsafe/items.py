@@ -123,7 +123,7 @@ class CaseItem(pytest.Item):
             if kind in COMPOSITE_KINDS:
                 from .runner import composite_result
 
-                self.result = composite_result(self.runner, self.case, state.settings.targets[self.target], self.nodeid, state.rewriter, state.ledger)
+                self.result = composite_result(self.runner, self.case, state.settings.targets[self.target], self.nodeid, state.ledger)
             elif state.live is not None and kind != "screen":
                 self.result = self._live(state)
             else:
@@ -212,7 +212,7 @@ class CaseItem(pytest.Item):
             from .explain import explain
 
             self.explanation = explain(
-                self.runner, self.case, target, outcome, self.nodeid, budget=state.explain_budget, rewriter=state.rewriter, ledger=state.ledger
+                self.runner, self.case, target, outcome, self.nodeid, budget=state.explain_budget, ledger=state.ledger
             )
         if state.appeal_dir is not None:
             from .appeal import write_appeal
@@ -382,7 +382,7 @@ class FuzzItem(pytest.Item):
                 dict(self.spec.expect.get(self.target, {})),
                 ask,
                 rewriter=state.rewriter,
-                tables=state.tables,
+                tables=state.tables.terms,
                 describe=describe,
                 run_seed=state.fuzz_seed,
             )

@@ -22,12 +22,14 @@ from .corpus import Case
 from .outcome import ApiError, Outcome, classify
 from .recording import Cassette, CassetteError, CassetteFilter, cassette_path, is_description, is_verdict, load_cassette, record, spec_key
 from .scrub import Scrubber
+from .tables import Tables
 from .targets import Answer, RequestSpec, build_describe_request, build_request, call, make_client, read_description
 
 if TYPE_CHECKING:
     from openai import OpenAI
 
     from .ledger import Ledger
+    from .screen import Screen
 
 
 _CLIENT_LOCK = threading.Lock()
@@ -89,6 +91,14 @@ class Runner:
     _clients: dict[str, OpenAI] = field(default_factory=dict)
     _scrubber: Scrubber | None = None
     _filter: CassetteFilter | None = None
+    _tables: Tables | None = None
+
+    @property
+    def tables(self) -> Tables:
+        """The project's one set of term and replacement tables (screen, rewrite, localize, routing)."""
+        if self._tables is None:
+            self._tables = Tables.of(self.settings.term_tables, self.settings.rewrite_tables)
+        return self._tables
 
     @property
     def mode(self) -> str:
@@ -142,7 +152,7 @@ class Runner:
         :class:`ImgsafeError` if unrecorded. (Live runs go through ``live.LiveScheduler``.)"""
         target = self.settings.targets[target_name]
         if target.kind == "screen":
-            return screen_result(case, target)
+            return screen_result(case, target, self.tables.screen)
         spec, path = self._request(case, target)
         if self.settings.record_mode == "none":
             cassette = self.load(path, nodeid)
@@ -241,7 +251,7 @@ class Runner:
         return str(self.settings.rootpath).rstrip("/") + "/"
 
 
-def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, rewriter: Any, ledger: Ledger | None = None) -> Result:
+def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, ledger: Ledger | None = None) -> Result:
     """A chain or gateway target: its links are called (recorded, replayed or live) one by one,
     each in its own cassette under the composite's folder, and every link called is counted."""
     from .chain import route
@@ -261,9 +271,9 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, re
         return outcome
 
     models = {n: settings.targets[n].model for n in target.links}
-    links = route(target.links, models, case.scenario, prompt=case.prompt, params=case.params) if target.routing else list(target.links)
+    links = route(target.links, models, case.scenario, prompt=case.prompt, params=case.params, screen=runner.tables.screen) if target.routing else list(target.links)
     try:
-        result = _composite(case, target, links, ask, answers, rewriter)
+        result = _composite(case, target, links, ask, answers, runner.tables)
     except BaseException:
         for session in sessions.values():
             session.discard()
@@ -273,10 +283,9 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, re
     return result
 
 
-def _composite(case: Case, target: Target, links: list[str], ask: Any, answers: list[Answer], rewriter: Any) -> Result:
+def _composite(case: Case, target: Target, links: list[str], ask: Any, answers: list[Answer], tables: Tables) -> Result:
     from .chain import run_chain
     from .gateway import GatewayConfig, run_gateway
-    from .screen import default_screen
 
     try:
         if target.kind == "chain":
@@ -284,19 +293,17 @@ def _composite(case: Case, target: Target, links: list[str], ask: Any, answers: 
             outcome, steps = chain.outcome, tuple((f"generate:{name}", o.label) for name, o in chain.answers)
         else:
             config = GatewayConfig(tuple(links), target.moderation, target.screen, target.rewrite)
-            result = run_gateway(case.prompt, config, ask, rewriter=rewriter, screen=default_screen() if target.screen else None)
+            result = run_gateway(case.prompt, config, ask, rewriter=tables.rewriter, screen=tables.screen if target.screen else None)
             outcome, steps = result.outcome, result.steps
     except ApiError as err:
         return Result(answers[-1] if answers else None, None, err)
     return Result(answers[-1] if answers else None, outcome, None, [outcome], steps=steps)
 
 
-def screen_result(case: Case, target: Target) -> Result:
+def screen_result(case: Case, target: Target, screen: Screen) -> Result:
     """The local screen as a target: it blocks (at the input stage, locally) a prompt holding a
     term of level ``min_level`` or more (a param, default 1) of the scenarios it watches."""
-    from .screen import default_screen
-
-    found = default_screen().screen(case.prompt)
+    found = screen.screen(case.prompt)
     min_level = int(target.params.get("min_level", 1))
     hits = [m for m in found.matches if m.level >= min_level]
     if hits:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .ledger import Ledger
     from .live import LiveScheduler
     from .rewrite import Rewriter
-    from .terms import TermTable
+    from .tables import Tables
 
 
 @dataclass
@@ -43,8 +43,6 @@ class RunState:
     """--imgsafe-appeal: where appeal files go (None: off)."""
     history_dir: Path | None = None
     """--imgsafe-history: earlier reports (the appeal files quote the case's past outcomes)."""
-    _rewriter: Rewriter | None = None
-    _tables: dict[str, TermTable] | None = None
     _history: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
@@ -62,24 +60,14 @@ class RunState:
         return self._history
 
     @property
-    def tables(self) -> dict[str, TermTable]:
-        """The trigger term tables: bundled, plus ``[tool.imgsafe] term_tables``."""
-        if self._tables is None:
-            from .terms import bundled_tables, load_table_file, merge_tables
-
-            self._tables = merge_tables(bundled_tables(), [load_table_file(p) for p in self.settings.term_tables])
-        return self._tables
+    def tables(self) -> Tables:
+        """The project's one set of tables (bundled plus ``term_tables`` and ``rewrite_tables``)."""
+        return self.runner.tables
 
     @property
     def rewriter(self) -> Rewriter:
         """The strategies over this project's term and replacement tables."""
-        if self._rewriter is None:
-            from .rewrite import Rewriter, bundled_tables, load_table_file, merge_tables
-            from .terms import build_index
-
-            tables = merge_tables(bundled_tables(), [load_table_file(p) for p in self.settings.rewrite_tables])
-            self._rewriter = Rewriter(index=build_index(self.tables), tables=tables)
-        return self._rewriter
+        return self.runner.tables.rewriter
 
     @property
     def target_kinds(self) -> dict[str, str]:

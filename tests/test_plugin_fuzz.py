@@ -151,7 +151,7 @@ fuzz:
     )
     result = record(fuzz_project)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*rewritten: expected refused, got name_to_descriptor rewrote it to 'A pop singer on a concert stage poster'*"])
+    result.stdout.fnmatch_lines(["*rewritten: expected refused, got name_to_descriptor rewrote it to \"A pop singer's poster\"*"])
 
 
 def test_describe_reference_is_recorded_and_replayed(project: pytest.Pytester, imgsafe_sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
