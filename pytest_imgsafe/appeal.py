@@ -13,13 +13,18 @@ import json
 import re
 import time
 from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._files import write_atomic
+from .config import Target
+from .corpus import Case
 from .outcome import Outcome
+from .wire import Answer
 
 if TYPE_CHECKING:
-    from .items import CaseItem
+    from .runner import Runner
 
 
 NO_ACCOUNT = '(set [tool.imgsafe] account = "..." to name it here)'
@@ -29,15 +34,26 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "case"
 
 
-def write_appeal(folder: Path, item: CaseItem, outcome: Outcome) -> Path:
-    """Write (or overwrite) the appeal file of one item; returns its path."""
-    from .state import run_state
+@dataclass(frozen=True)
+class AppealCase:
+    """One false positive, as the appeal file needs it (built by the item; plain data)."""
 
-    state = run_state(item.config)
-    runner = state.runner
-    settings = state.settings
-    target = settings.targets[item.target]
-    answer = item.result.answer if item.result else None
+    case: Case
+    target: Target
+    expected: str
+    where: str
+    """``file:line`` of the case."""
+    nodeid: str
+    answer: Answer | None
+    outcomes: tuple[str, ...]
+    triggers: tuple[tuple[str, ...], ...] = ()
+
+
+def write_appeal(folder: Path, appeal: AppealCase, outcome: Outcome, runner: Runner, history: Sequence[Mapping[str, Any]] = ()) -> Path:
+    """Write (or overwrite) the appeal file of one item; returns its path."""
+    settings = runner.settings
+    target = appeal.target
+    answer = appeal.answer
     scrubber = runner.scrubber()
     body: Any = None
     if answer is not None:
@@ -48,41 +64,41 @@ def write_appeal(folder: Path, item: CaseItem, outcome: Outcome) -> Path:
         except ValueError:
             body = text[:4000]
     when = (answer.meta.get("recorded_at") if answer is not None and answer.meta.get("recorded_at") else None) or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    outcomes = [o.label for o in (item.result.outcomes if item.result else [])] or [outcome.label]
-    history = []
-    for report in state.history:
+    outcomes = list(appeal.outcomes) or [outcome.label]
+    earlier = []
+    for report in history:
         for row in report.get("results", []):
-            if row.get("case") == item.case.id and row.get("target") == item.target and row.get("actual"):
-                history.append(f"{report['run']['finished']}: {row['actual']}")
+            if row.get("case") == appeal.case.id and row.get("target") == target.name and row.get("actual"):
+                earlier.append(f"{report['run']['finished']}: {row['actual']}")
     lines = [
-        f"# Appeal: false positive on {target.model} ({item.target})",
+        f"# Appeal: false positive on {target.model} ({target.name})",
         "",
         f"- **Request id:** {outcome.request_id or '(none in the answer)'}",
         f"- **Time:** {when}",
         f"- **Account:** {settings.account or NO_ACCOUNT}",
-        f"- **Target:** {item.target}: {target.kind}, model {target.model}"
+        f"- **Target:** {target.name}: {target.kind}, model {target.model}"
         + (f", Azure deployment {target.azure_deployment}, api-version {target.api_version}" if target.is_azure else "")
         + (f", params {json.dumps(dict(target.params), sort_keys=True)}" if target.params else ""),
         f"- **Outcome:** {outcome.label}, code {outcome.code}" + (f", categories {', '.join(outcome.categories)}" if outcome.categories else ""),
-        f"- **Expected:** {item.expected_text} (corpus case `{item.case.id}`, {item.shown_path}:{item.case.line})",
+        f"- **Expected:** {appeal.expected} (corpus case `{appeal.case.id}`, {appeal.where})",
         "",
         "## Prompt",
         "",
         "```",
-        item.case.prompt,
+        appeal.case.prompt,
         "```",
         "",
         "## Business context",
         "",
-        item.case.reason or "(add a `reason:` to the case: why this prompt is needed)",
+        appeal.case.reason or "(add a `reason:` to the case: why this prompt is needed)",
         "",
         "## Reproduction",
         "",
         "```sh",
-        runner.command(item.nodeid, live=True),
+        runner.command(appeal.nodeid, live=True),
         "```",
         "",
-        f"Outcomes in this run: {', '.join(outcomes)}" + (f"; earlier runs: {'; '.join(history)}" if history else ""),
+        f"Outcomes in this run: {', '.join(outcomes)}" + (f"; earlier runs: {'; '.join(earlier)}" if earlier else ""),
         "",
         "## Full error answer",
         "",
@@ -90,8 +106,8 @@ def write_appeal(folder: Path, item: CaseItem, outcome: Outcome) -> Path:
         json.dumps(body, indent=2, sort_keys=True) if not isinstance(body, str) else body,
         "```",
     ]
-    if item.explanation is not None and not item.explanation.problem:
-        lines += ["", "## Triggering words (--imgsafe-explain)", "", *[f"- {' + '.join(core)}" for core in item.explanation.triggers]]
-    path = folder / f"{_slug(item.case.id)}--{_slug(item.target)}.md"
+    if appeal.triggers:
+        lines += ["", "## Triggering words (--imgsafe-explain)", "", *[f"- {' + '.join(core)}" for core in appeal.triggers]]
+    path = folder / f"{_slug(appeal.case.id)}--{_slug(target.name)}.md"
     write_atomic(path, scrubber.text("\n".join(lines) + "\n"))
     return path

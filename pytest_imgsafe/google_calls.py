@@ -26,7 +26,7 @@ from typing import Any
 
 from .config import Target
 from .outcome import ApiError
-from .targets import KEY_HEADER, Answer, RequestSpec
+from .wire import KEY_HEADER, Answer, RequestSpec
 
 _CONFIG_FIELDS_IMAGEN = frozenset(
     {"number_of_images", "aspect_ratio", "person_generation", "safety_filter_level", "include_rai_reason", "negative_prompt", "output_mime_type", "seed", "image_size", "enhance_prompt", "language"}

@@ -215,9 +215,19 @@ class CaseItem(pytest.Item):
                 self.runner, self.case, target, outcome, self.nodeid, budget=state.explain_budget, ledger=state.ledger
             )
         if state.appeal_dir is not None:
-            from .appeal import write_appeal
+            from .appeal import AppealCase, write_appeal
 
-            write_appeal(state.appeal_dir, self, outcome)
+            appeal = AppealCase(
+                self.case,
+                target,
+                self.expected_text,
+                f"{self.shown_path}:{self.case.line}",
+                self.nodeid,
+                self.result.answer if self.result else None,
+                tuple(o.label for o in (self.result.outcomes if self.result else [])),
+                self.explanation.triggers if self.explanation is not None and not self.explanation.problem else (),
+            )
+            write_appeal(state.appeal_dir, appeal, outcome, self.runner, state.history)
 
     def _record_properties(self, outcome: Outcome | None, error: str | None, *, status: str, note: str | None = None, drift: Drift | None = None, rate: RateVerdict | None = None) -> None:
         # user_properties travel to the controller under xdist, unlike attributes.

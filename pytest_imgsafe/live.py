@@ -37,7 +37,8 @@ from .ledger import Ledger
 from .outcome import ApiError, Outcome, classify
 from .prices import price_per_call
 from .recording import spec_key
-from .targets import Answer, build_request, call
+from .targets import build_request, call
+from .wire import Answer
 
 
 @dataclass

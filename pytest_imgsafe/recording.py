@@ -38,7 +38,7 @@ from . import _multipart
 from ._files import write_atomic
 from .outcome import ApiError, classify
 from .scrub import Scrubber
-from .targets import KEY_HEADER, Answer, RequestSpec
+from .wire import KEY_HEADER, Answer, RequestSpec
 
 FORMAT = 1
 KEEP_RESPONSE_HEADERS = frozenset(

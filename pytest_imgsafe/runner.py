@@ -23,7 +23,8 @@ from .outcome import ApiError, Outcome, classify
 from .recording import Cassette, CassetteError, CassetteFilter, cassette_path, is_description, is_verdict, load_cassette, record, spec_key
 from .scrub import Scrubber
 from .tables import Tables
-from .targets import Answer, RequestSpec, build_describe_request, build_request, call, make_client, read_description
+from .targets import build_describe_request, build_request, call, make_client, read_description
+from .wire import Answer, RequestSpec
 
 if TYPE_CHECKING:
     from openai import OpenAI

@@ -60,6 +60,11 @@ class RunState:
         return self._history
 
     @property
+    def mode(self) -> str:
+        """``live``, ``replay`` or ``record:<vcr mode>``."""
+        return self.runner.mode
+
+    @property
     def tables(self) -> Tables:
         """The project's one set of tables (bundled plus ``term_tables`` and ``rewrite_tables``)."""
         return self.runner.tables

@@ -11,7 +11,7 @@ from pytest_imgsafe.config import Target
 from pytest_imgsafe.ledger import Ledger
 from pytest_imgsafe.live import Closed, gated_send, retry_delay, should_retry
 from pytest_imgsafe.outcome import ApiError
-from pytest_imgsafe.targets import Answer
+from pytest_imgsafe.wire import Answer
 
 OK = Answer(200, {"content-type": "application/json"}, b'{"data": []}', "test")
 

@@ -12,12 +12,27 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..drift import since_when
 
 if TYPE_CHECKING:
-    from ..state import RunState
+    from ..config import Settings
+    from ..ledger import Ledger
+
+
+class RunFacts(Protocol):
+    """What a report is built from: the run's settings, ledger, times and results (a
+    :class:`~pytest_imgsafe.state.RunState` is one; the report never imports the pytest glue)."""
+
+    settings: Settings
+    ledger: Ledger | None
+    started: float
+    fuzz_seed: int | None
+    results: list[dict[str, Any]]
+
+    @property
+    def mode(self) -> str: ...
 
 SCHEMA_ID = "pytest-imgsafe/report"
 VERSION = 1
@@ -31,7 +46,7 @@ def iso(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def build_report(state: RunState, history: Sequence[Mapping[str, Any]] = (), now: float | None = None) -> dict[str, Any]:
+def build_report(state: RunFacts, history: Sequence[Mapping[str, Any]] = (), now: float | None = None) -> dict[str, Any]:
     """The report of a finished run; ``history``: the earlier reports, oldest first (``load_history``)."""
     settings = state.settings
     finished = now if now is not None else time.time()
@@ -39,7 +54,7 @@ def build_report(state: RunState, history: Sequence[Mapping[str, Any]] = (), now
     run = {
         "started": iso(state.started or finished),
         "finished": iso(finished),
-        "mode": state.runner.mode,
+        "mode": state.mode,
         "fuzz_seed": state.fuzz_seed,
         "budget_usd": ledger.budget_usd if ledger else None,
         "max_blocks": ledger.max_blocks if ledger else None,
