@@ -61,6 +61,11 @@ TABLE = [
     ("P1kachu in the forest", "A round, cute yellow electric cartoon creature with red cheeks and pointed ears in the forest"),
     ("Elon Mu5k on Mars", "A tech company founder wearing a suit on Mars"),
     ("Darth V4der in a desert", "A dark armored space knight with a black helmet and cape in a desert"),
+    ("TaylorSwift reading a book", "A pop singer on a concert stage reading a book"),
+    ("Barack Obamma at a cafe", "A head of state in a dark suit at a podium at a cafe"),
+    ("A photo of Taylor Sift", "A photo of a pop singer on a concert stage"),
+    ("Homer impson next to a lighthouse", "A bald yellow cartoon dad holding a donut next to a lighthouse"),
+    ("a star war", "a star war"),  # a plural dropped is not a misspelling of Star Wars
     # overlapping and neighbouring terms: the longest name wins, each name once
     ("Lego Batman on a desk", "A brick-built toy superhero on a desk"),
     ("Garfield and Odie on a couch", "A lazy orange cat and a goofy yellow dog on a couch"),
@@ -103,12 +108,14 @@ LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5"}
 
 @st.composite
 def lookalike(draw: st.DrawFn, prompt: str) -> str:
-    """The prompt with one letter inside a word (not its first) swapped for a digit."""
-    spots = [i for i in range(1, len(prompt)) if prompt[i] in LEET and prompt[i - 1].isalpha()]
+    """The prompt with one letter inside a word (not its first) swapped for a digit, or doubled."""
+    spots = [i for i in range(1, len(prompt)) if prompt[i].isalpha() and prompt[i - 1].isalpha()]
     if not spots:
         return prompt
     i = draw(st.sampled_from(spots))
-    return prompt[:i] + LEET[prompt[i]] + prompt[i + 1 :]
+    if prompt[i] in LEET and draw(st.booleans()):
+        return prompt[:i] + LEET[prompt[i]] + prompt[i + 1 :]
+    return prompt[:i] + prompt[i] + prompt[i:]
 
 
 name_prompts = st.sampled_from(NAME_SCENARIOS).flatmap(prompts)

@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..terms import HARD_PROHIBITED, Match, TermIndex, default_index
 from . import grammar
+from .lookalike import NearNames
 from .refusal import RefusalDetector, default_detector
 from .tables import TABLE_STRATEGIES, RewriteTable, bundled_tables
 
@@ -169,18 +170,25 @@ class Rewriter:
         return self._edit_to_generate(prompt, describe, image)
 
     def find(self, text: str) -> list[Match]:
-        """The trigger terms in ``text``, also under look-alike spellings ("Taylor Sw1ft", "B@nksy")."""
+        """The trigger terms in ``text``, also under look-alike spellings ("Taylor Sw1ft", "B@nksy",
+        "TaylorSwift", "Barack Obamma", "Taylor Sift")."""
         matches = self.index.find(text)
         unleet = _unleet(text)
-        if unleet == text:
-            return matches
-        # both readings, longest first ("T3enage Mutant Ninja Turtles" over "Ninja Turtles")
-        candidates = matches + [m._replace(text=text[m.start : m.end]) for m in self.index.find(unleet)]
-        taken: list[Match] = []
-        for m in sorted(candidates, key=lambda m: (m.start - m.end, m.start)):
-            if not any(t.start < m.end and m.start < t.end for t in taken):
-                taken.append(m)
-        return sorted(taken, key=lambda m: m.start)
+        taken = matches
+        if unleet != text:
+            # both readings, longest first ("T3enage Mutant Ninja Turtles" over "Ninja Turtles")
+            candidates = matches + [m._replace(text=text[m.start : m.end]) for m in self.index.find(unleet)]
+            taken = []
+            for m in sorted(candidates, key=lambda m: (m.start - m.end, m.start)):
+                if not any(t.start < m.end and m.start < t.end for t in taken):
+                    taken.append(m)
+        # then names run together, with a letter doubled or left out ("TaylorSwift", "Obamma")
+        near = self._near.find(unleet, taken)
+        return sorted([*taken, *(m._replace(text=text[m.start : m.end]) for m in near)], key=lambda m: m.start)
+
+    @cached_property
+    def _near(self) -> NearNames:
+        return NearNames(self.tables)
 
     def _is_franchise(self, franchise: Match, character: Match) -> bool:
         """Is ``franchise`` the franchise of ``character`` ("Pokemon", "Pikachu")? Both are IP, and
@@ -237,8 +245,10 @@ class Rewriter:
             scenario = hard[0].scenario
             reason = f"{what} falls in the {scenario} scenario, which is never rewritten (responsible use)"
             raise RewriteRefused(scenario, [m.text for m in hard if m.scenario == scenario], reason)
-        # a name the tables rewrite is read as a name, not as words: "Teen Titans" is a show
-        found = self.detector.find(_blank(text, [m for m in matches if m.scenario in REWRITABLE]))
+        # a name the tables rewrite is read as a name, not as words: "Teen Titans" is a show (but
+        # not a name of two letters, which letters spelled apart can make: "f.r.e.s.h.m.a.n")
+        names = [m for m in matches if m.scenario in REWRITABLE and sum(c.isalpha() for c in m.text) >= 4]
+        found = self.detector.find(_blank(text, names))
         if found is not None:
             reason = f"{what} reads as {found.family} ({found.scenario}), which is never rewritten (responsible use)"
             raise RewriteRefused(found.scenario, found.terms, reason)

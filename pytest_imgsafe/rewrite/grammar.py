@@ -30,7 +30,9 @@ FUNCTION_WORDS = frozenset(
     """a an the this that these those his her their its our my your and or but nor so yet on in at
     with by from of for to into onto over under near beside behind above below across through during
     after before without like as against among around is are was were be being been has have had
-    does do did can could will would should may might must who which while where when than""".split()
+    does do did can could will would should may might must who which while where when than next
+    together alone again here there up down out off away back inside outside nearby also too now
+    then""".split()
 )
 """Words after a name that show it stands alone (a preposition, a conjunction, a verb's helper)."""
 COMMON_VERBS = frozenset(
