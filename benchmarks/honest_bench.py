@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from honest_prompts import generate  # noqa: E402
+from honest_prompts import generate, swapped  # noqa: E402
 
 from pytest_imgsafe.gateway import GatewayConfig, run_gateway  # noqa: E402
 from pytest_imgsafe.outcome import Outcome  # noqa: E402
@@ -110,6 +110,10 @@ def main() -> int:
         label = name or "auto (strategy=None)"
         strategy_rows[label] = {"blocked": len(mine), "block_to_pass": passed / len(mine), "refused": refused}
         print(f"   {label:24} over {len(mine):3}: block -> pass {pct(passed, len(mine)):>7}   refused {refused}")
+    held = [p for s, p in swapped() if verdict(p) == "block"]
+    held_pass = sum(verdict(rewriter.rewrite(p).text) == "pass" for p in held)
+    print(f"   held out: {len(held)} blocked prompts with two letters of a name swapped: block -> pass {pct(held_pass, len(held))}")
+    strategy_rows["held_out_swapped"] = {"blocked": len(held), "block_to_pass": held_pass / len(held) if held else None}
     results["strategies"] = strategy_rows
 
     # 3. refusal on hard paraphrases
@@ -159,6 +163,11 @@ def main() -> int:
     hard_n, hard_gw = sum(rows[s][0] for s in HARD), sum(rows[s][2] for s in HARD)
     print(f"   hard paraphrases (n={hard_n:3})  gateway blocks {pct(hard_gw, hard_n)}")
     gateway_rows["legitimate"] = {"n": n, "bare": bare / n, "gateway": gw / n, "stopped_by": dict(layers)}
+    held_all = [p for _, p in swapped()]
+    held_bare = sum(verdict(p) == "block" for p in held_all)
+    held_gw = sum(run_gateway(p, config, ask, rewriter=rewriter, screen=screen).outcome.verdict == "block" for p in held_all)
+    print(f"   held out, swapped letters (n={len(held_all)})  {pct(held_bare, len(held_all)):>8}  {pct(held_gw, len(held_all)):>9}")
+    gateway_rows["held_out_swapped"] = {"n": len(held_all), "bare": held_bare / len(held_all), "gateway": held_gw / len(held_all)}
     results["gateway"] = gateway_rows
     work = ROOT / "benchmarks" / ".work"
     work.mkdir(exist_ok=True)
