@@ -26,8 +26,9 @@ from typing import Any
 
 from .corpus import Expectation
 from .outcome import Outcome
+from .status import DRIFT, Status
 
-DRIFT_STATUSES: tuple[str, ...] = ("ok", "drift: now blocked", "drift: now passes", "stage changed", "mismatch", "config changed", "error")
+DRIFT_STATUSES: tuple[Status, ...] = (Status.OK, *DRIFT, Status.MISMATCH, Status.CONFIG_CHANGED, Status.ERROR)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def since_when(nights: Sequence[tuple[str, str]], outcome: str) -> Since | None:
 class Drift:
     """The comparison of one live verdict."""
 
-    status: str
+    status: Status
     since: str | None = None
     changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     config_changes: tuple[str, ...] = ()
@@ -144,13 +145,13 @@ def _compare(
     config_changes: tuple[str, ...] | list[str],
 ) -> Drift:
     if recorded is None and config_changes:
-        return Drift("config changed", recorded_at, {}, tuple(config_changes))
+        return Drift(Status.CONFIG_CHANGED, recorded_at, {}, tuple(config_changes))
     if recorded is not None:
         changes = _changes(recorded, live)
         if recorded.verdict != live.verdict:
-            return Drift("drift: now blocked" if live.verdict == "block" else "drift: now passes", recorded_at, changes)
+            return Drift(Status.DRIFT_NOW_BLOCKED if live.verdict == "block" else Status.DRIFT_NOW_PASSES, recorded_at, changes)
         if live.verdict == "block" and recorded.stage != live.stage:
-            return Drift("stage changed", recorded_at, changes)
+            return Drift(Status.STAGE_CHANGED, recorded_at, changes)
     if expected is not None and not expected.matches(live.verdict, live.stage):
-        return Drift("mismatch", recorded_at, {"expected": (str(expected), live.label)})
-    return Drift("ok", recorded_at, _changes(recorded, live) if recorded else {})
+        return Drift(Status.MISMATCH, recorded_at, {"expected": (str(expected), live.label)})
+    return Drift(Status.OK, recorded_at, _changes(recorded, live) if recorded else {})

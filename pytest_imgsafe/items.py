@@ -171,36 +171,26 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None
-        outcome = self.result.outcome
-        if self.rate is not None:
-            from .stats import judge
+        from .judge import Recording, judge
 
-            blocks = sum(1 for o in self.result.outcomes if o.verdict == "block")
-            verdict = judge(self.rate, blocks, len(self.result.outcomes))
-            self._record_properties(outcome, None, status="flaky" if verdict.status == "flaky" else "ok" if verdict.status == "ok" else "mismatch", rate=verdict)
-            if verdict.status == "violated":
-                raise OutcomeMismatch(outcome, verdict)
-            return
-        assert self.expected is not None
-        wrong = [o for o in self.result.outcomes if not self.expected.matches(o.verdict, o.stage, o.link)]
-        kind = run_state(self.config).settings.targets[self.target].kind
-        if run_state(self.config).live is not None and self.case.repeat == 1 and kind not in ("screen", *COMPOSITE_KINDS):
-            from .drift import compare, item_history
+        state = run_state(self.config)
+        recording: Recording | None = None
+        nights: list[tuple[str, str]] = []
+        kind = state.settings.targets[self.target].kind
+        if state.live is not None and self.rate is None and self.case.repeat == 1 and kind not in ("screen", *COMPOSITE_KINDS):
+            from .drift import item_history
 
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
-            nights = item_history(run_state(self.config).history, self.case.id, self.target)
-            self.drift = compare(self.expected, outcome, recorded.outcome if recorded else None, recorded_at, config_changes, nights=nights)
-            if not self.drift.ok:
-                self._unexpected_block(outcome)
-            self._record_properties(outcome, None, status=self.drift.status, drift=self.drift)
-            if not self.drift.ok:
-                raise OutcomeMismatch(outcome)
-            return
-        if wrong:
-            self._unexpected_block(wrong[0])
-        self._record_properties(outcome, None, status="mismatch" if wrong else "ok")
-        if wrong:
-            raise OutcomeMismatch(wrong[0])
+            recording = Recording(recorded.outcome if recorded else None, recorded_at, tuple(config_changes))
+            nights = item_history(state.history, self.case.id, self.target)
+        judgement = judge(self.result.outcomes, self.expected, self.rate, recording, nights)
+        self.drift = judgement.drift
+        shown = judgement.outcome or self.result.outcome
+        if judgement.failed and self.rate is None:
+            self._unexpected_block(shown)
+        self._record_properties(self.result.outcome if self.rate is not None else shown, None, status=judgement.status, drift=judgement.drift, rate=judgement.rate)
+        if judgement.failed:
+            raise OutcomeMismatch(shown, judgement.rate) if judgement.rate is not None else OutcomeMismatch(shown)
 
     def _unexpected_block(self, outcome: Outcome) -> None:
         """A block where the corpus expected a pass: explain it and write the appeal, if asked."""
@@ -246,11 +236,11 @@ class CaseItem(pytest.Item):
                     "categories": list(outcome.categories) if outcome else [],
                     "request_id": outcome.request_id if outcome else None,
                     "source": answer.source if answer else None,
-                    "status": status,
+                    "status": str(status),  # plain strings: xdist sends properties through execnet
                     "error": error,
                     "note": note,
                     "mode": self.runner.mode,
-                    "drift": None if drift is None else {"status": drift.status, "since": drift.since, "changes": {k: list(v) for k, v in drift.changes.items()}, "config_changes": list(drift.config_changes)},
+                    "drift": None if drift is None else {"status": str(drift.status), "since": drift.since, "changes": {k: list(v) for k, v in drift.changes.items()}, "config_changes": list(drift.config_changes)},
                     "rate": None if rate is None else {"blocks": rate.blocks, "n": rate.n, "low": round(rate.low, 4), "high": round(rate.high, 4), "confidence": rate.confidence, "status": rate.status},
                     "repeat": self.case.repeat,
                     "steps": [list(step) for step in self.result.steps] if self.result else [],

@@ -117,7 +117,7 @@ def failure_reasons(report: Mapping[str, Any], max_error_rate: float | None, kep
     """Why the run fails beyond its items' own outcomes (pytest's exit status follows these).
 
     ``kept``: the rows carried over from an earlier report without being called again."""
-    from .report.build import FAILING
+    from .status import FAILING
 
     reasons = []
     results = report["results"]

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-DRIFT = ("drift: now blocked", "drift: now passes", "stage changed")
+from .status import DRIFT, Status
 
 
 def summary_lines(results: Iterable[Mapping[str, Any]], mode: str, report: Mapping[str, Any] | None = None) -> list[str]:
@@ -33,7 +33,7 @@ def summary_lines(results: Iterable[Mapping[str, Any]], mode: str, report: Mappi
         total = sum(verdicts.values())
         lines.append(f"  {target}: {verdicts['block']}/{total} blocked")
     statuses = Counter(str(r.get("status")) for r in rows)
-    drift = {s: statuses[s] for s in (*DRIFT, "mismatch", "config changed") if statuses[s]}
+    drift = {str(s): statuses[s] for s in (*DRIFT, Status.MISMATCH, Status.CONFIG_CHANGED) if statuses[s]}
     if mode == "live" and drift:
         lines.append("  changed: " + ", ".join(f"{n} {s}" for s, n in drift.items()))
     run = (report or {}).get("run") or {}

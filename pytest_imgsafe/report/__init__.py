@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .build import FAILING, SCHEMA_ID, VERSION, block_rates, build_report, changes, is_report, load_history, screen_confusion
+from ..status import FAILING
+from .build import SCHEMA_ID, VERSION, block_rates, build_report, changes, is_report, load_history, screen_confusion
 from .charts import rate_chart
 from .markdown import markdown
 from .page import html_page

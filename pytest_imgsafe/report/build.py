@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..drift import since_when
+from ..status import DRIFT, FAILING
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -34,10 +35,9 @@ class RunFacts(Protocol):
     @property
     def mode(self) -> str: ...
 
+
 SCHEMA_ID = "pytest-imgsafe/report"
 VERSION = 1
-DRIFT = ("drift: now blocked", "drift: now passes", "stage changed")
-FAILING = (*DRIFT, "mismatch", "config changed")
 SPEND_KEYS = ("calls", "spent_usd", "blocks_sent", "skipped_for_budget", "skipped_for_max_blocks", "stopped")
 
 

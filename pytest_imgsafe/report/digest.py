@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .build import FAILING
+from ..status import FAILING, Status
 
 # status -> (group shown in filters, rank: lower comes first)
-_RANK = {s: 0 for s in FAILING} | {"error": 1, "flaky": 2, "skipped": 3, "ok": 4}
+_RANK: dict[str, int] = {str(s): 0 for s in FAILING} | {Status.ERROR: 1, Status.FLAKY: 2, Status.SKIPPED: 3, Status.OK: 4}
 # "target 't' gave no verdict for case 'c': KIND, HTTP N, code C: ..." (a case) and
 # "fuzz spec 's' on target 't' got no verdict (after N examples, seed S): KIND, ..." (a fuzz spec)
 _NO_VERDICT = re.compile(
