@@ -146,7 +146,7 @@ def policy_ask(target: str, prompt: str) -> Outcome:
 hard_prompts = st.sampled_from(["sexual", "minors", "hate"]).flatmap(prompts).flatmap(lambda p: st.one_of(st.just(p), variations(p)))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hard_prompts, st.booleans(), st.booleans())
 def test_the_gateway_never_passes_a_hard_scenario(prompt: str, with_screen: bool, with_moderation: bool) -> None:
     config = GatewayConfig(("gpt-image-2", "gpt-image-2-all", "banana"), "moderation" if with_moderation else None, with_screen, True)
