@@ -14,7 +14,6 @@ status: a changed outcome kept from the earlier run still fails it.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,17 +50,9 @@ class EarlierReport:
 
 def parse_rerun_report(text: str) -> EarlierReport:
     """``--imgsafe-rerun-errors``: an existing pytest-imgsafe JSON report, read once here."""
-    path = Path(text)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise argparse.ArgumentTypeError(f"{text!r}: no such file (give the JSON report written by --imgsafe-report)") from None
-    except (OSError, ValueError) as err:
-        raise argparse.ArgumentTypeError(f"{text!r} cannot be read as JSON: {err}") from None
-    from .report.build import is_report
+    from .report.build import read_report_argument
 
-    if not is_report(data):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a pytest-imgsafe report (schema pytest-imgsafe/report, version 1)")
+    path, data = read_report_argument(text)
     return EarlierReport(path.resolve(), data)
 
 

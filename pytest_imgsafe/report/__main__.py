@@ -8,29 +8,18 @@ anything changed (a comparison is read, not gated on), 2 on a file that is not a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import is_report
+from .build import read_report_argument
 from .compare import as_html, as_markdown, as_text, compare_reports
 
 
 def report_file(text: str) -> dict[str, Any]:
     """A typed argument: the path of one of our JSON reports, read (a message quotes a bad one)."""
-    path = Path(text)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise argparse.ArgumentTypeError(f"{text!r}: no such file") from None
-    except (OSError, ValueError) as err:
-        raise argparse.ArgumentTypeError(f"{text!r} cannot be read as JSON: {err}") from None
-    if not is_report(data):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a pytest-imgsafe report (schema pytest-imgsafe/report, version 1)")
-    report: dict[str, Any] = data
-    return report
+    return read_report_argument(text)[1]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

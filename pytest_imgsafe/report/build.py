@@ -220,6 +220,24 @@ def load_history(folder: Path | None) -> list[dict[str, Any]]:
     return sorted(reports, key=lambda d: d["run"]["finished"])
 
 
+def read_report_argument(text: str) -> tuple[Path, dict[str, Any]]:
+    """A typed command-line argument: the path of one of our JSON reports, read once; a bad one is
+    an ``argparse.ArgumentTypeError`` that quotes it (for ``--imgsafe-rerun-errors`` and ``compare``)."""
+    import argparse
+
+    path = Path(text)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise argparse.ArgumentTypeError(f"{text!r}: no such file (give the JSON report written by --imgsafe-report)") from None
+    except (OSError, ValueError) as err:
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be read as JSON: {err}") from None
+    if not is_report(data):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a pytest-imgsafe report (schema {SCHEMA_ID}, version {VERSION})")
+    report: dict[str, Any] = data
+    return path, report
+
+
 def is_report(data: object) -> bool:
     """A JSON value that is one of our reports (schema and version checked, as readers must)."""
     return isinstance(data, dict) and data.get("schema") == SCHEMA_ID and data.get("version") == VERSION and isinstance(data.get("run"), dict)
