@@ -76,6 +76,9 @@ def test_sigint_during_record_all_leaves_every_cassette_whole(project: pytest.Py
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        # a shell that runs this suite in the background hands its children SIGINT ignored, and
+        # Python then never turns SIGINT into KeyboardInterrupt: give the child the default back
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # wait (by the sandbox's own request log, never by a clock) until a few items re-recorded
     deadline_requests = 5

@@ -184,7 +184,8 @@ class Rewriter:
                     taken.append(m)
         # then names run together, with a letter doubled or left out ("TaylorSwift", "Obamma")
         near = self._near.find(unleet, taken)
-        return sorted([*taken, *(m._replace(text=text[m.start : m.end]) for m in near)], key=lambda m: m.start)
+        kept = [m for m in taken if not any(n.start <= m.start and m.end <= n.end for n in near)]
+        return sorted([*kept, *(m._replace(text=text[m.start : m.end]) for m in near)], key=lambda m: m.start)
 
     @cached_property
     def _near(self) -> NearNames:

@@ -47,7 +47,11 @@ class NearNames:
         while i < len(tokens):
             for n in range(min(_MAX_WORDS, len(tokens) - i), 0, -1):
                 start, end = tokens[i][1], tokens[i + n - 1][2]
-                if any(m.start < end and start < m.end for m in [*taken, *found]):
+                # a longer look-alike may cover names already found inside it ("Teenage Muutant
+                # Ninja Turtles" over "Ninja Turtles"), never cut across one
+                if any(m.start < end and start < m.end for m in found) or any(
+                    m.start < end and start < m.end and not (start <= m.start and m.end <= end) for m in taken
+                ):
                     continue
                 joined = "".join(tok for tok, _, _ in tokens[i : i + n])
                 name = self._forms.get(joined) or self._dropped.get(joined)
