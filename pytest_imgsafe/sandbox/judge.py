@@ -60,16 +60,24 @@ class Rule:
     within: int
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """The folded spans where this rule holds."""
-        found = []
-        for m in self.pattern.finditer(text):
-            if self.near is not None:
-                lo, hi = max(0, m.start() - self.within), m.end() + self.within
-                window = text[lo : m.start()] + " " + text[m.end() : hi]
-                if not self.near.search(window):
-                    continue
-            found.append((m.start(), m.end()))
+        """The folded spans where this rule holds, in the text as written and with words joined by
+        ``-`` or ``/`` read apart ("white-power" is "white power" to a classifier; one character
+        for one, so the spans stay the same)."""
+        found: list[tuple[int, int]] = []
+        apart = _JOINERS.sub(" ", text)
+        for variant in (text, apart) if apart != text else (text,):
+            for m in self.pattern.finditer(variant):
+                if self.near is not None:
+                    lo, hi = max(0, m.start() - self.within), m.end() + self.within
+                    window = variant[lo : m.start()] + " " + variant[m.end() : hi]
+                    if not self.near.search(window):
+                        continue
+                if (m.start(), m.end()) not in found:
+                    found.append((m.start(), m.end()))
         return found
+
+
+_JOINERS = re.compile(r"(?<=[a-z])[-/](?=[a-z])")
 
 
 @dataclass(frozen=True)
