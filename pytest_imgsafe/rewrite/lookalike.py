@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from ..terms import Match, tokenize
 from .tables import RewriteTable
 
-_MAX_WORDS = 4
+_MAX_WORDS = 6
 
 
 class NearNames:

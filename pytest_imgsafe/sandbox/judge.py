@@ -64,20 +64,43 @@ class Rule:
         ``-`` or ``/`` read apart ("white-power" is "white power" to a classifier; one character
         for one, so the spans stay the same)."""
         found: list[tuple[int, int]] = []
-        apart = _JOINERS.sub(" ", text)
-        for variant in (text, apart) if apart != text else (text,):
+        for variant, where in _readings(text):
             for m in self.pattern.finditer(variant):
                 if self.near is not None:
                     lo, hi = max(0, m.start() - self.within), m.end() + self.within
                     window = variant[lo : m.start()] + " " + variant[m.end() : hi]
                     if not self.near.search(window):
                         continue
-                if (m.start(), m.end()) not in found:
-                    found.append((m.start(), m.end()))
+                span = (where[m.start()], where[m.end() - 1] + 1) if m.end() > m.start() else (where[m.start()], where[m.start()])
+                if span not in found:
+                    found.append(span)
         return found
 
 
+def _readings(text: str) -> list[tuple[str, list[int]]]:
+    """The text as a classifier reads it, each reading with the index in ``text`` of each of its
+    characters: as written; with words joined by ``-`` or ``/`` read apart ("white-power"); with
+    runs of white space read as one ("white  power", a line break)."""
+    same = list(range(len(text) + 1))
+    readings = [(text, same)]
+    apart = _JOINERS.sub(" ", text)
+    if apart != text:
+        readings.append((apart, same))
+    if _SPACES.search(apart):
+        chars: list[str] = []
+        where: list[int] = []
+        for i, ch in enumerate(apart):
+            if ch.isspace() and chars and chars[-1] == " ":
+                continue
+            chars.append(" " if ch.isspace() else ch)
+            where.append(i)
+        where.append(len(apart))
+        readings.append(("".join(chars), where))
+    return readings
+
+
 _JOINERS = re.compile(r"(?<=[a-z])[-/](?=[a-z])")
+_SPACES = re.compile(r"\s\s|[\t\n\r\f\v]")
 
 
 @dataclass(frozen=True)
