@@ -154,6 +154,7 @@ class LiveScheduler:
         result = LiveResult()
         price = price_per_call(target, dict(case.params))
         spec = build_request(target, case.prompt, case.params, case.images, case.mask)
+        key = spec_key(spec)  # once: every repeat and retry sends the same request
         for _ in range(case.repeat):
             stopped = self.ledger.stopped()
             if stopped:
@@ -175,7 +176,7 @@ class LiveScheduler:
                     f"and ${totals.spent_usd:.4f} is spent (calls are not made past the budget)"
                 )
                 return result
-            made = self._one(spec, target, price, block_slot)
+            made = self._one(spec, key, target, price, block_slot)
             if made is None:  # the run was closed while this call waited for its slot
                 return result
             result.calls.append(made)
@@ -185,10 +186,10 @@ class LiveScheduler:
                 return result
         return result
 
-    def _one(self, spec: Any, target: Target, price: float, block_slot: bool) -> Call | None:
+    def _one(self, spec: Any, key: str, target: Target, price: float, block_slot: bool) -> Call | None:
         try:
             return settled_call(
-                self.ledger, lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec, spec_key(spec)), self._closed.wait), price, block_slot=block_slot
+                self.ledger, lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec, key), self._closed.wait), price, block_slot=block_slot
             )
         except Closed:
             self.ledger.settle(price, 0.0, called=False, blocked=False, block_slot=block_slot)

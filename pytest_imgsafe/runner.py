@@ -193,12 +193,13 @@ class Runner:
     def _record(self, path: Any, target: Target, spec: Any, case: Case, target_name: str, nodeid: str) -> list[Answer]:
         from vcr.errors import CannotOverwriteExistingCassetteException
 
+        key = spec_key(spec)
         try:
             answers: list[Answer] = record(
                 path,
                 self.settings.record_mode,
                 self.cassette_filter(),
-                lambda: [call(self.client(target), spec, spec_key(spec)) for _ in range(case.repeat)],
+                lambda: [call(self.client(target), spec, key) for _ in range(case.repeat)],
                 complete=lambda got: all(is_verdict(a.status, a.body, a.headers) for a in got),
             )
             return answers
@@ -390,27 +391,27 @@ class CallSession:
         key = spec_key(spec)
         known = self._memo.get(key)
         if known is None:
-            known = self._memo[key] = self._fetch(spec, what)
+            known = self._memo[key] = self._fetch(spec, key, what)
         if isinstance(known, ApiError):
             raise known
         return known
 
-    def _fetch(self, spec: RequestSpec, what: str) -> Answer | ApiError:
+    def _fetch(self, spec: RequestSpec, key: str, what: str) -> Answer | ApiError:
         runner = self.runner
         if self._cassette is not None or not (runner.settings.live or self.recording):
-            found = self._cassette.answer(spec_key(spec)) if self._cassette is not None else None
+            found = self._cassette.answer(key) if self._cassette is not None else None
             if found is None:
                 raise Unrecorded(self._unrecorded(what))
             return found
         if runner.settings.live and self.ledger is not None:
-            return self._live_within_ledger(spec, self.ledger)
+            return self._live_within_ledger(spec, key, self.ledger)
         self.calls += 1
         describer = self.target.kind == "chat"
         try:
             if runner.settings.live:
-                return call(runner.client(self.target), spec, spec_key(spec))
+                return call(runner.client(self.target), spec, key)
             assert self._stage is not None
-            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(describer), lambda: call(runner.client(self.target), spec, spec_key(spec)))
+            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(describer), lambda: call(runner.client(self.target), spec, key))
         except ApiError as err:
             self._complete = False
             return err
@@ -418,7 +419,7 @@ class CallSession:
             self._complete = False
         return answer
 
-    def _live_within_ledger(self, spec: RequestSpec, ledger: Ledger) -> Answer | ApiError:
+    def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
         from .live import gated_send, settled_call
         from .prices import price_per_call
 
@@ -429,7 +430,7 @@ class CallSession:
         if not ledger.reserve(price):
             raise NotSent(f"--imgsafe-budget-usd {ledger.budget_usd:g} would be passed by the next call (estimated ${price:.4f})")
         self.calls += 1
-        made = settled_call(ledger, lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec, spec_key(spec))), price)
+        made = settled_call(ledger, lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec, key)), price)
         if made.answer is not None:
             return made.answer  # a non-verdict answer is classified (and raised) by the caller
         error = made.api_error
