@@ -192,6 +192,12 @@ class CaseItem(pytest.Item):
         if judgement.failed:
             raise OutcomeMismatch(shown, judgement.rate) if judgement.rate is not None else OutcomeMismatch(shown)
 
+    def teardown(self) -> None:
+        # The item's reports are made: its answers (whole parsed bodies) are not needed again.
+        # Kept, they would stay alive with the item until the session ends, and every full
+        # collection of the cycle collector would walk them again.
+        self.result = None
+
     def _unexpected_block(self, outcome: Outcome) -> None:
         """A block where the corpus expected a pass: explain it and write the appeal, if asked."""
         if outcome.verdict != "block" or self.expected is None or self.expected.verdict != "pass":

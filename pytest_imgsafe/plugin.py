@@ -258,8 +258,12 @@ def _fuzz_seed(config: pytest.Config, live: bool) -> int | None:
     return None
 
 
-def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Any) -> None:
-    """Redact secrets from a report's failure text, captured sections and properties in place."""
+def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Any, properties_checked: int = 0) -> int:
+    """Redact secrets from a report's failure text, captured sections and properties in place.
+
+    ``properties_checked``: how many of the report's properties an earlier report of the same
+    item already checked (an item's reports share one list); returns how many are checked now.
+    """
     longrepr = report.longrepr
     if longrepr is not None and not isinstance(longrepr, tuple):
         text = str(longrepr)
@@ -270,10 +274,14 @@ def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Any
         report.longrepr = (longrepr[0], longrepr[1], scrubber.text(str(longrepr[2])))
     if report.sections:
         report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
-    if isinstance(report, pytest.TestReport) and report.user_properties:
+    if not isinstance(report, pytest.TestReport):
+        return 0
+    properties = report.user_properties
+    if len(properties) > properties_checked:
         # one look at the whole repr first: walking every value of every item is the slow path
-        if scrubber.holds_secret(repr(report.user_properties)):
-            report.user_properties = [(name, scrubber.value(value)) for name, value in report.user_properties]
+        if scrubber.holds_secret(repr(properties[properties_checked:])):
+            properties[properties_checked:] = [(name, scrubber.value(value)) for name, value in properties[properties_checked:]]
+    return len(properties)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
@@ -286,6 +294,21 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile
         return None
     corpus_file: CorpusFile = CorpusFile.from_parent(parent, path=file_path)
     return corpus_file
+
+
+_PROPERTIES_CHECKED = pytest.StashKey[int]()
+"""How many of an item's user_properties are known to hold no secret (scrubbed in place)."""
+
+
+def _freeze_collected() -> None:
+    """Move what collection built (the items, their cases, marks) out of the cycle collector's
+    view: it lives until the session ends anyway, and a run of 10,000 items otherwise pays for
+    walking all of it at every full collection. Garbage is collected first, so nothing that is
+    already unreachable is kept."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 class _SessionHooks:
@@ -315,6 +338,7 @@ class _SessionHooks:
         self.state.started = time.time()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        _freeze_collected()
         if self.state.ledger is None:
             return
         from .items import CaseItem
@@ -339,7 +363,15 @@ class _SessionHooks:
         # XML or sends it to the xdist controller: failure text, captured output and logs,
         # properties. None of it may hold a key.
         report = yield
-        scrub_report(report, self.state.runner.scrubber())
+        # Each report copies the item's properties: the ones an earlier report of this item
+        # checked (and scrubbed, in the item too) are not looked at again.
+        checked = item.stash.get(_PROPERTIES_CHECKED, 0)
+        if report.user_properties[:checked] != item.user_properties[:checked]:
+            checked = 0  # changed since (another plugin): look at all of them
+        now = scrub_report(report, self.state.runner.scrubber(), checked)
+        if now <= len(item.user_properties):
+            item.user_properties[:now] = report.user_properties[:now]
+            item.stash[_PROPERTIES_CHECKED] = now
         return report
 
     @pytest.hookimpl(wrapper=True)
@@ -401,6 +433,9 @@ class _SessionHooks:
                 self.report_paths = write_reports(Path(report_path), self.report, history=self.state.history)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        import gc
+
+        gc.unfreeze()  # the session is over: what collection built may be collected again
         ledger = self.state.ledger
         if ledger is not None and not hasattr(config, "workerinput"):
             import shutil

@@ -95,11 +95,12 @@ def request_key(
     api_version: str | None = None,
 ) -> str:
     """The match key: a hash of what decides the answer (never host, port or headers)."""
+    plain = all(type(v) is str and "base64," not in v for v in fields.values())  # the common case: canonical as it is
     payload = {
         "operation": operation,
         "deployment": deployment,
         "api_version": api_version,
-        "fields": _canonical(dict(fields)),
+        "fields": dict(fields) if plain else _canonical(dict(fields)),
         "files": {k: list(v) for k, v in sorted((file_hashes or {}).items())},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]

@@ -42,6 +42,24 @@ _HEADER = re.compile(
 )
 _BEARER = re.compile(r"(?P<lead>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 _USERINFO = re.compile(r"(?P<lead>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<value>[^@\s/]+)(?=@)", re.IGNORECASE)
+_QUERY_HINTS = tuple(sorted(k + "=" for k in SECRET_QUERY_KEYS))
+_HEADER_HINTS = tuple(sorted(SECRET_HEADERS))
+
+
+def _hints(text: str) -> tuple[bool, bool, bool, bool]:
+    """Which of the four credential patterns can match at all (query, header, userinfo, bearer).
+
+    Substring tests on the lowered text are necessary conditions of the patterns and cost a
+    fraction of a search: the patterns run only on the rare text that passes them (every item's
+    properties, failure text and captured output go through here).
+    """
+    lowered = text.lower()
+    return (
+        "=" in text and any(h in lowered for h in _QUERY_HINTS),
+        any(h in lowered for h in _HEADER_HINTS),
+        "://" in text and "@" in text,
+        "bearer" in lowered,
+    )
 
 
 def _redact_value(m: re.Match[str]) -> str:
@@ -73,12 +91,14 @@ class Scrubber:
         for secret in sorted(self.secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        if "=" in text:
+        query, header, userinfo, bearer = _hints(text)
+        if query:
             text = _QUERY.sub(_redact_value, text)
-        if ":" in text or "=" in text:
+        if header:
             text = _HEADER.sub(_redact_value, text)
+        if userinfo:
             text = _USERINFO.sub(_redact_value, text)
-        if "earer" in text:
+        if bearer:
             text = _BEARER.sub(_redact_value, text)
         return text
 
@@ -86,10 +106,12 @@ class Scrubber:
         """Would :meth:`text` change anything? (One pass over a whole text, e.g. a value's repr.)"""
         if any(secret in text for secret in self.secrets):
             return True
+        query, header, userinfo, bearer = _hints(text)
         return bool(
-            ("=" in text and _QUERY.search(text))
-            or ((":" in text or "=" in text) and (_HEADER.search(text) or _USERINFO.search(text)))
-            or ("earer" in text and _BEARER.search(text))
+            (query and _QUERY.search(text))
+            or (header and _HEADER.search(text))
+            or (userinfo and _USERINFO.search(text))
+            or (bearer and _BEARER.search(text))
         )
 
     def value(self, value: Any) -> Any:
