@@ -304,7 +304,8 @@ def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, bl
     except ApiError as err:
         ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
         return Call(answer, None, _error_fields(err))
-    cost = 0.0 if outcome.verdict == "block" and outcome.stage == "input" else price
+    billed_block = target is not None and target.kind == "content-safety"  # text:analyze bills every analysis
+    cost = 0.0 if outcome.verdict == "block" and outcome.stage == "input" and not billed_block else price
     ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block", block_slot=block_slot)
     return Call(answer, outcome, None, cost)
 

@@ -5,6 +5,7 @@ over real HTTP, replayed offline with no key, and a non-verdict is an error that
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,6 +172,21 @@ def test_outcome_for_applies_only_a_content_safety_targets_thresholds(tmp_path) 
     assert outcome_for(None, answer).verdict == "pass"
 
 
+def test_an_analysis_is_billed_whatever_its_verdict(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pytest_imgsafe.ledger import Ledger
+    from pytest_imgsafe.live import settled_call
+    from pytest_imgsafe.prices import price_per_call
+
+    target = target_of(tmp_path, model="our-resource")
+    price = price_per_call(target)
+    assert price == pytest.approx(0.38 / 1000)  # per text record, whatever the model is called
+    ledger = Ledger(tmp_path / "ledger", budget_usd=1.0)
+    assert ledger.reserve(price)
+    made = settled_call(ledger, lambda: Answer(200, {}, json.dumps(analysis(("Hate", 6))).encode(), "test"), price, target=target)
+    assert made.outcome is not None and made.outcome.verdict == "block" and made.cost == price
+    assert ledger.totals().spent_usd == pytest.approx(price) and ledger.totals().blocks == 1
+
+
 # --- the request -------------------------------------------------------------------------
 
 
@@ -268,6 +284,9 @@ def test_records_over_http_then_replays_offline_with_no_key_and_rejudges_with_ne
     assert rally["imgsafe"]["sources"][0]["kind"] == "sandbox"
     report = json.loads((safety.path / "report.json").read_text())
     assert "Hate:" in json.dumps(report)  # the severities reach the report
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parent.parent / "pytest_imgsafe" / "schema" / "report.schema.json").read_text())
+    jsonschema.validate(report, schema)
 
     # offline: no key, the endpoint pointing nowhere
     monkeypatch.delenv("CONTENT_SAFETY_KEY")
