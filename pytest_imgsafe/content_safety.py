@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Target
-from .outcome import ApiError
+from .outcome import ApiError, Outcome
 from .wire import CONTENT_SAFETY_OPERATION as OPERATION
 from .wire import Answer, RequestSpec
 
@@ -66,7 +66,7 @@ class ContentSafetyClient:
         """Send ``text`` to ``text:analyze`` with the target's categories, scale and blocklists."""
         return call_content_safety(self, build_content_safety_request(self.target, text))
 
-    def outcome(self, text: str) -> Any:
+    def outcome(self, text: str) -> Outcome:
         """The verdict on ``text`` with the target's thresholds (``ApiError`` for a non-verdict)."""
         from .outcome import classify
 

@@ -310,17 +310,15 @@ def test_a_changed_verdict_fails_with_the_severities(safety: pytest.Pytester, im
     result.stdout.fnmatch_lines(["*beach*expected pass, got block:input*", "*Sexual:4*"])
 
 
-@pytest.mark.parametrize("fault", ["429", "401"])
-def test_a_non_verdict_is_an_error_and_is_never_recorded(safety: pytest.Pytester, imgsafe_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
-    if fault == "429":
-        imgsafe_sandbox.set_faults("429:1.0")
-        result = safety.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider", "-rA")
-        kind = "rate_limited"
-    else:
+@pytest.mark.parametrize(("fault", "kind"), [("429", "rate_limited"), ("401", "auth"), ("quota", "quota"), ("503", "server_error"), ("badjson", "unreadable")])
+def test_a_non_verdict_is_an_error_and_is_never_recorded(safety: pytest.Pytester, imgsafe_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, fault: str, kind: str) -> None:
+    if fault == "401":  # a key the resource does not know
         with Sandbox(api_keys={"cs-some-other-key"}) as strict:
             monkeypatch.setenv("CS_ENDPOINT", strict.base_url)
             result = safety.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider", "-rA")
-        kind = "auth"
+    else:
+        imgsafe_sandbox.set_faults(f"{fault}:1.0")
+        result = safety.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider", "-rA")
     result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines([f"*{kind}*"])
     assert not (safety.path / "cassettes").exists() or files_under(safety.path / "cassettes") == []
