@@ -37,6 +37,8 @@ MARKER_HELP = (
 
 REPLAY_KEY = "imgsafe-replay-no-key"
 """What the SDK is given as its key in replay when none is set: it never leaves the process."""
+REPLAY_ENDPOINT = "https://content-safety.invalid"
+"""A content-safety target's endpoint in replay when none is set (cassettes match on the path)."""
 
 
 class UnrecordedRequests(Exception):
@@ -112,6 +114,10 @@ class RecordedClients:
             target = _without_retries(target)
             if not env.get(target.api_key_env):
                 env = {**env, target.api_key_env: REPLAY_KEY}
+            if target.kind == "content-safety" and not target.resolve_base_url(env):
+                env = {**env, str(target.azure_endpoint_env or target.base_url_env): REPLAY_ENDPOINT}
+        if async_client and target.kind == "content-safety":
+            raise KeyError(f"imgsafe_client({name!r}, async_client=True): a content-safety target has a synchronous client only")
         if target.is_google:
             google = make_client(target, env)  # google.genai.Client; its .aio is the async twin
             made = google.aio if async_client else google  # type: ignore[attr-defined]
@@ -127,8 +133,8 @@ class RecordedClients:
 
             raise KeyError(f"imgsafe_client({name!r}): no such target{did_you_mean(name, tuple(targets))}; configured targets: {', '.join(targets)}")
         target = targets[name]
-        if target.kind not in ("moderation", "images.generate", "images.edit", "chat-image", "gemini", "imagen"):
-            raise KeyError(f"imgsafe_client({name!r}): target kind {target.kind!r} has no SDK client; use a moderation, images.*, chat-image, gemini or imagen target")
+        if target.kind not in ("moderation", "content-safety", "images.generate", "images.edit", "chat-image", "gemini", "imagen"):
+            raise KeyError(f"imgsafe_client({name!r}): target kind {target.kind!r} has no SDK client; use a moderation, content-safety, images.*, chat-image, gemini or imagen target")
         return target
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:

@@ -18,13 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from ._text import did_you_mean
+from .outcome import CONTENT_SAFETY_CATEGORIES, DEFAULT_SEVERITY_THRESHOLD, category_key
 from .scrub import Scrubber
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
-TARGET_KINDS: tuple[str, ...] = ("moderation", "images.generate", "images.edit", "chat-image", "gemini", "imagen", "screen", "chain", "gateway")
+TARGET_KINDS: tuple[str, ...] = ("moderation", "content-safety", "images.generate", "images.edit", "chat-image", "gemini", "imagen", "screen", "chain", "gateway")
 GOOGLE_KINDS: tuple[str, ...] = ("gemini", "imagen")
 """Kinds called through Google's own ``google-genai`` SDK (the ``google`` extra)."""
 COMPOSITE_KINDS: tuple[str, ...] = ("chain", "gateway")
+MODERATION_KINDS: tuple[str, ...] = ("moderation", "content-safety")
+"""Kinds that judge a prompt's text without generating anything (a gateway's pre-check)."""
+CONTENT_SAFETY_API_VERSION = "2024-09-01"
+CONTENT_SAFETY_PARAMS: tuple[str, ...] = ("thresholds", "categories", "output_type", "blocklist_names", "halt_on_blocklist_hit")
+CONTENT_SAFETY_OUTPUT_TYPES: tuple[str, ...] = ("FourSeverityLevels", "EightSeverityLevels")
 TOOL_KEYS: tuple[str, ...] = ("corpora", "cassettes", "targets", "store_images", "term_tables", "rewrite_tables", "describer", "account", "image_root")
 MAX_TARGET_NAME = 64
 _TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -334,7 +340,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     kind = table.get("kind")
     if kind not in kinds:
         raise ConfigError(f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), kinds)}; use one of: {', '.join(kinds)}")
-    model = table.get("model", {"screen": "local-screen", "chain": "chain", "gateway": "gateway"}.get(str(kind)))
+    model = table.get("model", {"screen": "local-screen", "chain": "chain", "gateway": "gateway", "content-safety": "text:analyze"}.get(str(kind)))
     if not isinstance(model, str) or not model:
         raise ConfigError(f'{where} needs model = "<model or deployment name>"')
     for key in ("base_url", "base_url_env", "api_key_env", "azure_endpoint", "azure_endpoint_env", "azure_deployment", "api_version"):
@@ -342,15 +348,17 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
             raise ConfigError(f"{where} {key} must be a non-empty string")
     if "base_url" in table and "base_url_env" in table:
         raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
+    if kind == "content-safety":
+        table = _content_safety(where, table)
     azure = "azure_endpoint" in table or "azure_endpoint_env" in table
     if azure and kind in GOOGLE_KINDS:
         raise ConfigError(f"{where} is a {kind} target: Azure keys do not apply (set base_url or base_url_env, and api_key_env)")
     if azure and "api_version" not in table:
         raise ConfigError(f'{where} is an Azure target and needs api_version = "2025-04-01-preview" (or the version your deployment uses)')
-    if not azure and ("azure_deployment" in table or "api_version" in table):
+    if not azure and ("azure_deployment" in table or ("api_version" in table and kind != "content-safety")):
         raise ConfigError(f"{where} sets azure_deployment/api_version without azure_endpoint (or azure_endpoint_env)")
     params = table.get("params", {})
-    if not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
+    if kind != "content-safety" and (not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values())):
         raise ConfigError(f'{where} params must be a table of simple values, e.g. params = {{ quality = "low" }}')
     timeout = table.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
@@ -368,7 +376,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
         raise ConfigError(f"{where} price must be the USD cost of one billed call, e.g. price = 0.04")
     google = _google(where, str(kind), table)
-    default_key = "GEMINI_API_KEY" if kind in GOOGLE_KINDS else "AZURE_OPENAI_API_KEY" if azure else "OPENAI_API_KEY"
+    default_key = "GEMINI_API_KEY" if kind in GOOGLE_KINDS else "CONTENT_SAFETY_KEY" if kind == "content-safety" else "AZURE_OPENAI_API_KEY" if azure else "OPENAI_API_KEY"
     return Target(
         name=name,
         kind=str(kind),
@@ -415,6 +423,80 @@ def _google(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
     return {"vertex": vertex, "project": table.get("project"), "location": table.get("location")}
 
 
+def _content_safety(where: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """A content-safety target's table, its defaults filled in and its params checked and made
+    canonical (the request and the verdict read only the canonical form).
+
+    The endpoint is an Azure endpoint (``azure_endpoint`` or ``azure_endpoint_env``, by default
+    ``CONTENT_SAFETY_ENDPOINT``) or a ``base_url``/``base_url_env``; ``api_version`` defaults to
+    the GA version; params: ``thresholds`` (a severity per category, or one for all), ``categories``,
+    ``output_type``, ``blocklist_names``, ``halt_on_blocklist_hit``.
+    """
+    if "azure_deployment" in table:
+        raise ConfigError(f"{where} is a content-safety target: it has no deployment; drop azure_deployment")
+    out = dict(table)
+    if not any(k in table for k in ("azure_endpoint", "azure_endpoint_env", "base_url", "base_url_env")):
+        out["azure_endpoint_env"] = "CONTENT_SAFETY_ENDPOINT"
+    if ("azure_endpoint" in table or "azure_endpoint_env" in table) and ("base_url" in table or "base_url_env" in table):
+        raise ConfigError(f"{where} sets both an Azure endpoint and a base URL; keep one (the Content Safety endpoint)")
+    out.setdefault("api_version", CONTENT_SAFETY_API_VERSION)
+    params = table.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where} params must be a table, e.g. params = {{ thresholds = {{ Hate = 2 }} }}")
+    for key in params:
+        if key not in CONTENT_SAFETY_PARAMS:
+            raise ConfigError(f"{where} params has an unknown key {key!r}{did_you_mean(str(key), CONTENT_SAFETY_PARAMS)}; a content-safety target takes: {', '.join(CONTENT_SAFETY_PARAMS)}")
+    raw_categories = params.get("categories", list(CONTENT_SAFETY_CATEGORIES))
+    if not isinstance(raw_categories, list) or not raw_categories or not all(isinstance(c, str) for c in raw_categories):
+        raise ConfigError(f'{where} params.categories must be a list of categories, e.g. categories = ["Hate", "Violence"] (known: {", ".join(CONTENT_SAFETY_CATEGORIES)})')
+    categories = list(dict.fromkeys(_category(where, "params.categories", c) for c in raw_categories))
+    output_type = params.get("output_type", "FourSeverityLevels")
+    if output_type not in CONTENT_SAFETY_OUTPUT_TYPES:
+        raise ConfigError(f"{where} params.output_type = {output_type!r} is not an output type{did_you_mean(str(output_type), CONTENT_SAFETY_OUTPUT_TYPES)}; use one of: {', '.join(CONTENT_SAFETY_OUTPUT_TYPES)}")
+    thresholds = _thresholds(where, params.get("thresholds", {}), categories)
+    canonical: dict[str, Any] = {"categories": categories, "output_type": output_type, "thresholds": thresholds}
+    names = params.get("blocklist_names", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(f'{where} params.blocklist_names must be a list of blocklist names, e.g. blocklist_names = ["our-terms"]')
+    halt = params.get("halt_on_blocklist_hit", False)
+    if not isinstance(halt, bool):
+        raise ConfigError(f"{where} params.halt_on_blocklist_hit is true or false")
+    if halt and not names:
+        raise ConfigError(f"{where} params.halt_on_blocklist_hit needs blocklist_names (the lists whose hit stops the analysis)")
+    if names:
+        canonical.update(blocklist_names=list(names), halt_on_blocklist_hit=halt)
+    out["params"] = canonical
+    return out
+
+
+def _category(where: str, key: str, name: str) -> str:
+    """The API's spelling of a category named loosely (``self_harm`` -> ``SelfHarm``)."""
+    found = next((c for c in CONTENT_SAFETY_CATEGORIES if category_key(c) == category_key(name)), None)
+    if found is None:
+        raise ConfigError(f"{where} {key}: {name!r} is not a Content Safety category{did_you_mean(name, CONTENT_SAFETY_CATEGORIES)}; known: {', '.join(CONTENT_SAFETY_CATEGORIES)}")
+    return found
+
+
+def _thresholds(where: str, raw: Any, categories: list[str]) -> dict[str, int]:
+    """A severity threshold (0-7) per analyzed category; one number sets them all; default 4."""
+    def level(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 7:
+            raise ConfigError(f"{where} {key} = {value!r}: a threshold is a severity from 0 to 7 (a category blocks at it and above; 4 is medium, Azure's default)")
+        return value
+
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return dict.fromkeys(categories, level("params.thresholds", raw))
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} params.thresholds must be a severity for every category or a table of them, e.g. thresholds = {{ Hate = 2, Violence = 6 }}")
+    out = dict.fromkeys(categories, DEFAULT_SEVERITY_THRESHOLD)
+    for key, value in raw.items():
+        name = _category(where, "params.thresholds", str(key))
+        if name not in categories:
+            raise ConfigError(f"{where} params.thresholds sets {name}, which params.categories leaves out; add it to categories or drop its threshold")
+        out[name] = level(f"params.thresholds.{key}", value)
+    return out
+
+
 def _composite(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
     """links, routing and the gateway's layers (checked against the other targets later)."""
     keys = ("links", "routing", "moderation", "screen", "rewrite")
@@ -452,8 +534,8 @@ def _check_links(targets: Mapping[str, Target]) -> None:
                 raise ConfigError(f"{where} links names {link!r}, a {other.kind} target: links are image targets")
         if target.moderation is not None:
             other = targets.get(target.moderation)
-            if other is None or other.kind != "moderation":
-                raise ConfigError(f"{where} moderation = {target.moderation!r} must name a target of kind moderation")
+            if other is None or other.kind not in MODERATION_KINDS:
+                raise ConfigError(f"{where} moderation = {target.moderation!r} must name a target of kind moderation or content-safety")
 
 
 def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:

@@ -34,10 +34,10 @@ from typing import Any
 from .config import Settings, Target
 from .corpus import Case
 from .ledger import Ledger
-from .outcome import ApiError, Outcome, classify
+from .outcome import ApiError, Outcome
 from .prices import price_per_call
 from .recording import spec_key
-from .targets import build_request, call
+from .targets import build_request, call, outcome_for
 from .wire import Answer
 
 
@@ -189,7 +189,7 @@ class LiveScheduler:
     def _one(self, spec: Any, key: str, target: Target, price: float, block_slot: bool) -> Call | None:
         try:
             return settled_call(
-                self.ledger, lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec, key), self._closed.wait), price, block_slot=block_slot
+                self.ledger, lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec, key), self._closed.wait), price, block_slot=block_slot, target=target
             )
         except Closed:
             self.ledger.settle(price, 0.0, called=False, blocked=False, block_slot=block_slot)
@@ -291,7 +291,7 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
-def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, block_slot: bool = False) -> Call:
+def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, block_slot: bool = False, target: Target | None = None) -> Call:
     """Make one paid call (its price already set aside) and book it in the ledger: what it
     cost (input-stage blocks and non-verdicts cost nothing), whether it blocked, the block slot."""
     try:
@@ -300,11 +300,12 @@ def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, bl
         ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
         return Call(None, None, _error_fields(err))
     try:
-        outcome = classify(answer.status, answer.body, answer.headers)
+        outcome = outcome_for(target, answer)
     except ApiError as err:
         ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
         return Call(answer, None, _error_fields(err))
-    cost = 0.0 if outcome.verdict == "block" and outcome.stage == "input" else price
+    billed_block = target is not None and target.kind == "content-safety"  # text:analyze bills every analysis
+    cost = 0.0 if outcome.verdict == "block" and outcome.stage == "input" and not billed_block else price
     ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block", block_slot=block_slot)
     return Call(answer, outcome, None, cost)
 

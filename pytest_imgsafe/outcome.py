@@ -17,6 +17,9 @@ public sources (``tests/data/answers``):
   or a JSON array of chunks are merged into one answer before reading. Ratings alone never block.
 - Imagen (Responsible-AI 400s with support codes, ``raiFilteredReason``; some images filtered and
   some returned is a pass that keeps the filter's message).
+- Azure AI Content Safety ``text:analyze`` (``categoriesAnalysis`` severities, ``blocklistsMatch``):
+  read against a severity threshold per category (:func:`content_safety_verdict`; 4, medium, when
+  none is given), a block at the input stage.
 - Relays (new-api / one-api / LiteLLM / OpenRouter envelopes): a provider's block passed through
   keeps the provider's filter; the relay's own filter (sensitive words, OpenRouter moderation) is
   the ``relay`` filter; credits and quota codes are ``quota`` whatever the status.
@@ -80,6 +83,7 @@ _QUOTA_PHRASES = (
     "quota is not enough",
     "insufficient credits",
     "billing hard limit",
+    "out of call volume quota",  # Azure AI services (Content Safety's F0 tier), sent as a 403
     "only accessible to billed users",
     "额度不足",
 )
@@ -177,8 +181,17 @@ class _Ctx:
     hint: str | None
 
 
-def classify(status_code: int, body: bytes | str | Mapping[str, Any] | list[Any] | None, headers: Mapping[str, str] | None = None) -> Outcome:
-    """Read one answer: an :class:`Outcome`, or raise :class:`ApiError` for a non-verdict."""
+def classify(
+    status_code: int,
+    body: bytes | str | Mapping[str, Any] | list[Any] | None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    thresholds: Mapping[str, int] | None = None,
+) -> Outcome:
+    """Read one answer: an :class:`Outcome`, or raise :class:`ApiError` for a non-verdict.
+
+    ``thresholds`` (severity per category) apply to Azure AI Content Safety answers only; without
+    them every category blocks at 4 (see :func:`content_safety_verdict`)."""
     header_map = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
     ctx = _Ctx(request_id, header_map, "azure" if "apim-request-id" in header_map else None)
@@ -192,6 +205,8 @@ def classify(status_code: int, body: bytes | str | Mapping[str, Any] | list[Any]
     status_code, ctx = _envelope_status(status_code, data, ctx)
     if status_code >= 400:
         return _classify_error(status_code, data, ctx)
+    if "categoriesAnalysis" in data or "blocklistsMatch" in data:
+        return content_safety_verdict(data, thresholds, ctx.request_id)
     return _classify_success(data, ctx)
 
 
@@ -637,6 +652,60 @@ def _imagen_predict(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
     if reasons:
         return Outcome("block", "output", "raiFilteredReason", "imagen", ctx.request_id, (), reasons, filter="imagen")
     raise _no_verdict("Imagen answer with no image and no filter reason", ctx)
+
+
+# --- Azure AI Content Safety ----------------------------------------------------------------
+
+CONTENT_SAFETY_CATEGORIES: tuple[str, ...] = ("Hate", "SelfHarm", "Sexual", "Violence")
+"""The harm categories of ``text:analyze``, as the API spells them."""
+DEFAULT_SEVERITY_THRESHOLD = 4
+"""Medium: the severity from which Azure OpenAI's default content filter blocks a prompt."""
+
+
+def category_key(name: str) -> str:
+    """A category name compared loosely: ``SelfHarm``, ``selfharm``, ``self_harm``, ``Self-Harm``."""
+    return re.sub(r"[\s_-]+", "", name).lower()
+
+
+def content_safety_verdict(data: Mapping[str, Any], thresholds: Mapping[str, int] | None = None, request_id: str | None = None) -> Outcome:
+    """A ``text:analyze`` answer against a severity threshold per category (pure).
+
+    A block at the input stage when any category's severity reaches its threshold (a category
+    without one: :data:`DEFAULT_SEVERITY_THRESHOLD`) or any blocklist matched; a pass otherwise.
+    The thresholds are on the answer's scale (0, 2, 4, 6 with FourSeverityLevels; 0-7 with
+    EightSeverityLevels). ``categories`` are ``Name:severity``: on a block the categories that
+    reached their threshold and ``blocklist:NAME`` for each matched list, on a pass every category
+    above 0, so a near miss shows; ``message`` gives every severity against its threshold. An
+    answer with a row that has no whole-number severity, or that analyzed nothing and matched no
+    blocklist, is no verdict.
+    """
+    limits = {category_key(str(k)): int(v) for k, v in (thresholds or {}).items()}
+    rows = data.get("categoriesAnalysis")
+    rows = [] if rows is None else rows
+    matches = data.get("blocklistsMatch")
+    matches = [] if matches is None else matches
+    if not isinstance(rows, list) or not isinstance(matches, list):
+        raise ApiError("unreadable", f"a text:analyze answer whose categoriesAnalysis or blocklistsMatch is not a list: {_snippet(data)}", 200, None, request_id, "azure")
+    severities: list[tuple[str, int, int]] = []
+    for row in rows:
+        severity = row.get("severity") if isinstance(row, Mapping) else None
+        if not isinstance(row, Mapping) or not isinstance(row.get("category"), str) or isinstance(severity, bool) or not isinstance(severity, int):
+            raise ApiError("unreadable", f"a text:analyze row without a category and a whole-number severity: {_snippet(row)}", 200, None, request_id, "azure")
+        name = str(row["category"])
+        severities.append((name, severity, limits.get(category_key(name), DEFAULT_SEVERITY_THRESHOLD)))
+    lists = [m for m in matches if isinstance(m, Mapping)]
+    if not severities and not lists:
+        raise ApiError("unreadable", "a text:analyze answer that analyzed no category and matched no blocklist", 200, None, request_id, "azure")
+    over = [f"{name}:{severity}" for name, severity, limit in severities if severity >= limit]
+    hits = [f"blocklist:{m.get('blocklistName') or '?'}" for m in lists]
+    shown = [f"{name} {severity} ({'>=' if severity >= limit else '<'} {limit})" for name, severity, limit in severities]
+    shown += [f"blocklist {m.get('blocklistName') or '?'} matched {m.get('blocklistItemText')!r}" for m in lists]
+    message = "; ".join(shown)
+    if over or hits:
+        code = "blocklistsMatch" if hits and not over else "categoriesAnalysis"
+        return Outcome("block", "input", code, "azure", request_id, tuple(dict.fromkeys(over + hits)), message, filter="azure")
+    near = tuple(f"{name}:{severity}" for name, severity, _ in severities if severity > 0)
+    return Outcome("pass", None, None, "azure", request_id, near, message, filter="azure")
 
 
 # --- helpers -----------------------------------------------------------------------------

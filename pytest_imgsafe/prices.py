@@ -26,7 +26,7 @@ def price_per_call(target: Target, params: dict[str, Any] | None = None) -> floa
     if target.price is not None:
         return target.price
     merged = {**target.params, **(params or {})}
-    model = target.model.lower()
+    model = "text:analyze" if target.kind == "content-safety" else target.model.lower()
     for entry in _table():  # first match wins; the table lists specific patterns first
         if fnmatch.fnmatchcase(model, entry["pattern"]):
             quality = str(merged.get("quality", "auto"))

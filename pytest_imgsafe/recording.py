@@ -38,7 +38,7 @@ from . import _multipart
 from ._files import write_atomic
 from .outcome import ApiError, classify
 from .scrub import Scrubber
-from .wire import KEY_HEADER, Answer, RequestSpec
+from .wire import CONTENT_SAFETY_OPERATION, KEY_HEADER, Answer, RequestSpec
 
 FORMAT = 1
 KEEP_RESPONSE_HEADERS = frozenset(
@@ -55,7 +55,7 @@ KEEP_RESPONSE_HEADERS = frozenset(
 _PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
 _DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
 T = TypeVar("T")
-_OPERATIONS = ("images/generations", "images/edits", "chat/completions", "moderations")
+_OPERATIONS = ("images/generations", "images/edits", "chat/completions", "moderations", CONTENT_SAFETY_OPERATION)
 
 
 def placeholder(data: bytes) -> str:

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings, Target, scrubber_for
 from .corpus import Case
-from .outcome import ApiError, Outcome, classify
+from .outcome import ApiError, Outcome
 from .recording import Cassette, CassetteError, CassetteFilter, cassette_path, is_description, is_verdict, load_cassette, record, spec_key
 from .scrub import Scrubber
 from .tables import Tables
-from .targets import build_describe_request, build_request, call, make_client, read_description
+from .targets import build_describe_request, build_request, call, make_client, outcome_for, read_description
 from .wire import Answer, RequestSpec
 
 if TYPE_CHECKING:
@@ -65,12 +65,12 @@ class Result:
     """Chain and gateway targets: what each link or layer answered."""
 
     @classmethod
-    def of(cls, answers: list[Answer]) -> Result:
-        """Classify answers; the first that is no verdict makes the result an error."""
+    def of(cls, answers: list[Answer], target: Target | None = None) -> Result:
+        """Classify answers (with ``target``'s thresholds); the first that is no verdict makes the result an error."""
         outcomes: list[Outcome] = []
         for answer in answers:
             try:
-                outcomes.append(classify(answer.status, answer.body, answer.headers))
+                outcomes.append(outcome_for(target, answer))
             except ApiError as err:
                 return cls(answer, None, err, outcomes)
         return cls(answers[-1] if answers else None, outcomes[-1] if outcomes else None, None, outcomes)
@@ -160,12 +160,12 @@ class Runner:
             found = cassette.all_answers(spec_key(spec)) if cassette is not None else []
             if not found:
                 raise Unrecorded(self._unrecorded_message(case, target_name, nodeid, path, exists=cassette is not None))
-            return Result.of(found[-case.repeat :])
+            return Result.of(found[-case.repeat :], target)
         try:
             answers = self._record(path, target, spec, case, target_name, nodeid)
         except ApiError as err:
             return Result(None, None, err)
-        return Result.of(answers)
+        return Result.of(answers, target)
 
     def recording(self, case: Case, target_name: str) -> tuple[Result | None, str | None, list[str]]:
         """For drift: the recorded verdict of this request, when it was recorded, and which request
@@ -179,7 +179,7 @@ class Runner:
             return None, None, []
         found = cassette.all_answers(spec_key(spec))
         if found:
-            return Result.of(found[-case.repeat :]), found[-1].meta.get("recorded_at"), []
+            return Result.of(found[-case.repeat :], self.settings.targets[target_name]), found[-1].meta.get("recorded_at"), []
         changed: list[str] = []
         if cassette.requests:
             before, now = cassette.requests[-1], dict(spec.fields)
@@ -379,7 +379,7 @@ class CallSession:
         """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
         target = dataclasses.replace(self.target, kind=kind) if kind and kind != self.target.kind else self.target
         answer = self.send(build_request(target, prompt, params, images if target.kind == "images.edit" else (), mask if target.kind == "images.edit" else None), prompt)
-        return classify(answer.status, answer.body, answer.headers), answer
+        return outcome_for(target, answer), answer
 
     def describe(self, instruction: str, text: str, image: Path | None = None) -> str:
         """Ask this session's target (a describer) for a description."""
@@ -430,7 +430,7 @@ class CallSession:
         if not ledger.reserve(price):
             raise NotSent(f"--imgsafe-budget-usd {ledger.budget_usd:g} would be passed by the next call (estimated ${price:.4f})")
         self.calls += 1
-        made = settled_call(ledger, lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec, key)), price)
+        made = settled_call(ledger, lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec, key)), price, target=self.target)
         if made.answer is not None:
             return made.answer  # a non-verdict answer is classified (and raised) by the caller
         error = made.api_error

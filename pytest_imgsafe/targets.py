@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .config import Target
-from .outcome import ApiError
-from .wire import GOOGLE_OPERATIONS, KEY_HEADER, Answer, RequestSpec
+from .outcome import ApiError, Outcome, classify
+from .wire import CONTENT_SAFETY_OPERATION, GOOGLE_OPERATIONS, KEY_HEADER, Answer, RequestSpec
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -45,6 +45,10 @@ def build_request(
     mask: Path | None = None,
 ) -> RequestSpec:
     """The request a target sends for one prompt; case params override the target's."""
+    if target.kind == "content-safety":
+        from .content_safety import build_content_safety_request
+
+        return build_content_safety_request(target, prompt)
     merged = {**target.params, **(params or {})}
     if target.is_google:
         from .google_calls import build_google_request
@@ -64,6 +68,15 @@ def build_request(
         if mask is not None:
             files.append(("mask", mask))
     return RequestSpec(operation, fields, tuple(files), deployment, target.api_version if target.is_azure else None)
+
+
+def outcome_for(target: Target | None, answer: Answer) -> Outcome:
+    """The verdict of one answer of ``target``: :func:`~pytest_imgsafe.outcome.classify`, with a
+    content-safety target's severity thresholds. Every place that reads a target's answer (replay,
+    record, live, chain and gateway links, fuzz sessions) goes through here; ``ApiError`` for a
+    non-verdict."""
+    thresholds = target.params.get("thresholds") if target is not None and target.kind == "content-safety" else None
+    return classify(answer.status, answer.body, answer.headers, thresholds=thresholds)
 
 
 def build_describe_request(target: Target, instruction: str, text: str, image: Path | None = None) -> RequestSpec:
@@ -106,6 +119,11 @@ def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
 
         google: OpenAI = make_google_client(target, os.environ if env is None else env)
         return google
+    if target.kind == "content-safety":
+        from .content_safety import make_content_safety_client
+
+        safety: OpenAI = make_content_safety_client(target, os.environ if env is None else env)  # type: ignore[assignment]
+        return safety
 
     client: OpenAI = _make(target, env, openai.OpenAI, openai.AzureOpenAI)
     return client
@@ -159,6 +177,10 @@ def call(client: Any, spec: RequestSpec, key: str = "") -> Answer:
         from .google_calls import call_google
 
         return call_google(client, spec, key)
+    if spec.operation == CONTENT_SAFETY_OPERATION:
+        from .content_safety import call_content_safety
+
+        return call_content_safety(client, spec)
     import openai
 
     fields = dict(spec.fields)

@@ -16,6 +16,8 @@ KEY_HEADER = "x-imgsafe-key"
 """The request header a recording keeps the request's key in (computed before scrubbing; for the
 Google kinds, sent with the request: their cassettes are keyed by the logical request)."""
 GOOGLE_OPERATIONS: tuple[str, ...] = ("gemini:generateContent", "gemini:streamGenerateContent", "imagen:predict")
+CONTENT_SAFETY_OPERATION = "contentsafety/text:analyze"
+"""Azure AI Content Safety's text analysis: the operation and the path suffix it is keyed by."""
 
 @dataclass(frozen=True)
 class RequestSpec:

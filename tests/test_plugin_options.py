@@ -82,7 +82,7 @@ def test_unknown_target_is_a_usage_error(pytester: pytest.Pytester) -> None:
 def test_bad_config_is_a_usage_error_naming_the_key(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", pyproject='[tool.imgsafe.targets.x]\nkind = "image"\nmodel = "m"\n')
     result = pytester.runpytest(OPT_ENABLE)
-    result.stderr.fnmatch_lines(["ERROR: pytest-imgsafe: ?tool.imgsafe.targets.x? kind = 'image' is not a target kind*use one of: moderation, images.generate, images.edit, chat-image, gemini, imagen, screen, chain, gateway"])
+    result.stderr.fnmatch_lines(["ERROR: pytest-imgsafe: ?tool.imgsafe.targets.x? kind = 'image' is not a target kind*use one of: moderation, content-safety, images.generate, images.edit, chat-image, gemini, imagen, screen, chain, gateway"])
 
 
 def test_missing_key_when_recording_names_the_env_var(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
