@@ -119,15 +119,7 @@ class CaseItem(pytest.Item):
         # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
         state = run_state(self.config)
         try:
-            kind = state.settings.targets[self.target].kind
-            if kind in COMPOSITE_KINDS:
-                from .runner import composite_result
-
-                self.result = composite_result(self.runner, self.case, state.settings.targets[self.target], self.nodeid, state.ledger)
-            elif state.live is not None and kind != "screen":
-                self.result = self._live(state)
-            else:
-                self.result = self.runner.run(self.case, self.target, self.nodeid)
+            self.result = self.runner.result(self.case, self.target, self.nodeid)
         except ImgsafeError as err:
             problem = str(err)
         else:
@@ -150,24 +142,6 @@ class CaseItem(pytest.Item):
         if _tolerated(self, state) and not self.session.shouldstop:  # a suspension is no noise
             pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {problem}")
         pytest.fail(problem, pytrace=False)
-
-    def _live(self, state: RunState) -> Result:
-        from .live import LiveResult
-
-        assert state.live is not None
-        try:
-            live: LiveResult = state.live.result(self.nodeid)
-        except (KeyError, TimeoutError):
-            raise ImgsafeError(f"no live result was produced for {self.nodeid} (the run was stopped before its call)") from None
-        outcomes = [c.outcome for c in live.calls if c.outcome is not None]
-        errors = [c for c in live.calls if c.error]
-        last = live.calls[-1] if live.calls else None
-        if errors:
-            return Result(errors[0].answer, None, errors[0].api_error, outcomes)
-        if not live.calls:
-            return Result(skipped=live.skipped or "no call was made")
-        assert last is not None
-        return Result(last.answer, last.outcome, None, outcomes, skipped=live.skipped if len(outcomes) < self.case.repeat else None)
 
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None

@@ -210,7 +210,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if value is not None and value < 0:
             raise pytest.UsageError(f"pytest-imgsafe: {option} must be >= 0")
     if settings.live:
-        state.ledger = _ledger(config)
+        state.ledger = state.runner.ledger = _ledger(config)
     state.explain_budget = config.getoption(OPT_EXPLAIN_BUDGET) if config.getoption(OPT_EXPLAIN) else None
     appeal = config.getoption(OPT_APPEAL)
     state.appeal_dir = Path(appeal).resolve() if appeal else None
@@ -355,7 +355,7 @@ class _SessionHooks:
                 if isinstance(item, CaseItem) and not item.case.skip and targets[item.target].kind not in ("screen", "chain", "gateway")
             ]
         )
-        self.state.live = scheduler
+        self.state.live = self.state.runner.prefetcher = scheduler
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from openai import OpenAI
 
     from .ledger import Ledger
+    from .live import LiveScheduler
     from .screen import Screen
 
 
@@ -93,6 +94,10 @@ class Runner:
     _scrubber: Scrubber | None = None
     _filter: CassetteFilter | None = None
     _tables: Tables | None = None
+    ledger: Ledger | None = None
+    """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
+    prefetcher: LiveScheduler | None = None
+    """Live runs: the items' calls, made ahead of them (started when collection is final)."""
 
     @property
     def tables(self) -> Tables:
@@ -148,24 +153,47 @@ class Runner:
                 client = self._clients[target.name] = make_client(made, self.env)
             return client
 
-    def run(self, case: Case, target_name: str, nodeid: str) -> Result:
-        """The outcome of one case on one target from a cassette or by recording; raises
-        :class:`ImgsafeError` if unrecorded. (Live runs go through ``live.LiveScheduler``.)"""
+    def result(self, case: Case, target_name: str, nodeid: str) -> Result:
+        """One item's answers and verdicts, whatever its target's kind and the run's source: the
+        local screen, a chain or gateway (its links called one by one), the live prefetcher's
+        answers, or one call session (replay or record). Raises :class:`ImgsafeError` when there
+        is no verdict to be had (nothing recorded, a damaged cassette, a live result not made)."""
         target = self.settings.targets[target_name]
         if target.kind == "screen":
             return screen_result(case, target, self.tables.screen)
+        if target.kind in ("chain", "gateway"):
+            return composite_result(self, case, target, nodeid, self.ledger)
+        if self.prefetcher is not None:
+            return self._prefetched(case, target, nodeid)
+        return self.run(case, target_name, nodeid)
+
+    def run(self, case: Case, target_name: str, nodeid: str) -> Result:
+        """The outcome of one case on one target, through a call session of its own cassette
+        (replayed, or recorded as the record mode says); raises :class:`ImgsafeError` if unrecorded."""
+        target = self.settings.targets[target_name]
         spec, path = self._request(case, target)
-        if self.settings.record_mode == "none":
-            cassette = self.load(path, nodeid)
-            found = cassette.all_answers(spec_key(spec)) if cassette is not None else []
-            if not found:
-                raise Unrecorded(self._unrecorded_message(case, target_name, nodeid, path, exists=cassette is not None))
-            return Result.of(found[-case.repeat :], target)
-        try:
-            answers = self._record(path, target, spec, case, target_name, nodeid)
-        except ApiError as err:
-            return Result(None, None, err)
+        with CallSession(self, target, path, nodeid, self.ledger, case=case) as calls:
+            try:
+                answers = calls.answers(spec, case.prompt, case.repeat)
+            except ApiError as err:
+                return Result(None, None, err)
         return Result.of(answers, target)
+
+    def _prefetched(self, case: Case, target: Target, nodeid: str) -> Result:
+        """A live item's result, from the calls the prefetcher made ahead of it (through the gate)."""
+        assert self.prefetcher is not None
+        try:
+            live = self.prefetcher.result(nodeid)
+        except (KeyError, TimeoutError):
+            raise ImgsafeError(f"no live result was produced for {nodeid} (the run was stopped before its call)") from None
+        outcomes = [c.outcome for c in live.calls if c.outcome is not None]
+        errors = [c for c in live.calls if c.error]
+        if errors:
+            return Result(errors[0].answer, None, errors[0].api_error, outcomes)
+        if not live.calls:
+            return Result(skipped=live.skipped or "no call was made")
+        last = live.calls[-1]
+        return Result(last.answer, last.outcome, None, outcomes, skipped=live.skipped if len(outcomes) < case.repeat else None)
 
     def recording(self, case: Case, target_name: str) -> tuple[Result | None, str | None, list[str]]:
         """For drift: the recorded verdict of this request, when it was recorded, and which request
@@ -189,45 +217,6 @@ class Runner:
     def _request(self, case: Case, target: Target) -> tuple[RequestSpec, Path]:
         """The request a case sends to a target, and the cassette that holds its answers."""
         return build_request(target, case.prompt, case.params, case.images, case.mask), cassette_path(self.settings.cassettes, target.name, case.id)
-
-    def _record(self, path: Any, target: Target, spec: Any, case: Case, target_name: str, nodeid: str) -> list[Answer]:
-        from vcr.errors import CannotOverwriteExistingCassetteException
-
-        key = spec_key(spec)
-        try:
-            answers: list[Answer] = record(
-                path,
-                self.settings.record_mode,
-                self.cassette_filter(),
-                lambda: [call(self.client(target), spec, key) for _ in range(case.repeat)],
-                complete=lambda got: all(is_verdict(a.status, a.body, a.headers) for a in got),
-            )
-            return answers
-        except CassetteError as err:
-            raise ImgsafeError(
-                f"the cassette {self._rel(path)} {err.why}; it was left as it is.\n"
-                f"Restore it from version control, or delete it and record again with:\n  {self.command(nodeid, 'once')}"
-            ) from None
-        except CannotOverwriteExistingCassetteException:
-            raise Unrecorded(
-                f"case {case.id!r} on target {target_name!r} changed since it was recorded in {self._rel(path)}, "
-                f"and record mode {self.settings.record_mode!r} does not overwrite an existing cassette.\n"
-                f"Re-record it with:\n  {self.command(nodeid, 'all')}"
-            ) from None
-
-    def _unrecorded_message(self, case: Case, target_name: str, nodeid: str, path: Any, *, exists: bool) -> str:
-        target = self.settings.targets[target_name]
-        why = (
-            f"{self._rel(path)} holds no answer for this request (the prompt, params or target changed since it was recorded)"
-            if exists
-            else f"there is no cassette {self._rel(path)}"
-        )
-        needs = [target.api_key_env] + [e for e in (target.base_url_env, target.azure_endpoint_env) if e]
-        return (
-            f"no recording of case {case.id!r} for target {target_name!r}: {why}.\n"
-            f"Record it (needs {', '.join(needs)} set) with:\n"
-            f"  {self.command(nodeid, 'all' if exists else 'once')}"
-        )
 
     def session(self, target: Target, item_id: str, nodeid: str, ledger: Ledger | None = None) -> CallSession:
         """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
@@ -323,16 +312,21 @@ class CallSession:
     ``once`` records only an item that has no cassette yet (else it replays), ``new_episodes``
     records what is missing. The same request asked twice (hypothesis draws repeats, and
     shrinking re-asks) is answered once, so a replay sees exactly the calls a recording made.
+
+    Every call of the plugin that is not made ahead by the live prefetcher goes through
+    :meth:`answers`: a corpus case (``case`` names it in messages), a fuzz example, a chain or
+    gateway link, an explanation's query, a describer's question.
     """
 
-    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, ledger: Ledger | None = None) -> None:
+    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, ledger: Ledger | None = None, *, case: Case | None = None) -> None:
         self.runner = runner
         self.ledger = ledger
         self.target = target
         self.path = path
         self.nodeid = nodeid
+        self.case = case
         self.calls = 0
-        self._memo: dict[str, Answer | ApiError] = {}
+        self._memo: dict[str, list[Answer] | ApiError] = {}
         settings = runner.settings
         self.recording = not settings.live and settings.record_mode != "none"
         if settings.record_mode == "once" and path.exists():
@@ -345,6 +339,7 @@ class CallSession:
             self._stage = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.recording")
             self._stage.unlink(missing_ok=True)
             if settings.record_mode == "new_episodes" and path.exists():
+                self._check_before_adding(path)
                 self._stage.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, self._stage)
         self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
@@ -387,37 +382,66 @@ class CallSession:
         return read_description(answer)
 
     def send(self, spec: RequestSpec, what: str) -> Answer:
-        """One answer: memoized, replayed, recorded or live; raises Unrecorded or ApiError."""
+        """One answer (see :meth:`answers`)."""
+        return self.answers(spec, what)[-1]
+
+    def answers(self, spec: RequestSpec, what: str, repeat: int = 1) -> list[Answer]:
+        """The answers to ``repeat`` sends of one request: memoized, replayed, recorded or live.
+
+        Raises :class:`Unrecorded`, :class:`NotSent` or the :class:`ApiError` of a call that got
+        no answer; an answer that is no verdict is returned (its reader raises).
+        """
         key = spec_key(spec)
         known = self._memo.get(key)
         if known is None:
-            known = self._memo[key] = self._fetch(spec, key, what)
+            known = self._memo[key] = self._fetch(spec, key, what, repeat)
         if isinstance(known, ApiError):
             raise known
         return known
 
-    def _fetch(self, spec: RequestSpec, key: str, what: str) -> Answer | ApiError:
+    def _fetch(self, spec: RequestSpec, key: str, what: str, repeat: int) -> list[Answer] | ApiError:
         runner = self.runner
         if self._cassette is not None or not (runner.settings.live or self.recording):
-            found = self._cassette.answer(key) if self._cassette is not None else None
-            if found is None:
+            found = self._cassette.all_answers(key) if self._cassette is not None else []
+            if not found:
                 raise Unrecorded(self._unrecorded(what))
-            return found
+            return found[-repeat:]
         if runner.settings.live and self.ledger is not None:
-            return self._live_within_ledger(spec, key, self.ledger)
-        self.calls += 1
+            made: list[Answer] = []
+            for _ in range(repeat):
+                answer_or_error = self._live_within_ledger(spec, key, self.ledger)
+                if isinstance(answer_or_error, ApiError):
+                    return answer_or_error
+                made.append(answer_or_error)
+            return made
+        self.calls += repeat
         describer = self.target.kind == "chat"
         try:
             if runner.settings.live:
-                return call(runner.client(self.target), spec, key)
+                return [call(runner.client(self.target), spec, key) for _ in range(repeat)]
             assert self._stage is not None
-            answer: Answer = record(self._stage, "new_episodes", runner.cassette_filter(describer), lambda: call(runner.client(self.target), spec, key))
+            answers: list[Answer] = record(
+                self._stage, "new_episodes", runner.cassette_filter(describer), lambda: [call(runner.client(self.target), spec, key) for _ in range(repeat)]
+            )
         except ApiError as err:
             self._complete = False
             return err
-        if not (is_description if describer else is_verdict)(answer.status, answer.body, answer.headers):
+        if not all((is_description if describer else is_verdict)(a.status, a.body, a.headers) for a in answers):
             self._complete = False
-        return answer
+        return answers
+
+    def _check_before_adding(self, path: Path) -> None:
+        """``new_episodes`` adds to the cassette: a damaged one is an error, left as it is."""
+        from .recording import parse_cassette
+
+        try:
+            parse_cassette(path, path.read_bytes())
+        except CassetteError as err:
+            shown = self.runner._rel(path)
+            raise ImgsafeError(
+                f"the cassette {shown} {err.why}; it was left as it is.\n"
+                f"Restore it from version control, or delete it and record again with:\n  {self.runner.command(self.nodeid, 'once')}"
+            ) from None
 
     def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
         from .live import gated_send, settled_call
@@ -438,11 +462,30 @@ class CallSession:
         return error
 
     def _unrecorded(self, what: str) -> str:
+        """Why there is no answer, and the one command that records it."""
         runner = self.runner
         shown = runner._rel(self.path)
         exists = self.path.exists()
-        why = f"{shown} holds no answer for it" if exists else f"there is no cassette {shown}"
         needs = [self.target.api_key_env] + [e for e in (self.target.base_url_env, self.target.azure_endpoint_env) if e]
+        case = self.case
+        if case is not None and exists and runner.settings.record_mode == "once":
+            return (
+                f"case {case.id!r} on target {self.target.name!r} changed since it was recorded in {shown}, "
+                f"and record mode 'once' does not overwrite an existing cassette.\n"
+                f"Re-record it with:\n  {runner.command(self.nodeid, 'all')}"
+            )
+        if case is not None:
+            why = (
+                f"{shown} holds no answer for this request (the prompt, params or target changed since it was recorded)"
+                if exists
+                else f"there is no cassette {shown}"
+            )
+            return (
+                f"no recording of case {case.id!r} for target {self.target.name!r}: {why}.\n"
+                f"Record it (needs {', '.join(needs)} set) with:\n"
+                f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
+            )
+        why = f"{shown} holds no answer for it" if exists else f"there is no cassette {shown}"
         return (
             f"no recording on target {self.target.name!r} of the drawn example {what!r}: {why} "
             "(the spec, its tables or the strategies changed since it was recorded).\n"
