@@ -106,6 +106,13 @@ class Target:
     location: str | None = None
 
     @property
+    def calls_endpoint(self) -> bool:
+        """True when an item of this target is one request to one endpoint: not the local
+        screen, not a chain or gateway (whose links are the calls). The live prefetcher, drift
+        against the recording and explanations are for these."""
+        return self.kind not in ("screen", *COMPOSITE_KINDS)
+
+    @property
     def is_google(self) -> bool:
         """True when the target goes through Google's ``google-genai`` SDK."""
         return self.kind in GOOGLE_KINDS

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .config import COMPOSITE_KINDS
 from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from .outcome import Outcome
 from .rewrite import STRATEGIES
@@ -150,8 +149,7 @@ class CaseItem(pytest.Item):
         state = run_state(self.config)
         recording: Recording | None = None
         nights: list[tuple[str, str]] = []
-        kind = state.settings.targets[self.target].kind
-        if state.live is not None and self.rate is None and self.case.repeat == 1 and kind not in ("screen", *COMPOSITE_KINDS):
+        if state.live is not None and self.rate is None and self.case.repeat == 1 and state.settings.targets[self.target].calls_endpoint:
             from .drift import item_history
 
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
@@ -178,7 +176,7 @@ class CaseItem(pytest.Item):
             return
         state = run_state(self.config)
         target = state.settings.targets[self.target]
-        if state.explain_budget is not None and target.kind not in ("screen", *COMPOSITE_KINDS):
+        if state.explain_budget is not None and target.calls_endpoint:
             from .explain import explain
 
             self.explanation = explain(

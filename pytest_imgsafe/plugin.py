@@ -352,7 +352,7 @@ class _SessionHooks:
             [
                 (item.nodeid, item.case, item.target)
                 for item in session.items
-                if isinstance(item, CaseItem) and not item.case.skip and targets[item.target].kind not in ("screen", "chain", "gateway")
+                if isinstance(item, CaseItem) and not item.case.skip and targets[item.target].calls_endpoint
             ]
         )
         self.state.live = self.state.runner.prefetcher = scheduler
