@@ -18,24 +18,32 @@ if TYPE_CHECKING:
     from .sandbox import Sandbox
     from .state import RunState
 
-OPT_ENABLE = "--imgsafe"
-OPT_RECORD_MODE = "--imgsafe-record-mode"
-OPT_LIVE = "--imgsafe-live"
-OPT_TARGET = "--imgsafe-target"
-OPT_SEED = "--imgsafe-seed"
-OPT_REPORT = "--imgsafe-report"
-OPT_HISTORY = "--imgsafe-history"
-OPT_BUDGET = "--imgsafe-budget-usd"
-OPT_MAX_BLOCKS = "--imgsafe-max-blocks"
-OPT_EXPLAIN = "--imgsafe-explain"
-OPT_EXPLAIN_BUDGET = "--imgsafe-explain-budget"
-OPT_APPEAL = "--imgsafe-appeal"
-OPT_SAVE_FAILURES = "--imgsafe-save-failures"
-OPT_MAX_ERROR_RATE = "--imgsafe-max-error-rate"
-OPT_RERUN_ERRORS = "--imgsafe-rerun-errors"
-INI_ENABLE = "imgsafe"
-INI_RECORD_MODE = "imgsafe_record_mode"
-INI_TARGETS = "imgsafe_targets"
+from .options import (
+    EXPLAIN_BUDGET_DEFAULT,
+    INI_ENABLE,
+    INI_RECORD_MODE,
+    INI_TARGETS,
+    OPT_APPEAL,
+    OPT_BUDGET,
+    OPT_ENABLE,
+    OPT_EXPLAIN,
+    OPT_EXPLAIN_BUDGET,
+    OPT_HISTORY,
+    OPT_LIVE,
+    OPT_MAX_BLOCKS,
+    OPT_MAX_ERROR_RATE,
+    OPT_RECORD_MODE,
+    OPT_REPORT,
+    OPT_RERUN_ERRORS,
+    OPT_SAVE_FAILURES,
+    OPT_SEED,
+    OPT_TARGET,
+    parse_count,
+    parse_error_rate,
+    parse_seed,
+    parse_usd,
+)
+
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 SCENARIO_MARKERS = {
     "celebrity": "real public figures named in the prompt",
@@ -79,7 +87,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         OPT_SEED,
-        type=int,
+        type=parse_seed,
         default=None,
         metavar="N",
         help="seed of the fuzz specs' draws. Default: each spec's own fixed seed in replay and record "
@@ -105,14 +113,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         OPT_BUDGET,
-        type=float,
+        type=parse_usd,
         default=None,
         metavar="USD",
         help="live runs: make no call that would take the estimated spend past USD (those items are skipped with the reason).",
     )
     group.addoption(
         OPT_MAX_BLOCKS,
-        type=int,
+        type=parse_count,
         default=None,
         metavar="N",
         help="live runs: after N blocked answers, stop sending prompts expected to be blocked (protects the account).",
@@ -126,8 +134,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         OPT_EXPLAIN_BUDGET,
-        type=int,
-        default=24,
+        type=parse_count,
+        default=EXPLAIN_BUDGET_DEFAULT,
         metavar="N",
         help="most queries one explanation may make (default 24).",
     )
@@ -137,7 +145,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write an appeal file for each block the corpus expected to pass (a false positive) into DIR.",
     )
-    from .nightly import parse_error_rate, parse_rerun_report
+    from .nightly import parse_rerun_report
 
     group.addoption(
         OPT_MAX_ERROR_RATE,
@@ -205,10 +213,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
     cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
     state = RunState(settings, Runner(settings), corpus_cache=cache_dir, fuzz_seed=_fuzz_seed(config, settings.live))
-    for option in (OPT_BUDGET, OPT_MAX_BLOCKS, OPT_EXPLAIN_BUDGET):
-        value = config.getoption(option)
-        if value is not None and value < 0:
-            raise pytest.UsageError(f"pytest-imgsafe: {option} must be >= 0")
     if settings.live:
         state.ledger = _ledger(config)
     state.explain_budget = config.getoption(OPT_EXPLAIN_BUDGET) if config.getoption(OPT_EXPLAIN) else None
