@@ -3,11 +3,13 @@
 Precedence, for every setting that has more than one source:
 command line > pytest ini option (``[tool.pytest.ini_options]``) > ``[tool.imgsafe]`` > default.
 
-Pure: no pytest here; ``plugin.py`` reads the options and hands their values in.
+Pure: no pytest here; the session reads the options and ini keys once and hands their values in
+(:func:`resolve_settings` is the one place they become settings).
 """
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import os
 import re
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import options as opt
 from ._text import did_you_mean
 from .outcome import CONTENT_SAFETY_CATEGORIES, DEFAULT_SEVERITY_THRESHOLD, category_key
 from .scrub import Scrubber
@@ -155,6 +158,41 @@ DEFAULT_TARGETS: dict[str, Target] = {
 
 
 @dataclass(frozen=True)
+class RunOptions:
+    """What a run does around its items, from the command line: draws, limits, diagnosis, reports.
+
+    Paths are absolute; ``None`` is "off" (or "no limit")."""
+
+    seed: int | None = None
+    """--imgsafe-seed (the run's seed is this, else the controller's, else random when live)."""
+    save_failures: Path | None = None
+    """--imgsafe-save-failures: where failing fuzz examples are written as corpus cases."""
+    report: Path | None = None
+    """--imgsafe-report: the JSON report (Markdown and HTML beside it)."""
+    history_dir: Path | None = None
+    """--imgsafe-history: a folder of earlier reports."""
+    budget_usd: float | None = None
+    """--imgsafe-budget-usd: live runs make no call past this estimated spend."""
+    max_blocks: int | None = None
+    """--imgsafe-max-blocks: live runs stop sending expected blocks after this many blocks."""
+    explain_budget: int | None = None
+    """--imgsafe-explain's query budget per explanation (--imgsafe-explain-budget); None: not explaining."""
+    appeal_dir: Path | None = None
+    """--imgsafe-appeal: where appeal files go."""
+    max_error_rate: float | None = None
+    """--imgsafe-max-error-rate: the share of called items allowed to get no verdict."""
+    rerun_errors: Any = None
+    """--imgsafe-rerun-errors: the earlier report (a ``nightly.EarlierReport``, read at parse time)."""
+
+    @property
+    def report_path(self) -> Path | None:
+        """Where the report is written: --imgsafe-report, else over the report a rerun completes."""
+        if self.report is not None:
+            return self.report
+        return Path(self.rerun_errors.path) if self.rerun_errors is not None else None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know, resolved once at configure time."""
 
@@ -174,8 +212,8 @@ class Settings:
     """The chat model the describer strategies ask (``[tool.imgsafe.describer]``), if any."""
     account: str | None = None
     """A label for the provider account in appeal files (never a key)."""
-    fuzz_seed: int | None = None
-    save_failures: Path | None = None
+    options: RunOptions = field(default_factory=RunOptions)
+    """The run's other command-line options (limits, diagnosis, reports)."""
 
     @property
     def active_targets(self) -> tuple[str, ...]:
@@ -230,16 +268,21 @@ def load_pyproject(rootpath: Path) -> dict[str, Any]:
 def resolve_settings(
     rootpath: Path,
     tool: Mapping[str, Any],
+    options: Mapping[str, Any] | None = None,
+    ini: Mapping[str, Any] | None = None,
     *,
-    cli_record_mode: str | None,
-    ini_record_mode: str | None,
-    cli_targets: Sequence[str],
-    ini_targets: Sequence[str],
-    live: bool,
-    fuzz_seed: int | None = None,
-    save_failures: Path | None = None,
+    cwd: Path | None = None,
 ) -> Settings:
-    """Build the run's settings; raise :class:`ConfigError` naming the bad key and the fix."""
+    """Build the run's settings; raise :class:`ConfigError` naming the bad key or option and the fix.
+
+    ``tool``: the ``[tool.imgsafe]`` table; ``options``: the command line's values by option name
+    (``"--imgsafe-record-mode"``; missing ones take their defaults); ``ini``: the ini keys' values by
+    name (``"imgsafe_record_mode"``); ``cwd``: what relative option paths are relative to (default:
+    the current folder). Values the command line already checked are checked again here, with the
+    same words, for callers that do not come through pytest's parser.
+    """
+    cli = _known(options or {}, opt.OPTIONS, "option")
+    ini = _known(ini or {}, opt.INI_KEYS, "ini key")
     for key in tool:
         if key not in TOOL_KEYS:
             raise ConfigError(f"[tool.imgsafe] has an unknown key {key!r}{did_you_mean(key, TOOL_KEYS)}; known keys: {', '.join(TOOL_KEYS)}")
@@ -273,13 +316,14 @@ def resolve_settings(
         describer = _target("describer", raw, where="[tool.imgsafe.describer]", kinds=("chat",))
 
     # precedence: command line > ini > default
-    record_mode = cli_record_mode or ini_record_mode or "none"
-    if record_mode not in RECORD_MODES:
-        raise ConfigError(f"imgsafe_record_mode = {record_mode!r} is not a record mode; use one of: {', '.join(RECORD_MODES)}")
-    chosen = list(cli_targets) or list(ini_targets)
+    cli_mode, ini_mode = _record_mode(cli.get(opt.OPT_RECORD_MODE), opt.OPT_RECORD_MODE), _record_mode(ini.get(opt.INI_RECORD_MODE), opt.INI_RECORD_MODE)
+    record_mode = cli_mode or ini_mode or "none"
+    cli_targets, ini_targets = _names(cli, opt.OPT_TARGET), _names(ini, opt.INI_TARGETS)
+    source, chosen = (opt.OPT_TARGET, cli_targets) if cli_targets else (opt.INI_TARGETS, ini_targets)
     for name in chosen:
         if name not in targets:
-            raise ConfigError(f"--imgsafe-target {name!r} is not a configured target{did_you_mean(name, tuple(targets))}; configured targets: {', '.join(targets)}")
+            raise ConfigError(f"{source} {name!r} is not a configured target{did_you_mean(name, tuple(targets))}; configured targets: {', '.join(targets)}")
+    live = _flag(cli, opt.OPT_LIVE)
     if live and record_mode != "none":
         raise ConfigError("--imgsafe-live ignores cassettes, so it does not combine with --imgsafe-record-mode; drop one of them")
     return Settings(
@@ -296,8 +340,76 @@ def resolve_settings(
         rewrite_tables=rewrite_tables,
         describer=describer,
         account=_account(tool),
-        fuzz_seed=fuzz_seed,
-        save_failures=save_failures,
+        options=_run_options(cli, Path.cwd() if cwd is None else cwd),
+    )
+
+
+def _known(values: Mapping[str, Any], names: tuple[str, ...], what: str) -> Mapping[str, Any]:
+    for name in values:
+        if name not in names:
+            raise ConfigError(f"{name!r} is not a pytest-imgsafe {what}{did_you_mean(str(name), names)}; known: {', '.join(names)}")
+    return values
+
+
+def _record_mode(value: Any, source: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in RECORD_MODES:
+        separator = " " if source.startswith("--") else " = "
+        raise ConfigError(f"{source}{separator}{value!r} is not a record mode{did_you_mean(str(value), RECORD_MODES)}; use one of: {', '.join(RECORD_MODES)}")
+    return str(value)
+
+
+def _names(values: Mapping[str, Any], source: str) -> list[str]:
+    value = values.get(source) or []
+    if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{source} takes target names, one per use (got {value!r})")
+    return list(value)
+
+
+def _flag(values: Mapping[str, Any], source: str) -> bool:
+    value = values.get(source, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source} is a flag (true or false), not {value!r}")
+    return value
+
+
+def _checked(values: Mapping[str, Any], source: str, parse: Any) -> Any:
+    """The option's value through its command-line type: the same check, in the same words."""
+    value = values.get(source)
+    if value is None:
+        return None
+    try:
+        return parse(str(value))
+    except argparse.ArgumentTypeError as err:
+        raise ConfigError(f"{source} {err}") from None
+
+
+def _path(values: Mapping[str, Any], source: str, cwd: Path) -> Path | None:
+    value = values.get(source)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{source} takes a path, not {value!r}")
+    return (cwd / value).resolve()
+
+
+def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
+    rerun = cli.get(opt.OPT_RERUN_ERRORS)
+    if rerun is not None and not (hasattr(rerun, "path") and hasattr(rerun, "errors")):
+        raise ConfigError(f"{opt.OPT_RERUN_ERRORS} takes a report read by nightly.parse_rerun_report, not {rerun!r}")
+    explain_budget = _checked(cli, opt.OPT_EXPLAIN_BUDGET, opt.parse_count)
+    return RunOptions(
+        seed=_checked(cli, opt.OPT_SEED, opt.parse_seed),
+        save_failures=_path(cli, opt.OPT_SAVE_FAILURES, cwd),
+        report=_path(cli, opt.OPT_REPORT, cwd),
+        history_dir=_path(cli, opt.OPT_HISTORY, cwd),
+        budget_usd=_checked(cli, opt.OPT_BUDGET, opt.parse_usd),
+        max_blocks=_checked(cli, opt.OPT_MAX_BLOCKS, opt.parse_count),
+        explain_budget=(opt.EXPLAIN_BUDGET_DEFAULT if explain_budget is None else explain_budget) if _flag(cli, opt.OPT_EXPLAIN) else None,
+        appeal_dir=_path(cli, opt.OPT_APPEAL, cwd),
+        max_error_rate=_checked(cli, opt.OPT_MAX_ERROR_RATE, opt.parse_error_rate),
+        rerun_errors=rerun,
     )
 
 

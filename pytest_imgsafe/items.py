@@ -21,7 +21,7 @@ from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpec
 from .outcome import Outcome
 from .rewrite import STRATEGIES
 from .runner import CallSession, ImgsafeError, NotSent, Result, Runner
-from .state import RunState, run_state
+from .session import ImgsafeRun, run_state
 
 if TYPE_CHECKING:
     from .drift import Drift
@@ -176,13 +176,13 @@ class CaseItem(pytest.Item):
             return
         state = run_state(self.config)
         target = state.settings.targets[self.target]
-        if state.explain_budget is not None and target.calls_endpoint:
+        if state.settings.options.explain_budget is not None and target.calls_endpoint:
             from .explain import explain
 
             self.explanation = explain(
-                self.runner, self.case, target, outcome, self.nodeid, budget=state.explain_budget, ledger=state.ledger
+                self.runner, self.case, target, outcome, self.nodeid, budget=state.settings.options.explain_budget, ledger=state.ledger
             )
-        if state.appeal_dir is not None:
+        if state.settings.options.appeal_dir is not None:
             from .appeal import AppealCase, write_appeal
 
             appeal = AppealCase(
@@ -195,7 +195,7 @@ class CaseItem(pytest.Item):
                 tuple(o.label for o in (self.result.outcomes if self.result else [])),
                 self.explanation.triggers if self.explanation is not None and not self.explanation.problem else (),
             )
-            write_appeal(state.appeal_dir, appeal, outcome, self.runner, state.history)
+            write_appeal(state.settings.options.appeal_dir, appeal, outcome, self.runner, state.history)
 
     def _record_properties(self, outcome: Outcome | None, error: str | None, *, status: str, note: str | None = None, drift: Drift | None = None, rate: RateVerdict | None = None) -> None:
         # user_properties travel to the controller under xdist, unlike attributes.
@@ -275,9 +275,9 @@ class CaseItem(pytest.Item):
         return self.path, self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
 
 
-def _tolerated(item: pytest.Item, state: RunState) -> bool:
+def _tolerated(item: pytest.Item, state: ImgsafeRun) -> bool:
     """--imgsafe-max-error-rate in a live run: a missing verdict is xfailed, and judged at the end."""
-    return state.live is not None and item.config.getoption("--imgsafe-max-error-rate") is not None
+    return state.live is not None and state.settings.options.max_error_rate is not None
 
 
 def _describe_sources(meta: Any) -> str:
@@ -448,4 +448,4 @@ class FuzzItem(pytest.Item):
         return self.path, self.spec.line - 1, f"imgsafe fuzz {self.spec.id} [{self.target}]"
 
 
-__all__ = ["CaseItem", "CorpusFile", "FuzzItem", "OutcomeMismatch", "RunState"]
+__all__ = ["CaseItem", "CorpusFile", "FuzzItem", "OutcomeMismatch"]

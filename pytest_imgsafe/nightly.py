@@ -13,8 +13,6 @@ status: a changed outcome kept from the earlier run still fails it.
 
 from __future__ import annotations
 
-import argparse
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +20,6 @@ from typing import Any
 
 # Read when pytest parses its options on every run: only the standard library at import time.
 Key = tuple[str, str]
-
-
-def parse_error_rate(text: str) -> float:
-    """``--imgsafe-max-error-rate``: a share in [0, 1] (0.05 tolerates one item in twenty)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number: give the share of items allowed to get no verdict, between 0 and 1 (e.g. 0.05)") from None
-    if math.isnan(value) or not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is outside [0, 1]: it is a share of the items (0.05 is 5%), not a percentage")
-    return value
 
 
 @dataclass(frozen=True)

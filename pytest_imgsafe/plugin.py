@@ -1,8 +1,9 @@
 """pytest hooks, options and fixtures of pytest-imgsafe: thin glue only.
 
-Off by default: without ``--imgsafe`` (or ``imgsafe = true`` in the ini options) every hook
-returns at once and nothing heavy is imported (the SDK, vcrpy, PyYAML and the sandbox are
-imported inside the hooks and fixtures that need them).
+Off by default: without ``--imgsafe`` (or ``imgsafe = true`` in the ini options) the run's hooks
+are never registered and nothing heavy is imported (the SDK, vcrpy, PyYAML and the sandbox are
+imported inside the hooks and fixtures that need them). With it, ``pytest_configure`` makes the
+run (``session.ImgsafeRun``), and each of its hooks is a call into it.
 """
 
 from __future__ import annotations
@@ -13,40 +14,42 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .options import (
+    EXPLAIN_BUDGET_DEFAULT,
+    INI_ENABLE,
+    INI_KEYS,
+    INI_RECORD_MODE,
+    INI_TARGETS,
+    OPT_APPEAL,
+    OPT_BUDGET,
+    OPT_ENABLE,
+    OPT_EXPLAIN,
+    OPT_EXPLAIN_BUDGET,
+    OPT_HISTORY,
+    OPT_LIVE,
+    OPT_MAX_BLOCKS,
+    OPT_MAX_ERROR_RATE,
+    OPT_RECORD_MODE,
+    OPT_REPORT,
+    OPT_RERUN_ERRORS,
+    OPT_SAVE_FAILURES,
+    OPT_SEED,
+    OPT_TARGET,
+    OPTIONS,
+    parse_count,
+    parse_error_rate,
+    parse_seed,
+    parse_usd,
+)
+
 if TYPE_CHECKING:
     from .items import CorpusFile
     from .sandbox import Sandbox
-    from .state import RunState
+    from .session import ImgsafeRun
 
-OPT_ENABLE = "--imgsafe"
-OPT_RECORD_MODE = "--imgsafe-record-mode"
-OPT_LIVE = "--imgsafe-live"
-OPT_TARGET = "--imgsafe-target"
-OPT_SEED = "--imgsafe-seed"
-OPT_REPORT = "--imgsafe-report"
-OPT_HISTORY = "--imgsafe-history"
-OPT_BUDGET = "--imgsafe-budget-usd"
-OPT_MAX_BLOCKS = "--imgsafe-max-blocks"
-OPT_EXPLAIN = "--imgsafe-explain"
-OPT_EXPLAIN_BUDGET = "--imgsafe-explain-budget"
-OPT_APPEAL = "--imgsafe-appeal"
-OPT_SAVE_FAILURES = "--imgsafe-save-failures"
-OPT_MAX_ERROR_RATE = "--imgsafe-max-error-rate"
-OPT_RERUN_ERRORS = "--imgsafe-rerun-errors"
-INI_ENABLE = "imgsafe"
-INI_RECORD_MODE = "imgsafe_record_mode"
-INI_TARGETS = "imgsafe_targets"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
-SCENARIO_MARKERS = {
-    "celebrity": "real public figures named in the prompt",
-    "living_artist": "living artists named as a style",
-    "copyrighted_ip": "copyrighted characters, franchises and brands",
-    "violence": "violence, gore and weapons",
-    "sexual": "sexual or suggestive content (hard-prohibited)",
-    "minors": "realistic depictions of minors (hard-prohibited)",
-    "hate": "hate symbols and extremism (hard-prohibited)",
-    "benign": "benign control prompts",
-}
+COMMAND_LINE = pytest.StashKey[tuple[dict[str, Any], dict[str, Any]]]()
+"""Every imgsafe option's and ini key's value, read once at configure (what the settings are resolved from)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,7 +82,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         OPT_SEED,
-        type=int,
+        type=parse_seed,
         default=None,
         metavar="N",
         help="seed of the fuzz specs' draws. Default: each spec's own fixed seed in replay and record "
@@ -105,14 +108,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         OPT_BUDGET,
-        type=float,
+        type=parse_usd,
         default=None,
         metavar="USD",
         help="live runs: make no call that would take the estimated spend past USD (those items are skipped with the reason).",
     )
     group.addoption(
         OPT_MAX_BLOCKS,
-        type=int,
+        type=parse_count,
         default=None,
         metavar="N",
         help="live runs: after N blocked answers, stop sending prompts expected to be blocked (protects the account).",
@@ -126,8 +129,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         OPT_EXPLAIN_BUDGET,
-        type=int,
-        default=24,
+        type=parse_count,
+        default=EXPLAIN_BUDGET_DEFAULT,
         metavar="N",
         help="most queries one explanation may make (default 24).",
     )
@@ -137,7 +140,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write an appeal file for each block the corpus expected to pass (a false positive) into DIR.",
     )
-    from .nightly import parse_error_rate, parse_rerun_report
+    from .nightly import parse_rerun_report
 
     group.addoption(
         OPT_MAX_ERROR_RATE,
@@ -160,202 +163,48 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(INI_TARGETS, type="args", default=[], help="default for --imgsafe-target: the targets to run.")
 
 
-def _enabled(config: pytest.Config) -> bool:
-    return bool(config.getoption(OPT_ENABLE) or config.getini(INI_ENABLE))
+def command_line(config: pytest.Config) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(options by name, ini keys by name): the one place their values are read."""
+    return {name: config.getoption(name) for name in OPTIONS}, {name: config.getini(name) for name in INI_KEYS}
 
 
 @pytest.hookimpl(trylast=True)  # after the cache plugin has set config.cache
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "imgsafe_record(mode=None, cassette=None): per-test record mode and cassette name of the imgsafe_client fixture")
-    if not _enabled(config):
+    options, ini = config.stash[COMMAND_LINE] = command_line(config)
+    if not (options[OPT_ENABLE] or ini[INI_ENABLE]):
         return
-    from .config import ConfigError, load_pyproject, missing_keys, resolve_settings
-    from .runner import Runner
-    from .state import STATE_KEY, RunState
+    from .session import ImgsafeRun
 
-    try:
-        settings = resolve_settings(
-            config.rootpath,
-            load_pyproject(config.rootpath),
-            cli_record_mode=config.getoption(OPT_RECORD_MODE),
-            ini_record_mode=config.getini(INI_RECORD_MODE) or None,
-            cli_targets=config.getoption(OPT_TARGET),
-            ini_targets=config.getini(INI_TARGETS),
-            live=config.getoption(OPT_LIVE),
-            fuzz_seed=config.getoption(OPT_SEED),
-            save_failures=Path(config.getoption(OPT_SAVE_FAILURES)).resolve() if config.getoption(OPT_SAVE_FAILURES) else None,
-        )
-    except ConfigError as err:
-        raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
-    if settings.needs_network:
-        missing = missing_keys(settings)
-        if missing:
-            what = "--imgsafe-live" if settings.live else f"--imgsafe-record-mode={settings.record_mode}"
-            raise pytest.UsageError(
-                f"pytest-imgsafe: {what} calls the endpoints, but these environment variables are not set: "
-                f"{'; '.join(missing)}. Set them, or pick targets with --imgsafe-target. "
-                "(Replay, the default, needs no key.)"
-            )
-    config.addinivalue_line("markers", "imgsafe: an item collected from an imgsafe corpus")
-    config.addinivalue_line("markers", "fuzz: an imgsafe fuzz spec run with hypothesis")
-    for name, description in SCENARIO_MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: imgsafe scenario: {description}")
-    for name in settings.targets:
-        config.addinivalue_line("markers", f"{name}: imgsafe target {name}")
-    # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
-    cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
-    state = RunState(settings, Runner(settings), corpus_cache=cache_dir, fuzz_seed=_fuzz_seed(config, settings.live))
-    for option in (OPT_BUDGET, OPT_MAX_BLOCKS, OPT_EXPLAIN_BUDGET):
-        value = config.getoption(option)
-        if value is not None and value < 0:
-            raise pytest.UsageError(f"pytest-imgsafe: {option} must be >= 0")
-    if settings.live:
-        state.ledger = state.runner.ledger = _ledger(config)
-    state.explain_budget = config.getoption(OPT_EXPLAIN_BUDGET) if config.getoption(OPT_EXPLAIN) else None
-    appeal = config.getoption(OPT_APPEAL)
-    state.appeal_dir = Path(appeal).resolve() if appeal else None
-    history = config.getoption(OPT_HISTORY)
-    state.history_dir = Path(history).resolve() if history else None
-    if settings.term_tables or settings.rewrite_tables:
-        try:  # a user's table that cannot be read is a usage error, found before any item runs
-            state.rewriter  # noqa: B018
-        except (OSError, ValueError) as err:
-            raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
-    config.stash[STATE_KEY] = state
-    config.pluginmanager.register(_SessionHooks(state), "imgsafe-session")
-    # With no paths on the command line, also collect the corpora (pytest would otherwise walk
-    # only testpaths or the current folder).
-    if config.args_source != pytest.Config.ArgsSource.ARGS:
-        present = [Path(a).resolve() for a in config.args]
-        for root in settings.corpus_roots():
-            if root.exists() and not any(p == root.resolve() or p in root.resolve().parents for p in present):
-                config.args.append(str(root))
-
-
-def _ledger(config: pytest.Config) -> Any:
-    """The live run's shared ledger: made by the controller, opened by xdist workers."""
-    import tempfile
-
-    from .ledger import Ledger
-
-    workerinput = getattr(config, "workerinput", None)
-    folder = Path(workerinput["imgsafe_ledger"]) if workerinput and "imgsafe_ledger" in workerinput else Path(tempfile.mkdtemp(prefix="imgsafe-live-"))
-    return Ledger(folder, config.getoption(OPT_BUDGET), config.getoption(OPT_MAX_BLOCKS))
-
-
-def _fuzz_seed(config: pytest.Config, live: bool) -> int | None:
-    """--imgsafe-seed; else the controller's seed on an xdist worker; else random when live."""
-    given: int | None = config.getoption(OPT_SEED)
-    if given is not None:
-        return given
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None and "imgsafe_seed" in workerinput:
-        return int(workerinput["imgsafe_seed"]) if workerinput["imgsafe_seed"] is not None else None
-    if live:
-        import secrets
-
-        return secrets.randbelow(2**31)
-    return None
-
-
-def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Any, properties_checked: int = 0) -> int:
-    """Redact secrets from a report's failure text, captured sections and properties in place.
-
-    ``properties_checked``: how many of the report's properties an earlier report of the same
-    item already checked (an item's reports share one list); returns how many are checked now.
-    """
-    longrepr = report.longrepr
-    if longrepr is not None and not isinstance(longrepr, tuple):
-        text = str(longrepr)
-        clean = scrubber.text(text)
-        if clean != text:  # only a report that held a secret loses its rich formatting
-            report.longrepr = clean
-    elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        report.longrepr = (longrepr[0], longrepr[1], scrubber.text(str(longrepr[2])))
-    if report.sections:
-        report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
-    if not isinstance(report, pytest.TestReport):
-        return 0
-    properties = report.user_properties
-    if len(properties) > properties_checked:
-        # one look at the whole repr first: walking every value of every item is the slow path
-        if scrubber.holds_secret(repr(properties[properties_checked:])):
-            properties[properties_checked:] = [(name, scrubber.value(value)) for name, value in properties[properties_checked:]]
-    return len(properties)
-
-
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
-    if file_path.suffix not in (".yaml", ".yml") or not _enabled(parent.config):
-        return None
-    from .items import CorpusFile
-    from .state import run_state
-
-    if not run_state(parent.config).settings.is_corpus_file(file_path):
-        return None
-    corpus_file: CorpusFile = CorpusFile.from_parent(parent, path=file_path)
-    return corpus_file
-
-
-_PROPERTIES_CHECKED = pytest.StashKey[int]()
-"""How many of an item's user_properties are known to hold no secret (scrubbed in place)."""
-
-
-def _freeze_collected() -> None:
-    """Move what collection built (the items, their cases, marks) out of the cycle collector's
-    view: it lives until the session ends anyway, and a run of 10,000 items otherwise pays for
-    walking all of it at every full collection. Garbage is collected first, so nothing that is
-    already unreachable is kept."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
+    config.pluginmanager.register(_SessionHooks(ImgsafeRun.configure(config, options, ini)), "imgsafe-session")
 
 
 class _SessionHooks:
-    """Hooks that need the run state, registered only when --imgsafe is on."""
+    """The hooks of an ``--imgsafe`` run (registered only then): each a call into the run."""
 
-    def __init__(self, state: RunState) -> None:
-        self.state = state
+    def __init__(self, run: ImgsafeRun) -> None:
+        self.run = run
 
     def pytest_report_header(self) -> list[str]:
-        settings = self.state.settings
-        lines = [f"imgsafe: {self.state.runner.mode}; targets: {', '.join(settings.active_targets)}; cassettes: {settings.cassettes}"]
-        if self.state.fuzz_seed is not None:
-            lines.append(f"imgsafe: fuzz seed {self.state.fuzz_seed} (reproduce the draws with --imgsafe-seed {self.state.fuzz_seed})")
-        return lines
+        return self.run.header_lines()
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node: Any) -> None:
-        # xdist: every worker draws with the controller's seed (one run, one seed) and shares
-        # the controller's ledger (one budget, one pace).
-        node.workerinput["imgsafe_seed"] = self.state.fuzz_seed
-        if self.state.ledger is not None:
-            node.workerinput["imgsafe_ledger"] = str(self.state.ledger.folder)
+    def pytest_configure_node(self, node: Any) -> None:  # xdist
+        node.workerinput.update(self.run.worker_input())
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        import time
+        self.run.start()
 
-        self.state.started = time.time()
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
+        from .items import CorpusFile
+
+        return CorpusFile.from_parent(parent, path=file_path) if self.run.is_corpus_file(file_path) else None
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        self.run.select(config, items)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        _freeze_collected()
-        if self.state.ledger is None:
-            return
-        from .items import CaseItem
-        from .live import LiveScheduler
-
-        workerinput = getattr(session.config, "workerinput", None)
-        workers = int(workerinput.get("workercount", 1)) if workerinput else 1
-        scheduler = LiveScheduler(self.state.settings, self.state.ledger, self.state.runner.client, workers)
-        targets = self.state.settings.targets
-        scheduler.start(
-            [
-                (item.nodeid, item.case, item.target)
-                for item in session.items
-                if isinstance(item, CaseItem) and not item.case.skip and targets[item.target].calls_endpoint
-            ]
-        )
-        self.state.live = self.state.runner.prefetcher = scheduler
+        self.run.collected(session.items)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
@@ -363,98 +212,28 @@ class _SessionHooks:
         # XML or sends it to the xdist controller: failure text, captured output and logs,
         # properties. None of it may hold a key.
         report = yield
-        # Each report copies the item's properties: the ones an earlier report of this item
-        # checked (and scrubbed, in the item too) are not looked at again.
-        checked = item.stash.get(_PROPERTIES_CHECKED, 0)
-        if report.user_properties[:checked] != item.user_properties[:checked]:
-            checked = 0  # changed since (another plugin): look at all of them
-        now = scrub_report(report, self.state.runner.scrubber(), checked)
-        if now <= len(item.user_properties):
-            item.user_properties[:now] = report.user_properties[:now]
-            item.stash[_PROPERTIES_CHECKED] = now
+        self.run.scrub(report, item)
         return report
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         report = yield
-        scrub_report(report, self.state.runner.scrubber())
+        self.run.scrub(report)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Items put their verdicts in user_properties, which xdist sends to the controller.
-        for name, value in report.user_properties:
-            if name == "imgsafe" and isinstance(value, dict) and (report.when == "call" or report.failed or report.skipped):
-                self.state.results.append({**value, "outcome": report.outcome, "when": report.when})
-            elif name == "imgsafe-fuzz-failure" and isinstance(value, list) and report.when == "call":
-                self.state.fuzz_failures.extend(value)
-
-    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        rerun = config.getoption(OPT_RERUN_ERRORS)
-        if rerun is not None:  # --imgsafe-rerun-errors: only the items that had no verdict
-            from .nightly import select_reruns
-
-            kept, dropped = select_reruns(items, rerun.errors)
-            if dropped:
-                config.hook.pytest_deselected(items=dropped)
-                items[:] = kept
+        self.run.log(report)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.state.live is not None:
-            self.state.live.close()
-        if hasattr(session.config, "workerinput"):
-            return
-        scrubber = self.state.runner.scrubber()
-        path = self.state.settings.save_failures
-        if path is not None and self.state.fuzz_failures:
-            from .failures import save_failures
-
-            self.written = save_failures(path, scrubber.value(self.state.fuzz_failures))
-        report_path = session.config.getoption(OPT_REPORT)
-        rerun = session.config.getoption(OPT_RERUN_ERRORS)
-        if rerun is not None and not report_path:
-            report_path = str(rerun.path)  # the merged report takes the place of the one it completes
-        if report_path or self.state.ledger is not None:
-            from .report import build_report, write_reports
-
-            report = build_report(self.state, history=self.state.history)
-            # An interrupted run (Ctrl-C, a CI timeout's SIGINT) still writes its report, and says
-            # so: the rows are the items that had run, not the corpus.
-            report["run"]["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
-            report["run"]["items_run"] = len({(r.get("case"), r.get("target")) for r in self.state.results})
-            from .nightly import finish
-
-            # Tolerated non-verdicts and a rerun's merged rows decide the exit status, never against an
-            # interruption: see nightly.py.
-            report = finish(report, rerun, session.config.getoption(OPT_MAX_ERROR_RATE), self.state.history)
-            if session.exitstatus == pytest.ExitCode.OK or (rerun is not None and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED):
-                session.exitstatus = pytest.ExitCode.TESTS_FAILED if report["run"]["failed_because"] else pytest.ExitCode.OK
-            self.report = scrubber.value(report)
-            if report_path:
-                self.report_paths = write_reports(Path(report_path), self.report, history=self.state.history)
+        self.run.finish(session, exitstatus)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        import gc
-
-        gc.unfreeze()  # the session is over: what collection built may be collected again
-        ledger = self.state.ledger
-        if ledger is not None and not hasattr(config, "workerinput"):
-            import shutil
-
-            shutil.rmtree(ledger.folder, ignore_errors=True)
+        self.run.unconfigure()
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from .summary import summary_lines
-
-        scrubber = self.state.runner.scrubber()
-        for line in summary_lines(self.state.results, self.state.runner.mode, getattr(self, "report", None)):
-            terminalreporter.write_line(scrubber.text(line))
-        paths = getattr(self, "report_paths", None)
-        if paths:
-            terminalreporter.write_line(f"imgsafe report: {paths[0]} (and {', '.join(p.name for p in paths[1:])} beside it)")
-        written = getattr(self, "written", None)
-        if written:
-            terminalreporter.write_line(f"imgsafe: {written} failing fuzz example case(s) written to {self.state.settings.save_failures}")
+        for line in self.run.summary_lines():
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -490,16 +269,15 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     mode = options.get("mode")
     if mode is not None and mode not in RECORD_MODES:
         pytest.fail(f"@pytest.mark.imgsafe_record(mode={mode!r}): use one of {', '.join(RECORD_MODES)}", pytrace=False)
+    given, ini = config.stash[COMMAND_LINE]
     try:
         # precedence: the test's marker > --imgsafe-record-mode > imgsafe_record_mode (ini) > none
         settings = resolve_settings(
             config.rootpath,
             load_pyproject(config.rootpath),
-            cli_record_mode=mode or config.getoption(OPT_RECORD_MODE),
-            ini_record_mode=config.getini(INI_RECORD_MODE) or None,
-            cli_targets=[],
-            ini_targets=[],
-            live=False,
+            {OPT_RECORD_MODE: mode or given[OPT_RECORD_MODE]},
+            {INI_RECORD_MODE: ini[INI_RECORD_MODE]},
+            cwd=config.invocation_params.dir,
         )
     except ConfigError as err:
         pytest.fail(f"pytest-imgsafe: {err}", pytrace=False)

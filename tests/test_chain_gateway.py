@@ -123,10 +123,10 @@ def test_composite_targets_need_real_links() -> None:
 
     base = {"targets": {"a": {"kind": "images.generate", "model": "gpt-image-2"}, "c": {"kind": "chain", "links": ["a", "b"]}}}
     with pytest.raises(ConfigError, match="links names 'b', which is not a configured target"):
-        resolve_settings(Path("/p"), base, cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False)
+        resolve_settings(Path("/p"), base)
     bad = {"targets": {"a": {"kind": "images.generate", "model": "gpt-image-2", "links": ["a"]}}}
     with pytest.raises(ConfigError, match="sets links, which only chain and gateway targets take"):
-        resolve_settings(Path("/p"), bad, cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False)
+        resolve_settings(Path("/p"), bad)
 
 
 # --- the gateway never turns a hard scenario into a pass ------------------------------------

@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 
-from pytest_imgsafe.config import ConfigError, Settings, missing_keys, resolve_settings
+from pytest_imgsafe.config import ConfigError, RunOptions, Settings, missing_keys, resolve_settings
 
 
-def resolve(tool: dict[str, Any], **kw: Any) -> Settings:
-    args: dict[str, Any] = {"cli_record_mode": None, "ini_record_mode": None, "cli_targets": [], "ini_targets": [], "live": False}
-    args.update(kw)
-    return resolve_settings(Path("/proj"), tool, **args)
+def resolve(tool: dict[str, Any], options: dict[str, Any] | None = None, ini: dict[str, Any] | None = None) -> Settings:
+    return resolve_settings(Path("/proj"), tool, options, ini, cwd=Path("/work-dir"))
 
 
 def test_defaults_with_no_configuration() -> None:
@@ -26,10 +24,15 @@ def test_defaults_with_no_configuration() -> None:
 
 
 def test_precedence_cli_over_ini_over_default() -> None:
-    assert resolve({}, ini_record_mode="once").record_mode == "once"
-    assert resolve({}, cli_record_mode="all", ini_record_mode="once").record_mode == "all"
-    assert resolve({}, ini_targets=["moderation"]).active_targets == ("moderation",)
-    assert resolve({}, cli_targets=["gpt-image-2"], ini_targets=["moderation"]).active_targets == ("gpt-image-2",)
+    assert resolve({}).record_mode == "none"
+    assert resolve({}, ini={"imgsafe_record_mode": "once"}).record_mode == "once"
+    assert resolve({}, ini={"imgsafe_record_mode": ""}).record_mode == "none"  # what pytest gives for an unset key
+    assert resolve({}, {"--imgsafe-record-mode": "all"}, {"imgsafe_record_mode": "once"}).record_mode == "all"
+    assert resolve({}, {"--imgsafe-record-mode": None}, {"imgsafe_record_mode": "once"}).record_mode == "once"
+    assert resolve({}).active_targets == ("moderation", "gpt-image-2")
+    assert resolve({}, ini={"imgsafe_targets": ["moderation"]}).active_targets == ("moderation",)
+    assert resolve({}, {"--imgsafe-target": ["gpt-image-2"]}, {"imgsafe_targets": ["moderation"]}).active_targets == ("gpt-image-2",)
+    assert resolve({}, {"--imgsafe-target": []}, {"imgsafe_targets": ["moderation"]}).active_targets == ("moderation",)
 
 
 @pytest.mark.parametrize(
@@ -41,9 +44,9 @@ def test_precedence_cli_over_ini_over_default() -> None:
         ({"targets": {"t": {"kind": "moderation", "model": "m", "modle": 1}}}, {}, "unknown key 'modle' (did you mean 'model'?)"),
         ({"targets": {"t": {"kind": "images.generate", "model": "m", "azure_endpoint": "https://x"}}}, {}, "needs api_version"),
         ({"targets": {"t": {"kind": "images.generate", "model": "m", "timeout": -1}}}, {}, "timeout must be a positive number of seconds"),
-        ({}, {"ini_record_mode": "sometimes"}, "imgsafe_record_mode = 'sometimes' is not a record mode"),
-        ({}, {"cli_targets": ["gpt-image"]}, "--imgsafe-target 'gpt-image' is not a configured target (did you mean 'gpt-image-2'?)"),
-        ({}, {"live": True, "cli_record_mode": "once"}, "does not combine with --imgsafe-record-mode"),
+        ({}, {"ini": {"imgsafe_record_mode": "sometimes"}}, "imgsafe_record_mode = 'sometimes' is not a record mode"),
+        ({}, {"options": {"--imgsafe-target": ["gpt-image"]}}, "--imgsafe-target 'gpt-image' is not a configured target (did you mean 'gpt-image-2'?)"),
+        ({}, {"options": {"--imgsafe-live": True, "--imgsafe-record-mode": "once"}}, "does not combine with --imgsafe-record-mode"),
         ({"corpora": 3}, {}, "corpora must be a list of paths or globs"),
         ({"targets": {"t": {"kind": "images.generate", "model": "m", "rpm": 0}}}, {}, "rpm must be a whole number of requests per minute >= 1"),
         ({"targets": {"t": {"kind": "images.generate", "model": "m", "concurrency": 1000}}}, {}, "concurrency must be a whole number from 1 to 256"),
@@ -94,3 +97,84 @@ def test_live_settings_and_the_describer() -> None:
     from pytest_imgsafe.config import missing_describer_keys
 
     assert missing_describer_keys(settings, {"GW_KEY": "k"}) == ["GW_URL (the base URL of the describer)"]
+
+
+def test_run_options_default_to_off() -> None:
+    options = resolve({}).options
+    assert options == RunOptions()
+    assert options.explain_budget is None and options.report_path is None
+
+
+def test_run_options_are_resolved_once_with_absolute_paths() -> None:
+    options = resolve(
+        {},
+        {
+            "--imgsafe-seed": 7,
+            "--imgsafe-report": "out/night.json",
+            "--imgsafe-history": "/reports",
+            "--imgsafe-appeal": "appeals",
+            "--imgsafe-save-failures": "found.yaml",
+            "--imgsafe-budget-usd": 2.5,
+            "--imgsafe-max-blocks": 0,
+            "--imgsafe-explain": True,
+            "--imgsafe-explain-budget": 12,
+            "--imgsafe-max-error-rate": 0.05,
+        },
+    ).options
+    assert options.seed == 7
+    assert options.report == options.report_path == Path("/work-dir/out/night.json")  # relative to where pytest was invoked
+    assert options.history_dir == Path("/reports")
+    assert options.appeal_dir == Path("/work-dir/appeals") and options.save_failures == Path("/work-dir/found.yaml")
+    assert (options.budget_usd, options.max_blocks, options.explain_budget, options.max_error_rate) == (2.5, 0, 12, 0.05)
+
+
+def test_explain_budget_counts_only_when_explaining() -> None:
+    assert resolve({}, {"--imgsafe-explain-budget": 12}).options.explain_budget is None
+    assert resolve({}, {"--imgsafe-explain": True}).options.explain_budget == 24  # the option's default
+    assert resolve({}, {"--imgsafe-explain": True, "--imgsafe-explain-budget": 0}).options.explain_budget == 0
+
+
+def test_a_rerun_report_is_where_the_merged_report_goes_unless_one_is_named() -> None:
+    from pytest_imgsafe.nightly import EarlierReport
+
+    earlier = EarlierReport(Path("/reports/night.json"), {"results": []})
+    assert resolve({}, {"--imgsafe-rerun-errors": earlier}).options.report_path == Path("/reports/night.json")
+    assert resolve({}, {"--imgsafe-rerun-errors": earlier, "--imgsafe-report": "/m.json"}).options.report_path == Path("/m.json")
+
+
+def test_settings_are_frozen() -> None:
+    import dataclasses
+
+    settings = resolve({})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.options.budget_usd = 1.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.live = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("options", "ini", "message"),
+    [
+        ({"--imgsafe-budget-usd": -1}, {}, "--imgsafe-budget-usd '-1' is not a spend limit: give USD, 0 or more"),
+        ({"--imgsafe-budget-usd": "lots"}, {}, "--imgsafe-budget-usd 'lots' is not a number"),
+        ({"--imgsafe-max-blocks": -2}, {}, "--imgsafe-max-blocks '-2' is below 0"),
+        ({"--imgsafe-max-blocks": 1.5}, {}, "--imgsafe-max-blocks '1.5' is not a whole number"),
+        ({"--imgsafe-explain": True, "--imgsafe-explain-budget": -1}, {}, "--imgsafe-explain-budget '-1' is below 0"),
+        ({"--imgsafe-max-error-rate": 5}, {}, "--imgsafe-max-error-rate '5' is outside [0, 1]"),
+        ({"--imgsafe-seed": "x"}, {}, "--imgsafe-seed 'x' is not a whole number"),
+        ({"--imgsafe-record-mode": "sometimes"}, {}, "--imgsafe-record-mode 'sometimes' is not a record mode"),
+        ({}, {"imgsafe_record_mode": "al"}, "imgsafe_record_mode = 'al' is not a record mode (did you mean 'all'?)"),
+        ({"--imgsafe-record-mode": "all"}, {"imgsafe_record_mode": "sometimes"}, "imgsafe_record_mode = 'sometimes'"),  # a bad key is bad even when overridden
+        ({}, {"imgsafe_targets": ["gpt-image"]}, "imgsafe_targets 'gpt-image' is not a configured target (did you mean 'gpt-image-2'?)"),
+        ({"--imgsafe-target": "moderation"}, {}, "--imgsafe-target takes target names, one per use"),
+        ({"--imgsafe-live": "yes"}, {}, "--imgsafe-live is a flag (true or false), not 'yes'"),
+        ({"--imgsafe-report": 3}, {}, "--imgsafe-report takes a path, not 3"),
+        ({"--imgsafe-rerun-errors": "night.json"}, {}, "--imgsafe-rerun-errors takes a report read by nightly.parse_rerun_report"),
+        ({"--imgsafe-budget": 1}, {}, "'--imgsafe-budget' is not a pytest-imgsafe option (did you mean '--imgsafe-budget-usd'?)"),
+        ({}, {"imgsafe_target": ["x"]}, "'imgsafe_target' is not a pytest-imgsafe ini key (did you mean 'imgsafe_targets'?)"),
+    ],
+)
+def test_bad_options_and_ini_keys_name_themselves(options: dict[str, Any], ini: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve({}, options, ini)
+    assert message in str(info.value)

@@ -26,7 +26,7 @@ CATEGORIES = ("Hate", "SelfHarm", "Sexual", "Violence")
 
 
 def settings_of(table: dict[str, Any], tmp_path: Any) -> Any:
-    return resolve_settings(tmp_path, {"targets": table}, cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False)
+    return resolve_settings(tmp_path, {"targets": table})
 
 
 def target_of(tmp_path: Any, **table: Any) -> Any:

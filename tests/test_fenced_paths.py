@@ -65,17 +65,17 @@ def test_image_root_widens_or_narrows_the_fence(tmp_path: Path) -> None:
     corpus.write_text(edit_case("elsewhere.png"))
     with pytest.raises(CorpusError, match="is outside .*assets, the folder"):
         load_corpus(corpus, kinds, files_root=tmp_path / "assets")
-    settings = resolve_settings(tmp_path, {"image_root": "assets"}, cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False)
+    settings = resolve_settings(tmp_path, {"image_root": "assets"})
     assert settings.files_root == (tmp_path / "assets").resolve()
     with pytest.raises(ConfigError, match="image_root = 'nowhere' is not a folder"):
-        resolve_settings(tmp_path, {"image_root": "nowhere"}, cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False)
+        resolve_settings(tmp_path, {"image_root": "nowhere"})
 
 
 @pytest.mark.parametrize("name", ["../escaped", "a/b", ".hidden", "x" * 65, ""])
 def test_a_target_name_that_could_leave_the_cassettes_folder_is_a_usage_error(tmp_path: Path, name: str) -> None:
     tool = {"targets": {name: {"kind": "moderation", "model": "omni-moderation-latest"}}}
     with pytest.raises(ConfigError, match="is not a valid target name: use letters, digits"):
-        resolve_settings(tmp_path, tool, cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False)
+        resolve_settings(tmp_path, tool)
 
 
 def test_cassette_paths_never_leave_their_folder(tmp_path: Path) -> None:

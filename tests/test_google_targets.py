@@ -124,13 +124,12 @@ def test_mine(imgsafe_client):
 )
 def test_google_target_settings_are_checked(tmp_path, table: dict, message: str) -> None:  # type: ignore[no-untyped-def, type-arg]
     with pytest.raises(ConfigError, match=message):
-        resolve_settings(tmp_path, {"targets": {"g": table}}, cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False)
+        resolve_settings(tmp_path, {"targets": {"g": table}})
 
 
 def test_google_targets_default_to_the_gemini_key_and_no_openai_url(tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = resolve_settings(
-        tmp_path, {"targets": {"g": {"kind": "gemini", "model": "m"}, "i": {"kind": "imagen", "model": "m"}}},
-        cli_record_mode=None, ini_record_mode=None, cli_targets=[], ini_targets=[], live=False,
+        tmp_path, {"targets": {"g": {"kind": "gemini", "model": "m"}, "i": {"kind": "imagen", "model": "m"}}}
     )
     g, i = settings.targets["g"], settings.targets["i"]
     assert g.api_key_env == i.api_key_env == "GEMINI_API_KEY"

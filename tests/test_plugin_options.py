@@ -96,3 +96,47 @@ def test_missing_key_when_recording_names_the_env_var(pytester: pytest.Pytester,
 def test_report_header_says_the_mode(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(OPT_ENABLE, f"{OPT_TARGET}=moderation")
     result.stdout.fnmatch_lines(["imgsafe: replay; targets: moderation; cassettes: */cassettes"])
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--imgsafe-budget-usd", "-1", "'-1' is not a spend limit: give USD, 0 or more (0 makes no paid call)"),
+        ("--imgsafe-budget-usd", "five", "'five' is not a number: give the most the run may spend, in USD*"),
+        ("--imgsafe-budget-usd", "nan", "'nan' is not a spend limit*"),
+        ("--imgsafe-max-blocks", "-3", "'-3' is below 0: give a count, 0 or more"),
+        ("--imgsafe-max-blocks", "2.5", "'2.5' is not a whole number: give a count, 0 or more"),
+        ("--imgsafe-explain-budget", "-1", "'-1' is below 0: give a count, 0 or more"),
+        ("--imgsafe-max-error-rate", "-0.1", "'-0.1' is outside [[]0, 1[]]*"),
+        ("--imgsafe-seed", "abc", "'abc' is not a whole number: give the seed printed in the header*"),
+    ],
+)
+def test_bad_numbers_are_usage_errors_naming_the_option_at_parse_time(pytester: pytest.Pytester, option: str, value: str, message: str) -> None:
+    result = pytester.runpytest(OPT_ENABLE, option, value)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*argument {option}: {message}"])
+    # found by pytest's parser: even a run without --imgsafe refuses it, before anything is configured
+    result = pytester.runpytest(f"{option}={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*argument {option}: {message}"])
+
+
+def test_zero_is_a_valid_limit(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(OPT_ENABLE, "--imgsafe-budget-usd", "0", "--imgsafe-max-blocks", "0", "--imgsafe-explain-budget", "0", "--imgsafe-max-error-rate", "0")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_bad_ini_record_mode_is_a_usage_error_naming_the_key(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nimgsafe_record_mode = sometimes\n")
+    result = pytester.runpytest(OPT_ENABLE)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: pytest-imgsafe: imgsafe_record_mode = 'sometimes' is not a record mode*; use one of: none, once, new_episodes, all"])
+
+
+def test_every_option_and_ini_key_is_one_the_settings_resolver_reads(pytester: pytest.Pytester) -> None:
+    from pytest_imgsafe.options import INI_KEYS, OPTIONS
+
+    config = pytester.parseconfig()
+    added = [name for name in config._parser._opt2dest if name.startswith("--imgsafe")]  # noqa: SLF001
+    assert sorted(added) == sorted(OPTIONS)
+    assert sorted(name for name in config._parser._inidict if name.startswith("imgsafe")) == sorted(INI_KEYS)  # noqa: SLF001

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 class RunFacts(Protocol):
     """What a report is built from: the run's settings, ledger, times and results (a
-    :class:`~pytest_imgsafe.state.RunState` is one; the report never imports the pytest glue)."""
+    :class:`~pytest_imgsafe.session.ImgsafeRun` is one; the report never imports the pytest glue)."""
 
     settings: Settings
     ledger: Ledger | None
