@@ -24,7 +24,6 @@ from ._text import did_you_mean
 from .outcome import CONTENT_SAFETY_CATEGORIES, DEFAULT_SEVERITY_THRESHOLD, category_key
 from .scrub import Scrubber
 
-RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 TARGET_KINDS: tuple[str, ...] = ("moderation", "content-safety", "images.generate", "images.edit", "chat-image", "gemini", "imagen", "screen", "chain", "gateway")
 GOOGLE_KINDS: tuple[str, ...] = ("gemini", "imagen")
 """Kinds called through Google's own ``google-genai`` SDK (the ``google`` extra)."""
@@ -354,9 +353,9 @@ def _known(values: Mapping[str, Any], names: tuple[str, ...], what: str) -> Mapp
 def _record_mode(value: Any, source: str) -> str | None:
     if value is None or value == "":
         return None
-    if value not in RECORD_MODES:
+    if value not in opt.RECORD_MODES:
         separator = " " if source.startswith("--") else " = "
-        raise ConfigError(f"{source}{separator}{value!r} is not a record mode{did_you_mean(str(value), RECORD_MODES)}; use one of: {', '.join(RECORD_MODES)}")
+        raise ConfigError(f"{source}{separator}{value!r} is not a record mode{did_you_mean(str(value), opt.RECORD_MODES)}; use one of: {', '.join(opt.RECORD_MODES)}")
     return str(value)
 
 

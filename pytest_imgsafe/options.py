@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import math
 
+RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
+"""vcrpy's record modes, as ``--imgsafe-record-mode``, the ini key and the marker take them."""
 OPT_ENABLE = "--imgsafe"
 OPT_RECORD_MODE = "--imgsafe-record-mode"
 OPT_LIVE = "--imgsafe-live"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .options import (
+    RECORD_MODES,
     EXPLAIN_BUDGET_DEFAULT,
     INI_ENABLE,
     INI_KEYS,
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from .sandbox import Sandbox
     from .session import ImgsafeRun
 
-RECORD_MODES = ("none", "once", "new_episodes", "all")
 COMMAND_LINE = pytest.StashKey[tuple[dict[str, Any], dict[str, Any]]]()
 """Every imgsafe option's and ini key's value, read once at configure (what the settings are resolved from)."""
 
