@@ -514,10 +514,26 @@ def search_cores(
             clean = len([u for u in remaining[: completion.clean] if u not in cores[-1]])
             remaining = [u for u in remaining if u not in cores[-1]]
     except _Budget:
-        return CoreSearch(cores, [*uncertain, sorted(core)] if core else uncertain, facts.queries, True, False)
+        return _out_of_budget(facts, cores, core, confirm)
     if confirm <= 0:
         return CoreSearch(cores, uncertain, facts.queries, False, False)
     return _confirmed(facts, cores, n, confirm)
+
+
+def _out_of_budget(facts: _Knowledge, cores: list[list[int]], core: list[int], confirm: int) -> CoreSearch:
+    """What a search the budget stopped can say. The units of a core in progress are uncertain;
+    between cores, the smallest sub-prompt seen blocked that no core found explains is (some
+    core lies in it, not yet narrowed down). Cores found before are settled by the answers, but
+    when ``confirm`` was asked for they were not confirmed: they are uncertain too, never named."""
+    taken = {u for found in cores for u in found}
+    if core:
+        open_ = [sorted(core)]
+    else:
+        unexplained = [seen for seen in facts.positive if not seen & taken]
+        open_ = [sorted(min(unexplained, key=len))] if unexplained else []
+    if confirm > 0:
+        return CoreSearch([], [*cores, *open_], facts.queries, True, False)
+    return CoreSearch(cores, open_, facts.queries, True, False)
 
 
 def _confirmed(facts: _Knowledge, cores: list[list[int]], n: int, times: int) -> CoreSearch:
