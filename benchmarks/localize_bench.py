@@ -6,9 +6,10 @@ Model A (independent): blocked iff the kept units contain any of k triggers.
 Model B (together): blocked iff they contain both words of one pair (k = 2).
 For n in 10, 20, 50, 100 and k in 1..3 (model B: k = 2), side by side on the same trials:
 - the information bound ceil(log2 C(n, k)), which assumes k is known and every trigger blocks alone;
-- for k = 1, the exact floor: the fewest questions on average of any search that must tell a single
-  trigger from a pair, i.e. that asks the trigger alone and the rest without it (computed exactly,
-  see ``exact_floor_single``);
+- a computed lower bound on the mean questions of any search that names the exact set and proves
+  it (``cell_floor``): exact for k = 1 (``exact_floor_single``), the tree floor or a helper
+  argument otherwise; under the table, the k = 1 floor of the issue's weaker promise
+  (``issue_floor_single``) and repeated binary search's exact mean for one trigger;
 - naive halving (the domain notes' method: test both halves, recurse into the blocked ones);
 - repeated binary search with k unknown (binary search for one trigger, drop it, test the rest,
   again), which assumes model A and never asks whether a trigger blocks alone;
