@@ -29,18 +29,25 @@ blocks alone, in one question. Answers that follow from earlier ones (a superset
 sub-prompt is blocked, a subset of a clean one clean) are never asked. The prior only shapes
 which questions are asked: whatever it says, every core is found.
 
-**What it costs.** An answer that can be trusted needs two questions no bound counts: a single
-trigger asked alone (blocked: it is not half of a pair) and the rest asked without it (clean:
-nothing else blocks). For one trigger among n that makes the fewest possible questions, on
-average, 4.8 for n = 10 and 8.08 for n = 100 (the bound, ceil(log2 n), is 4 and 7), whatever the
-search; a repeated binary search that assumes every trigger blocks alone asks fewer, and names
-one word of a pair as the trigger. Naive halving costs 1.7 to 1.95 times the bound and misses
-triggers that only block together whenever a split separates them (``benchmarks/README.md``).
+**What it promises, and what that costs.** Every named core was seen blocked, no part of it
+without one of its units blocks, and the prompt without the named cores was seen clean: that
+holds for any classifier whose verdict grows with the kept words, not only for the benchmark's
+models. For a single trigger p it takes two questions nothing else can answer: p alone (blocked)
+and everything but p (clean). The fewest questions any search can then ask on average, for one
+trigger among n, are 4.80 for n = 10 and 8.08 for n = 100 (the bound, ceil(log2 n), is 4 and 7;
+computed exactly in ``benchmarks/localize_bench.py``, checked against an exhaustive search over
+every strategy for small n). A search that only has to tell one trigger from several and from a
+pair (the issue's weaker promise) still needs 4.40 and 7.72; repeated binary search asks 4.30
+and 7.71 because it names one word of a pair as the trigger. Naive halving costs 1.7 to 1.95
+times the bound and misses triggers that only block together whenever a split separates them
+(``benchmarks/README.md``).
 
 **A classifier that changes its mind** (an output filter judging a freshly generated image, a
 classifier answering at random) can make any answer look settled, since the search never asks
 what it can infer. ``confirm`` asks each answer's grounds again; contradictions and cores the
-budget ran out on are reported as ``uncertain``, never as triggers.
+budget ran out on are reported as ``uncertain``, never as triggers: with ``confirm``, a core the
+budget left unconfirmed is uncertain too, and a budget that ends between cores reports the
+smallest blocked sub-prompt no named core explains.
 """
 
 from __future__ import annotations
@@ -514,10 +521,27 @@ def search_cores(
             clean = len([u for u in remaining[: completion.clean] if u not in cores[-1]])
             remaining = [u for u in remaining if u not in cores[-1]]
     except _Budget:
-        return CoreSearch(cores, [*uncertain, sorted(core)] if core else uncertain, facts.queries, True, False)
+        return _out_of_budget(facts, cores, core, confirm)
     if confirm <= 0:
         return CoreSearch(cores, uncertain, facts.queries, False, False)
     return _confirmed(facts, cores, n, confirm)
+
+
+def _out_of_budget(facts: _Knowledge, cores: list[list[int]], core: list[int], confirm: int) -> CoreSearch:
+    """What a search the budget stopped can say. The units of a core in progress are uncertain;
+    between cores, the smallest sub-prompt seen blocked that no core found explains is (some
+    core lies in it, not yet narrowed down). Cores found before are settled by the answers, but
+    when ``confirm`` was asked for they were not confirmed: they are uncertain too, never named."""
+    taken = {u for found in cores for u in found}
+    if core:
+        open_ = [sorted(core)]
+    else:
+        unexplained = [seen for seen in facts.positive if not seen & taken]
+        smallest = min(unexplained, key=len, default=frozenset[int]())
+        open_ = [sorted(smallest)] if smallest else []
+    if confirm > 0:
+        return CoreSearch([], [*cores, *open_], facts.queries, True, False)
+    return CoreSearch(cores, open_, facts.queries, True, False)
 
 
 def _confirmed(facts: _Knowledge, cores: list[list[int]], n: int, times: int) -> CoreSearch:
