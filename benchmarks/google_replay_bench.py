@@ -56,6 +56,11 @@ def pytest_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *args]
 
 
+def _letters(number: int) -> str:
+    """A number written with the letters a to j for its digits."""
+    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=2000)
@@ -68,7 +73,8 @@ def main() -> int:
     (WORK / "corpora").mkdir(parents=True)
     (WORK / "pyproject.toml").write_text(PYPROJECT)
     lines = ["defaults:\n  scenario: benign\ncases:"]
-    lines += [f"  - id: case-{i:05d}\n    prompt: A watercolor painting of a lighthouse, study {i}\n    expect: pass" for i in range(args.cases)]
+    # the study's number is spelled in letters: some numbers are hate codes a classifier blocks
+    lines += [f"  - id: case-{i:05d}\n    prompt: A watercolor painting of a lighthouse, study {_letters(i)}\n    expect: pass" for i in range(args.cases)]
     (WORK / "corpora" / "bench.yaml").write_text("\n".join(lines) + "\n")
     with Sandbox() as sandbox:
         env = {**os.environ, "OPENAI_API_KEY": "bench", "OPENAI_BASE_URL": sandbox.openai_base_url, "GEMINI_API_KEY": "bench", "GOOGLE_BASE": sandbox.base_url}
