@@ -28,11 +28,6 @@ from .config import Settings, Target, scrubber_for
 from .recording import CassetteFilter, PlayableSerializer, _Staged, _vcr_match, http_key, load_cassette
 from ._files import write_atomic
 
-MARKER = "imgsafe_record"
-MARKER_HELP = (
-    "imgsafe_record(mode=None, cassette=None): per-test options of the imgsafe_client fixture: "
-    "the record mode (none, once, new_episodes, all) and the cassette's name"
-)
 
 
 REPLAY_KEY = "imgsafe-replay-no-key"
@@ -224,4 +219,4 @@ def _is_coroutine_function(func: Any) -> bool:
     return inspect.iscoroutinefunction(func)
 
 
-__all__ = ["MARKER", "MARKER_HELP", "RecordedClients", "UnrecordedRequests", "cassette_for"]
+__all__ = ["RecordedClients", "UnrecordedRequests", "cassette_for"]

@@ -13,6 +13,10 @@ import math
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 """vcrpy's record modes, as ``--imgsafe-record-mode``, the ini key and the marker take them."""
+RECORD_MARKER_HELP = (
+    "imgsafe_record(mode=None, cassette=None): per-test options of the imgsafe_client fixture: "
+    "the record mode (none, once, new_episodes, all) and the cassette's name"
+)
 OPT_ENABLE = "--imgsafe"
 OPT_RECORD_MODE = "--imgsafe-record-mode"
 OPT_LIVE = "--imgsafe-live"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .options import (
+    RECORD_MARKER_HELP,
     RECORD_MODES,
     EXPLAIN_BUDGET_DEFAULT,
     INI_ENABLE,
@@ -170,7 +171,7 @@ def command_line(config: pytest.Config) -> tuple[dict[str, Any], dict[str, Any]]
 
 @pytest.hookimpl(trylast=True)  # after the cache plugin has set config.cache
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "imgsafe_record(mode=None, cassette=None): per-test record mode and cassette name of the imgsafe_client fixture")
+    config.addinivalue_line("markers", RECORD_MARKER_HELP)
     options, ini = config.stash[COMMAND_LINE] = command_line(config)
     if not (options[OPT_ENABLE] or ini[INI_ENABLE]):
         return
