@@ -596,11 +596,32 @@ def record(path: Path, mode: str, cassette_filter: CassetteFilter, send: Callabl
     recorder.register_serializer("imgsafe", Serializer)
     recorder.register_matcher("imgsafe_key", _vcr_match)
     recorder.register_persister(staged)
-    with recorder.use_cassette(str(path), serializer="imgsafe"):
+    with recorder.use_cassette(str(path), serializer="imgsafe") as cassette:
+        _never_play_back_what_is_recorded_now(cassette)
         result = send()
     if staged.text is not None and complete(result):
         write_atomic(path, staged.text)
     return result
+
+
+def _never_play_back_what_is_recorded_now(cassette: Any) -> None:
+    """An answer recorded in this session is never played back in it.
+
+    vcrpy plays back any unplayed interaction that matches, including one it appended a moment
+    ago: a case repeated three times, added to a cassette that already exists
+    (``new_episodes``), would send once and replay that first answer for the later repeats,
+    turning one sample into three. Counting each new interaction as played makes every repeat
+    its own call.
+    """
+    append = cassette.append
+
+    def append_played(request: Any, response: Any) -> None:
+        before = len(cassette.data)
+        append(request, response)
+        if len(cassette.data) > before:
+            cassette.play_counts[before] += 1
+
+    cassette.append = append_played
 
 
 def _vcr_match(r1: Any, r2: Any) -> None:

@@ -246,3 +246,24 @@ cases:
     (project.path / "corpora" / "img" / "fox.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"cat" * 100)
     result = project.runpytest("--imgsafe", "-p", "no:cacheprovider", "-k", "fox-hat and editor")
     result.assert_outcomes(errors=1)
+
+
+def test_new_episodes_sends_every_repeat_of_a_changed_case(recorded: pytest.Pytester, imgsafe_sandbox: Sandbox) -> None:
+    """A repeated case is a sample: each repeat is its own call and its own recording, also when
+    the answers are added to a cassette that already holds other requests (vcrpy would play the
+    first new answer back for the later repeats)."""
+    changed = CORPUS.replace(
+        "    prompt: A tech company founder wearing a suit, standing on Mars\n    expect: pass",
+        "    prompt: A tech company founder in a space suit, standing on Mars\n    repeat: 3\n    expect: pass",
+    )
+    assert changed != CORPUS
+    write_corpus(recorded, "probes", changed)
+    imgsafe_sandbox.reset()
+    result = recorded.runpytest("--imgsafe", "--imgsafe-record-mode=new_episodes", "-p", "no:cacheprovider", "-k", "founder-on-mars and gpt-image-2")
+    result.assert_outcomes(passed=1)
+    assert len(imgsafe_sandbox.requests) == 3
+    data = json.loads((recorded.path / "cassettes" / "gpt-image-2" / "founder-on-mars.json").read_text())
+    prompts = [i["request"]["body"]["json"]["prompt"] for i in data["interactions"]]
+    assert prompts.count("A tech company founder in a space suit, standing on Mars") == 3
+    ids = [i["response"]["headers"]["x-request-id"][0] for i in data["interactions"]]
+    assert len(set(ids)) == len(ids) == 4  # the old answer and three new ones, none a copy
