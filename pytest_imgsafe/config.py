@@ -659,22 +659,25 @@ def _check_links(targets: Mapping[str, Target]) -> None:
 def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
     """Env vars (key, base URL) the active targets need for recording or live calls but lack."""
     environ = os.environ if env is None else env
-    missing: list[str] = []
+    needed: dict[tuple[str, str], list[str]] = {}  # (variable, what it is) -> the targets that need it
     names = list(settings.active_targets)
     for name in settings.active_targets:  # a chain or gateway calls its links and pre-check
         target = settings.targets[name]
         names += [*target.links, *([target.moderation] if target.moderation else [])]
     for name in dict.fromkeys(names):
         target = settings.targets[name]
-        if target.kind in ("screen", *COMPOSITE_KINDS):
+        if not target.calls_endpoint:
             continue  # local, or made of other targets
         if not environ.get(target.api_key_env) and not (target.is_google and target.project):
-            missing.append(f"{target.api_key_env} (the API key of target {name!r})")
+            needed.setdefault((target.api_key_env, "the API key"), []).append(name)
         if target.base_url_env and not environ.get(target.base_url_env):
-            missing.append(f"{target.base_url_env} (the base URL of target {name!r})")
+            needed.setdefault((target.base_url_env, "the base URL"), []).append(name)
         if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
-            missing.append(f"{target.azure_endpoint_env} (the Azure endpoint of target {name!r})")
-    return list(dict.fromkeys(missing))
+            needed.setdefault((target.azure_endpoint_env, "the Azure endpoint"), []).append(name)
+    return [
+        f"{variable} ({what} of target{'s' if len(targets) > 1 else ''} {', '.join(repr(t) for t in targets)})"
+        for (variable, what), targets in needed.items()
+    ]
 
 
 def missing_describer_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:

@@ -75,6 +75,17 @@ def test_missing_keys_names_the_env_vars() -> None:
     assert missing_keys(settings, {"GW_KEY": "k", "GW_URL": "http://x"}) == []
 
 
+def test_missing_keys_names_each_variable_once_with_every_target_that_needs_it(tmp_path: Path) -> None:
+    tool = {
+        "targets": {
+            "one": {"kind": "images.generate", "model": "m", "api_key_env": "SHARED_KEY"},
+            "two": {"kind": "chat-image", "model": "m", "api_key_env": "SHARED_KEY", "base_url_env": "TWO_URL"},
+        }
+    }
+    settings = resolve_settings(tmp_path, tool)
+    assert missing_keys(settings, {}) == ["SHARED_KEY (the API key of targets 'one', 'two')", "TWO_URL (the base URL of target 'two')"]
+
+
 def test_corpus_files_by_folder_and_glob(tmp_path: Path) -> None:
     settings = Settings(rootpath=tmp_path, corpora=("corpora", "more/*.yml"))
     assert settings.is_corpus_file(tmp_path / "corpora" / "a.yaml")

@@ -88,7 +88,7 @@ def test_bad_config_is_a_usage_error_naming_the_key(pytester: pytest.Pytester) -
 def test_missing_key_when_recording_names_the_env_var(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     result = pytester.runpytest(OPT_ENABLE, f"{OPT_RECORD_MODE}=once")
-    result.stderr.fnmatch_lines(["*--imgsafe-record-mode=once calls the endpoints, but these environment variables are not set: OPENAI_API_KEY (the API key of target 'moderation')*(Replay, the default, needs no key.)"])
+    result.stderr.fnmatch_lines(["*--imgsafe-record-mode=once calls the endpoints, but these environment variables are not set: OPENAI_API_KEY (the API key of targets 'moderation', 'gpt-image-2'). Set them*(Replay, the default, needs no key.)"])
     result = pytester.runpytest(OPT_ENABLE, OPT_LIVE)
     result.stderr.fnmatch_lines(["*--imgsafe-live calls the endpoints*OPENAI_API_KEY*"])
 
