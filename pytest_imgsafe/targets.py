@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .config import Target
 from .outcome import ApiError, Outcome, classify
-from .wire import CONTENT_SAFETY_OPERATION, GOOGLE_OPERATIONS, KEY_HEADER, Answer, RequestSpec
+from .wire import CONTENT_SAFETY_OPERATION, GOOGLE_OPERATIONS, Answer, RequestSpec
 
 if TYPE_CHECKING:
     from openai import OpenAI
