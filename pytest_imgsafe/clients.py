@@ -128,7 +128,7 @@ class RecordedClients:
 
             raise KeyError(f"imgsafe_client({name!r}): no such target{did_you_mean(name, tuple(targets))}; configured targets: {', '.join(targets)}")
         target = targets[name]
-        if target.kind not in ("moderation", "content-safety", "images.generate", "images.edit", "chat-image", "gemini", "imagen"):
+        if not target.calls_endpoint:
             raise KeyError(f"imgsafe_client({name!r}): target kind {target.kind!r} has no SDK client; use a moderation, content-safety, images.*, chat-image, gemini or imagen target")
         return target
 

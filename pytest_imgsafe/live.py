@@ -35,7 +35,7 @@ from .config import Settings, Target
 from .corpus import Case
 from .ledger import Ledger
 from .outcome import ApiError, Outcome
-from .prices import price_per_call
+from .prices import call_cost, price_per_call
 from .recording import spec_key
 from .targets import build_request, call, outcome_for
 from .wire import Answer
@@ -291,9 +291,9 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
-def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, block_slot: bool = False, target: Target | None = None) -> Call:
+def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, target: Target, block_slot: bool = False) -> Call:
     """Make one paid call (its price already set aside) and book it in the ledger: what it
-    cost (input-stage blocks and non-verdicts cost nothing), whether it blocked, the block slot."""
+    cost (`prices.call_cost`; a non-verdict costs nothing), whether it blocked, the block slot."""
     try:
         answer = send()
     except ApiError as err:
@@ -304,8 +304,7 @@ def settled_call(ledger: Ledger, send: Callable[[], Answer], price: float, *, bl
     except ApiError as err:
         ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
         return Call(answer, None, _error_fields(err))
-    billed_block = target is not None and target.kind == "content-safety"  # text:analyze bills every analysis
-    cost = 0.0 if outcome.verdict == "block" and outcome.stage == "input" and not billed_block else price
+    cost = call_cost(target, outcome, price)
     ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block", block_slot=block_slot)
     return Call(answer, outcome, None, cost)
 

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from .config import Target
+from .outcome import Outcome
 
 
 @lru_cache(maxsize=1)
@@ -35,3 +36,10 @@ def price_per_call(target: Target, params: dict[str, Any] | None = None) -> floa
             n = merged.get("n", 1)
             return float(per_image) * (int(n) if isinstance(n, int) and n > 0 else 1)
     return 0.05
+
+
+def call_cost(target: Target, outcome: Outcome, price: float) -> float:
+    """What an answered call costs: its price, except an image request the provider refused
+    before generating (an input-stage block). Content Safety bills every analysis."""
+    refused_before_generating = outcome.verdict == "block" and outcome.stage == "input"
+    return 0.0 if refused_before_generating and target.kind != "content-safety" else price

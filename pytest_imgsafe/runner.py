@@ -8,9 +8,9 @@ module's own exceptions, which the items turn into reports.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import shlex
-import shutil
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,7 +92,7 @@ class Runner:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     _clients: dict[str, OpenAI] = field(default_factory=dict)
     _scrubber: Scrubber | None = None
-    _filter: CassetteFilter | None = None
+    _filters: dict[bool, CassetteFilter] = field(default_factory=dict)
     _tables: Tables | None = None
     ledger: Ledger | None = None
     """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
@@ -123,11 +123,11 @@ class Runner:
     def cassette_filter(self, describer: bool = False) -> CassetteFilter:
         """What vcrpy may record: verdicts only (a describer's descriptions too), scrubbed,
         images as placeholders."""
-        if describer:
-            return CassetteFilter(self.scrubber(), self.settings.store_images, accept=is_description)
-        if self._filter is None:
-            self._filter = CassetteFilter(self.scrubber(), self.settings.store_images)
-        return self._filter
+        made = self._filters.get(describer)
+        if made is None:
+            made = CassetteFilter(self.scrubber(), self.settings.store_images, accept=is_description) if describer else CassetteFilter(self.scrubber(), self.settings.store_images)
+            self._filters[describer] = made
+        return made
 
     def load(self, path: Path, nodeid: str) -> Cassette | None:
         """A cassette for replay; a damaged one is an :class:`ImgsafeError` naming the file and the fix."""
@@ -237,7 +237,7 @@ class Runner:
         text, root = str(path), self._root
         return text[len(root) :] if text.startswith(root) else text
 
-    @property
+    @functools.cached_property
     def _root(self) -> str:
         return str(self.settings.rootpath).rstrip("/") + "/"
 
@@ -339,9 +339,8 @@ class CallSession:
             self._stage = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.recording")
             self._stage.unlink(missing_ok=True)
             if settings.record_mode == "new_episodes" and path.exists():
-                self._check_before_adding(path)
                 self._stage.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, self._stage)
+                self._stage.write_bytes(self._checked_before_adding(path))
         self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
 
     def __enter__(self) -> CallSession:
@@ -430,18 +429,20 @@ class CallSession:
             self._complete = False
         return answers
 
-    def _check_before_adding(self, path: Path) -> None:
-        """``new_episodes`` adds to the cassette: a damaged one is an error, left as it is."""
+    def _checked_before_adding(self, path: Path) -> bytes:
+        """The cassette ``new_episodes`` adds to, read once; a damaged one is an error, left as it is."""
         from .recording import parse_cassette
 
+        raw = path.read_bytes()
         try:
-            parse_cassette(path, path.read_bytes())
+            parse_cassette(path, raw)
         except CassetteError as err:
             shown = self.runner._rel(path)
             raise ImgsafeError(
                 f"the cassette {shown} {err.why}; it was left as it is.\n"
                 f"Restore it from version control, or delete it and record again with:\n  {self.runner.command(self.nodeid, 'once')}"
             ) from None
+        return raw
 
     def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
         from .live import gated_send, settled_call
