@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import Any
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 """vcrpy's record modes, as ``--imgsafe-record-mode``, the ini key and the marker take them."""
@@ -59,12 +60,17 @@ INI_KEYS: tuple[str, ...] = (INI_ENABLE, INI_RECORD_MODE, INI_TARGETS)
 EXPLAIN_BUDGET_DEFAULT = 24
 
 
+def _read(text: str, convert: type[int] | type[float], otherwise: str) -> Any:
+    """``text`` as a number, or the argparse error ``'text' is not <otherwise>``."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {otherwise}") from None
+
+
 def parse_error_rate(text: str) -> float:
     """``--imgsafe-max-error-rate``: a share in [0, 1] (0.05 tolerates one item in twenty)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number: give the share of items allowed to get no verdict, between 0 and 1 (e.g. 0.05)") from None
+    value: float = _read(text, float, "a number: give the share of items allowed to get no verdict, between 0 and 1 (e.g. 0.05)")
     if math.isnan(value) or not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text!r} is outside [0, 1]: it is a share of the items (0.05 is 5%), not a percentage")
     return value
@@ -72,10 +78,7 @@ def parse_error_rate(text: str) -> float:
 
 def parse_usd(text: str) -> float:
     """``--imgsafe-budget-usd``: a spend limit in USD, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number: give the most the run may spend, in USD (e.g. 5 or 0.50)") from None
+    value: float = _read(text, float, "a number: give the most the run may spend, in USD (e.g. 5 or 0.50)")
     if math.isnan(value) or math.isinf(value) or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a spend limit: give USD, 0 or more (0 makes no paid call)")
     return value
@@ -83,10 +86,7 @@ def parse_usd(text: str) -> float:
 
 def parse_count(text: str) -> int:
     """``--imgsafe-max-blocks``, ``--imgsafe-explain-budget``: a whole number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number: give a count, 0 or more") from None
+    value: int = _read(text, int, "a whole number: give a count, 0 or more")
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is below 0: give a count, 0 or more")
     return value
@@ -94,7 +94,5 @@ def parse_count(text: str) -> int:
 
 def parse_seed(text: str) -> int:
     """``--imgsafe-seed``: a whole number (any sign, as hypothesis takes it)."""
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number: give the seed printed in the header of the run to repeat") from None
+    value: int = _read(text, int, "a whole number: give the seed printed in the header of the run to repeat")
+    return value
