@@ -18,7 +18,6 @@ prompt whose harmful part was cut off.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import time
 from collections.abc import Mapping
@@ -27,13 +26,13 @@ from typing import Any
 
 from .config import Target
 from .outcome import ApiError, Outcome
+from .retry import retry_delay, should_retry
 from .wire import CONTENT_SAFETY_OPERATION as OPERATION
 from .wire import Answer, RequestSpec
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 MAX_TEXT = 10_000
 """Characters (Unicode code points) per request: the service's documented input limit."""
-_RETRY_STATUSES = frozenset({408, 409, 429})
 
 
 def build_content_safety_request(target: Target, prompt: str) -> RequestSpec:
@@ -60,7 +59,6 @@ class ContentSafetyClient:
     target: Target
     endpoint: str
     http: Any
-    max_retries: int
 
     def analyze(self, text: str) -> Answer:
         """Send ``text`` to ``text:analyze`` with the target's categories, scale and blocklists."""
@@ -90,7 +88,7 @@ def make_content_safety_client(target: Target, env: Mapping[str, str]) -> Conten
     key = env.get(target.api_key_env) or ""
     timeout = target.timeout if target.timeout is not None else 60.0
     http = httpx2.Client(base_url=endpoint, headers={KEY_HEADER: key}, params={"api-version": target.api_version or ""}, timeout=timeout)
-    return ContentSafetyClient(target, endpoint, http, target.max_retries)
+    return ContentSafetyClient(target, endpoint, http)
 
 
 def call_content_safety(client: ContentSafetyClient, spec: RequestSpec) -> Answer:
@@ -113,34 +111,18 @@ def call_content_safety(client: ContentSafetyClient, spec: RequestSpec) -> Answe
         )
     body = json.dumps(dict(spec.fields), ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json"}
-    for attempt in range(client.max_retries + 1):
-        last = attempt == client.max_retries
+    retries = client.target.max_retries
+    for attempt in range(retries + 1):
+        last = attempt == retries
         try:
-            response = client.http.post(f"/{OPERATION}", params={"api-version": spec.api_version or ""}, content=body, headers=headers)
+            response = client.http.post(f"/{OPERATION}", content=body, headers=headers)
         except httpx2.HTTPError as err:  # no answer: refused, dropped, timed out
             if last:
                 raise ApiError("server_error", f"no answer from {client.endpoint} (the connection failed, dropped or timed out, every retry too): {err!r}", None) from err
-            time.sleep(_delay(attempt, None))
+            time.sleep(retry_delay(attempt, None))
             continue
         answer = Answer(response.status_code, dict(response.headers), response.content, str(response.request.url))
-        if last or not (response.status_code in _RETRY_STATUSES or response.status_code >= 500):
+        if last or not should_retry(answer):
             return answer
-        time.sleep(_delay(attempt, answer.headers))
+        time.sleep(retry_delay(attempt, answer.headers))
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-
-def _delay(attempt: int, headers: Mapping[str, str] | None) -> float:
-    """Seconds before the next attempt: the answer's ``Retry-After`` (seconds or a date, at most a
-    minute), else 0.5 s doubling up to 8 s."""
-    after = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
-    if after:
-        try:
-            seconds = float(after)
-        except ValueError:
-            try:
-                seconds = email.utils.parsedate_to_datetime(after).timestamp() - time.time()
-            except (TypeError, ValueError):
-                seconds = -1.0
-        if 0 <= seconds <= 60:
-            return seconds
-    return float(min(0.5 * 2**attempt, 8.0))

@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .wire import PLACEHOLDER
+
 Verdict = Literal["pass", "block"]
 Stage = Literal["input", "output"]
 ErrorKind = Literal["rate_limited", "quota", "auth", "invalid_request", "server_error", "unreadable"]
@@ -106,7 +108,6 @@ _GOOGLE_SERVER = frozenset({"UNAVAILABLE", "INTERNAL", "CANCELLED", "DEADLINE_EX
 _REQUEST_ID = re.compile(r"request id:?\s*([0-9a-zA-Z][0-9a-zA-Z_-]{7,})", re.IGNORECASE)
 _VIOLATIONS = re.compile(r"safety_violations=\[([^\]]*)\]")
 _SUPPORT_CODE = re.compile(r"(?:error code|support codes?):\s*(\d+)", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"^<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>$")
 _DATA_URL = re.compile(r"data:image/[A-Za-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]+|<imgsafe:[^>]+>)")
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
 _SUSPENDED = ("suspended", "temporarily blocked", "deactivated", "has been disabled", "account is not active")
@@ -533,8 +534,7 @@ def _images(data: Mapping[str, Any], ctx: _Ctx) -> Outcome:
     items = data.get("data")
     if not isinstance(items, list):
         raise _no_verdict("images answer whose 'data' is not a list", ctx)
-    usable = [i for i in items if isinstance(i, Mapping) and (_usable_b64(i.get("b64_json")) or _usable_url(i.get("url")))]
-    if not usable:
+    if not any(isinstance(i, Mapping) and (_usable_b64(i.get("b64_json")) or _usable_url(i.get("url"))) for i in items):
         raise _no_verdict(f"images answer with no usable image ({len(items)} item(s): empty, null or not base64)", ctx)
     annotations = _azure_annotations(r for i in items if isinstance(i, Mapping) for r in (i.get("prompt_filter_results"), i.get("content_filter_results")))
     azure = ctx.hint == "azure" or any(isinstance(i, Mapping) and ("content_filter_results" in i or "prompt_filter_results" in i) for i in items)
@@ -545,7 +545,7 @@ def _usable_b64(value: Any) -> bool:
     """Base64 that decodes to bytes, or the placeholder a recording puts in its place."""
     if not isinstance(value, str) or not value.strip():
         return False
-    if _PLACEHOLDER.match(value.strip()):
+    if PLACEHOLDER.match(value.strip()):
         return True
     try:
         return bool(base64.b64decode("".join(value.split()), validate=True))

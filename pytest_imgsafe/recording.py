@@ -38,7 +38,7 @@ from . import _multipart
 from ._files import write_atomic
 from .outcome import ApiError, classify
 from .scrub import Scrubber
-from .wire import CONTENT_SAFETY_OPERATION, KEY_HEADER, Answer, RequestSpec
+from .wire import CONTENT_SAFETY_OPERATION, KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
 
 FORMAT = 1
 KEEP_RESPONSE_HEADERS = frozenset(
@@ -52,7 +52,6 @@ KEEP_RESPONSE_HEADERS = frozenset(
         "x-imgsafe-sandbox",
     }
 )
-_PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
 _DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
 T = TypeVar("T")
 _OPERATIONS = ("images/generations", "images/edits", "chat/completions", "moderations", CONTENT_SAFETY_OPERATION)
@@ -65,7 +64,7 @@ def placeholder(data: bytes) -> str:
 
 def file_hash(content: bytes) -> str:
     """sha256 of an uploaded file, also when the recording holds only its placeholder."""
-    m = _PLACEHOLDER.match(content.decode("latin-1")) if len(content) < 120 else None
+    m = PLACEHOLDER.match(content.decode("latin-1")) if len(content) < 120 else None
     return m.group(1) if m else hashlib.sha256(content).hexdigest()
 
 
@@ -296,7 +295,7 @@ def with_playable_images(value: Any) -> Any:
         return {k: with_playable_images(v) for k, v in value.items()}
     if isinstance(value, list):
         return [with_playable_images(v) for v in value]
-    if isinstance(value, str) and value.startswith("<imgsafe:sha256=") and _PLACEHOLDER.match(value):
+    if isinstance(value, str) and value.startswith("<imgsafe:sha256=") and PLACEHOLDER.match(value):
         return playable_image(value)
     if isinstance(value, str) and "base64,<imgsafe:sha256=" in value:
         return re.sub(r"base64,(<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>)", lambda m: "base64," + playable_image(m.group(1)), value)
@@ -325,7 +324,7 @@ def is_verdict(status: int, body: bytes | str | Mapping[str, Any] | list[Any], h
 
 
 def _b64_placeholder(text: str) -> str:
-    if _PLACEHOLDER.match(text):
+    if PLACEHOLDER.match(text):
         return text
     try:
         data = base64.b64decode("".join(text.split()), validate=True)

@@ -95,8 +95,6 @@ def build_describe_request(target: Target, instruction: str, text: str, image: P
 def read_description(answer: Answer) -> str:
     """The text of a describer's answer; anything else is an :class:`ApiError`, never a description."""
     if answer.status != 200:
-        from .outcome import classify
-
         outcome = classify(answer.status, answer.body, answer.headers)  # raises ApiError for non-verdicts
         raise ApiError("invalid_request", f"the describer refused to describe ({outcome.code}): {outcome.message}", answer.status, outcome.code, outcome.request_id)
     try:

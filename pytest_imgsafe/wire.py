@@ -7,11 +7,14 @@ Kept apart from ``targets.py`` (the OpenAI SDK calls) so that the Google calls
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
+"""What a recording keeps in place of image bytes: their sha256 and size (``recording.placeholder``)."""
 KEY_HEADER = "x-imgsafe-key"
 """The request header a recording keeps the request's key in (computed before scrubbing; for the
 Google kinds, sent with the request: their cassettes are keyed by the logical request)."""
