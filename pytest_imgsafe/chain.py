@@ -63,14 +63,13 @@ def route(
 
 
 # Kana, CJK ideographs (with extension A and compatibility ones) and Hangul.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\uac00-\ud7af]{2,}")
-_QUOTED_CJK = re.compile(
-    r"[\"'“”‘’「」『』《》〈〉【】]\s*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\uac00-\ud7af]"
-)
+_CJK_CHARS = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\uac00-\ud7af]"
+_CJK = re.compile(_CJK_CHARS + "{2,}")
+_QUOTED_CJK = re.compile(r"[\"'“”‘’「」『』《》〈〉【】]\s*" + _CJK_CHARS)
 _TEXT_CUES = re.compile(
     r"\b(?:posters?|signs?|signage|banners?|flyers?|billboards?|titles?|captions?|lettering|headlines?|slogans?|"
     r"calligraphy|menus?|labels?|logos?|covers?|text|typography|words?|characters?|reading|says|saying)\b"
-    r"|海报|标语|招牌|横幅|文字|标题|書道|书法|ポスター|看板|文字|포스터|간판|글자",
+    r"|海报|标语|招牌|横幅|文字|标题|書道|书法|ポスター|看板|포스터|간판|글자",
     re.IGNORECASE,
 )
 

@@ -19,7 +19,7 @@ from .config import Target
 from .corpus import Case
 from .localize import localize
 from .outcome import ApiError, Outcome
-from .rewrite import RewriteRefused, Rewriter
+from .rewrite import RewriteRefused
 from .runner import CallSession, ImgsafeError, Runner
 
 CHEAPEST = {"quality": "low", "size": "1024x1024", "n": 1}
@@ -90,10 +90,10 @@ def explain(
     moderation = next((t for t in settings.targets.values() if t.kind == "moderation"), None)
     item = f"{case.id}.explain"
     with ExitStack() as sessions:
-        return _explain(runner, case, target, outcome, nodeid, item, budget, runner.tables.rewriter, ledger, moderation, sessions)
+        return _explain(runner, case, target, outcome, nodeid, item, budget, ledger, moderation, sessions)
 
 
-def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodeid: str, item: str, budget: int, rewriter: Rewriter, ledger: Any, moderation: Target | None, sessions: ExitStack) -> Explanation:
+def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodeid: str, item: str, budget: int, ledger: Any, moderation: Target | None, sessions: ExitStack) -> Explanation:
     used = 0
     try:
         oracle_name = target.name
@@ -129,7 +129,7 @@ def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodei
         uncertain=tuple(found.uncertain),
     )
     try:
-        rewritten = rewriter.rewrite(case.prompt)
+        rewritten = runner.tables.rewriter.rewrite(case.prompt)
     except RewriteRefused as refused:
         return dataclasses.replace(result, refused=refused.reason)
     if rewritten.strategy:

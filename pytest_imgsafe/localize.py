@@ -493,7 +493,6 @@ def search_cores(
     """
     facts = _Knowledge(blocked, budget, n)
     cores: list[list[int]] = []
-    uncertain: list[list[int]] = []
     remaining = list(range(n))
     clean = 0  # remaining[:clean] is known not to hold a whole core
     found = 0
@@ -523,7 +522,7 @@ def search_cores(
     except _Budget:
         return _out_of_budget(facts, cores, core, confirm)
     if confirm <= 0:
-        return CoreSearch(cores, uncertain, facts.queries, False, False)
+        return CoreSearch(cores, [], facts.queries, False, False)
     return _confirmed(facts, cores, n, confirm)
 
 

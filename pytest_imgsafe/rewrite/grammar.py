@@ -109,7 +109,7 @@ def _fit(prompt: str, match: Match, end: int, replacement: str) -> Edit | None:
     start = match.start
     after = prompt[end:]
     possessive = _POSSESSIVE.match(after)
-    next_word, _ = _next_word(after[possessive.end() :] if possessive else after)
+    next_word = _next_word(after[possessive.end() :] if possessive else after)
     if possessive:
         end += possessive.end()
         if match.scenario == "living_artist":
@@ -177,10 +177,10 @@ def _possessive(phrase: str) -> str:
     return phrase + ("'" if phrase.endswith("s") and not phrase.endswith("ss") else "'s")
 
 
-def _next_word(text: str) -> tuple[str, int]:
+def _next_word(text: str) -> str:
     """The word right after a name (only spaces between), or '' if punctuation comes first."""
     m = re.match(r"\s+([^\W_]+(?:-[^\W_]+)*)", text)
-    return (m.group(1), m.start(1)) if m else ("", -1)
+    return m.group(1) if m else ""
 
 
 def _is_noun(word: str) -> bool:

@@ -49,9 +49,7 @@ class NearNames:
                 start, end = tokens[i][1], tokens[i + n - 1][2]
                 # a longer look-alike may cover names already found inside it ("Teenage Muutant
                 # Ninja Turtles" over "Ninja Turtles"), never cut across one
-                if any(m.start < end and start < m.end for m in found) or any(
-                    m.start < end and start < m.end and not (start <= m.start and m.end <= end) for m in taken
-                ):
+                if any(m.start < end and start < m.end and not (start <= m.start and m.end <= end) for m in taken):
                     continue
                 joined = "".join(tok for tok, _, _ in tokens[i : i + n])
                 name = self._forms.get(joined) or self._dropped.get(joined)

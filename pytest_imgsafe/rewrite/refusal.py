@@ -218,7 +218,7 @@ class RefusalDetector:
         pattern = re.compile("[a-z]".join(re.escape(part) for part in word.split("*")))
         for size in range(len(word), 2, -1):
             for known in self._vocabulary.get(size, ()):
-                if pattern.match(known + word[size:]) and pattern.fullmatch(known + word[size:]):
+                if pattern.fullmatch(known + word[size:]):
                     return known + word[size:]
         return word.replace("*", "")
 
