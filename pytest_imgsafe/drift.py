@@ -28,7 +28,6 @@ from .corpus import Expectation
 from .outcome import Outcome
 from .status import DRIFT, Status
 
-DRIFT_STATUSES: tuple[Status, ...] = (Status.OK, *DRIFT, Status.MISMATCH, Status.CONFIG_CHANGED, Status.ERROR)
 
 
 @dataclass(frozen=True)
@@ -59,13 +58,21 @@ class Since:
 
 def item_history(history: Iterable[Mapping[str, Any]], case: str, target: str) -> list[tuple[str, str]]:
     """(night, outcome) of one item in earlier reports (oldest first), nights with a verdict only."""
-    nights = []
+    return item_histories(history).get((case, target), [])
+
+
+def item_histories(history: Iterable[Mapping[str, Any]]) -> dict[tuple[Any, Any], list[tuple[str, str]]]:
+    """:func:`item_history` of every item at once, in one pass over the earlier reports (a live
+    run asks it for every item: one pass per item would read the whole history each time)."""
+    out: dict[tuple[Any, Any], list[tuple[str, str]]] = {}
     for report in history:
+        seen: set[tuple[Any, Any]] = set()
         for row in report.get("results", ()):
-            if row.get("case") == case and row.get("target") == target and row.get("actual"):
-                nights.append((str(report["run"]["finished"]), str(row["actual"])))
-                break
-    return nights
+            key = (row.get("case"), row.get("target"))
+            if row.get("actual") and key not in seen:
+                seen.add(key)
+                out.setdefault(key, []).append((str(report["run"]["finished"]), str(row["actual"])))
+    return out
 
 
 def since_when(nights: Sequence[tuple[str, str]], outcome: str) -> Since | None:

@@ -83,28 +83,27 @@ def explain(
     nodeid: str,
     *,
     budget: int,
-    ledger: Any = None,
 ) -> Explanation:
     """Explain why ``case`` was blocked by ``target`` (see the module docstring)."""
     settings = runner.settings
     moderation = next((t for t in settings.targets.values() if t.kind == "moderation"), None)
     item = f"{case.id}.explain"
     with ExitStack() as sessions:
-        return _explain(runner, case, target, outcome, nodeid, item, budget, ledger, moderation, sessions)
+        return _explain(runner, case, target, outcome, nodeid, item, budget, moderation, sessions)
 
 
-def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodeid: str, item: str, budget: int, ledger: Any, moderation: Target | None, sessions: ExitStack) -> Explanation:
+def _explain(runner: Runner, case: Case, target: Target, outcome: Outcome, nodeid: str, item: str, budget: int, moderation: Target | None, sessions: ExitStack) -> Explanation:
     used = 0
     try:
         oracle_name = target.name
         session: CallSession | None = None
         if moderation is not None and moderation.name != target.name and budget > 0:
-            mod = sessions.enter_context(runner.session(moderation, item, nodeid, ledger))
+            mod = sessions.enter_context(runner.session(moderation, item, nodeid))
             used += 1
             if mod.outcome(case.prompt)[0].verdict == "block":
                 session, oracle_name = mod, f"{moderation.name} (free)"
         if session is None:
-            session = sessions.enter_context(runner.session(cheapest(target), item, nodeid, ledger))
+            session = sessions.enter_context(runner.session(cheapest(target), item, nodeid))
         chosen = session
 
         def is_blocked(text: str) -> bool:

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
+from .judge import Recording, judge
 from .outcome import Outcome
 from .rewrite import STRATEGIES
 from .runner import CallSession, ImgsafeError, NotSent, Result, Runner
-from .session import ImgsafeRun, run_state
+from .session import run_state
 
 if TYPE_CHECKING:
     from .drift import Drift
@@ -138,23 +139,19 @@ class CaseItem(pytest.Item):
                 problem += "\n  the account or resource is suspended: the run stops here, and no more prompts are sent"
                 self.session.shouldstop = f"imgsafe: target {self.target!r} says the account or resource is suspended"
         self._record_properties(None, problem.splitlines()[0], status="error")
-        if _tolerated(self, state) and not self.session.shouldstop:  # a suspension is no noise
+        if state.tolerates_no_verdict and not self.session.shouldstop:  # a suspension is no noise
             pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {problem}")
         pytest.fail(problem, pytrace=False)
 
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None
-        from .judge import Recording, judge
-
         state = run_state(self.config)
         recording: Recording | None = None
         nights: list[tuple[str, str]] = []
         if state.live is not None and self.rate is None and self.case.repeat == 1 and state.settings.targets[self.target].calls_endpoint:
-            from .drift import item_history
-
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
             recording = Recording(recorded.outcome if recorded else None, recorded_at, tuple(config_changes))
-            nights = item_history(state.history, self.case.id, self.target)
+            nights = state.nights.get((self.case.id, self.target), [])
         judgement = judge(self.result.outcomes, self.expected, self.rate, recording, nights)
         self.drift = judgement.drift
         shown = judgement.outcome or self.result.outcome
@@ -162,7 +159,7 @@ class CaseItem(pytest.Item):
             self._unexpected_block(shown)
         self._record_properties(self.result.outcome if self.rate is not None else shown, None, status=judgement.status, drift=judgement.drift, rate=judgement.rate)
         if judgement.failed:
-            raise OutcomeMismatch(shown, judgement.rate) if judgement.rate is not None else OutcomeMismatch(shown)
+            raise OutcomeMismatch(shown, judgement.rate)
 
     def teardown(self) -> None:
         # The item's reports are made: its answers (whole parsed bodies) are not needed again.
@@ -180,7 +177,7 @@ class CaseItem(pytest.Item):
             from .explain import explain
 
             self.explanation = explain(
-                self.runner, self.case, target, outcome, self.nodeid, budget=state.settings.options.explain_budget, ledger=state.ledger
+                self.runner, self.case, target, outcome, self.nodeid, budget=state.settings.options.explain_budget
             )
         if state.settings.options.appeal_dir is not None:
             from .appeal import AppealCase, write_appeal
@@ -275,11 +272,6 @@ class CaseItem(pytest.Item):
         return self.path, self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
 
 
-def _tolerated(item: pytest.Item, state: ImgsafeRun) -> bool:
-    """--imgsafe-max-error-rate in a live run: a missing verdict is xfailed, and judged at the end."""
-    return state.live is not None and state.settings.options.max_error_rate is not None
-
-
 def _describe_sources(meta: Any) -> str:
     sources = meta.get("sources") or []
     if not sources:
@@ -336,7 +328,7 @@ class FuzzItem(pytest.Item):
                 missing = missing_describer_keys(settings)
                 if missing:
                     pytest.fail(f"fuzz spec {self.spec.id!r} uses {strategy.name}, whose describer needs {'; '.join(missing)} to be set", pytrace=False)
-            describer = describer_session = state.runner.session(settings.describer, self.spec.id, self.nodeid, state.ledger)
+            describer = describer_session = state.runner.session(settings.describer, self.spec.id, self.nodeid)
 
             def ask_describer(instruction: str, text: str, image: Path | None) -> str:
                 try:
@@ -346,7 +338,7 @@ class FuzzItem(pytest.Item):
 
             describe = ask_describer
 
-        session = state.runner.session(settings.targets[self.target], self.spec.id, self.nodeid, state.ledger)
+        session = state.runner.session(settings.targets[self.target], self.spec.id, self.nodeid)
 
         def ask(prompt: str, kind: str | None) -> Outcome:
             try:
@@ -375,7 +367,7 @@ class FuzzItem(pytest.Item):
                 "  (an answer that is not a safety verdict is never counted as pass or block)"
             )
             self._record_properties(message.splitlines()[0])
-            if _tolerated(self, state):
+            if state.tolerates_no_verdict:
                 pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {message}")
             pytest.fail(message, pytrace=False)
 

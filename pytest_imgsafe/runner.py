@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings, Target, scrubber_for
+from .config import COMPOSITE_KINDS, Settings, Target, scrubber_for
 from .corpus import Case
 from .outcome import ApiError, Outcome
 from .recording import Cassette, CassetteError, CassetteFilter, cassette_path, is_description, is_verdict, load_cassette, record, spec_key
@@ -161,7 +161,7 @@ class Runner:
         target = self.settings.targets[target_name]
         if target.kind == "screen":
             return screen_result(case, target, self.tables.screen)
-        if target.kind in ("chain", "gateway"):
+        if target.kind in COMPOSITE_KINDS:
             return composite_result(self, case, target, nodeid, self.ledger)
         if self.prefetcher is not None:
             return self._prefetched(case, target, nodeid)
@@ -218,10 +218,10 @@ class Runner:
         """The request a case sends to a target, and the cassette that holds its answers."""
         return build_request(target, case.prompt, case.params, case.images, case.mask), cassette_path(self.settings.cassettes, target.name, case.id)
 
-    def session(self, target: Target, item_id: str, nodeid: str, ledger: Ledger | None = None) -> CallSession:
+    def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
         """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
         the run's budget and pace)."""
-        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid, ledger)
+        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid, self.ledger)
 
     def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
         """The one command that re-records (or reproduces live) this item."""

@@ -9,6 +9,7 @@ the summary lines) is computed by plain functions and methods, testable without 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -157,8 +158,6 @@ class ImgsafeRun:
     is_worker: bool = False
     """An xdist worker: it runs items; the controller writes the report and removes the ledger."""
     workers: int = 1
-    live: LiveScheduler | None = None
-    """Live runs: the calls issued ahead of the items (started when collection is final)."""
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     marks: dict[str, pytest.Mark] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
@@ -174,6 +173,12 @@ class ImgsafeRun:
         # One Mark per name for the whole run: items share them (collection hot path).
         names = ["imgsafe", "fuzz", *ALL_SCENARIOS, *self.settings.targets]
         self.marks = {name: getattr(pytest.mark, name).mark for name in names}
+        self.runner.ledger = self.ledger  # the runner's calls (links, fuzz, explain) book in it
+
+    @property
+    def live(self) -> LiveScheduler | None:
+        """Live runs: the calls issued ahead of the items (started when collection is final)."""
+        return self.runner.prefetcher
 
     # -- configure ---------------------------------------------------------------------------
 
@@ -201,7 +206,6 @@ class ImgsafeRun:
                 run.rewriter  # noqa: B018
             except (OSError, ValueError) as err:
                 raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
-        run.runner.ledger = run.ledger
         config.stash[RUN_KEY] = run
         # With no paths on the command line, also collect the corpora (pytest would otherwise walk
         # only testpaths or the current folder).
@@ -244,6 +248,18 @@ class ImgsafeRun:
             self._history = load_history(self.settings.options.history_dir)
         return self._history
 
+    @functools.cached_property
+    def nights(self) -> dict[tuple[Any, Any], list[tuple[str, str]]]:
+        """(case, target) -> the item's (night, outcome) in the earlier reports, read once."""
+        from .drift import item_histories
+
+        return item_histories(self.history)
+
+    @property
+    def tolerates_no_verdict(self) -> bool:
+        """--imgsafe-max-error-rate in a live run: a missing verdict is xfailed, and judged at the end."""
+        return self.live is not None and self.settings.options.max_error_rate is not None
+
     @property
     def mode(self) -> str:
         """``live``, ``replay`` or ``record:<vcr mode>``."""
@@ -269,7 +285,7 @@ class ImgsafeRun:
         return self.runner.scrubber()
 
     def is_corpus_file(self, path: Path) -> bool:
-        return path.suffix in (".yaml", ".yml") and self.settings.is_corpus_file(path)
+        return self.settings.is_corpus_file(path)
 
     # -- the session -------------------------------------------------------------------------
 
@@ -297,7 +313,7 @@ class ImgsafeRun:
 
         scheduler = LiveScheduler(self.settings, self.ledger, self.runner.client, self.workers)
         scheduler.start(self.live_work(items))
-        self.live = self.runner.prefetcher = scheduler
+        self.runner.prefetcher = scheduler
 
     def select(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """--imgsafe-rerun-errors: keep only the items that had no verdict in the earlier report."""
