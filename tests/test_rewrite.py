@@ -289,3 +289,15 @@ def test_describe_reference_and_edit_to_generate() -> None:
         "add a logo of a masked vigilante in a dark cape and cowl to the shirt"
     )
     assert seen[-1][2] == Path("shirt.png")
+
+
+def test_a_name_written_right_keeps_the_tables_level_and_spelling() -> None:
+    """The look-alike pass reads only what the index did not find as written: a name spelled
+    right is the index's match (its level, its term), a misspelt one the look-alike's."""
+    from pytest_imgsafe.tables import Tables
+
+    rewriter = Tables.of((), ()).rewriter
+    (right,) = rewriter.find("a Pikachu plush")
+    (near,) = rewriter.find("a Pikachuu plush")
+    assert (right.term, right.level) == ("Pikachu", 3)
+    assert near.term == "pikachu" and near.text == "Pikachuu"

@@ -51,6 +51,8 @@ class NearNames:
                 # Ninja Turtles" over "Ninja Turtles"), never cut across one
                 if any(m.start < end and start < m.end and not (start <= m.start and m.end <= end) for m in taken):
                     continue
+                if any(m.start == start and m.end == end for m in taken):
+                    break  # the name as written, already found by the index: not a look-alike
                 joined = "".join(tok for tok, _, _ in tokens[i : i + n])
                 name = self._forms.get(joined) or self._dropped.get(joined)
                 if name is not None:
