@@ -42,8 +42,16 @@ _HEADER = re.compile(
 )
 _BEARER = re.compile(r"(?P<lead>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 _USERINFO = re.compile(r"(?P<lead>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<value>[^@\s/]+)(?=@)", re.IGNORECASE)
-_QUERY_HINTS = tuple(sorted(k + "=" for k in SECRET_QUERY_KEYS))
-_HEADER_HINTS = tuple(sorted(SECRET_HEADERS))
+
+
+def _shortest(hints: Iterable[str]) -> tuple[str, ...]:
+    """The hints no other hint is part of ("key=" stands for "api-key=" too)."""
+    every = set(hints)
+    return tuple(sorted(h for h in every if not any(other != h and other in h for other in every)))
+
+
+_QUERY_HINTS = _shortest(k + "=" for k in SECRET_QUERY_KEYS)
+_HEADER_HINTS = _shortest(SECRET_HEADERS)
 
 
 def _hints(text: str) -> tuple[bool, bool, bool, bool]:
