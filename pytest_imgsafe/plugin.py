@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .freezing import unfreeze_after_pytest
 from .options import (
     RECORD_MARKER_HELP,
     RECORD_MODES,
@@ -169,6 +170,11 @@ def command_line(config: pytest.Config) -> tuple[dict[str, Any], dict[str, Any]]
     return {name: config.getoption(name) for name in OPTIONS}, {name: config.getini(name) for name in INI_KEYS}
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_unfreeze_after_pytest(config: pytest.Config) -> None:  # pytest reads only "pytest_" names
+    unfreeze_after_pytest(config)
+
+
 @pytest.hookimpl(trylast=True)  # after the cache plugin has set config.cache
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", RECORD_MARKER_HELP)
@@ -205,7 +211,7 @@ class _SessionHooks:
         self.run.select(config, items)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.run.collected(session.items)
+        self.run.collected(session.config, session.items)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:

@@ -12,7 +12,7 @@ import functools
 import os
 import shlex
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from .ledger import Ledger
     from .live import LiveScheduler
+    from .read_ahead import ReadAhead
     from .screen import Screen
 
 
@@ -98,6 +99,8 @@ class Runner:
     """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
     prefetcher: LiveScheduler | None = None
     """Live runs: the items' calls, made ahead of them (started when collection is final)."""
+    read_ahead: ReadAhead[tuple[Case, str, str], Result] | None = None
+    """Replay: the items' answers, read from their cassettes a window ahead of them."""
 
     @property
     def tables(self) -> Tables:
@@ -165,7 +168,21 @@ class Runner:
             return composite_result(self, case, target, nodeid, self.ledger)
         if self.prefetcher is not None:
             return self._prefetched(case, target, nodeid)
+        if self.read_ahead is not None:
+            return self.read_ahead.result(nodeid, (case, target_name, nodeid))
         return self.run(case, target_name, nodeid)
+
+    def replay_ahead(self, work: Sequence[tuple[str, Case, str]]) -> None:
+        """Replay: read the answers of ``work`` (node id, case, target; in run order) ahead of the
+        items (see :mod:`read_ahead`). Record modes and live runs read nothing ahead."""
+        if self.settings.live or self.settings.record_mode != "none":
+            return
+        from .read_ahead import ReadAhead
+
+        self.read_ahead = ReadAhead([(nodeid, (case, target, nodeid)) for nodeid, case, target in work], self._run_work)
+
+    def _run_work(self, work: tuple[Case, str, str]) -> Result:
+        return self.run(*work)
 
     def run(self, case: Case, target_name: str, nodeid: str) -> Result:
         """The outcome of one case on one target, through a call session of its own cassette

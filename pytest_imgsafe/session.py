@@ -20,6 +20,7 @@ import pytest
 
 from .config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
 from .corpus import Case
+from .freezing import freeze_collected
 from .options import OPT_LIVE, OPT_RECORD_MODE, OPT_TARGET
 from .runner import Runner
 from .terms import ALL_SCENARIOS
@@ -129,17 +130,6 @@ def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Scr
 
 PROPERTIES_CHECKED = pytest.StashKey[int]()
 """How many of an item's user_properties are known to hold no secret (scrubbed in place)."""
-
-
-def freeze_collected() -> None:
-    """Move what collection built (the items, their cases, marks) out of the cycle collector's
-    view: it lives until the session ends anyway, and a run of 10,000 items otherwise pays for
-    walking all of it at every full collection. (No collection first: over 100,000 items that
-    costs more than it saves; what is unreachable already waits for
-    :meth:`ImgsafeRun.unconfigure`, which gives everything back.)"""
-    import gc
-
-    gc.freeze()
 
 
 @dataclass
@@ -292,8 +282,8 @@ class ImgsafeRun:
     def start(self) -> None:
         self.started = time.time()
 
-    def live_work(self, items: Sequence[pytest.Item]) -> list[tuple[str, Case, str]]:
-        """The calls a live run makes ahead of its items: every case item not skipped, on a target
+    def endpoint_work(self, items: Sequence[pytest.Item]) -> list[tuple[str, Case, str]]:
+        """The calls the items will make, in run order: every case item not skipped, on a target
         that is called (a screen is local; a chain or gateway calls as its item runs)."""
         targets = self.settings.targets
         work = []
@@ -304,15 +294,17 @@ class ImgsafeRun:
                 work.append((item.nodeid, case, target))
         return work
 
-    def collected(self, items: Sequence[pytest.Item]) -> None:
-        """Collection is final: a live run starts its calls (the prefetcher the runner reads)."""
-        freeze_collected()
+    def collected(self, config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+        """Collection is final: a live run starts its calls (the prefetcher the runner reads); a
+        replay reads its answers a window ahead of the items."""
+        freeze_collected(config)
         if self.ledger is None:
+            self.runner.replay_ahead(self.endpoint_work(items))
             return
         from .live import LiveScheduler
 
         scheduler = LiveScheduler(self.settings, self.ledger, self.runner.client, self.workers)
-        scheduler.start(self.live_work(items))
+        scheduler.start(self.endpoint_work(items))
         self.runner.prefetcher = scheduler
 
     def select(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -402,11 +394,7 @@ class ImgsafeRun:
         return lines
 
     def unconfigure(self) -> None:
-        """What collection built may be collected again; the controller removes the live run's
-        ledger folder."""
-        import gc
-
-        gc.unfreeze()
+        """The controller removes the live run's ledger folder."""
         if self.ledger is not None and not self.is_worker:
             import shutil
 

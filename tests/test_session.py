@@ -153,4 +153,4 @@ def test_live_calls_are_made_ahead_only_for_called_case_items(tmp_path: Path) ->
         SimpleNamespace(nodeid="4", spec=object(), target="gpt-image-2"),  # a fuzz spec calls as it runs
         SimpleNamespace(nodeid="5"),  # any other test
     ]
-    assert [nodeid for nodeid, _, _ in run.live_work(items)] == ["1"]  # type: ignore[arg-type]
+    assert [nodeid for nodeid, _, _ in run.endpoint_work(items)] == ["1"]  # type: ignore[arg-type]
