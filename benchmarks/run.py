@@ -101,7 +101,8 @@ def pytest_runtest_setup(item):
     if answer is None:
         pytest.fail("no answer was replayed")
     expected = "modr-" + hashlib.sha256(json.dumps(item.case.prompt, sort_keys=True).encode()).hexdigest()[:32]
-    if json.loads(answer.body)["id"] != expected:
+    body = json.loads(answer.body) if isinstance(answer.body, (bytes, str)) else answer.body  # replayed answers come parsed
+    if body["id"] != expected:
         pytest.fail("WRONG ANSWER: replayed the answer of another prompt")
     return result
 '''
@@ -244,6 +245,7 @@ def bench_wrong_answers(cases: int) -> dict[str, object]:
     ours = WORK / "replay-imgsafe"
     if not (ours / "cassettes").exists():
         ours = record_replay_project(cases)
+    (ours / "imgsafe_bench_checker.py").write_text(CHECKER)  # this run's checker, not an old one
     env = {**offline_env(), "PYTHONPATH": str(ours)}
     out: dict[str, object] = {"cases": cases}
     for label, extra, more_env in (
@@ -252,7 +254,7 @@ def bench_wrong_answers(cases: int) -> dict[str, object]:
         ("-n 2", ["-n", "2"], {}),
         ("reversed, -n 2", ["-n", "2"], {"IMGSAFE_BENCH_REVERSE": "1"}),
     ):
-        cmd = pytest_cmd("--imgsafe", "-p", "imgsafe_bench_checker", *extra, "corpora")
+        cmd = pytest_cmd("--imgsafe", "-p", "imgsafe_bench_checker", "--tb=line", *extra, "corpora")
         result = subprocess.run(cmd, cwd=ours, env={**env, **more_env}, capture_output=True, text=True)
         wrong = result.stdout.count("WRONG ANSWER")
         out[label] = {"passed": f"{cases} passed" in result.stdout, "wrong": wrong, "returncode": result.returncode}

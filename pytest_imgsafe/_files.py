@@ -1,4 +1,4 @@
-"""Writing files so that a reader never sees half of one.
+"""Writing files so that a reader never sees half of one, and reading small ones cheaply.
 
 Every file the plugin writes that a later run reads (cassettes, reports, the corpus cache,
 live results shared between workers) is written to a temporary file in the same folder and
@@ -27,3 +27,22 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def read_small(path: Path | str) -> bytes:
+    """A file's bytes in four system calls (open, a read, the read that finds the end, close).
+
+    ``Path.read_bytes`` makes nine (it sets up a buffered reader, asks whether the file is a
+    terminal, seeks and sizes it twice); a replay reads one cassette per item, and on some
+    virtual machines each call costs as much as parsing the cassette. Raises what ``open`` and
+    ``read`` raise (``FileNotFoundError``, ``IsADirectoryError``...)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .freezing import unfreeze_after_pytest
+from .freezing import run_starts
 from .options import (
     RECORD_MARKER_HELP,
     RECORD_MODES,
@@ -171,8 +171,8 @@ def command_line(config: pytest.Config) -> tuple[dict[str, Any], dict[str, Any]]
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_configure")
-def pytest_configure_unfreeze_after_pytest(config: pytest.Config) -> None:  # pytest reads only "pytest_" names
-    unfreeze_after_pytest(config)
+def pytest_configure_first(config: pytest.Config) -> None:  # pytest reads only "pytest_" names
+    run_starts(config)
 
 
 @pytest.hookimpl(trylast=True)  # after the cache plugin has set config.cache

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from . import _multipart
-from ._files import write_atomic
+from ._files import read_small, write_atomic
 from .outcome import ApiError, classify
 from .scrub import Scrubber
 from .wire import CONTENT_SAFETY_OPERATION, KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
@@ -503,7 +503,7 @@ def load_cassette(path: Path, shown: str = "") -> Cassette | None:
     Raises :class:`CassetteError` when the file is there but is not a cassette this plugin wrote.
     """
     try:
-        raw = path.read_bytes()
+        raw = read_small(path)
     except FileNotFoundError:
         return None
     except OSError as err:

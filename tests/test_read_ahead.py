@@ -170,3 +170,21 @@ def test_record_modes_read_nothing_ahead(tmp_path: Path, record_mode: str) -> No
     runner = _runner(tmp_path, record_mode)
     runner.replay_ahead([("x.yaml::case-1[moderation]", _case(1), "moderation")])
     assert runner.read_ahead is None
+
+
+# -- reading a cassette's bytes ----------------------------------------------------------------
+
+
+def test_a_cassette_larger_than_one_read_is_read_whole_and_a_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    from pytest_imgsafe._files import read_small
+    from pytest_imgsafe.recording import CassetteError, load_cassette
+
+    big = tmp_path / "big.bin"
+    data = bytes(range(256)) * 1000  # 256,000 bytes: four reads and the end
+    big.write_bytes(data)
+    assert read_small(big) == data
+    assert load_cassette(tmp_path / "absent.json") is None
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    with pytest.raises(CassetteError, match="cannot be read: Is a directory"):
+        load_cassette(folder)

@@ -1,6 +1,6 @@
 """Replay through pytest with read-ahead, and what the run freezes: every item its own answer in
 any order the items run, and the collected objects frozen through pytest's last garbage
-collections, then given back."""
+collections, then given back (this run is inside the test session's own)."""
 
 from __future__ import annotations
 
