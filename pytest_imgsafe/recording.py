@@ -553,7 +553,7 @@ def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
     """Where one item's recordings live (always inside ``cassettes/target/``)."""
     if not target or not item_id or target[0] == "." or item_id[0] == "." or "/" in target + item_id or "\\" in target + item_id:
         raise ValueError(f"{target!r}/{item_id!r} would name a cassette outside {cassettes}")
-    return cassettes / target / f"{item_id}.json"
+    return cassettes.joinpath(target, f"{item_id}.json")  # one path parse, not two
 
 
 # --- recording through vcrpy --------------------------------------------------------------
