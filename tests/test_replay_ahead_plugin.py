@@ -5,7 +5,9 @@ collections, then given back (this run is inside the test session's own)."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +15,10 @@ from .conftest import write_corpus
 
 PROMPTS = ["a calm lake at dawn", "a bleeding wound, close up", "a lighthouse in fog", "a field of sunflowers"]
 
-# Every replayed answer is checked against its own item's prompt: the sandbox's moderation id is
-# derived from the prompt it judged.
-CHECKER = """
-import hashlib, json, os
+# Writes down, for every item, its prompt and the id of the answer it was given; the sandbox
+# derives a moderation id from the prompt it judged, so the pairs show whose answer it was.
+RECORDER = """
+import json, os
 import pytest
 
 
@@ -27,12 +29,22 @@ def pytest_collection_modifyitems(items):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
-    result = yield
-    answer = item.result.answer
-    expected = "modr-" + hashlib.sha256(json.dumps(item.case.prompt, sort_keys=True).encode()).hexdigest()[:32]
-    assert json.loads(answer.body)["id"] == expected if isinstance(answer.body, bytes) else answer.body["id"] == expected, "another prompt's answer"
-    return result
+    try:
+        return (yield)
+    finally:
+        answer = getattr(getattr(item, "result", None), "answer", None)
+        if answer is not None:
+            body = answer.body if isinstance(answer.body, dict) else json.loads(answer.body)
+            with open(os.environ["ANSWER_LOG"], "a", encoding="utf-8") as log:
+                log.write(json.dumps([item.case.prompt, body["id"]]) + "\\n")
 """
+
+
+def _answers_belong_to_their_prompts(log: Path) -> int:
+    pairs = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    for prompt, answer_id in pairs:
+        assert answer_id == "modr-" + hashlib.sha256(json.dumps(prompt, sort_keys=True).encode()).hexdigest()[:32], f"{prompt!r} got another prompt's answer"
+    return len(pairs)
 
 
 @pytest.fixture
@@ -41,7 +53,7 @@ def recorded(project: pytest.Pytester) -> pytest.Pytester:
     for n in range(60):
         lines.append(f"  - id: case-{n:03d}\n    prompt: {PROMPTS[n % 4]}, number {n}\n    expect: {'block:input' if n % 4 == 1 else 'pass'}")
     write_corpus(project, "many", "\n".join(lines) + "\n")
-    project.makepyfile(imgsafe_checker=CHECKER)
+    project.makepyfile(imgsafe_checker=RECORDER)
     project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=60)
     return project
 
@@ -49,6 +61,7 @@ def recorded(project: pytest.Pytester) -> pytest.Pytester:
 @pytest.mark.parametrize("reverse", [False, True], ids=["in-order", "reversed"])
 def test_every_replayed_item_gets_the_answer_to_its_own_prompt(recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, reverse: bool) -> None:
     monkeypatch.syspath_prepend(recorded.path)
+    monkeypatch.setenv("ANSWER_LOG", str(recorded.path / "answers.log"))
     if reverse:
         monkeypatch.setenv("REVERSE_ITEMS", "1")
     broken = recorded.path / "cassettes" / "moderation" / "case-030.json"
@@ -56,14 +69,17 @@ def test_every_replayed_item_gets_the_answer_to_its_own_prompt(recorded: pytest.
     result = recorded.runpytest("--imgsafe", "-p", "imgsafe_checker", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=59, errors=1)
     result.stdout.fnmatch_lines(["*cassettes/moderation/case-030.json is not valid JSON (it looks truncated)*"])
+    assert _answers_belong_to_their_prompts(recorded.path / "answers.log") == 59
 
 
 def test_under_xdist_every_item_gets_the_answer_to_its_own_prompt(recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("xdist")
     monkeypatch.setenv("PYTHONPATH", str(recorded.path))
     monkeypatch.setenv("REVERSE_ITEMS", "1")
+    monkeypatch.setenv("ANSWER_LOG", str(recorded.path / "answers.log"))
     result = recorded.runpytest_subprocess("--imgsafe", "-p", "imgsafe_checker", "-p", "no:cacheprovider", "-n", "2")
     result.assert_outcomes(passed=60)
+    assert _answers_belong_to_their_prompts(recorded.path / "answers.log") == 60
 
 
 class FreezeWatcher:
