@@ -38,7 +38,7 @@ def read_small(path: Path | str) -> bytes:
     ``read`` raise (``FileNotFoundError``, ``IsADirectoryError``...)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
