@@ -3,11 +3,12 @@
 A replayed item reads one small cassette, parses it and classifies its answer. Done one item
 at a time, between pytest's own work for each item (capture, reports, the terminal), that
 code runs cold every time; done for a window of upcoming items in one loop, it runs warm and
-costs about half as much (0.10 ms an item against 0.19 ms, ``benchmarks/README.md``). The window follows the items the way a
-file system's read-ahead follows reads: it starts small, doubles while the items keep coming
-in the order foreseen, and starts small again where they jump (xdist hands each worker
-runs of items, ``-k`` or a plugin may reorder them). An item outside the plan, or one whose
-answer was dropped with an old window, is read on its own, as without read-ahead.
+costs about half as much (0.10 ms an item against 0.19 ms, ``benchmarks/README.md``). The
+window follows the items the way a file system's read-ahead follows reads: it starts small,
+doubles while the items keep coming in the order foreseen, and starts small again where they
+jump (xdist hands each worker runs of items, ``-k`` or a plugin may reorder them). An item
+outside the plan, or one whose answer was dropped with an old window, is read on its own, as
+without read-ahead.
 
 Replay only reads: reading early changes nothing but when a cassette is read. A damaged or
 missing recording is kept as its error and raised by its own item, never by the one that
