@@ -80,15 +80,11 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, Mapping):
-        return {k: _canonical(value[k]) for k in sorted(value, key=str)} if all(type(k) is str for k in value) else _str_keys(value)
+        named = {str(k): _canonical(v) for k, v in value.items()}
+        return {k: named[k] for k in sorted(named)}  # in key order: json.dumps needs no sort_keys
     if isinstance(value, (list, tuple)):
         return [_canonical(v) for v in value]
     return None if value is None else str(value)
-
-
-def _str_keys(value: Mapping[Any, Any]) -> dict[str, Any]:
-    named = {str(k): _canonical(v) for k, v in value.items()}
-    return {k: named[k] for k in sorted(named)}
 
 
 def request_key(

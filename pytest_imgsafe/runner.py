@@ -165,7 +165,7 @@ class Runner:
         if target.kind == "screen":
             return screen_result(case, target, self.tables.screen)
         if target.kind in COMPOSITE_KINDS:
-            return composite_result(self, case, target, nodeid, self.ledger)
+            return composite_result(self, case, target, nodeid)
         if self.prefetcher is not None:
             return self._prefetched(case, target, nodeid)
         if self.read_ahead is not None:
@@ -189,7 +189,7 @@ class Runner:
         (replayed, or recorded as the record mode says); raises :class:`ImgsafeError` if unrecorded."""
         target = self.settings.targets[target_name]
         spec, path = self._request(case, target)
-        with CallSession(self, target, path, nodeid, self.ledger, case=case) as calls:
+        with CallSession(self, target, path, nodeid, case=case) as calls:
             try:
                 answers = calls.answers(spec, case.prompt, case.repeat)
             except ApiError as err:
@@ -238,7 +238,7 @@ class Runner:
     def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
         """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
         the run's budget and pace)."""
-        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid, self.ledger)
+        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
 
     def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
         """The one command that re-records (or reproduces live) this item."""
@@ -259,7 +259,7 @@ class Runner:
         return str(self.settings.rootpath).rstrip("/") + "/"
 
 
-def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, ledger: Ledger | None = None) -> Result:
+def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) -> Result:
     """A chain or gateway target: its links are called (recorded, replayed or live) one by one,
     each in its own cassette under the composite's folder, and every link called is counted."""
     from .chain import route
@@ -273,7 +273,7 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str, le
         session = sessions.get(name)
         if session is None:
             path = settings.cassettes / target.name / f"{case.id}.{name}.json"
-            session = sessions[name] = CallSession(runner, link, path, nodeid, ledger)
+            session = sessions[name] = CallSession(runner, link, path, nodeid)
         outcome, answer = session.outcome(prompt, case.params if link.kind != "moderation" else None, case.images, case.mask)
         answers.append(answer)
         return outcome
@@ -335,9 +335,9 @@ class CallSession:
     gateway link, an explanation's query, a describer's question.
     """
 
-    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, ledger: Ledger | None = None, *, case: Case | None = None) -> None:
+    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, *, case: Case | None = None) -> None:
         self.runner = runner
-        self.ledger = ledger
+        self.ledger = runner.ledger  # live runs: the run's budget, pace and stop flag
         self.target = target
         self.path = path
         self.nodeid = nodeid
