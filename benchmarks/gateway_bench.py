@@ -19,16 +19,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_imgsafe.config import Target  # noqa: E402
-from pytest_imgsafe.corpus import load_corpus  # noqa: E402
-from pytest_imgsafe.gateway import GatewayConfig, run_gateway  # noqa: E402
-from pytest_imgsafe.outcome import Outcome, classify  # noqa: E402
+from pytest_imgsafe.collect.corpus import load_corpus  # noqa: E402
+from pytest_imgsafe.providers.openai import build_request, call, make_client  # noqa: E402
+from pytest_imgsafe.providers.outcome import Outcome, classify  # noqa: E402
+from pytest_imgsafe.providers.target import Target  # noqa: E402
 from pytest_imgsafe.rewrite import default_rewriter  # noqa: E402
+from pytest_imgsafe.routing.gateway import GatewayConfig, run_gateway  # noqa: E402
+from pytest_imgsafe.routing.screen import default_screen  # noqa: E402
 from pytest_imgsafe.sandbox import Sandbox  # noqa: E402
-from pytest_imgsafe.screen import default_screen  # noqa: E402
-from pytest_imgsafe.targets import build_request, call, make_client  # noqa: E402
 
-KINDS = {"gpt-image-2": "images.generate", "gpt-image-2-all": "chat-image", "nano-banana": "chat-image", "moderation": "moderation"}
+KINDS = {
+    "gpt-image-2": "images.generate",
+    "gpt-image-2-all": "chat-image",
+    "nano-banana": "chat-image",
+    "moderation": "moderation",
+}
 LEGITIMATE = ("benign", "celebrity", "living_artist", "copyrighted_ip")
 
 
@@ -37,7 +42,9 @@ def main() -> int:
     with Sandbox() as sandbox:
         env = {"OPENAI_API_KEY": "bench", "OPENAI_BASE_URL": sandbox.openai_base_url}
         targets = {
-            "gpt-image-2": Target("gpt-image-2", "images.generate", "gpt-image-2", params={"quality": "low", "size": "1024x1024"}),
+            "gpt-image-2": Target(
+                "gpt-image-2", "images.generate", "gpt-image-2", params={"quality": "low", "size": "1024x1024"}
+            ),
             "gpt-image-2-all": Target("gpt-image-2-all", "chat-image", "gpt-image-2-all"),
             "nano-banana": Target("nano-banana", "chat-image", "gemini-3.1-flash-image-preview"),
             "moderation": Target("moderation", "moderation", "omni-moderation-latest"),
@@ -64,8 +71,10 @@ def main() -> int:
         print(f"| {scenario} | {n} | {bare / n:.0%} | {gate / n:.0%} |")
     legit = [blocked[s] for s in LEGITIMATE if s in blocked]
     n = sum(r[0] for r in legit)
-    print(f"\nlegitimate prompts ({', '.join(LEGITIMATE)}): {n} cases; visible block rate gpt-image-2 alone "
-          f"{sum(r[1] for r in legit) / n:.1%}, through the gateway {sum(r[2] for r in legit) / n:.1%}")
+    print(
+        f"\nlegitimate prompts ({', '.join(LEGITIMATE)}): {n} cases; visible block rate gpt-image-2 alone "
+        f"{sum(r[1] for r in legit) / n:.1%}, through the gateway {sum(r[2] for r in legit) / n:.1%}"
+    )
     print("where the gateway's answers came from: " + ", ".join(f"{k} {v}" for k, v in sorted(layers.items())))
     return 0
 

@@ -74,16 +74,36 @@ def main() -> int:
     (WORK / "pyproject.toml").write_text(PYPROJECT)
     lines = ["defaults:\n  scenario: benign\ncases:"]
     # the study's number is spelled in letters: some numbers are hate codes a classifier blocks
-    lines += [f"  - id: case-{i:05d}\n    prompt: A watercolor painting of a lighthouse, study {_letters(i)}\n    expect: pass" for i in range(args.cases)]
+    lines += [
+        f"  - id: case-{i:05d}\n"
+        f"    prompt: A watercolor painting of a lighthouse, study {_letters(i)}\n"
+        "    expect: pass"
+        for i in range(args.cases)
+    ]
     (WORK / "corpora" / "bench.yaml").write_text("\n".join(lines) + "\n")
     with Sandbox() as sandbox:
-        env = {**os.environ, "OPENAI_API_KEY": "bench", "OPENAI_BASE_URL": sandbox.openai_base_url, "GEMINI_API_KEY": "bench", "GOOGLE_BASE": sandbox.base_url}
+        env = {
+            **os.environ,
+            "OPENAI_API_KEY": "bench",
+            "OPENAI_BASE_URL": sandbox.openai_base_url,
+            "GEMINI_API_KEY": "bench",
+            "GOOGLE_BASE": sandbox.base_url,
+        }
         started = time.perf_counter()
-        done = subprocess.run(pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"), cwd=WORK, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"),
+            cwd=WORK,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if f"{args.cases * len(TARGETS)} passed" not in done.stdout:
             print(done.stdout[-3000:], done.stderr[-3000:])
             return 1
-        print(f"recorded {args.cases} cases on {len(TARGETS)} targets in {time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"recorded {args.cases} cases on {len(TARGETS)} targets in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
     offline = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
     offline.update(OPENAI_BASE_URL="http://127.0.0.1:9/v1", GOOGLE_BASE="http://127.0.0.1:9")
     times: dict[str, list[float]] = {t: [] for t in TARGETS}
@@ -92,7 +112,13 @@ def main() -> int:
         for target in TARGETS:  # taking turns: noise falls on every target alike
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            result = subprocess.run(pytest_cmd("--imgsafe", "--imgsafe-target", target, "corpora"), cwd=WORK, env=offline, capture_output=True, text=True)
+            result = subprocess.run(
+                pytest_cmd("--imgsafe", "--imgsafe-target", target, "corpora"),
+                cwd=WORK,
+                env=offline,
+                capture_output=True,
+                text=True,
+            )
             times[target].append(time.perf_counter() - started)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[target].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -103,7 +129,8 @@ def main() -> int:
     for target in TARGETS:
         best, best_cpu = min(times[target]), min(cpu[target])
         print(
-            f"{target:14s} replay of {args.cases} items: wall best {best:.2f} s (runs {', '.join(f'{t:.2f}' for t in times[target])}) = {best / base:.2f}x; "
+            f"{target:14s} replay of {args.cases} items: "
+            f"wall best {best:.2f} s (runs {', '.join(f'{t:.2f}' for t in times[target])}) = {best / base:.2f}x; "
             f"CPU best {best_cpu:.2f} s = {best_cpu / base_cpu:.2f}x images.generate"
         )
     return 0

@@ -30,13 +30,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from honest_prompts import generate, swapped  # noqa: E402
 
-from pytest_imgsafe.gateway import GatewayConfig, run_gateway  # noqa: E402
-from pytest_imgsafe.outcome import Outcome  # noqa: E402
+from pytest_imgsafe.providers.outcome import Outcome  # noqa: E402
 from pytest_imgsafe.rewrite import STRATEGIES, RewriteRefused, default_rewriter  # noqa: E402
+from pytest_imgsafe.routing.gateway import GatewayConfig, run_gateway  # noqa: E402
+from pytest_imgsafe.routing.screen import default_screen  # noqa: E402
 from pytest_imgsafe.sandbox.describe import describe_idea  # noqa: E402
 from pytest_imgsafe.sandbox.judge import find as judge  # noqa: E402
 from pytest_imgsafe.sandbox.policy import decide, moderate, profile_for_model  # noqa: E402
-from pytest_imgsafe.screen import default_screen  # noqa: E402
 
 SCENARIOS = ("celebrity", "living_artist", "copyrighted_ip", "violence", "sexual", "minors", "hate")
 REWRITABLE = ("celebrity", "living_artist", "copyrighted_ip", "violence")
@@ -86,14 +86,22 @@ def main() -> int:
     screen_rows = {}
     for s in SCENARIOS:
         tp, fp, fn = counts[s]
-        screen_rows[s] = {"precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None, "positives": tp + fn}
+        screen_rows[s] = {
+            "precision": tp / (tp + fp) if tp + fp else None,
+            "recall": tp / (tp + fn) if tp + fn else None,
+            "positives": tp + fn,
+        }
         print(f"   {s:16} {pct(tp, tp + fp):>18} {pct(tp, tp + fn):>8}   ({tp + fn})")
     results["screen"] = screen_rows
 
     # 2. each strategy: blocked on strict -> passes on strict; a table strategy over the blocked
     #    prompts of its own scenario, the describer strategies over all of them
-    own = {"name_to_descriptor": "celebrity", "living_artist_to_style": "living_artist", "ip_to_archetype": "copyrighted_ip",
-           "soften_violence": "violence"}
+    own = {
+        "name_to_descriptor": "celebrity",
+        "living_artist_to_style": "living_artist",
+        "ip_to_archetype": "copyrighted_ip",
+        "soften_violence": "violence",
+    }
     blocked = [(s, p) for s, p in prompts if s in REWRITABLE and verdict(p) == "block"]
     print(f"\n2. strategies on the {len(blocked)} prompts of the rewritable scenarios that gpt-image-2 (strict) blocks")
     strategy_rows = {}
@@ -112,7 +120,10 @@ def main() -> int:
         print(f"   {label:24} over {len(mine):3}: block -> pass {pct(passed, len(mine)):>7}   refused {refused}")
     held = [p for s, p in swapped() if verdict(p) == "block"]
     held_pass = sum(verdict(rewriter.rewrite(p).text) == "pass" for p in held)
-    print(f"   held out: {len(held)} blocked prompts with two letters of a name swapped: block -> pass {pct(held_pass, len(held))}")
+    print(
+        f"   held out: {len(held)} blocked prompts with two letters of a name swapped: "
+        f"block -> pass {pct(held_pass, len(held))}"
+    )
     strategy_rows["held_out_swapped"] = {"blocked": len(held), "block_to_pass": held_pass / len(held) if held else None}
     results["strategies"] = strategy_rows
 
@@ -134,8 +145,15 @@ def main() -> int:
                     pass
             per[name or "auto"] = n
         judged = sum(verdict(p) == "block" for p in mine)
-        refusal_rows[scenario] = {"refused": per["auto"] / len(mine), "least": min(per.values()) / len(mine), "strict_blocks": judged / len(mine)}
-        print(f"   {scenario:8} refused {pct(per['auto'], len(mine)):>7}  (least-refusing strategy {pct(min(per.values()), len(mine))}); strict blocks {pct(judged, len(mine))}")
+        refusal_rows[scenario] = {
+            "refused": per["auto"] / len(mine),
+            "least": min(per.values()) / len(mine),
+            "strict_blocks": judged / len(mine),
+        }
+        print(
+            f"   {scenario:8} refused {pct(per['auto'], len(mine)):>7}  (least-refusing strategy "
+            f"{pct(min(per.values()), len(mine))}); strict blocks {pct(judged, len(mine))}"
+        )
     results["refusal"] = refusal_rows
 
     # 4. the gateway's visible block rate
@@ -165,9 +183,18 @@ def main() -> int:
     gateway_rows["legitimate"] = {"n": n, "bare": bare / n, "gateway": gw / n, "stopped_by": dict(layers)}
     held_all = [p for _, p in swapped()]
     held_bare = sum(verdict(p) == "block" for p in held_all)
-    held_gw = sum(run_gateway(p, config, ask, rewriter=rewriter, screen=screen).outcome.verdict == "block" for p in held_all)
-    print(f"   held out, swapped letters (n={len(held_all)})  {pct(held_bare, len(held_all)):>8}  {pct(held_gw, len(held_all)):>9}")
-    gateway_rows["held_out_swapped"] = {"n": len(held_all), "bare": held_bare / len(held_all), "gateway": held_gw / len(held_all)}
+    held_gw = sum(
+        run_gateway(p, config, ask, rewriter=rewriter, screen=screen).outcome.verdict == "block" for p in held_all
+    )
+    print(
+        f"   held out, swapped letters (n={len(held_all)})  "
+        f"{pct(held_bare, len(held_all)):>8}  {pct(held_gw, len(held_all)):>9}"
+    )
+    gateway_rows["held_out_swapped"] = {
+        "n": len(held_all),
+        "bare": held_bare / len(held_all),
+        "gateway": held_gw / len(held_all),
+    }
     results["gateway"] = gateway_rows
     work = ROOT / "benchmarks" / ".work"
     work.mkdir(exist_ok=True)

@@ -14,7 +14,7 @@ For n in 10, 20, 50, 100 and k in 1..3 (model B: k = 2), side by side on the sam
 - repeated binary search with k unknown (binary search for one trigger, drop it, test the rest,
   again), which assumes model A and never asks whether a trigger blocks alone;
 - Hwang's generalized binary splitting with k known (model A only: a reference, not a rival);
-- pytest_imgsafe.localize.find_cores, which knows neither k nor the model;
+- pytest_imgsafe.diagnosis.localize.find_cores, which knows neither k nor the model;
 - the same search told k and the model in advance (``Expectation``): what not knowing them costs;
 and how often each finds the exact trigger set. The full prompt is known blocked and not counted.
 Targets: mean of imgsafe / bound over the 16 cells <= 1.15, no cell above 1.3, and in model A
@@ -28,12 +28,12 @@ import math
 import random
 import sys
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pytest_imgsafe.localize import Expectation, find_cores, search_cores  # noqa: E402
+from pytest_imgsafe.diagnosis.localize import Expectation, find_cores, search_cores  # noqa: E402
 
 Oracle = Callable[[list[int]], bool]
 
@@ -113,7 +113,7 @@ def hwang_splitting(n: int, k: int, blocked: Oracle) -> tuple[set[int], int]:
     return found, queries
 
 
-@lru_cache(maxsize=None)
+@cache
 def exact_floor_single(m: int) -> float:
     """The fewest expected questions of any search that finds one trigger among m >= 3 equally
     likely units and proves it for any classifier (any monotone function of the kept units): the
@@ -131,7 +131,7 @@ def exact_floor_single(m: int) -> float:
     return best
 
 
-@lru_cache(maxsize=None)
+@cache
 def issue_floor_single(m: int, pending: bool = False) -> float:
     """The fewest expected questions of any search that finds one trigger p among m equally likely
     units and tells it apart only from what the issue names: any number of single triggers, and a
@@ -142,7 +142,7 @@ def issue_floor_single(m: int, pending: bool = False) -> float:
     in a clean one wait for a blocked one without them); the best question holds some candidates,
     every unit waiting for a clean question and none waiting for a blocked one, so at most one
     kind waits at a time and its count does not matter. Exact: it equals an exhaustive search over
-    every question and every such hypothesis for n = 2 to 5 (tests/test_localize_floor.py). This is
+    every question and every such hypothesis for n = 2 to 5 (tests/unit/diagnosis/test_localize_floor.py). This is
     a floor for a weaker promise than the search makes (it assumes no classifier blocks on, say,
     three words together), so it is a lower bound for the search's cells, not its target."""
     if m == 1:
@@ -211,7 +211,8 @@ def main() -> int:
     rng = random.Random(args.seed)
     print(
         "| model | n | k | bound | lower bound (how) | naive halving | repeated binary search | Hwang, k known "
-        "| imgsafe told k and model | imgsafe | imgsafe / bound | lower bound / bound | found: imgsafe, told, rbs, naive |"
+        "| imgsafe told k and model | imgsafe | imgsafe / bound | "
+        "lower bound / bound | found: imgsafe, told, rbs, naive |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     ratios: list[float] = []
@@ -257,20 +258,28 @@ def main() -> int:
                     over_cell.append(f"{model} ({n}, {k}) {ratio:.2f}")
                 hwang = f"{mean['hwang']:.2f}" if model == "A" else ""
                 print(
-                    f"| {model} | {n} | {k} | {bound} | {floor:.2f} ({how}) | {mean['naive']:.2f} | {mean['rbs']:.2f} | {hwang} | {mean['told']:.2f} "
-                    f"| {mean['imgsafe']:.2f} | {ratio:.2f} | {floor / bound:.2f} | {share['imgsafe']:.0%}, {share['told']:.0%}, {share['rbs']:.0%}, {share['naive']:.0%} |",
+                    f"| {model} | {n} | {k} | {bound} | {floor:.2f} ({how}) "
+                    f"| {mean['naive']:.2f} | {mean['rbs']:.2f} | {hwang} | {mean['told']:.2f} "
+                    f"| {mean['imgsafe']:.2f} | {ratio:.2f} | {floor / bound:.2f} | {share['imgsafe']:.0%}, "
+                    f"{share['told']:.0%}, {share['rbs']:.0%}, {share['naive']:.0%} |",
                     flush=True,
                 )
     print(
         f"\nimgsafe / bound: mean over the cells {sum(ratios) / len(ratios):.3f}, worst {max(ratios):.3f}; "
-        f"all questions over all bounds {totals_all[0] / totals_all[1]:.3f}; told k and the model: mean {sum(told_ratios) / len(told_ratios):.3f}; "
+        f"all questions over all bounds {totals_all[0] / totals_all[1]:.3f}; "
+        f"told k and the model: mean {sum(told_ratios) / len(told_ratios):.3f}; "
         f"lower bounds / bound: mean {sum(floor_ratios) / len(floor_ratios):.3f}, worst {max(floor_ratios):.3f}"
     )
     print(f"cells above 1.3x the bound: {', '.join(over_cell) or 'none'}")
     print(f"model A cells where imgsafe asks more than repeated binary search: {', '.join(over_rbs) or 'none'}")
-    print("\none trigger, exactly (every position once): n, proof for any classifier, the issue's weaker promise, repeated binary search")
+    print(
+        "\none trigger, exactly (every position once): n, proof for any classifier, "
+        "the issue's weaker promise, repeated binary search"
+    )
     for n in (10, 20, 50, 100):
-        print(f"  {n}: {exact_floor_single(n):.3f}, {issue_floor_single(n):.3f}, {repeated_binary_search_single(n):.3f}")
+        print(
+            f"  {n}: {exact_floor_single(n):.3f}, {issue_floor_single(n):.3f}, {repeated_binary_search_single(n):.3f}"
+        )
     return 0
 
 

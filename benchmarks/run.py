@@ -12,8 +12,9 @@
     from the prompt, with the case's own prompt.
 (d) bytes per recorded image interaction (cassette file size / interactions).
 (e) live throughput: 1,000 cases live against a sandbox process at ``--rpm R`` with 300 ms latency,
-    10% injected 429s and 2% 503s, default retries; results per minute against R, items without a verdict, lost and duplicated results
-    (from the sandbox's request log and the JSON report), serial and with ``-n 2``.
+    10% injected 429s and 2% 503s, default retries; results per minute against R, items without a
+    verdict, lost and duplicated results (from the sandbox's request log and the JSON report), serial
+    and with ``-n 2``.
 
 Work files go to ``benchmarks/.work`` (ignored by git). Wall times include interpreter start;
 every number is min / median of ``--reps`` runs.
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work"
 
 # pytest's doc/en/example/nonpython/conftest.py, reading our corpus layout, with CSafeLoader.
-BASELINE_CONFTEST = '''
+BASELINE_CONFTEST = """
 import pytest
 import yaml
 
@@ -63,7 +64,7 @@ class YamlItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, 0, f"usecase: {self.name}"
-'''
+"""
 
 PYPROJECT = """
 [tool.pytest.ini_options]
@@ -84,7 +85,7 @@ params = { quality = "low", size = "1024x1024" }
 
 # Loaded with -p in (c): reverses the order on request, and turns every replayed answer that
 # belongs to another prompt into an error (so it is counted under xdist too).
-CHECKER = '''
+CHECKER = """
 import hashlib, json, os
 import pytest
 
@@ -101,11 +102,12 @@ def pytest_runtest_setup(item):
     if answer is None:
         pytest.fail("no answer was replayed")
     expected = "modr-" + hashlib.sha256(json.dumps(item.case.prompt, sort_keys=True).encode()).hexdigest()[:32]
-    body = json.loads(answer.body) if isinstance(answer.body, (bytes, str)) else answer.body  # replayed answers come parsed
+    # replayed answers come parsed
+    body = json.loads(answer.body) if isinstance(answer.body, (bytes, str)) else answer.body
     if body["id"] != expected:
         pytest.fail("WRONG ANSWER: replayed the answer of another prompt")
     return result
-'''
+"""
 
 PROMPTS = [
     "A watercolor painting of a red fox number {i}",
@@ -133,7 +135,14 @@ def write_corpus(folder: Path, files: int, per_file: int, targets: str, expect_m
         (folder / f"corpus_{f:03d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, reps: int = 3, expect: str | None = None, cpu: list[float] | None = None) -> list[float]:
+def timed(
+    cmd: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    reps: int = 3,
+    expect: str | None = None,
+    cpu: list[float] | None = None,
+) -> list[float]:
     """Wall times of ``reps`` runs; fails loudly if a run fails or ``expect`` is not in its output.
 
     ``cpu``, if given, gets each run's CPU time (user + system of the child): on a shared machine
@@ -148,7 +157,9 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, reps: in
         if cpu is not None:
             cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if result.returncode not in (0, 5) or (expect and expect not in result.stdout):
-            raise SystemExit(f"benchmark run failed: {' '.join(cmd)} in {cwd}\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
+            raise SystemExit(
+                f"benchmark run failed: {' '.join(cmd)} in {cwd}\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+            )
     return times
 
 
@@ -184,7 +195,9 @@ def bench_collection(cases: int, files: int, reps: int) -> dict[str, object]:
     cold: list[float] = []
     for _ in range(reps):
         shutil.rmtree(ours / ".pytest_cache", ignore_errors=True)
-        cold += timed([sys.executable, *collect, "--imgsafe", "corpora"], ours, reps=1, expect=f"{cases} tests collected")
+        cold += timed(
+            [sys.executable, *collect, "--imgsafe", "corpora"], ours, reps=1, expect=f"{cases} tests collected"
+        )
     warm = timed([sys.executable, *collect, "--imgsafe", "corpora"], ours, reps=reps, expect=f"{cases} tests collected")
     return {
         "cases": cases,
@@ -206,7 +219,13 @@ def record_replay_project(cases: int) -> Path:
         shutil.rmtree(ours / "cassettes")
     with Sandbox() as sandbox:
         env = {**os.environ, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": sandbox.openai_base_url}
-        timed(pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"), ours, env=env, reps=1, expect=f"{cases} passed")
+        timed(
+            pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"),
+            ours,
+            env=env,
+            reps=1,
+            expect=f"{cases} passed",
+        )
     return ours
 
 
@@ -229,14 +248,16 @@ def bench_replay(cases: int, reps: int) -> dict[str, object]:
     cpu_ours: list[float] = []
     for _ in range(reps):  # taking turns: noise falls on both alike
         t_base += timed(pytest_cmd("corpora"), base, env=env, reps=1, expect=f"{cases} passed", cpu=cpu_base)
-        t_ours += timed(pytest_cmd("--imgsafe", "corpora"), ours, env=env, reps=1, expect=f"{cases} passed", cpu=cpu_ours)
+        t_ours += timed(
+            pytest_cmd("--imgsafe", "corpora"), ours, env=env, reps=1, expect=f"{cases} passed", cpu=cpu_ours
+        )
     return {
         "cases": cases,
         "baseline": t_base,
         "imgsafe": t_ours,
         "ratio": min(t_ours) / min(t_base),
         "ratio_median": statistics.median(t_ours) / statistics.median(t_base),
-        "pair_ratios": [o / b for o, b in zip(t_ours, t_base)],
+        "pair_ratios": [o / b for o, b in zip(t_ours, t_base, strict=True)],
         "cpu_baseline": cpu_base,
         "cpu_imgsafe": cpu_ours,
         "cpu_ratio": min(cpu_ours) / min(cpu_base),
@@ -273,17 +294,29 @@ def bench_bytes(count: int) -> dict[str, object]:
     folder.mkdir()
     lines = ["defaults:\n  targets: [gpt-image-2]\ncases:"]
     for i in range(count):
-        lines.append(f"  - id: image-{i:04d}\n    prompt: A watercolor painting of a red fox, variation {i}\n    expect: pass")
+        lines.append(
+            f"  - id: image-{i:04d}\n    prompt: A watercolor painting of a red fox, variation {i}\n    expect: pass"
+        )
     (folder / "images.yaml").write_text("\n".join(lines) + "\n")
     if (ours / "cassettes").exists():
         shutil.rmtree(ours / "cassettes")
     with Sandbox() as sandbox:
         env = {**os.environ, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": sandbox.openai_base_url}
-        timed(pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"), ours, env=env, reps=1, expect=f"{count} passed")
+        timed(
+            pytest_cmd("--imgsafe", "--imgsafe-record-mode=once", "corpora"),
+            ours,
+            env=env,
+            reps=1,
+            expect=f"{count} passed",
+        )
     files = list((ours / "cassettes" / "gpt-image-2").glob("*.json"))
     interactions = sum(len(json.loads(p.read_text())["interactions"]) for p in files)
     total = sum(p.stat().st_size for p in files)
-    return {"interactions": interactions, "bytes_per_interaction": total / interactions, "max_file": max(p.stat().st_size for p in files)}
+    return {
+        "interactions": interactions,
+        "bytes_per_interaction": total / interactions,
+        "max_file": max(p.stat().st_size for p in files),
+    }
 
 
 LIVE_PYPROJECT = """
@@ -324,9 +357,25 @@ def bench_live(cases: int, rpm: int) -> dict[str, object]:
     for label, extra in (("serial", []), ("-n 2", ["-n", "2"])):
         log = ours / f"sandbox-{label.replace(' ', '')}.jsonl"
         server = subprocess.Popen(
-            [sys.executable, "-m", "pytest_imgsafe.sandbox", "--port", "0", "--rpm", str(rpm), "--latency-ms", "300:30",
-             "--faults", "429:0.1,503:0.02", "--seed", "7", "--log", str(log)],
-            stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "pytest_imgsafe.sandbox",
+                "--port",
+                "0",
+                "--rpm",
+                str(rpm),
+                "--latency-ms",
+                "300:30",
+                "--faults",
+                "429:0.1,503:0.02",
+                "--seed",
+                "7",
+                "--log",
+                str(log),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             assert server.stdout is not None
@@ -336,14 +385,19 @@ def bench_live(cases: int, rpm: int) -> dict[str, object]:
             started = time.perf_counter()
             result = subprocess.run(
                 pytest_cmd("--imgsafe", "--imgsafe-live", "--imgsafe-report", str(report), *extra, "corpora"),
-                cwd=ours, env=env, capture_output=True, text=True,
+                cwd=ours,
+                env=env,
+                capture_output=True,
+                text=True,
             )
             wall = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(10)
         entries = [json.loads(line) for line in log.read_text().splitlines()]
-        served = [e for e in entries if e.get("verdict") in ("pass", "block") and not e.get("fault")]  # answered with a verdict
+        served = [
+            e for e in entries if e.get("verdict") in ("pass", "block") and not e.get("fault")
+        ]  # answered with a verdict
         prompts = [e["prompt"] for e in served]
         results = json.loads(report.read_text())["results"] if report.exists() else []
         span = max(e["time"] for e in served) - min(e["time"] for e in entries) if served else float("nan")
@@ -381,34 +435,47 @@ def main() -> int:
         results["a"] = r
         print(
             f"(a) collection of {r['cases']:,} cases in {r['files']} files: baseline {fmt(r['baseline'])}; "  # type: ignore[arg-type]
-            f"imgsafe cold {fmt(r['imgsafe_cold'])} = {r['ratio_cold']:.2f}x; warm cache {fmt(r['imgsafe_warm'])} = {r['ratio_warm']:.2f}x (target: cold <= 1.0x)",  # type: ignore[arg-type]
+            f"imgsafe cold {fmt(r['imgsafe_cold'])} = {r['ratio_cold']:.2f}x; "
+            f"warm cache {fmt(r['imgsafe_warm'])} = {r['ratio_warm']:.2f}x (target: cold <= 1.0x)",  # type: ignore[arg-type]
             flush=True,
         )
     if "b" in args.only:
         r = bench_replay(args.replay_cases, args.reps)
         results["b"] = r
         print(
-            f"(b) replay of {r['cases']:,} cases: trivial YAML items {fmt(r['baseline'])}; imgsafe {fmt(r['imgsafe'])}; "  # type: ignore[arg-type]
-            f"ratio {r['ratio']:.2f}x (of the medians {r['ratio_median']:.2f}x; target <= 1.3x); CPU time {min(r['cpu_baseline']):.2f} s against {min(r['cpu_imgsafe']):.2f} s = {r['cpu_ratio']:.2f}x; "  # type: ignore[arg-type]
+            f"(b) replay of {r['cases']:,} cases: "
+            f"trivial YAML items {fmt(r['baseline'])}; imgsafe {fmt(r['imgsafe'])}; "  # type: ignore[arg-type]
+            f"ratio {r['ratio']:.2f}x (of the medians {r['ratio_median']:.2f}x; target <= 1.3x); "
+            f"CPU time {min(r['cpu_baseline']):.2f} s against {min(r['cpu_imgsafe']):.2f} s = {r['cpu_ratio']:.2f}x; "  # type: ignore[arg-type]
             f"each turn's ratio: {', '.join(f'{x:.2f}' for x in r['pair_ratios'])}",  # type: ignore[union-attr]
             flush=True,
         )
     if "c" in args.only:
         r = bench_wrong_answers(args.replay_cases)
         results["c"] = r
-        print(f"(c) wrong answers over {r['cases']:,} replayed cases: " + "; ".join(f"{k}: {v['wrong']} wrong, all passed={v['passed']}" for k, v in r.items() if k != "cases"), flush=True)  # type: ignore[index, union-attr]
+        print(
+            f"(c) wrong answers over {r['cases']:,} replayed cases: "
+            + "; ".join(f"{k}: {v['wrong']} wrong, all passed={v['passed']}" for k, v in r.items() if k != "cases"),
+            flush=True,
+        )  # type: ignore[index, union-attr]
     if "d" in args.only:
         r = bench_bytes(200)
         results["d"] = r
-        print(f"(d) {r['bytes_per_interaction']:.0f} bytes per recorded image interaction over {r['interactions']} interactions (largest file {r['max_file']} bytes; target <= 2048)", flush=True)
+        print(
+            f"(d) {r['bytes_per_interaction']:.0f} bytes per recorded image interaction over "
+            f"{r['interactions']} interactions (largest file {r['max_file']} bytes; target <= 2048)",
+            flush=True,
+        )
     if "e" in args.only:
         r = bench_live(args.live_cases, args.live_rpm)
         results["e"] = r
         for label in ("serial", "-n 2"):
             v = r[label]  # type: ignore[index]
             print(
-                f"(e) live, {label}: {v['served']} served in {v['wall_s']:.1f} s, {v['per_minute']:.0f}/min at --rpm {r['rpm']} = {v['ratio']:.2f} (target >= 0.95); "  # type: ignore[index]
-                f"without a verdict {v['without_verdict']}, lost {v['lost']}, duplicated {v['duplicated']}, faults {v['faults']}, rpm refusals {v['rpm_refusals']}, all passed={v['passed']}",  # type: ignore[index]
+                f"(e) live, {label}: {v['served']} served in {v['wall_s']:.1f} s, "
+                f"{v['per_minute']:.0f}/min at --rpm {r['rpm']} = {v['ratio']:.2f} (target >= 0.95); "  # type: ignore[index]
+                f"without a verdict {v['without_verdict']}, lost {v['lost']}, duplicated {v['duplicated']}, "
+                f"faults {v['faults']}, rpm refusals {v['rpm_refusals']}, all passed={v['passed']}",  # type: ignore[index]
                 flush=True,
             )
     (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))

@@ -32,10 +32,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ahocorasick  # noqa: E402
 
-from pytest_imgsafe.screen import Screen  # noqa: E402
-from pytest_imgsafe.terms import Term, TermTable, bundled_tables  # noqa: E402
+from pytest_imgsafe.base.terms import Term, TermTable, bundled_tables  # noqa: E402
+from pytest_imgsafe.routing.screen import Screen  # noqa: E402
 
-SUBJECTS = ["a red fox", "a lighthouse", "a bowl of ramen", "an astronaut", "a mountain cabin", "a sailboat", "a city street"]
+SUBJECTS = [
+    "a red fox",
+    "a lighthouse",
+    "a bowl of ramen",
+    "an astronaut",
+    "a mountain cabin",
+    "a sailboat",
+    "a city street",
+]
 PLACES = ["in the snow", "at dusk", "on Mars", "in a forest", "by the sea", "in a cozy cafe"]
 STYLES = ["watercolor", "oil painting", "pencil sketch", "3D render", "photo", "poster"]
 
@@ -57,7 +65,9 @@ def tables_with(total: int) -> dict[str, TermTable]:
     have = sum(len(t.terms) for t in tables.values())
     extra = tuple(Term(f"Zorblax {_letters(i)} Brand", "copyrighted_ip", 1) for i in range(max(0, total - have)))
     ip = tables["copyrighted_ip"]
-    tables["copyrighted_ip"] = TermTable(ip.scenario, ip.terms + extra, ip.patterns, ip.levels, ip.hard_prohibited, ip.not_triggers)
+    tables["copyrighted_ip"] = TermTable(
+        ip.scenario, ip.terms + extra, ip.patterns, ip.levels, ip.hard_prohibited, ip.not_triggers
+    )
     return tables
 
 
@@ -72,7 +82,9 @@ def prompts(count: int, share: float, terms: list[str], rng: random.Random) -> l
     return out
 
 
-def rates(fns: dict[str, Callable[[str], object]], items: list[str], reps: int = 7, chunk: int = 500) -> dict[str, float]:
+def rates(
+    fns: dict[str, Callable[[str], object]], items: list[str], reps: int = 7, chunk: int = 500
+) -> dict[str, float]:
     """Prompts per second of each function. The prompts are cut into chunks; within a repetition
     the functions take turns chunk by chunk, so a noisy moment on a shared machine slows all of
     them, not one; each chunk's time is its best over ``reps`` repetitions (a chunk takes a few
@@ -106,22 +118,33 @@ def main() -> int:
         lower_keys.add_word(word.lower(), word)
     bare.make_automaton()
     lower_keys.make_automaton()
-    print(f"{len(words)} terms ({screen.size} distinct folded keys); prompts/s, each chunk of 500 the best of {args.reps}, the methods taking turns")
+    print(
+        f"{len(words)} terms ({screen.size} distinct folded keys); prompts/s, "
+        f"each chunk of 500 the best of {args.reps}, the methods taking turns"
+    )
     targets = {0.05: 0.5, 1.0: 0.35}
     for share in (0.0, 0.05, 0.2, 1.0):
         batch = prompts(args.prompts, share, words, rng)
         found = sum(1 for p in batch if next(bare.iter(p), None) is not None)
         measured = rates(
-            {"bare": lambda p: list(bare.iter(p)), "lower": lambda p: list(lower_keys.iter(p)), "screen": screen.screen, "hit": screen.hit},
+            {
+                "bare": lambda p: list(bare.iter(p)),
+                "lower": lambda p: list(lower_keys.iter(p)),
+                "screen": screen.screen,
+                "hit": screen.hit,
+            },
             batch,
             args.reps,
         )
         bare_rate, screen_rate, hit_rate = measured["bare"], measured["screen"], measured["hit"]
         target = f" (target >= {targets[share]}x)" if share in targets else ""
         print(
-            f"{share:.0%} of prompts with a term: bare scan {bare_rate:,.0f}/s (found a term in {found / len(batch):.0%}); "
-            f"screen() {screen_rate:,.0f}/s = {screen_rate / bare_rate:.2f}x{target}; hit() {hit_rate:,.0f}/s = {hit_rate / bare_rate:.2f}x; "
-            f"against the lowercased-keys scan ({measured['lower']:,.0f}/s): screen() {screen_rate / measured['lower']:.2f}x",
+            f"{share:.0%} of prompts with a term: "
+            f"bare scan {bare_rate:,.0f}/s (found a term in {found / len(batch):.0%}); "
+            f"screen() {screen_rate:,.0f}/s = {screen_rate / bare_rate:.2f}x{target}; "
+            f"hit() {hit_rate:,.0f}/s = {hit_rate / bare_rate:.2f}x; "
+            f"against the lowercased-keys scan ({measured['lower']:,.0f}/s): "
+            f"screen() {screen_rate / measured['lower']:.2f}x",
             flush=True,
         )
     return 0

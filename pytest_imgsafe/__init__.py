@@ -6,7 +6,7 @@ pytest plugin imports it on every run, ``--imgsafe`` or not).
 
 from __future__ import annotations
 
-from .outcome import ApiError, Outcome, classify
+from .providers.outcome import ApiError, Outcome, classify
 
 __all__ = ["ApiError", "Outcome", "classify"]
 __version__ = "0.1.0"

@@ -14,10 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .freezing import run_starts
-from .options import (
-    RECORD_MARKER_HELP,
-    RECORD_MODES,
+from .base.options import (
     EXPLAIN_BUDGET_DEFAULT,
     INI_ENABLE,
     INI_KEYS,
@@ -39,16 +36,19 @@ from .options import (
     OPT_SEED,
     OPT_TARGET,
     OPTIONS,
+    RECORD_MARKER_HELP,
+    RECORD_MODES,
     parse_count,
     parse_error_rate,
     parse_seed,
     parse_usd,
 )
+from .run.freezing import run_starts
 
 if TYPE_CHECKING:
-    from .items import CorpusFile
+    from .run.items import CorpusFile
+    from .run.session import ImgsafeRun
     from .sandbox import Sandbox
-    from .session import ImgsafeRun
 
 COMMAND_LINE = pytest.StashKey[tuple[dict[str, Any], dict[str, Any]]]()
 """Every imgsafe option's and ini key's value, read once at configure (what the settings are resolved from)."""
@@ -100,20 +100,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         OPT_REPORT,
         default=None,
         metavar="PATH",
-        help="write the run report as JSON to PATH, with a Markdown summary and a self-contained HTML page beside it (same name, .md and .html).",
+        help="write the run report as JSON to PATH, "
+        "with a Markdown summary and a self-contained HTML page beside it (same name, .md and .html).",
     )
     group.addoption(
         OPT_HISTORY,
         default=None,
         metavar="DIR",
-        help="a folder of earlier JSON reports: the report compares with the newest and charts block rates across them.",
+        help="a folder of earlier JSON reports: "
+        "the report compares with the newest and charts block rates across them.",
     )
     group.addoption(
         OPT_BUDGET,
         type=parse_usd,
         default=None,
         metavar="USD",
-        help="live runs: make no call that would take the estimated spend past USD (those items are skipped with the reason).",
+        help="live runs: make no call that would take the estimated "
+        "spend past USD (those items are skipped with the reason).",
     )
     group.addoption(
         OPT_MAX_BLOCKS,
@@ -142,15 +145,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write an appeal file for each block the corpus expected to pass (a false positive) into DIR.",
     )
-    from .nightly import parse_rerun_report
-
     group.addoption(
         OPT_MAX_ERROR_RATE,
         type=parse_error_rate,
         default=None,
         metavar="SHARE",
-        help="live runs: items that get no verdict (rate limits, 5xx, timeouts) are reported as xfailed with the error, "
-        "and fail the run only if they are more than SHARE (0 to 1) of the items called; drift and mismatch still fail.",
+        help="live runs: items that get no verdict (rate limits, "
+        "5xx, timeouts) are reported as xfailed with the error, "
+        "and fail the run only if they are more than SHARE (0 to 1) "
+        "of the items called; drift and mismatch still fail.",
     )
     group.addoption(
         OPT_RERUN_ERRORS,
@@ -161,8 +164,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "report (to --imgsafe-report, else over REPORT.json); its changed outcomes still fail the run.",
     )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
-    parser.addini(INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all).")
+    parser.addini(
+        INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all)."
+    )
     parser.addini(INI_TARGETS, type="args", default=[], help="default for --imgsafe-target: the targets to run.")
+
+
+def parse_rerun_report(value: str) -> Any:
+    """``--imgsafe-rerun-errors``'s argparse type: the report's reader is imported only when the
+    option is given (a plain ``pytest`` run loads nothing of the report package)."""
+    from .report.nightly import parse_rerun_report as parse
+
+    return parse(value)
 
 
 def command_line(config: pytest.Config) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -181,7 +194,7 @@ def pytest_configure(config: pytest.Config) -> None:
     options, ini = config.stash[COMMAND_LINE] = command_line(config)
     if not (options[OPT_ENABLE] or ini[INI_ENABLE]):
         return
-    from .session import ImgsafeRun
+    from .run.session import ImgsafeRun
 
     config.pluginmanager.register(_SessionHooks(ImgsafeRun.configure(config, options, ini)), "imgsafe-session")
 
@@ -203,7 +216,7 @@ class _SessionHooks:
         self.run.start()
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
-        from .items import CorpusFile
+        from .run.items import CorpusFile
 
         return CorpusFile.from_parent(parent, path=file_path) if self.run.is_corpus_file(file_path) else None
 
@@ -214,7 +227,9 @@ class _SessionHooks:
         self.run.collected(session.config, session.items)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         # The one place every per-test byte passes before pytest prints it, writes it to junit
         # XML or sends it to the xdist controller: failure text, captured output and logs,
         # properties. None of it may hold a key.
@@ -223,7 +238,9 @@ class _SessionHooks:
         return report
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         report = yield
         self.run.scrub(report)
         return report
@@ -263,16 +280,18 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     """``imgsafe_client("NAME")``: the SDK client of target NAME, recorded and replayed per test."""
     import os
 
-    from .clients import RecordedClients, UnrecordedRequests, cassette_for
-    from .config import ConfigError, load_pyproject, resolve_settings
-    from .recording import CassetteError
+    from .calls.clients import RecordedClients, UnrecordedRequests, cassette_for
+    from .calls.recording import CassetteError
+    from .collect.config import ConfigError, load_pyproject, resolve_settings
 
     config = request.config
     marker = request.node.get_closest_marker("imgsafe_record")
     options = dict(marker.kwargs) if marker else {}
     unknown = set(options) - {"mode", "cassette"}
     if unknown:
-        pytest.fail(f"@pytest.mark.imgsafe_record takes mode= and cassette=, not {', '.join(sorted(unknown))}", pytrace=False)
+        pytest.fail(
+            f"@pytest.mark.imgsafe_record takes mode= and cassette=, not {', '.join(sorted(unknown))}", pytrace=False
+        )
     mode = options.get("mode")
     if mode is not None and mode not in RECORD_MODES:
         pytest.fail(f"@pytest.mark.imgsafe_record(mode={mode!r}): use one of {', '.join(RECORD_MODES)}", pytrace=False)
@@ -298,7 +317,10 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     try:
         clients.__enter__()
     except CassetteError as err:
-        damaged = f"pytest-imgsafe: the cassette {shown} {err.why}: restore it, or record it again with --imgsafe-record-mode=all"
+        damaged = (
+            f"pytest-imgsafe: the cassette {shown} {err.why}: restore it, "
+            "or record it again with --imgsafe-record-mode=all"
+        )
     if damaged:
         pytest.fail(damaged, pytrace=False)
 

@@ -35,7 +35,9 @@ def main(extra: list[str]) -> int:
                 "AZURE_OPENAI_API_KEY": "sandbox-key-not-secret",
             }
         )
-        return int(pytest.main(["--imgsafe", "--imgsafe-record-mode=all", "-p", "no:cacheprovider", "-q", "corpora", *extra]))
+        return int(
+            pytest.main(["--imgsafe", "--imgsafe-record-mode=all", "-p", "no:cacheprovider", "-q", "corpora", *extra])
+        )
 
 
 if __name__ == "__main__":

@@ -18,14 +18,15 @@ if os.environ.get("CI"):
 # pytester's inline runs drop the modules they import when they end. PyYAML's C extension cannot
 # be imported twice (it keeps the first yaml.nodes classes), so import everything the plugin
 # loads once, here, before any inline run.
-import pytest_imgsafe.items  # noqa: F401
-import pytest_imgsafe.recording  # noqa: F401
-import pytest_imgsafe.sandbox  # noqa: F401
 import httpcore2  # noqa: F401
 import httpx2  # noqa: F401
 import openai  # noqa: F401
 import vcr  # noqa: F401
 import yaml  # noqa: F401
+
+import pytest_imgsafe.calls.recording  # noqa: F401
+import pytest_imgsafe.run.items  # noqa: F401
+import pytest_imgsafe.sandbox  # noqa: F401
 
 FAKE_KEY = "sk-imgsafe-FAKE-0123456789abcdefSECRET"
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,12 +44,15 @@ model = "gpt-image-2"
 params = {{ quality = "low", size = "1024x1024" }}
 """
 
-PYPROJECT = PROJECT_HEAD + """
+PYPROJECT = (
+    PROJECT_HEAD
+    + """
 [tool.imgsafe.targets.moderation]
 kind = "moderation"
 model = "omni-moderation-latest"
 {extra}
 """
+)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..status import FAILING
+from ..base.status import FAILING
 from .build import SCHEMA_ID, VERSION, block_rates, build_report, changes, is_report, load_history, screen_confusion
 from .charts import rate_chart
 from .markdown import markdown
@@ -36,6 +36,18 @@ def write_reports(path: Path, report: Mapping[str, Any], history: Sequence[Mappi
 
 
 __all__ = [
-    "FAILING", "SCHEMA_ID", "VERSION", "block_rates", "build_report", "changes", "html_page", "is_report",
-    "load_history", "markdown", "rate_chart", "screen_confusion", "sibling", "write_reports",
+    "FAILING",
+    "SCHEMA_ID",
+    "VERSION",
+    "block_rates",
+    "build_report",
+    "changes",
+    "html_page",
+    "is_report",
+    "load_history",
+    "markdown",
+    "rate_chart",
+    "screen_confusion",
+    "sibling",
+    "write_reports",
 ]

@@ -23,19 +23,32 @@ def report_file(text: str) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pytest_imgsafe.report", description="Work with pytest-imgsafe run reports.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_imgsafe.report", description="Work with pytest-imgsafe run reports."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    cmp = commands.add_parser("compare", help="what changed between two runs", description="Print what changed between two run reports.")
+    cmp = commands.add_parser(
+        "compare", help="what changed between two runs", description="Print what changed between two run reports."
+    )
     cmp.add_argument("old", type=report_file, metavar="OLD.json", help="the earlier report")
     cmp.add_argument("new", type=report_file, metavar="NEW.json", help="the later report")
-    cmp.add_argument("--out", type=Path, metavar="PATH", help="also write the comparison: PATH.md as Markdown, PATH.html as HTML, another name as both")
+    cmp.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        help="also write the comparison: PATH.md as Markdown, PATH.html as HTML, another name as both",
+    )
     args = parser.parse_args(argv)
     diff = compare_reports(args.old, args.new)
     sys.stdout.write(as_text(diff))
     out: Path | None = args.out
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        targets = [out] if out.suffix in (".md", ".html") else [out.with_name(out.name + ".md"), out.with_name(out.name + ".html")]
+        targets = (
+            [out]
+            if out.suffix in (".md", ".html")
+            else [out.with_name(out.name + ".md"), out.with_name(out.name + ".html")]
+        )
         for path in targets:
             path.write_text(as_markdown(diff) if path.suffix == ".md" else as_html(diff), encoding="utf-8")
             sys.stdout.write(f"written: {path}\n")

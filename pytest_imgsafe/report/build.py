@@ -14,17 +14,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..drift import since_when
-from ..status import DRIFT, FAILING
+from ..base.status import DRIFT, FAILING
+from ..judging.drift import since_when
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..ledger import Ledger
+    from ..base.ledger import Ledger
+    from ..collect.config import Settings
 
 
 class RunFacts(Protocol):
     """What a report is built from: the run's settings, ledger, times and results (a
-    :class:`~pytest_imgsafe.session.ImgsafeRun` is one; the report never imports the pytest glue)."""
+    :class:`~pytest_imgsafe.run.session.ImgsafeRun` is one; the report never imports the pytest glue)."""
 
     settings: Settings
     ledger: Ledger | None
@@ -46,7 +46,9 @@ def iso(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def build_report(state: RunFacts, history: Sequence[Mapping[str, Any]] = (), now: float | None = None) -> dict[str, Any]:
+def build_report(
+    state: RunFacts, history: Sequence[Mapping[str, Any]] = (), now: float | None = None
+) -> dict[str, Any]:
     """The report of a finished run; ``history``: the earlier reports, oldest first (``load_history``)."""
     settings = state.settings
     finished = now if now is not None else time.time()
@@ -63,8 +65,12 @@ def build_report(state: RunFacts, history: Sequence[Mapping[str, Any]] = (), now
     if ledger is not None:
         t = ledger.totals()
         spend = {
-            "calls": t.calls, "spent_usd": t.spent_usd, "blocks_sent": t.blocks,
-            "skipped_for_budget": t.skipped_budget, "skipped_for_max_blocks": t.skipped_blocks, "stopped": t.stopped,
+            "calls": t.calls,
+            "spent_usd": t.spent_usd,
+            "blocks_sent": t.blocks,
+            "skipped_for_budget": t.skipped_budget,
+            "skipped_for_max_blocks": t.skipped_blocks,
+            "stopped": t.stopped,
         }
     targets = {name: settings.targets[name].describe() for name in settings.active_targets}
     screens = [n for n in settings.active_targets if settings.targets[n].kind == "screen"]
@@ -119,7 +125,9 @@ def totals(results: Sequence[Mapping[str, Any]], spend: Mapping[str, Any] | None
 
 def screen_names(report: Mapping[str, Any]) -> list[str]:
     """The targets of kind screen in a report (a merged report keeps its screens)."""
-    return [name for name, t in report.get("targets", {}).items() if isinstance(t, Mapping) and t.get("kind") == "screen"]
+    return [
+        name for name, t in report.get("targets", {}).items() if isinstance(t, Mapping) and t.get("kind") == "screen"
+    ]
 
 
 def block_rates(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -159,7 +167,13 @@ def screen_confusion(results: Iterable[Mapping[str, Any]], screens: Sequence[str
             for scenario, (tp, fp, fn, tn) in sorted(cells.items()):
                 rows.append(
                     {
-                        "screen": screen_name, "target": target, "scenario": scenario, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+                        "screen": screen_name,
+                        "target": target,
+                        "scenario": scenario,
+                        "tp": tp,
+                        "fp": fp,
+                        "fn": fn,
+                        "tn": tn,
                         "precision": round(tp / (tp + fp), 4) if tp + fp else None,
                         "recall": round(tp / (tp + fn), 4) if tp + fn else None,
                     }
@@ -200,7 +214,9 @@ def annotate_since(results: list[dict[str, Any]], history: Sequence[Mapping[str,
         return
     index = nights_by_item(history)
     for row in failing:
-        verdicts = [(n, o) for n, o in index.get((str(row["case"]), str(row["target"])), []) if o not in ("error", "skipped")]
+        verdicts = [
+            (n, o) for n, o in index.get((str(row["case"]), str(row["target"])), []) if o not in ("error", "skipped")
+        ]
         since = since_when(verdicts, str(row["actual"]))
         row["since_when"] = since.as_dict() if since else None
 
@@ -229,15 +245,24 @@ def read_report_argument(text: str) -> tuple[Path, dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise argparse.ArgumentTypeError(f"{text!r}: no such file (give the JSON report written by --imgsafe-report)") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: no such file (give the JSON report written by --imgsafe-report)"
+        ) from None
     except (OSError, ValueError) as err:
         raise argparse.ArgumentTypeError(f"{text!r} cannot be read as JSON: {err}") from None
     if not is_report(data):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a pytest-imgsafe report (schema {SCHEMA_ID}, version {VERSION})")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a pytest-imgsafe report (schema {SCHEMA_ID}, version {VERSION})"
+        )
     report: dict[str, Any] = data
     return path, report
 
 
 def is_report(data: object) -> bool:
     """A JSON value that is one of our reports (schema and version checked, as readers must)."""
-    return isinstance(data, dict) and data.get("schema") == SCHEMA_ID and data.get("version") == VERSION and isinstance(data.get("run"), dict)
+    return (
+        isinstance(data, dict)
+        and data.get("schema") == SCHEMA_ID
+        and data.get("version") == VERSION
+        and isinstance(data.get("run"), dict)
+    )

@@ -55,8 +55,14 @@ def _frame(scenario: str, right: int = WIDTH - PAD_R) -> list[str]:
         f'role="img" aria-label="block rate of {html.escape(scenario)}" font-family="system-ui,sans-serif">'
     ]
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f'<line x1="{PAD_L}" x2="{right}" y1="{_y(tick):.1f}" y2="{_y(tick):.1f}" stroke="{"#bbb" if tick in (0, 1) else "#eee"}"/>')
-        parts.append(f'<text x="{PAD_L - 5}" y="{_y(tick) + 4:.1f}" font-size="10" text-anchor="end" fill="#555">{tick:.0%}</text>')
+        parts.append(
+            f'<line x1="{PAD_L}" x2="{right}" y1="{_y(tick):.1f}" '
+            f'y2="{_y(tick):.1f}" stroke="{"#bbb" if tick in (0, 1) else "#eee"}"/>'
+        )
+        parts.append(
+            f'<text x="{PAD_L - 5}" y="{_y(tick) + 4:.1f}" font-size="10" '
+            f'text-anchor="end" fill="#555">{tick:.0%}</text>'
+        )
     return parts
 
 
@@ -86,8 +92,14 @@ def _bars(report: Mapping[str, Any], scenario: str, targets: Sequence[str]) -> s
             f'height="{max(_y(0) - top, 1.5):.1f}" fill="{color}"><title>{html.escape(target)}: {text}</title></rect>'
         )
         parts.append(f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" font-size="10" text-anchor="middle">{text}</text>')
-        parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_B + 14}" font-size="10" text-anchor="middle" fill="{color}">{html.escape(target[:18])}</text>')
-    parts.append(f'<text x="{WIDTH - 10}" y="{HEIGHT - 4}" font-size="9" text-anchor="end" fill="#777">{html.escape(str(report.get("run", {}).get("finished", ""))[:16].replace("T", " "))} (one run)</text>')
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_B + 14}" font-size="10" '
+            f'text-anchor="middle" fill="{color}">{html.escape(target[:18])}</text>'
+        )
+    parts.append(
+        f'<text x="{WIDTH - 10}" y="{HEIGHT - 4}" font-size="9" text-anchor="end" fill="#777">'
+        f"{html.escape(str(report.get('run', {}).get('finished', ''))[:16].replace('T', ' '))} (one run)</text>"
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -106,7 +118,10 @@ def _lines(series: Sequence[Mapping[str, Any]], scenario: str, targets: Sequence
     for i in ticks:
         anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
         parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{_y(0):.1f}" y2="{_y(0) + 4:.1f}" stroke="#999"/>')
-        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - PAD_B + 15}" font-size="10" text-anchor="{anchor}" fill="#555">{html.escape(labels[i])}</text>')
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{HEIGHT - PAD_B + 15}" font-size="10" '
+            f'text-anchor="{anchor}" fill="#555">{html.escape(labels[i])}</text>'
+        )
     k = len(targets)
     for index, target in enumerate(targets):
         color = COLORS[index % len(COLORS)]
@@ -123,15 +138,23 @@ def _lines(series: Sequence[Mapping[str, Any]], scenario: str, targets: Sequence
         width = max(1.2, 3.5 - 0.8 * index)  # later lines thinner: one on another stays visible
         dash = DASHES[index % len(DASHES)]
         parts.append(
-            f'<polyline class="series" data-target="{html.escape(target)}" fill="none" stroke="{color}" stroke-width="{width:.1f}" '
+            f'<polyline class="series" data-target="{html.escape(target)}" '
+            f'fill="none" stroke="{color}" stroke-width="{width:.1f}" '
             f'stroke-opacity="0.85"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""} points="{coords}"/>'
         )
         for px, py, r, when in points:
-            parts.append(marker(shape, px, py, color, f"{target} {when}: {r['rate']:.0%} ({r['blocked']}/{r['items']})"))
+            parts.append(
+                marker(shape, px, py, color, f"{target} {when}: {r['rate']:.0%} ({r['blocked']}/{r['items']})")
+            )
         ly = PAD_T + 8 + 16 * index
         lx = WIDTH - PAD_R + 8
-        parts.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{ly}" y2="{ly}" stroke="{color}" stroke-width="2"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""}/>')
+        parts.append(
+            f'<line x1="{lx}" x2="{lx + 18}" y1="{ly}" y2="{ly}" stroke="{color}" '
+            f'stroke-width="2"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""}/>'
+        )
         parts.append(marker(shape, lx + 9, ly, color, target))
-        parts.append(f'<text x="{lx + 22}" y="{ly + 4}" font-size="10" fill="{color}">{html.escape(target[:15])}</text>')
+        parts.append(
+            f'<text x="{lx + 22}" y="{ly + 4}" font-size="10" fill="{color}">{html.escape(target[:15])}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -46,7 +46,13 @@ def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
         old_outcome, new_outcome = _outcome(b), _outcome(a)
         if old_outcome != new_outcome:
             # a real change first; an outage's lost verdicts apart, so they do not bury it
-            group = outcomes if _answered(old_outcome) == _answered(new_outcome) else lost if _answered(old_outcome) else regained
+            group = (
+                outcomes
+                if _answered(old_outcome) == _answered(new_outcome)
+                else lost
+                if _answered(old_outcome)
+                else regained
+            )
             group.append({**row, "before": old_outcome, "now": new_outcome})
         elif b.get("status") != a.get("status"):
             statuses.append({**row, "before": b.get("status"), "now": a.get("status"), "expected": a.get("expected")})
@@ -56,7 +62,14 @@ def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
     for key in sorted(old_rates.keys() | new_rates.keys()):
         o, n = old_rates.get(key), new_rates.get(key)
         if o is None or n is None or abs(o["rate"] - n["rate"]) > 1e-9:
-            rates.append({"scenario": key[0], "target": key[1], "before": o["rate"] if o else None, "now": n["rate"] if n else None})
+            rates.append(
+                {
+                    "scenario": key[0],
+                    "target": key[1],
+                    "before": o["rate"] if o else None,
+                    "now": n["rate"] if n else None,
+                }
+            )
     return {
         "old": old["run"]["finished"],
         "new": new["run"]["finished"],
@@ -64,10 +77,18 @@ def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
         "lost": lost,
         "regained": regained,
         "statuses": statuses,
-        "added": [{"case": c, "target": t, "now": _outcome(after[(c, t)])} for c, t in sorted(after.keys() - before.keys())],
-        "removed": [{"case": c, "target": t, "before": _outcome(before[(c, t)])} for c, t in sorted(before.keys() - after.keys())],
+        "added": [
+            {"case": c, "target": t, "now": _outcome(after[(c, t)])} for c, t in sorted(after.keys() - before.keys())
+        ],
+        "removed": [
+            {"case": c, "target": t, "before": _outcome(before[(c, t)])}
+            for c, t in sorted(before.keys() - after.keys())
+        ],
         "rates": rates,
-        "totals": {k: [old["totals"].get(k), new["totals"].get(k)] for k in ("items", "ok", "drift", "mismatch", "errors", "skipped", "flaky")},
+        "totals": {
+            k: [old["totals"].get(k), new["totals"].get(k)]
+            for k in ("items", "ok", "drift", "mismatch", "errors", "skipped", "flaky")
+        },
     }
 
 
@@ -78,13 +99,37 @@ def _pct(rate: float | None) -> str:
 def _sections(diff: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     """(title, lines) in reading order; shared by the text and Markdown renderings."""
     out = [
-        (f"Outcomes changed ({len(diff['outcomes'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["outcomes"]]),
-        (f"Block rates changed ({len(diff['rates'])})", [f"{r['scenario']} on {r['target']}: {_pct(r['before'])} → {_pct(r['now'])}" for r in diff["rates"]]),
-        (f"No verdict now ({len(diff['lost'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["lost"]]),
-        (f"A verdict again ({len(diff['regained'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["regained"]]),
-        (f"Status changed, same outcome ({len(diff['statuses'])})", [f"{r['case']} on {r['target']}: {r['before']} → {r['now']} (expected {r['expected']})" for r in diff["statuses"]]),
-        (f"Items only in the new run ({len(diff['added'])})", [f"{r['case']} on {r['target']}: {r['now']}" for r in diff["added"]]),
-        (f"Items only in the old run ({len(diff['removed'])})", [f"{r['case']} on {r['target']}: {r['before']}" for r in diff["removed"]]),
+        (
+            f"Outcomes changed ({len(diff['outcomes'])})",
+            [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["outcomes"]],
+        ),
+        (
+            f"Block rates changed ({len(diff['rates'])})",
+            [f"{r['scenario']} on {r['target']}: {_pct(r['before'])} → {_pct(r['now'])}" for r in diff["rates"]],
+        ),
+        (
+            f"No verdict now ({len(diff['lost'])})",
+            [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["lost"]],
+        ),
+        (
+            f"A verdict again ({len(diff['regained'])})",
+            [f"{r['case']} on {r['target']}: {r['before']} → {r['now']}" for r in diff["regained"]],
+        ),
+        (
+            f"Status changed, same outcome ({len(diff['statuses'])})",
+            [
+                f"{r['case']} on {r['target']}: {r['before']} → {r['now']} (expected {r['expected']})"
+                for r in diff["statuses"]
+            ],
+        ),
+        (
+            f"Items only in the new run ({len(diff['added'])})",
+            [f"{r['case']} on {r['target']}: {r['now']}" for r in diff["added"]],
+        ),
+        (
+            f"Items only in the old run ({len(diff['removed'])})",
+            [f"{r['case']} on {r['target']}: {r['before']}" for r in diff["removed"]],
+        ),
     ]
     return [(title, lines) for title, lines in out if lines]
 
@@ -123,13 +168,18 @@ def as_html(diff: Mapping[str, Any]) -> str:
     parts = [
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>pytest-imgsafe comparison</title>'
         "<style>body{font:14px/1.45 system-ui,sans-serif;margin:1.2em 2em;color:#1d1d1f}table{border-collapse:collapse}"
-        "td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:left}th{background:#f6f7f9}h2{font-size:1.1em;margin-top:1.4em}</style></head><body>",
+        "td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:left}"
+        "th{background:#f6f7f9}h2{font-size:1.1em;margin-top:1.4em}</style></head><body>",
         f"<h1>pytest-imgsafe: {esc(str(diff['old']))} → {esc(str(diff['new']))}</h1><p>{esc(_totals_line(diff))}</p>",
     ]
     sections = _sections(diff)
     if not sections:
         parts.append("<p>No outcome, status, item or block rate changed.</p>")
     for title, rows in sections:
-        parts.append(f"<h2>{esc(title)}</h2><table><tbody>" + "".join(f"<tr><td>{esc(r)}</td></tr>" for r in rows) + "</tbody></table>")
+        parts.append(
+            f"<h2>{esc(title)}</h2><table><tbody>"
+            + "".join(f"<tr><td>{esc(r)}</td></tr>" for r in rows)
+            + "</tbody></table>"
+        )
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -13,10 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..status import FAILING, Status
+from ..base.status import FAILING, Status
 
 # status -> (group shown in filters, rank: lower comes first)
-_RANK: dict[str, int] = {str(s): 0 for s in FAILING} | {Status.ERROR: 1, Status.FLAKY: 2, Status.SKIPPED: 3, Status.OK: 4}
+_RANK: dict[str, int] = {str(s): 0 for s in FAILING} | {
+    Status.ERROR: 1,
+    Status.FLAKY: 2,
+    Status.SKIPPED: 3,
+    Status.OK: 4,
+}
 # "target 't' gave no verdict for case 'c': KIND, HTTP N, code C: ..." (a case) and
 # "fuzz spec 's' on target 't' got no verdict (after N examples, seed S): KIND, ..." (a fuzz spec)
 _NO_VERDICT = re.compile(
@@ -61,7 +66,7 @@ def error_message(text: str) -> str:
     """The provider's part of an error row (the case and target are shown beside it)."""
     first = text.splitlines()[0] if text else ""
     match = _NO_VERDICT.search(first)
-    return first[len(match["prefix"]):] if match else first
+    return first[len(match["prefix"]) :] if match else first
 
 
 @dataclass
@@ -128,7 +133,11 @@ def recorded_label(row: Mapping[str, Any]) -> str:
     stage = (changes.get("stage") or [now.split(":")[1] if ":" in now else None])[0]
     code = (changes.get("code") or [row.get("code")])[0]
     categories = (changes.get("categories") or [None])[0]
-    return f"{verdict}{':' + stage if stage else ''}" + (f" {code}" if code else "") + (f" [{categories}]" if categories else "")
+    return (
+        f"{verdict}{':' + stage if stage else ''}"
+        + (f" {code}" if code else "")
+        + (f" [{categories}]" if categories else "")
+    )
 
 
 def clip(text: str, limit: int) -> str:

@@ -35,7 +35,9 @@ class Bounded:
             self.lines.append(line)
             self.size += len(line.encode()) + 1
 
-    def add_list(self, lines: Sequence[str], cap: int, reserve: int, more: str = "- … and {n} more (see the JSON or HTML report)") -> None:
+    def add_list(
+        self, lines: Sequence[str], cap: int, reserve: int, more: str = "- … and {n} more (see the JSON or HTML report)"
+    ) -> None:
         """As many of ``lines`` as fit (at most ``cap``), then how many were left out."""
         tail = len(more) + 16
         shown = 0
@@ -61,21 +63,37 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
     t = report["totals"]
     run = report["run"]
     page.add(f"## pytest-imgsafe: {run['mode']} run, {when(run['finished'])}", "")
-    head = f"**{t['items']} items**: {t['ok']} ok, {t['drift']} drift, {t['mismatch']} mismatch, {t['errors']} errors, {t['skipped']} skipped, {t['flaky']} flaky"
+    head = (
+        f"**{t['items']} items**: {t['ok']} ok, {t['drift']} drift, {t['mismatch']} mismatch, "
+        f"{t['errors']} errors, {t['skipped']} skipped, {t['flaky']} flaky"
+    )
     if t.get("config_changed"):
         head += f", {t['config_changed']} config changed"
     page.add(head)
     if t.get("calls") is not None:
-        page.add("", f"Calls made: {t['calls']}; estimated spend: ${t['spent_usd']:.4f}; blocks sent: {t['blocks_sent']}")
+        page.add(
+            "", f"Calls made: {t['calls']}; estimated spend: ${t['spent_usd']:.4f}; blocks sent: {t['blocks_sent']}"
+        )
     if run.get("rerun_of"):
-        page.add("", f"Merged report: the items without a verdict in the run of {when(run['rerun_of'])} were called again ({run.get('reruns', 0)} items).")
-    for note in (f"**Stopped:** {t['stopped']}" if t.get("stopped") else "", "**Interrupted:** the rows are the items that had run." if run.get("interrupted") else ""):
+        page.add(
+            "",
+            "Merged report: the items without a verdict in the run of "
+            f"{when(run['rerun_of'])} were called again ({run.get('reruns', 0)} items).",
+        )
+    for note in (
+        f"**Stopped:** {t['stopped']}" if t.get("stopped") else "",
+        "**Interrupted:** the rows are the items that had run." if run.get("interrupted") else "",
+    ):
         if note:
             page.add("", note)
     for reason in run.get("failed_because") or ():
         page.add("", f"**Failed:** {clip(reason, _LINE)}")
     if run.get("max_error_rate") is not None and not run.get("failed_because") and t["errors"]:
-        page.add("", f"{t['errors']} items got no verdict: under `--imgsafe-max-error-rate {run['max_error_rate']}`, reported but not failed.")
+        page.add(
+            "",
+            f"{t['errors']} items got no verdict: "
+            f"under `--imgsafe-max-error-rate {run['max_error_rate']}`, reported but not failed.",
+        )
     _rate_table(page, report)
     rows = changed(report["results"])
     if rows:
@@ -84,30 +102,54 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
         for r in rows:
             since = since_text(r)
             lines.append(
-                clip(f"- `{r['case']}` on `{r['target']}`: **{r['status']}**: expected {r['expected']}, got {got(r)}"
-                     + (f" ({since})" if since else ""), _LINE)
+                clip(
+                    f"- `{r['case']}` on `{r['target']}`: **{r['status']}**: expected {r['expected']}, got {got(r)}"
+                    + (f" ({since})" if since else ""),
+                    _LINE,
+                )
             )
         page.add_list(lines, cap=60, reserve=min(4096, 400 + 300 * len(error_groups(report["results"]))))
     groups = error_groups(report["results"])
     if groups:
-        page.add("", f"### No verdict ({sum(len(g.rows) for g in groups)} items), by kind", "", "| kind | items | example |", "|---|---|---|")
+        page.add(
+            "",
+            f"### No verdict ({sum(len(g.rows) for g in groups)} items), by kind",
+            "",
+            "| kind | items | example |",
+            "|---|---|---|",
+        )
         lines = []
         for g in groups:
             ex = g.example
-            example = clip(f"`{ex['case']}` on `{ex['target']}`: {error_message(str(ex.get('error') or ''))}", 220).replace("|", "\\|")
+            example = clip(
+                f"`{ex['case']}` on `{ex['target']}`: {error_message(str(ex.get('error') or ''))}", 220
+            ).replace("|", "\\|")
             lines.append(f"| {g.kind.replace('|', '/')} | {len(g.rows)} | {example} |")
         page.add_list(lines, cap=20, reserve=600, more="| … and {n} more kinds | | |")
     moved = report.get("changes_since_last") or []
     if moved:
         page.add("", f"### Changed since the previous run ({when(report.get('previous_run'))})", "")
-        page.add_list([clip(f"- `{c['case']}` on `{c['target']}`: {c['before']} → {c['now']}", _LINE) for c in moved], cap=40, reserve=300)
+        page.add_list(
+            [clip(f"- `{c['case']}` on `{c['target']}`: {c['before']} → {c['now']}", _LINE) for c in moved],
+            cap=40,
+            reserve=300,
+        )
     if report.get("screen"):
-        page.add("", "### Local screen against the targets", "", "| screen | target | scenario | precision | recall | tp | fp | fn | tn |", "|---|---|---|---|---|---|---|---|---|")
+        page.add(
+            "",
+            "### Local screen against the targets",
+            "",
+            "| screen | target | scenario | precision | recall | tp | fp | fn | tn |",
+            "|---|---|---|---|---|---|---|---|---|",
+        )
         lines = []
         for row in report["screen"]:
             pr = "" if row["precision"] is None else f"{row['precision']:.0%}"
             rc = "" if row["recall"] is None else f"{row['recall']:.0%}"
-            lines.append(f"| {row['screen']} | {row['target']} | {row['scenario']} | {pr} | {rc} | {row['tp']} | {row['fp']} | {row['fn']} | {row['tn']} |")
+            lines.append(
+                f"| {row['screen']} | {row['target']} | {row['scenario']} | {pr} "
+                f"| {rc} | {row['tp']} | {row['fp']} | {row['fn']} | {row['tn']} |"
+            )
         page.add_list(lines, cap=40, reserve=0, more="| … and {n} more rows | | | | | | | | |")
     return page.text()
 

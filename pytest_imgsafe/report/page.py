@@ -16,29 +16,58 @@ from typing import Any
 
 from .build import nights_by_item
 from .charts import rate_chart
-from .digest import changed, clip, error_groups, error_kind, error_message, got, nights_label, ordered, recorded_label, since_text, status_group, when
+from .digest import (
+    changed,
+    clip,
+    error_groups,
+    error_kind,
+    error_message,
+    got,
+    nights_label,
+    ordered,
+    recorded_label,
+    since_text,
+    status_group,
+    when,
+)
 
 HISTORY_NIGHTS = 30  # cells per item in the history column: a month of nights
 _esc = html.escape
 
+# In STYLE and SCRIPT a backslash at the end of a line joins it with the next (no newline in the page).
 STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:1.2em 2em;max-width:1400px;color:#1d1d1f}
-h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin:1.6em 0 .5em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-.meta{color:#555;margin:.2em 0 .8em}.badges span{display:inline-block;padding:.15em .6em;margin:0 .4em .4em 0;border-radius:1em;background:#eef1f4}
-.badges .bad{background:#fde2e2;color:#8a1010;font-weight:600}.badges .warn{background:#fff1c2}.badges .good{background:#e3f4e3}
-.note{padding:.5em .8em;border-left:4px solid #d62728;background:#fff5f5;margin:.5em 0}.note.info{border-color:#1f77b4;background:#f3f8fd}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e5e5e5;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f7f9;position:sticky;top:0;z-index:1}th button{all:unset;cursor:pointer;font-weight:600}th button::after{content:" \\2195";color:#aaa}
-th[aria-sort=ascending] button::after{content:" \\2191";color:#333}th[aria-sort=descending] button::after{content:" \\2193";color:#333}
-tr.changed td:first-child{border-left:4px solid #d62728}tr.error td:first-child{border-left:4px solid #999}tr.flaky td:first-child{border-left:4px solid #e0a800}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:1.2em 2em;max-width:1400px;\
+color:#1d1d1f}
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin:1.6em 0 .5em;border-bottom:1px solid #ddd;\
+padding-bottom:.2em}
+.meta{color:#555;margin:.2em 0 .8em}.badges span{display:inline-block;padding:.15em .6em;margin:0 .4em .4em 0;\
+border-radius:1em;background:#eef1f4}
+.badges .bad{background:#fde2e2;color:#8a1010;font-weight:600}.badges .warn{background:#fff1c2}\
+.badges .good{background:#e3f4e3}
+.note{padding:.5em .8em;border-left:4px solid #d62728;background:#fff5f5;margin:.5em 0}\
+.note.info{border-color:#1f77b4;background:#f3f8fd}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e5e5e5;padding:4px 8px;text-align:left;\
+vertical-align:top}
+th{background:#f6f7f9;position:sticky;top:0;z-index:1}th button{all:unset;cursor:pointer;font-weight:600}\
+th button::after{content:" \\2195";color:#aaa}
+th[aria-sort=ascending] button::after{content:" \\2191";color:#333}\
+th[aria-sort=descending] button::after{content:" \\2193";color:#333}
+tr.changed td:first-child{border-left:4px solid #d62728}tr.error td:first-child{border-left:4px solid #999}\
+tr.flaky td:first-child{border-left:4px solid #e0a800}
 td.st{white-space:nowrap}.st-changed{color:#b00;font-weight:600}.st-error{color:#666}.st-flaky{color:#a67c00}
-.nw{white-space:nowrap}.rid{font:11.5px ui-monospace,monospace;color:#666;overflow-wrap:anywhere}td.since{min-width:12em}td.rec{min-width:24em}
+.nw{white-space:nowrap}.rid{font:11.5px ui-monospace,monospace;color:#666;overflow-wrap:anywhere}\
+td.since{min-width:12em}td.rec{min-width:24em}
 td.detail{max-width:32em;overflow-wrap:anywhere;color:#444;font-size:.92em}code{font-size:.92em}
-details{margin:.3em 0;border:1px solid #e5e5e5;border-radius:6px;padding:.3em .7em}summary{cursor:pointer}summary b{font-variant-numeric:tabular-nums}
-.charts{display:flex;flex-wrap:wrap;gap:.6em 1.2em}figure{margin:0;padding:.4em;border:1px solid #eee;border-radius:6px}figcaption{font-weight:600;margin-bottom:.2em}
-.filters{display:flex;flex-wrap:wrap;gap:.6em;align-items:center;margin:.4em 0 .6em}.filters label{color:#555}select,input{font:inherit;padding:2px 4px}
-.hist{white-space:nowrap;font-size:0}.hist i{display:inline-block;width:9px;height:14px;margin-right:1px;border-radius:2px;background:#ddd}
-.hist i.pass{background:#2ca02c}.hist i.block{background:#d62728}.hist i.block-output{background:#ff7f0e}.hist i.error{background:#999}.hist i.skipped{background:#eee;outline:1px solid #ccc}.hist i.now{outline:2px solid #333}
+details{margin:.3em 0;border:1px solid #e5e5e5;border-radius:6px;padding:.3em .7em}summary{cursor:pointer}\
+summary b{font-variant-numeric:tabular-nums}
+.charts{display:flex;flex-wrap:wrap;gap:.6em 1.2em}figure{margin:0;padding:.4em;border:1px solid #eee;\
+border-radius:6px}figcaption{font-weight:600;margin-bottom:.2em}
+.filters{display:flex;flex-wrap:wrap;gap:.6em;align-items:center;margin:.4em 0 .6em}.filters label{color:#555}\
+select,input{font:inherit;padding:2px 4px}
+.hist{white-space:nowrap;font-size:0}.hist i{display:inline-block;width:9px;height:14px;margin-right:1px;\
+border-radius:2px;background:#ddd}
+.hist i.pass{background:#2ca02c}.hist i.block{background:#d62728}.hist i.block-output{background:#ff7f0e}\
+.hist i.error{background:#999}.hist i.skipped{background:#eee;outline:1px solid #ccc}.hist i.now{outline:2px solid #333}
 .legend i{display:inline-block;width:9px;height:12px;margin:0 .2em 0 .8em;border-radius:2px;vertical-align:middle}
 """
 
@@ -46,13 +75,16 @@ SCRIPT = """
 (function(){
   var table=document.getElementById('items');if(!table)return;
   var body=table.tBodies[0],rows=Array.prototype.slice.call(body.rows);
-  var pick={status:document.getElementById('f-status'),target:document.getElementById('f-target'),scenario:document.getElementById('f-scenario')};
+  var pick={status:document.getElementById('f-status'),target:document.getElementById('f-target'),\
+scenario:document.getElementById('f-scenario')};
   var text=document.getElementById('f-text'),count=document.getElementById('f-count');
   function apply(){
     var q=text.value.toLowerCase(),shown=0;
     rows.forEach(function(r){
-      var ok=(!pick.status.value||r.dataset.status===pick.status.value)&&(!pick.target.value||r.dataset.target===pick.target.value)
-        &&(!pick.scenario.value||r.dataset.scenario===pick.scenario.value)&&(!q||r.textContent.toLowerCase().indexOf(q)>=0);
+      var ok=(!pick.status.value||r.dataset.status===pick.status.value)&&\
+(!pick.target.value||r.dataset.target===pick.target.value)
+        &&(!pick.scenario.value||r.dataset.scenario===pick.scenario.value)&&\
+(!q||r.textContent.toLowerCase().indexOf(q)>=0);
       r.hidden=!ok;if(ok)shown++;
     });
     count.textContent=shown+' of '+rows.length+' items';
@@ -81,7 +113,8 @@ def html_page(report: Mapping[str, Any], series: Sequence[Mapping[str, Any]]) ->
     results = report["results"]
     title = f"pytest-imgsafe: {run['mode']} run, {when(run['finished'])}"
     return (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_esc(title)}</title><style>{STYLE}</style></head><body>\n"
         f"<h1>{_esc(title)}</h1>\n{_header(report)}\n{_attention(results)}\n{_errors(results)}\n{_charts(series)}\n"
         f"{_items(results, series)}\n{_history_json(series)}\n<script>{SCRIPT}</script>\n</body></html>\n"
@@ -91,16 +124,25 @@ def html_page(report: Mapping[str, Any], series: Sequence[Mapping[str, Any]]) ->
 def _header(report: Mapping[str, Any]) -> str:
     t, run = report["totals"], report["run"]
     badge = [
-        ("items", t["items"], ""), ("ok", t["ok"], "good"), ("drift", t["drift"], "bad" if t["drift"] else ""),
-        ("mismatch", t["mismatch"], "bad" if t["mismatch"] else ""), ("config changed", t.get("config_changed") or 0, "bad" if t.get("config_changed") else ""),
-        ("no verdict", t["errors"], "warn" if t["errors"] else ""), ("flaky", t["flaky"], "warn" if t["flaky"] else ""), ("skipped", t["skipped"], ""),
+        ("items", t["items"], ""),
+        ("ok", t["ok"], "good"),
+        ("drift", t["drift"], "bad" if t["drift"] else ""),
+        ("mismatch", t["mismatch"], "bad" if t["mismatch"] else ""),
+        ("config changed", t.get("config_changed") or 0, "bad" if t.get("config_changed") else ""),
+        ("no verdict", t["errors"], "warn" if t["errors"] else ""),
+        ("flaky", t["flaky"], "warn" if t["flaky"] else ""),
+        ("skipped", t["skipped"], ""),
     ]
     parts = [f'<p class="meta">{_esc(when(run["started"]))} → {_esc(when(run["finished"]))}']
     if t.get("calls") is not None:
         parts.append(f" · {t['calls']} calls, estimated spend ${t['spent_usd']:.4f}, {t['blocks_sent']} blocks sent")
     if report.get("previous_run"):
         parts.append(f" · compared with the run of {_esc(when(report['previous_run']))}")
-    parts.append("</p><p class='badges'>" + "".join(f'<span class="{c}">{n} {_esc(label)}</span>' for label, n, c in badge if n or label == "items") + "</p>")
+    parts.append(
+        "</p><p class='badges'>"
+        + "".join(f'<span class="{c}">{n} {_esc(label)}</span>' for label, n, c in badge if n or label == "items")
+        + "</p>"
+    )
     if t.get("stopped"):
         parts.append(f'<p class="note">Stopped: {_esc(str(t["stopped"]))}</p>')
     if run.get("interrupted"):
@@ -108,23 +150,31 @@ def _header(report: Mapping[str, Any]) -> str:
     for reason in run.get("failed_because") or ():
         parts.append(f'<p class="note">Failed: {_esc(str(reason))}</p>')
     if run.get("rerun_of"):
-        parts.append(f'<p class="note info">Merged report: the items without a verdict in the run of {_esc(when(run["rerun_of"]))} were called again ({run.get("reruns", 0)} items).</p>')
+        parts.append(
+            '<p class="note info">Merged report: the items without a verdict in the run of '
+            f"{_esc(when(run['rerun_of']))} were called again ({run.get('reruns', 0)} items).</p>"
+        )
     return "".join(parts)
 
 
 def _attention(results: Sequence[Mapping[str, Any]]) -> str:
     rows = changed(results)
     if not rows:
-        return '<h2 id="changed">Changed outcomes</h2><p>None: every outcome with a verdict is the expected and recorded one.</p>'
+        return (
+            '<h2 id="changed">Changed outcomes</h2>'
+            "<p>None: every outcome with a verdict is the expected and recorded one.</p>"
+        )
     body = "".join(
         f"<tr class='changed'><td><code>{_esc(str(r['case']))}</code></td><td class='nw'>{_esc(str(r['target']))}</td>"
         f"<td>{_esc(str(r.get('scenario') or ''))}</td><td class='st st-changed nw'>{_esc(str(r['status']))}</td>"
-        f"<td>{_esc(str(r['expected']))} → <b>{_esc(got(r))}</b></td><td class='since'>{_keep_dates(since_text(r))}</td>"
+        f"<td>{_esc(str(r['expected']))} → <b>{_esc(got(r))}</b></td>"
+        f"<td class='since'>{_keep_dates(since_text(r))}</td>"
         f"<td class='rec'>{_esc(_was(r))}{_request_id(r)}</td></tr>"
         for r in rows
     )
     return (
-        f'<h2 id="changed">Changed outcomes ({len(rows)})</h2><table><thead><tr><th>case</th><th>target</th><th>scenario</th><th>status</th>'
+        f'<h2 id="changed">Changed outcomes ({len(rows)})</h2><table><thead>'
+        "<tr><th>case</th><th>target</th><th>scenario</th><th>status</th>"
         f"<th>expected → now</th><th>since</th><th>recorded / request id</th></tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -158,14 +208,20 @@ def _errors(results: Sequence[Mapping[str, Any]]) -> str:
         for r in g.rows:
             by_target.setdefault(str(r["target"]), []).append(str(r["case"]))
         names = "".join(
-            f"<li><b>{_esc(t)}</b> ({len(cases)}): {_esc(', '.join(cases[:200]))}{f', … and {len(cases) - 200} more' if len(cases) > 200 else ''}</li>"
+            f"<li><b>{_esc(t)}</b> ({len(cases)}): "
+            f"{_esc(', '.join(cases[:200]))}{f', … and {len(cases) - 200} more' if len(cases) > 200 else ''}</li>"
             for t, cases in sorted(by_target.items())
         )
         blocks.append(
-            f"<details><summary><b>{len(g.rows)}</b> × {_esc(g.kind)}</summary><p>Example: <code>{_esc(str(g.example['case']))}</code> on "
-            f"{_esc(str(g.example['target']))}: {_esc(clip(error_message(str(g.example.get('error') or '')), 400))}</p><ul class='detail'>{names}</ul></details>"
+            f"<details><summary><b>{len(g.rows)}</b> × {_esc(g.kind)}</summary>"
+            f"<p>Example: <code>{_esc(str(g.example['case']))}</code> on {_esc(str(g.example['target']))}: "
+            f"{_esc(clip(error_message(str(g.example.get('error') or '')), 400))}</p>"
+            f"<ul class='detail'>{names}</ul></details>"
         )
-    return f'<h2 id="errors">No verdict ({total} items, {len(groups)} {"kind" if len(groups) == 1 else "kinds"})</h2><p>Never counted as pass or block. Open a kind to see its items.</p>{"".join(blocks)}'
+    return (
+        f'<h2 id="errors">No verdict ({total} items, {len(groups)} {"kind" if len(groups) == 1 else "kinds"})</h2>'
+        f"<p>Never counted as pass or block. Open a kind to see its items.</p>{''.join(blocks)}"
+    )
 
 
 def _charts(series: Sequence[Mapping[str, Any]]) -> str:
@@ -182,7 +238,7 @@ def _cell_class(label: str) -> str:
 
 
 def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, Any]]) -> str:
-    earlier = list(series[:-1])[-(HISTORY_NIGHTS - 1):]
+    earlier = list(series[:-1])[-(HISTORY_NIGHTS - 1) :]
     index = nights_by_item(earlier) if earlier else {}
     stamps = [str(rep["run"]["finished"]) for rep in earlier]
     labels = nights_label([*stamps, str(series[-1]["run"]["finished"])]) if series else []
@@ -196,7 +252,9 @@ def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, A
         now = str(r.get("actual") or ("skipped" if r.get("status") == "skipped" else "error"))
         nights = dict(index.get((str(r["case"]), str(r["target"])), []))
         cells = "".join(
-            f"<i class='{_cell_class(nights[s])}' title='{_esc(labels[i])}: {_esc(nights[s])}'></i>" if s in nights else f"<i title='{_esc(labels[i])}: not run'></i>"
+            f"<i class='{_cell_class(nights[s])}' title='{_esc(labels[i])}: {_esc(nights[s])}'></i>"
+            if s in nights
+            else f"<i title='{_esc(labels[i])}: not run'></i>"
             for i, s in enumerate(stamps)
         )
         cells += f"<i class='{_cell_class(now)} now' title='this run: {_esc(now)}'></i>"
@@ -206,27 +264,42 @@ def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, A
         detail = error_kind(full) if r.get("status") == "error" else full
         since = since_text(r) if group == "changed" else ""
         body.append(
-            f"<tr class='{group}' data-status='{group}' data-target='{_esc(str(r['target']))}' data-scenario='{_esc(scenario)}'>"
-            f"<td data-sort='{_esc(str(r['case']))}'><code>{_esc(str(r['case']))}</code></td><td class='nw'>{_esc(str(r['target']))}</td><td>{_esc(scenario)}</td>"
+            f"<tr class='{group}' data-status='{group}' "
+            f"data-target='{_esc(str(r['target']))}' data-scenario='{_esc(scenario)}'>"
+            f"<td data-sort='{_esc(str(r['case']))}'><code>{_esc(str(r['case']))}</code></td>"
+            f"<td class='nw'>{_esc(str(r['target']))}</td><td>{_esc(scenario)}</td>"
             f"<td>{_esc(str(r['expected']))}</td><td>{_esc(str(r.get('actual') or ''))}</td>"
-            f"<td class='st st-{group}' data-sort='{('changed', 'error', 'flaky', 'skipped', 'ok').index(group)} {_esc(str(r.get('status')))}'>{_esc(str(r.get('status')))}</td>"
+            f"<td class='st st-{group}' "
+            f"data-sort='{('changed', 'error', 'flaky', 'skipped', 'ok').index(group)} {_esc(str(r.get('status')))}'>"
+            f"{_esc(str(r.get('status')))}</td>"
             f"<td class='hist' data-sort='{sum(1 for v in nights.values() if v == now)}'>{cells}</td>"
-            f"<td class='detail' title='{_esc(clip(full, 600))}'>{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}</td></tr>"
+            f"<td class='detail' title='{_esc(clip(full, 600))}'>"
+            f"{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}</td></tr>"
         )
 
     def select(name: str, values: Sequence[str]) -> str:
         options = "".join(f"<option>{_esc(v)}</option>" for v in values)
         return f"<label>{name} <select id='f-{name}'><option value=''>all</option>{options}</select></label>"
 
-    legend = "<span class='legend'>history:<i style='background:#2ca02c'></i>pass<i style='background:#d62728'></i>block<i style='background:#ff7f0e'></i>block:output<i style='background:#999'></i>no verdict</span>"
-    head = "".join(f"<th><button type='button'>{h}</button></th>" for h in ("case", "target", "scenario", "expected", "actual", "status", "history", "detail"))
+    legend = (
+        "<span class='legend'>history:<i style='background:#2ca02c'></i>pass<i style='background:#d62728'></i>block"
+        "<i style='background:#ff7f0e'></i>block:output<i style='background:#999'></i>no verdict</span>"
+    )
+    head = "".join(
+        f"<th><button type='button'>{h}</button></th>"
+        for h in ("case", "target", "scenario", "expected", "actual", "status", "history", "detail")
+    )
     return (
-        f"<h2 id='all'>All items</h2><div class='filters'>{select('status', statuses)}{select('target', targets)}{select('scenario', scenarios)}"
-        f"<label>text <input id='f-text' type='search' placeholder='case, prompt, error…'></label><span id='f-count'>{len(results)} items</span>{legend}</div>"
+        "<h2 id='all'>All items</h2><div class='filters'>"
+        f"{select('status', statuses)}{select('target', targets)}{select('scenario', scenarios)}"
+        "<label>text <input id='f-text' type='search' placeholder='case, prompt, error…'></label>"
+        f"<span id='f-count'>{len(results)} items</span>{legend}</div>"
         f"<table id='items'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
 def _history_json(series: Sequence[Mapping[str, Any]]) -> str:
-    data = json.dumps({"runs": [rep["run"]["finished"] for rep in series], "rates": [rep.get("rates", []) for rep in series]})
+    data = json.dumps(
+        {"runs": [rep["run"]["finished"] for rep in series], "rates": [rep.get("rates", []) for rep in series]}
+    )
     return f'<script type="application/json" id="imgsafe-history">{_esc(data)}</script>'

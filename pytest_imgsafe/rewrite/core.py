@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from ..terms import HARD_PROHIBITED, Match, TermIndex, default_index
+from ..base.terms import HARD_PROHIBITED, Match, TermIndex, default_index
 from . import grammar
 from .lookalike import NearNames
 from .refusal import RefusalDetector, default_detector
@@ -53,7 +53,6 @@ STRATEGY_ORDER: tuple[str, ...] = (
 )
 BY_SCENARIO: dict[str, str] = {scenario: name for name, scenario in TABLE_STRATEGIES.items()}
 """The strategy ``rewrite(prompt)`` picks for each rewritable scenario."""
-
 
 
 class RewriteRefused(Exception):
@@ -112,7 +111,9 @@ STRATEGIES: dict[str, Strategy] = {
         "a living artist's name -> the style, movement or studio, or a deceased artist of the same movement",
     ),
     "ip_to_archetype": Strategy(
-        "ip_to_archetype", ("copyrighted_ip",), "a character or brand -> a generic archetype with the same visual features"
+        "ip_to_archetype",
+        ("copyrighted_ip",),
+        "a character or brand -> a generic archetype with the same visual features",
     ),
     "describe_reference": Strategy(
         "describe_reference",
@@ -140,7 +141,7 @@ class Rewriter:
     """The strategies over one set of trigger terms and replacement tables.
 
     The module-level functions use one built from the bundled tables; build your own to add
-    tables (``merge_tables``) or terms (``pytest_imgsafe.terms.merge_tables``).
+    tables (``merge_tables``) or terms (``pytest_imgsafe.base.terms.merge_tables``).
     """
 
     index: TermIndex = field(default_factory=default_index)
@@ -161,7 +162,11 @@ class Rewriter:
         matches = self.find(prompt)
         self._refuse_hard(prompt, matches, "the prompt")
         if strategy in (None, *TABLE_STRATEGIES):
-            names = (strategy,) if strategy else tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
+            names = (
+                (strategy,)
+                if strategy
+                else tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
+            )
             return self._tables(prompt, matches, names)
         if describe is None:
             raise ValueError(f"{strategy} needs a describer: pass describe=<a function that asks a chat model>")
@@ -283,7 +288,7 @@ def _apply(prompt: str, changes: list[Change]) -> str:
     parts: list[str] = []
     at = 0
     for change in changes:
-        parts.append(prompt[at:change.start])
+        parts.append(prompt[at : change.start])
         parts.append(change.replacement)
         at = change.end
     parts.append(prompt[at:])
@@ -296,7 +301,9 @@ def default_rewriter() -> Rewriter:
     return Rewriter()
 
 
-def rewrite(prompt: str, strategy: str | None = None, *, describe: Describer | None = None, image: Path | None = None) -> Rewrite:
+def rewrite(
+    prompt: str, strategy: str | None = None, *, describe: Describer | None = None, image: Path | None = None
+) -> Rewrite:
     """Rewrite a prompt with one strategy, or (``strategy=None``) the ones its scenarios call for.
 
     Deterministic and idempotent for the table strategies; raises :class:`RewriteRefused` for

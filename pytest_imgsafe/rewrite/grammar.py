@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from ..terms import Match
+from ..base.terms import Match
 
 FUNCTION_WORDS = frozenset(
     """a an the this that these those his her their its our my your and or but nor so yet on in at
@@ -41,8 +41,10 @@ COMMON_VERBS = frozenset(
     cooks writes talks shakes signs visits greets leads climbs sleeps sits""".split()
 )
 # Cut points: where a replacement's head noun phrase ends and its description begins.
-_CUT = re.compile(r"\s(?:wearing|holding|with|in|on|at|behind|by|from|under|over|near|beside|exploring|jumping|"
-                  r"swinging|casting|eating|lying|hidden|rising|floating|loves?|who)\s")
+_CUT = re.compile(
+    r"\s(?:wearing|holding|with|in|on|at|behind|by|from|under|over|near|beside|exploring|jumping|"
+    r"swinging|casting|eating|lying|hidden|rising|floating|loves?|who)\s"
+)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s?(?![^\W_])")
 _ARTICLE_BEFORE = re.compile(r"\b(a|an|the)\s+$", re.IGNORECASE)
@@ -75,14 +77,18 @@ def article_for(word: str) -> str:
     return "an" if _VOWEL_SOUND.match(word) else "a"
 
 
-def plan(prompt: str, matches: Sequence[Match], replace: Callable[[Match], str], is_franchise: Callable[[Match, Match], bool]) -> list[Edit]:
+def plan(
+    prompt: str, matches: Sequence[Match], replace: Callable[[Match], str], is_franchise: Callable[[Match, Match], bool]
+) -> list[Edit]:
     """The edits that put each match's replacement into ``prompt`` (matches in prompt order)."""
     merged = _merge_franchises(prompt, list(matches), is_franchise)
     edits = [_fit(prompt, lead, end, replace(lead)) for lead, end in merged]
     return [e for e in edits if e is not None]
 
 
-def _merge_franchises(prompt: str, matches: list[Match], is_franchise: Callable[[Match, Match], bool]) -> list[tuple[Match, int]]:
+def _merge_franchises(
+    prompt: str, matches: list[Match], is_franchise: Callable[[Match, Match], bool]
+) -> list[tuple[Match, int]]:
     """(the match that keeps its description, where its span ends) for every match or pair."""
     out: list[tuple[Match, int]] = []
     i = 0
@@ -168,7 +174,11 @@ def _reorder(prompt: str, start: int, end: int, template: str, replacement: str,
         return _with_article(prompt, start, end, head(replacement))
     phrase = prompt[noun[0].start() : noun[-1].end()]
     text = template.format(noun=phrase, r=replacement)
-    if article and not _ARTICLE_BEFORE.search(prompt, 0, start) and not (article == "a" and phrase.lower().endswith("s")):
+    if (
+        article
+        and not _ARTICLE_BEFORE.search(prompt, 0, start)
+        and not (article == "a" and phrase.lower().endswith("s"))
+    ):
         text = f"{article_for(phrase) if article == 'a' else article} {text}"
     return _with_article(prompt, start, noun[-1].end(), text)
 
@@ -186,7 +196,10 @@ def _next_word(text: str) -> str:
 def _is_noun(word: str) -> bool:
     low = word.lower()
     return not (
-        low in FUNCTION_WORDS or low in COMMON_VERBS or low.endswith(("ing", "ly")) or (low.endswith("ed") and len(low) > 4)
+        low in FUNCTION_WORDS
+        or low in COMMON_VERBS
+        or low.endswith(("ing", "ly"))
+        or (low.endswith("ed") and len(low) > 4)
     )
 
 

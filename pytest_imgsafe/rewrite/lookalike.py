@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..terms import Match, tokenize
+from ..base.terms import Match, tokenize
 from .tables import RewriteTable
 
 _MAX_WORDS = 6

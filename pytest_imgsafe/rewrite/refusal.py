@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from ..terms import fold, tokenize
+from ..base.terms import fold, tokenize
 
 # Digits read as the letters they stand for, inside a word that has a letter before the digit
 # ("h1tler", "n4ked"); "12yo", "35mm" and "1920s" start with digits and stay as they are.
@@ -41,14 +41,24 @@ _MASKED = re.compile(r"[^\W_]*(?:[^\W_]\*+|\*+[^\W_])[^\W_*]*(?:\*+[^\W_]+)*")
 _SPELLED = re.compile(r"(?<![^\W_])[^\W\d_]([.\-_\u00b7 ])[^\W\d_](?:\1[^\W\d_])+(?![^\W_])")
 _REPEATS = re.compile(r"(.)\1+")
 
-_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-          "fifteen sixteen seventeen").split()
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
+).split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-MINOR_NUM = ("".join(f"(?<!{tens} )" for tens in _TENS)
-             + r"(?:1[0-7]|[0-9]|" + "|".join(sorted(_SMALL, key=len, reverse=True)) + ")")
+MINOR_NUM = (
+    "".join(f"(?<!{tens} )" for tens in _TENS)
+    + r"(?:1[0-7]|[0-9]|"
+    + "|".join(sorted(_SMALL, key=len, reverse=True))
+    + ")"
+)
 """A number under 18, in digits or words (an age that makes a minor; "twenty-one" is not one)."""
-NUM = (r"(?:\d+|(?:" + "|".join(_TENS) + r")(?: (?:one|two|three|four|five|six|seven|eight|nine))?|"
-       + "|".join(sorted([*_SMALL, "eighteen", "nineteen"], key=len, reverse=True)) + ")")
+NUM = (
+    r"(?:\d+|(?:"
+    + "|".join(_TENS)
+    + r")(?: (?:one|two|three|four|five|six|seven|eight|nine))?|"
+    + "|".join(sorted([*_SMALL, "eighteen", "nineteen"], key=len, reverse=True))
+    + ")"
+)
 """Any number, in digits or words."""
 
 
@@ -149,7 +159,6 @@ class _Phrases:
         return None
 
 
-
 _PATTERN_REPEATS = re.compile(r"(?<!\\)([a-z])\1+")
 
 
@@ -188,9 +197,18 @@ class RefusalDetector:
         # a masked word is read as the first word that fits: the refusing words come first, so
         # "n**e" reads "nude", not "nine"
         words: list[str] = []
-        for items in (sexual["phrases"], hate["phrases"], minors["stages"], hate.get("shown_by") or (),
-                      minors["companions"]["phrases"], sexual.get("patterns") or (), minors.get("patterns") or (),
-                      hate.get("patterns") or (), hate.get("codes") or (), [*_SMALL, *_TENS, "eighteen", "nineteen"]):
+        for items in (
+            sexual["phrases"],
+            hate["phrases"],
+            minors["stages"],
+            hate.get("shown_by") or (),
+            minors["companions"]["phrases"],
+            sexual.get("patterns") or (),
+            minors.get("patterns") or (),
+            hate.get("patterns") or (),
+            hate.get("codes") or (),
+            [*_SMALL, *_TENS, "eighteen", "nineteen"],
+        ):
             for item in items:
                 words += re.findall(r"[a-z]{3,}", item.replace("\\b", " "))
         self._vocabulary: dict[int, list[str]] = {}
@@ -228,7 +246,11 @@ class RefusalDetector:
         if minor:
             companions = self._companions.find(norm) + sexual
             if companions:
-                return Finding("minors", tuple(dict.fromkeys(minor + companions)), "a minor, depicted realistically or suggestively")
+                return Finding(
+                    "minors",
+                    tuple(dict.fromkeys(minor + companions)),
+                    "a minor, depicted realistically or suggestively",
+                )
         if sexual:
             return Finding("sexual", tuple(sexual), "sexual content or nudity")
         hate = self._hate.find(norm) + _search(self._hate_patterns, norm)

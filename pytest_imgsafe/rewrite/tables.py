@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ..terms import term_key
+from ..base.terms import term_key
 
 TABLE_STRATEGIES: dict[str, str] = {
     "name_to_descriptor": "celebrity",
@@ -58,7 +58,9 @@ class RewriteTable:
 def parse_table(data: Any, source: str) -> RewriteTable:
     """Validate one table's parsed YAML; ``source`` names it in errors."""
     if not isinstance(data, dict):
-        raise RewriteTableError(f"{source}: a rewrite table is a mapping with 'strategy', 'default' and 'map' or 'groups'")
+        raise RewriteTableError(
+            f"{source}: a rewrite table is a mapping with 'strategy', 'default' and 'map' or 'groups'"
+        )
     strategy = data.get("strategy")
     if strategy not in TABLE_STRATEGIES:
         raise RewriteTableError(f"{source}: 'strategy' must be one of {', '.join(TABLE_STRATEGIES)} (got {strategy!r})")

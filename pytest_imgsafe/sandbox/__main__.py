@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=1.0,
         metavar="P",
-        help="filter only this share of the generated images that the output stage would filter (seeded per prompt and repeat; default 1)",
+        help="filter only this share of the generated images that the output "
+        "stage would filter (seeded per prompt and repeat; default 1)",
     )
     parser.add_argument(
         "--suspend-after-blocks",

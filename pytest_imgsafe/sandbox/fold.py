@@ -19,11 +19,46 @@ from dataclasses import dataclass
 
 # Letters of other scripts that render like Latin letters: the usual way to dodge a word list.
 _LOOKALIKES = {
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "һ": "h",
-    "ԁ": "d", "ԝ": "w", "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
-    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ɑ": "a", "ı": "i", "ℓ": "l", "ø": "o", "đ": "d",
-    "ł": "l", "æ": "ae", "œ": "oe", "þ": "th",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "һ": "h",
+    "ԁ": "d",
+    "ԝ": "w",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ɑ": "a",
+    "ı": "i",
+    "ℓ": "l",
+    "ø": "o",
+    "đ": "d",
+    "ł": "l",
+    "æ": "ae",
+    "œ": "oe",
+    "þ": "th",
 }
 
 # Digits and symbols written for letters inside a word ("P1kachu", "n@ked", "$wastika").
@@ -90,7 +125,7 @@ def deleet(folded: Folded) -> Folded:
         letters = sum(c.isalpha() for c in core)
         if letters < 3 or not _LEET_CHARS.intersection(core):
             return word
-        return core.translate(_LEET) + word[len(core):]
+        return core.translate(_LEET) + word[len(core) :]
 
     return Folded(_LEET_TOKEN.sub(read, text), folded.origin)
 

@@ -71,7 +71,11 @@ class Rule:
                     window = variant[lo : m.start()] + " " + variant[m.end() : hi]
                     if not self.near.search(window):
                         continue
-                span = (where[m.start()], where[m.end() - 1] + 1) if m.end() > m.start() else (where[m.start()], where[m.start()])
+                span = (
+                    (where[m.start()], where[m.end() - 1] + 1)
+                    if m.end() > m.start()
+                    else (where[m.start()], where[m.start()])
+                )
                 if span not in found:
                     found.append(span)
         return found
@@ -234,7 +238,8 @@ def _name_candidates(folded: Folded) -> list[tuple[int, int, Name, bool]]:
 # A named artist as a style ("in the style of Jane Doe"), read on the prompt as written: the
 # capitals are what mark a name. The name ends where the sentence or a small word goes on.
 _STYLE_NAME = re.compile(
-    r"\b(?:style of|styled after|inspired by|in the manner of|[aà] la|painted by|drawn by|illustrated by|art by|artwork by)\s+"
+    r"\b(?:style of|styled after|inspired by|in the manner of|[aà] la|"
+    r"painted by|drawn by|illustrated by|art by|artwork by)\s+"
     r"(?P<name>[A-Z][\w'’.\-]*(?:\s+(?:(?:de|da|van|von|del|der|di|du|le|la)\s+)?[A-Z][\w'’.\-]*){0,2})"
     r"(?=\s*(?:$|[,.;:!?)]|(?:and|with|on|in|at|for|from|of|to|under|over|featuring)\b))"
 )
@@ -255,10 +260,24 @@ def _heuristics(prompt: str) -> list[Finding]:
     """Names no list holds: a named artist as a style, a given name and a family name."""
     found: list[Finding] = []
     for m in _STYLE_NAME.finditer(prompt):
-        found.append(Finding("living_artist", 1, "a named artist not known as a deceased master", m.start("name"), m.end("name"), m.group("name")))
+        found.append(
+            Finding(
+                "living_artist",
+                1,
+                "a named artist not known as a deceased master",
+                m.start("name"),
+                m.end("name"),
+                m.group("name"),
+            )
+        )
     given, not_family = _person_words()
     for m in _PERSON.finditer(prompt):
-        if m.group("first") not in given or m.group("last") in not_family or m.group("last") in given and m.group("last") == m.group("first"):
+        if (
+            m.group("first") not in given
+            or m.group("last") in not_family
+            or m.group("last") in given
+            and m.group("last") == m.group("first")
+        ):
             continue
         if _STYLE_BEFORE.search(prompt[: m.start()]):
             continue

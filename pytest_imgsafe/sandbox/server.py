@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .. import _multipart
+from ..base import multipart as _multipart
 from . import policy, shapes
 from .faults import FaultSpec, RateLimiter, format_reset, retry_after_headers
 
@@ -507,7 +507,9 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ValueError
         except ValueError:
             self.close_connection = True
-            raise _BadRequest(400, shapes.error_for(provider, 400, "The Content-Length header is not a valid length.")) from None
+            raise _BadRequest(
+                400, shapes.error_for(provider, 400, "The Content-Length header is not a valid length.")
+            ) from None
         if length > limit:
             self._discard(length)
             raise _BadRequest(413, _too_large(provider, length, limit))
@@ -522,7 +524,9 @@ class _Handler(BaseHTTPRequestHandler):
                 size = int(line.split(b";", 1)[0].strip(), 16)
             except ValueError:
                 self.close_connection = True
-                raise _BadRequest(400, shapes.error_for(provider, 400, "The chunked request body is malformed.")) from None
+                raise _BadRequest(
+                    400, shapes.error_for(provider, 400, "The chunked request body is malformed.")
+                ) from None
             if size == 0:
                 while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                     pass  # trailers
@@ -556,9 +560,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, path: str, query: dict[str, list[str]], method: str) -> _Call:
         m = _GOOGLE_PATH.match(path)
         if m and m.group("op") in GOOGLE_OPERATIONS:
-            return _Call("google", m.group("op"), m.group("model"), m.group("version"), {}, {}, query, bool(m.group("publisher")))
+            return _Call(
+                "google", m.group("op"), m.group("model"), m.group("version"), {}, {}, query, bool(m.group("publisher"))
+            )
         if m or _GOOGLE_PREFIX.match(path):
-            raise _BadRequest(404, shapes.google_error(404, f"The requested URL {path} was not found on this server, or the method is not supported for this model."))
+            raise _BadRequest(
+                404,
+                shapes.google_error(
+                    404,
+                    f"The requested URL {path} was not found on this server, "
+                    "or the method is not supported for this model.",
+                ),
+            )
         if path.startswith("/v1/"):
             operation = path[len("/v1/") :].rstrip("/")
             if operation in OPENAI_OPERATIONS:
@@ -570,7 +583,12 @@ class _Handler(BaseHTTPRequestHandler):
             if not versions:
                 raise _BadRequest(
                     404,
-                    {"error": {"code": "404", "message": "Resource not found. The api-version query parameter is missing."}},
+                    {
+                        "error": {
+                            "code": "404",
+                            "message": "Resource not found. The api-version query parameter is missing.",
+                        }
+                    },
                 )
             return _Call("azure", m.group(2).rstrip("/"), m.group(1), versions[0], {}, {}, query)
         if path.startswith("/openai/"):
@@ -581,7 +599,9 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _BadRequest(404, shapes.azure_error("404", "Resource not found"))
             versions = query.get("api-version")
             if not versions:
-                raise _BadRequest(404, shapes.azure_error("404", "Resource not found. The api-version query parameter is missing."))
+                raise _BadRequest(
+                    404, shapes.azure_error("404", "Resource not found. The api-version query parameter is missing.")
+                )
             return _Call("contentsafety", operation, None, versions[0], {}, {}, query)
         raise _BadRequest(404, shapes.openai_error(f"Invalid URL ({method} {path})", "invalid_request_error", None))
 
@@ -666,7 +686,12 @@ class _Handler(BaseHTTPRequestHandler):
         if allowed is not None and (key or token) not in allowed:
             message = "API key not valid. Please pass a valid API key."
             details: list[dict[str, Any]] = [
-                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com", "metadata": {"service": service}},
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                    "metadata": {"service": service},
+                },
                 {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message},
             ]
             raise _BadRequest(400, shapes.google_error(400, message, details))
@@ -692,7 +717,9 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = self.headers.get("content-type") or ""
         if ctype.startswith("multipart/form-data") and call.provider in ("openai", "azure"):
             if not _multipart.looks_multipart(raw):
-                raise _BadRequest(400, shapes.openai_error("Could not parse the multipart body.", "invalid_request_error", None))
+                raise _BadRequest(
+                    400, shapes.openai_error("Could not parse the multipart body.", "invalid_request_error", None)
+                )
             call.fields, call.files = _multipart.parse(raw)
             return
         try:
@@ -754,7 +781,11 @@ def _answer(call: _Call, settings: Settings, request_id: str, occurrence: int = 
     profile, flavour = policy.profile_for_model(model)
     if profile == "describer" and call.operation == "chat/completions":
         status, body = shapes.describer_answer(prompt, _chat_images(fields), model)
-        return status, body, {"model": model, "prompt": prompt, "profile": "describer", "endpoint": "chat", "verdict": None}
+        return (
+            status,
+            body,
+            {"model": model, "prompt": prompt, "profile": "describer", "endpoint": "chat", "verdict": None},
+        )
     if profile in ("moderation", "describer"):  # not an image model: judged as the strictest
         profile = "strict"
     profile = settings.profile or profile
@@ -769,7 +800,9 @@ def _answer(call: _Call, settings: Settings, request_id: str, occurrence: int = 
         endpoint = "edit"
     elif call.operation == "chat/completions":
         endpoint = "chat"
-    decision = _output_draw(policy.decide(prompt, profile, settings.policy_version, endpoint), settings, prompt, occurrence)
+    decision = _output_draw(
+        policy.decide(prompt, profile, settings.policy_version, endpoint), settings, prompt, occurrence
+    )
     info = {
         "model": model,
         "prompt": prompt,
@@ -809,13 +842,17 @@ def _output_draw(decision: policy.Decision, settings: Settings, prompt: str, occ
     draw = random.Random(f"output:{settings.seed}:{prompt}:{occurrence}").random()
     if draw < settings.output_filter_rate:
         return decision
-    return dataclasses.replace(decision, verdict="pass", stage=None, reason=f"{decision.reason}; this generated image passed the output filter")
+    return dataclasses.replace(
+        decision, verdict="pass", stage=None, reason=f"{decision.reason}; this generated image passed the output filter"
+    )
 
 
 # --- Google: Gemini and Imagen ------------------------------------------------------------
 
 
-def _google_answer(call: _Call, settings: Settings, request_id: str, occurrence: int) -> tuple[int, Any, dict[str, Any]]:
+def _google_answer(
+    call: _Call, settings: Settings, request_id: str, occurrence: int
+) -> tuple[int, Any, dict[str, Any]]:
     """generateContent / streamGenerateContent (Gemini) and predict (Imagen), judged by the
     same profiles as the OpenAI paths (the model name picks one, ``--profile`` overrides)."""
     model = call.deployment or ""
@@ -839,8 +876,12 @@ def _google_answer(call: _Call, settings: Settings, request_id: str, occurrence:
         profile = "strict"
     profile = settings.profile or profile
     endpoint: policy.Endpoint = "edit" if images else "generate"
-    decision = _output_draw(policy.decide(prompt, profile, settings.policy_version, endpoint), settings, prompt, occurrence)
-    info.update(profile=profile, endpoint=endpoint, verdict=decision.verdict, stage=decision.stage, scenario=decision.scenario)
+    decision = _output_draw(
+        policy.decide(prompt, profile, settings.policy_version, endpoint), settings, prompt, occurrence
+    )
+    info.update(
+        profile=profile, endpoint=endpoint, verdict=decision.verdict, stage=decision.stage, scenario=decision.scenario
+    )
     if call.operation == "predict":
         if decision.verdict == "pass":
             return 200, shapes.imagen_ok(prompt, n), info
@@ -859,7 +900,9 @@ def _gemini_request(fields: dict[str, Any]) -> tuple[str, list[str], list[str]]:
     if isinstance(contents, dict):
         contents = [contents]
     if not isinstance(contents, list) or not contents:
-        raise _BadRequest(400, shapes.google_error(400, "* GenerateContentRequest.contents: contents is not specified\n"))
+        raise _BadRequest(
+            400, shapes.google_error(400, "* GenerateContentRequest.contents: contents is not specified\n")
+        )
     texts: list[str] = []
     images: list[str] = []
     for content in contents:
@@ -875,7 +918,9 @@ def _gemini_request(fields: dict[str, Any]) -> tuple[str, list[str], list[str]]:
                 mime = inline.get("mimeType") or inline.get("mime_type") or "image/png"
                 images.append(f"data:{mime};base64,{inline.get('data', '')}")
     config = fields.get("generationConfig") or fields.get("generation_config") or {}
-    raw = config.get("responseModalities") or config.get("response_modalities") or [] if isinstance(config, dict) else []
+    raw = (
+        config.get("responseModalities") or config.get("response_modalities") or [] if isinstance(config, dict) else []
+    )
     modalities = [str(m).upper() for m in raw] if isinstance(raw, list) else []
     return "\n".join(texts), images, modalities
 
@@ -912,10 +957,14 @@ def _content_safety_answer(call: _Call, settings: Settings) -> tuple[int, Any, d
         raise invalid(f"The text is {len(text)} characters long; the limit is {shapes.CONTENT_SAFETY_MAX_TEXT}.")
     categories = fields.get("categories") or list(shapes.CONTENT_SAFETY_CATEGORIES)
     if not isinstance(categories, list) or any(c not in shapes.CONTENT_SAFETY_CATEGORIES for c in categories):
-        raise invalid(f"Invalid categories {categories!r}; known categories: {', '.join(shapes.CONTENT_SAFETY_CATEGORIES)}.")
+        raise invalid(
+            f"Invalid categories {categories!r}; known categories: {', '.join(shapes.CONTENT_SAFETY_CATEGORIES)}."
+        )
     output_type = fields.get("outputType") or "FourSeverityLevels"
     if output_type not in shapes.CONTENT_SAFETY_OUTPUT_TYPES:
-        raise invalid(f"Invalid outputType {output_type!r}; known types: {', '.join(shapes.CONTENT_SAFETY_OUTPUT_TYPES)}.")
+        raise invalid(
+            f"Invalid outputType {output_type!r}; known types: {', '.join(shapes.CONTENT_SAFETY_OUTPUT_TYPES)}."
+        )
     decision = policy.decide(text, settings.profile or "strict", settings.policy_version, "generate")
     severities = shapes.content_safety_severities(policy.moderate(text), decision)
     body = shapes.content_safety_analysis(severities, list(dict.fromkeys(categories)), str(output_type))
@@ -946,15 +995,25 @@ def _too_large(provider: str, size: int, limit: int) -> Any:
     if provider == "google":
         return shapes.google_error(413, f"Request payload size exceeds the limit: {limit} bytes.")
     if provider in ("azure", "contentsafety"):
-        return shapes.azure_error("RequestEntityTooLarge", f"The request body is {size} bytes; the limit is {limit} bytes.")
-    return shapes.openai_error(f"The request body is {size} bytes; the limit is {limit} bytes.", "invalid_request_error", "request_too_large")
+        return shapes.azure_error(
+            "RequestEntityTooLarge", f"The request body is {size} bytes; the limit is {limit} bytes."
+        )
+    return shapes.openai_error(
+        f"The request body is {size} bytes; the limit is {limit} bytes.", "invalid_request_error", "request_too_large"
+    )
 
 
 def _bad_json(provider: str, raw: bytes) -> Any:
     if provider == "google":
         return shapes.google_error(400, "Invalid JSON payload received. Expected a JSON object.")
     if provider == "contentsafety":
-        return {"error": {"code": "InvalidRequestBody", "message": "The request body is not a valid JSON object.", "details": []}}
+        return {
+            "error": {
+                "code": "InvalidRequestBody",
+                "message": "The request body is not a valid JSON object.",
+                "details": [],
+            }
+        }
     message = (
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
         "using your HTTP library correctly.)"
@@ -971,12 +1030,19 @@ def _suspended_error(call: _Call) -> Any:
         return shapes.google_error(
             403,
             "Permission denied: Consumer has been suspended.",
-            [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "CONSUMER_SUSPENDED", "domain": "googleapis.com"}],
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "CONSUMER_SUSPENDED",
+                    "domain": "googleapis.com",
+                }
+            ],
         )
     if call.provider == "contentsafety":
         return shapes.azure_error(
             "403",
-            "Your resource has been temporarily blocked because we detected behavior that may violate our content policy.",
+            "Your resource has been temporarily blocked because we "
+            "detected behavior that may violate our content policy.",
         )
     return shapes.openai_error(
         "Your organization has been suspended for repeated violations of our usage policies. "
@@ -1030,7 +1096,9 @@ def _prompt(call: _Call) -> str:
     if call.operation == "chat/completions":
         messages = fields.get("messages")
         if not isinstance(messages, list) or not messages:
-            raise _BadRequest(400, shapes.openai_error("'messages' is a required property", "invalid_request_error", "messages"))
+            raise _BadRequest(
+                400, shapes.openai_error("'messages' is a required property", "invalid_request_error", "messages")
+            )
         texts: list[str] = []
         for message in messages:
             if not isinstance(message, dict) or message.get("role") != "user":
@@ -1043,7 +1111,9 @@ def _prompt(call: _Call) -> str:
         return "\n".join(texts)
     prompt = fields.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
-        raise _BadRequest(400, shapes.openai_error("'prompt' is a required property", "invalid_request_error", "prompt"))
+        raise _BadRequest(
+            400, shapes.openai_error("'prompt' is a required property", "invalid_request_error", "prompt")
+        )
     if call.operation == "images/edits" and not (call.files.get("image") or fields.get("images")):
         raise _BadRequest(400, shapes.openai_error("'image' is a required property", "invalid_request_error", "image"))
     return prompt
@@ -1110,12 +1180,21 @@ def _rate_limited(call: _Call, rpm: int, wait: float) -> Any:
     if call.provider == "google":
         # Google says how long to wait in the body (google.rpc.RetryInfo), which is what its
         # clients read; the sandbox sends Retry-After too, as for every provider.
-        quota_id = "GenerateRequestsPerMinutePerProjectPerModel" if call.operation != "predict" else "ImagenRequestsPerMinutePerProjectPerModel"
+        quota_id = (
+            "GenerateRequestsPerMinutePerProjectPerModel"
+            if call.operation != "predict"
+            else "ImagenRequestsPerMinutePerProjectPerModel"
+        )
         return shapes.google_error(
             429,
             "Resource has been exhausted (e.g. check quota).",
             [
-                {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaMetric": "generate_content_requests", "quotaId": quota_id, "quotaValue": str(rpm)}]},
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {"quotaMetric": "generate_content_requests", "quotaId": quota_id, "quotaValue": str(rpm)}
+                    ],
+                },
                 _retry_info(wait),
             ],
         )
@@ -1146,7 +1225,17 @@ def _quota(call: _Call) -> tuple[int, Any]:
             429,
             "You exceeded your current quota, please check your plan and billing details. For more information "
             "on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
-            [{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaMetric": "generate_content_requests", "quotaId": "GenerateRequestsPerDayPerProjectPerModel"}]}],
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generate_content_requests",
+                            "quotaId": "GenerateRequestsPerDayPerProjectPerModel",
+                        }
+                    ],
+                }
+            ],
         )
     if call.provider == "contentsafety":
         return 403, shapes.azure_error(

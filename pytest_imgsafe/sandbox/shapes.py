@@ -104,7 +104,9 @@ def image_usage(prompt: str, quality: str | None, size: str | None, n: int = 1) 
     }
 
 
-def openai_error(message: str, type_: str | None, code: str | None, param: str | None = None, **extra: Any) -> dict[str, Any]:
+def openai_error(
+    message: str, type_: str | None, code: str | None, param: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """OpenAI's error envelope: ``{"error": {message, type, param, code, ...}}``."""
     return {"error": {"message": message, "type": type_, "param": param, "code": code, **extra}}
 
@@ -155,7 +157,9 @@ def images_blocked(
                 "IMAGE_SAFETY",
             )
         code = IMAGEN_CODES.get(decision.scenario or "", "58061214")
-        return 400, [{"error": {"code": 400, "message": IMAGEN_MESSAGE.format(code=code), "status": "INVALID_ARGUMENT"}}]
+        return 400, [
+            {"error": {"code": 400, "message": IMAGEN_MESSAGE.format(code=code), "status": "INVALID_ARGUMENT"}}
+        ]
     if flavour == "proxy":
         return 400, proxy_error(decision, request_id)
     template = OUTPUT_MESSAGE if output else INPUT_MESSAGE
@@ -231,7 +235,9 @@ def azure_images_blocked(decision: Decision, request_id: str) -> tuple[int, Body
 # --- chat ---------------------------------------------------------------------------------
 
 
-def _chat(model: str, message: dict[str, Any], finish_reason: str, extra_choice: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+def _chat(
+    model: str, message: dict[str, Any], finish_reason: str, extra_choice: dict[str, Any] | None = None, **top: Any
+) -> dict[str, Any]:
     choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": finish_reason}
     choice.update(extra_choice or {})
     return {
@@ -264,7 +270,15 @@ def chat_ok(prompt: str, model: str, azure: bool = False) -> tuple[int, Body]:
     return 200, _chat(model, message, "stop")
 
 
-def chat_blocked(decision: Decision, flavour: str, model: str, request_id: str, prompt: str, params: dict[str, Any], azure: bool = False) -> tuple[int, Body]:
+def chat_blocked(
+    decision: Decision,
+    flavour: str,
+    model: str,
+    request_id: str,
+    prompt: str,
+    params: dict[str, Any],
+    azure: bool = False,
+) -> tuple[int, Body]:
     """A blocked chat image answer in the flavour's shape."""
     if azure:
         if decision.stage == "output":
@@ -335,7 +349,11 @@ def describer_answer(prompt: str, images: list[str], model: str) -> tuple[int, B
     else:
         text = describe_idea(prompt)
     body = _chat(model, {"role": "assistant", "content": text}, "stop")
-    body["usage"] = {"prompt_tokens": len(prompt.split()) + 40, "completion_tokens": len(text.split()), "total_tokens": len(prompt.split()) + 40 + len(text.split())}
+    body["usage"] = {
+        "prompt_tokens": len(prompt.split()) + 40,
+        "completion_tokens": len(text.split()),
+        "total_tokens": len(prompt.split()) + 40 + len(text.split()),
+    }
     return 200, body
 
 
@@ -344,7 +362,9 @@ def describer_answer(prompt: str, images: list[str], model: str) -> tuple[int, B
 
 def moderation_result(result: Moderation, image: bool = False) -> dict[str, Any]:
     """One ``results[]`` entry with the full omni-moderation category list."""
-    applied = {cat: (["text", "image"] if image and cat in IMAGE_CAPABLE else ["text"]) for cat in MODERATION_CATEGORIES}
+    applied = {
+        cat: (["text", "image"] if image and cat in IMAGE_CAPABLE else ["text"]) for cat in MODERATION_CATEGORIES
+    }
     return {
         "flagged": result.flagged,
         "categories": dict(result.categories),
@@ -433,8 +453,17 @@ _GEMINI_HARM_OF = {
 # harm category over its threshold is SAFETY (with the blocked rating), people and brands are
 # OTHER (no harm category covers them); generated images: IMAGE_PROHIBITED_CONTENT,
 # IMAGE_RECITATION for look-alikes of protected works, IMAGE_SAFETY for the rest.
-_GEMINI_PROMPT_REASON = {"sexual": "PROHIBITED_CONTENT", "minors": "PROHIBITED_CONTENT", "hate": "PROHIBITED_CONTENT", "violence": "SAFETY"}
-_GEMINI_IMAGE_REASON = {"sexual": "IMAGE_PROHIBITED_CONTENT", "minors": "IMAGE_PROHIBITED_CONTENT", "copyrighted_ip": "IMAGE_RECITATION"}
+_GEMINI_PROMPT_REASON = {
+    "sexual": "PROHIBITED_CONTENT",
+    "minors": "PROHIBITED_CONTENT",
+    "hate": "PROHIBITED_CONTENT",
+    "violence": "SAFETY",
+}
+_GEMINI_IMAGE_REASON = {
+    "sexual": "IMAGE_PROHIBITED_CONTENT",
+    "minors": "IMAGE_PROHIBITED_CONTENT",
+    "copyrighted_ip": "IMAGE_RECITATION",
+}
 IMAGEN_FILTERED_MESSAGE = (
     "Unable to show generated images. All images were filtered out because they violated the usage "
     "guidelines. You will not be charged for blocked images. Try rephrasing the prompt. If you think "
@@ -459,7 +488,12 @@ def gemini_safety_ratings(decision: Decision | None) -> list[dict[str, Any]]:
 
 
 def _gemini_envelope(model: str, request_id: str, usage: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    return {**fields, "usageMetadata": usage, "modelVersion": model, "responseId": hashlib.sha256(request_id.encode()).hexdigest()[:22]}
+    return {
+        **fields,
+        "usageMetadata": usage,
+        "modelVersion": model,
+        "responseId": hashlib.sha256(request_id.encode()).hexdigest()[:22],
+    }
 
 
 def gemini_ok(prompt: str, model: str, modalities: list[str], request_id: str) -> dict[str, Any]:
@@ -500,16 +534,24 @@ def gemini_blocked(decision: Decision, model: str, prompt: str, request_id: str)
     prompt_tokens = _text_tokens(prompt)
     scenario = decision.scenario or ""
     if decision.stage == "output":
-        usage = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": GEMINI_IMAGE_TOKENS, "totalTokenCount": prompt_tokens + GEMINI_IMAGE_TOKENS}
+        usage = {
+            "promptTokenCount": prompt_tokens,
+            "candidatesTokenCount": GEMINI_IMAGE_TOKENS,
+            "totalTokenCount": prompt_tokens + GEMINI_IMAGE_TOKENS,
+        }
         candidate = {
             "finishReason": _GEMINI_IMAGE_REASON.get(scenario, "IMAGE_SAFETY"),
-            "finishMessage": "Unable to show the generated image. The image was filtered out because it violated the usage guidelines.",
+            "finishMessage": "Unable to show the generated image. "
+            "The image was filtered out because it violated the usage guidelines.",
             "index": 0,
             "safetyRatings": gemini_safety_ratings(decision),
         }
         return _gemini_envelope(model, request_id, usage, candidates=[candidate])
     usage = {"promptTokenCount": prompt_tokens, "totalTokenCount": prompt_tokens}
-    feedback = {"blockReason": _GEMINI_PROMPT_REASON.get(scenario, "OTHER"), "safetyRatings": gemini_safety_ratings(decision)}
+    feedback = {
+        "blockReason": _GEMINI_PROMPT_REASON.get(scenario, "OTHER"),
+        "safetyRatings": gemini_safety_ratings(decision),
+    }
     return _gemini_envelope(model, request_id, usage, promptFeedback=feedback)
 
 
@@ -522,7 +564,10 @@ def gemini_chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
         return [body]
     first = {
         "candidates": [{"content": {"role": "model", "parts": parts[:1]}, "index": 0}],
-        "usageMetadata": {"promptTokenCount": body["usageMetadata"]["promptTokenCount"], "totalTokenCount": body["usageMetadata"]["promptTokenCount"]},
+        "usageMetadata": {
+            "promptTokenCount": body["usageMetadata"]["promptTokenCount"],
+            "totalTokenCount": body["usageMetadata"]["promptTokenCount"],
+        },
         "modelVersion": body["modelVersion"],
         "responseId": body["responseId"],
     }
@@ -538,7 +583,9 @@ def sse(chunks: list[dict[str, Any]]) -> bytes:
 
 def imagen_ok(prompt: str, n: int) -> dict[str, Any]:
     """Imagen's ``:predict`` answer: one prediction per image."""
-    return {"predictions": [{"bytesBase64Encoded": b64_png(f"{prompt}#{i}"), "mimeType": "image/png"} for i in range(n)]}
+    return {
+        "predictions": [{"bytesBase64Encoded": b64_png(f"{prompt}#{i}"), "mimeType": "image/png"} for i in range(n)]
+    }
 
 
 def imagen_blocked(decision: Decision, include_rai_reason: bool) -> tuple[int, Body]:
@@ -612,6 +659,7 @@ def content_safety_analysis(severities: dict[str, int], categories: list[str], o
     return {
         "blocklistsMatch": [],
         "categoriesAnalysis": [
-            {"category": c, "severity": severities[c] - severities[c] % 2 if four else severities[c]} for c in categories
+            {"category": c, "severity": severities[c] - severities[c] % 2 if four else severities[c]}
+            for c in categories
         ],
     }

@@ -1,0 +1,177 @@
+"""The one scrubber: no secret leaves the plugin, whatever writes or prints it.
+
+Everything the plugin writes or prints passes through :class:`Scrubber.text` (cassettes, the
+JSON/Markdown/HTML reports, junit properties, failure text, appeal files, saved fuzz failures,
+captured logs). It removes three things:
+
+- the value of every configured key variable, and of every secret query parameter of every
+  configured base URL, wherever it appears (a prompt, an error message, a URL);
+- any secret query parameter (``key=``, ``api-key=``, ``sig=``, ``code=``...) in a URL or text;
+- credentials in header form (``Authorization: Bearer ...``, ``api-key: ...``,
+  ``x-goog-api-key: ...``) and ``user:password@`` in URLs.
+
+Pure: no pytest here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+REDACTED = "<redacted>"
+SECRET_QUERY_KEYS = frozenset(
+    {
+        "key",
+        "api-key",
+        "api_key",
+        "apikey",
+        "access_token",
+        "token",
+        "sig",
+        "signature",
+        "code",
+        "x-goog-api-key",
+        "subscription-key",
+        "auth",
+    }
+)
+"""Query parameters whose value is a credential (Google's ``key``, Azure SAS ``sig``, Functions' ``code``...)."""
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "api-key",
+        "x-api-key",
+        "x-goog-api-key",
+        "ocp-apim-subscription-key",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    }
+)
+MIN_SECRET_LENGTH = 6
+"""Shorter configured values are not treated as secrets: redacting every "abc" would garble text."""
+
+_QUERY = re.compile(
+    r"(?P<lead>[?&;](?:"
+    + "|".join(re.escape(k) for k in sorted(SECRET_QUERY_KEYS, key=len, reverse=True))
+    + r")=)(?P<value>[^&#\s\"'<>]+)",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(
+    r"(?P<lead>\b(?:"
+    + "|".join(re.escape(h) for h in sorted(SECRET_HEADERS, key=len, reverse=True))
+    + r")[\"']?\s*[:=]\s*[\"']?(?:Bearer\s+|Basic\s+)?)(?P<value>[^\s\"',;]{4,})",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(?P<lead>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
+_USERINFO = re.compile(r"(?P<lead>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<value>[^@\s/]+)(?=@)", re.IGNORECASE)
+
+
+def _shortest(hints: Iterable[str]) -> tuple[str, ...]:
+    """The hints no other hint is part of ("key=" stands for "api-key=" too)."""
+    every = set(hints)
+    return tuple(sorted(h for h in every if not any(other != h and other in h for other in every)))
+
+
+_QUERY_HINTS = _shortest(k + "=" for k in SECRET_QUERY_KEYS)
+_HEADER_HINTS = _shortest(SECRET_HEADERS)
+
+
+def _hints(text: str) -> tuple[bool, bool, bool, bool]:
+    """Which of the four credential patterns can match at all (query, header, userinfo, bearer).
+
+    Substring tests on the lowered text are necessary conditions of the patterns and cost a
+    fraction of a search: the patterns run only on the rare text that passes them (every item's
+    properties, failure text and captured output go through here).
+    """
+    lowered = text.lower()
+    return (
+        "=" in text and any(h in lowered for h in _QUERY_HINTS),
+        any(h in lowered for h in _HEADER_HINTS),
+        "://" in text and "@" in text,
+        "bearer" in lowered,
+    )
+
+
+def _redact_value(m: re.Match[str]) -> str:
+    return m.group("lead") + (REDACTED if m.group("value") != REDACTED else m.group("value"))
+
+
+@dataclass(frozen=True)
+class Scrubber:
+    """Redacts known secret values and anything shaped like a credential."""
+
+    secrets: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_config(cls, key_values: Iterable[str | None], urls: Iterable[str | None] = ()) -> Scrubber:
+        """A scrubber knowing every configured key's value and every secret in the base URLs."""
+        found = {v for v in key_values if v}
+        for url in urls:
+            found.update(secrets_in_url(url or ""))
+        return cls(frozenset(s for s in found if len(s) >= MIN_SECRET_LENGTH))
+
+    def with_secrets(self, more: Iterable[str | None]) -> Scrubber:
+        """The same scrubber knowing more values."""
+        extra = {v for v in more if v and len(v) >= MIN_SECRET_LENGTH}
+        return self if extra <= self.secrets else Scrubber(self.secrets | extra)
+
+    def text(self, text: str) -> str:
+        """``text`` with every secret redacted; text with nothing to redact comes back unchanged."""
+        # longest first, so a secret that contains another is redacted whole
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        query, header, userinfo, bearer = _hints(text)
+        if query:
+            text = _QUERY.sub(_redact_value, text)
+        if header:
+            text = _HEADER.sub(_redact_value, text)
+        if userinfo:
+            text = _USERINFO.sub(_redact_value, text)
+        if bearer:
+            text = _BEARER.sub(_redact_value, text)
+        return text
+
+    def holds_secret(self, text: str) -> bool:
+        """Would :meth:`text` change anything? (One pass over a whole text, e.g. a value's repr.)"""
+        if any(secret in text for secret in self.secrets):
+            return True
+        query, header, userinfo, bearer = _hints(text)
+        return bool(
+            (query and _QUERY.search(text))
+            or (header and _HEADER.search(text))
+            or (userinfo and _USERINFO.search(text))
+            or (bearer and _BEARER.search(text))
+        )
+
+    def value(self, value: Any) -> Any:
+        """A JSON-like value with every string in it scrubbed (keys of mappings too)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Headers with every credential header's value redacted."""
+        return {k: REDACTED if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers.items()}
+
+
+def secrets_in_url(url: str) -> set[str]:
+    """The credential values a URL carries: secret query parameters and a ``user:password@``."""
+    if not url:
+        return set()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return set()
+    found = {v for k, v in parse_qsl(parts.query, keep_blank_values=False) if k.lower() in SECRET_QUERY_KEYS}
+    if parts.password:
+        found.add(parts.password)
+    return found

@@ -1,0 +1,692 @@
+"""Recordings: cassette layout, the request key, scrubbing, and replay.
+
+Layout: one cassette per test item, ``<cassettes>/<target>/<case-id>.json``. A cassette is a
+vcrpy cassette (vcrpy writes it in record modes and plays it in ``once``/``new_episodes``),
+serialized as indented JSON with bodies stored as parsed JSON, so a reviewer can diff it.
+
+Matching: the key of a request is a hash of what decides the answer: the operation (path
+suffix, Azure deployment), the api-version, every body field (model, prompt, params) and the
+sha256 of every uploaded file. Scheme, host, port and headers are left out, so a cassette
+recorded against one base URL replays against any other. Replay in record mode ``none`` does
+not go through HTTP at all: it looks the key up in the cassette's index (a dict), which keeps
+replay near pytest's own per-item floor and can never hand out another request's answer.
+
+Scrubbing (one place, before anything is written): request headers are dropped but for
+content-type; keys in query strings and every secret value are redacted; response headers are
+cut to an allow-list; image bytes (``b64_json``, data URLs, uploaded files) become
+``<imgsafe:sha256=…;bytes=…>`` unless ``store_images`` is on; transient answers (429, 5xx) are
+not recorded, so a cassette holds only verdicts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+from ..base import multipart as _multipart
+from ..base.files import read_small, write_atomic
+from ..base.scrub import Scrubber
+from ..base.wire import CONTENT_SAFETY_OPERATION, KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
+from ..providers.outcome import ApiError, classify
+
+FORMAT = 1
+KEEP_RESPONSE_HEADERS = frozenset(
+    {
+        "content-type",
+        "x-request-id",
+        "apim-request-id",
+        "retry-after",
+        "retry-after-ms",
+        "x-ms-region",
+        "x-imgsafe-sandbox",
+    }
+)
+_DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
+T = TypeVar("T")
+_OPERATIONS = ("images/generations", "images/edits", "chat/completions", "moderations", CONTENT_SAFETY_OPERATION)
+
+
+def placeholder(data: bytes) -> str:
+    """What stands in a cassette for image bytes: their hash and size."""
+    return f"<imgsafe:sha256={hashlib.sha256(data).hexdigest()};bytes={len(data)}>"
+
+
+def file_hash(content: bytes) -> str:
+    """sha256 of an uploaded file, also when the recording holds only its placeholder."""
+    m = PLACEHOLDER.match(content.decode("latin-1")) if len(content) < 120 else None
+    return m.group(1) if m else hashlib.sha256(content).hexdigest()
+
+
+# --- the key ------------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        # an image sent inline (a data URL) is keyed by its hash, as the cassette stores it
+        return (
+            _DATA_URL.sub(lambda m: f"data:{m.group(1)};base64,{_b64_placeholder(m.group(2))}", value)
+            if "base64," in value
+            else value
+        )
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, Mapping):
+        named = {str(k): _canonical(v) for k, v in value.items()}
+        return {k: named[k] for k in sorted(named)}  # in key order: json.dumps needs no sort_keys
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return None if value is None else str(value)
+
+
+def request_key(
+    operation: str,
+    fields: Mapping[str, Any],
+    file_hashes: Mapping[str, list[str]] | None = None,
+    deployment: str | None = None,
+    api_version: str | None = None,
+) -> str:
+    """The match key: a hash of what decides the answer (never host, port or headers).
+
+    The hashed text is the payload's JSON with its keys sorted. The payload is built in sorted
+    order and written by ``json.dumps`` without arguments: the same text as ``sort_keys=True``,
+    without building an encoder per call (which cost more than the rest of a replayed item's
+    request)."""
+    plain = all(
+        type(k) is str and type(v) is str and "base64," not in v for k, v in fields.items()
+    )  # the common case: canonical as it is
+    payload = {
+        "api_version": api_version,
+        "deployment": deployment,
+        "fields": {k: fields[k] for k in sorted(fields)} if plain else _canonical(fields),
+        "files": {k: list(v) for k, v in sorted((file_hashes or {}).items())},
+        "operation": operation,
+    }
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:32]
+
+
+def spec_key(spec: RequestSpec) -> str:
+    """The key of a request about to be sent (no HTTP needed)."""
+    return request_key(spec.operation, spec.fields, spec.file_hashes(), spec.deployment, spec.api_version)
+
+
+def http_key(uri: str, body: bytes | str | Mapping[str, Any] | None) -> str:
+    """The key of a request as recorded (or as vcrpy sees it going out)."""
+    parts = urlsplit(uri)
+    path = parts.path.rstrip("/")
+    operation = next((op for op in _OPERATIONS if path.endswith("/" + op)), path)
+    m = re.search(r"/deployments/([^/]+)/", path)
+    deployment = m.group(1) if m else None
+    api_version = dict(parse_qsl(parts.query)).get("api-version")
+    fields: Mapping[str, Any]
+    hashes: dict[str, list[str]] = {}
+    if isinstance(body, Mapping):
+        fields = body
+    else:
+        raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+        if _multipart.looks_multipart(raw):
+            text_fields, files = _multipart.parse(raw)
+            fields = text_fields
+            hashes = {name: [file_hash(c) for c in contents] for name, contents in files.items()}
+        else:
+            try:
+                fields = json.loads(raw or b"{}")
+            except ValueError:
+                fields = {"_raw": hashlib.sha256(raw).hexdigest()}
+    return request_key(operation, fields, hashes, deployment, api_version)
+
+
+# --- scrubbing ---------------------------------------------------------------------------
+
+
+@dataclass
+class CassetteFilter:
+    """What vcrpy records, cut down: verdicts only, no secret, no image bytes, the request's key.
+
+    Secrets are the run's one :class:`~pytest_imgsafe.base.scrub.Scrubber`'s business; this class adds
+    what only a recording needs (image placeholders, the header allow-list, the stored key).
+    """
+
+    scrubber: Scrubber = field(default_factory=Scrubber)
+    store_images: bool = False
+    accept: Callable[[int, Any, Mapping[str, str]], bool] = field(
+        default=lambda status, body, headers: is_verdict(status, body, headers)
+    )
+    """Which answers may be recorded: verdicts (a describer's: its descriptions too)."""
+    keep_playable: bool = False
+    """Leave :func:`playable_image` stand-ins as they are (vcrpy passes a team's loaded answers
+    through this filter again; :class:`PlayableSerializer` restores their placeholders on save)."""
+
+    def text(self, text: str) -> str:
+        """Redact every secret in a piece of text."""
+        return self.scrubber.text(text)
+
+    def images_in(self, value: Any) -> Any:
+        """Replace base64 images (``b64_json`` values, data URLs) inside parsed JSON."""
+        if self.store_images:
+            return value
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if k in ("b64_json", "bytesBase64Encoded", "data") and isinstance(v, str) and len(v) > 64:
+                    out[k] = v if self.keep_playable and _is_playable(v) else _b64_placeholder(v)
+                else:
+                    out[k] = self.images_in(v)
+            return out
+        if isinstance(value, list):
+            return [self.images_in(v) for v in value]
+        if isinstance(value, str) and "base64," in value:
+            return _DATA_URL.sub(self._data_url, value)
+        return value
+
+    def _data_url(self, m: re.Match[str]) -> str:
+        encoded = m.group(2)
+        if self.keep_playable and _is_playable("".join(encoded.split())):
+            return m.group(0)
+        return f"data:{m.group(1)};base64,{_b64_placeholder(encoded)}"
+
+    def body(self, raw: bytes | str | Mapping[str, Any] | list[Any] | None) -> bytes | str | None:
+        """Scrub a body: JSON (images, secrets), multipart (file bytes, secrets), else secrets."""
+        if raw is None:
+            return None
+        if isinstance(raw, (Mapping, list)):
+            return json.dumps(self.scrubber.value(self.images_in(raw))).encode("utf-8")
+        data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+        if _multipart.looks_multipart(data):
+            if not self.store_images:
+                data = _multipart.replace_files(data, lambda c: placeholder(c).encode())
+            return self.text(data.decode("utf-8", "replace")).encode("utf-8")
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            return self.text(data.decode("utf-8", "replace")).encode("utf-8")
+        return json.dumps(self.scrubber.value(self.images_in(parsed))).encode("utf-8")
+
+    # vcrpy hooks ---------------------------------------------------------------------
+
+    def before_record_request(self, request: Any) -> Any:
+        """vcrpy's ``before_record_request`` (also applied before matching, so both sides agree).
+
+        The key is taken from the request as sent, before scrubbing, and kept in a header of the
+        recording: a prompt that holds a secret is stored redacted and still replays, because
+        replay looks up the same key computed from the same unscrubbed request.
+        """
+        key = request.headers.get(KEY_HEADER) or http_key(request.uri, request.body)
+        content_type = request.headers.get("content-type")
+        request.headers = {KEY_HEADER: key, **({"content-type": content_type} if content_type else {})}
+        request.uri = self.text(request.uri)
+        request.body = self.body(request.body)
+        return request
+
+    def before_record_response(self, response: dict[str, Any]) -> dict[str, Any] | None:
+        """vcrpy's ``before_record_response``: only verdicts are recorded; no secrets, no image bytes.
+
+        An answer that is no safety verdict (a 404 from a wrong base URL, a 401, 429, 5xx, an
+        unreadable body) is never written: replay would hand it out forever, and ``once`` would
+        never call again.
+        """
+        status = int(response["status"]["code"])
+        raw = response["body"]["string"]
+        headers = {k.lower(): v[0] for k, v in response["headers"].items() if v}
+        if not self.accept(status, raw if isinstance(raw, (bytes, str)) else b"", headers):
+            return None
+        response["headers"] = {
+            k.lower(): [self.text(v) for v in values]
+            for k, values in response["headers"].items()
+            if k.lower() in KEEP_RESPONSE_HEADERS
+        }
+        response["body"]["string"] = self.body(raw)
+        response["recorded_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return response
+
+
+def playable_image(stand_in: str) -> str:
+    """A valid 1x1 PNG, base64, that carries a placeholder in a text chunk.
+
+    Replay to a team's own code hands SDKs a real image where the recording holds only a
+    placeholder (google-genai checks its answers' base64); writing the cassette back turns it
+    into the same placeholder again, so nothing about the original image is lost.
+    """
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit RGBA
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", _PLAYABLE_TAG + stand_in.encode("ascii"))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+    return base64.b64encode(png).decode("ascii")
+
+
+_PLAYABLE_TAG = b"imgsafe\x00"
+_PLAYABLE = re.compile(rb"tEXtimgsafe\x00(<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>)")
+
+
+def _is_playable(text: str) -> bool:
+    """Is this base64 a :func:`playable_image` (a stand-in, not a real image)?"""
+    if not text.startswith("iVBORw0KGgo") or len(text) >= 2000:
+        return False
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(_PLAYABLE.search(data[:400]))
+
+
+def without_playable_images(value: Any) -> Any:
+    """The inverse of :func:`with_playable_images`: playable images become their placeholders again."""
+    if isinstance(value, dict):
+        return {k: without_playable_images(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_playable_images(v) for v in value]
+    if isinstance(value, str) and "iVBORw0KGgo" in value and len(value) < 2000:
+        prefix, sep, encoded = value.rpartition("base64,")
+        carried = _b64_placeholder(encoded)
+        if carried.startswith("<imgsafe:sha256="):
+            return f"{prefix}{sep}{carried}"
+    return value
+
+
+def with_playable_images(value: Any) -> Any:
+    """A parsed body with every image placeholder replaced by its :func:`playable_image`."""
+    if isinstance(value, dict):
+        return {k: with_playable_images(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_playable_images(v) for v in value]
+    if isinstance(value, str) and value.startswith("<imgsafe:sha256=") and PLACEHOLDER.match(value):
+        return playable_image(value)
+    if isinstance(value, str) and "base64,<imgsafe:sha256=" in value:
+        return re.sub(
+            r"base64,(<imgsafe:sha256=[0-9a-f]{64};bytes=\d+>)", lambda m: "base64," + playable_image(m.group(1)), value
+        )
+    return value
+
+
+def is_description(status: int, body: Any, headers: Mapping[str, str] | None = None) -> bool:
+    """Is this a describer's answer worth keeping: a description (a 200 with text), or a verdict?"""
+    if status == 200:
+        try:
+            data = json.loads(body) if isinstance(body, (bytes, str)) else body
+            content = data["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return False
+        return isinstance(content, str) and bool(content.strip())
+    return is_verdict(status, body, headers)
+
+
+def is_verdict(
+    status: int, body: bytes | str | Mapping[str, Any] | list[Any], headers: Mapping[str, str] | None = None
+) -> bool:
+    """Is this answer a safety verdict (pass or block), as :func:`classify` reads it?"""
+    try:
+        classify(status, body, headers)
+    except ApiError:
+        return False
+    return True
+
+
+def _b64_placeholder(text: str) -> str:
+    if PLACEHOLDER.match(text):
+        return text
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return text
+    carried = _PLAYABLE.search(data[:400]) if data.startswith(b"\x89PNG") else None
+    return carried.group(1).decode("ascii") if carried else placeholder(data)
+
+
+# --- the cassette file format ---------------------------------------------------------------
+
+
+class Serializer:
+    """vcrpy serializer: indented JSON, bodies stored parsed, and a provenance header."""
+
+    @staticmethod
+    def serialize(data: dict[str, Any]) -> str:
+        interactions = data.get("interactions", [])
+        out = {
+            "imgsafe": {"format": FORMAT, **provenance(interactions)},
+            "version": data.get("version", 1),
+            "interactions": [_readable(i) for i in interactions],
+        }
+        if data.get("metadata"):
+            out["metadata"] = data["metadata"]
+        return json.dumps(out, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(text)
+        data["interactions"] = [_raw(i) for i in data.get("interactions", [])]
+        return data
+
+
+class PlayableSerializer(Serializer):
+    """The cassette format for a team's own tests: answers are read with playable images
+    (:func:`playable_image`) and written back with their placeholders."""
+
+    @staticmethod
+    def serialize(data: dict[str, Any]) -> str:
+        for interaction in data.get("interactions", []):
+            body = interaction["response"]["body"]
+            raw = body.get("string")
+            if isinstance(raw, bytes):
+                raw = raw.decode("utf-8", "replace")
+            if isinstance(raw, str) and "iVBORw0KGgo" in raw:
+                try:
+                    body["string"] = json.dumps(without_playable_images(json.loads(raw)))
+                except ValueError:
+                    pass
+        return Serializer.serialize(data)
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        data = Serializer.deserialize(text)
+        for interaction in data["interactions"]:
+            body = interaction["response"]["body"]
+            raw = body.get("string")
+            if raw and "<imgsafe:sha256=" in raw:
+                try:
+                    body["string"] = json.dumps(with_playable_images(json.loads(raw)))
+                except ValueError:
+                    pass
+        return data
+
+
+def provenance(interactions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Where and when a cassette's answers were recorded: the sandbox (profile, version) or a URL."""
+    sources: list[dict[str, Any]] = []
+    recorded: list[str] = []
+    for interaction in interactions:
+        response = interaction["response"]
+        if response.get("recorded_at"):
+            recorded.append(str(response["recorded_at"]))
+        sandbox = (response.get("headers") or {}).get("x-imgsafe-sandbox")
+        if sandbox:
+            info = dict(item.strip().split("=", 1) for item in sandbox[0].split(";") if "=" in item)
+            source: dict[str, Any] = {"kind": "sandbox", **info}
+        else:
+            parts = urlsplit(interaction["request"]["uri"])
+            source = {"kind": "endpoint", "base_url": f"{parts.scheme}://{parts.netloc}"}
+        if source not in sources:
+            sources.append(source)
+    return {"recorded_at": max(recorded) if recorded else None, "sources": sources}
+
+
+def _readable(interaction: Mapping[str, Any]) -> dict[str, Any]:
+    request = dict(interaction["request"])
+    response = dict(interaction["response"])
+    request["body"] = _as_json(request.get("body"))
+    response["body"] = _as_json(response["body"].get("string"))
+    return {"request": request, "response": response}
+
+
+def _raw(interaction: Mapping[str, Any]) -> dict[str, Any]:
+    request = dict(interaction["request"])
+    response = dict(interaction["response"])
+    request["body"] = _from_json(request.get("body"))
+    response["body"] = {"string": _from_json(response.get("body"))}
+    return {"request": request, "response": response}
+
+
+def _as_json(body: Any) -> Any:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str) and body[:1] in ("{", "["):
+        try:
+            return {"json": json.loads(body)}
+        except ValueError:
+            pass
+    return {"text": body}
+
+
+def _from_json(body: Any) -> str | None:
+    if isinstance(body, dict) and "json" in body:
+        return json.dumps(body["json"])
+    if isinstance(body, dict) and "text" in body:
+        return body["text"]  # type: ignore[no-any-return]
+    return body if body is None or isinstance(body, str) else json.dumps(body)
+
+
+# --- replay -------------------------------------------------------------------------------
+
+
+@dataclass
+class Cassette:
+    """A loaded cassette, indexed by request key (last recording of a key wins)."""
+
+    path: Path
+    meta: Mapping[str, Any]
+    answers: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+    shown: str = ""
+    requests: list[Mapping[str, Any]] = field(default_factory=list)
+    """The recorded request bodies (parsed), to tell a changed config from a changed answer."""
+
+    def answer(self, key: str) -> Answer | None:
+        """The recorded answer for a key (the last one recorded), or None."""
+        found = self.all_answers(key)
+        return found[-1] if found else None
+
+    def all_answers(self, key: str) -> list[Answer]:
+        """Every answer recorded for a key, in order (a repeated case records several)."""
+        return [self._answer(response) for response in self.answers.get(key, ())]
+
+    def _answer(self, response: Mapping[str, Any]) -> Answer:
+        body = response.get("body")
+        raw: bytes | Mapping[str, Any] | list[Any] = (
+            body["json"]
+            if isinstance(body, dict) and isinstance(body.get("json"), (dict, list))
+            else (
+                json.dumps(body["json"]).encode()
+                if isinstance(body, dict) and "json" in body
+                else (body.get("text") or "").encode()
+                if isinstance(body, dict)
+                else b""
+            )
+        )
+        headers = {k: v[0] for k, v in (response.get("headers") or {}).items() if v}
+        return Answer(
+            int(response["status"]["code"]),
+            headers,
+            raw,
+            f"cassette {self.shown or self.path}",
+            {"recorded_at": response.get("recorded_at"), **self.meta},
+        )
+
+
+class CassetteError(Exception):
+    """A cassette file that cannot be read (truncated, empty, not UTF-8, not a cassette)."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        self.path = path
+        self.why = why
+        super().__init__(f"{path}: {why}")
+
+
+def load_cassette(path: Path, shown: str = "") -> Cassette | None:
+    """Read a cassette file for replay (None if there is none); ``shown`` names it in messages.
+
+    Raises :class:`CassetteError` when the file is there but is not a cassette this plugin wrote.
+    """
+    try:
+        raw = read_small(path)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise CassetteError(path, f"cannot be read: {err.strerror or err}") from None
+    data = parse_cassette(path, raw)
+    cassette = Cassette(path, data.get("imgsafe") or {}, shown=shown)
+    for interaction in data["interactions"]:
+        request = interaction["request"]
+        body = request.get("body")
+        parsed = (
+            body["json"]
+            if isinstance(body, dict) and "json" in body and isinstance(body["json"], dict)
+            else _from_json(body)
+        )
+        stored = (request.get("headers") or {}).get(KEY_HEADER)
+        key = (
+            stored[0]
+            if isinstance(stored, list) and stored and isinstance(stored[0], str)
+            else http_key(request["uri"], parsed)
+        )
+        cassette.answers.setdefault(key, []).append(interaction["response"])
+        if isinstance(parsed, Mapping):
+            cassette.requests.append(parsed)
+    return cassette
+
+
+def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
+    """A cassette file's JSON, checked for the shape replay relies on; :class:`CassetteError` if not."""
+    if not raw.strip():
+        raise CassetteError(path, "is empty")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise CassetteError(path, f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})") from None
+    except ValueError as err:
+        truncated = (
+            " (it looks truncated)"
+            if isinstance(err, json.JSONDecodeError) and err.pos >= len(raw.rstrip()) - 1
+            else ""
+        )
+        raise CassetteError(path, f"is not valid JSON{truncated}: {err}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        raise CassetteError(path, "is not a cassette: it has no 'interactions' list")
+    for number, interaction in enumerate(data["interactions"], 1):
+        request = interaction.get("request") if isinstance(interaction, dict) else None
+        response = interaction.get("response") if isinstance(interaction, dict) else None
+        if not (
+            isinstance(request, dict)
+            and isinstance(request.get("uri"), str)
+            and isinstance(response, dict)
+            and isinstance(response.get("status"), dict)
+            and isinstance(response["status"].get("code"), int)
+        ):
+            raise CassetteError(
+                path, f"interaction #{number} is not a recorded request and answer (request.uri, response.status.code)"
+            )
+    return data
+
+
+def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
+    """Where one item's recordings live (always inside ``cassettes/target/``)."""
+    if (
+        not target
+        or not item_id
+        or target[0] == "."
+        or item_id[0] == "."
+        or "/" in target + item_id
+        or "\\" in target + item_id
+    ):
+        raise ValueError(f"{target!r}/{item_id!r} would name a cassette outside {cassettes}")
+    return cassettes.joinpath(target, f"{item_id}.json")  # one path parse, not two
+
+
+# --- recording through vcrpy --------------------------------------------------------------
+
+
+class _Staged:
+    """A vcrpy persister that reads a cassette as vcrpy would, but keeps what vcrpy saves in
+    memory: :func:`record` writes it, atomically, only once the item's calls all returned."""
+
+    def __init__(self, fresh: bool) -> None:
+        self.fresh = fresh
+        self.text: str | None = None
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import CassetteNotFoundError
+        from vcr.serialize import deserialize
+
+        path = Path(cassette_path)
+        if self.fresh or not path.is_file():
+            raise CassetteNotFoundError()
+        raw = path.read_bytes()
+        parse_cassette(path, raw)  # a damaged file is an error, never silently recorded over
+        return deserialize(raw.decode("utf-8"), serializer)
+
+    def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
+        from vcr.serialize import serialize
+
+        self.text = serialize(cassette_dict, serializer)
+
+
+def record(
+    path: Path,
+    mode: str,
+    cassette_filter: CassetteFilter,
+    send: Callable[[], T],
+    complete: Callable[[T], bool] = lambda _: True,
+) -> T:
+    """Run ``send()`` (which calls the SDK) inside a vcrpy cassette in record mode ``mode``.
+
+    The file changes only when ``send()`` returned and ``complete(result)`` holds (every answer a
+    verdict), and then in one atomic step: an interrupt or a crash at any moment leaves the old
+    cassette. ``all`` starts the item afresh (old answers are not read back), but the old file
+    stays until the new one replaces it.
+    """
+    import vcr
+
+    staged = _Staged(fresh=mode == "all")
+    recorder = vcr.VCR(
+        record_mode=mode,
+        match_on=["imgsafe_key"],
+        before_record_request=cassette_filter.before_record_request,
+        before_record_response=cassette_filter.before_record_response,
+        decode_compressed_response=True,
+    )
+    recorder.register_serializer("imgsafe", Serializer)
+    recorder.register_matcher("imgsafe_key", _vcr_match)
+    recorder.register_persister(staged)
+    with recorder.use_cassette(str(path), serializer="imgsafe") as cassette:
+        _never_play_back_what_is_recorded_now(cassette)
+        result = send()
+    if staged.text is not None and complete(result):
+        write_atomic(path, staged.text)
+    return result
+
+
+def _never_play_back_what_is_recorded_now(cassette: Any) -> None:
+    """An answer recorded in this session is never played back in it.
+
+    vcrpy plays back any unplayed interaction that matches, including one it appended a moment
+    ago: a case repeated three times, added to a cassette that already exists
+    (``new_episodes``), would send once and replay that first answer for the later repeats,
+    turning one sample into three. Counting each new interaction as played makes every repeat
+    its own call.
+    """
+    append = cassette.append
+
+    def append_played(request: Any, response: Any) -> None:
+        before = len(cassette.data)
+        append(request, response)
+        if len(cassette.data) > before:
+            cassette.play_counts[before] += 1
+
+    cassette.append = append_played
+
+
+def _vcr_match(r1: Any, r2: Any) -> None:
+    # the stored key when both requests carry one (recordings of this format), else the key
+    # computed from what was recorded (older recordings)
+    k1, k2 = r1.headers.get(KEY_HEADER), r2.headers.get(KEY_HEADER)
+    if not (k1 and k2):
+        k1, k2 = http_key(r1.uri, r1.body), http_key(r2.uri, r2.body)
+    if k1 != k2:
+        raise AssertionError("different imgsafe request keys")

@@ -1,0 +1,576 @@
+"""Case + target -> answer -> outcome, from a cassette or an endpoint.
+
+The run-wide state of a session (settings, one SDK client per target, the scrubber) lives in a
+:class:`Runner`; ``plugin.py`` keeps one in ``config.stash``. No pytest here: errors are this
+module's own exceptions, which the items turn into reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import shlex
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..base.scrub import Scrubber
+from ..base.wire import Answer, RequestSpec
+from ..collect.config import Settings, scrubber_for
+from ..collect.corpus import Case
+from ..providers.openai import build_describe_request, build_request, call, make_client, outcome_for, read_description
+from ..providers.outcome import ApiError, Outcome
+from ..providers.target import COMPOSITE_KINDS, Target
+from ..routing.tables import Tables
+from .recording import (
+    Cassette,
+    CassetteError,
+    CassetteFilter,
+    cassette_path,
+    is_description,
+    is_verdict,
+    load_cassette,
+    record,
+    spec_key,
+)
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+    from ..base.ledger import Ledger
+    from ..base.read_ahead import ReadAhead
+    from ..routing.screen import Screen
+    from .live import LiveScheduler
+
+
+_CLIENT_LOCK = threading.Lock()
+
+
+class ImgsafeError(Exception):
+    """An item could not get a verdict; the message is the whole story."""
+
+
+class Unrecorded(ImgsafeError):
+    """No recording for this request, and the run may not record."""
+
+
+class NotSent(ImgsafeError):
+    """A live call that was not made (budget, a stopped run): the item is skipped, not failed."""
+
+
+@dataclass
+class Result:
+    """One item's verdict (or why it has none), for the failure text and the summary.
+
+    ``answer`` and ``outcome`` are the last call's; a repeated case has every call's verdict in
+    ``outcomes``. ``skipped`` says why a live call was not made (budget, max blocks, a stop).
+    """
+
+    answer: Answer | None = None
+    outcome: Outcome | None = None
+    error: ApiError | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: str | None = None
+    steps: tuple[tuple[str, str], ...] = ()
+    """Chain and gateway targets: what each link or layer answered."""
+
+    @classmethod
+    def of(cls, answers: list[Answer], target: Target | None = None) -> Result:
+        """Classify answers (with ``target``'s thresholds); the first that is no verdict makes the result an error."""
+        outcomes: list[Outcome] = []
+        for answer in answers:
+            try:
+                outcomes.append(outcome_for(target, answer))
+            except ApiError as err:
+                return cls(answer, None, err, outcomes)
+        return cls(answers[-1] if answers else None, outcomes[-1] if outcomes else None, None, outcomes)
+
+    @property
+    def source(self) -> str:
+        """Where the answer came from (a cassette, or the URL that was called)."""
+        if self.answer is not None:
+            return self.answer.source
+        return "no answer"
+
+
+@dataclass
+class Runner:
+    """Gets answers for items: replay, record or live, as the settings say."""
+
+    settings: Settings
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _clients: dict[str, OpenAI] = field(default_factory=dict)
+    _scrubber: Scrubber | None = None
+    _filters: dict[bool, CassetteFilter] = field(default_factory=dict)
+    _tables: Tables | None = None
+    ledger: Ledger | None = None
+    """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
+    prefetcher: LiveScheduler | None = None
+    """Live runs: the items' calls, made ahead of them (started when collection is final)."""
+    read_ahead: ReadAhead[tuple[Case, str, str], Result] | None = None
+    """Replay: the items' answers, read from their cassettes a window ahead of them."""
+
+    @property
+    def tables(self) -> Tables:
+        """The project's one set of term and replacement tables (screen, rewrite, localize, routing)."""
+        if self._tables is None:
+            self._tables = Tables.of(self.settings.term_tables, self.settings.rewrite_tables)
+        return self._tables
+
+    @property
+    def mode(self) -> str:
+        """``live``, ``replay`` or ``record:<vcr mode>``."""
+        if self.settings.live:
+            return "live"
+        return "replay" if self.settings.record_mode == "none" else f"record:{self.settings.record_mode}"
+
+    def scrubber(self) -> Scrubber:
+        """The run's one scrubber: it knows every configured key's value and every secret in a
+        configured base URL, so none is ever written or printed."""
+        if self._scrubber is None:
+            self._scrubber = scrubber_for(self.settings, self.env)
+        return self._scrubber
+
+    def cassette_filter(self, describer: bool = False) -> CassetteFilter:
+        """What vcrpy may record: verdicts only (a describer's descriptions too), scrubbed,
+        images as placeholders."""
+        made = self._filters.get(describer)
+        if made is None:
+            made = (
+                CassetteFilter(self.scrubber(), self.settings.store_images, accept=is_description)
+                if describer
+                else CassetteFilter(self.scrubber(), self.settings.store_images)
+            )
+            self._filters[describer] = made
+        return made
+
+    def load(self, path: Path, nodeid: str) -> Cassette | None:
+        """A cassette for replay; a damaged one is an :class:`ImgsafeError` naming the file and the fix."""
+        try:
+            return load_cassette(path, self._rel(path))
+        except CassetteError as err:
+            raise ImgsafeError(
+                f"the cassette {self._rel(path)} {err.why}.\n"
+                "Restore it from version control (git checkout -- "
+                f"{shlex.quote(self._rel(path))}), or record it again with:\n"
+                f"  {self.command(nodeid, 'all')}"
+            ) from None
+
+    def client(self, target: Target) -> OpenAI:
+        """One SDK client per target per session, never per item (live threads share it).
+
+        Live, the SDK does not retry: the plugin does, through the rate gate (``live.gated_send``),
+        so that every attempt is paced and budgeted like a first call.
+        """
+        with _CLIENT_LOCK:
+            client = self._clients.get(target.name)
+            if client is None:
+                made = dataclasses.replace(target, max_retries=0) if self.settings.live else target
+                client = self._clients[target.name] = make_client(made, self.env)
+            return client
+
+    def result(self, case: Case, target_name: str, nodeid: str) -> Result:
+        """One item's answers and verdicts, whatever its target's kind and the run's source: the
+        local screen, a chain or gateway (its links called one by one), the live prefetcher's
+        answers, or one call session (replay or record). Raises :class:`ImgsafeError` when there
+        is no verdict to be had (nothing recorded, a damaged cassette, a live result not made)."""
+        target = self.settings.targets[target_name]
+        if target.kind == "screen":
+            return screen_result(case, target, self.tables.screen)
+        if target.kind in COMPOSITE_KINDS:
+            return composite_result(self, case, target, nodeid)
+        if self.prefetcher is not None:
+            return self._prefetched(case, target, nodeid)
+        if self.read_ahead is not None:
+            return self.read_ahead.result(nodeid, (case, target_name, nodeid))
+        return self.run(case, target_name, nodeid)
+
+    def replay_ahead(self, work: Sequence[tuple[str, Case, str]]) -> None:
+        """Replay: read the answers of ``work`` (node id, case, target; in run order) ahead of the
+        items (see :mod:`read_ahead`). Record modes and live runs read nothing ahead."""
+        if self.settings.live or self.settings.record_mode != "none":
+            return
+        from ..base.read_ahead import ReadAhead
+
+        self.read_ahead = ReadAhead([(nodeid, (case, target, nodeid)) for nodeid, case, target in work], self._run_work)
+
+    def _run_work(self, work: tuple[Case, str, str]) -> Result:
+        return self.run(*work)
+
+    def run(self, case: Case, target_name: str, nodeid: str) -> Result:
+        """The outcome of one case on one target, through a call session of its own cassette
+        (replayed, or recorded as the record mode says); raises :class:`ImgsafeError` if unrecorded."""
+        target = self.settings.targets[target_name]
+        spec, path = self._request(case, target)
+        with CallSession(self, target, path, nodeid, case=case) as calls:
+            try:
+                answers = calls.answers(spec, case.prompt, case.repeat)
+            except ApiError as err:
+                return Result(None, None, err)
+        return Result.of(answers, target)
+
+    def _prefetched(self, case: Case, target: Target, nodeid: str) -> Result:
+        """A live item's result, from the calls the prefetcher made ahead of it (through the gate)."""
+        assert self.prefetcher is not None
+        try:
+            live = self.prefetcher.result(nodeid)
+        except (KeyError, TimeoutError):
+            raise ImgsafeError(
+                f"no live result was produced for {nodeid} (the run was stopped before its call)"
+            ) from None
+        outcomes = [c.outcome for c in live.calls if c.outcome is not None]
+        errors = [c for c in live.calls if c.error]
+        if errors:
+            return Result(errors[0].answer, None, errors[0].api_error, outcomes)
+        if not live.calls:
+            return Result(skipped=live.skipped or "no call was made")
+        last = live.calls[-1]
+        return Result(
+            last.answer, last.outcome, None, outcomes, skipped=live.skipped if len(outcomes) < case.repeat else None
+        )
+
+    def recording(self, case: Case, target_name: str) -> tuple[Result | None, str | None, list[str]]:
+        """For drift: the recorded verdict of this request, when it was recorded, and which request
+        fields differ from the recording when the request itself changed (a config change)."""
+        spec, path = self._request(case, self.settings.targets[target_name])
+        try:
+            cassette = load_cassette(path, self._rel(path))
+        except CassetteError:
+            return None, None, ["the recording (the cassette cannot be read)"]
+        if cassette is None:
+            return None, None, []
+        found = cassette.all_answers(spec_key(spec))
+        if found:
+            return (
+                Result.of(found[-case.repeat :], self.settings.targets[target_name]),
+                found[-1].meta.get("recorded_at"),
+                [],
+            )
+        changed: list[str] = []
+        if cassette.requests:
+            before, now = cassette.requests[-1], dict(spec.fields)
+            changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+        return None, str(cassette.meta.get("recorded_at") or "") or None, changed or ["the request"]
+
+    def _request(self, case: Case, target: Target) -> tuple[RequestSpec, Path]:
+        """The request a case sends to a target, and the cassette that holds its answers."""
+        return build_request(target, case.prompt, case.params, case.images, case.mask), cassette_path(
+            self.settings.cassettes, target.name, case.id
+        )
+
+    def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
+        """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
+        the run's budget and pace)."""
+        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
+
+    def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
+        """The one command that re-records (or reproduces live) this item."""
+        parts = ["pytest", "--imgsafe"]
+        if live:
+            parts.append("--imgsafe-live")
+        elif record_mode:
+            parts.append(f"--imgsafe-record-mode={record_mode}")
+        parts.append(nodeid)
+        return " ".join(shlex.quote(p) for p in parts)
+
+    def _rel(self, path: Any) -> str:
+        text, root = str(path), self._root
+        return text[len(root) :] if text.startswith(root) else text
+
+    @functools.cached_property
+    def _root(self) -> str:
+        return str(self.settings.rootpath).rstrip("/") + "/"
+
+
+def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) -> Result:
+    """A chain or gateway target: its links are called (recorded, replayed or live) one by one,
+    each in its own cassette under the composite's folder, and every link called is counted."""
+    from ..routing.chain import route
+
+    settings = runner.settings
+    sessions: dict[str, CallSession] = {}
+    answers: list[Answer] = []
+
+    def ask(name: str, prompt: str) -> Outcome:
+        link = settings.targets[name]
+        session = sessions.get(name)
+        if session is None:
+            path = settings.cassettes / target.name / f"{case.id}.{name}.json"
+            session = sessions[name] = CallSession(runner, link, path, nodeid)
+        outcome, answer = session.outcome(
+            prompt, case.params if link.kind != "moderation" else None, case.images, case.mask
+        )
+        answers.append(answer)
+        return outcome
+
+    models = {n: settings.targets[n].model for n in target.links}
+    links = (
+        route(target.links, models, case.scenario, prompt=case.prompt, params=case.params, screen=runner.tables.screen)
+        if target.routing
+        else list(target.links)
+    )
+    try:
+        result = _composite(case, target, links, ask, answers, runner.tables)
+    except BaseException:
+        for session in sessions.values():
+            session.discard()
+        raise
+    for session in sessions.values():
+        session.close()
+    return result
+
+
+def _composite(case: Case, target: Target, links: list[str], ask: Any, answers: list[Answer], tables: Tables) -> Result:
+    from ..routing.chain import run_chain
+    from ..routing.gateway import GatewayConfig, run_gateway
+
+    try:
+        if target.kind == "chain":
+            chain = run_chain(case.prompt, links, ask)
+            outcome, steps = chain.outcome, tuple((f"generate:{name}", o.label) for name, o in chain.answers)
+        else:
+            config = GatewayConfig(tuple(links), target.moderation, target.screen, target.rewrite)
+            result = run_gateway(
+                case.prompt, config, ask, rewriter=tables.rewriter, screen=tables.screen if target.screen else None
+            )
+            outcome, steps = result.outcome, result.steps
+    except ApiError as err:
+        return Result(answers[-1] if answers else None, None, err)
+    return Result(answers[-1] if answers else None, outcome, None, [outcome], steps=steps)
+
+
+def screen_result(case: Case, target: Target, screen: Screen) -> Result:
+    """The local screen as a target: it blocks (at the input stage, locally) a prompt holding a
+    term of level ``min_level`` or more (a param, default 1) of the scenarios it watches."""
+    found = screen.screen(case.prompt)
+    min_level = int(target.params.get("min_level", 1))
+    hits = [m for m in found.matches if m.level >= min_level]
+    if hits:
+        scenarios = tuple(dict.fromkeys(m.scenario for m in hits))
+        outcome = Outcome(
+            "block", "input", "screen", "local", None, scenarios, "matched: " + ", ".join(m.text for m in hits)
+        )
+    else:
+        outcome = Outcome("pass", None, None, "local")
+    return Result(None, outcome, None, [outcome] * case.repeat)
+
+
+class CallSession:
+    """Answers for the many calls of one item, from one cassette (or live), memoized by request.
+
+    The record modes act on the item as a whole: ``all`` starts the item's cassette afresh,
+    ``once`` records only an item that has no cassette yet (else it replays), ``new_episodes``
+    records what is missing. The same request asked twice (hypothesis draws repeats, and
+    shrinking re-asks) is answered once, so a replay sees exactly the calls a recording made.
+
+    Every call of the plugin that is not made ahead by the live prefetcher goes through
+    :meth:`answers`: a corpus case (``case`` names it in messages), a fuzz example, a chain or
+    gateway link, an explanation's query, a describer's question.
+    """
+
+    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, *, case: Case | None = None) -> None:
+        self.runner = runner
+        self.ledger = runner.ledger  # live runs: the run's budget, pace and stop flag
+        self.target = target
+        self.path = path
+        self.nodeid = nodeid
+        self.case = case
+        self.calls = 0
+        self._memo: dict[str, list[Answer] | ApiError] = {}
+        settings = runner.settings
+        self.recording = not settings.live and settings.record_mode != "none"
+        if settings.record_mode == "once" and path.exists():
+            self.recording = False
+        self._complete = True
+        self._stage: Path | None = None
+        if self.recording:
+            # Calls are recorded into a hidden file beside the cassette, which replaces it only
+            # when the item is done and every answer was a verdict (see close()).
+            self._stage = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.recording")
+            self._stage.unlink(missing_ok=True)
+            if settings.record_mode == "new_episodes" and path.exists():
+                self._stage.parent.mkdir(parents=True, exist_ok=True)
+                self._stage.write_bytes(self._checked_before_adding(path))
+        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
+
+    def __enter__(self) -> CallSession:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: Any) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def close(self) -> None:
+        """The item is done: its recordings replace the cassette (atomically), if every answer
+        was a verdict, or the mode only adds (``new_episodes``); else the old cassette stays."""
+        stage, self._stage = self._stage, None
+        if stage is None or not stage.exists():
+            return
+        if self._complete or self.runner.settings.record_mode == "new_episodes":
+            os.replace(stage, self.path)
+        else:
+            stage.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
+        stage, self._stage = self._stage, None
+        if stage is not None:
+            stage.unlink(missing_ok=True)
+
+    def outcome(
+        self,
+        prompt: str,
+        params: Mapping[str, Any] | None = None,
+        images: tuple[Path, ...] = (),
+        mask: Path | None = None,
+        *,
+        kind: str | None = None,
+    ) -> tuple[Outcome, Answer]:
+        """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
+        target = dataclasses.replace(self.target, kind=kind) if kind and kind != self.target.kind else self.target
+        answer = self.send(
+            build_request(
+                target,
+                prompt,
+                params,
+                images if target.kind == "images.edit" else (),
+                mask if target.kind == "images.edit" else None,
+            ),
+            prompt,
+        )
+        return outcome_for(target, answer), answer
+
+    def describe(self, instruction: str, text: str, image: Path | None = None) -> str:
+        """Ask this session's target (a describer) for a description."""
+        answer = self.send(build_describe_request(self.target, instruction, text, image), text)
+        return read_description(answer)
+
+    def send(self, spec: RequestSpec, what: str) -> Answer:
+        """One answer (see :meth:`answers`)."""
+        return self.answers(spec, what)[-1]
+
+    def answers(self, spec: RequestSpec, what: str, repeat: int = 1) -> list[Answer]:
+        """The answers to ``repeat`` sends of one request: memoized, replayed, recorded or live.
+
+        Raises :class:`Unrecorded`, :class:`NotSent` or the :class:`ApiError` of a call that got
+        no answer; an answer that is no verdict is returned (its reader raises).
+        """
+        key = spec_key(spec)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = self._fetch(spec, key, what, repeat)
+        if isinstance(known, ApiError):
+            raise known
+        return known
+
+    def _fetch(self, spec: RequestSpec, key: str, what: str, repeat: int) -> list[Answer] | ApiError:
+        runner = self.runner
+        if self._cassette is not None or not (runner.settings.live or self.recording):
+            found = self._cassette.all_answers(key) if self._cassette is not None else []
+            if not found:
+                raise Unrecorded(self._unrecorded(what))
+            return found[-repeat:]
+        if runner.settings.live and self.ledger is not None:
+            made: list[Answer] = []
+            for _ in range(repeat):
+                answer_or_error = self._live_within_ledger(spec, key, self.ledger)
+                if isinstance(answer_or_error, ApiError):
+                    return answer_or_error
+                made.append(answer_or_error)
+            return made
+        self.calls += repeat
+        describer = self.target.kind == "chat"
+        try:
+            if runner.settings.live:
+                return [call(runner.client(self.target), spec, key) for _ in range(repeat)]
+            assert self._stage is not None
+            answers: list[Answer] = record(
+                self._stage,
+                "new_episodes",
+                runner.cassette_filter(describer),
+                lambda: [call(runner.client(self.target), spec, key) for _ in range(repeat)],
+            )
+        except ApiError as err:
+            self._complete = False
+            return err
+        if not all((is_description if describer else is_verdict)(a.status, a.body, a.headers) for a in answers):
+            self._complete = False
+        return answers
+
+    def _checked_before_adding(self, path: Path) -> bytes:
+        """The cassette ``new_episodes`` adds to, read once; a damaged one is an error, left as it is."""
+        from .recording import parse_cassette
+
+        raw = path.read_bytes()
+        try:
+            parse_cassette(path, raw)
+        except CassetteError as err:
+            shown = self.runner._rel(path)
+            raise ImgsafeError(
+                f"the cassette {shown} {err.why}; it was left as it is.\n"
+                "Restore it from version control, or delete it and record again with:\n"
+                f"  {self.runner.command(self.nodeid, 'once')}"
+            ) from None
+        return raw
+
+    def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
+        from ..providers.prices import price_per_call
+        from .live import gated_send, settled_call
+
+        stopped = ledger.stopped()
+        if stopped:
+            raise NotSent(f"the run was stopped: {stopped}")
+        price = price_per_call(self.target)
+        if not ledger.reserve(price):
+            raise NotSent(
+                f"--imgsafe-budget-usd {ledger.budget_usd:g} would be passed by the next call (estimated ${price:.4f})"
+            )
+        self.calls += 1
+        made = settled_call(
+            ledger,
+            lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec, key)),
+            price,
+            target=self.target,
+        )
+        if made.answer is not None:
+            return made.answer  # a non-verdict answer is classified (and raised) by the caller
+        error = made.api_error
+        assert error is not None
+        return error
+
+    def _unrecorded(self, what: str) -> str:
+        """Why there is no answer, and the one command that records it."""
+        runner = self.runner
+        shown = runner._rel(self.path)
+        exists = self.path.exists()
+        needs = [self.target.api_key_env] + [e for e in (self.target.base_url_env, self.target.azure_endpoint_env) if e]
+        case = self.case
+        if case is not None and exists and runner.settings.record_mode == "once":
+            return (
+                f"case {case.id!r} on target {self.target.name!r} changed since it was recorded in {shown}, "
+                f"and record mode 'once' does not overwrite an existing cassette.\n"
+                f"Re-record it with:\n  {runner.command(self.nodeid, 'all')}"
+            )
+        if case is not None:
+            why = (
+                f"{shown} holds no answer for this request (the prompt, params or target changed since it was recorded)"
+                if exists
+                else f"there is no cassette {shown}"
+            )
+            return (
+                f"no recording of case {case.id!r} for target {self.target.name!r}: {why}.\n"
+                f"Record it (needs {', '.join(needs)} set) with:\n"
+                f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
+            )
+        why = f"{shown} holds no answer for it" if exists else f"there is no cassette {shown}"
+        return (
+            f"no recording on target {self.target.name!r} of the drawn example {what!r}: {why} "
+            "(the spec, its tables or the strategies changed since it was recorded).\n"
+            f"Record it (needs {', '.join(needs)} set) with:\n"
+            f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
+        )

@@ -1,0 +1,753 @@
+"""``[tool.imgsafe]`` and the command line -> one :class:`Settings`, resolved once.
+
+Precedence, for every setting that has more than one source:
+command line > pytest ini option (``[tool.pytest.ini_options]``) > ``[tool.imgsafe]`` > default.
+
+Pure: no pytest here; the session reads the options and ini keys once and hands their values in
+(:func:`resolve_settings` is the one place they become settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..base import options as opt
+from ..base.scrub import Scrubber
+from ..base.text import did_you_mean
+from ..providers.outcome import CONTENT_SAFETY_CATEGORIES, DEFAULT_SEVERITY_THRESHOLD, category_key
+from ..providers.target import COMPOSITE_KINDS, GOOGLE_KINDS, MODERATION_KINDS, TARGET_KINDS, Target
+
+CONTENT_SAFETY_API_VERSION = "2024-09-01"
+CONTENT_SAFETY_PARAMS: tuple[str, ...] = (
+    "thresholds",
+    "categories",
+    "output_type",
+    "blocklist_names",
+    "halt_on_blocklist_hit",
+)
+CONTENT_SAFETY_OUTPUT_TYPES: tuple[str, ...] = ("FourSeverityLevels", "EightSeverityLevels")
+TOOL_KEYS: tuple[str, ...] = (
+    "corpora",
+    "cassettes",
+    "targets",
+    "store_images",
+    "term_tables",
+    "rewrite_tables",
+    "describer",
+    "account",
+    "image_root",
+)
+MAX_TARGET_NAME = 64
+_TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+TARGET_NAME_RULE = (
+    f"letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_TARGET_NAME} characters"
+)
+TARGET_KEYS: tuple[str, ...] = (
+    "kind",
+    "model",
+    "base_url",
+    "base_url_env",
+    "api_key_env",
+    "azure_endpoint",
+    "azure_endpoint_env",
+    "azure_deployment",
+    "api_version",
+    "params",
+    "timeout",
+    "max_retries",
+    "rpm",
+    "concurrency",
+    "price",
+    "links",
+    "routing",
+    "moderation",
+    "screen",
+    "rewrite",
+    "vertex",
+    "project",
+    "location",
+)
+
+
+class ConfigError(Exception):
+    """A bad setting; the message names the key and the fix."""
+
+
+DEFAULT_TARGETS: dict[str, Target] = {
+    "moderation": Target("moderation", "moderation", "omni-moderation-latest"),
+    "gpt-image-2": Target(
+        "gpt-image-2", "images.generate", "gpt-image-2", params={"quality": "low", "size": "1024x1024"}
+    ),
+}
+"""The targets a project gets with no configuration at all."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run does around its items, from the command line: draws, limits, diagnosis, reports.
+
+    Paths are absolute; ``None`` is "off" (or "no limit")."""
+
+    seed: int | None = None
+    """--imgsafe-seed (the run's seed is this, else the controller's, else random when live)."""
+    save_failures: Path | None = None
+    """--imgsafe-save-failures: where failing fuzz examples are written as corpus cases."""
+    report: Path | None = None
+    """--imgsafe-report: the JSON report (Markdown and HTML beside it)."""
+    history_dir: Path | None = None
+    """--imgsafe-history: a folder of earlier reports."""
+    budget_usd: float | None = None
+    """--imgsafe-budget-usd: live runs make no call past this estimated spend."""
+    max_blocks: int | None = None
+    """--imgsafe-max-blocks: live runs stop sending expected blocks after this many blocks."""
+    explain_budget: int | None = None
+    """--imgsafe-explain's query budget per explanation (--imgsafe-explain-budget); None: not explaining."""
+    appeal_dir: Path | None = None
+    """--imgsafe-appeal: where appeal files go."""
+    max_error_rate: float | None = None
+    """--imgsafe-max-error-rate: the share of called items allowed to get no verdict."""
+    rerun_errors: Any = None
+    """--imgsafe-rerun-errors: the earlier report (a ``nightly.EarlierReport``, read at parse time)."""
+
+    @property
+    def report_path(self) -> Path | None:
+        """Where the report is written: --imgsafe-report, else over the report a rerun completes."""
+        if self.report is not None:
+            return self.report
+        return Path(self.rerun_errors.path) if self.rerun_errors is not None else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, resolved once at configure time."""
+
+    rootpath: Path
+    corpora: tuple[str, ...] = ("corpora",)
+    cassettes: Path = Path("cassettes")
+    targets: Mapping[str, Target] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    selected: tuple[str, ...] = ()
+    record_mode: str = "none"
+    live: bool = False
+    store_images: bool = False
+    files_root: Path | None = None
+    """``image:`` and ``mask:`` files must lie inside this folder (``image_root``; default: the rootdir)."""
+    term_tables: tuple[Path, ...] = ()
+    rewrite_tables: tuple[Path, ...] = ()
+    describer: Target | None = None
+    """The chat model the describer strategies ask (``[tool.imgsafe.describer]``), if any."""
+    account: str | None = None
+    """A label for the provider account in appeal files (never a key)."""
+    options: RunOptions = field(default_factory=RunOptions)
+    """The run's other command-line options (limits, diagnosis, reports)."""
+
+    @property
+    def active_targets(self) -> tuple[str, ...]:
+        """The targets this run uses: the selected ones, or all."""
+        return self.selected or tuple(self.targets)
+
+    @property
+    def needs_network(self) -> bool:
+        """True when calls may reach an endpoint (recording or live)."""
+        return self.live or self.record_mode != "none"
+
+    def corpus_roots(self) -> list[Path]:
+        """Corpus entries that are plain paths (not globs), absolute."""
+        return [self.rootpath / c for c in self.corpora if not _is_glob(c)]
+
+    def is_corpus_file(self, path: Path) -> bool:
+        """Does this YAML file belong to a configured corpus (a path under it or a glob match)?"""
+        if path.suffix not in (".yaml", ".yml"):
+            return False
+        for entry in self.corpora:
+            if _is_glob(entry):
+                try:
+                    rel = path.relative_to(self.rootpath)
+                except ValueError:
+                    continue
+                if fnmatch.fnmatch(rel.as_posix(), entry):
+                    return True
+                continue
+            root = (self.rootpath / entry).resolve()
+            resolved = path.resolve()
+            if resolved == root or root in resolved.parents:
+                return True
+        return False
+
+
+def load_pyproject(rootpath: Path) -> dict[str, Any]:
+    """The ``[tool.imgsafe]`` table of ``rootpath/pyproject.toml`` (empty if there is none)."""
+    path = rootpath / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    table = data.get("tool", {}).get("imgsafe", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.imgsafe] must be a table")
+    return table
+
+
+def resolve_settings(
+    rootpath: Path,
+    tool: Mapping[str, Any],
+    options: Mapping[str, Any] | None = None,
+    ini: Mapping[str, Any] | None = None,
+    *,
+    cwd: Path | None = None,
+) -> Settings:
+    """Build the run's settings; raise :class:`ConfigError` naming the bad key or option and the fix.
+
+    ``tool``: the ``[tool.imgsafe]`` table; ``options``: the command line's values by option name
+    (``"--imgsafe-record-mode"``; missing ones take their defaults); ``ini``: the ini keys' values by
+    name (``"imgsafe_record_mode"``); ``cwd``: what relative option paths are relative to (default:
+    the current folder). Values the command line already checked are checked again here, with the
+    same words, for callers that do not come through pytest's parser.
+    """
+    cli = _known(options or {}, opt.OPTIONS, "option")
+    ini = _known(ini or {}, opt.INI_KEYS, "ini key")
+    for key in tool:
+        if key not in TOOL_KEYS:
+            raise ConfigError(
+                f"[tool.imgsafe] has an unknown key {key!r}{did_you_mean(key, TOOL_KEYS)}; "
+                f"known keys: {', '.join(TOOL_KEYS)}"
+            )
+    corpora = tool.get("corpora", ["corpora"])
+    if isinstance(corpora, str):
+        corpora = [corpora]
+    if not isinstance(corpora, list) or not all(isinstance(c, str) and c for c in corpora):
+        raise ConfigError('[tool.imgsafe] corpora must be a list of paths or globs, e.g. corpora = ["corpora"]')
+    cassettes = tool.get("cassettes", "cassettes")
+    if not isinstance(cassettes, str) or not cassettes:
+        raise ConfigError('[tool.imgsafe] cassettes must be a folder path, e.g. cassettes = "cassettes"')
+    files_root = rootpath
+    if "image_root" in tool:
+        image_root = tool["image_root"]
+        if not isinstance(image_root, str) or not image_root:
+            raise ConfigError(
+                '[tool.imgsafe] image_root must be a folder path relative to the rootdir, e.g. image_root = "corpora"'
+            )
+        files_root = (rootpath / image_root).resolve()
+        if not files_root.is_dir():
+            raise ConfigError(
+                f"[tool.imgsafe] image_root = {image_root!r} is not a folder (paths are relative to the rootdir)"
+            )
+    store_images = tool.get("store_images", False)
+    if not isinstance(store_images, bool):
+        raise ConfigError("[tool.imgsafe] store_images is true or false")
+    tables = _paths(tool, "term_tables", "terms/brands.yaml", rootpath)
+    rewrite_tables = _paths(tool, "rewrite_tables", "rewrite/brands.yaml", rootpath)
+    targets = _targets(tool.get("targets"))
+    describer = None
+    if "describer" in tool:
+        raw = tool["describer"]
+        if isinstance(raw, dict) and "kind" not in raw:
+            raw = {**raw, "kind": "chat"}
+        describer = _target("describer", raw, where="[tool.imgsafe.describer]", kinds=("chat",))
+
+    # precedence: command line > ini > default
+    cli_mode, ini_mode = (
+        _record_mode(cli.get(opt.OPT_RECORD_MODE), opt.OPT_RECORD_MODE),
+        _record_mode(ini.get(opt.INI_RECORD_MODE), opt.INI_RECORD_MODE),
+    )
+    record_mode = cli_mode or ini_mode or "none"
+    cli_targets, ini_targets = _names(cli, opt.OPT_TARGET), _names(ini, opt.INI_TARGETS)
+    source, chosen = (opt.OPT_TARGET, cli_targets) if cli_targets else (opt.INI_TARGETS, ini_targets)
+    for name in chosen:
+        if name not in targets:
+            raise ConfigError(
+                f"{source} {name!r} is not a configured target{did_you_mean(name, tuple(targets))}; "
+                f"configured targets: {', '.join(targets)}"
+            )
+    live = _flag(cli, opt.OPT_LIVE)
+    if live and record_mode != "none":
+        raise ConfigError(
+            "--imgsafe-live ignores cassettes, so it does not combine with --imgsafe-record-mode; drop one of them"
+        )
+    return Settings(
+        rootpath=rootpath,
+        corpora=tuple(corpora),
+        cassettes=rootpath / cassettes,
+        targets=targets,
+        selected=tuple(dict.fromkeys(chosen)),
+        record_mode=record_mode,
+        live=live,
+        store_images=store_images,
+        files_root=files_root,
+        term_tables=tables,
+        rewrite_tables=rewrite_tables,
+        describer=describer,
+        account=_account(tool),
+        options=_run_options(cli, Path.cwd() if cwd is None else cwd),
+    )
+
+
+def _known(values: Mapping[str, Any], names: tuple[str, ...], what: str) -> Mapping[str, Any]:
+    for name in values:
+        if name not in names:
+            raise ConfigError(
+                f"{name!r} is not a pytest-imgsafe {what}{did_you_mean(str(name), names)}; known: {', '.join(names)}"
+            )
+    return values
+
+
+def _record_mode(value: Any, source: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in opt.RECORD_MODES:
+        separator = " " if source.startswith("--") else " = "
+        raise ConfigError(
+            f"{source}{separator}{value!r} is not a record mode{did_you_mean(str(value), opt.RECORD_MODES)}; "
+            f"use one of: {', '.join(opt.RECORD_MODES)}"
+        )
+    return str(value)
+
+
+def _names(values: Mapping[str, Any], source: str) -> list[str]:
+    value = values.get(source) or []
+    if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{source} takes target names, one per use (got {value!r})")
+    return list(value)
+
+
+def _flag(values: Mapping[str, Any], source: str) -> bool:
+    value = values.get(source, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source} is a flag (true or false), not {value!r}")
+    return value
+
+
+def _checked(values: Mapping[str, Any], source: str, parse: Any) -> Any:
+    """The option's value through its command-line type: the same check, in the same words."""
+    value = values.get(source)
+    if value is None:
+        return None
+    try:
+        return parse(str(value))
+    except argparse.ArgumentTypeError as err:
+        raise ConfigError(f"{source} {err}") from None
+
+
+def _path(values: Mapping[str, Any], source: str, cwd: Path) -> Path | None:
+    value = values.get(source)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{source} takes a path, not {value!r}")
+    return (cwd / value).resolve()
+
+
+def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
+    rerun = cli.get(opt.OPT_RERUN_ERRORS)
+    if rerun is not None and not (hasattr(rerun, "path") and hasattr(rerun, "errors")):
+        raise ConfigError(f"{opt.OPT_RERUN_ERRORS} takes a report read by nightly.parse_rerun_report, not {rerun!r}")
+    explain_budget = _checked(cli, opt.OPT_EXPLAIN_BUDGET, opt.parse_count)
+    return RunOptions(
+        seed=_checked(cli, opt.OPT_SEED, opt.parse_seed),
+        save_failures=_path(cli, opt.OPT_SAVE_FAILURES, cwd),
+        report=_path(cli, opt.OPT_REPORT, cwd),
+        history_dir=_path(cli, opt.OPT_HISTORY, cwd),
+        budget_usd=_checked(cli, opt.OPT_BUDGET, opt.parse_usd),
+        max_blocks=_checked(cli, opt.OPT_MAX_BLOCKS, opt.parse_count),
+        explain_budget=(opt.EXPLAIN_BUDGET_DEFAULT if explain_budget is None else explain_budget)
+        if _flag(cli, opt.OPT_EXPLAIN)
+        else None,
+        appeal_dir=_path(cli, opt.OPT_APPEAL, cwd),
+        max_error_rate=_checked(cli, opt.OPT_MAX_ERROR_RATE, opt.parse_error_rate),
+        rerun_errors=rerun,
+    )
+
+
+def _account(tool: Mapping[str, Any]) -> str | None:
+    value = tool.get("account")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            '[tool.imgsafe] account is a label for appeal files, e.g. account = "acme-prod (org-…)"; never a key'
+        )
+    if re.match(r"^(sk-|sess-|[A-Za-z0-9]{32,}$)", value.strip()):
+        raise ConfigError(
+            "[tool.imgsafe] account looks like a key: put a label there (the organization name or id), never a key"
+        )
+    return value.strip()
+
+
+def _paths(tool: Mapping[str, Any], key: str, example: str, rootpath: Path) -> tuple[Path, ...]:
+    value = tool.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
+        raise ConfigError(f'[tool.imgsafe] {key} must be a list of YAML paths, e.g. {key} = ["{example}"]')
+    paths = tuple(rootpath / t for t in value)
+    for path in paths:
+        if not path.is_file():
+            raise ConfigError(
+                f"[tool.imgsafe] {key} names {path}, which is not a file (paths are relative to the rootdir)"
+            )
+    return paths
+
+
+def _targets(raw: Any) -> dict[str, Target]:
+    if raw is None:
+        return dict(DEFAULT_TARGETS)
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(
+            "[tool.imgsafe.targets] must hold one table per target, e.g. [tool.imgsafe.targets.gpt-image-2]"
+        )
+    for name in raw:
+        # a target's name is a folder under cassettes/: it must never climb out of it
+        if not isinstance(name, str) or not _TARGET_NAME.match(name) or len(name) > MAX_TARGET_NAME:
+            raise ConfigError(
+                f"[tool.imgsafe.targets] {str(name)[:80]!r} is not a valid target name: use {TARGET_NAME_RULE}"
+            )
+    targets = {str(name): _target(str(name), table) for name, table in raw.items()}
+    _check_links(targets)
+    return targets
+
+
+def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TARGET_KINDS) -> Target:
+    where = where or f"[tool.imgsafe.targets.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table with at least kind and model")
+    for key in table:
+        if key not in TARGET_KEYS:
+            raise ConfigError(
+                f"{where} has an unknown key {key!r}{did_you_mean(key, TARGET_KEYS)}; "
+                f"known keys: {', '.join(TARGET_KEYS)}"
+            )
+    kind = table.get("kind")
+    if kind not in kinds:
+        raise ConfigError(
+            f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), kinds)}; "
+            f"use one of: {', '.join(kinds)}"
+        )
+    model = table.get(
+        "model",
+        {"screen": "local-screen", "chain": "chain", "gateway": "gateway", "content-safety": "text:analyze"}.get(
+            str(kind)
+        ),
+    )
+    if not isinstance(model, str) or not model:
+        raise ConfigError(f'{where} needs model = "<model or deployment name>"')
+    for key in (
+        "base_url",
+        "base_url_env",
+        "api_key_env",
+        "azure_endpoint",
+        "azure_endpoint_env",
+        "azure_deployment",
+        "api_version",
+    ):
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"{where} {key} must be a non-empty string")
+    if "base_url" in table and "base_url_env" in table:
+        raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
+    if kind == "content-safety":
+        table = _content_safety(where, table)
+    azure = "azure_endpoint" in table or "azure_endpoint_env" in table
+    if azure and kind in GOOGLE_KINDS:
+        raise ConfigError(
+            f"{where} is a {kind} target: Azure keys do not apply (set base_url or base_url_env, and api_key_env)"
+        )
+    if azure and "api_version" not in table:
+        raise ConfigError(
+            f"{where} is an Azure target and needs api_version = "
+            '"2025-04-01-preview" (or the version your deployment uses)'
+        )
+    if not azure and ("azure_deployment" in table or ("api_version" in table and kind != "content-safety")):
+        raise ConfigError(f"{where} sets azure_deployment/api_version without azure_endpoint (or azure_endpoint_env)")
+    params = table.get("params", {})
+    if kind != "content-safety" and (
+        not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values())
+    ):
+        raise ConfigError(f'{where} params must be a table of simple values, e.g. params = {{ quality = "low" }}')
+    timeout = table.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ConfigError(f"{where} timeout must be a positive number of seconds")
+    retries = table.get("max_retries", 5)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ConfigError(f"{where} max_retries must be a whole number >= 0")
+    rpm = table.get("rpm")
+    if rpm is not None and (isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1):
+        raise ConfigError(f"{where} rpm must be a whole number of requests per minute >= 1 (your tier's limit)")
+    concurrency = table.get("concurrency", 4)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
+        raise ConfigError(f"{where} concurrency must be a whole number from 1 to 256")
+    price = table.get("price")
+    if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
+        raise ConfigError(f"{where} price must be the USD cost of one billed call, e.g. price = 0.04")
+    google = _google(where, str(kind), table)
+    default_key = (
+        "GEMINI_API_KEY"
+        if kind in GOOGLE_KINDS
+        else "CONTENT_SAFETY_KEY"
+        if kind == "content-safety"
+        else "AZURE_OPENAI_API_KEY"
+        if azure
+        else "OPENAI_API_KEY"
+    )
+    return Target(
+        name=name,
+        kind=str(kind),
+        model=model,
+        base_url=table.get("base_url"),
+        base_url_env=table.get("base_url_env"),
+        api_key_env=table.get("api_key_env", default_key),
+        azure_endpoint=table.get("azure_endpoint"),
+        azure_endpoint_env=table.get("azure_endpoint_env"),
+        azure_deployment=table.get("azure_deployment"),
+        api_version=table.get("api_version"),
+        params=dict(params),
+        timeout=float(timeout) if timeout is not None else None,
+        max_retries=retries,
+        rpm=rpm,
+        concurrency=concurrency,
+        price=float(price) if price is not None else None,
+        **_composite(where, str(kind), table),
+        **google,
+    )
+
+
+def _google(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """vertex, project and location of the Google kinds. google-genai calls Imagen's ``predict``
+    only through Vertex AI, so an ``imagen`` target is a Vertex target whatever it says."""
+    keys = ("vertex", "project", "location")
+    if kind not in GOOGLE_KINDS:
+        present = [k for k in keys if k in table]
+        if present:
+            raise ConfigError(f"{where} sets {', '.join(present)}, which only gemini and imagen targets take")
+        return {}
+    vertex = table.get("vertex", kind == "imagen")
+    if not isinstance(vertex, bool):
+        raise ConfigError(f"{where} vertex is true or false")
+    if kind == "imagen" and not vertex:
+        raise ConfigError(f"{where} vertex = false: google-genai calls Imagen only through Vertex AI; drop the key")
+    for key in ("project", "location"):
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"{where} {key} must be a non-empty string")
+    if ("project" in table or "location" in table) and not vertex:
+        raise ConfigError(f"{where} project and location are for Vertex AI: add vertex = true")
+    if "project" in table and "location" not in table:
+        raise ConfigError(f'{where} a Vertex project needs its location, e.g. location = "us-central1"')
+    return {"vertex": vertex, "project": table.get("project"), "location": table.get("location")}
+
+
+def _content_safety(where: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """A content-safety target's table, its defaults filled in and its params checked and made
+    canonical (the request and the verdict read only the canonical form).
+
+    The endpoint is an Azure endpoint (``azure_endpoint`` or ``azure_endpoint_env``, by default
+    ``CONTENT_SAFETY_ENDPOINT``) or a ``base_url``/``base_url_env``; ``api_version`` defaults to
+    the GA version; params: ``thresholds`` (a severity per category, or one for all), ``categories``,
+    ``output_type``, ``blocklist_names``, ``halt_on_blocklist_hit``.
+    """
+    if "azure_deployment" in table:
+        raise ConfigError(f"{where} is a content-safety target: it has no deployment; drop azure_deployment")
+    out = dict(table)
+    if not any(k in table for k in ("azure_endpoint", "azure_endpoint_env", "base_url", "base_url_env")):
+        out["azure_endpoint_env"] = "CONTENT_SAFETY_ENDPOINT"
+    if ("azure_endpoint" in table or "azure_endpoint_env" in table) and (
+        "base_url" in table or "base_url_env" in table
+    ):
+        raise ConfigError(f"{where} sets both an Azure endpoint and a base URL; keep one (the Content Safety endpoint)")
+    out.setdefault("api_version", CONTENT_SAFETY_API_VERSION)
+    params = table.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where} params must be a table, e.g. params = {{ thresholds = {{ Hate = 2 }} }}")
+    for key in params:
+        if key not in CONTENT_SAFETY_PARAMS:
+            raise ConfigError(
+                f"{where} params has an unknown key {key!r}{did_you_mean(str(key), CONTENT_SAFETY_PARAMS)}; "
+                f"a content-safety target takes: {', '.join(CONTENT_SAFETY_PARAMS)}"
+            )
+    raw_categories = params.get("categories", list(CONTENT_SAFETY_CATEGORIES))
+    if (
+        not isinstance(raw_categories, list)
+        or not raw_categories
+        or not all(isinstance(c, str) for c in raw_categories)
+    ):
+        raise ConfigError(
+            f"{where} params.categories must be a list of categories, e.g. "
+            f'categories = ["Hate", "Violence"] (known: {", ".join(CONTENT_SAFETY_CATEGORIES)})'
+        )
+    categories = list(dict.fromkeys(_category(where, "params.categories", c) for c in raw_categories))
+    output_type = params.get("output_type", "FourSeverityLevels")
+    if output_type not in CONTENT_SAFETY_OUTPUT_TYPES:
+        raise ConfigError(
+            f"{where} params.output_type = {output_type!r} is not an output "
+            f"type{did_you_mean(str(output_type), CONTENT_SAFETY_OUTPUT_TYPES)}; "
+            f"use one of: {', '.join(CONTENT_SAFETY_OUTPUT_TYPES)}"
+        )
+    thresholds = _thresholds(where, params.get("thresholds", {}), categories)
+    canonical: dict[str, Any] = {"categories": categories, "output_type": output_type, "thresholds": thresholds}
+    names = params.get("blocklist_names", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(
+            f'{where} params.blocklist_names must be a list of blocklist names, e.g. blocklist_names = ["our-terms"]'
+        )
+    halt = params.get("halt_on_blocklist_hit", False)
+    if not isinstance(halt, bool):
+        raise ConfigError(f"{where} params.halt_on_blocklist_hit is true or false")
+    if halt and not names:
+        raise ConfigError(
+            f"{where} params.halt_on_blocklist_hit needs blocklist_names (the lists whose hit stops the analysis)"
+        )
+    if names:
+        canonical.update(blocklist_names=list(names), halt_on_blocklist_hit=halt)
+    out["params"] = canonical
+    return out
+
+
+def _category(where: str, key: str, name: str) -> str:
+    """The API's spelling of a category named loosely (``self_harm`` -> ``SelfHarm``)."""
+    found = next((c for c in CONTENT_SAFETY_CATEGORIES if category_key(c) == category_key(name)), None)
+    if found is None:
+        raise ConfigError(
+            f"{where} {key}: {name!r} is not a Content Safety "
+            f"category{did_you_mean(name, CONTENT_SAFETY_CATEGORIES)}; known: {', '.join(CONTENT_SAFETY_CATEGORIES)}"
+        )
+    return found
+
+
+def _thresholds(where: str, raw: Any, categories: list[str]) -> dict[str, int]:
+    """A severity threshold (0-7) per analyzed category; one number sets them all; default 4."""
+
+    def level(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 7:
+            raise ConfigError(
+                f"{where} {key} = {value!r}: a threshold is a severity from 0 to 7 "
+                "(a category blocks at it and above; 4 is medium, Azure's default)"
+            )
+        return value
+
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return dict.fromkeys(categories, level("params.thresholds", raw))
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{where} params.thresholds must be a severity for every category or a table of them, "
+            f"e.g. thresholds = {{ Hate = 2, Violence = 6 }}"
+        )
+    out = dict.fromkeys(categories, DEFAULT_SEVERITY_THRESHOLD)
+    for key, value in raw.items():
+        name = _category(where, "params.thresholds", str(key))
+        if name not in categories:
+            raise ConfigError(
+                f"{where} params.thresholds sets {name}, which params.categories leaves out; "
+                "add it to categories or drop its threshold"
+            )
+        out[name] = level(f"params.thresholds.{key}", value)
+    return out
+
+
+def _composite(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """links, routing and the gateway's layers (checked against the other targets later)."""
+    keys = ("links", "routing", "moderation", "screen", "rewrite")
+    if kind not in COMPOSITE_KINDS:
+        present = [k for k in keys if k in table]
+        if present:
+            raise ConfigError(f"{where} sets {', '.join(present)}, which only chain and gateway targets take")
+        return {}
+    links = table.get("links")
+    if not isinstance(links, list) or not links or not all(isinstance(x, str) and x for x in links):
+        raise ConfigError(
+            f'{where} is a {kind} and needs links = ["gpt-image-2", '
+            '"gpt-image-2-all", ...] (names of other targets, in order)'
+        )
+    out: dict[str, Any] = {"links": tuple(links)}
+    for key in ("routing", "screen", "rewrite"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where} {key} is true or false")
+            if kind == "chain" and key != "routing":
+                raise ConfigError(f"{where} {key} is a gateway layer; a chain only takes links and routing")
+            out[key] = table[key]
+    if "moderation" in table:
+        if kind != "gateway" or not isinstance(table["moderation"], str):
+            raise ConfigError(f'{where} moderation = "<a moderation target>" is for gateway targets')
+        out["moderation"] = table["moderation"]
+    return out
+
+
+def _check_links(targets: Mapping[str, Target]) -> None:
+    for target in targets.values():
+        where = f"[tool.imgsafe.targets.{target.name}]"
+        for link in target.links:
+            other = targets.get(link)
+            if other is None:
+                raise ConfigError(
+                    f"{where} links names {link!r}, "
+                    f"which is not a configured target{did_you_mean(link, tuple(targets))}"
+                )
+            if other.kind not in ("images.generate", "images.edit", "chat-image"):
+                raise ConfigError(f"{where} links names {link!r}, a {other.kind} target: links are image targets")
+        if target.moderation is not None:
+            other = targets.get(target.moderation)
+            if other is None or other.kind not in MODERATION_KINDS:
+                raise ConfigError(
+                    f"{where} moderation = {target.moderation!r} must "
+                    "name a target of kind moderation or content-safety"
+                )
+
+
+def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
+    """Env vars (key, base URL) the active targets need for recording or live calls but lack."""
+    environ = os.environ if env is None else env
+    needed: dict[tuple[str, str], list[str]] = {}  # (variable, what it is) -> the targets that need it
+    names = list(settings.active_targets)
+    for name in settings.active_targets:  # a chain or gateway calls its links and pre-check
+        target = settings.targets[name]
+        names += [*target.links, *([target.moderation] if target.moderation else [])]
+    for name in dict.fromkeys(names):
+        target = settings.targets[name]
+        if not target.calls_endpoint:
+            continue  # local, or made of other targets
+        if not environ.get(target.api_key_env) and not (target.is_google and target.project):
+            needed.setdefault((target.api_key_env, "the API key"), []).append(name)
+        if target.base_url_env and not environ.get(target.base_url_env):
+            needed.setdefault((target.base_url_env, "the base URL"), []).append(name)
+        if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
+            needed.setdefault((target.azure_endpoint_env, "the Azure endpoint"), []).append(name)
+    return [
+        f"{variable} ({what} of target{'s' if len(targets) > 1 else ''} {', '.join(repr(t) for t in targets)})"
+        for (variable, what), targets in needed.items()
+    ]
+
+
+def missing_describer_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
+    """Env vars the describer needs to be called, if one is configured."""
+    environ = os.environ if env is None else env
+    target = settings.describer
+    if target is None:
+        return []
+    needs = [
+        (target.api_key_env, "API key"),
+        (target.base_url_env, "base URL"),
+        (target.azure_endpoint_env, "Azure endpoint"),
+    ]
+    return [f"{var} (the {what} of the describer)" for var, what in needs if var and not environ.get(var)]
+
+
+def _is_glob(entry: str) -> bool:
+    return any(ch in entry for ch in "*?[")
+
+
+def scrubber_for(settings: Settings, env: Mapping[str, str]) -> Scrubber:
+    """The run's scrubber: the values of every key variable and every secret in a base URL that
+    the configuration names (targets and describer), so none of them is ever written or printed."""
+    targets = [*settings.targets.values(), *([settings.describer] if settings.describer else [])]
+    keys = [env.get(t.api_key_env) for t in targets] + [env.get(name) for name in DEFAULT_KEY_VARIABLES]
+    urls = [t.resolve_base_url(env) for t in targets]
+    return Scrubber.from_config(keys, urls)
+
+
+DEFAULT_KEY_VARIABLES: tuple[str, ...] = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+"""Key variables the SDKs read by themselves: scrubbed even when no target names them."""

@@ -1,0 +1,32 @@
+"""``--imgsafe-save-failures``: failing fuzz examples written as ready corpus cases (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..base.files import write_atomic
+
+HEADER = """\
+# Failing fuzz examples, written by pytest --imgsafe --imgsafe-save-failures.
+# Each case expects what its fuzz spec expected, so it fails until the target or the strategy is
+# fixed; move it into a corpus file (and record it) to keep it as a permanent regression test.
+"""
+
+
+def save_failures(path: Path, cases: Iterable[Mapping[str, Any]]) -> int:
+    """Append the cases whose ids the file does not hold yet; returns how many were written."""
+    existing: list[dict[str, Any]] = []
+    if path.exists():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        existing = list(data.get("cases") or []) if isinstance(data, dict) else []
+    ids = {c.get("id") for c in existing if isinstance(c, dict)}
+    new = [dict(c) for c in cases if c["id"] not in ids and not ids.add(c["id"])]  # type: ignore[func-returns-value]
+    if not new:
+        return 0
+    body = yaml.safe_dump({"cases": existing + new}, sort_keys=False, allow_unicode=True, width=100)
+    write_atomic(path, HEADER + body)
+    return len(new)

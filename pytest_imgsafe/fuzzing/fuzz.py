@@ -1,0 +1,274 @@
+"""Running a ``fuzz:`` spec on one target with hypothesis; no pytest here.
+
+Each drawn example is a prompt filled from the spec's template (and, with ``variations: true``,
+put through trivial surface changes). Its phases are checked against the spec's expectation:
+``original`` (the prompt as drawn) and ``rewritten`` (after the spec's strategy, or every
+strategy must refuse it when the expectation is ``refused``). A broken expectation is a
+:class:`FuzzMismatch` that hypothesis shrinks; an answer that is no verdict stops the run as a
+:class:`NoVerdict` error and is never shrunk (shrinking would only spend more calls).
+
+Replay is exact: the seed comes from the spec id (or ``--imgsafe-seed``), the database is off,
+and every call is memoized per item, so replaying draws the same examples, asks the same
+requests and, when something fails, shrinks along the same path as the recording did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from ..base.terms import TermTable
+from ..collect.corpus import REFUSED, Expectation, FuzzSpec
+from ..providers.outcome import Outcome
+from ..rewrite import STRATEGIES, Rewrite, Rewriter, RewriteRefused
+from .strategies import fill, terms, variations
+
+Ask = Callable[[str, "str | None"], Outcome]
+"""``ask(prompt, kind)``: the target's verdict on a prompt (``kind``: send as another target kind)."""
+
+
+class NoVerdict(Exception):
+    """A call got no verdict (unrecorded, rate limited, auth, ...): the item is an error.
+    With ``not_sent`` the call was not made (budget, a stopped run): the item is skipped."""
+
+    def __init__(self, message: str, *, not_sent: bool = False) -> None:
+        super().__init__(message)
+        self.not_sent = not_sent
+
+
+@dataclass(frozen=True)
+class PhaseCheck:
+    """One checked phase of an example."""
+
+    name: str
+    prompt: str
+    expected: Expectation
+    outcome: Outcome | None = None
+    note: str = ""
+    ok: bool = True
+
+    @property
+    def actual(self) -> str:
+        if self.outcome is not None:
+            return self.outcome.label
+        return self.note
+
+
+@dataclass(frozen=True)
+class Example:
+    """A drawn example and what each phase gave."""
+
+    original: str
+    phases: tuple[PhaseCheck, ...]
+    rewrite: Rewrite | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.phases)
+
+
+class FuzzMismatch(AssertionError):
+    """An example broke the spec's expectation (hypothesis shrinks these)."""
+
+    def __init__(self, example: Example) -> None:
+        self.example = example
+        super().__init__(example.original)
+
+
+@dataclass
+class FuzzRun:
+    """What one spec on one target gave."""
+
+    seed: int
+    examples: int = 0
+    failure: Example | None = None
+    error: NoVerdict | None = None
+    drawn: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def stable_draws() -> Iterator[None]:
+    """Draws that depend on the seed alone, not on which modules happen to be imported.
+
+    Hypothesis mixes constants found in the project's own loaded modules into its draws (a
+    good idea for finding bugs in code under test). Which modules are loaded differs between a
+    recording run and a replay (the SDK path, vcrpy, the sandbox, lazily imported parts of
+    this plugin), so the same seed would draw different examples and replay would miss its
+    recordings. This switches that pool off while a spec runs. It reaches into hypothesis
+    internals; if they move, the draws are merely less stable, and the replay test says so.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = providers._get_local_constants
+        empty = type(providers._local_constants)()
+        cache = providers.CONSTANTS_CACHE
+    except (ImportError, AttributeError):  # pragma: no cover - a hypothesis without the pool
+        yield
+        return
+    cache.cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
+
+
+def spec_seed(spec_id: str, run_seed: int | None = None) -> int:
+    """The seed of a spec: from its id, mixed with the run's seed when one is given."""
+    text = f"imgsafe-fuzz:{spec_id}" if run_seed is None else f"imgsafe-fuzz:{spec_id}:{run_seed}"
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def example_prompts(spec: FuzzSpec, tables: dict[str, TermTable]) -> st.SearchStrategy[str]:
+    """The prompts a spec draws: its template, slots from inline lists or term tables."""
+    slots: dict[str, st.SearchStrategy[str]] = {
+        # table:SCENARIO (checked by the corpus loader) or an inline list
+        name: terms(values.removeprefix("table:"), tables) if isinstance(values, str) else st.sampled_from(values)
+        for name, values in spec.slots.items()
+    }
+    prompts = fill(spec.template, slots)
+    return prompts.flatmap(lambda p: st.one_of(st.just(p), variations(p))) if spec.variations else prompts
+
+
+def check_example(
+    prompt: str,
+    spec: FuzzSpec,
+    expect: dict[str, Expectation],
+    ask: Ask,
+    rewriter: Rewriter,
+    describe: Callable[[str, str, Path | None], str] | None,
+) -> Example:
+    """Check one example's phases; raises NoVerdict when an answer is not a verdict."""
+    phases: list[PhaseCheck] = []
+    result: Rewrite | None = None
+    image = spec.images[0] if spec.images else None
+    if "original" in expect:
+        outcome = ask(prompt, None)
+        phases.append(
+            PhaseCheck(
+                "original",
+                prompt,
+                expect["original"],
+                outcome,
+                ok=expect["original"].matches(outcome.verdict, outcome.stage),
+            )
+        )
+    wanted = expect.get("rewritten")
+    if wanted is not None and wanted.refused:
+        phases.append(_refusals(prompt, spec.strategy, rewriter, image))
+    elif wanted is not None:
+        try:
+            result = rewriter.rewrite(prompt, spec.strategy, describe=describe, image=image)
+        except RewriteRefused as refused:
+            phases.append(PhaseCheck("rewritten", prompt, wanted, note=f"refused ({refused.reason})", ok=False))
+        else:
+            kind = "images.generate" if result.endpoint == "generate" else None
+            outcome = ask(result.text, kind)
+            phases.append(
+                PhaseCheck("rewritten", result.text, wanted, outcome, ok=wanted.matches(outcome.verdict, outcome.stage))
+            )
+    return Example(prompt, tuple(phases), result)
+
+
+def _refusals(prompt: str, strategy: str | None, rewriter: Rewriter, image: Path | None) -> PhaseCheck:
+    """Every strategy (or the spec's) must refuse, before asking any describer."""
+
+    def describer_must_not_be_called(instruction: str, text: str, image: Path | None) -> str:
+        raise AssertionError("a describer was asked about a prompt that must be refused")
+
+    rewritten = []
+    for name in (strategy,) if strategy else tuple(STRATEGIES):
+        try:
+            out = rewriter.rewrite(prompt, name, describe=describer_must_not_be_called, image=image)
+        except RewriteRefused:
+            continue
+        except AssertionError as err:
+            rewritten.append(f"{name}: {err}")
+            continue
+        rewritten.append(f"{name} rewrote it to {out.text!r}")
+    if rewritten:
+        return PhaseCheck("rewritten", prompt, REFUSED, note="; ".join(rewritten), ok=False)
+    return PhaseCheck(
+        "rewritten", prompt, REFUSED, note="refused by every strategy" if not strategy else f"refused by {strategy}"
+    )
+
+
+def run_spec(
+    spec: FuzzSpec,
+    expect: dict[str, Expectation],
+    ask: Ask,
+    *,
+    rewriter: Rewriter,
+    tables: dict[str, TermTable],
+    describe: Callable[[str, str, Path | None], str] | None = None,
+    run_seed: int | None = None,
+) -> FuzzRun:
+    """Draw up to ``spec.max_examples`` examples, shrink a failure, and say what happened."""
+    run = FuzzRun(seed=spec_seed(spec.id, run_seed))
+    errors: list[NoVerdict] = []
+
+    @seed(run.seed)
+    @settings(
+        max_examples=spec.max_examples,
+        deadline=None,  # network targets: latency is not a bug
+        database=None,  # replay must draw what the recording drew, nothing saved from elsewhere
+        derandomize=False,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),  # slow calls and small slot tables are normal here
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    @given(example_prompts(spec, tables))
+    def body(prompt: str) -> None:
+        if errors:
+            return  # an earlier call had no verdict: spend nothing more
+        run.examples += 1
+        run.drawn.append(prompt)
+        try:
+            example = check_example(prompt, spec, expect, ask, rewriter, describe)
+        except NoVerdict as err:
+            errors.append(err)
+            return
+        if not example.ok:
+            raise FuzzMismatch(example)
+
+    try:
+        with stable_draws():
+            body()
+    except FuzzMismatch as mismatch:
+        run.failure = mismatch.example
+    if errors and run.failure is None:
+        run.error = errors[0]
+    return run
+
+
+def failure_cases(spec: FuzzSpec, target: str, example: Example, reason: str) -> list[dict[str, Any]]:
+    """A failing example as ready corpus cases: the original, and its rewrite (``rewrite_of``)."""
+    digest = hashlib.sha256(f"{spec.id}\0{target}\0{example.original}".encode()).hexdigest()[:8]
+    base_id = f"{spec.id}-{target}-{digest}"
+    cases: list[dict[str, Any]] = []
+    for phase in example.phases:
+        if phase.expected.refused:
+            continue
+        case: dict[str, Any] = {
+            "id": base_id if phase.name == "original" else f"{base_id}-rewritten",
+            "prompt": phase.prompt,
+            "targets": [target],
+            "expect": str(phase.expected),
+        }
+        if spec.scenario:
+            case["scenario"] = spec.scenario
+        if phase.name == "rewritten" and any(c["id"] == base_id for c in cases):
+            case["rewrite_of"] = base_id
+        case["reason"] = reason
+        cases.append(case)
+    return cases

@@ -1,0 +1,108 @@
+"""A configured target: one endpoint (or a chain of them) a case runs against.
+
+The plain type the providers build requests for and read answers of; ``collect.config`` makes
+these from ``[tool.imgsafe.targets.NAME]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+TARGET_KINDS: tuple[str, ...] = (
+    "moderation",
+    "content-safety",
+    "images.generate",
+    "images.edit",
+    "chat-image",
+    "gemini",
+    "imagen",
+    "screen",
+    "chain",
+    "gateway",
+)
+GOOGLE_KINDS: tuple[str, ...] = ("gemini", "imagen")
+"""Kinds called through Google's own ``google-genai`` SDK (the ``google`` extra)."""
+COMPOSITE_KINDS: tuple[str, ...] = ("chain", "gateway")
+MODERATION_KINDS: tuple[str, ...] = ("moderation", "content-safety")
+"""Kinds that judge a prompt's text without generating anything (a gateway's pre-check)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One configured endpoint a case runs against."""
+
+    name: str
+    kind: str
+    model: str
+    base_url: str | None = None
+    base_url_env: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    azure_endpoint: str | None = None
+    azure_endpoint_env: str | None = None
+    azure_deployment: str | None = None
+    api_version: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float | None = None
+    max_retries: int = 5
+    """Attempts after a 429, 5xx or dropped connection (live: each paced through the rate gate)."""
+    rpm: int | None = None
+    """Live runs: requests per minute this target may receive (None: no limit of ours)."""
+    concurrency: int = 4
+    """Live runs: calls in flight at once to this target."""
+    price: float | None = None
+    """USD per billed call, overriding the price table."""
+    links: tuple[str, ...] = ()
+    """chain / gateway: the targets to try, in order (the first is the gateway's generator)."""
+    routing: bool = False
+    """chain / gateway: reorder the links by the case's scenario (data/routing.yaml)."""
+    moderation: str | None = None
+    """gateway: the moderation target of the pre-check (None: no pre-check)."""
+    screen: bool = True
+    """gateway: run the local keyword screen first."""
+    rewrite: bool = True
+    """gateway: rewrite with the strategies before generating."""
+    vertex: bool = False
+    """gemini / imagen: call Vertex AI (with a key: express mode; with ``project``: Google credentials)."""
+    project: str | None = None
+    location: str | None = None
+
+    @property
+    def calls_endpoint(self) -> bool:
+        """True when an item of this target is one request to one endpoint: not the local
+        screen, not a chain or gateway (whose links are the calls). The live prefetcher, drift
+        against the recording and explanations are for these."""
+        return self.kind not in ("screen", *COMPOSITE_KINDS)
+
+    @property
+    def is_google(self) -> bool:
+        """True when the target goes through Google's ``google-genai`` SDK."""
+        return self.kind in GOOGLE_KINDS
+
+    @property
+    def is_azure(self) -> bool:
+        """True when the target goes through ``AzureOpenAI``."""
+        return bool(self.azure_endpoint or self.azure_endpoint_env)
+
+    def resolve_base_url(self, env: Mapping[str, str]) -> str | None:
+        """The base URL (or Azure endpoint) to call, from the setting or its env var."""
+        if self.is_azure:
+            if self.azure_endpoint:
+                return self.azure_endpoint
+            return env.get(self.azure_endpoint_env or "") or None
+        if self.base_url:
+            return self.base_url
+        if self.base_url_env:
+            return env.get(self.base_url_env) or None
+        return None if self.is_google else env.get("OPENAI_BASE_URL") or None
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies this target in reports (never a key)."""
+        return {
+            "kind": self.kind,
+            "model": self.model,
+            "params": dict(self.params),
+            "azure_deployment": self.azure_deployment,
+            "api_version": self.api_version,
+        }

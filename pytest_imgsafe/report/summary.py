@@ -1,0 +1,73 @@
+"""The end-of-run summary: a few lines computed from the items' results (pure)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..base.status import DRIFT, Status
+
+
+def summary_lines(
+    results: Iterable[Mapping[str, Any]], mode: str, report: Mapping[str, Any] | None = None
+) -> list[str]:
+    """``imgsafe (mode): N items: X as expected, Y changed outcome, Z without a verdict``, then
+    the block share per target, and for live runs what was spent and what drifted."""
+    rows = list(results)
+    if not rows:
+        return []
+    counts = Counter(_status(r) for r in rows)
+    head = (
+        f"imgsafe ({mode}): {len(rows)} items: {counts['ok']} as expected, "
+        f"{counts['changed']} changed outcome, {counts['error']} without a verdict"
+    )
+    if counts["skipped"]:
+        head += f", {counts['skipped']} skipped"
+    if counts["flaky"]:
+        head += f", {counts['flaky']} flaky"
+    lines = [head]
+    by_target: dict[str, Counter[str]] = {}
+    for row in rows:
+        if row.get("actual"):
+            by_target.setdefault(str(row["target"]), Counter())[str(row["actual"]).split(":")[0]] += 1
+    for target, verdicts in sorted(by_target.items()):
+        total = sum(verdicts.values())
+        lines.append(f"  {target}: {verdicts['block']}/{total} blocked")
+    statuses = Counter(str(r.get("status")) for r in rows)
+    drift = {str(s): statuses[s] for s in (*DRIFT, Status.MISMATCH, Status.CONFIG_CHANGED) if statuses[s]}
+    if mode == "live" and drift:
+        lines.append("  changed: " + ", ".join(f"{n} {s}" for s, n in drift.items()))
+    run = (report or {}).get("run") or {}
+    if run.get("rerun_of"):
+        lines.append(f"  merged with the run of {run['rerun_of']}: {run.get('reruns', 0)} item(s) called again")
+    if run.get("max_error_rate") is not None and counts["error"] and not run.get("failed_because"):
+        lines.append(
+            f"  {counts['error']} without a verdict reported as xfailed: "
+            f"{run.get('no_verdict_rate', 0):.1%} of the items called, "
+            f"within --imgsafe-max-error-rate {run['max_error_rate']:g}"
+        )
+    for reason in run.get("failed_because") or ():
+        lines.append(f"  FAILED: {reason}")
+    totals = (report or {}).get("totals") or {}
+    if totals.get("calls") is not None:
+        lines.append(
+            f"  calls made: {totals['calls']}; estimated spend: "
+            f"${totals['spent_usd']:.4f}; blocks sent: {totals['blocks_sent']}"
+        )
+    if totals.get("stopped"):
+        lines.append(f"  STOPPED: {totals['stopped']}")
+    return lines
+
+
+def _status(row: Mapping[str, Any]) -> str:
+    status = row.get("status")
+    if status == "error":  # before the outcome: a tolerated non-verdict is xfailed, pytest's kind of skip
+        return "error"
+    if row.get("outcome") == "skipped" or status == "skipped":
+        return "skipped"
+    if row.get("error") or row.get("when") == "setup":
+        return "error"
+    if status == "flaky":
+        return "flaky"
+    return "ok" if row.get("outcome") == "passed" else "changed"

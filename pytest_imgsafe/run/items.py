@@ -1,0 +1,529 @@
+"""The pytest nodes: a corpus file, and one item per (case, target), with their reports.
+
+Following pytest's non-python example: ``CorpusFile.collect`` yields items built with
+``from_parent``; a bad file is a ``CollectError`` whose message is the whole story (no
+traceback). Getting the verdict happens in ``setup``, so an item that could not get one (no
+recording, rate limit, auth, garbage) is an *error*; comparing it with the expectation happens
+in ``runtest``, so a changed outcome is a *failure*. ``repr_failure`` formats only this plugin's
+own exceptions and hands everything else (plugin bugs) to pytest, traceback and all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
+from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
+from ..judging.judge import Recording, judge
+from ..providers.outcome import Outcome
+from ..rewrite import STRATEGIES
+from .session import run_state
+
+if TYPE_CHECKING:
+    from ..diagnosis.explain import Explanation
+    from ..fuzzing.fuzz import Example, FuzzRun
+    from ..judging.drift import Drift
+    from ..judging.stats import RateVerdict
+
+
+class OutcomeMismatch(Exception):
+    """The verdict differs from the expectation."""
+
+
+class CorpusFile(pytest.File):
+    """A corpus YAML file."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        state = run_state(self.config)
+        settings = state.settings
+        shown = self._shown()
+        try:
+            corpus = load_corpus_cached(
+                self.path,
+                state.target_kinds,
+                state.corpus_cache,
+                settings.files_root or settings.rootpath,
+                state.runner.scrubber().secrets,
+            )
+        except CorpusError as err:
+            raise self.CollectError(err.render(shown=shown)) from None
+        entries: list[Case | FuzzSpec] = [*corpus.cases, *corpus.fuzz]
+        clashes = [
+            Problem(
+                entry.line,
+                f"duplicate id {entry.id!r}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; "
+                "ids must be unique across all corpus files",
+            )
+            for entry in entries
+            if entry.id in state.ids and state.ids[entry.id][0] != shown
+        ]
+        if clashes:
+            raise self.CollectError(CorpusError(self.path, clashes).render(shown=shown))
+        active = set(settings.active_targets)
+        for case in corpus.cases:
+            state.ids[case.id] = (shown, case.line)
+            for target in case.targets:
+                if target in active:
+                    yield CaseItem.from_parent(
+                        self,
+                        name=f"{case.id}[{target}]",
+                        nodeid=self._child_id(case.id, target),
+                        case=case,
+                        target=target,
+                        shown=shown,
+                    )
+        for spec in corpus.fuzz:
+            state.ids[spec.id] = (shown, spec.line)
+            for target in spec.targets:
+                if target in active:
+                    yield FuzzItem.from_parent(
+                        self,
+                        name=f"{spec.id}[{target}]",
+                        nodeid=self._child_id(spec.id, target),
+                        spec=spec,
+                        target=target,
+                        shown=shown,
+                    )
+
+    def _child_id(self, entry: str, target: str) -> str:
+        # Given as a string, the node id is read the way pytest reads the ids it stores (in
+        # lastfailed, stepwise): "id[target]" as a name with a parameter. Built from the name
+        # alone, pytest >= 9.1 would keep "[target]" inside the name, and --lf / --sw would
+        # never find these items again.
+        return f"{self.nodeid}::{entry}[{target}]"
+
+    def _shown(self) -> str:
+        try:
+            return str(self.path.relative_to(self.config.rootpath))
+        except ValueError:
+            return str(self.path)
+
+
+class CaseItem(pytest.Item):
+    """One case checked against one target."""
+
+    def __init__(self, *, case: Case, target: str, shown: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.target = target
+        self.shown_path = shown
+        self.expected: Expectation | None = case.expect.get(target)
+        self.rate: RateExpectation | None = case.block_rate.get(target)
+        self.result: Result | None = None
+        self.drift: Drift | None = None
+        self.explanation: Explanation | None = None
+        # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
+        # each into keywords, which costs a lot at 100,000 items and serves no selection.
+        marks = run_state(self.config).marks
+        self.own_markers.append(marks["imgsafe"])
+        self.own_markers.append(marks[target])
+        if case.scenario:
+            self.own_markers.append(marks[case.scenario])
+        if case.skip:
+            self.add_marker(pytest.mark.skip(reason=case.skip))
+        if case.xfail:
+            self.add_marker(pytest.mark.xfail(reason=case.xfail))
+
+    @property
+    def runner(self) -> Runner:
+        return run_state(self.config).runner
+
+    @property
+    def expected_text(self) -> str:
+        return f"block rate {self.rate}" if self.rate is not None else str(self.expected)
+
+    def setup(self) -> None:
+        # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
+        state = run_state(self.config)
+        try:
+            self.result = self.runner.result(self.case, self.target, self.nodeid)
+        except ImgsafeError as err:
+            problem = str(err)
+        else:
+            if self.result.skipped:
+                self._record_properties(None, None, status="skipped", note=self.result.skipped)
+                pytest.skip(self.result.skipped)
+            if self.result.error is None:
+                return
+            error = self.result.error
+            problem = (
+                f"target {self.target!r} gave no verdict for case {self.case.id!r}: {error}\n"
+                f"  from: {self.result.source}\n"
+                "  (an answer that is not a safety verdict is never counted as pass or block"
+                + (
+                    ", and never written to a cassette: the next run calls again)"
+                    if self.runner.settings.record_mode != "none" and not self.runner.settings.live
+                    else ")"
+                )
+            )
+            if error.suspended:
+                problem += "\n  the account or resource is suspended: the run stops here, and no more prompts are sent"
+                self.session.shouldstop = f"imgsafe: target {self.target!r} says the account or resource is suspended"
+        self._record_properties(None, problem.splitlines()[0], status="error")
+        if state.tolerates_no_verdict and not self.session.shouldstop:  # a suspension is no noise
+            pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {problem}")
+        pytest.fail(problem, pytrace=False)
+
+    def runtest(self) -> None:
+        assert self.result is not None and self.result.outcome is not None
+        state = run_state(self.config)
+        recording: Recording | None = None
+        nights: list[tuple[str, str]] = []
+        if (
+            state.live is not None
+            and self.rate is None
+            and self.case.repeat == 1
+            and state.settings.targets[self.target].calls_endpoint
+        ):
+            recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
+            recording = Recording(recorded.outcome if recorded else None, recorded_at, tuple(config_changes))
+            nights = state.nights.get((self.case.id, self.target), [])
+        judgement = judge(self.result.outcomes, self.expected, self.rate, recording, nights)
+        self.drift = judgement.drift
+        shown = judgement.outcome or self.result.outcome
+        if judgement.failed and self.rate is None:
+            self._unexpected_block(shown)
+        self._record_properties(
+            self.result.outcome if self.rate is not None else shown,
+            None,
+            status=judgement.status,
+            drift=judgement.drift,
+            rate=judgement.rate,
+        )
+        if judgement.failed:
+            raise OutcomeMismatch(shown, judgement.rate)
+
+    def teardown(self) -> None:
+        # The item's reports are made: its answers (whole parsed bodies) are not needed again.
+        # Kept, they would stay alive with the item until the session ends, and every full
+        # collection of the cycle collector would walk them again.
+        self.result = None
+
+    def _unexpected_block(self, outcome: Outcome) -> None:
+        """A block where the corpus expected a pass: explain it and write the appeal, if asked."""
+        if outcome.verdict != "block" or self.expected is None or self.expected.verdict != "pass":
+            return
+        state = run_state(self.config)
+        target = state.settings.targets[self.target]
+        if state.settings.options.explain_budget is not None and target.calls_endpoint:
+            from ..diagnosis.explain import explain
+
+            self.explanation = explain(
+                self.runner, self.case, target, outcome, self.nodeid, budget=state.settings.options.explain_budget
+            )
+        if state.settings.options.appeal_dir is not None:
+            from ..diagnosis.appeal import AppealCase, write_appeal
+
+            appeal = AppealCase(
+                self.case,
+                target,
+                self.expected_text,
+                f"{self.shown_path}:{self.case.line}",
+                self.nodeid,
+                self.result.answer if self.result else None,
+                tuple(o.label for o in (self.result.outcomes if self.result else [])),
+                self.explanation.triggers if self.explanation is not None and not self.explanation.problem else (),
+            )
+            write_appeal(state.settings.options.appeal_dir, appeal, outcome, self.runner, state.history)
+
+    def _record_properties(
+        self,
+        outcome: Outcome | None,
+        error: str | None,
+        *,
+        status: str,
+        note: str | None = None,
+        drift: Drift | None = None,
+        rate: RateVerdict | None = None,
+    ) -> None:
+        # user_properties travel to the controller under xdist, unlike attributes.
+        answer = self.result.answer if self.result else None
+        self.user_properties.append(
+            (
+                "imgsafe",
+                {
+                    "case": self.case.id,
+                    "target": self.target,
+                    "scenario": self.case.scenario,
+                    "expected": self.expected_text,
+                    "actual": outcome.label if outcome else None,
+                    "stage": outcome.stage if outcome else None,
+                    "code": outcome.code if outcome else None,
+                    "categories": list(outcome.categories) if outcome else [],
+                    "request_id": outcome.request_id if outcome else None,
+                    "source": answer.source if answer else None,
+                    "status": str(status),  # plain strings: xdist sends properties through execnet
+                    "error": error,
+                    "note": note,
+                    "mode": self.runner.mode,
+                    "drift": None
+                    if drift is None
+                    else {
+                        "status": str(drift.status),
+                        "since": drift.since,
+                        "changes": {k: list(v) for k, v in drift.changes.items()},
+                        "config_changes": list(drift.config_changes),
+                    },
+                    "rate": None
+                    if rate is None
+                    else {
+                        "blocks": rate.blocks,
+                        "n": rate.n,
+                        "low": round(rate.low, 4),
+                        "high": round(rate.high, 4),
+                        "confidence": rate.confidence,
+                        "status": rate.status,
+                    },
+                    "repeat": self.case.repeat,
+                    "steps": [list(step) for step in self.result.steps] if self.result else [],
+                    "explain": self.explanation.as_dict() if self.explanation else None,
+                    "prompt": self.case.prompt,
+                    "reason": self.case.reason,
+                },
+            )
+        )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, OutcomeMismatch):
+            return self._mismatch_text(*excinfo.value.args)
+        return super().repr_failure(excinfo, style=style)
+
+    def _mismatch_text(self, outcome: Outcome, rate: RateVerdict | None = None) -> str:
+        answer = self.result.answer if self.result else None
+        runner = self.runner
+        got = rate.describe() if rate is not None else outcome.label
+        lines = [f"case {self.case.id!r} on target {self.target!r}: expected {self.expected_text}, got {got}"]
+        if self.drift is not None and not self.drift.ok:
+            lines[0] = (
+                f"case {self.case.id!r} on target {self.target!r}: "
+                f"{self.drift.status} (expected {self.expected_text}, got {outcome.label})"
+            )
+            lines.append(f"  drift:      {self.drift.describe()}")
+        lines.append(f"  prompt:     {self.case.prompt}")
+        if outcome.verdict == "block":
+            detail = f"block at stage {outcome.stage or 'unknown'}, code {outcome.code}"
+            if outcome.categories:
+                detail += f", categories [{', '.join(outcome.categories)}]"
+            lines.append(
+                f"  answer:     {detail} (HTTP {answer.status if answer else '?'}, provider {outcome.provider})"
+            )
+        else:
+            lines.append(f"  answer:     pass (HTTP {answer.status if answer else '?'})")
+        if outcome.message:
+            lines.append(f"  message:    {outcome.message}")
+        for layer, said in self.result.steps if self.result else ():
+            lines.append(f"  {layer + ':':<11} {said}")
+        lines.append(f"  request id: {outcome.request_id or '(none in the answer)'}")
+        if answer is not None:
+            source = answer.source
+            if answer.meta.get("recorded_at"):
+                source += f" (recorded {answer.meta['recorded_at']}{_describe_sources(answer.meta)})"
+            lines.append(f"  from:       {source}")
+        if self.explanation is not None:
+            lines += self.explanation.lines()
+        lines.append(f"  case:       {self.shown_path}:{self.case.line}")
+        if runner.mode == "live":
+            lines.append(f"  reproduce:  {runner.command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
+        else:
+            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
+            lines.append(f"  live check: {runner.command(self.nodeid, live=True)}")
+        return "\n".join(lines)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
+
+
+def _describe_sources(meta: Any) -> str:
+    sources = meta.get("sources") or []
+    if not sources:
+        return ""
+    first = sources[0]
+    if first.get("kind") == "sandbox":
+        return f" from the sandbox, profile {first.get('profile')}, policy version {first.get('policy-version')}"
+    return f" from {first.get('base_url')}"
+
+
+class FuzzFailed(Exception):
+    """A fuzz spec's shrunk example broke its expectation."""
+
+
+class FuzzItem(pytest.Item):
+    """One ``fuzz:`` spec run with hypothesis against one target.
+
+    As with cases, the calls happen in ``setup`` (an example with no verdict makes the item an
+    error) and the comparison in ``runtest`` (a broken expectation is a failure, reported with
+    the shrunk example).
+    """
+
+    def __init__(self, *, spec: FuzzSpec, target: str, shown: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.target = target
+        self.shown_path = shown
+        self.run: FuzzRun | None = None
+        marks = run_state(self.config).marks
+        self.own_markers.extend([marks["imgsafe"], marks["fuzz"], marks[target]])
+        if spec.scenario:
+            self.own_markers.append(marks[spec.scenario])
+
+    def setup(self) -> None:
+        from ..fuzzing.fuzz import NoVerdict, run_spec
+        from ..providers.outcome import ApiError
+
+        state = run_state(self.config)
+        settings = state.settings
+        strategy = STRATEGIES.get(self.spec.strategy or "")
+        describe: Callable[[str, str, Path | None], str] | None = None
+        describer_session: CallSession | None = None
+        if strategy is not None and strategy.needs_describer:
+            if settings.describer is None:
+                pytest.fail(
+                    f"fuzz spec {self.spec.id!r} uses {strategy.name}, which asks a chat model for descriptions, "
+                    'but no describer is configured: add [tool.imgsafe.describer] with model = "..." '
+                    "(and base_url_env / api_key_env as for a target)",
+                    pytrace=False,
+                )
+            if settings.needs_network:
+                from ..collect.config import missing_describer_keys
+
+                missing = missing_describer_keys(settings)
+                if missing:
+                    pytest.fail(
+                        f"fuzz spec {self.spec.id!r} uses {strategy.name}, "
+                        f"whose describer needs {'; '.join(missing)} to be set",
+                        pytrace=False,
+                    )
+            describer = describer_session = state.runner.session(settings.describer, self.spec.id, self.nodeid)
+
+            def ask_describer(instruction: str, text: str, image: Path | None) -> str:
+                try:
+                    return describer.describe(instruction, text, image)
+                except (ImgsafeError, ApiError) as err:
+                    raise NoVerdict(
+                        f"the describer gave no description: {err}", not_sent=isinstance(err, NotSent)
+                    ) from None
+
+            describe = ask_describer
+
+        session = state.runner.session(settings.targets[self.target], self.spec.id, self.nodeid)
+
+        def ask(prompt: str, kind: str | None) -> Outcome:
+            try:
+                return session.outcome(prompt, None, self.spec.images, None, kind=kind)[0]
+            except (ImgsafeError, ApiError) as err:
+                raise NoVerdict(str(err), not_sent=isinstance(err, NotSent)) from None
+
+        with session, describer_session or nullcontext():
+            self.run = run_spec(
+                self.spec,
+                dict(self.spec.expect.get(self.target, {})),
+                ask,
+                rewriter=state.rewriter,
+                tables=state.tables.terms,
+                describe=describe,
+                run_seed=state.fuzz_seed,
+            )
+        if self.run.error is not None and self.run.error.not_sent:
+            reason = f"fuzz spec {self.spec.id!r} stopped after {self.run.examples} examples: {self.run.error}"
+            self._record_properties(None, status="skipped")
+            pytest.skip(reason)
+        if self.run.error is not None:
+            message = (
+                f"fuzz spec {self.spec.id!r} on target {self.target!r} got no verdict "
+                f"(after {self.run.examples} examples, seed {self.run.seed}): {self.run.error}\n"
+                "  (an answer that is not a safety verdict is never counted as pass or block)"
+            )
+            self._record_properties(message.splitlines()[0])
+            if state.tolerates_no_verdict:
+                pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {message}")
+            pytest.fail(message, pytrace=False)
+
+    def runtest(self) -> None:
+        assert self.run is not None
+        self._record_properties(None)
+        if self.run.failure is not None:
+            raise FuzzFailed(self.run.failure)
+
+    def _record_properties(self, error: str | None, status: str | None = None) -> None:
+        from datetime import date
+
+        from ..fuzzing.fuzz import failure_cases
+
+        run = self.run
+        failure = run.failure if run else None
+        self.user_properties.append(
+            (
+                "imgsafe",
+                {
+                    "case": self.spec.id,
+                    "target": self.target,
+                    "scenario": self.spec.scenario,
+                    "expected": ", ".join(f"{k}: {v}" for k, v in self.spec.expect.get(self.target, {}).items()),
+                    "actual": None,
+                    "error": error,
+                    "mode": run_state(self.config).runner.mode,
+                    "status": status or ("error" if error else "mismatch" if failure is not None else "ok"),
+                    "fuzz": {"seed": run.seed if run else None, "examples": run.examples if run else 0},
+                },
+            )
+        )
+        if failure is not None and run is not None:
+            reason = (
+                f"found by fuzz spec {self.spec.id} on {date.today().isoformat()} (seed {run.seed}, "
+                f"{run_state(self.config).runner.mode})"
+            )
+            self.user_properties.append(
+                ("imgsafe-fuzz-failure", failure_cases(self.spec, self.target, failure, reason))
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, FuzzFailed):
+            return self._failure_text(excinfo.value.args[0])
+        return super().repr_failure(excinfo, style=style)
+
+    def _failure_text(self, example: Example) -> str:
+        run = self.run
+        runner = run_state(self.config).runner
+        assert run is not None
+        lines = [
+            f"fuzz spec {self.spec.id!r} on target {self.target!r}: an example broke the expectation "
+            f"({run.examples} examples drawn and shrunk, seed {run.seed})",
+            f"  example:   {example.original}",
+        ]
+        for phase in example.phases:
+            verdict = "ok" if phase.ok else "FAILED"
+            lines.append(f"  {phase.name + ':':<10} expected {phase.expected}, got {phase.actual}  [{verdict}]")
+            if phase.name == "rewritten" and phase.prompt != example.original:
+                lines.append(
+                    f"  rewrite:   {phase.prompt}  (strategy "
+                    f"{example.rewrite.strategy if example.rewrite else self.spec.strategy})"
+                )
+            if phase.outcome is not None and phase.outcome.verdict == "block":
+                lines.append(
+                    f"             code {phase.outcome.code}, request id {phase.outcome.request_id or '(none)'}"
+                )
+        if example.rewrite is not None:
+            for change in example.rewrite.changes:
+                lines.append(f"  change:    {change.original!r} -> {change.replacement!r}")
+        lines.append(f"  spec:      {self.shown_path}:{self.spec.line}")
+        if runner.mode == "live":
+            lines.append(
+                f"  reproduce: {runner.command(self.nodeid, live=True)} "
+                f"--imgsafe-seed {run_state(self.config).fuzz_seed}"
+            )
+        else:
+            lines.append(f"  re-record: {runner.command(self.nodeid, 'all')}")
+        lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        return "\n".join(lines)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.spec.line - 1, f"imgsafe fuzz {self.spec.id} [{self.target}]"
+
+
+__all__ = ["CaseItem", "CorpusFile", "FuzzItem", "OutcomeMismatch"]

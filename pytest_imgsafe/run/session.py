@@ -1,0 +1,442 @@
+"""The ``--imgsafe`` run: one object owns it from ``pytest_configure`` to the terminal summary.
+
+:class:`ImgsafeRun` holds the frozen settings, the runner, the live run's ledger and scheduler,
+what collection has seen, the items' results and fuzz failures, and the report; ``plugin.py``'s
+hooks are one-line calls into it. It lives in ``config.stash`` (never a global), where the items
+find it (:func:`run_state`). What it decides (the run's fuzz seed, the report, the exit status,
+the summary lines) is computed by plain functions and methods, testable without pytester.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..base.options import OPT_LIVE, OPT_RECORD_MODE, OPT_TARGET
+from ..base.terms import ALL_SCENARIOS
+from ..calls.runner import Runner
+from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
+from ..collect.corpus import Case
+from .freezing import freeze_collected
+
+if TYPE_CHECKING:
+    from ..base.ledger import Ledger
+    from ..base.scrub import Scrubber
+    from ..calls.live import LiveScheduler
+    from ..rewrite import Rewriter
+    from ..routing.tables import Tables
+
+SCENARIO_MARKERS = {
+    "celebrity": "real public figures named in the prompt",
+    "living_artist": "living artists named as a style",
+    "copyrighted_ip": "copyrighted characters, franchises and brands",
+    "violence": "violence, gore and weapons",
+    "sexual": "sexual or suggestive content (hard-prohibited)",
+    "minors": "realistic depictions of minors (hard-prohibited)",
+    "hate": "hate symbols and extremism (hard-prohibited)",
+    "benign": "benign control prompts",
+}
+
+
+def settings_for(config: pytest.Config, options: Mapping[str, Any], ini: Mapping[str, Any]) -> Settings:
+    """The run's settings from ``[tool.imgsafe]``, the options and the ini keys; a bad value, or a
+    network run without the keys it needs, is a usage error naming the key, option or variable."""
+    try:
+        settings = resolve_settings(
+            config.rootpath, load_pyproject(config.rootpath), options, ini, cwd=config.invocation_params.dir
+        )
+    except ConfigError as err:
+        raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
+    problem = network_problem(settings)
+    if problem:
+        raise pytest.UsageError(f"pytest-imgsafe: {problem}")
+    return settings
+
+
+def network_problem(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
+    """Why a recording or live run cannot start (key variables not set), or None."""
+    if not settings.needs_network:
+        return None
+    missing = missing_keys(settings, env)
+    if not missing:
+        return None
+    what = OPT_LIVE if settings.live else f"{OPT_RECORD_MODE}={settings.record_mode}"
+    return (
+        f"{what} calls the endpoints, but these environment variables are not set: "
+        f"{'; '.join(missing)}. Set them, or pick targets with {OPT_TARGET}. "
+        "(Replay, the default, needs no key.)"
+    )
+
+
+def marker_lines(settings: Settings) -> list[str]:
+    """The markers an imgsafe run adds (scenarios and targets), as ini ``markers`` lines."""
+    lines = ["imgsafe: an item collected from an imgsafe corpus", "fuzz: an imgsafe fuzz spec run with hypothesis"]
+    lines += [f"{name}: imgsafe scenario: {description}" for name, description in SCENARIO_MARKERS.items()]
+    return lines + [f"{name}: imgsafe target {name}" for name in settings.targets]
+
+
+def run_seed(given: int | None, workerinput: Mapping[str, Any] | None, live: bool) -> int | None:
+    """The run's fuzz seed: --imgsafe-seed; else the controller's on an xdist worker; else random
+    when live; else None (each spec seeds from its id, so replay draws what was recorded)."""
+    if given is not None:
+        return given
+    if workerinput is not None and "imgsafe_seed" in workerinput:
+        return int(workerinput["imgsafe_seed"]) if workerinput["imgsafe_seed"] is not None else None
+    if live:
+        import secrets
+
+        return secrets.randbelow(2**31)
+    return None
+
+
+def exit_status(current: int, failed_because: Sequence[str], rerunning: bool) -> int:
+    """pytest's exit status once the report's own rules are applied (see ``nightly``): tolerated
+    non-verdicts and a rerun's merged rows decide a run that pytest found OK (or, for a rerun
+    that selected nothing, empty); never a run that was interrupted or failed on its own."""
+    if current == pytest.ExitCode.OK or (rerunning and current == pytest.ExitCode.NO_TESTS_COLLECTED):
+        return pytest.ExitCode.TESTS_FAILED if failed_because else pytest.ExitCode.OK
+    return current
+
+
+def scrub_report(
+    report: pytest.TestReport | pytest.CollectReport, scrubber: Scrubber, properties_checked: int = 0
+) -> int:
+    """Redact secrets from a report's failure text, captured sections and properties in place.
+
+    ``properties_checked``: how many of the report's properties an earlier report of the same
+    item already checked (each report copies the item's list); returns how many are checked now.
+    """
+    longrepr = report.longrepr
+    if longrepr is not None and not isinstance(longrepr, tuple):
+        text = str(longrepr)
+        clean = scrubber.text(text)
+        if clean != text:  # only a report that held a secret loses its rich formatting
+            report.longrepr = clean
+    elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], scrubber.text(str(longrepr[2])))
+    if report.sections:
+        report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
+    if not isinstance(report, pytest.TestReport):
+        return 0
+    properties = report.user_properties
+    if len(properties) > properties_checked:
+        # one look at the whole repr first: walking every value of every item is the slow path
+        if scrubber.holds_secret(repr(properties[properties_checked:])):
+            properties[properties_checked:] = [
+                (name, scrubber.value(value)) for name, value in properties[properties_checked:]
+            ]
+    return len(properties)
+
+
+PROPERTIES_CHECKED = pytest.StashKey[int]()
+"""How many of an item's user_properties are known to hold no secret (scrubbed in place)."""
+
+
+@dataclass
+class ImgsafeRun:
+    """One ``--imgsafe`` run: its settings, runner, ledger and live calls, what collection has
+    seen (ids across files, the shared marks), the items' results, and the report."""
+
+    settings: Settings
+    runner: Runner
+    corpus_cache: Path | None = None
+    """Where validated corpora are cached by content (pytest's cache folder), if anywhere."""
+    fuzz_seed: int | None = None
+    """The run's fuzz seed (:func:`run_seed`)."""
+    ledger: Ledger | None = None
+    """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
+    is_worker: bool = False
+    """An xdist worker: it runs items; the controller writes the report and removes the ledger."""
+    workers: int = 1
+    ids: dict[str, tuple[str, int]] = field(default_factory=dict)
+    marks: dict[str, pytest.Mark] = field(default_factory=dict)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    fuzz_failures: list[dict[str, Any]] = field(default_factory=list)
+    started: float = 0.0
+    report: dict[str, Any] | None = None
+    """The scrubbed report, once the run has finished (the summary quotes it)."""
+    report_paths: list[Path] = field(default_factory=list)
+    failures_written: int = 0
+    _history: list[dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        # One Mark per name for the whole run: items share them (collection hot path).
+        names = ["imgsafe", "fuzz", *ALL_SCENARIOS, *self.settings.targets]
+        self.marks = {name: getattr(pytest.mark, name).mark for name in names}
+        self.runner.ledger = self.ledger  # the runner's calls (links, fuzz, explain) book in it
+
+    @property
+    def live(self) -> LiveScheduler | None:
+        """Live runs: the calls issued ahead of the items (started when collection is final)."""
+        return self.runner.prefetcher
+
+    # -- configure ---------------------------------------------------------------------------
+
+    @classmethod
+    def configure(cls, config: pytest.Config, options: Mapping[str, Any], ini: Mapping[str, Any]) -> ImgsafeRun:
+        """Resolve the settings, make the run and keep it in ``config.stash``; every bad value is
+        a usage error here, before collection."""
+        settings = settings_for(config, options, ini)
+        for line in marker_lines(settings):  # before the run makes its marks
+            config.addinivalue_line("markers", line)
+        workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+        # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
+        cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
+        run = cls(
+            settings,
+            Runner(settings),
+            corpus_cache=cache_dir,
+            fuzz_seed=run_seed(settings.options.seed, workerinput, settings.live),
+            ledger=_ledger(settings, workerinput) if settings.live else None,
+            is_worker=workerinput is not None,
+            workers=int(workerinput.get("workercount", 1)) if workerinput else 1,
+        )
+        if settings.term_tables or settings.rewrite_tables:
+            try:  # a user's table that cannot be read is a usage error, found before any item runs
+                run.rewriter  # noqa: B018
+            except (OSError, ValueError) as err:
+                raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
+        config.stash[RUN_KEY] = run
+        # With no paths on the command line, also collect the corpora (pytest would otherwise walk
+        # only testpaths or the current folder).
+        if config.args_source != pytest.Config.ArgsSource.ARGS:
+            config.args.extend(run.corpus_args(config.args))
+        return run
+
+    def corpus_args(self, args: Sequence[str]) -> list[str]:
+        """The corpus folders that pytest's arguments do not already cover."""
+        present = [Path(a).resolve() for a in args]
+        extra = []
+        for root in self.settings.corpus_roots():
+            if root.exists() and not any(p == root.resolve() or p in root.resolve().parents for p in present):
+                extra.append(str(root))
+        return extra
+
+    def header_lines(self) -> list[str]:
+        settings = self.settings
+        lines = [
+            f"imgsafe: {self.mode}; targets: {', '.join(settings.active_targets)}; cassettes: {settings.cassettes}"
+        ]
+        if self.fuzz_seed is not None:
+            lines.append(
+                f"imgsafe: fuzz seed {self.fuzz_seed} (reproduce the draws with --imgsafe-seed {self.fuzz_seed})"
+            )
+        return lines
+
+    def worker_input(self) -> dict[str, Any]:
+        """What each xdist worker gets: the controller's seed (one run, one seed) and its ledger
+        (one budget, one pace)."""
+        given: dict[str, Any] = {"imgsafe_seed": self.fuzz_seed}
+        if self.ledger is not None:
+            given["imgsafe_ledger"] = str(self.ledger.folder)
+        return given
+
+    # -- what items and collection read ------------------------------------------------------
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The earlier reports of --imgsafe-history, read once (the report and every appeal use them)."""
+        if self._history is None:
+            from ..report import load_history
+
+            self._history = load_history(self.settings.options.history_dir)
+        return self._history
+
+    @functools.cached_property
+    def nights(self) -> dict[tuple[Any, Any], list[tuple[str, str]]]:
+        """(case, target) -> the item's (night, outcome) in the earlier reports, read once."""
+        from ..judging.drift import item_histories
+
+        return item_histories(self.history)
+
+    @property
+    def tolerates_no_verdict(self) -> bool:
+        """--imgsafe-max-error-rate in a live run: a missing verdict is xfailed, and judged at the end."""
+        return self.live is not None and self.settings.options.max_error_rate is not None
+
+    @property
+    def mode(self) -> str:
+        """``live``, ``replay`` or ``record:<vcr mode>``."""
+        return self.runner.mode
+
+    @property
+    def tables(self) -> Tables:
+        """The project's one set of tables (bundled plus ``term_tables`` and ``rewrite_tables``)."""
+        return self.runner.tables
+
+    @property
+    def rewriter(self) -> Rewriter:
+        """The strategies over this project's term and replacement tables."""
+        return self.runner.tables.rewriter
+
+    @property
+    def target_kinds(self) -> dict[str, str]:
+        """Target name -> kind, what corpus validation needs."""
+        return {name: t.kind for name, t in self.settings.targets.items()}
+
+    @property
+    def scrubber(self) -> Scrubber:
+        return self.runner.scrubber()
+
+    def is_corpus_file(self, path: Path) -> bool:
+        return self.settings.is_corpus_file(path)
+
+    # -- the session -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.started = time.time()
+
+    def endpoint_work(self, items: Sequence[pytest.Item]) -> list[tuple[str, Case, str]]:
+        """The calls the items will make, in run order: every case item not skipped, on a target
+        that is called (a screen is local; a chain or gateway calls as its item runs)."""
+        targets = self.settings.targets
+        work = []
+        for item in items:
+            case = getattr(item, "case", None)
+            target = getattr(item, "target", None)
+            if isinstance(case, Case) and isinstance(target, str) and not case.skip and targets[target].calls_endpoint:
+                work.append((item.nodeid, case, target))
+        return work
+
+    def collected(self, config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+        """Collection is final: a live run starts its calls (the prefetcher the runner reads); a
+        replay reads its answers a window ahead of the items."""
+        freeze_collected(config)
+        if self.ledger is None:
+            self.runner.replay_ahead(self.endpoint_work(items))
+            return
+        from ..calls.live import LiveScheduler
+
+        scheduler = LiveScheduler(self.settings, self.ledger, self.runner.client, self.workers)
+        scheduler.start(self.endpoint_work(items))
+        self.runner.prefetcher = scheduler
+
+    def select(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """--imgsafe-rerun-errors: keep only the items that had no verdict in the earlier report."""
+        rerun = self.settings.options.rerun_errors
+        if rerun is None:
+            return
+        from ..report.nightly import select_reruns
+
+        kept, dropped = select_reruns(items, rerun.errors)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    def scrub(self, report: pytest.TestReport | pytest.CollectReport, item: pytest.Item | None = None) -> None:
+        """No key in anything pytest will print, write or send to the controller.
+
+        Each report of an item copies the item's properties: those an earlier report of the
+        item checked (and scrubbed, in the item too) are not looked at again.
+        """
+        if item is None or not isinstance(report, pytest.TestReport):
+            scrub_report(report, self.scrubber)
+            return
+        checked = item.stash.get(PROPERTIES_CHECKED, 0)
+        if report.user_properties[:checked] != item.user_properties[:checked]:
+            checked = 0  # changed since (another plugin): look at all of them
+        now = scrub_report(report, self.scrubber, checked)
+        if now <= len(item.user_properties):
+            item.user_properties[:now] = report.user_properties[:now]
+            item.stash[PROPERTIES_CHECKED] = now
+
+    def log(self, report: pytest.TestReport) -> None:
+        """Keep an item's row (and a fuzz spec's failing examples) from its report's properties,
+        which xdist sends to the controller."""
+        for name, value in report.user_properties:
+            if (
+                name == "imgsafe"
+                and isinstance(value, dict)
+                and (report.when == "call" or report.failed or report.skipped)
+            ):
+                self.results.append({**value, "outcome": report.outcome, "when": report.when})
+            elif name == "imgsafe-fuzz-failure" and isinstance(value, list) and report.when == "call":
+                self.fuzz_failures.extend(value)
+
+    def build_report(self, exitstatus: int, now: float | None = None) -> dict[str, Any]:
+        """The run's report (unscrubbed), with ``run.failed_because`` (see ``nightly.finish``)."""
+        from ..report import build_report
+        from ..report.nightly import finish
+
+        report = build_report(self, history=self.history, now=now)
+        # An interrupted run (Ctrl-C, a CI timeout's SIGINT) still writes its report, and says
+        # so: the rows are the items that had run, not the corpus.
+        report["run"]["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
+        report["run"]["items_run"] = len({(r.get("case"), r.get("target")) for r in self.results})
+        options = self.settings.options
+        return finish(report, options.rerun_errors, options.max_error_rate, self.history)
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Stop the live calls; on the controller, save the failing fuzz examples, and build,
+        write and judge the report."""
+        if self.live is not None:
+            self.live.close()
+        if self.is_worker:
+            return
+        options = self.settings.options
+        if options.save_failures is not None and self.fuzz_failures:
+            from ..fuzzing.failures import save_failures
+
+            self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
+        path = options.report_path
+        if path is None and self.ledger is None:
+            return
+        report = self.build_report(exitstatus)
+        session.exitstatus = exit_status(
+            session.exitstatus, report["run"]["failed_because"], options.rerun_errors is not None
+        )
+        self.report = self.scrubber.value(report)
+        if path is not None:
+            from ..report import write_reports
+
+            self.report_paths = write_reports(path, self.report, history=self.history)
+
+    def summary_lines(self) -> list[str]:
+        """The end-of-run lines: the summary, where the report went, what fuzzing saved."""
+        from ..report.summary import summary_lines
+
+        lines = [self.scrubber.text(line) for line in summary_lines(self.results, self.mode, self.report)]
+        if self.report_paths:
+            first, *beside = self.report_paths
+            lines.append(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)")
+        if self.failures_written:
+            lines.append(
+                f"imgsafe: {self.failures_written} failing fuzz example case(s) "
+                f"written to {self.settings.options.save_failures}"
+            )
+        return lines
+
+    def unconfigure(self) -> None:
+        """The controller removes the live run's ledger folder."""
+        if self.ledger is not None and not self.is_worker:
+            import shutil
+
+            shutil.rmtree(self.ledger.folder, ignore_errors=True)
+
+
+def _ledger(settings: Settings, workerinput: Mapping[str, Any] | None) -> Ledger:
+    """The live run's shared ledger: made by the controller, opened by xdist workers."""
+    import tempfile
+
+    from ..base.ledger import Ledger
+
+    folder = (
+        Path(workerinput["imgsafe_ledger"])
+        if workerinput and "imgsafe_ledger" in workerinput
+        else Path(tempfile.mkdtemp(prefix="imgsafe-live-"))
+    )
+    return Ledger(folder, settings.options.budget_usd, settings.options.max_blocks)
+
+
+RUN_KEY = pytest.StashKey[ImgsafeRun]()
+
+
+def run_state(config: pytest.Config) -> ImgsafeRun:
+    """The run of this config; only present when ``--imgsafe`` is on."""
+    return config.stash[RUN_KEY]

@@ -1,0 +1,91 @@
+"""The README's main job: the bundled corpus replays green from the bundled cassettes, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from pytest_imgsafe.collect.corpus import Expectation
+from tests.conftest import ROOT
+
+BASE = {
+    "gpt-image-2": "images.generate",
+    "gpt-image-2-all": "chat-image",
+    "nano-banana": "chat-image",
+    "moderation": "moderation",
+}
+KINDS = {
+    **BASE,
+    "gpt-image-2-edit": "images.edit",
+    "azure-gpt-image-2": "images.generate",
+    "fallback": "chain",
+    "gateway": "gateway",
+}
+
+
+def test_bundled_corpus_replays_offline_with_no_key() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"  # nothing listens: any network use would fail
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--imgsafe", "corpora", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "552 passed" in result.stdout  # 523 case items and 29 fuzz items
+    assert "imgsafe (replay): 552 items: 552 as expected, 0 changed outcome, 0 without a verdict" in result.stdout
+
+
+def test_bundled_corpus_covers_every_scenario_with_ten_cases_or_more() -> None:
+    from pytest_imgsafe.collect.corpus import load_corpus
+
+    counts: dict[str, int] = {}
+    for path in (ROOT / "corpora").glob("*.yaml"):
+        for case in load_corpus(path, KINDS).cases:
+            counts[case.scenario or ""] = counts.get(case.scenario or "", 0) + 1
+            assert set(case.expect) == set(BASE) or path.name in ("pipelines.yaml", "edits.yaml"), case.id
+    assert set(counts) == {
+        "celebrity",
+        "living_artist",
+        "copyrighted_ip",
+        "violence",
+        "sexual",
+        "minors",
+        "hate",
+        "benign",
+    }
+    assert min(counts.values()) >= 10
+
+
+def test_bundled_cassettes_come_from_the_sandbox_and_hold_no_image_bytes() -> None:
+    files = sorted((ROOT / "cassettes").rglob("*.json"))
+    assert (
+        len(files) == 573
+    )  # a cassette per case item (per link of a chain or gateway), per fuzz item, the describer's
+    for path in files:
+        data = json.loads(path.read_text())
+        assert data["imgsafe"]["sources"][0]["kind"] == "sandbox", path
+        assert path.stat().st_size < 4096 * len(data["interactions"]), path
+        assert "iVBORw0KGgo" not in path.read_text(), path
+
+
+def test_bundled_fuzz_specs_cover_the_rewritable_and_the_prohibited_scenarios() -> None:
+    from pytest_imgsafe.collect.corpus import REFUSED, load_corpus
+
+    specs = [s for path in (ROOT / "corpora").glob("fuzz_*.yaml") for s in load_corpus(path, BASE).fuzz]
+    rewrites = {s.scenario for s in specs if s.strategy}
+    assert rewrites == {"celebrity", "living_artist", "copyrighted_ip", "violence"}
+    for s in specs:
+        if s.strategy:
+            assert s.expect["gpt-image-2"] == {"original": Expectation("block"), "rewritten": Expectation("pass")}
+    prohibited = {s.scenario: s for s in specs if not s.strategy}
+    assert set(prohibited) == {"sexual", "minors", "hate"}
+    for s in prohibited.values():
+        assert s.variations
+        assert all(e == {"original": Expectation("block"), "rewritten": REFUSED} for e in s.expect.values())
+        assert {"gpt-image-2", "gpt-image-2-all", "nano-banana"} <= set(s.targets)

@@ -1,0 +1,114 @@
+"""A fenced file system and clear errors for bad input: image and mask paths stay inside the
+project, target names and ids cannot climb out of their folders, and a non-UTF-8 or huge corpus
+is a collection error naming the file and line, with the cache on or off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_imgsafe.calls.recording import cassette_path
+from pytest_imgsafe.collect.config import ConfigError, resolve_settings
+from pytest_imgsafe.collect.corpus import MAX_CORPUS_BYTES, CorpusError, load_corpus
+from tests.conftest import PYPROJECT, write_corpus
+
+EDIT_TARGET = """
+[tool.imgsafe.targets.editor]
+kind = "images.edit"
+model = "gpt-image-2"
+"""
+
+
+def edit_case(image: str) -> str:
+    return f"""
+cases:
+  - id: edit-probe
+    scenario: benign
+    targets: [editor]
+    prompt: Make the sky orange
+    image: {image}
+    expect: pass
+"""
+
+
+@pytest.mark.parametrize("image", ["/etc/hostname", "../../../../../../etc/hostname", "../../outside.png"])
+def test_an_image_outside_the_project_is_a_collection_error_and_is_never_read(
+    project: pytest.Pytester, image: str
+) -> None:
+    project.makefile(".toml", pyproject=PYPROJECT.format(extra=EDIT_TARGET))
+    (project.path.parent / "outside.png").write_bytes(b"\x89PNG not really")
+    write_corpus(project, "edits", edit_case(image))
+    result = project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"*corpora/edits.yaml:7: image file '{image}' of case 'edit-probe' is outside*move the file into it*"]
+    )
+    assert not list(project.path.rglob("cassettes/**/*.json"))
+
+
+def test_a_link_inside_the_project_that_points_outside_is_refused(project: pytest.Pytester) -> None:
+    project.makefile(".toml", pyproject=PYPROJECT.format(extra=EDIT_TARGET))
+    (project.path / "corpora" / "sneaky.png").symlink_to("/etc/hostname")
+    write_corpus(project, "edits", edit_case("sneaky.png"))
+    result = project.runpytest("--imgsafe", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*image file 'sneaky.png'*is outside*"])
+
+
+def test_image_root_widens_or_narrows_the_fence(tmp_path: Path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "corpora").mkdir()
+    (tmp_path / "assets" / "ok.png").write_bytes(b"png")
+    (tmp_path / "corpora" / "elsewhere.png").write_bytes(b"png")
+    corpus = tmp_path / "corpora" / "c.yaml"
+    kinds = {"editor": "images.edit"}
+    corpus.write_text(edit_case("../assets/ok.png"))
+    assert load_corpus(corpus, kinds, files_root=tmp_path / "assets").cases[0].images == (
+        (tmp_path / "assets" / "ok.png").resolve(),
+    )
+    corpus.write_text(edit_case("elsewhere.png"))
+    with pytest.raises(CorpusError, match="is outside .*assets, the folder"):
+        load_corpus(corpus, kinds, files_root=tmp_path / "assets")
+    settings = resolve_settings(tmp_path, {"image_root": "assets"})
+    assert settings.files_root == (tmp_path / "assets").resolve()
+    with pytest.raises(ConfigError, match="image_root = 'nowhere' is not a folder"):
+        resolve_settings(tmp_path, {"image_root": "nowhere"})
+
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", ".hidden", "x" * 65, ""])
+def test_a_target_name_that_could_leave_the_cassettes_folder_is_a_usage_error(tmp_path: Path, name: str) -> None:
+    tool = {"targets": {name: {"kind": "moderation", "model": "omni-moderation-latest"}}}
+    with pytest.raises(ConfigError, match="is not a valid target name: use letters, digits"):
+        resolve_settings(tmp_path, tool)
+
+
+def test_cassette_paths_never_leave_their_folder(tmp_path: Path) -> None:
+    assert cassette_path(tmp_path, "gpt-image-2", "case-1") == tmp_path / "gpt-image-2" / "case-1.json"
+    for target, item in (("..", "x"), ("t", "../x"), ("t", ".x"), ("", "x")):
+        with pytest.raises(ValueError, match="outside"):
+            cassette_path(tmp_path, target, item)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_non_utf8_corpus_is_a_collection_error_with_its_line(project: pytest.Pytester, cache: bool) -> None:
+    path = project.path / "corpora" / "latin1.yaml"
+    path.write_bytes(
+        "cases:\n  - id: cafe\n    prompt: Un caf\u00e9 \u00e0 Paris\n    expect: pass\n".encode("latin-1")
+    )
+    args = ["--imgsafe"] + ([] if cache else ["-p", "no:cacheprovider"])
+    for _ in range(2):  # the second run would meet a cache entry, if one had been written
+        result = project.runpytest(*args)
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(
+            ["*corpora/latin1.yaml:3: the file is not UTF-8 text (byte 0xe9 at offset *): save it as UTF-8*"]
+        )
+        assert "UnicodeDecodeError" not in result.stdout.str()
+
+
+def test_a_huge_corpus_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as fh:  # sparse: no memory or disk is spent on it
+        fh.truncate(MAX_CORPUS_BYTES + 1)
+    with pytest.raises(CorpusError, match="corpus files are limited to 64 MiB: split it"):
+        load_corpus(path, {"t": "moderation"})

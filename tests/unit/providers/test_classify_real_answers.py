@@ -1,0 +1,91 @@
+"""classify() against real provider answers collected from public sources (tests/data/answers).
+
+One parametrized table: every answer must come out exactly as labelled. A non-verdict must raise
+ApiError of the labelled kind (never pass, never block); a verdict must have the labelled verdict,
+stage and filter, and the code and categories where the label gives them. The table's own shape is
+checked too, so an entry cannot silently lose its source or its label.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from pytest_imgsafe import ApiError, classify
+from tests.conftest import ROOT
+
+ANSWERS = ROOT / "tests" / "data" / "answers"
+KINDS = {"rate_limited", "quota", "auth", "invalid_request", "server_error", "unreadable"}
+FILTERS = {"openai", "azure", "gemini", "imagen", "relay"}
+
+
+def load_answers() -> list[dict[str, Any]]:
+    """Every entry of every family file, with the family (file stem) added."""
+    entries: list[dict[str, Any]] = []
+    for path in sorted(ANSWERS.glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
+            entries.append({**entry, "family": path.stem})
+    return entries
+
+
+ENTRIES = load_answers()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
+def test_real_answer_is_read_as_labelled(entry: dict[str, Any]) -> None:
+    label = entry["label"]
+    if "error" in label:
+        with pytest.raises(ApiError) as info:
+            classify(entry["status"], entry["body"], entry.get("headers"))
+        assert info.value.kind == label["error"], str(info.value)
+        return
+    outcome = classify(entry["status"], entry["body"], entry.get("headers"))
+    assert (outcome.verdict, outcome.stage, outcome.filter) == (label["verdict"], label["stage"], label["filter"]), (
+        outcome
+    )
+    if "code" in label:
+        assert outcome.code == label["code"]
+    if "categories" in label:
+        assert list(outcome.categories) == label["categories"]
+
+
+def test_the_table_is_large_and_every_entry_is_sourced_and_labelled() -> None:
+    assert len(ENTRIES) >= 80
+    assert len({e["id"] for e in ENTRIES}) == len(ENTRIES)
+    for entry in ENTRIES:
+        assert entry["source"].strip() and isinstance(entry["status"], int) and "body" in entry, entry["id"]
+        label = entry["label"]
+        if "error" in label:
+            assert label["error"] in KINDS, entry["id"]
+        else:
+            assert label["verdict"] in ("pass", "block") and label["filter"] in FILTERS, entry["id"]
+            assert label["stage"] in (("input", "output", None) if label["verdict"] == "block" else (None,)), entry[
+                "id"
+            ]
+
+
+def test_every_family_and_every_required_signal_is_covered() -> None:
+    families = {e["family"] for e in ENTRIES}
+    assert {"openai", "azure", "gemini", "vertex", "imagen", "relays", "html"} <= families
+    codes = {e["label"].get("code") for e in ENTRIES}
+    google = {"SAFETY", "PROHIBITED_CONTENT", "IMAGE_SAFETY", "RECITATION", "BLOCKLIST", "SPII", "OTHER"}
+    assert google <= codes, google - codes
+    kinds = {e["label"].get("error") for e in ENTRIES}
+    assert KINDS <= kinds, KINDS - kinds
+    filters = {e["label"].get("filter") for e in ENTRIES}
+    assert FILTERS <= filters, FILTERS - filters
+
+
+def test_streamed_bodies_are_in_the_table() -> None:
+    streamed = [e for e in ENTRIES if isinstance(e["body"], str) and e["body"].lstrip().startswith(("data:", "event:"))]
+    arrays = [e for e in ENTRIES if isinstance(e["body"], list) and len(e["body"]) > 1]
+    assert len(streamed) >= 8 and arrays
+
+
+def test_a_debatable_label_says_why() -> None:
+    for entry in ENTRIES:
+        note = entry.get("note") or ""
+        if "DEBATABLE" in note:
+            assert len(note) > len("DEBATABLE") + 40, entry["id"]

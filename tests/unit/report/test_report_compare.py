@@ -1,0 +1,107 @@
+"""``python -m pytest_imgsafe.report compare OLD.json NEW.json``: what changed between two runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from pytest_imgsafe.report.build import assemble
+from pytest_imgsafe.report.compare import compare_reports
+from tests.plugin.test_report_summary import RATE_LIMITED, row
+
+
+def write(path: Path, stamp: str, rows: list[dict[str, object]]) -> Path:
+    report = assemble({"started": stamp, "finished": stamp, "mode": "live"}, {}, rows, None, [], [])  # type: ignore[arg-type]
+    path.write_text(json.dumps(report))
+    return path
+
+
+def two_runs(tmp_path: Path) -> tuple[Path, Path]:
+    old = write(
+        tmp_path / "old.json",
+        "2026-12-01T03:17:00Z",
+        [
+            row("coca-cola", actual="block:input"),
+            row("lighthouse"),
+            row("gone"),
+            row("outage", status="error", actual=None, error=RATE_LIMITED.format(t="gpt-image-2", c="outage", i=1)),
+            row("edited"),
+        ],
+    )
+    new = write(
+        tmp_path / "new.json",
+        "2026-12-02T03:17:00Z",
+        [
+            row("coca-cola", actual="pass", status="drift: now passes"),
+            row("lighthouse"),
+            row("outage"),
+            row("edited", status="mismatch"),
+            row("fresh", actual="block"),
+        ],
+    )
+    return old, new
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_imgsafe.report", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_the_comparison_as_data(tmp_path: Path) -> None:
+    old, new = two_runs(tmp_path)
+    diff = compare_reports(json.loads(old.read_text()), json.loads(new.read_text()))
+    assert [(r["case"], r["before"], r["now"]) for r in diff["outcomes"]] == [("coca-cola", "block:input", "pass")]
+    assert [(r["case"], r["before"], r["now"]) for r in diff["regained"]] == [
+        ("outage", "no verdict (rate_limited, HTTP 429, rate_limit_exceeded)", "pass")
+    ]
+    assert diff["lost"] == []
+    backwards = compare_reports(json.loads(new.read_text()), json.loads(old.read_text()))
+    assert [(r["case"], r["now"]) for r in backwards["lost"]] == [
+        ("outage", "no verdict (rate_limited, HTTP 429, rate_limit_exceeded)")
+    ]
+    assert [(r["case"], r["before"], r["now"]) for r in diff["statuses"]] == [("edited", "ok", "mismatch")]
+    assert [r["case"] for r in diff["added"]] == ["fresh"] and [r["case"] for r in diff["removed"]] == ["gone"]
+    assert diff["rates"] == [{"scenario": "benign", "target": "gpt-image-2", "before": 0.25, "now": 0.2}]
+
+
+def test_the_command_prints_and_writes_markdown_and_html(tmp_path: Path) -> None:
+    old, new = two_runs(tmp_path)
+    done = run("compare", str(old), str(new), "--out", str(tmp_path / "out" / "diff"))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("pytest-imgsafe: 2026-12-01T03:17:00Z → 2026-12-02T03:17:00Z\n")
+    assert "Outcomes changed (1):\n  coca-cola on gpt-image-2: block:input → pass\n" in out
+    assert (
+        "A verdict again (1):\n  outage on gpt-image-2: "
+        "no verdict (rate_limited, HTTP 429, rate_limit_exceeded) → pass\n" in out
+    )
+    assert "Status changed, same outcome (1):\n  edited on gpt-image-2: ok → mismatch (expected pass)" in out
+    assert (
+        "Items only in the new run (1):\n  fresh on gpt-image-2: block" in out
+        and "Items only in the old run (1):\n  gone on gpt-image-2: pass" in out
+    )
+    assert "Block rates changed (1):\n  benign on gpt-image-2: 25% → 20%" in out
+    md = (tmp_path / "out" / "diff.md").read_text()
+    assert "### Outcomes changed (1)" in md and "- coca-cola on gpt-image-2: block:input → pass" in md
+    page = (tmp_path / "out" / "diff.html").read_text()
+    assert "<h2>Outcomes changed (1)</h2>" in page and "coca-cola on gpt-image-2: block:input → pass" in page
+    assert f"written: {tmp_path / 'out' / 'diff.md'}" in out
+
+
+def test_one_format_by_its_suffix_and_no_change_said_plainly(tmp_path: Path) -> None:
+    old, _ = two_runs(tmp_path)
+    done = run("compare", str(old), str(old), "--out", str(tmp_path / "same.html"))
+    assert done.returncode == 0 and "no outcome, status, item or block rate changed" in done.stdout
+    assert (tmp_path / "same.html").exists() and not (tmp_path / "same.md").exists()
+
+
+def test_a_file_that_is_not_a_report_is_named_in_the_error(tmp_path: Path) -> None:
+    old, _ = two_runs(tmp_path)
+    (tmp_path / "junk.json").write_text("[1, 2]")
+    done = run("compare", str(old), str(tmp_path / "junk.json"))
+    assert done.returncode == 2 and f"'{tmp_path / 'junk.json'}' is not a pytest-imgsafe report" in done.stderr
+    done = run("compare", str(old), str(tmp_path / "missing.json"))
+    assert done.returncode == 2 and "missing.json': no such file" in done.stderr

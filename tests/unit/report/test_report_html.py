@@ -1,0 +1,212 @@
+"""The HTML report: findings first, errors grouped and collapsed, charts that read with one run and
+with many, per-item history, and a filter/sort script that really runs (in a headless browser
+when one is installed)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pytest_imgsafe.report import html_page, write_reports
+from pytest_imgsafe.report.build import assemble
+from pytest_imgsafe.report.digest import nights_label
+from tests.plugin.test_report_summary import RATE_LIMITED, row
+
+VOID = {"meta", "br", "input", "line", "circle", "rect", "polyline", "polygon", "path", "img", "hr", "link"}
+
+
+class Tree(HTMLParser):
+    """Checks that every element is closed in order, and keeps what the tests look at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1] if self.stack else None}>"
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def all(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [
+            a for t, a in self.elements if t == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
+
+
+def parse(page: str) -> Tree:
+    tree = Tree()
+    tree.feed(page)
+    tree.close()
+    assert tree.stack == [], f"unclosed: {tree.stack}"
+    return tree
+
+
+def night(stamp: str, rows: list[dict[str, object]], history: list[dict[str, object]]) -> dict[str, object]:
+    return assemble({"started": stamp, "finished": stamp, "mode": "live"}, {}, rows, None, history, [])  # type: ignore[arg-type]
+
+
+def outage_run() -> tuple[dict[str, object], list[dict[str, object]]]:
+    """Three nights: the third has 330 rate limits before its one drift, in corpus order."""
+    history: list[dict[str, object]] = []
+    for stamp, lighthouse in (("2026-12-01T03:17:00Z", "block:input"), ("2026-12-02T03:17:00Z", "block:input")):
+        rows = [row(f"case-{i:03d}", target=t) for i in range(330) for t in ("gpt-image-2",)]
+        rows.append(row("lighthouse", actual=lighthouse, status="ok", scenario="copyrighted_ip"))
+        history.append(night(stamp, rows, list(history)))
+    rows = [
+        row(
+            f"case-{i:03d}",
+            status="error",
+            actual=None,
+            error=RATE_LIMITED.format(t="gpt-image-2", c=f"case-{i:03d}", i=i),
+        )
+        for i in range(330)
+    ]
+    rows.append(row("lighthouse", actual="pass", status="drift: now passes", scenario="copyrighted_ip"))
+    return night("2026-12-03T03:17:00Z", rows, history), history
+
+
+def test_findings_first_then_errors_collapsed_by_kind() -> None:
+    report, history = outage_run()
+    page = html_page(report, [*history, report])
+    tree = parse(page)
+    assert page.index('id="changed"') < page.index('id="errors"') < page.index('id="charts"') < page.index("id='all'")
+    details = tree.all("details")
+    assert len(details) == 1 and "open" not in details[0]
+    assert re.search(r"<summary><b>330</b> × rate_limited, HTTP 429, rate_limit_exceeded</summary>", page)
+    body_rows = tree.all("tr", data_status="changed") + tree.all("tr", data_status="error")
+    assert len(body_rows) == 331
+    first = page.index("data-status=")
+    assert page[first:].startswith("data-status='changed'")  # the drift is the table's first row, not the 331st
+    assert "first seen in this run; block:input last held <span class='nw'>2026-12-02 03:17 UTC</span>" in page
+
+
+def test_one_run_is_drawn_as_bars_many_as_lines_with_distinct_markers() -> None:
+    report, history = outage_run()
+    one = parse(html_page(history[0], [history[0]]))
+    assert one.all("rect", **{"class": "bar"}) and not one.all("polyline", **{"class": "series"})
+    both = [row("a", target="t1"), row("a", target="t2"), row("b", target="t3", actual="block")]
+    n1 = night("2026-12-01T03:17:00Z", both, [])
+    n2 = night("2026-12-01T15:02:00Z", both, [n1])
+    many = parse(html_page(n2, [n1, n2]))
+    lines = many.all("polyline", **{"class": "series"})
+    assert [line["data-target"] for line in lines] == ["t1", "t2", "t3"]
+    assert (
+        len({line["points"] for line in lines if line["data-target"] in ("t1", "t2")}) == 2
+    )  # same rate, not drawn on top
+    assert len({line["stroke"] for line in lines}) == 3 and len({line.get("stroke-dasharray") for line in lines}) == 3
+    assert many.all("circle") and many.all("rect") and many.all("polygon")  # a marker shape per target
+    labels = [t for t in many.text if re.fullmatch(r"12-01 \d\d:\d\d", t)]
+    assert labels and len(set(labels)) == len(labels)  # two runs on one day: the time tells them apart
+
+
+def test_date_labels_are_as_short_as_they_can_be_while_distinct() -> None:
+    assert nights_label(["2026-12-01T03:17:00Z", "2026-12-02T03:17:00Z"]) == ["12-01", "12-02"]
+    assert nights_label(["2026-12-01T03:17:00Z", "2026-12-01T15:02:00Z"]) == ["12-01 03:17", "12-01 15:02"]
+    assert nights_label(["2025-12-31T03:17:00Z", "2026-01-01T03:17:00Z"]) == ["2025-12-31", "2026-01-01"]
+
+
+def test_each_item_shows_its_outcome_per_night() -> None:
+    report, history = outage_run()
+    page = html_page(report, [*history, report])
+    cells = re.search(r"<code>lighthouse</code>.*?<td class='hist'[^>]*>(.*?)</td>", page)
+    assert cells is not None
+    assert re.findall(r"title='([^']*)'", cells.group(1)) == [
+        "12-01: block:input",
+        "12-02: block:input",
+        "this run: pass",
+    ]
+
+
+def _chromium() -> str | None:
+    return next(
+        (
+            found
+            for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+            if (found := shutil.which(name))
+        ),
+        None,
+    )
+
+
+PROBE = """
+<script>
+(function(){
+  function visible(){return Array.prototype.filter.call(document.querySelectorAll('#items tbody tr'),\
+function(r){return !r.hidden;})
+    .map(function(r){return r.cells[0].textContent+'['+r.cells[1].textContent+']';}).join(',');}
+  var out={};
+  var s=document.getElementById('f-status');s.value='changed';s.dispatchEvent(new Event('change'));
+  out.changed=visible();out.count=document.getElementById('f-count').textContent;
+  s.value='';s.dispatchEvent(new Event('change'));
+  var t=document.getElementById('f-target');t.value='moderation';t.dispatchEvent(new Event('change'));
+  out.target=visible();t.value='';t.dispatchEvent(new Event('change'));
+  document.querySelector('#items thead th button').click();document.querySelector('#items thead th button').click();
+  out.sorted=visible().split(',').slice(0,2).join(',');
+  document.body.setAttribute('data-probe',JSON.stringify(out));
+})();
+</script>
+"""
+
+
+def test_the_filter_and_sort_script_runs_in_a_headless_browser(tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        pytest.skip(
+            "no chromium or chrome on PATH: the page's script is checked in a real browser only where one is installed"
+        )
+    rows = [
+        row("zebra", status="mismatch", actual="block"),
+        row("alpha", target="moderation"),
+        row("mango", status="error", actual=None, error=RATE_LIMITED.format(t="gpt-image-2", c="mango", i=1)),
+    ]
+    report = night("2026-12-03T03:17:00Z", rows, [])
+    (path, _, page) = write_reports(tmp_path / "drift.json", report)
+    page.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    profile = tmp_path / "profile"
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    probe = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert probe is not None, done.stderr[-2000:]
+    import html
+    import json
+
+    out = json.loads(html.unescape(probe.group(1)))
+    assert out["changed"] == "zebra[gpt-image-2]" and out["count"] == "1 of 3 items"
+    assert out["target"] == "alpha[moderation]"
+    assert out["sorted"] == "zebra[gpt-image-2],mango[gpt-image-2]"  # case, clicked twice: descending
