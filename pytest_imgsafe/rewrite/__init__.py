@@ -4,15 +4,21 @@
     >>> rewrite("A photo of Elon Musk on Mars").text
     'A photo of a tech company founder wearing a suit on Mars'
 
-Prompts of the hard-prohibited scenarios raise :class:`RewriteRefused`, whatever the strategy.
+Helping is an allow-list: a strategy changes only the allowed triggers it recognises (names,
+brands, characters, living artists, violent wording); a prompt with none, or in a language the
+tables do not speak, comes back unchanged with a reason. Prompts of the hard-prohibited
+scenarios raise :class:`RewriteRefused`, whatever the strategy.
 """
 
 from .core import (
     DESCRIBE_INSTRUCTION,
     EDIT_INSTRUCTION,
+    NOTHING_TO_REWRITE,
+    REWRITABLE,
     STRATEGIES,
     Change,
     Describer,
+    Reading,
     Rewrite,
     Rewriter,
     RewriteRefused,
@@ -32,10 +38,13 @@ from .tables import RewriteTable, RewriteTableError, bundled_tables, load_table_
 __all__ = [
     "DESCRIBE_INSTRUCTION",
     "EDIT_INSTRUCTION",
+    "NOTHING_TO_REWRITE",
+    "REWRITABLE",
     "STRATEGIES",
     "Change",
     "Describer",
     "Finding",
+    "Reading",
     "RefusalDetector",
     "Rewrite",
     "RewriteRefused",

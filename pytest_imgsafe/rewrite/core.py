@@ -1,18 +1,31 @@
-"""The six rewriting strategies of the domain notes, and the refusal rule.
+"""The six rewriting strategies of the domain notes: help only what is positively allowed.
 
 A rewrite turns a falsely blocked, legitimate prompt into one that passes, touching nothing
 but what its strategy targets. Four strategies are table-driven (a trigger term is replaced by
 the text its table gives); two ask a chat model (a *describer*) for a plain visual description,
 the notes' two-step approach, and then run the tables over its answer as a safety net.
 
-The refusal rule (design.md, responsible use) comes first and holds for every strategy: a
-prompt that mentions anything of the hard-prohibited scenarios (sexual content, minors, hate
-symbols and extremism) raises :class:`RewriteRefused`, and a rewrite whose text would fall in
-those scenarios is refused too. Two checks make the rule. The term tables: any term of those
-tables refuses, even one that would not block on its own (a child in a park), because a
-rewriting tool has no business making such a prompt pass. And the library's own detector
-(:mod:`.refusal`), which reads what a word list misses: ages as numbers or words, school years,
-hate codes and described symbols, look-alike spellings.
+Helping is an allow-list (design.md, responsible use). No detector recognises every way of
+saying a prohibited thing, so a strategy acts only on spans it positively identifies as an
+allowed trigger (a public figure, a living artist, a character, franchise or brand, violent or
+clinical wording: the four tables' terms, also under look-alike spellings). A prompt with none
+comes back unchanged, with the reason (:attr:`Rewrite.reason`), and so does a prompt in a
+language the tables do not speak (:mod:`.language`): rewritten word by word it would become a
+mix of languages. The describer strategies ask their model only about a prompt with an allowed
+trigger, and an answer that refuses, apologises, is empty or restates the prompt is a refusal
+(:mod:`.answers`), never text to send.
+
+The refusal rule comes first and holds for every strategy: a prompt of the hard-prohibited
+scenarios (sexual content, minors, hate symbols and extremism) raises :class:`RewriteRefused`
+before anything is asked, and so does a rewrite or a describer's answer that would fall in them.
+Two checks make the rule. The term tables: any term of those tables refuses, even one that would
+not block on its own (a child in a park), because a rewriting tool has no business making such
+a prompt pass. And the library's own detector (:mod:`.refusal`), the second line, which reads
+what a word list misses: ages and school years in several languages, hate codes, described
+symbols and salutes, euphemisms, look-alike spellings, other languages, encodings. A refusal says
+whether the prompt carries a hard signal (:attr:`RewriteRefused.hard`): a prompt that only
+mentions a minor (a child at school, a photo of a family) is not helped, but it is not a
+prohibited prompt either, and the gateway leaves it to the models.
 """
 
 from __future__ import annotations
@@ -25,6 +38,8 @@ from pathlib import Path
 
 from ..base.terms import HARD_PROHIBITED, Match, TermIndex, default_index
 from . import grammar
+from .answers import not_a_description
+from .language import not_covered
 from .lookalike import NearNames
 from .refusal import RefusalDetector, default_detector
 from .tables import TABLE_STRATEGIES, RewriteTable, bundled_tables
@@ -56,12 +71,19 @@ BY_SCENARIO: dict[str, str] = {scenario: name for name, scenario in TABLE_STRATE
 
 
 class RewriteRefused(Exception):
-    """The prompt (or what a rewrite would make of it) falls in a scenario that is never rewritten."""
+    """The prompt (or what a rewrite would make of it) falls in a scenario that is never rewritten.
 
-    def __init__(self, scenario: str, terms: Iterable[str], reason: str = "") -> None:
+    ``hard``: the prompt carries a hard-prohibited signal (sexual content, hate, a minor in a
+    sexual or undressed context), and the gateway stops it before any model. False when the
+    library only declines to help: a prompt that mentions a minor or depicts one realistically,
+    atrocity wording, a describer that would not describe it. Those a model still judges.
+    """
+
+    def __init__(self, scenario: str, terms: Iterable[str], reason: str = "", *, hard: bool = True) -> None:
         self.scenario = scenario
         self.terms = tuple(dict.fromkeys(terms))
         self.reason = reason or f"prompts in the {scenario} scenario are never rewritten (responsible use)"
+        self.hard = hard
         super().__init__(f"rewrite refused: {self.reason}; matched: {', '.join(self.terms)}")
 
 
@@ -85,6 +107,9 @@ class Rewrite:
     changes: tuple[Change, ...] = ()
     endpoint: str | None = None
     """``generate`` when the rewrite is meant for the generations endpoint (edit_to_generate)."""
+    reason: str | None = None
+    """Why a prompt comes back unchanged: nothing the strategy rewrites, or a language the tables
+    do not speak."""
 
     @property
     def changed(self) -> bool:
@@ -134,6 +159,25 @@ STRATEGIES: dict[str, Strategy] = {
 """The registry, in the order of the domain notes' chapter 4 (numbering aside)."""
 
 REWRITABLE: frozenset[str] = frozenset(TABLE_STRATEGIES.values())
+"""The allowed scenarios: the only triggers a strategy acts on, and the only causes of a block
+that a chain or gateway falls back past."""
+
+NOTHING_TO_REWRITE = "nothing to rewrite: no public figure, living artist, character, brand or violent wording in it"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the rewriter reads in a prompt: its trigger terms, and the refusal it would raise."""
+
+    matches: tuple[Match, ...]
+    refusal: RewriteRefused | None
+    declined: tuple[Match, ...] = ()
+    """Atrocity wording: violent terms the strategies refuse to soften."""
+
+    @property
+    def allowed(self) -> tuple[Match, ...]:
+        """The allowed triggers: terms of the rewritable scenarios a strategy would rewrite."""
+        return tuple(m for m in self.matches if m.scenario in REWRITABLE and m not in self.declined)
 
 
 @dataclass
@@ -159,8 +203,16 @@ class Rewriter:
         """Rewrite ``prompt`` with ``strategy``, or the strategies its scenarios call for."""
         if strategy is not None and strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
+        if strategy is not None and STRATEGIES[strategy].needs_describer and describe is None:
+            raise ValueError(f"{strategy} needs a describer: pass describe=<a function that asks a chat model>")
         matches = self.find(prompt)
         self._refuse_hard(prompt, matches, "the prompt")
+        allowed = [m for m in matches if m.scenario in REWRITABLE]
+        if not allowed:
+            return Rewrite(prompt, prompt, None, reason=NOTHING_TO_REWRITE)
+        foreign = not_covered(prompt, [(m.start, m.end) for m in allowed if m.scenario != "violence"])
+        if foreign is not None:
+            return Rewrite(prompt, prompt, None, reason=foreign)
         if strategy in (None, *TABLE_STRATEGIES):
             names = (
                 (strategy,)
@@ -168,11 +220,23 @@ class Rewriter:
                 else tuple(n for n in TABLE_STRATEGIES if any(m.scenario == TABLE_STRATEGIES[n] for m in matches))
             )
             return self._tables(prompt, matches, names)
-        if describe is None:
-            raise ValueError(f"{strategy} needs a describer: pass describe=<a function that asks a chat model>")
+        assert describe is not None  # checked above
         if strategy == "describe_reference":
-            return self._describe_reference(prompt, matches, describe)
+            return self._describe_reference(prompt, describe)
         return self._edit_to_generate(prompt, describe, image)
+
+    def read(self, prompt: str) -> Reading:
+        """What this rewriter reads in ``prompt``, without rewriting it: its trigger terms, the
+        refusal any strategy would raise, and atrocity wording. The chain and the gateway decide
+        from it whether a block has an allowed cause."""
+        matches = self.find(prompt)
+        violence = self.tables.get("soften_violence")
+        declined = tuple(m for m in matches if m.scenario == "violence" and violence and violence.declines(m.term))
+        try:
+            self._refuse_hard(prompt, matches, "the prompt")
+        except RewriteRefused as refused:
+            return Reading(tuple(matches), refused, declined)
+        return Reading(tuple(matches), None, declined)
 
     def find(self, text: str) -> list[Match]:
         """The trigger terms in ``text``, also under look-alike spellings ("Taylor Sw1ft", "B@nksy",
@@ -214,7 +278,8 @@ class Rewriter:
         if declined:
             raise RewriteRefused("violence", declined, "atrocity wording is not softened: it is what the filter is for")
         if not targeted:
-            return Rewrite(prompt, prompt, None)
+            wanted = ", ".join(sorted(scenarios))
+            return Rewrite(prompt, prompt, None, reason=f"nothing this strategy rewrites (scenario {wanted})")
         edits = grammar.plan(prompt, targeted, lambda m: scenarios[m.scenario].replacement(m.term), self._is_franchise)
         changes = [Change(e.start, e.end, prompt[e.start : e.end], e.replacement) for e in edits]
         text = _apply(prompt, changes)
@@ -224,18 +289,26 @@ class Rewriter:
 
     # --- describer strategies ---------------------------------------------------------------
 
-    def _describe_reference(self, prompt: str, matches: list[Match], describe: Describer) -> Rewrite:
-        if not any(m.scenario in REWRITABLE for m in matches):
-            # nothing to rewrite: no call, and rewriting a clean rewrite changes nothing
-            return Rewrite(prompt, prompt, None)
-        described = self._clean(describe(DESCRIBE_INSTRUCTION, prompt, None).strip())
+    # Only called for a prompt with an allowed trigger (:meth:`rewrite` returns the others
+    # unchanged before any describer is asked): rewriting a clean rewrite asks nothing.
+
+    def _describe_reference(self, prompt: str, describe: Describer) -> Rewrite:
+        described = self._clean(self._description(describe(DESCRIBE_INSTRUCTION, prompt, None), prompt))
         return Rewrite(prompt, described, "describe_reference", (Change(0, len(prompt), prompt, described),))
 
     def _edit_to_generate(self, prompt: str, describe: Describer, image: Path | None) -> Rewrite:
-        description = describe(EDIT_INSTRUCTION, prompt, image).strip().rstrip(".")
+        description = self._description(describe(EDIT_INSTRUCTION, prompt, image), prompt).rstrip(".")
         change = self._clean(prompt)
         text = self._clean(f"{description}, {change[0].lower() + change[1:] if change else ''}".rstrip(", "))
         return Rewrite(prompt, text, "edit_to_generate", (Change(0, len(prompt), prompt, text),), endpoint="generate")
+
+    def _description(self, answer: str, prompt: str) -> str:
+        """A describer's answer, if it is a description: a refusal, an apology, an empty answer
+        or the prompt sent back raise :class:`RewriteRefused` (:mod:`.answers`)."""
+        why = not_a_description(answer, prompt)
+        if why is not None:
+            raise RewriteRefused("unknown", [answer.strip()[:80]], f"{why}: it is never sent on", hard=False)
+        return answer.strip()
 
     def _clean(self, text: str) -> str:
         """A describer's answer, with the tables run over it and the refusal rule applied."""
@@ -245,19 +318,31 @@ class Rewriter:
         return self._tables(text, matches, names).text if names else text
 
     def _refuse_hard(self, text: str, matches: list[Match], what: str) -> None:
-        """Raise RewriteRefused if the term tables or the detector put ``text`` in a hard scenario."""
-        hard = [m for m in matches if m.scenario in HARD_PROHIBITED]
-        if hard:
-            scenario = hard[0].scenario
-            reason = f"{what} falls in the {scenario} scenario, which is never rewritten (responsible use)"
-            raise RewriteRefused(scenario, [m.text for m in hard if m.scenario == scenario], reason)
+        """Raise RewriteRefused if the term tables or the detector put ``text`` in a hard scenario:
+        a hard signal first (``hard``), then a minor mentioned or depicted realistically."""
         # a name the tables rewrite is read as a name, not as words: "Teen Titans" is a show (but
         # not a name of two letters, which letters spelled apart can make: "f.r.e.s.h.m.a.n")
         names = [m for m in matches if m.scenario in REWRITABLE and sum(c.isalpha() for c in m.text) >= 4]
-        found = self.detector.find(_blank(text, names))
+        blanked = _blank(text, names)
+        found = self.detector.find(blanked)
+        minor = [m.text for m in matches if m.scenario == "minors"]
+        hard = [m for m in matches if m.scenario in HARD_PROHIBITED and m.scenario != "minors"]
+        if hard and not (found is not None and found.hard):
+            # a term of the sexual or hate tables; beside a minor, the scenario is minors
+            scenario = "minors" if minor else hard[0].scenario
+            terms = [*minor, *(m.text for m in hard)] if minor else [m.text for m in hard if m.scenario == scenario]
+            reason = f"{what} falls in the {scenario} scenario, which is never rewritten (responsible use)"
+            raise RewriteRefused(scenario, terms, reason)
         if found is not None:
             reason = f"{what} reads as {found.family} ({found.scenario}), which is never rewritten (responsible use)"
-            raise RewriteRefused(found.scenario, found.terms, reason)
+            raise RewriteRefused(found.scenario, found.terms, reason, hard=found.hard)
+        minor += self.detector.minors(blanked)
+        if minor:
+            reason = (
+                f"{what} falls in the minors scenario (it mentions a minor), which is never rewritten "
+                "(responsible use: the library helps no prompt with a minor)"
+            )
+            raise RewriteRefused("minors", minor, reason, hard=False)
 
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})

@@ -279,7 +279,7 @@ def test_a_describer_answer_that_slips_is_cleaned_or_refused() -> None:
     def leaks(instruction: str, text: str, image: Path | None) -> str:
         return "A nude figure on Mars"
 
-    with pytest.raises(RewriteRefused, match="describer's answer falls in the sexual scenario"):
+    with pytest.raises(RewriteRefused, match="describer's answer reads as sexual content"):
         describe_reference("A photo of Elon Musk on Mars", leaks)
 
 
