@@ -324,17 +324,24 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) ->
 
 
 def _composite(case: Case, target: Target, links: list[str], ask: Any, answers: list[Answer], tables: Tables) -> Result:
+    from ..routing.cause import BlockReader
     from ..routing.chain import run_chain
     from ..routing.gateway import GatewayConfig, run_gateway
 
     try:
+        reader = BlockReader(tables.rewriter)
         if target.kind == "chain":
-            chain = run_chain(case.prompt, links, ask)
-            outcome, steps = chain.outcome, tuple((f"generate:{name}", o.label) for name, o in chain.answers)
+            chain = run_chain(case.prompt, links, ask, reader=reader)
+            outcome, steps = chain.outcome, chain.steps
         else:
             config = GatewayConfig(tuple(links), target.moderation, target.screen, target.rewrite)
             result = run_gateway(
-                case.prompt, config, ask, rewriter=tables.rewriter, screen=tables.screen if target.screen else None
+                case.prompt,
+                config,
+                ask,
+                rewriter=tables.rewriter,
+                screen=tables.screen if target.screen else None,
+                reader=reader,
             )
             outcome, steps = result.outcome, result.steps
     except ApiError as err:

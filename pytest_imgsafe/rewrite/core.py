@@ -276,7 +276,9 @@ class Rewriter:
         targeted = [m for m in matches if m.scenario in scenarios]
         declined = [m.text for m in targeted if scenarios[m.scenario].declines(m.term)]
         if declined:
-            raise RewriteRefused("violence", declined, "atrocity wording is not softened: it is what the filter is for")
+            raise RewriteRefused(
+                "violence", declined, "atrocity wording is not softened: it is what the filter is for", hard=False
+            )
         if not targeted:
             wanted = ", ".join(sorted(scenarios))
             return Rewrite(prompt, prompt, None, reason=f"nothing this strategy rewrites (scenario {wanted})")

@@ -3,11 +3,16 @@
     prompt -> [1] local keyword screen -> [2] moderation pre-check (free) -> [3] rewrite
            -> [4] generate (the first link) -> [5] fallback along the other links -> result
 
-A prompt the screen puts in a hard-prohibited scenario, one the moderation endpoint flags, and
-one the strategies refuse to rewrite are stopped by the gateway itself (a visible block, at the
-layer that stopped it) and never reach a model; the rest is rewritten where the strategies know
-how, then sent down the chain. What a user sees is the gateway's outcome: that is the block rate
-the notes claim under 1% for legitimate prompts, which a corpus with a ``gateway`` target measures.
+A prompt with a hard signal (a term of the sexual or hate tables, or what the refusal detector
+reads as sexual, hate or a minor in a sexual or undressed context), one the moderation endpoint
+flags, and one the strategies refuse for a hard signal are stopped by the gateway itself (a
+visible block, at the layer that stopped it) and never reach a model. A minor in an ordinary
+scene (children at school, at play, with their family) is not a hard signal: the screen lets it
+through, the strategies do not help it (it is sent as written), and the models judge it. The
+rest is rewritten where the strategies know how, then sent down the chain, which falls back past
+a block only when its cause is allowed (:mod:`.cause`). What a user sees is the gateway's
+outcome: that is the block rate the notes claim under 1% for legitimate prompts, which a corpus
+with a ``gateway`` target measures.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass, replace
 from ..base.terms import HARD_PROHIBITED
 from ..providers.outcome import Outcome
 from ..rewrite import Rewriter, RewriteRefused
+from .cause import BlockReader
 from .chain import run_chain
 from .screen import Screen
 
@@ -53,22 +59,27 @@ def run_gateway(
     rewriter: Rewriter,
     screen: Screen | None,
     links: Sequence[str] | None = None,
+    reader: BlockReader | None = None,
 ) -> GatewayResult:
     """Run one prompt through the layers; ``ask(target, prompt)`` calls a target (ApiError propagates)."""
     steps: list[tuple[str, str]] = []
     if config.screen and screen is not None:
         found = screen.screen(prompt)
-        hard = [m for m in found.matches if m.scenario in HARD_PROHIBITED]
-        if hard:
-            steps.append(("screen", f"stopped: {hard[0].scenario} ({', '.join(m.text for m in hard)})"))
+        hard = [m for m in found.matches if m.scenario in HARD_PROHIBITED and m.scenario != "minors"]
+        refusal = None if hard else rewriter.read(prompt).refusal
+        if hard or (refusal is not None and refusal.hard):
+            scenario = hard[0].scenario if hard else refusal.scenario if refusal else ""
+            terms = [m.text for m in hard] if hard else list(refusal.terms if refusal else ())
+            steps.append(("screen", f"stopped: {scenario} ({', '.join(terms)})"))
             return GatewayResult(
-                _stopped("screen", f"the local screen stopped a {hard[0].scenario} prompt", [hard[0].scenario]),
+                _stopped("screen", f"the local screen stopped a {scenario} prompt", [scenario]),
                 None,
                 tuple(steps),
             )
-        steps.append(
-            ("screen", "clean" if not found else f"flagged {', '.join(found.scenarios)}: {', '.join(found.terms)}")
-        )
+        flagged = "clean" if not found else f"flagged {', '.join(found.scenarios)}: {', '.join(found.terms)}"
+        if refusal is not None:
+            flagged += f"; not stopped: {refusal.reason}"
+        steps.append(("screen", flagged))
     if config.moderation:
         checked = ask(config.moderation, prompt)
         if checked.verdict == "block":
@@ -84,11 +95,15 @@ def run_gateway(
         try:
             rewritten = rewriter.rewrite(prompt)
         except RewriteRefused as refused:
-            steps.append(("rewrite", f"refused: {refused.reason}"))
-            return GatewayResult(_stopped("rewrite", str(refused), [refused.scenario]), None, tuple(steps))
-        sent = rewritten.text
-        steps.append(("rewrite", f"{rewritten.strategy}: {sent}" if rewritten.strategy else "unchanged"))
-    chain = run_chain(sent, list(links or config.links), ask)
-    for link, outcome in chain.answers:
-        steps.append((f"generate:{link}", outcome.label))
+            if refused.hard:
+                steps.append(("rewrite", f"refused: {refused.reason}"))
+                return GatewayResult(_stopped("rewrite", str(refused), [refused.scenario]), None, tuple(steps))
+            steps.append(("rewrite", f"not rewritten, sent as written: {refused.reason}"))
+        else:
+            sent = rewritten.text
+            steps.append(
+                ("rewrite", f"{rewritten.strategy}: {sent}" if rewritten.strategy else f"unchanged: {rewritten.reason}")
+            )
+    chain = run_chain(sent, list(links or config.links), ask, reader=reader or BlockReader(rewriter), origin=prompt)
+    steps.extend(chain.steps)
     return GatewayResult(replace(chain.outcome), sent, tuple(steps))

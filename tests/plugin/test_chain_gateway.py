@@ -92,10 +92,11 @@ def test_chain_falls_back_and_says_which_link_passed(project: pytest.Pytester, i
     )
     result.assert_outcomes(passed=4)
     models = [r["model"] for r in imgsafe_sandbox.requests]
+    # the swastika poster stops at the first link: its block's cause is hard, never shopped around
     assert (
         models.count("gpt-image-2") == 4
-        and models.count("gpt-image-2-all") == 3
-        and models.count("gemini-3.1-flash-image-preview") == 2
+        and models.count("gpt-image-2-all") == 2
+        and models.count("gemini-3.1-flash-image-preview") == 1
     )
     rows = {r["case"]: r for r in json.loads((project.path / "r.json").read_text())["results"]}
     assert rows["mickey"]["actual"] == "pass@banana"
@@ -103,6 +104,10 @@ def test_chain_falls_back_and_says_which_link_passed(project: pytest.Pytester, i
         ["generate:gpt-image-2", "block:input"],
         ["generate:gpt-image-2-all", "block:input"],
         ["generate:banana", "pass"],
+    ]
+    assert rows["swastika"]["steps"] == [
+        ["generate:gpt-image-2", "block:input"],
+        ["fallback", "stopped at gpt-image-2: the provider attributes the block to hate, a hard-prohibited scenario"],
     ]
     assert sorted(p.name for p in (project.path / "cassettes" / "chain").iterdir())[:3] == [
         "banksy.gpt-image-2-all.json",
