@@ -93,7 +93,8 @@ def build_describe_request(target: Target, instruction: str, text: str, image: P
 
 
 def read_description(answer: Answer) -> str:
-    """The text of a describer's answer; anything else is an :class:`ApiError`, never a description."""
+    """The text of a describer's answer ("" when it is empty: the rewriter reads that as a refusal);
+    anything else is an :class:`ApiError`, never a description."""
     if answer.status != 200:
         outcome = classify(answer.status, answer.body, answer.headers)  # raises ApiError for non-verdicts
         raise ApiError(
@@ -110,8 +111,10 @@ def read_description(answer: Answer) -> str:
         raise ApiError(
             "unreadable", f"the describer's answer has no text: {str(answer.body)[:200]!r}", answer.status
         ) from None
-    if not isinstance(content, str) or not content.strip():
-        raise ApiError("unreadable", "the describer answered with no text", answer.status)
+    if content is None or (isinstance(content, str) and not content.strip()):
+        return ""  # an empty answer is the describer's refusal: the rewriter refuses it, never sends it
+    if not isinstance(content, str):
+        raise ApiError("unreadable", f"the describer's answer is not text: {str(content)[:200]!r}", answer.status)
     return content
 
 

@@ -209,7 +209,8 @@ class Rewriter:
         self._refuse_hard(prompt, matches, "the prompt")
         allowed = [m for m in matches if m.scenario in REWRITABLE]
         if not allowed:
-            return Rewrite(prompt, prompt, None, reason=NOTHING_TO_REWRITE)
+            # another script says more than "nothing to rewrite": no table would know its names
+            return Rewrite(prompt, prompt, None, reason=not_covered(prompt, script_only=True) or NOTHING_TO_REWRITE)
         foreign = not_covered(prompt, [(m.start, m.end) for m in allowed if m.scenario != "violence"])
         if foreign is not None:
             return Rewrite(prompt, prompt, None, reason=foreign)

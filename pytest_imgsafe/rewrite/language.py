@@ -30,18 +30,18 @@ MIN_WORDS = 4
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def not_covered(text: str, triggers: Iterable[tuple[int, int]] = ()) -> str | None:
+def not_covered(text: str, triggers: Iterable[tuple[int, int]] = (), *, script_only: bool = False) -> str | None:
     """Why the tables do not speak ``text`` (None when it reads as English).
 
     ``triggers``: the spans of the allowed triggers found in it (names, brands), left out of the
-    reading."""
+    reading. ``script_only``: look at the letters' script alone, not ask the detector."""
     rest = text
     for start, end in sorted(triggers, reverse=True):
         rest = rest[:start] + " " + rest[end:]
     script = _other_script(rest)
     if script is not None:
         return f"the prompt is written in {script} script; the rewriting tables are English"
-    language = _language(rest)
+    language = None if script_only else _language(rest)
     if language is not None:
         return f"the prompt reads as {language}; the rewriting tables are English"
     return None
