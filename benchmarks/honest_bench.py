@@ -50,12 +50,16 @@ def verdict(prompt: str, model: str = "gpt-image-2") -> str:
 
 
 def ask(target: str, prompt: str) -> Outcome:
-    """A target as the gateway calls it, answered by the sandbox's policy."""
+    """A target as the gateway calls it, answered by the sandbox's policy, with the categories its
+    answers carry over HTTP (``safety_violations``): the gateway reads a block's cause from them."""
     if target == "moderation":
         m = moderate(prompt)
-        return Outcome("block", "input", "flagged", "openai") if m.flagged else Outcome("pass")
+        flagged = tuple(k for k, v in dict(m.categories).items() if v) if m.flagged else ()
+        return Outcome("block", "input", "flagged", "openai", None, flagged) if m.flagged else Outcome("pass")
     d = decide(prompt, profile_for_model(MODELS[target])[0], 1, "generate")
-    return Outcome(d.verdict, d.stage, "moderation_blocked" if d.verdict == "block" else None, "sandbox")
+    if d.verdict != "block":
+        return Outcome("pass", None, None, "sandbox")
+    return Outcome("block", d.stage, "moderation_blocked", "sandbox", None, tuple(d.categories))
 
 
 def describer(instruction: str, text: str, image: Path | None) -> str:
