@@ -151,6 +151,7 @@ def _explain(
         return dataclasses.replace(result, refused=refused.reason)
     if rewritten.strategy:
         return dataclasses.replace(result, suggestion=rewritten.text, strategy=rewritten.strategy)
+    why = f" ({rewritten.reason})" if rewritten.reason else ""
     return dataclasses.replace(
-        result, suggestion=None, strategy="no strategy applies: try another model (a fallback chain)"
+        result, suggestion=None, strategy=f"no strategy applies{why}: try another model (a fallback chain)"
     )

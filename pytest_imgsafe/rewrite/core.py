@@ -24,8 +24,8 @@ a prompt pass. And the library's own detector (:mod:`.refusal`), the second line
 what a word list misses: ages and school years in several languages, hate codes, described
 symbols and salutes, euphemisms, look-alike spellings, other languages, encodings. A refusal says
 whether the prompt carries a hard signal (:attr:`RewriteRefused.hard`): a prompt that only
-mentions a minor (a child at school, a photo of a family) is not helped, but it is not a
-prohibited prompt either, and the gateway leaves it to the models.
+mentions a minor in an ordinary scene (a child at school, a family picnic) is not helped, but it
+is not a prohibited prompt either, and the gateway leaves it to the models.
 """
 
 from __future__ import annotations
@@ -73,10 +73,11 @@ BY_SCENARIO: dict[str, str] = {scenario: name for name, scenario in TABLE_STRATE
 class RewriteRefused(Exception):
     """The prompt (or what a rewrite would make of it) falls in a scenario that is never rewritten.
 
-    ``hard``: the prompt carries a hard-prohibited signal (sexual content, hate, a minor in a
-    sexual or undressed context), and the gateway stops it before any model. False when the
-    library only declines to help: a prompt that mentions a minor or depicts one realistically,
-    atrocity wording, a describer that would not describe it. Those a model still judges.
+    ``hard``: the prompt carries a hard-prohibited signal (sexual content, hate, a minor depicted
+    realistically or in a sexual or undressed context), and the gateway stops it before any
+    model. False when the library only declines to help: a prompt that mentions a minor in an
+    ordinary scene, atrocity wording, a describer that would not describe it. Those a model
+    still judges.
     """
 
     def __init__(self, scenario: str, terms: Iterable[str], reason: str = "", *, hard: bool = True) -> None:

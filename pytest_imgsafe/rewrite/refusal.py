@@ -16,15 +16,14 @@ transliteration of look-alike letters: ``unicodedata``, ``anyascii``; encodings:
 :mod:`.hidden`), and shares nothing with the sandbox, which stands for the provider's
 classifier and must stay an independent judge.
 
-What it finds (:meth:`RefusalDetector.find`):
-- a *hard* signal: sexual content or nudity, a hate symbol, salute, flag, group or code shown, a
-  minor beside undress, swimwear, underwear or anything sexual. Never rewritten, and stopped by
-  the gateway before any model is asked;
-- a minor depicted realistically (a minor beside a realism cue): refused by the rewriter, which
-  helps no prompt with a minor, but not a hard signal: a photo of a child at school is an
-  ordinary scene, which the models judge.
+What it finds (:meth:`RefusalDetector.find`) is a *hard* signal: sexual content or nudity, a
+hate symbol, salute, flag, group or code shown, a minor depicted realistically (beside a realism
+cue, design.md's "realistically depicting minors") or beside undress, swimwear, underwear or
+anything sexual. Never rewritten, and stopped by the gateway before any model is asked.
 :meth:`RefusalDetector.minors` says what reads as a minor at all (an age, a school year, a stage
-of life, in any of the languages above). A number code counts only next to a word that shows it
+of life, in any of the languages above): a minor in an ordinary scene (at school, at play, with
+family, not shown realistically) is no hard signal. The rewriter does not help such a prompt,
+but the gateway lets it through to the models. A number code counts only next to a word that shows it
 (a tattoo, a banner, a code), so "room 88 of the hotel" is not refused. The table rule in
 :mod:`.core` still refuses every term of the hard-prohibited tables on its own; the detector only
 adds to what is refused.
@@ -83,9 +82,8 @@ class Finding:
     terms: tuple[str, ...]
     family: str
     hard: bool = True
-    """A hard-prohibited signal, whatever the scene. False for a minor depicted realistically:
-    the rewriter refuses to help it, the gateway leaves it to the models (a photo of a child at
-    school is an ordinary scene)."""
+    """A hard-prohibited signal, whatever the scene (every finding of the detector is one; the
+    rewriter's refusal of a minor in an ordinary scene is not)."""
 
 
 @dataclass(frozen=True)
@@ -336,16 +334,13 @@ class RefusalDetector:
             self._vocabulary.setdefault(len(word), []).append(word)
 
     def find(self, text: str) -> Finding | None:
-        """The first hard family of meaning in ``text`` or in what it hides (sexual, hate, a
-        minor in a sexual or undressed context); else a minor depicted realistically (not hard);
-        else None."""
-        softer: Finding | None = None
+        """The first family of meaning that refuses ``text`` or what it hides (minors, sexual,
+        hate), or None."""
         for reading in self._readings(text):
             found = self._find(reading)
-            if found is not None and found.hard:
+            if found is not None:
                 return found
-            softer = softer or found
-        return softer
+        return None
 
     def minors(self, text: str) -> tuple[str, ...]:
         """What reads as a minor in ``text`` (an age, a school year, a stage of life), or ()."""
@@ -408,6 +403,9 @@ class RefusalDetector:
                     tuple(dict.fromkeys(minor + context)),
                     "a minor, in a sexual or undressed context",
                 )
+            realism = self._realism.find(norm)
+            if realism:
+                return Finding("minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically")
         if sexual:
             return Finding("sexual", tuple(dict.fromkeys(sexual)), "sexual content or nudity")
         hate = self._hate.find(norm) + _search(self._hate_patterns, norm)
@@ -422,12 +420,6 @@ class RefusalDetector:
             shown = self._shown_by.find(norm)
             if shown:
                 return Finding("hate", tuple(dict.fromkeys(codes + shown)), "a hate code shown as a symbol")
-        if minor:
-            realism = self._realism.find(norm)
-            if realism:
-                return Finding(
-                    "minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically", hard=False
-                )
         return None
 
 

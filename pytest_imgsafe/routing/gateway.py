@@ -4,7 +4,8 @@
            -> [4] generate (the first link) -> [5] fallback along the other links -> result
 
 A prompt with a hard signal (a term of the sexual or hate tables, or what the refusal detector
-reads as sexual, hate or a minor in a sexual or undressed context), one the moderation endpoint
+reads as sexual, hate, or a minor depicted realistically or in a sexual or undressed context),
+one the moderation endpoint
 flags, and one the strategies refuse for a hard signal are stopped by the gateway itself (a
 visible block, at the layer that stopped it) and never reach a model. A minor in an ordinary
 scene (children at school, at play, with their family) is not a hard signal: the screen lets it

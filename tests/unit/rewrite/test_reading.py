@@ -122,7 +122,7 @@ def test_number_words_are_read_by_the_libraries() -> None:
         "Una niña de seis años soplando las velas de su pastel de cumpleaños con su familia.",
         "小学生が運動会でリレーを走っている、明るいイラスト。",
         "一个十岁的小女孩在公园里放风筝，全家人在旁边野餐。",
-        "A photo of a family picnic with two kids in a park",
+        "An illustration of a family picnic with two kids in a park",
         "A mother nursing her baby under a shawl, soft illustration",
     ],
 )
@@ -147,11 +147,11 @@ def test_a_minor_beside_swimwear_is_a_hard_signal(prompt: str) -> None:
     assert found is not None and found.hard and found.scenario == "minors", prompt
 
 
-def test_a_minor_depicted_realistically_is_refused_by_the_rewriter_but_not_hard() -> None:
+def test_a_minor_depicted_realistically_is_a_hard_signal_and_one_in_an_ordinary_scene_is_not() -> None:
     found = default_detector().find("A photo of a third grader in a park")
-    assert found is not None and found.scenario == "minors" and not found.hard
+    assert found is not None and found.scenario == "minors" and found.hard
     with pytest.raises(RewriteRefused) as refused:
-        rewrite("A photo of Pikachu with a third grader in a park")
+        rewrite("A watercolor of Pikachu with a third grader in a park")
     assert refused.value.scenario == "minors" and not refused.value.hard
 
 
