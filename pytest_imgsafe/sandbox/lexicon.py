@@ -1,0 +1,87 @@
+"""The sandbox's concepts in many languages: ``data/lexicon.yaml``, compiled for ``rules.yaml``.
+
+A provider's classifier was trained on many languages: "naked", "nackt", "desnuda", "nue",
+"голая", "裸体" and "나체" are one concept to it. The sandbox writes each concept once, as words
+per language, and the rules name it: ``{{nudity}}`` in a rule's pattern stands for every word of
+the concept ``nudity``. Entries are written as people write them (accents, any script) and folded
+like the prompt (``fold.py``), so they meet the prompt in the same form.
+
+How an entry matches:
+
+* a word or phrase matches whole words ("nue" is not the start of "nuevo"); the words of a
+  phrase may be parted by spaces or hyphens;
+* ``*`` at the end matches the start of a word ("nackt*": "nackte", "Nacktfoto"), ``*`` at the
+  start its end ("*nackt": "splitternackt");
+* an entry in a script written without spaces (Chinese, Japanese, Thai) matches anywhere;
+* ``re:`` starts a regular expression over the folded text, for what a list cannot say
+  ("nackt" but not "Nacktschnecke", a slug).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .fold import fold
+
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# scripts written without spaces between words: an entry in them matches anywhere
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
+
+
+@lru_cache(maxsize=1)
+def concepts() -> dict[str, dict[str, list[str]]]:
+    """Every concept of ``lexicon.yaml``: concept -> language -> entries."""
+    text = (resources.files("pytest_imgsafe.sandbox") / "data" / "lexicon.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    result: dict[str, dict[str, list[str]]] = {}
+    for name, languages in data.items():
+        if not isinstance(languages, dict):
+            raise ValueError(f"lexicon.yaml: {name}: a concept maps languages to lists of words")
+        for lang, entries in languages.items():
+            if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+                raise ValueError(f"lexicon.yaml: {name}.{lang}: a list of words, each quoted if it is not text")
+        result[str(name)] = {str(lang): list(entries) for lang, entries in languages.items()}
+    return result
+
+
+def _entry_pattern(entry: str) -> str:
+    if entry.startswith("re:"):
+        return entry[3:].strip()
+    head, tail = entry.startswith("*"), entry.endswith("*") and len(entry) > 1
+    core = fold(entry.strip("*")).text.strip()
+    words = [
+        r"[\s\-]?".join(re.escape(part).replace("'", r"['\s]?") for part in word.split("-")) for word in core.split()
+    ]
+    body = r"[\s\-]+".join(words)
+    if _UNSPACED.search(core):
+        return body
+    before = r"\w*" if head else r"(?<![^\W_])"
+    after = r"\w*" if tail else r"(?![^\W_])"
+    return before + body + after
+
+
+@cache
+def concept_pattern(name: str) -> str:
+    """One regular expression (text) for every entry of a concept, longest first."""
+    table = concepts()
+    if name not in table:
+        raise ValueError(f"unknown concept {{{{{name}}}}}; known: {', '.join(sorted(table))}")
+    entries = {e for words in table[name].values() for e in words}
+    parts = sorted({_entry_pattern(e) for e in entries}, key=lambda p: (-len(p), p))
+    return "(?:" + "|".join(parts) + ")"
+
+
+def expand(pattern: str) -> str:
+    """``pattern`` with each ``{{concept}}`` replaced by the concept's expression."""
+    return _PLACEHOLDER.sub(lambda m: concept_pattern(m.group(1)), pattern)
+
+
+@lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """``expand`` and compile."""
+    return re.compile(expand(pattern))

@@ -1,0 +1,188 @@
+"""The ways the sandbox's classifier reads one prompt: as written, and seen through its disguise.
+
+A learned classifier is not fooled by a spelling, an encoding or a number said in words: it
+reads "n.u.d.e", "n*ked", "T0pl3ss", "bmFrZWQgd29tYW4=" (base64), "ahqr jbzna" (rot13) and
+"fourteen eighty-eight" for what they say. The sandbox gives its rules every such reading of the
+prompt, each a ``Folded`` text that still points at the user's own characters:
+
+* ``plain``: folded (``fold.py``: case, accents, look-alike letters, invisible characters);
+* ``respelled``: letters written one by one joined, digits and symbols read as letters, held
+  letters read once (``fold.respell``), masked letters filled in ("n*ked" is "naked" when one
+  word of the sandbox's hard concepts fits);
+* ``numbers``: numbers said in words as digits (``numbers.py``), for the age and code rules;
+* ``decoded``: base64, hex, binary, percent and HTML escapes decoded in place;
+* ``rot13`` and ``reversed``: the prompt deciphered, read only where the prompt says it is in
+  code ("decode this rot13") or where the deciphered text reads as plain words and the prompt
+  does not.
+
+A reading that changes nothing is left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import html
+import re
+import urllib.parse
+from functools import lru_cache
+from typing import NamedTuple
+
+from .fold import Folded, fold, fold_within, respell
+from .lexicon import compile_pattern, concepts
+from .numbers import read_numbers
+
+
+class Reading(NamedTuple):
+    """One way of reading the prompt: its kind and its folded text."""
+
+    kind: str
+    folded: Folded
+
+
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/=_-])")
+_HEX = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[\s:]?){6,}(?![0-9A-Za-z])")
+_BINARY = re.compile(r"(?<![01])(?:[01]{8}\s?){4,}(?![01])")
+_ESCAPES = re.compile(r"%[0-9A-Fa-f]{2}|&#?\w+;|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}")
+_MASKED = re.compile(r"(?<![^\W_])(?=[a-z*#?%]*[a-z][a-z*#?%]*[a-z])(?=[a-z*#?%]*[*#?%])[a-z*#?%]{3,14}(?![^\W_])")
+_HARD_CONCEPTS = ("nudity", "nude_idiom", "hate_group", "hate_slogan", "swastika", "sexualized_minor")
+
+
+@lru_cache(maxsize=4096)
+def readings(prompt: str) -> tuple[Reading, ...]:
+    """Every reading of ``prompt``, the plain one first."""
+    plain = fold(prompt)
+    found = [Reading("plain", plain)]
+    seen = {plain.text}
+
+    def add(kind: str, folded: Folded) -> None:
+        if folded.text not in seen:
+            seen.add(folded.text)
+            found.append(Reading(kind, folded))
+
+    add("respelled", _unmask(respell(plain, "i")))
+    if any(c in plain.text for c in "1|"):
+        add("respelled", _unmask(respell(plain, "l")))
+    add("numbers", read_numbers(plain))
+    decoded = _decoded(prompt, plain)
+    if decoded is not None:
+        add("decoded", decoded)
+    cued = bool(compile_pattern("{{cipher_cue}}").search(plain.text))
+    rotated = Folded(codecs.encode(plain.text, "rot13"), plain.origin)
+    if cued or _reads_better(rotated.text, plain.text):
+        add("rot13", rotated)
+    backwards = Folded(plain.text[::-1], tuple(reversed(plain.origin[:-1])) + (plain.origin[-1],))
+    if cued or _reads_better(backwards.text, plain.text):
+        add("reversed", backwards)
+    return tuple(found)
+
+
+def _reads_better(candidate: str, plain: str) -> bool:
+    """Whether ``candidate`` has at least two more plain words than the prompt as written."""
+    words = compile_pattern("{{plain_words}}")
+    return len(words.findall(candidate)) >= len(words.findall(plain)) + 2
+
+
+def _readable(data: bytes) -> str | None:
+    """``data`` as text, if it is text a person would write (not binary noise)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(c.isprintable() or c.isspace() for c in text)
+    letters = sum(c.isalpha() for c in text)
+    if not text or printable < 0.95 * len(text) or letters < 0.6 * len(text.replace(" ", "")) or letters < 3:
+        return None
+    return text
+
+
+def _from_base64(token: str) -> str | None:
+    padded = token + "=" * (-len(token) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            text = _readable(decode(padded))
+        except (binascii.Error, ValueError):
+            continue
+        if text is not None:
+            return text
+    return None
+
+
+def _from_hex(token: str) -> str | None:
+    try:
+        return _readable(bytes.fromhex(re.sub(r"[\s:]", "", token)))
+    except ValueError:
+        return None
+
+
+def _from_binary(token: str) -> str | None:
+    bits = token.split()
+    if len(bits) == 1:
+        bits = [token[i : i + 8] for i in range(0, len(token), 8)]
+    return _readable(bytes(int(b, 2) for b in bits if len(b) == 8))
+
+
+def _decoded(prompt: str, plain: Folded) -> Folded | None:
+    """The prompt with every encoded stretch decoded in place, or None if it has none."""
+    edits: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, decode in ((_BINARY, _from_binary), (_HEX, _from_hex), (_BASE64, _from_base64)):
+        for m in pattern.finditer(prompt):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            text = decode(m.group().strip())
+            if text is None:
+                continue
+            nested = _from_base64(text.strip()) if _BASE64.fullmatch(text.strip()) else None
+            taken.append((m.start(), m.end()))
+            edits.append((m.start(), m.end(), nested or text))
+    if _ESCAPES.search(prompt):
+        unescaped = _unescape(prompt)
+        if unescaped != prompt and not edits:
+            return fold_within(unescaped, 0, len(prompt))
+    if not edits:
+        return None
+    edits.sort()
+    folded_edits = []
+    for start, end, text in edits:
+        lo = next(i for i, o in enumerate(plain.origin) if o >= start)
+        hi = next(i for i, o in enumerate(plain.origin) if o >= end)
+        folded_edits.append((lo, hi, " " + fold(text).text + " "))
+    return plain.substitute(folded_edits)
+
+
+def _unescape(prompt: str) -> str:
+    text = html.unescape(urllib.parse.unquote(prompt))
+    return re.sub(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+@lru_cache(maxsize=1)
+def _hard_words() -> dict[int, tuple[str, ...]]:
+    """The one-word entries of the hard concepts, by length: what a masked word may stand for."""
+    words: set[str] = set()
+    table = concepts()
+    for name in _HARD_CONCEPTS:
+        for entries in table[name].values():
+            for entry in entries:
+                if entry.startswith("re:"):
+                    continue
+                word = fold(entry.strip("*")).text
+                if word.isascii() and word.isalpha() and len(word) >= 3:
+                    words.add(word)
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(words):
+        by_length.setdefault(len(word), []).append(word)
+    return {n: tuple(ws) for n, ws in by_length.items()}
+
+
+def _unmask(folded: Folded) -> Folded:
+    """Masked letters filled in where one of the hard concepts' words fits: "n*ked", "sw*st*ka"."""
+
+    def fill(m: re.Match[str]) -> str | None:
+        token = m.group()
+        shape = re.compile("".join("[a-z]" if c in "*#?%" else c for c in token))
+        fits = [w for w in _hard_words().get(len(token), ()) if shape.fullmatch(w)]
+        return fits[0] if fits else None
+
+    return folded.sub(_MASKED, fill)
