@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+_KEPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+
 # Letters of other scripts that render like Latin letters: the usual way to dodge a word list.
 _LOOKALIKES = {
     "а": "a",
@@ -100,6 +102,8 @@ _LEET_CHARS = frozenset("0134579@$!|€+")
 _SINGLE = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])")
 _GAP = re.compile(r"[\s.\-*·•'`~^+|/\\:]{1,3}")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
+# A separator inside a word ("nu-de", "na.ked"): read the word whole ("*" is a masked letter).
+_INNER_SEPARATOR = re.compile(r"(?<=[a-z])[.\-·•](?=[a-z])")
 
 # Runs of letters or digits (any script): the units a name is made of.
 TOKEN = re.compile(r"[^\W_]+")
@@ -173,11 +177,13 @@ def _fold_char(ch: str) -> str:
         return low
     if unicodedata.category(ch) == "Cf":
         return ""  # zero-width spaces and joiners, soft hyphens: invisible, so unread
+    if _KEPT.match(ch):
+        return ch  # kana and Hangul syllables stay whole (NFKD would take them apart)
     out = []
     for c in low:
         c = _LOOKALIKES.get(c, c)
         if not c.isascii():
-            c = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+            c = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d)).casefold()
             c = "".join(_LOOKALIKES.get(d, d) for d in c)
         if not c.isascii() and len(c) == 1:
             named = _LATIN_NAME.match(unicodedata.name(c, ""))
@@ -202,6 +208,7 @@ def fold(text: str) -> Folded:
 def respell(folded: Folded, one: str = "i") -> Folded:
     """The text as a reader sees through its spelling: letters written one by one joined into
     their word ("n.u.d.e" is "nude", "S.i.e.g H.e.i.l" is "sieg heil", "1 4 / 8 8" is "14/88"),
+    a separator inside a word dropped ("nu-de"),
     digits and symbols inside a word read as the letters they stand for ("T0pl3ss", "n0
     cl0thes"; ``one`` is what "1" and "|" stand for), and a letter held for three or more
     ("nuuude") read once. Numbers alone ("1488", "room 88") keep their digits.
@@ -216,7 +223,7 @@ def respell(folded: Folded, one: str = "i") -> Folded:
             return word
         return core.translate(table) + word[len(core) :]
 
-    leet = joined.sub(_LEET_TOKEN, read)
+    leet = joined.sub(_INNER_SEPARATOR, lambda m: "").sub(_LEET_TOKEN, read)
     return leet.sub(_REPEAT, lambda m: m.group(1))
 
 
@@ -229,19 +236,25 @@ def _join_singles(folded: Folded) -> Folded:
     def close() -> None:
         if len(run) >= 3:
             gaps = [text[a.end() : b.start()] for a, b in zip(run, run[1:], strict=False)]
-            members = run
-            if all(g.isspace() for g in gaps) and run[0].group() in ("a", "i") and len(run) >= 4:
-                members, gaps = run[1:], gaps[1:]  # "a n u d e": the article stays a word
-            digits = all(m.group().isdigit() for m in members)
-            out = members[0].group()
-            mixed = any(not g.isspace() for g in gaps)
-            for gap, m in zip(gaps, members[1:], strict=True):
-                if digits:
-                    out += "/" if "/" in gap or "|" in gap else ""
-                elif mixed and gap.isspace():
-                    out += " "  # "S.i.e.g H.e.i.l": a space between dotted words still parts them
-                out += m.group()
-            edits.append((members[0].start(), members[-1].end(), out))
+            if all(g.isspace() for g in gaps):
+                # "n u d e" is one word; in "a n u d e" the article stays a word
+                groups = [run[1:] if run[0].group() in ("a", "i") and len(run) >= 4 else list(run)]
+            else:
+                # "S.i.e.g H.e.i.l", "a n.u.d.e": a space between dotted words still parts them
+                groups = [[run[0]]]
+                for gap, m in zip(gaps, run[1:], strict=True):
+                    if gap.isspace() and not m.group().isdigit():
+                        groups.append([m])
+                    else:
+                        groups[-1].append(m)
+            for group in groups:
+                if len(group) < 2:
+                    continue
+                out = group[0].group()
+                for a, b in zip(group, group[1:], strict=False):
+                    gap = text[a.end() : b.start()]
+                    out += ("/" if ("/" in gap or "|" in gap) and b.group().isdigit() else "") + b.group()
+                edits.append((group[0].start(), group[-1].end(), out))
         run.clear()
 
     for m in singles:

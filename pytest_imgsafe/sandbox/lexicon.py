@@ -12,7 +12,8 @@ How an entry matches:
   phrase may be parted by spaces or hyphens;
 * ``*`` at the end matches the start of a word ("nackt*": "nackte", "Nacktfoto"), ``*`` at the
   start its end ("*nackt": "splitternackt");
-* an entry in a script written without spaces (Chinese, Japanese, Thai) matches anywhere;
+* an entry in a script written without spaces (Chinese, Japanese, Thai) matches anywhere, a
+  Korean one at the start of a word (its particles are joined to it);
 * ``re:`` starts a regular expression over the folded text, for what a list cannot say
   ("nackt" but not "Nacktschnecke", a slug).
 """
@@ -31,6 +32,8 @@ from .fold import fold
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # scripts written without spaces between words: an entry in them matches anywhere
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
+# Korean writes spaces, but joins its particles to the word before: "알몸의" is "알몸" + "의"
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +64,7 @@ def _entry_pattern(entry: str) -> str:
     if _UNSPACED.search(core):
         return body
     before = r"\w*" if head else r"(?<![^\W_])"
-    after = r"\w*" if tail else r"(?![^\W_])"
+    after = r"\w*" if tail or _HANGUL.search(core) else r"(?![^\W_])"
     return before + body + after
 
 

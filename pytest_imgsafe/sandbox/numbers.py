@@ -4,7 +4,7 @@ A classifier reads "a girl of fifteen" and "a 15-year-old girl" alike, in any la
 reads "eighty-eight" on a tattoo as the code 88. The sandbox builds that reading from
 ``num2words``, which spells numbers in some fifty languages: its cardinals 1 to 99 and ordinals 1
 to 20, in the languages listed here, become one pattern, and each match is replaced by its
-digits (an ordinal by its digits and "th"). Chinese and Japanese numerals are read by a small
+digits (an ordinal by its digits and a full stop, "13."). Chinese and Japanese numerals are read by a small
 parser of their own (their system is regular), Korean native numbers by the age rules.
 
 Only the sandbox's age and code rules look at this reading: "once" (Spanish eleven) or "elf"
@@ -61,7 +61,10 @@ def _spellings() -> dict[str, str]:
             if n > 10 and n % 10 and tens and word == tens + units:
                 _add(found, f"{tens} {units}", str(n))  # "onbeş" is also written "on beş"
         for n in range(1, 21):
-            _add(found, num2words(n, lang=lang, to="ordinal"), f"{n}th")
+            ordinal = fold(num2words(n, lang=lang, to="ordinal")).text.strip()
+            # declined and feminine forms: "zwölften", "décima", "первая" are read as well
+            for form in (ordinal, ordinal + "n", ordinal + "r", ordinal + "s", ordinal[:-1] + "a"):
+                _add(found, form, f"{n}.")
     return found
 
 
@@ -98,7 +101,8 @@ def _cjk_value(text: str) -> int | None:
 
 
 def read_numbers(folded: Folded) -> Folded:
-    """``folded`` with every number said in words replaced by its digits."""
+    """``folded`` with every number said in words replaced by its digits, and a number parted
+    from the word it is joined to ("15yo" is "15 yo")."""
     pattern, values = _pattern()
 
     def digits(m: re.Match[str]) -> str | None:
@@ -108,4 +112,8 @@ def read_numbers(folded: Folded) -> Folded:
         value = _cjk_value(m.group())
         return None if value is None else str(value)
 
-    return folded.sub(pattern, digits).sub(_CJK_NUMBER, cjk)
+    read = folded.sub(pattern, digits).sub(_CJK_NUMBER, cjk)
+    return read.sub(_DIGIT_THEN_LETTER, lambda m: " ")  # "15yo", "9jährig": the unit is a word
+
+
+_DIGIT_THEN_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])")
