@@ -88,6 +88,7 @@ class Rule:
         return found
 
 
+@lru_cache(maxsize=4096)
 def _readings(text: str) -> list[tuple[str, list[int]]]:
     """The text as a classifier reads it, each reading with the index in ``text`` of each of its
     characters: as written; with words joined by ``-`` or ``/`` read apart ("white-power"); with
@@ -221,8 +222,9 @@ def _index() -> _NameIndex:
     return _NameIndex(names())
 
 
-def _name_candidates(folded: Folded) -> list[tuple[int, int, Name, bool]]:
-    """(start, end, name, exact) for every window of words that reads as a name."""
+def _name_candidates(folded: Folded, near_misses: bool = True) -> list[tuple[int, int, Name, bool]]:
+    """(start, end, name, exact) for every window of words that reads as a name (near misses
+    too, unless ``near_misses`` is off)."""
     text = folded.text
     tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
     index = _index()
@@ -239,7 +241,7 @@ def _name_candidates(folded: Folded) -> list[tuple[int, int, Name, bool]]:
             if exact is not None:
                 found.append((tokens[i][1], tokens[j][2], exact, True))
                 continue
-            fuzzy = index.near_miss(joined, j - i + 1)
+            fuzzy = index.near_miss(joined, j - i + 1) if near_misses else None
             if fuzzy is not None:
                 found.append((tokens[i][1], tokens[j][2], fuzzy, False))
     return found
@@ -308,8 +310,10 @@ def find(prompt: str) -> tuple[Finding, ...]:
     a guessed name never hides nudity, a minor or a hate symbol beside it.
     """
     views = readings(prompt)
-    forms = [r.folded for r in views if r.kind != "numbers"]
-    candidates = [(s, e, n, x, f) for f in forms for s, e, n, x in _name_candidates(f)]
+    # near misses of a name are looked for in the prompt as written and respelled; decoded and
+    # deciphered readings look for names spelled as listed
+    forms = [(r.folded, r.kind in ("plain", "respelled")) for r in views if r.kind != "numbers"]
+    candidates = [(s, e, n, x, f) for f, near in forms for s, e, n, x in _name_candidates(f, near)]
     candidates.sort(key=lambda c: (not c[3], -(c[1] - c[0]), c[0]))
     taken: list[tuple[int, int]] = []
     exact: list[tuple[int, int]] = []

@@ -52,30 +52,74 @@ def concepts() -> dict[str, dict[str, list[str]]]:
     return result
 
 
-def _entry_pattern(entry: str) -> str:
-    if entry.startswith("re:"):
-        return entry[3:].strip()
+_WORD_START = r"(?<![^\W_])"
+_WORD_END = r"(?![^\W_])"
+
+
+def _shape(entry: str) -> tuple[str, str, str]:
+    """(what goes before, the folded words, what goes after) of a plain entry."""
     head, tail = entry.startswith("*"), entry.endswith("*") and len(entry) > 1
-    core = fold(entry.strip("*")).text.strip()
-    words = [
-        r"[\s\-]?".join(re.escape(part).replace("'", r"['\s]?") for part in word.split("-")) for word in core.split()
-    ]
-    body = r"[\s\-]+".join(words)
+    core = " ".join(fold(entry.strip("*")).text.split())
     if _UNSPACED.search(core):
+        return "", core, ""
+    before = r"\w*" if head else _WORD_START
+    after = r"\w*" if tail or _HANGUL.search(core) else _WORD_END
+    return before, core, after
+
+
+def _char(c: str) -> str:
+    """One character of an entry as a pattern: words may be parted by spaces or hyphens."""
+    if c == " ":
+        return r"[\s\-]+"
+    if c == "-":
+        return r"[\s\-]?"
+    if c == "'":
+        return r"['\s]?"
+    return re.escape(c)
+
+
+def trie_pattern(words: list[str]) -> str:
+    """One pattern for ``words``, shared beginnings written once: the regular expression engine
+    tries an alternation one branch after the other, so a trie is much faster than a list."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for c in word:
+            node = node.setdefault(c, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [_char(c) + emit(child) for c, child in sorted(node.items()) if c]
+        optional = "" in node
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not optional else "(?:" + "|".join(branches) + ")"
+        if optional:
+            body = (body if body.startswith("(?:") and len(branches) > 1 else "(?:" + body + ")") + "?"
         return body
-    before = r"\w*" if head else r"(?<![^\W_])"
-    after = r"\w*" if tail or _HANGUL.search(core) else r"(?![^\W_])"
-    return before + body + after
+
+    return emit(tree)
 
 
 @cache
 def concept_pattern(name: str) -> str:
-    """One regular expression (text) for every entry of a concept, longest first."""
+    """One regular expression (text) for every entry of a concept: plain entries as a trie per
+    kind of boundary, ``re:`` entries as written."""
     table = concepts()
     if name not in table:
         raise ValueError(f"unknown concept {{{{{name}}}}}; known: {', '.join(sorted(table))}")
-    entries = {e for words in table[name].values() for e in words}
-    parts = sorted({_entry_pattern(e) for e in entries}, key=lambda p: (-len(p), p))
+    raw: set[str] = set()
+    shaped: dict[tuple[str, str], set[str]] = {}
+    for entries in table[name].values():
+        for entry in entries:
+            if entry.startswith("re:"):
+                raw.add(entry[3:].strip())
+            else:
+                before, core, after = _shape(entry)
+                shaped.setdefault((before, after), set()).add(core)
+    parts = sorted(raw)
+    for (before, after), words in sorted(shaped.items()):
+        parts.append(before + "(?:" + trie_pattern(sorted(words)) + ")" + after)
     return "(?:" + "|".join(parts) + ")"
 
 

@@ -17,6 +17,7 @@ import re
 from functools import lru_cache
 
 from .fold import Folded, fold
+from .lexicon import trie_pattern
 
 # Languages read in words. Words of two letters or fewer ("un", "en") are left out: too many
 # ordinary words of other languages look the same.
@@ -79,8 +80,7 @@ def _pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     spellings = _spellings()
     # a word's parts may be written apart or joined: "treinta y ocho", "on beş", "vingt-deux"
     keyed = {re.sub(r"[\s\-]+", " ", k): v for k, v in spellings.items()}
-    alternatives = sorted(keyed, key=len, reverse=True)
-    body = "|".join(re.escape(a).replace(r"\ ", r"[\s\-]*") for a in alternatives)
+    body = trie_pattern(sorted(keyed)).replace(r"[\s\-]+", r"[\s\-]*")
     tails = "|".join(re.escape(fold(t).text) for t in _COMPOUND_TAIL)
     pattern = re.compile(rf"(?<![^\W_])(?:{body})(?:(?![^\W_])|(?=-?(?:{tails})))")
     return pattern, {re.sub(r"[\s\-]+", "", k): v for k, v in keyed.items()}
