@@ -76,6 +76,16 @@ _LOOKALIKES = {
     "ո": "n",
     "ց": "g",
     "հ": "h",
+    # Cyrillic letters used for the Latin letters they are drawn like in "faux Cyrillic"
+    # ("ИUDE", "пaked"); folded alike in the sandbox's own Russian words, so those still meet
+    "д": "d",
+    "и": "n",
+    "я": "r",
+    "ш": "w",
+    "ь": "b",
+    "п": "n",
+    "г": "r",
+    "ц": "u",
     "’": "'",
     "‘": "'",
     "ʼ": "'",
@@ -104,6 +114,8 @@ _GAP = re.compile(r"[\s.\-*·•'`~^+|/\\:]{1,3}")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
 # A separator inside a word ("nu-de", "na.ked"): read the word whole ("*" is a masked letter).
 _INNER_SEPARATOR = re.compile(r"(?<=[a-z])[.\-·•](?=[a-z])")
+# A word cut into quoted pieces and added up: "na" + "ked".
+_FRAGMENTS = re.compile(r"(?<=[a-z])['\"]\s*\+\s*['\"](?=[a-z])")
 
 # Runs of letters or digits (any script): the units a name is made of.
 TOKEN = re.compile(r"[^\W_]+")
@@ -208,12 +220,12 @@ def fold(text: str) -> Folded:
 def respell(folded: Folded, one: str = "i") -> Folded:
     """The text as a reader sees through its spelling: letters written one by one joined into
     their word ("n.u.d.e" is "nude", "S.i.e.g H.e.i.l" is "sieg heil", "1 4 / 8 8" is "14/88"),
-    a separator inside a word dropped ("nu-de"),
+    a separator inside a word dropped ("nu-de", '"na" + "ked"'),
     digits and symbols inside a word read as the letters they stand for ("T0pl3ss", "n0
     cl0thes"; ``one`` is what "1" and "|" stand for), and a letter held for three or more
     ("nuuude") read once. Numbers alone ("1488", "room 88") keep their digits.
     """
-    joined = _join_singles(folded)
+    joined = join_singles(folded)
     table = _LEET_I if one == "i" else _LEET_L
 
     def read(m: re.Match[str]) -> str:
@@ -223,11 +235,12 @@ def respell(folded: Folded, one: str = "i") -> Folded:
             return word
         return core.translate(table) + word[len(core) :]
 
-    leet = joined.sub(_INNER_SEPARATOR, lambda m: "").sub(_LEET_TOKEN, read)
+    leet = joined.sub(_FRAGMENTS, lambda m: "").sub(_INNER_SEPARATOR, lambda m: "").sub(_LEET_TOKEN, read)
     return leet.sub(_REPEAT, lambda m: m.group(1))
 
 
-def _join_singles(folded: Folded) -> Folded:
+def join_singles(folded: Folded) -> Folded:
+    """Letters or digits written one by one joined into their word (see ``respell``)."""
     text = folded.text
     singles = list(_SINGLE.finditer(text))
     edits: list[tuple[int, int, str]] = []

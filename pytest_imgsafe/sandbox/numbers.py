@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .fold import Folded, fold
+from .fold import Folded, fold, join_singles
 from .lexicon import trie_pattern
 
 # Languages read in words. Words of two letters or fewer ("un", "en") are left out: too many
@@ -101,8 +101,9 @@ def _cjk_value(text: str) -> int | None:
 
 
 def read_numbers(folded: Folded) -> Folded:
-    """``folded`` with every number said in words replaced by its digits, and a number parted
-    from the word it is joined to ("15yo" is "15 yo")."""
+    """``folded`` with every number said in words replaced by its digits, digits said one by
+    one joined ("one four eight eight" is 1488), and a number parted from the word it is
+    joined to ("15yo" is "15 yo")."""
     pattern, values = _pattern()
 
     def digits(m: re.Match[str]) -> str | None:
@@ -112,7 +113,7 @@ def read_numbers(folded: Folded) -> Folded:
         value = _cjk_value(m.group())
         return None if value is None else str(value)
 
-    read = folded.sub(pattern, digits).sub(_CJK_NUMBER, cjk)
+    read = join_singles(folded.sub(pattern, digits).sub(_CJK_NUMBER, cjk))  # "1 4 8 8" is 1488
     return read.sub(_DIGIT_THEN_LETTER, lambda m: " ")  # "15yo", "9jährig": the unit is a word
 
 

@@ -10,10 +10,11 @@ prompt, each a ``Folded`` text that still points at the user's own characters:
   letters read once (``fold.respell``), masked letters filled in ("n*ked" is "naked" when one
   word of the sandbox's hard concepts fits);
 * ``numbers``: numbers said in words as digits (``numbers.py``), for the age and code rules;
-* ``decoded``: base64, hex, binary, percent and HTML escapes decoded in place;
-* ``rot13`` and ``reversed``: the prompt deciphered, read only where the prompt says it is in
-  code ("decode this rot13") or where the deciphered text reads as plain words and the prompt
-  does not.
+* ``decoded``: base64, hex, binary, Morse, the NATO alphabet, percent and HTML escapes
+  decoded in place, and letters given by their place in the alphabet where the prompt says so;
+* ``rot13``, ``caesar`` and ``reversed``: the prompt deciphered, read only where the prompt says
+  it is in code ("decode this rot13", "a Caesar shift") or where the deciphered text reads as
+  plain words and the prompt does not.
 
 A reading that changes nothing is left out.
 """
@@ -26,6 +27,7 @@ import codecs
 import html
 import re
 import urllib.parse
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -45,6 +47,21 @@ _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z
 _HEX = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[\s:]?){6,}(?![0-9A-Za-z])")
 _BINARY = re.compile(r"(?<![01])(?:[01]{8}\s?){4,}(?![01])")
 _ESCAPES = re.compile(r"%[0-9A-Fa-f]{2}|&#?\w+;|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}")
+_MORSE = re.compile(r"(?<![\w.\-])(?:[.\-·•–—]{1,6}(?:\s*/\s*|\s+)){3,}[.\-·•–—]{1,6}(?![\w.\-])")
+_MORSE_CODE = dict(
+    zip(
+        ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- .-- -..- -.-- --.. "
+        "----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----.".split(),
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        strict=True,
+    )
+)
+_NATO_WORDS = (
+    "alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima mike november "
+    "oscar papa quebec romeo sierra tango uniform victor whiskey whisky x-ray xray yankee zulu"
+).split()
+_NATO = re.compile(rf"(?<!\w)(?:(?:{'|'.join(_NATO_WORDS)})[\s,\-/]+){{2,}}(?:{'|'.join(_NATO_WORDS)})(?!\w)", re.I)
+_A1Z26 = re.compile(r"(?<![\d.])(?:(?:[1-9]|1\d|2[0-6])[\s,\-/.]+){2,}(?:[1-9]|1\d|2[0-6])(?![\d.])")
 _MASKED = re.compile(r"(?<![^\W_])(?=[a-z*#?%]*[a-z][a-z*#?%]*[a-z])(?=[a-z*#?%]*[*#?%])[a-z*#?%]{3,14}(?![^\W_])")
 _HARD_CONCEPTS = ("nudity", "nude_idiom", "hate_group", "hate_slogan", "swastika", "sexualized_minor")
 
@@ -72,16 +89,29 @@ def readings(prompt: str) -> tuple[Reading, ...]:
     rotated = Folded(codecs.encode(plain.text, "rot13"), plain.origin)
     if cued or _reads_better(rotated.text, plain.text):
         add("rot13", rotated)
+    if _CAESAR.search(plain.text):  # a shift the prompt names: the one that reads best
+        best = max((_shift(plain.text, n) for n in range(1, 26) if n != 13), key=_plain_word_count)
+        add("caesar", Folded(best, plain.origin))
     backwards = Folded(plain.text[::-1], tuple(reversed(plain.origin[:-1])) + (plain.origin[-1],))
     if cued or _reads_better(backwards.text, plain.text):
         add("reversed", backwards)
     return tuple(found)
 
 
+_CAESAR = re.compile(r"caesar|cesar|shift(?:ed)? (?:by )?\d|verschieb|desplaz|decal")
+
+
+def _shift(text: str, n: int) -> str:
+    return "".join(chr((ord(c) - 97 + n) % 26 + 97) if "a" <= c <= "z" else c for c in text)
+
+
+def _plain_word_count(text: str) -> int:
+    return len(compile_pattern("{{plain_words}}").findall(text))
+
+
 def _reads_better(candidate: str, plain: str) -> bool:
     """Whether ``candidate`` has at least two more plain words than the prompt as written."""
-    words = compile_pattern("{{plain_words}}")
-    return len(words.findall(candidate)) >= len(words.findall(plain)) + 2
+    return _plain_word_count(candidate) >= _plain_word_count(plain) + 2
 
 
 def _readable(data: bytes) -> str | None:
@@ -127,7 +157,16 @@ def _decoded(prompt: str, plain: Folded) -> Folded | None:
     """The prompt with every encoded stretch decoded in place, or None if it has none."""
     edits: list[tuple[int, int, str]] = []
     taken: list[tuple[int, int]] = []
-    for pattern, decode in ((_BINARY, _from_binary), (_HEX, _from_hex), (_BASE64, _from_base64)):
+    decoders: list[tuple[re.Pattern[str], Callable[[str], str | None]]] = [
+        (_BINARY, _from_binary),
+        (_MORSE, _from_morse),
+        (_NATO, _from_nato),
+        (_HEX, _from_hex),
+        (_BASE64, _from_base64),
+    ]
+    if _CIPHER_NUMBERS.search(prompt):
+        decoders.append((_A1Z26, _from_positions))
+    for pattern, decode in decoders:
         for m in pattern.finditer(prompt):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
@@ -150,6 +189,30 @@ def _decoded(prompt: str, plain: Folded) -> Folded | None:
         hi = next(i for i, o in enumerate(plain.origin) if o >= end)
         folded_edits.append((lo, hi, " " + fold(text).text + " "))
     return plain.substitute(folded_edits)
+
+
+def _from_morse(token: str) -> str | None:
+    words = re.split(r"\s*/\s*|\s{3,}", token.translate(str.maketrans("·•–—", "..--")).strip())
+    letters = [[_MORSE_CODE.get(code) for code in word.split()] for word in words]
+    if any(c is None for word in letters for c in word):
+        return None
+    return _readable(" ".join("".join(c for c in word if c) for word in letters).encode())
+
+
+def _from_nato(token: str) -> str | None:
+    return "".join(w[0] for w in re.split(r"[\s,\-/]+", token.lower()) if w and w != "ray") or None
+
+
+def _from_positions(token: str) -> str | None:
+    """Letters by their place in the alphabet ("14 21 4 5"), where the prompt says so."""
+    return _readable(bytes(96 + int(n) for n in re.split(r"[\s,\-/.]+", token.strip()) if n))
+
+
+# A prompt that says its numbers are letters: "a1z26", "a=1", "alphabet positions".
+_CIPHER_NUMBERS = re.compile(
+    r"(?i)a1z26|a\s*=\s*1\b|alphabet(?:ical)? (?:positions?|order|numbers?)"
+    r"|letter numbers|numbers? (?:to|as|for) letters"
+)
 
 
 def _unescape(prompt: str) -> str:
