@@ -236,7 +236,14 @@ def respell(folded: Folded, one: str = "i") -> Folded:
         return core.translate(table) + word[len(core) :]
 
     leet = joined.sub(_FRAGMENTS, lambda m: "").sub(_INNER_SEPARATOR, lambda m: "").sub(_LEET_TOKEN, read)
-    return leet.sub(_REPEAT, lambda m: m.group(1))
+    return leet.sub(_REPEAT, _held_once)
+
+
+def _held_once(m: re.Match[str]) -> str | None:
+    """A held letter once ("nuuude"), unless it is the whole word ("kkkk" is read elsewhere)."""
+    text, start, end = m.string, m.start(), m.end()
+    alone = (start == 0 or not text[start - 1].isalpha()) and (end == len(text) or not text[end].isalpha())
+    return None if alone else m.group(1)
 
 
 def join_singles(folded: Folded) -> Folded:

@@ -8,7 +8,8 @@ prompt, each a ``Folded`` text that still points at the user's own characters:
 * ``plain``: folded (``fold.py``: case, accents, look-alike letters, invisible characters);
 * ``respelled``: letters written one by one joined, digits and symbols read as letters, held
   letters read once (``fold.respell``), masked letters filled in ("n*ked" is "naked" when one
-  word of the sandbox's hard concepts fits);
+  word of the sandbox's hard concepts fits), a letter typed twice read once where that spells
+  one of those words ("naazi");
 * ``numbers``: numbers said in words as digits (``numbers.py``), for the age and code rules;
 * ``decoded``: base64, hex, binary, Morse, the NATO alphabet, percent and HTML escapes
   decoded in place, and letters given by their place in the alphabet where the prompt says so;
@@ -78,9 +79,9 @@ def readings(prompt: str) -> tuple[Reading, ...]:
             seen.add(folded.text)
             found.append(Reading(kind, folded))
 
-    add("respelled", _unmask(respell(plain, "i")))
+    add("respelled", _undouble(_unmask(respell(plain, "i"))))
     if any(c in plain.text for c in "1|"):
-        add("respelled", _unmask(respell(plain, "l")))
+        add("respelled", _undouble(_unmask(respell(plain, "l"))))
     add("numbers", read_numbers(plain))
     decoded = _decoded(prompt, plain)
     if decoded is not None:
@@ -237,6 +238,26 @@ def _hard_words() -> dict[int, tuple[str, ...]]:
     for word in sorted(words):
         by_length.setdefault(len(word), []).append(word)
     return {n: tuple(ws) for n, ws in by_length.items()}
+
+
+_DOUBLED = re.compile(r"(?<![^\W_])(?=[a-z]*([a-z])\1)[a-z]{4,16}(?![^\W_])")
+_RUNS = re.compile(r"([a-z])\1+")
+
+
+@lru_cache(maxsize=1)
+def _undoubled_words() -> dict[str, str]:
+    """Each hard word by its letters with every run held once ("hitler", "kkk" as "k")."""
+    return {_RUNS.sub(r"\1", w): w for ws in _hard_words().values() for w in ws}
+
+
+def _undouble(folded: Folded) -> Folded:
+    """A word with a letter typed twice read as the hard word it then spells: "naazi", "hitller",
+    "kkkk" (a run held three times or more is already read once by ``respell``)."""
+
+    def fill(m: re.Match[str]) -> str | None:
+        return _undoubled_words().get(_RUNS.sub(r"\1", m.group()))
+
+    return folded.sub(_DOUBLED, fill)
 
 
 def _unmask(folded: Folded) -> Folded:
