@@ -247,7 +247,9 @@ _RUNS = re.compile(r"([a-z])\1+")
 @lru_cache(maxsize=1)
 def _undoubled_words() -> dict[str, str]:
     """Each hard word by its letters with every run held once ("hitler", "kkk" as "k")."""
-    return {_RUNS.sub(r"\1", w): w for ws in _hard_words().values() for w in ws}
+    # only words with no letter doubled ("nazi") or one letter alone ("kkk"): "poor" is not "porr"
+    words = [w for ws in _hard_words().values() for w in ws if _RUNS.sub(r"\1", w) == w or len(set(w)) == 1]
+    return {_RUNS.sub(r"\1", w): w for w in words}
 
 
 def _undouble(folded: Folded) -> Folded:
