@@ -12,6 +12,8 @@ import base64
 import codecs
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_imgsafe.sandbox import judge, policy
 from pytest_imgsafe.sandbox.fold import fold, respell
@@ -336,3 +338,35 @@ def test_the_issues_six_languages_are_in_the_age_reading() -> None:
 def test_an_unknown_concept_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown concept \{\{nudes\}\}; known: .*nudity"):
         compile_pattern("{{nudes}}")
+
+
+# A mutation that changes nothing a reader sees must not change the reading (style guide:
+# "building for what you have not seen").
+@st.composite
+def unseen_changes(draw: st.DrawFn, prompt: str) -> str:
+    out = []
+    for c in prompt:
+        how = draw(st.sampled_from(("same", "same", "upper", "lower", "wide", "zero-width")))
+        if how == "upper":
+            c = c.upper()
+        elif how == "lower":
+            c = c.lower()
+        elif how == "wide" and "!" <= c <= "~":
+            c = chr(ord(c) + 0xFEE0)
+        elif how == "zero-width" and c.isalpha():
+            c += "\u200b"
+        if c == " " and draw(st.booleans()):
+            c = "  "
+        out.append(c)
+    return "".join(out)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_changes_a_reader_does_not_see_change_no_verdict(data: st.DataObject) -> None:
+    for prompt in ("A n.u.d.e man in a garden", "Eine Fahne mit Hakenkreuz", "A photo of a 9-year-old at the beach"):
+        changed = data.draw(unseen_changes(prompt))
+        assert policy.decide(changed, "strict").verdict == "block", changed
+    for prompt in ("A watercolor of a 7-year-old boy building a sandcastle", "A memorial to the victims of Nazism"):
+        changed = data.draw(unseen_changes(prompt))
+        assert policy.decide(changed, "strict").verdict == "pass", changed
