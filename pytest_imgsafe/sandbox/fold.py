@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+
+_KEPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 
 # Letters of other scripts that render like Latin letters: the usual way to dodge a word list.
 _LOOKALIKES = {
@@ -59,12 +63,59 @@ _LOOKALIKES = {
     "æ": "ae",
     "œ": "oe",
     "þ": "th",
+    "η": "n",
+    "ω": "w",
+    "ϲ": "c",
+    "ϳ": "j",
+    "ѵ": "v",
+    "ԛ": "q",
+    "ɡ": "g",
+    "ɪ": "i",
+    "օ": "o",
+    "ս": "u",
+    "ո": "n",
+    "ց": "g",
+    "հ": "h",
+    # Cyrillic letters used for the Latin letters they are drawn like in "faux Cyrillic"
+    # ("ИUDE", "пaked"); folded alike in the sandbox's own Russian words, so those still meet
+    "д": "d",
+    "и": "n",
+    "я": "r",
+    "ш": "w",
+    "ь": "b",
+    "п": "n",
+    "г": "r",
+    "ц": "u",
+    "’": "'",
+    "‘": "'",
+    "ʼ": "'",
 }
 
-# Digits and symbols written for letters inside a word ("P1kachu", "n@ked", "$wastika").
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
-_LEET_TOKEN = re.compile(r"[a-z0-9@$!]+")
-_LEET_CHARS = frozenset("0134578@$!")
+# A letter of no script above whose Unicode name says which Latin letter it draws: small
+# capitals, circled, squared and parenthesized letters, regional indicators, letters with a
+# stroke or hook that NFKD keeps ("ᴎ", "🅽", "🇳", "ƞ").
+_LATIN_NAME = re.compile(
+    r"^(?:LATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?|(?:NEGATIVE )?(?:CIRCLED|SQUARED|PARENTHESIZED) "
+    r"LATIN (?:CAPITAL |SMALL )?LETTER |REGIONAL INDICATOR SYMBOL LETTER )([A-Z])\b"
+)
+
+# Digits and symbols written for letters inside a word ("P1kachu", "n@ked", "$wastika", "n0").
+# "1" and "|" stand for "i" or "l": each is read both ways, in two readings.
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "@": "a", "$": "s", "!": "i", "€": "e", "+": "t"}
+_LEET_I = str.maketrans({**_LEET, "1": "i", "|": "i"})
+_LEET_L = str.maketrans({**_LEET, "1": "l", "|": "l"})
+_LEET_TOKEN = re.compile(r"[a-z0-9@$!|€+]+")
+_LEET_CHARS = frozenset("0134579@$!|€+")
+
+# Letters or digits written one by one with something between ("n.u.d.e", "n-a-c-k-t-e",
+# "S.i.e.g H.e.i.l", "1 4 / 8 8"): a single character, then gaps of a few separators.
+_SINGLE = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])")
+_GAP = re.compile(r"[\s.\-*·•'`~^+|/\\:]{1,3}")
+_REPEAT = re.compile(r"([a-z])\1{2,}")
+# A separator inside a word ("nu-de", "na.ked"): read the word whole ("*" is a masked letter).
+_INNER_SEPARATOR = re.compile(r"(?<=[a-z])[.\-·•](?=[a-z])")
+# A word cut into quoted pieces and added up: "na" + "ked".
+_FRAGMENTS = re.compile(r"(?<=[a-z])['\"]\s*\+\s*['\"](?=[a-z])")
 
 # Runs of letters or digits (any script): the units a name is made of.
 TOKEN = re.compile(r"[^\W_]+")
@@ -78,22 +129,78 @@ class Folded:
     origin: tuple[int, ...]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span of the folded span ``[start, end)``."""
-        return self.origin[start], self.origin[end - 1] + 1 if end > start else self.origin[start]
+        """The original span of the folded span ``[start, end)`` (a reading may run backwards)."""
+        if end <= start:
+            return self.origin[start], self.origin[start]
+        chunk = self.origin[start:end]
+        return min(chunk), max(chunk) + 1
+
+    def substitute(self, edits: list[tuple[int, int, str]]) -> Folded:
+        """This text with each folded span ``[start, end)`` of ``edits`` (in order, apart)
+        replaced; a new character points into the original span it stands for, spread evenly,
+        so a finding in the new text still points at the user's own words."""
+        chars: list[str] = []
+        origin: list[int] = []
+        pos = 0
+        for start, end, new in edits:
+            chars.append(self.text[pos:start])
+            origin.extend(self.origin[pos:start])
+            lo, hi = self.span(start, end)
+            origin.extend(spread(len(new), lo, hi))
+            chars.append(new)
+            pos = end
+        chars.append(self.text[pos:])
+        origin.extend(self.origin[pos:])
+        return Folded("".join(chars), tuple(origin))
+
+    def sub(self, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str | None]) -> Folded:
+        """``substitute`` for every match of ``pattern`` that ``replace`` gives new text for."""
+        edits = []
+        for m in pattern.finditer(self.text):
+            new = replace(m)
+            if new is not None and new != m.group():
+                edits.append((m.start(), m.end(), new))
+        return self.substitute(edits) if edits else self
 
 
+def spread(count: int, lo: int, hi: int) -> list[int]:
+    """``count`` positions spread evenly over ``[lo, hi)``: the first at ``lo``, the last at ``hi - 1``."""
+    if count <= 0:
+        return []
+    if count == 1 or hi - lo <= 1:
+        return [lo] * count
+    return [lo + round(i * (hi - 1 - lo) / (count - 1)) for i in range(count)]
+
+
+def fold_within(text: str, lo: int, hi: int) -> Folded:
+    """``text`` folded, every character pointing into ``[lo, hi)`` of the prompt: the reading
+    of a decoded or rewritten stretch of the prompt, which stands for that stretch as a whole."""
+    inner = fold(text)
+    where = spread(len(text), lo, hi)
+    return Folded(inner.text, tuple(where[i] if i < len(where) else hi for i in inner.origin))
+
+
+@lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     if ch == "_":
         return " "  # "A_SWASTIKA_FLAG" is three words to a classifier's tokenizer
     low = ch.casefold()
     if low.isascii():
         return low
+    if unicodedata.category(ch) == "Cf":
+        return ""  # zero-width spaces and joiners, soft hyphens: invisible, so unread
+    if _KEPT.match(ch):
+        return ch  # kana and Hangul syllables stay whole (NFKD would take them apart)
     out = []
     for c in low:
         c = _LOOKALIKES.get(c, c)
         if not c.isascii():
-            c = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+            c = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d)).casefold()
             c = "".join(_LOOKALIKES.get(d, d) for d in c)
+        if not c.isascii() and len(c) == 1:
+            named = _LATIN_NAME.match(unicodedata.name(c, ""))
+            if named:
+                c = named.group(1).lower()
         out.append(c)
     return "".join(out)
 
@@ -110,24 +217,72 @@ def fold(text: str) -> Folded:
     return Folded("".join(chars), tuple(origin))
 
 
-def deleet(folded: Folded) -> Folded:
-    """Read digits and symbols inside a word as the letters they stand for.
-
-    Only words with three letters or more are read this way, so numbers ("1488", "room 88") and
-    short codes ("4k", "15yo", "AK-47") keep their digits; one character maps to one, so the
-    origin map is unchanged.
+def respell(folded: Folded, one: str = "i") -> Folded:
+    """The text as a reader sees through its spelling: letters written one by one joined into
+    their word ("n.u.d.e" is "nude", "S.i.e.g H.e.i.l" is "sieg heil", "1 4 / 8 8" is "14/88"),
+    a separator inside a word dropped ("nu-de", '"na" + "ked"'),
+    digits and symbols inside a word read as the letters they stand for ("T0pl3ss", "n0
+    cl0thes"; ``one`` is what "1" and "|" stand for), and a letter held for three or more
+    ("nuuude") read once. Numbers alone ("1488", "room 88") keep their digits.
     """
-    text = folded.text
+    joined = join_singles(folded)
+    table = _LEET_I if one == "i" else _LEET_L
 
     def read(m: re.Match[str]) -> str:
         word = m.group()
         core = word.rstrip("!")
-        letters = sum(c.isalpha() for c in core)
-        if letters < 3 or not _LEET_CHARS.intersection(core):
+        if not any(c.isalpha() for c in core) or not _LEET_CHARS.intersection(core):
             return word
-        return core.translate(_LEET) + word[len(core) :]
+        return core.translate(table) + word[len(core) :]
 
-    return Folded(_LEET_TOKEN.sub(read, text), folded.origin)
+    leet = joined.sub(_FRAGMENTS, lambda m: "").sub(_INNER_SEPARATOR, lambda m: "").sub(_LEET_TOKEN, read)
+    return leet.sub(_REPEAT, _held_once)
+
+
+def _held_once(m: re.Match[str]) -> str | None:
+    """A held letter once ("nuuude"), unless it is the whole word ("kkkk" is read elsewhere)."""
+    text, start, end = m.string, m.start(), m.end()
+    alone = (start == 0 or not text[start - 1].isalpha()) and (end == len(text) or not text[end].isalpha())
+    return None if alone else m.group(1)
+
+
+def join_singles(folded: Folded) -> Folded:
+    """Letters or digits written one by one joined into their word (see ``respell``)."""
+    text = folded.text
+    singles = list(_SINGLE.finditer(text))
+    edits: list[tuple[int, int, str]] = []
+    run: list[re.Match[str]] = []
+
+    def close() -> None:
+        if len(run) >= 3:
+            gaps = [text[a.end() : b.start()] for a, b in zip(run, run[1:], strict=False)]
+            if all(g.isspace() for g in gaps):
+                # "n u d e" is one word; in "a n u d e" the article stays a word
+                groups = [run[1:] if run[0].group() in ("a", "i") and len(run) >= 4 else list(run)]
+            else:
+                # "S.i.e.g H.e.i.l", "a n.u.d.e": a space between dotted words still parts them
+                groups = [[run[0]]]
+                for gap, m in zip(gaps, run[1:], strict=True):
+                    if gap.isspace() and not m.group().isdigit():
+                        groups.append([m])
+                    else:
+                        groups[-1].append(m)
+            for group in groups:
+                if len(group) < 2:
+                    continue
+                out = group[0].group()
+                for a, b in zip(group, group[1:], strict=False):
+                    gap = text[a.end() : b.start()]
+                    out += ("/" if ("/" in gap or "|" in gap) and b.group().isdigit() else "") + b.group()
+                edits.append((group[0].start(), group[-1].end(), out))
+        run.clear()
+
+    for m in singles:
+        if run and not _GAP.fullmatch(text[run[-1].end() : m.start()]):
+            close()
+        run.append(m)
+    close()
+    return folded.substitute(edits) if edits else folded
 
 
 def within_edits(a: str, b: str, limit: int) -> bool:

@@ -27,7 +27,9 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from .fold import TOKEN, Folded, deleet, fold, within_edits
+from .fold import TOKEN, Folded, fold, within_edits
+from .lexicon import compile_pattern
+from .readings import readings
 
 # What may stand between the words of one name: "Spider-Man", "J.K. Rowling", "Kiki's", "H&M".
 _NAME_GAP = re.compile(r"[\s\-\u2010-\u2015_.'\u2019\u00b7&]*")
@@ -56,20 +58,25 @@ class Rule:
     level: int
     why: str
     pattern: re.Pattern[str]
-    near: re.Pattern[str] | None
+    near: tuple[re.Pattern[str], ...]
     within: int
+    excused_by: re.Pattern[str] | None = None
+    not_excused_with: re.Pattern[str] | None = None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The folded spans where this rule holds, in the text as written and with words joined by
         ``-`` or ``/`` read apart ("white-power" is "white power" to a classifier; one character
         for one, so the spans stay the same)."""
+        if self.excused_by is not None and self.excused_by.search(text):
+            if self.not_excused_with is None or not self.not_excused_with.search(text):
+                return []
         found: list[tuple[int, int]] = []
         for variant, where in _readings(text):
             for m in self.pattern.finditer(variant):
-                if self.near is not None:
+                if self.near:
                     lo, hi = max(0, m.start() - self.within), m.end() + self.within
                     window = variant[lo : m.start()] + " " + variant[m.end() : hi]
-                    if not self.near.search(window):
+                    if not all(near.search(window) for near in self.near):
                         continue
                 span = (
                     (where[m.start()], where[m.end() - 1] + 1)
@@ -81,6 +88,7 @@ class Rule:
         return found
 
 
+@lru_cache(maxsize=4096)
 def _readings(text: str) -> list[tuple[str, list[int]]]:
     """The text as a classifier reads it, each reading with the index in ``text`` of each of its
     characters: as written; with words joined by ``-`` or ``/`` read apart ("white-power"); with
@@ -153,19 +161,22 @@ def names() -> tuple[Name, ...]:
 
 @lru_cache(maxsize=1)
 def rules() -> tuple[Rule, ...]:
-    """Every rule of ``rules.yaml``, compiled."""
+    """Every rule of ``rules.yaml``, compiled, its ``{{concept}}`` names expanded (``lexicon.py``)."""
     compiled: list[Rule] = []
     for scenario, items in _data("rules.yaml").items():
         for item in items:
-            near = item.get("near")
+            near = item.get("near") or []
+            excused_by, not_excused_with = item.get("excused_by"), item.get("not_excused_with")
             compiled.append(
                 Rule(
                     str(scenario),
                     int(item["level"]),
                     str(item["why"]),
-                    re.compile(str(item["pattern"])),
-                    re.compile(str(near)) if near else None,
+                    compile_pattern(str(item["pattern"])),
+                    tuple(compile_pattern(str(n)) for n in ([near] if isinstance(near, str) else near)),
                     int(item.get("within", 40)),
+                    compile_pattern(str(excused_by)) if excused_by else None,
+                    compile_pattern(str(not_excused_with)) if not_excused_with else None,
                 )
             )
     return tuple(compiled)
@@ -211,8 +222,9 @@ def _index() -> _NameIndex:
     return _NameIndex(names())
 
 
-def _name_candidates(folded: Folded) -> list[tuple[int, int, Name, bool]]:
-    """(start, end, name, exact) for every window of words that reads as a name."""
+def _name_candidates(folded: Folded, near_misses: bool = True) -> list[tuple[int, int, Name, bool]]:
+    """(start, end, name, exact) for every window of words that reads as a name (near misses
+    too, unless ``near_misses`` is off)."""
     text = folded.text
     tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
     index = _index()
@@ -229,7 +241,7 @@ def _name_candidates(folded: Folded) -> list[tuple[int, int, Name, bool]]:
             if exact is not None:
                 found.append((tokens[i][1], tokens[j][2], exact, True))
                 continue
-            fuzzy = index.near_miss(joined, j - i + 1)
+            fuzzy = index.near_miss(joined, j - i + 1) if near_misses else None
             if fuzzy is not None:
                 found.append((tokens[i][1], tokens[j][2], fuzzy, False))
     return found
@@ -289,36 +301,45 @@ def _heuristics(prompt: str) -> list[Finding]:
 def find(prompt: str) -> tuple[Finding, ...]:
     """Everything the classifier recognizes in ``prompt``, in order of position.
 
-    Names first (exact spellings before near misses, longer before shorter, no overlaps; a safe
-    reference such as a deceased master claims its words and reports nothing); then names no
-    list holds (a named artist as a style, a given and a family name); then the rules, except
-    where a name already explains the words ("Teen Titans").
+    Every reading of the prompt is searched (``readings.py``: as written, respelled, numbers
+    in words as digits, decoded, deciphered). Names first (exact spellings before near misses,
+    longer before shorter, no overlaps; a safe reference such as a deceased master claims its
+    words and reports nothing); then names no list holds (a named artist as a style, a given and
+    a family name); then the rules, except where a name already explains the words ("Teen
+    Titans"). A hard-prohibited rule gives way only to a name spelled as listed: a look-alike or
+    a guessed name never hides nudity, a minor or a hate symbol beside it.
     """
-    plain = fold(prompt)
-    leet = deleet(plain)
-    forms = (plain, leet) if leet.text != plain.text else (plain,)
-    candidates = [(s, e, n, x, f) for f in forms for s, e, n, x in _name_candidates(f)]
+    views = readings(prompt)
+    # near misses of a name are looked for in the prompt as written and respelled; decoded and
+    # deciphered readings look for names spelled as listed
+    forms = [(r.folded, r.kind in ("plain", "respelled")) for r in views if r.kind != "numbers"]
+    candidates = [(s, e, n, x, f) for f, near in forms for s, e, n, x in _name_candidates(f, near)]
     candidates.sort(key=lambda c: (not c[3], -(c[1] - c[0]), c[0]))
     taken: list[tuple[int, int]] = []
+    exact: list[tuple[int, int]] = []
     findings: list[Finding] = []
-    for start, end, name, _exact, form in candidates:
+    for start, end, name, is_exact, form in candidates:
         o_start, o_end = form.span(start, end)
         if any(o_start < e and s < o_end for s, e in taken):
             continue
         taken.append((o_start, o_end))
+        if is_exact:
+            exact.append((o_start, o_end))
         if name.scenario != "safe":
             findings.append(Finding(name.scenario, name.level, name.text, o_start, o_end, prompt[o_start:o_end]))
     for guess in _heuristics(prompt):
         if not any(guess.start < e and s < guess.end for s, e in taken):
             taken.append((guess.start, guess.end))
             findings.append(guess)
+    hard = _hard_scenarios()
     seen: set[tuple[str, int, int]] = set()
     for rule in rules():
-        for form in forms:
-            for start, end in rule.spans(form.text):
-                o_start, o_end = form.span(start, end)
+        claimed = exact if rule.scenario in hard else taken
+        for view in views:
+            for start, end in rule.spans(view.folded.text):
+                o_start, o_end = view.folded.span(start, end)
                 key = (rule.scenario, o_start, o_end)
-                if key in seen or any(o_start < e and s < o_end for s, e in taken):
+                if key in seen or any(o_start < e and s < o_end for s, e in claimed):
                     continue
                 seen.add(key)
                 findings.append(Finding(rule.scenario, rule.level, rule.why, o_start, o_end, prompt[o_start:o_end]))
@@ -326,6 +347,13 @@ def find(prompt: str) -> tuple[Finding, ...]:
     return tuple(findings)
 
 
+@lru_cache(maxsize=1)
+def _hard_scenarios() -> frozenset[str]:
+    policy = _data("policy.yaml")
+    return frozenset(str(s) for s in policy["hard_prohibited"])
+
+
 def asks_for_realism(prompt: str, pattern: re.Pattern[str]) -> bool:
-    """Whether the prompt asks for a realistic image (a photo, a close-up, a lens ...)."""
-    return bool(pattern.search(fold(prompt).text))
+    """Whether the prompt asks for a realistic image (a photo, a close-up, a lens ...), in any
+    of its plain or respelled readings ("ph0t0")."""
+    return any(pattern.search(r.folded.text) for r in readings(prompt) if r.kind in ("plain", "respelled"))

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import yaml
 
 from .judge import Finding, asks_for_realism, find
+from .lexicon import compile_pattern
 
 Endpoint = Literal["generate", "edit", "chat"]
 
@@ -163,7 +164,7 @@ def _version_chain(version: int) -> list[int]:
 
 @lru_cache(maxsize=1)
 def _realism() -> re.Pattern[str]:
-    return re.compile(str(policy_data()["realism"]))
+    return compile_pattern(str(policy_data()["realism"]))
 
 
 @lru_cache(maxsize=4096)
