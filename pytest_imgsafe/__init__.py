@@ -6,7 +6,8 @@ pytest plugin imports it on every run, ``--imgsafe`` or not).
 
 from __future__ import annotations
 
-from .providers.outcome import ApiError, Outcome, classify
+from .providers.registry import classify
+from .providers.verdict import ApiError, Outcome
 
 __all__ = ["ApiError", "Outcome", "classify"]
 __version__ = "0.1.0"

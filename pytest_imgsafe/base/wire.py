@@ -1,7 +1,6 @@
 """What one call sends and what comes back: the plain types every calling module shares.
 
-Kept apart from ``targets.py`` (the OpenAI SDK calls) so that the Google calls
-(``google_calls.py``) and the recordings can use them without importing each other.
+Kept at the bottom so that every kind and the recordings can use them without importing each other.
 """
 
 from __future__ import annotations
@@ -16,11 +15,8 @@ from typing import Any
 PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
 """What a recording keeps in place of image bytes: their sha256 and size (``recording.placeholder``)."""
 KEY_HEADER = "x-imgsafe-key"
-"""The request header a recording keeps the request's key in (computed before scrubbing; for the
-Google kinds, sent with the request: their cassettes are keyed by the logical request)."""
-GOOGLE_OPERATIONS: tuple[str, ...] = ("gemini:generateContent", "gemini:streamGenerateContent", "imagen:predict")
-CONTENT_SAFETY_OPERATION = "contentsafety/text:analyze"
-"""Azure AI Content Safety's text analysis: the operation and the path suffix it is keyed by."""
+"""The header a *recorded* request keeps its key in (computed locally before scrubbing; never sent
+to a provider): replay and vcrpy's matcher read it back."""
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,14 @@ from typing import Any
 
 from ..base.files import write_atomic
 from ..collect.config import Settings, scrubber_for
+from ..providers.registry import kind_of
 from ..providers.target import Target
 from .recording import CassetteFilter, PlayableSerializer, _Staged, _vcr_match, http_key, load_cassette
 
 REPLAY_KEY = "imgsafe-replay-no-key"
 """What the SDK is given as its key in replay when none is set: it never leaves the process."""
-REPLAY_ENDPOINT = "https://content-safety.invalid"
-"""A content-safety target's endpoint in replay when none is set (cassettes match on the path)."""
+REPLAY_ENDPOINT = "https://replay.invalid"
+"""A target's endpoint in replay when its variable is not set (cassettes match on the request, not the host)."""
 
 
 class UnrecordedRequests(Exception):
@@ -102,7 +103,7 @@ class RecordedClients:
 
     def client(self, name: str, *, async_client: bool = False) -> Any:
         """The SDK client of target ``name`` (``AsyncOpenAI``/``AsyncAzureOpenAI`` with ``async_client``)."""
-        from ..providers.openai import make_async_client, make_client
+        from ..providers.registry import make_client
 
         target = self._target(name)
         env = self.env
@@ -112,17 +113,13 @@ class RecordedClients:
             target = _without_retries(target)
             if not env.get(target.api_key_env):
                 env = {**env, target.api_key_env: REPLAY_KEY}
-            if target.kind == "content-safety" and not target.resolve_base_url(env):
-                env = {**env, str(target.azure_endpoint_env or target.base_url_env): REPLAY_ENDPOINT}
-        if async_client and target.kind == "content-safety":
-            raise KeyError(
-                f"imgsafe_client({name!r}, async_client=True): a content-safety target has a synchronous client only"
-            )
-        if target.is_google:
-            google = make_client(target, env)  # google.genai.Client; its .aio is the async twin
-            made = google.aio if async_client else google  # type: ignore[attr-defined]
-        else:
-            made = make_async_client(target, env) if async_client else make_client(target, env)
+            endpoint_env = target.azure_endpoint_env or target.base_url_env
+            if endpoint_env and not target.resolve_base_url(env):
+                env = {**env, endpoint_env: REPLAY_ENDPOINT}
+        try:
+            made = make_client(target, env, async_client=async_client)
+        except TypeError as err:  # a kind without the asked client (content-safety has no async one)
+            raise KeyError(f"imgsafe_client({name!r}, async_client={async_client}): {err}") from None
         self._clients.append(made)
         return made
 
@@ -136,10 +133,13 @@ class RecordedClients:
                 f"configured targets: {', '.join(targets)}"
             )
         target = targets[name]
-        if not target.calls_endpoint:
+        if not kind_of(target.kind).calls_endpoint:
+            from ..providers.registry import KINDS
+
+            callers = ", ".join(n for n, k in KINDS.items() if k.calls_endpoint and k.target)
             raise KeyError(
                 f"imgsafe_client({name!r}): target kind {target.kind!r} has no SDK client; "
-                "use a moderation, content-safety, images.*, chat-image, gemini or imagen target"
+                f"use a target of kind {callers}"
             )
         return target
 

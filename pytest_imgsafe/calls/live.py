@@ -34,12 +34,10 @@ from ..base.ledger import Ledger
 from ..base.wire import Answer
 from ..collect.config import Settings
 from ..collect.corpus import Case
-from ..providers.openai import build_request, call, outcome_for
-from ..providers.outcome import ApiError, Outcome
-from ..providers.prices import call_cost, price_per_call
+from ..providers.registry import build_request, call, call_cost, outcome_for, price_per_call
 from ..providers.retry import retry_delay, should_retry
 from ..providers.target import Target
-from .recording import spec_key
+from ..providers.verdict import ApiError, Outcome
 
 
 @dataclass
@@ -159,7 +157,6 @@ class LiveScheduler:
         result = LiveResult()
         price = price_per_call(target, dict(case.params))
         spec = build_request(target, case.prompt, case.params, case.images, case.mask)
-        key = spec_key(spec)  # once: every repeat and retry sends the same request
         for _ in range(case.repeat):
             stopped = self.ledger.stopped()
             if stopped:
@@ -183,7 +180,7 @@ class LiveScheduler:
                     f"and ${totals.spent_usd:.4f} is spent (calls are not made past the budget)"
                 )
                 return result
-            made = self._one(spec, key, target, price, block_slot)
+            made = self._one(spec, target, price, block_slot)
             if made is None:  # the run was closed while this call waited for its slot
                 return result
             result.calls.append(made)
@@ -195,13 +192,11 @@ class LiveScheduler:
                 return result
         return result
 
-    def _one(self, spec: Any, key: str, target: Target, price: float, block_slot: bool) -> Call | None:
+    def _one(self, spec: Any, target: Target, price: float, block_slot: bool) -> Call | None:
         try:
             return settled_call(
                 self.ledger,
-                lambda: gated_send(
-                    self.ledger, target, lambda: call(self.client_for(target), spec, key), self._closed.wait
-                ),
+                lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec), self._closed.wait),
                 price,
                 block_slot=block_slot,
                 target=target,
@@ -265,7 +260,7 @@ def settled_call(
     ledger: Ledger, send: Callable[[], Answer], price: float, *, target: Target, block_slot: bool = False
 ) -> Call:
     """Make one paid call (its price already set aside) and book it in the ledger: what it
-    cost (`prices.call_cost`; a non-verdict costs nothing), whether it blocked, the block slot."""
+    cost (the kind's ``cost``; a non-verdict costs nothing), whether it blocked, the block slot."""
     try:
         answer = send()
     except ApiError as err:

@@ -28,7 +28,9 @@ import re
 import struct
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,8 +39,10 @@ from urllib.parse import parse_qsl, urlsplit
 from ..base import multipart as _multipart
 from ..base.files import read_small, write_atomic
 from ..base.scrub import Scrubber
-from ..base.wire import CONTENT_SAFETY_OPERATION, KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
-from ..providers.outcome import ApiError, classify
+from ..base.wire import KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
+from ..providers.registry import is_verdict as kind_reads_verdict
+from ..providers.registry import path_operations
+from ..providers.target import Target
 
 FORMAT = 1
 KEEP_RESPONSE_HEADERS = frozenset(
@@ -54,7 +58,21 @@ KEEP_RESPONSE_HEADERS = frozenset(
 )
 _DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
 T = TypeVar("T")
-_OPERATIONS = ("images/generations", "images/edits", "chat/completions", "moderations", CONTENT_SAFETY_OPERATION)
+_OPERATIONS = path_operations()
+_REQUEST_KEY: ContextVar[str | None] = ContextVar("imgsafe_request_key", default=None)
+
+
+@contextmanager
+def keyed(key: str) -> Iterator[None]:
+    """Record the requests sent inside this block under ``key`` (the request's logical key,
+    computed locally): the key stays with the recording, never on the wire. The Google kinds
+    need it (their cassettes are keyed by the logical request, not the SDK's wire format); for
+    every other kind it is the key the wire request gives anyway."""
+    token = _REQUEST_KEY.set(key)
+    try:
+        yield
+    finally:
+        _REQUEST_KEY.reset(token)
 
 
 def placeholder(data: bytes) -> str:
@@ -164,7 +182,7 @@ class CassetteFilter:
     accept: Callable[[int, Any, Mapping[str, str]], bool] = field(
         default=lambda status, body, headers: is_verdict(status, body, headers)
     )
-    """Which answers may be recorded: verdicts (a describer's: its descriptions too)."""
+    """Which answers may be recorded: verdicts of the target's kind (a describer's: its descriptions too)."""
     keep_playable: bool = False
     """Leave :func:`playable_image` stand-ins as they are (vcrpy passes a team's loaded answers
     through this filter again; :class:`PlayableSerializer` restores their placeholders on save)."""
@@ -219,11 +237,12 @@ class CassetteFilter:
     def before_record_request(self, request: Any) -> Any:
         """vcrpy's ``before_record_request`` (also applied before matching, so both sides agree).
 
-        The key is taken from the request as sent, before scrubbing, and kept in a header of the
-        recording: a prompt that holds a secret is stored redacted and still replays, because
-        replay looks up the same key computed from the same unscrubbed request.
+        The key is the caller's (:func:`keyed`), else taken from the request as sent, before
+        scrubbing, and kept in a header of the recording: a prompt that holds a secret is stored
+        redacted and still replays, because replay looks up the same key computed from the same
+        unscrubbed request.
         """
-        key = request.headers.get(KEY_HEADER) or http_key(request.uri, request.body)
+        key = _REQUEST_KEY.get() or request.headers.get(KEY_HEADER) or http_key(request.uri, request.body)
         content_type = request.headers.get("content-type")
         request.headers = {KEY_HEADER: key, **({"content-type": content_type} if content_type else {})}
         request.uri = self.text(request.uri)
@@ -331,14 +350,15 @@ def is_description(status: int, body: Any, headers: Mapping[str, str] | None = N
 
 
 def is_verdict(
-    status: int, body: bytes | str | Mapping[str, Any] | list[Any], headers: Mapping[str, str] | None = None
+    status: int,
+    body: bytes | str | Mapping[str, Any] | list[Any],
+    headers: Mapping[str, str] | None = None,
+    target: Target | None = None,
 ) -> bool:
-    """Is this answer a safety verdict (pass or block), as :func:`classify` reads it?"""
-    try:
-        classify(status, body, headers)
-    except ApiError:
-        return False
-    return True
+    """Is this answer a safety verdict (pass or block), as ``target``'s kind reads it (without a
+    target: as ``classify`` reads any answer)?"""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    return kind_reads_verdict(target, Answer(status, headers or {}, raw, ""))
 
 
 def _b64_placeholder(text: str) -> str:

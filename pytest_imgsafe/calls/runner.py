@@ -21,9 +21,10 @@ from ..base.scrub import Scrubber
 from ..base.wire import Answer, RequestSpec
 from ..collect.config import Settings, scrubber_for
 from ..collect.corpus import Case
-from ..providers.openai import build_describe_request, build_request, call, make_client, outcome_for, read_description
-from ..providers.outcome import ApiError, Outcome
-from ..providers.target import COMPOSITE_KINDS, Target
+from ..providers.openai import build_describe_request, read_description
+from ..providers.registry import build_request, call, kind_of, make_client, outcome_for, price_per_call
+from ..providers.target import Target
+from ..providers.verdict import ApiError, Outcome
 from ..routing.tables import Tables
 from .recording import (
     Cassette,
@@ -32,6 +33,7 @@ from .recording import (
     cassette_path,
     is_description,
     is_verdict,
+    keyed,
     load_cassette,
     record,
     spec_key,
@@ -104,7 +106,7 @@ class Runner:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     _clients: dict[str, OpenAI] = field(default_factory=dict)
     _scrubber: Scrubber | None = None
-    _filters: dict[bool, CassetteFilter] = field(default_factory=dict)
+    _filters: dict[str, CassetteFilter] = field(default_factory=dict)
     _tables: Tables | None = None
     ledger: Ledger | None = None
     """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
@@ -134,17 +136,20 @@ class Runner:
             self._scrubber = scrubber_for(self.settings, self.env)
         return self._scrubber
 
-    def cassette_filter(self, describer: bool = False) -> CassetteFilter:
-        """What vcrpy may record: verdicts only (a describer's descriptions too), scrubbed,
-        images as placeholders."""
-        made = self._filters.get(describer)
+    def cassette_filter(self, target: Target) -> CassetteFilter:
+        """What vcrpy may record for ``target``: verdicts of its kind only (a describer's
+        descriptions too), scrubbed, images as placeholders."""
+        made = self._filters.get(target.name)
         if made is None:
-            made = (
-                CassetteFilter(self.scrubber(), self.settings.store_images, accept=is_description)
-                if describer
-                else CassetteFilter(self.scrubber(), self.settings.store_images)
-            )
-            self._filters[describer] = made
+            if target.kind == "chat":
+                made = CassetteFilter(self.scrubber(), self.settings.store_images, accept=is_description)
+            else:
+                made = CassetteFilter(
+                    self.scrubber(),
+                    self.settings.store_images,
+                    accept=lambda status, body, headers: is_verdict(status, body, headers, target),
+                )
+            self._filters[target.name] = made
         return made
 
     def load(self, path: Path, nodeid: str) -> Cassette | None:
@@ -178,9 +183,10 @@ class Runner:
         answers, or one call session (replay or record). Raises :class:`ImgsafeError` when there
         is no verdict to be had (nothing recorded, a damaged cassette, a live result not made)."""
         target = self.settings.targets[target_name]
-        if target.kind == "screen":
+        kind = kind_of(target.kind)
+        if kind.local:
             return screen_result(case, target, self.tables.screen)
-        if target.kind in COMPOSITE_KINDS:
+        if kind.composite:
             return composite_result(self, case, target, nodeid)
         if self.prefetcher is not None:
             return self._prefetched(case, target, nodeid)
@@ -301,7 +307,7 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) ->
             path = settings.cassettes / target.name / f"{case.id}.{name}.json"
             session = sessions[name] = CallSession(runner, link, path, nodeid)
         outcome, answer = session.outcome(
-            prompt, case.params if link.kind != "moderation" else None, case.images, case.mask
+            prompt, case.params if kind_of(link.kind).reads == "image" else None, case.images, case.mask
         )
         answers.append(answer)
         return outcome
@@ -440,22 +446,13 @@ class CallSession:
     ) -> tuple[Outcome, Answer]:
         """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
         target = dataclasses.replace(self.target, kind=kind) if kind and kind != self.target.kind else self.target
-        answer = self.send(
-            build_request(
-                target,
-                prompt,
-                params,
-                images if target.kind == "images.edit" else (),
-                mask if target.kind == "images.edit" else None,
-            ),
-            prompt,
-        )
+        answer = self.send(build_request(target, prompt, params, images, mask), prompt)
         return outcome_for(target, answer), answer
 
     def describe(self, instruction: str, text: str, image: Path | None = None) -> str:
         """Ask this session's target (a describer) for a description."""
         answer = self.send(build_describe_request(self.target, instruction, text, image), text)
-        return read_description(answer)
+        return read_description(answer, lambda a: outcome_for(self.target, a))
 
     def send(self, spec: RequestSpec, what: str) -> Answer:
         """One answer (see :meth:`answers`)."""
@@ -491,21 +488,21 @@ class CallSession:
                 made.append(answer_or_error)
             return made
         self.calls += repeat
-        describer = self.target.kind == "chat"
         try:
             if runner.settings.live:
-                return [call(runner.client(self.target), spec, key) for _ in range(repeat)]
+                return [call(runner.client(self.target), spec) for _ in range(repeat)]
             assert self._stage is not None
-            answers: list[Answer] = record(
-                self._stage,
-                "new_episodes",
-                runner.cassette_filter(describer),
-                lambda: [call(runner.client(self.target), spec, key) for _ in range(repeat)],
-            )
+
+            def send() -> list[Answer]:
+                with keyed(key):
+                    return [call(runner.client(self.target), spec) for _ in range(repeat)]
+
+            answers: list[Answer] = record(self._stage, "new_episodes", runner.cassette_filter(self.target), send)
         except ApiError as err:
             self._complete = False
             return err
-        if not all((is_description if describer else is_verdict)(a.status, a.body, a.headers) for a in answers):
+        kept = runner.cassette_filter(self.target).accept
+        if not all(kept(a.status, a.body, a.headers) for a in answers):
             self._complete = False
         return answers
 
@@ -526,7 +523,6 @@ class CallSession:
         return raw
 
     def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
-        from ..providers.prices import price_per_call
         from .live import gated_send, settled_call
 
         stopped = ledger.stopped()
@@ -540,7 +536,7 @@ class CallSession:
         self.calls += 1
         made = settled_call(
             ledger,
-            lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec, key)),
+            lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec)),
             price,
             target=self.target,
         )

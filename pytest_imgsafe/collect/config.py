@@ -10,6 +10,7 @@ Pure: no pytest here; the session reads the options and ini keys once and hands 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fnmatch
 import os
 import re
@@ -20,20 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ..base import options as opt
+from ..base.errors import ConfigError as ConfigError
 from ..base.scrub import Scrubber
 from ..base.text import did_you_mean
-from ..providers.outcome import CONTENT_SAFETY_CATEGORIES, DEFAULT_SEVERITY_THRESHOLD, category_key
-from ..providers.target import COMPOSITE_KINDS, GOOGLE_KINDS, MODERATION_KINDS, TARGET_KINDS, Target
+from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
+from ..providers.registry import TARGET_KEYS, TARGET_KINDS, kind_of, kinds_taking
+from ..providers.rules import AnswerRule, parse_rules
+from ..providers.target import Target
 
-CONTENT_SAFETY_API_VERSION = "2024-09-01"
-CONTENT_SAFETY_PARAMS: tuple[str, ...] = (
-    "thresholds",
-    "categories",
-    "output_type",
-    "blocklist_names",
-    "halt_on_blocklist_hit",
-)
-CONTENT_SAFETY_OUTPUT_TYPES: tuple[str, ...] = ("FourSeverityLevels", "EightSeverityLevels")
 TOOL_KEYS: tuple[str, ...] = (
     "corpora",
     "cassettes",
@@ -44,43 +39,13 @@ TOOL_KEYS: tuple[str, ...] = (
     "describer",
     "account",
     "image_root",
+    "answers",
 )
 MAX_TARGET_NAME = 64
 _TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 TARGET_NAME_RULE = (
     f"letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_TARGET_NAME} characters"
 )
-TARGET_KEYS: tuple[str, ...] = (
-    "kind",
-    "model",
-    "base_url",
-    "base_url_env",
-    "api_key_env",
-    "azure_endpoint",
-    "azure_endpoint_env",
-    "azure_deployment",
-    "api_version",
-    "params",
-    "timeout",
-    "max_retries",
-    "rpm",
-    "concurrency",
-    "price",
-    "links",
-    "routing",
-    "moderation",
-    "screen",
-    "rewrite",
-    "vertex",
-    "project",
-    "location",
-)
-
-
-class ConfigError(Exception):
-    """A bad setting; the message names the key and the fix."""
-
-
 DEFAULT_TARGETS: dict[str, Target] = {
     "moderation": Target("moderation", "moderation", "omni-moderation-latest"),
     "gpt-image-2": Target(
@@ -247,13 +212,14 @@ def resolve_settings(
         raise ConfigError("[tool.imgsafe] store_images is true or false")
     tables = _paths(tool, "term_tables", "terms/brands.yaml", rootpath)
     rewrite_tables = _paths(tool, "rewrite_tables", "rewrite/brands.yaml", rootpath)
-    targets = _targets(tool.get("targets"))
+    rules = parse_rules(tool.get("answers"), "pyproject.toml")
+    targets = _targets(tool.get("targets"), rules)
     describer = None
     if "describer" in tool:
         raw = tool["describer"]
         if isinstance(raw, dict) and "kind" not in raw:
             raw = {**raw, "kind": "chat"}
-        describer = _target("describer", raw, where="[tool.imgsafe.describer]", kinds=("chat",))
+        describer = _with_rules(_target("describer", raw, where="[tool.imgsafe.describer]", kinds=("chat",)), rules)
 
     # precedence: command line > ini > default
     cli_mode, ini_mode = (
@@ -396,25 +362,42 @@ def _paths(tool: Mapping[str, Any], key: str, example: str, rootpath: Path) -> t
     return paths
 
 
-def _targets(raw: Any) -> dict[str, Target]:
+def _targets(raw: Any, rules: tuple[AnswerRule, ...] = ()) -> dict[str, Target]:
     if raw is None:
-        return dict(DEFAULT_TARGETS)
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError(
-            "[tool.imgsafe.targets] must hold one table per target, e.g. [tool.imgsafe.targets.gpt-image-2]"
-        )
-    for name in raw:
-        # a target's name is a folder under cassettes/: it must never climb out of it
-        if not isinstance(name, str) or not _TARGET_NAME.match(name) or len(name) > MAX_TARGET_NAME:
+        targets = dict(DEFAULT_TARGETS)
+    else:
+        if not isinstance(raw, dict) or not raw:
             raise ConfigError(
-                f"[tool.imgsafe.targets] {str(name)[:80]!r} is not a valid target name: use {TARGET_NAME_RULE}"
+                "[tool.imgsafe.targets] must hold one table per target, e.g. [tool.imgsafe.targets.gpt-image-2]"
             )
-    targets = {str(name): _target(str(name), table) for name, table in raw.items()}
-    _check_links(targets)
+        for name in raw:
+            # a target's name is a folder under cassettes/: it must never climb out of it
+            if not isinstance(name, str) or not _TARGET_NAME.match(name) or len(name) > MAX_TARGET_NAME:
+                raise ConfigError(
+                    f"[tool.imgsafe.targets] {str(name)[:80]!r} is not a valid target name: use {TARGET_NAME_RULE}"
+                )
+        targets = {str(name): _target(str(name), table) for name, table in raw.items()}
+        _check_links(targets)
+    for rule in rules:
+        for name in rule.targets:
+            if name not in targets:
+                raise ConfigError(
+                    f"pyproject.toml: [[tool.imgsafe.answers]] rule {rule.number} names target {name!r}, which is "
+                    f"not a configured target{did_you_mean(name, tuple(targets))}; configured: {', '.join(targets)}"
+                )
+    if rules:
+        targets = {name: _with_rules(target, rules) for name, target in targets.items()}
     return targets
 
 
+def _with_rules(target: Target, rules: tuple[AnswerRule, ...]) -> Target:
+    """The target, reading its answers with the rules that apply to it first."""
+    mine = tuple(rule for rule in rules if rule.applies_to(target.name))
+    return dataclasses.replace(target, answer_rules=mine) if mine else target
+
+
 def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TARGET_KINDS) -> Target:
+    """One target table, checked: the common keys here, the kind's own keys and params by its kind."""
     where = where or f"[tool.imgsafe.targets.{name}]"
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table with at least kind and model")
@@ -424,18 +407,22 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
                 f"{where} has an unknown key {key!r}{did_you_mean(key, TARGET_KEYS)}; "
                 f"known keys: {', '.join(TARGET_KEYS)}"
             )
-    kind = table.get("kind")
-    if kind not in kinds:
+    kind_name = table.get("kind")
+    if kind_name not in kinds:
         raise ConfigError(
-            f"{where} kind = {kind!r} is not a target kind{did_you_mean(str(kind), kinds)}; "
+            f"{where} kind = {kind_name!r} is not a target kind{did_you_mean(str(kind_name), kinds)}; "
             f"use one of: {', '.join(kinds)}"
         )
-    model = table.get(
-        "model",
-        {"screen": "local-screen", "chain": "chain", "gateway": "gateway", "content-safety": "text:analyze"}.get(
-            str(kind)
-        ),
-    )
+    kind = kind_of(str(kind_name))
+    foreign = [k for k in table if k not in COMMON_TARGET_KEYS and k not in kind.keys]
+    if foreign:
+        takers = kinds_taking(foreign[0])
+        raise ConfigError(
+            f"{where} sets {', '.join(foreign)}, which only {_and(takers)} targets take"
+            if takers
+            else f"{where} sets {', '.join(foreign)}, which {kind.name} targets do not take"
+        )
+    model = table.get("model", kind.default_model)
     if not isinstance(model, str) or not model:
         raise ConfigError(f'{where} needs model = "<model or deployment name>"')
     for key in (
@@ -451,25 +438,6 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
             raise ConfigError(f"{where} {key} must be a non-empty string")
     if "base_url" in table and "base_url_env" in table:
         raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
-    if kind == "content-safety":
-        table = _content_safety(where, table)
-    azure = "azure_endpoint" in table or "azure_endpoint_env" in table
-    if azure and kind in GOOGLE_KINDS:
-        raise ConfigError(
-            f"{where} is a {kind} target: Azure keys do not apply (set base_url or base_url_env, and api_key_env)"
-        )
-    if azure and "api_version" not in table:
-        raise ConfigError(
-            f"{where} is an Azure target and needs api_version = "
-            '"2025-04-01-preview" (or the version your deployment uses)'
-        )
-    if not azure and ("azure_deployment" in table or ("api_version" in table and kind != "content-safety")):
-        raise ConfigError(f"{where} sets azure_deployment/api_version without azure_endpoint (or azure_endpoint_env)")
-    params = table.get("params", {})
-    if kind != "content-safety" and (
-        not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values())
-    ):
-        raise ConfigError(f'{where} params must be a table of simple values, e.g. params = {{ quality = "low" }}')
     timeout = table.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ConfigError(f"{where} timeout must be a positive number of seconds")
@@ -485,199 +453,42 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TAR
     price = table.get("price")
     if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
         raise ConfigError(f"{where} price must be the USD cost of one billed call, e.g. price = 0.04")
-    google = _google(where, str(kind), table)
-    default_key = (
-        "GEMINI_API_KEY"
-        if kind in GOOGLE_KINDS
-        else "CONTENT_SAFETY_KEY"
-        if kind == "content-safety"
-        else "AZURE_OPENAI_API_KEY"
-        if azure
-        else "OPENAI_API_KEY"
-    )
+    fields: dict[str, Any] = {
+        key: table[key]
+        for key in (
+            "base_url",
+            "base_url_env",
+            "azure_endpoint",
+            "azure_endpoint_env",
+            "azure_deployment",
+            "api_version",
+        )
+        if key in table
+    }
+    fields.update(kind.check(where, table))
+    if "params" in fields:
+        fields["params"] = dict(fields["params"])
     return Target(
         name=name,
-        kind=str(kind),
+        kind=kind.name,
         model=model,
-        base_url=table.get("base_url"),
-        base_url_env=table.get("base_url_env"),
-        api_key_env=table.get("api_key_env", default_key),
-        azure_endpoint=table.get("azure_endpoint"),
-        azure_endpoint_env=table.get("azure_endpoint_env"),
-        azure_deployment=table.get("azure_deployment"),
-        api_version=table.get("api_version"),
-        params=dict(params),
+        api_key_env=table.get("api_key_env", kind.default_key_env(table)),
         timeout=float(timeout) if timeout is not None else None,
         max_retries=retries,
         rpm=rpm,
         concurrency=concurrency,
         price=float(price) if price is not None else None,
-        **_composite(where, str(kind), table),
-        **google,
+        **fields,
     )
 
 
-def _google(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
-    """vertex, project and location of the Google kinds. google-genai calls Imagen's ``predict``
-    only through Vertex AI, so an ``imagen`` target is a Vertex target whatever it says."""
-    keys = ("vertex", "project", "location")
-    if kind not in GOOGLE_KINDS:
-        present = [k for k in keys if k in table]
-        if present:
-            raise ConfigError(f"{where} sets {', '.join(present)}, which only gemini and imagen targets take")
-        return {}
-    vertex = table.get("vertex", kind == "imagen")
-    if not isinstance(vertex, bool):
-        raise ConfigError(f"{where} vertex is true or false")
-    if kind == "imagen" and not vertex:
-        raise ConfigError(f"{where} vertex = false: google-genai calls Imagen only through Vertex AI; drop the key")
-    for key in ("project", "location"):
-        if key in table and (not isinstance(table[key], str) or not table[key]):
-            raise ConfigError(f"{where} {key} must be a non-empty string")
-    if ("project" in table or "location" in table) and not vertex:
-        raise ConfigError(f"{where} project and location are for Vertex AI: add vertex = true")
-    if "project" in table and "location" not in table:
-        raise ConfigError(f'{where} a Vertex project needs its location, e.g. location = "us-central1"')
-    return {"vertex": vertex, "project": table.get("project"), "location": table.get("location")}
-
-
-def _content_safety(where: str, table: Mapping[str, Any]) -> dict[str, Any]:
-    """A content-safety target's table, its defaults filled in and its params checked and made
-    canonical (the request and the verdict read only the canonical form).
-
-    The endpoint is an Azure endpoint (``azure_endpoint`` or ``azure_endpoint_env``, by default
-    ``CONTENT_SAFETY_ENDPOINT``) or a ``base_url``/``base_url_env``; ``api_version`` defaults to
-    the GA version; params: ``thresholds`` (a severity per category, or one for all), ``categories``,
-    ``output_type``, ``blocklist_names``, ``halt_on_blocklist_hit``.
-    """
-    if "azure_deployment" in table:
-        raise ConfigError(f"{where} is a content-safety target: it has no deployment; drop azure_deployment")
-    out = dict(table)
-    if not any(k in table for k in ("azure_endpoint", "azure_endpoint_env", "base_url", "base_url_env")):
-        out["azure_endpoint_env"] = "CONTENT_SAFETY_ENDPOINT"
-    if ("azure_endpoint" in table or "azure_endpoint_env" in table) and (
-        "base_url" in table or "base_url_env" in table
-    ):
-        raise ConfigError(f"{where} sets both an Azure endpoint and a base URL; keep one (the Content Safety endpoint)")
-    out.setdefault("api_version", CONTENT_SAFETY_API_VERSION)
-    params = table.get("params", {})
-    if not isinstance(params, dict):
-        raise ConfigError(f"{where} params must be a table, e.g. params = {{ thresholds = {{ Hate = 2 }} }}")
-    for key in params:
-        if key not in CONTENT_SAFETY_PARAMS:
-            raise ConfigError(
-                f"{where} params has an unknown key {key!r}{did_you_mean(str(key), CONTENT_SAFETY_PARAMS)}; "
-                f"a content-safety target takes: {', '.join(CONTENT_SAFETY_PARAMS)}"
-            )
-    raw_categories = params.get("categories", list(CONTENT_SAFETY_CATEGORIES))
-    if (
-        not isinstance(raw_categories, list)
-        or not raw_categories
-        or not all(isinstance(c, str) for c in raw_categories)
-    ):
-        raise ConfigError(
-            f"{where} params.categories must be a list of categories, e.g. "
-            f'categories = ["Hate", "Violence"] (known: {", ".join(CONTENT_SAFETY_CATEGORIES)})'
-        )
-    categories = list(dict.fromkeys(_category(where, "params.categories", c) for c in raw_categories))
-    output_type = params.get("output_type", "FourSeverityLevels")
-    if output_type not in CONTENT_SAFETY_OUTPUT_TYPES:
-        raise ConfigError(
-            f"{where} params.output_type = {output_type!r} is not an output "
-            f"type{did_you_mean(str(output_type), CONTENT_SAFETY_OUTPUT_TYPES)}; "
-            f"use one of: {', '.join(CONTENT_SAFETY_OUTPUT_TYPES)}"
-        )
-    thresholds = _thresholds(where, params.get("thresholds", {}), categories)
-    canonical: dict[str, Any] = {"categories": categories, "output_type": output_type, "thresholds": thresholds}
-    names = params.get("blocklist_names", [])
-    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
-        raise ConfigError(
-            f'{where} params.blocklist_names must be a list of blocklist names, e.g. blocklist_names = ["our-terms"]'
-        )
-    halt = params.get("halt_on_blocklist_hit", False)
-    if not isinstance(halt, bool):
-        raise ConfigError(f"{where} params.halt_on_blocklist_hit is true or false")
-    if halt and not names:
-        raise ConfigError(
-            f"{where} params.halt_on_blocklist_hit needs blocklist_names (the lists whose hit stops the analysis)"
-        )
-    if names:
-        canonical.update(blocklist_names=list(names), halt_on_blocklist_hit=halt)
-    out["params"] = canonical
-    return out
-
-
-def _category(where: str, key: str, name: str) -> str:
-    """The API's spelling of a category named loosely (``self_harm`` -> ``SelfHarm``)."""
-    found = next((c for c in CONTENT_SAFETY_CATEGORIES if category_key(c) == category_key(name)), None)
-    if found is None:
-        raise ConfigError(
-            f"{where} {key}: {name!r} is not a Content Safety "
-            f"category{did_you_mean(name, CONTENT_SAFETY_CATEGORIES)}; known: {', '.join(CONTENT_SAFETY_CATEGORIES)}"
-        )
-    return found
-
-
-def _thresholds(where: str, raw: Any, categories: list[str]) -> dict[str, int]:
-    """A severity threshold (0-7) per analyzed category; one number sets them all; default 4."""
-
-    def level(key: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 7:
-            raise ConfigError(
-                f"{where} {key} = {value!r}: a threshold is a severity from 0 to 7 "
-                "(a category blocks at it and above; 4 is medium, Azure's default)"
-            )
-        return value
-
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return dict.fromkeys(categories, level("params.thresholds", raw))
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f"{where} params.thresholds must be a severity for every category or a table of them, "
-            f"e.g. thresholds = {{ Hate = 2, Violence = 6 }}"
-        )
-    out = dict.fromkeys(categories, DEFAULT_SEVERITY_THRESHOLD)
-    for key, value in raw.items():
-        name = _category(where, "params.thresholds", str(key))
-        if name not in categories:
-            raise ConfigError(
-                f"{where} params.thresholds sets {name}, which params.categories leaves out; "
-                "add it to categories or drop its threshold"
-            )
-        out[name] = level(f"params.thresholds.{key}", value)
-    return out
-
-
-def _composite(where: str, kind: str, table: Mapping[str, Any]) -> dict[str, Any]:
-    """links, routing and the gateway's layers (checked against the other targets later)."""
-    keys = ("links", "routing", "moderation", "screen", "rewrite")
-    if kind not in COMPOSITE_KINDS:
-        present = [k for k in keys if k in table]
-        if present:
-            raise ConfigError(f"{where} sets {', '.join(present)}, which only chain and gateway targets take")
-        return {}
-    links = table.get("links")
-    if not isinstance(links, list) or not links or not all(isinstance(x, str) and x for x in links):
-        raise ConfigError(
-            f'{where} is a {kind} and needs links = ["gpt-image-2", '
-            '"gpt-image-2-all", ...] (names of other targets, in order)'
-        )
-    out: dict[str, Any] = {"links": tuple(links)}
-    for key in ("routing", "screen", "rewrite"):
-        if key in table:
-            if not isinstance(table[key], bool):
-                raise ConfigError(f"{where} {key} is true or false")
-            if kind == "chain" and key != "routing":
-                raise ConfigError(f"{where} {key} is a gateway layer; a chain only takes links and routing")
-            out[key] = table[key]
-    if "moderation" in table:
-        if kind != "gateway" or not isinstance(table["moderation"], str):
-            raise ConfigError(f'{where} moderation = "<a moderation target>" is for gateway targets')
-        out["moderation"] = table["moderation"]
-    return out
+def _and(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check_links(targets: Mapping[str, Target]) -> None:
+    """A chain's or gateway's links name image targets that call an endpoint; a gateway's
+    pre-check names a target that judges text (moderation or content-safety)."""
     for target in targets.values():
         where = f"[tool.imgsafe.targets.{target.name}]"
         for link in target.links:
@@ -687,11 +498,12 @@ def _check_links(targets: Mapping[str, Target]) -> None:
                     f"{where} links names {link!r}, "
                     f"which is not a configured target{did_you_mean(link, tuple(targets))}"
                 )
-            if other.kind not in ("images.generate", "images.edit", "chat-image"):
+            linked = kind_of(other.kind)
+            if linked.reads != "image" or not linked.calls_endpoint:
                 raise ConfigError(f"{where} links names {link!r}, a {other.kind} target: links are image targets")
         if target.moderation is not None:
             other = targets.get(target.moderation)
-            if other is None or other.kind not in MODERATION_KINDS:
+            if other is None or kind_of(other.kind).reads not in ("moderation", "content-safety"):
                 raise ConfigError(
                     f"{where} moderation = {target.moderation!r} must "
                     "name a target of kind moderation or content-safety"
@@ -708,9 +520,9 @@ def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> li
         names += [*target.links, *([target.moderation] if target.moderation else [])]
     for name in dict.fromkeys(names):
         target = settings.targets[name]
-        if not target.calls_endpoint:
+        if not kind_of(target.kind).calls_endpoint:
             continue  # local, or made of other targets
-        if not environ.get(target.api_key_env) and not (target.is_google and target.project):
+        if not environ.get(target.api_key_env) and not target.project:
             needed.setdefault((target.api_key_env, "the API key"), []).append(name)
         if target.base_url_env and not environ.get(target.base_url_env):
             needed.setdefault((target.base_url_env, "the base URL"), []).append(name)

@@ -59,7 +59,7 @@ def write_appeal(
     scrubber = runner.scrubber()
     body: Any = None
     if answer is not None:
-        raw = runner.cassette_filter().body(answer.body)
+        raw = runner.cassette_filter(target).body(answer.body)
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
         try:
             body = json.loads(text)

@@ -1,10 +1,11 @@
-"""Target kinds -> requests, and calls through the official ``openai`` SDK.
+"""The OpenAI-style kinds, through the official ``openai`` SDK: ``moderation``,
+``images.generate``, ``images.edit``, ``chat-image`` and ``chat`` (the describer), on OpenAI, on
+Azure OpenAI (``azure_endpoint``) or on any OpenAI-compatible base URL.
 
 ``build_request`` is pure: it turns a case and a target into the :class:`RequestSpec` the SDK
-will send. The same spec gives the recording key (``recording.request_key``), so a replay finds
+will send. The same spec gives the recording key (``calls.recording.spec_key``), so a replay finds
 its answer without building an HTTP request. ``call`` sends a spec through a client and returns
-the raw answer (status, headers, body) for ``classify``; the SDK's own retries (429, 5xx,
-Retry-After) stay on.
+the raw answer (status, headers, body); the SDK's own retries (429, 5xx, Retry-After) stay on.
 """
 
 from __future__ import annotations
@@ -12,71 +13,140 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..base.wire import CONTENT_SAFETY_OPERATION, GOOGLE_OPERATIONS, Answer, RequestSpec
-from .outcome import ApiError, Outcome, classify
+from ..base.errors import ConfigError
+from ..base.wire import Answer, RequestSpec
+from .kind import Kind, simple_params
 from .target import Target
+from .verdict import ApiError, Outcome
 
-if TYPE_CHECKING:
-    from openai import OpenAI
-
-OPERATIONS: dict[str, str] = {
-    "moderation": "moderations",
-    "images.generate": "images/generations",
-    "images.edit": "images/edits",
-    "chat-image": "chat/completions",
-    "chat": "chat/completions",
-    "screen": "screen",
-    "chain": "chain",
-    "gateway": "gateway",
-}
+AZURE_KEYS: tuple[str, ...] = ("azure_endpoint", "azure_endpoint_env", "azure_deployment", "api_version")
+"""Target keys of an Azure OpenAI deployment."""
 
 
-def build_request(
-    target: Target,
-    prompt: str,
-    params: Mapping[str, Any] | None = None,
-    images: tuple[Path, ...] = (),
-    mask: Path | None = None,
-) -> RequestSpec:
-    """The request a target sends for one prompt; case params override the target's."""
-    if target.kind == "content-safety":
-        from .content_safety import build_content_safety_request
+class OpenAIKind(Kind):
+    """A kind called through ``OpenAI`` or ``AzureOpenAI``: one operation, params as body fields."""
 
-        return build_content_safety_request(target, prompt)
-    merged = {**target.params, **(params or {})}
-    if target.is_google:
-        from .google import build_google_request
+    keys = AZURE_KEYS
+    filter: str | None = "openai"
+    operation = ""
+    """The one operation (a URL path suffix) this kind's requests name."""
 
-        return build_google_request(target, prompt, merged, images)
-    operation = OPERATIONS[target.kind]
-    deployment = (target.azure_deployment or target.model) if target.is_azure and operation != "moderations" else None
-    if target.kind == "moderation":
-        fields: dict[str, Any] = {"model": target.model, "input": prompt}
-    elif target.kind == "chat-image":
-        fields = {"model": target.model, "messages": [{"role": "user", "content": prompt}], **merged}
-    else:
-        fields = {"model": target.model, "prompt": prompt, **merged}
-    files: list[tuple[str, Path]] = []
-    if target.kind == "images.edit":
-        files.extend(("image", path) for path in images)
-        if mask is not None:
-            files.append(("mask", mask))
-    return RequestSpec(operation, fields, tuple(files), deployment, target.api_version if target.is_azure else None)
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.paths = cls.operations = (cls.operation,)
+
+    def check(self, where: str, table: Mapping[str, Any]) -> dict[str, Any]:
+        return {"params": simple_params(where, table.get("params", {})), **check_azure(where, table)}
+
+    def default_key_env(self, table: Mapping[str, Any]) -> str:
+        return "AZURE_OPENAI_API_KEY" if _is_azure(table) else "OPENAI_API_KEY"
+
+    def fields(self, target: Target, prompt: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"model": target.model, "prompt": prompt, **params}
+
+    def build_request(
+        self,
+        target: Target,
+        prompt: str,
+        params: Mapping[str, Any] | None = None,
+        images: tuple[Path, ...] = (),
+        mask: Path | None = None,
+    ) -> RequestSpec:
+        merged = {**target.params, **(params or {})}
+        deployment = (
+            (target.azure_deployment or target.model) if target.is_azure and self.operation != "moderations" else None
+        )
+        return RequestSpec(
+            self.operation,
+            self.fields(target, prompt, merged),
+            self.files(images, mask),
+            deployment,
+            target.api_version if target.is_azure else None,
+        )
+
+    def files(self, images: tuple[Path, ...], mask: Path | None) -> tuple[tuple[str, Path], ...]:
+        return ()
+
+    def make_client(self, target: Target, env: Mapping[str, str], *, async_client: bool = False) -> Any:
+        import openai
+
+        if async_client:
+            return _make(target, env, openai.AsyncOpenAI, openai.AsyncAzureOpenAI)
+        return _make(target, env, openai.OpenAI, openai.AzureOpenAI)
+
+    def call(self, client: Any, spec: RequestSpec) -> Answer:
+        return call_openai(client, spec)
 
 
-def outcome_for(target: Target | None, answer: Answer) -> Outcome:
-    """The verdict of one answer of ``target``: :func:`~pytest_imgsafe.providers.outcome.classify`, with a
-    content-safety target's severity thresholds. Every place that reads a target's answer (replay,
-    record, live, chain and gateway links, fuzz sessions) goes through here; ``ApiError`` for a
-    non-verdict."""
-    thresholds = target.params.get("thresholds") if target is not None and target.kind == "content-safety" else None
-    return classify(answer.status, answer.body, answer.headers, thresholds=thresholds)
+class Moderation(OpenAIKind):
+    name = "moderation"
+    reads = "moderation"
+    operation = "moderations"
+
+    def fields(self, target: Target, prompt: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"model": target.model, "input": prompt}
+
+    def price(self, target: Target, params: Mapping[str, Any] | None = None) -> float:
+        return 0.0  # the moderations endpoint is free
+
+
+class ImagesGenerate(OpenAIKind):
+    name = "images.generate"
+    operation = "images/generations"
+
+
+class ImagesEdit(OpenAIKind):
+    name = "images.edit"
+    operation = "images/edits"
+
+    def files(self, images: tuple[Path, ...], mask: Path | None) -> tuple[tuple[str, Path], ...]:
+        return (*(("image", path) for path in images), *((("mask", mask),) if mask is not None else ()))
+
+
+class ChatImage(OpenAIKind):
+    name = "chat-image"
+    operation = "chat/completions"
+    filter = None  # a gateway's chat model may be anyone's: the answer says whose filter it is
+
+    def fields(self, target: Target, prompt: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"model": target.model, "messages": [{"role": "user", "content": prompt}], **params}
+
+
+class Chat(ChatImage):
+    """A text chat model: the describer (``[tool.imgsafe.describer]``), never a corpus target."""
+
+    name = "chat"
+    reads = "text"
+    target = False
+
+
+MODERATION = Moderation()
+IMAGES_GENERATE = ImagesGenerate()
+IMAGES_EDIT = ImagesEdit()
+CHAT_IMAGE = ChatImage()
+CHAT = Chat()
+
+
+def _is_azure(table: Mapping[str, Any]) -> bool:
+    return "azure_endpoint" in table or "azure_endpoint_env" in table
+
+
+def check_azure(where: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """An Azure deployment's keys: an endpoint needs its api-version; a deployment needs an endpoint."""
+    azure = _is_azure(table)
+    if azure and "api_version" not in table:
+        raise ConfigError(
+            f"{where} is an Azure target and needs api_version = "
+            '"2025-04-01-preview" (or the version your deployment uses)'
+        )
+    if not azure and ("azure_deployment" in table or "api_version" in table):
+        raise ConfigError(f"{where} sets azure_deployment/api_version without azure_endpoint (or azure_endpoint_env)")
+    return {}
 
 
 def build_describe_request(target: Target, instruction: str, text: str, image: Path | None = None) -> RequestSpec:
@@ -92,11 +162,14 @@ def build_describe_request(target: Target, instruction: str, text: str, image: P
     return RequestSpec("chat/completions", fields, (), deployment, target.api_version if target.is_azure else None)
 
 
-def read_description(answer: Answer) -> str:
+def read_description(answer: Answer, read: Any) -> str:
     """The text of a describer's answer ("" when it is empty: the rewriter reads that as a refusal);
-    anything else is an :class:`ApiError`, never a description."""
+    anything else is an :class:`ApiError`, never a description.
+
+    ``read`` reads a refusal (the describer kind's reader): a block becomes an ``invalid_request``
+    error that says the describer refused."""
     if answer.status != 200:
-        outcome = classify(answer.status, answer.body, answer.headers)  # raises ApiError for non-verdicts
+        outcome: Outcome = read(answer)  # raises ApiError for non-verdicts
         raise ApiError(
             "invalid_request",
             f"the describer refused to describe ({outcome.code}): {outcome.message}",
@@ -118,40 +191,12 @@ def read_description(answer: Answer) -> str:
     return content
 
 
-def make_client(target: Target, env: Mapping[str, str] | None = None) -> OpenAI:
-    """One SDK client for a target (``OpenAI`` or ``AzureOpenAI``; ``google.genai.Client`` for
-    the Google kinds), retries on."""
-    import openai
-
-    if target.is_google:
-        from .google import make_google_client
-
-        google: OpenAI = make_google_client(target, os.environ if env is None else env)
-        return google
-    if target.kind == "content-safety":
-        from .content_safety import make_content_safety_client
-
-        safety: OpenAI = make_content_safety_client(target, os.environ if env is None else env)  # type: ignore[assignment]
-        return safety
-
-    client: OpenAI = _make(target, env, openai.OpenAI, openai.AzureOpenAI)
-    return client
-
-
-def make_async_client(target: Target, env: Mapping[str, str] | None = None) -> Any:
-    """The asynchronous twin of :func:`make_client` (``AsyncOpenAI`` or ``AsyncAzureOpenAI``)."""
-    import openai
-
-    return _make(target, env, openai.AsyncOpenAI, openai.AsyncAzureOpenAI)
-
-
-def _make(target: Target, env: Mapping[str, str] | None, plain: Any, azure: Any) -> Any:
-    environ = os.environ if env is None else env
-    key = environ.get(target.api_key_env) or ""
+def _make(target: Target, env: Mapping[str, str], plain: Any, azure: Any) -> Any:
+    key = env.get(target.api_key_env) or ""
     options: dict[str, Any] = {"max_retries": target.max_retries}
     if target.timeout is not None:
         options["timeout"] = target.timeout
-    base_url, query = split_query(target.resolve_base_url(environ))
+    base_url, query = split_query(target.resolve_base_url(env))
     if query:
         # A gateway that takes its key in the URL (``?key=...``): the SDK would glue the path
         # after the query, so the query goes on every request instead.
@@ -175,21 +220,12 @@ def split_query(url: str | None) -> tuple[str | None, dict[str, str]]:
     return urlunsplit(parts._replace(query="", fragment="")), dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
-def call(client: Any, spec: RequestSpec, key: str = "") -> Answer:
+def call_openai(client: Any, spec: RequestSpec) -> Answer:
     """Send one request through the SDK; every HTTP answer comes back as an :class:`Answer`.
 
     Only a call that got no answer at all (connection refused, dropped, timed out after the
-    SDK's retries) raises, as ``ApiError(kind="server_error")``: it is never a verdict. ``key``
-    is the request's key (``recording.spec_key``), which the Google kinds send along.
+    SDK's retries) raises, as ``ApiError(kind="server_error")``: it is never a verdict.
     """
-    if spec.operation in GOOGLE_OPERATIONS:
-        from .google import call_google
-
-        return call_google(client, spec, key)
-    if spec.operation == CONTENT_SAFETY_OPERATION:
-        from .content_safety import call_content_safety
-
-        return call_content_safety(client, spec)
     import openai
 
     fields = dict(spec.fields)
@@ -219,7 +255,12 @@ def call(client: Any, spec: RequestSpec, key: str = "") -> Answer:
             raw = client.chat.completions.with_raw_response.create(
                 model=model, messages=fields.pop("messages"), extra_body=fields or None
             )
-        else:  # pragma: no cover - OPERATIONS is closed
+        elif spec.operation == "responses":
+            # stream rides in the body: the SDK reads the whole answer (an event stream) as it came
+            raw = client.responses.with_raw_response.create(
+                model=model, input=fields.pop("input"), extra_body=fields or None
+            )
+        else:  # pragma: no cover - the registry routes only these operations here
             raise ValueError(spec.operation)
     except openai.APIStatusError as err:
         response = err.response

@@ -1,45 +1,40 @@
-"""Estimated price of a call, from ``data/prices.yaml`` or a target's own ``price`` (pure)."""
+"""Estimated price of a call, from ``data/prices.yaml`` or a target's own ``price`` (pure).
+
+Each kind prices its calls (``ProviderKind.price``, through ``providers.registry.price_per_call``);
+most look their model up here.
+"""
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
-from .outcome import Outcome
-from .target import Target
+UNKNOWN_MODEL_PRICE = 0.05
+"""USD per image for a model the table does not know."""
 
 
 @lru_cache(maxsize=1)
 def _table() -> list[dict[str, Any]]:
+    import yaml
+
     text = (resources.files("pytest_imgsafe") / "data" / "prices.yaml").read_text(encoding="utf-8")
     models: list[dict[str, Any]] = yaml.safe_load(text)["models"]
     return models
 
 
-def price_per_call(target: Target, params: dict[str, Any] | None = None) -> float:
-    """USD a billed call of this target is estimated to cost (an image, or a describer's answer)."""
-    if target.kind == "moderation":
-        return 0.0
-    if target.price is not None:
-        return target.price
-    merged = {**target.params, **(params or {})}
-    model = "text:analyze" if target.kind == "content-safety" else target.model.lower()
+def table_price(model: str, params: Mapping[str, Any], override: float | None = None) -> float:
+    """USD one billed call of ``model`` is estimated to cost with these params (``override``, a
+    target's own ``price``, wins): the table's first matching pattern, by quality and size, times ``n``."""
+    if override is not None:
+        return override
     for entry in _table():  # first match wins; the table lists specific patterns first
-        if fnmatch.fnmatchcase(model, entry["pattern"]):
-            quality = str(merged.get("quality", "auto"))
-            size = str(merged.get("size", "1024x1024"))
+        if fnmatch.fnmatchcase(model.lower(), entry["pattern"]):
+            quality = str(params.get("quality", "auto"))
+            size = str(params.get("size", "1024x1024"))
             per_image = (entry.get("by_quality_size") or {}).get(quality, {}).get(size, entry["default"])
-            n = merged.get("n", 1)
+            n = params.get("n", 1)
             return float(per_image) * (int(n) if isinstance(n, int) and n > 0 else 1)
-    return 0.05
-
-
-def call_cost(target: Target, outcome: Outcome, price: float) -> float:
-    """What an answered call costs: its price, except an image request the provider refused
-    before generating (an input-stage block). Content Safety bills every analysis."""
-    refused_before_generating = outcome.verdict == "block" and outcome.stage == "input"
-    return 0.0 if refused_before_generating and target.kind != "content-safety" else price
+    return UNKNOWN_MODEL_PRICE

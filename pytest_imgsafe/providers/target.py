@@ -1,7 +1,8 @@
 """A configured target: one endpoint (or a chain of them) a case runs against.
 
 The plain type the providers build requests for and read answers of; ``collect.config`` makes
-these from ``[tool.imgsafe.targets.NAME]``.
+these from ``[tool.imgsafe.targets.NAME]``. What a target's ``kind`` means is the kind's own
+business (``providers.registry.kind_of``): this type holds the settings and nothing else.
 """
 
 from __future__ import annotations
@@ -10,23 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TARGET_KINDS: tuple[str, ...] = (
-    "moderation",
-    "content-safety",
-    "images.generate",
-    "images.edit",
-    "chat-image",
-    "gemini",
-    "imagen",
-    "screen",
-    "chain",
-    "gateway",
-)
-GOOGLE_KINDS: tuple[str, ...] = ("gemini", "imagen")
-"""Kinds called through Google's own ``google-genai`` SDK (the ``google`` extra)."""
-COMPOSITE_KINDS: tuple[str, ...] = ("chain", "gateway")
-MODERATION_KINDS: tuple[str, ...] = ("moderation", "content-safety")
-"""Kinds that judge a prompt's text without generating anything (a gateway's pre-check)."""
+from .rules import AnswerRule
 
 
 @dataclass(frozen=True)
@@ -67,26 +52,17 @@ class Target:
     """gemini / imagen: call Vertex AI (with a key: express mode; with ``project``: Google credentials)."""
     project: str | None = None
     location: str | None = None
-
-    @property
-    def calls_endpoint(self) -> bool:
-        """True when an item of this target is one request to one endpoint: not the local
-        screen, not a chain or gateway (whose links are the calls). The live prefetcher, drift
-        against the recording and explanations are for these."""
-        return self.kind not in ("screen", *COMPOSITE_KINDS)
-
-    @property
-    def is_google(self) -> bool:
-        """True when the target goes through Google's ``google-genai`` SDK."""
-        return self.kind in GOOGLE_KINDS
+    answer_rules: tuple[AnswerRule, ...] = field(default=(), compare=False, repr=False)
+    """The ``[[tool.imgsafe.answers]]`` rules that read this target's answers, in order."""
 
     @property
     def is_azure(self) -> bool:
         """True when the target goes through ``AzureOpenAI``."""
         return bool(self.azure_endpoint or self.azure_endpoint_env)
 
-    def resolve_base_url(self, env: Mapping[str, str]) -> str | None:
-        """The base URL (or Azure endpoint) to call, from the setting or its env var."""
+    def resolve_base_url(self, env: Mapping[str, str], fallback_env: str | None = "OPENAI_BASE_URL") -> str | None:
+        """The base URL (or Azure endpoint) to call, from the setting or its env var; else the
+        ``fallback_env`` variable the kind's SDK would read by itself (the openai SDK's, by default)."""
         if self.is_azure:
             if self.azure_endpoint:
                 return self.azure_endpoint
@@ -95,7 +71,7 @@ class Target:
             return self.base_url
         if self.base_url_env:
             return env.get(self.base_url_env) or None
-        return None if self.is_google else env.get("OPENAI_BASE_URL") or None
+        return env.get(fallback_env) or None if fallback_env else None
 
     def describe(self) -> dict[str, Any]:
         """What identifies this target in reports (never a key)."""

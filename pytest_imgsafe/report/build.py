@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..base.status import DRIFT, FAILING
 from ..judging.drift import since_when
+from ..providers.registry import kind_of
 
 if TYPE_CHECKING:
     from ..base.ledger import Ledger
@@ -73,7 +74,7 @@ def build_report(
             "stopped": t.stopped,
         }
     targets = {name: settings.targets[name].describe() for name in settings.active_targets}
-    screens = [n for n in settings.active_targets if settings.targets[n].kind == "screen"]
+    screens = [n for n in settings.active_targets if kind_of(settings.targets[n].kind).local]
     return assemble(run, targets, [dict(r) for r in state.results], spend, history, screens)
 
 

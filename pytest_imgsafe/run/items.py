@@ -20,7 +20,8 @@ import pytest
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from ..judging.judge import Recording, judge
-from ..providers.outcome import Outcome
+from ..providers.registry import kind_of
+from ..providers.verdict import Outcome
 from ..rewrite import STRATEGIES
 from .session import run_state
 
@@ -178,7 +179,7 @@ class CaseItem(pytest.Item):
             state.live is not None
             and self.rate is None
             and self.case.repeat == 1
-            and state.settings.targets[self.target].calls_endpoint
+            and kind_of(state.settings.targets[self.target].kind).calls_endpoint
         ):
             recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
             recording = Recording(recorded.outcome if recorded else None, recorded_at, tuple(config_changes))
@@ -210,7 +211,7 @@ class CaseItem(pytest.Item):
             return
         state = run_state(self.config)
         target = state.settings.targets[self.target]
-        if state.settings.options.explain_budget is not None and target.calls_endpoint:
+        if state.settings.options.explain_budget is not None and kind_of(target.kind).calls_endpoint:
             from ..diagnosis.explain import explain
 
             self.explanation = explain(

@@ -23,6 +23,7 @@ from ..base.terms import ALL_SCENARIOS
 from ..calls.runner import Runner
 from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
 from ..collect.corpus import Case
+from ..providers.registry import kind_of
 from .freezing import freeze_collected
 
 if TYPE_CHECKING:
@@ -300,7 +301,12 @@ class ImgsafeRun:
         for item in items:
             case = getattr(item, "case", None)
             target = getattr(item, "target", None)
-            if isinstance(case, Case) and isinstance(target, str) and not case.skip and targets[target].calls_endpoint:
+            if (
+                isinstance(case, Case)
+                and isinstance(target, str)
+                and not case.skip
+                and kind_of(targets[target].kind).calls_endpoint
+            ):
                 work.append((item.nodeid, case, target))
         return work
 

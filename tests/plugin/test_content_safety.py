@@ -18,8 +18,8 @@ from pytest_imgsafe.providers.content_safety import (
     call_content_safety,
     make_content_safety_client,
 )
-from pytest_imgsafe.providers.openai import outcome_for
 from pytest_imgsafe.providers.outcome import content_safety_verdict
+from pytest_imgsafe.providers.registry import outcome_for
 from pytest_imgsafe.sandbox import Sandbox
 from tests.conftest import ROOT, files_under, write_corpus
 
@@ -102,7 +102,7 @@ def test_thresholds_take_the_apis_names_loosely_and_one_number_for_all(tmp_path)
         ({"params": {"categories": []}}, r"params.categories must be a list of categories"),
         ({"params": {"output_type": "EightLevels"}}, r"not an output type \(did you mean 'EightSeverityLevels'\?\)"),
         ({"params": {"halt_on_blocklist_hit": True}}, r"halt_on_blocklist_hit needs blocklist_names"),
-        ({"azure_deployment": "d"}, r"it has no deployment; drop azure_deployment"),
+        ({"azure_deployment": "d"}, r"sets azure_deployment, which only moderation, images.generate, .* targets take"),
         ({"azure_endpoint": "https://x", "base_url": "http://y"}, r"sets both an Azure endpoint and a base URL"),
     ],
 )
@@ -255,7 +255,7 @@ def test_outcome_for_applies_only_a_content_safety_targets_thresholds(tmp_path) 
 def test_an_analysis_is_billed_whatever_its_verdict(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from pytest_imgsafe.base.ledger import Ledger
     from pytest_imgsafe.calls.live import settled_call
-    from pytest_imgsafe.providers.prices import price_per_call
+    from pytest_imgsafe.providers.registry import price_per_call
 
     target = target_of(tmp_path, model="our-resource")
     price = price_per_call(target)

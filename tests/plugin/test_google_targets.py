@@ -8,6 +8,7 @@ import json
 import pytest
 
 from pytest_imgsafe.collect.config import ConfigError, resolve_settings
+from pytest_imgsafe.providers.registry import make_client
 from tests.conftest import files_under, write_corpus
 
 GOOGLE_KEY = "AIza-imgsafe-DISTINCT-google-key-42"
@@ -134,7 +135,8 @@ def test_mine(imgsafe_client):
     [
         (
             {"kind": "imagen", "model": "imagen-4.0", "vertex": False},
-            "google-genai calls Imagen only through Vertex AI",
+            r"calls Imagen \(generate_images\) through Vertex AI only.*OpenAI-compatible endpoint instead: "
+            r'kind = "images.generate"',
         ),
         ({"kind": "gemini", "model": "g", "project": "p"}, "project and location are for Vertex AI: add vertex = true"),
         ({"kind": "gemini", "model": "g", "vertex": True, "project": "p"}, "a Vertex project needs its location"),
@@ -142,7 +144,11 @@ def test_mine(imgsafe_client):
             {"kind": "images.generate", "model": "gpt-image-2", "vertex": True},
             "which only gemini and imagen targets take",
         ),
-        ({"kind": "gemini", "model": "g", "azure_endpoint": "https://x"}, "Azure keys do not apply"),
+        (
+            {"kind": "gemini", "model": "g", "azure_endpoint": "https://x"},
+            "sets azure_endpoint, which only moderation, content-safety, images.generate, images.edit, chat-image "
+            "and responses targets take",
+        ),
     ],
 )
 def test_google_target_settings_are_checked(tmp_path, table: dict, message: str) -> None:  # type: ignore[no-untyped-def, type-arg]
@@ -157,4 +163,5 @@ def test_google_targets_default_to_the_gemini_key_and_no_openai_url(tmp_path) ->
     g, i = settings.targets["g"], settings.targets["i"]
     assert g.api_key_env == i.api_key_env == "GEMINI_API_KEY"
     assert (g.vertex, i.vertex) == (False, True)
-    assert g.resolve_base_url({"OPENAI_BASE_URL": "http://openai.example/v1"}) is None
+    client = make_client(g, {"GEMINI_API_KEY": "x", "OPENAI_BASE_URL": "http://openai.example/v1"})
+    assert client._api_client._http_options.base_url == "https://generativelanguage.googleapis.com/"

@@ -100,7 +100,7 @@ def test_bad_config_is_a_usage_error_naming_the_key(pytester: pytest.Pytester) -
         [
             "ERROR: pytest-imgsafe: ?tool.imgsafe.targets.x? kind = 'image' is not a target kind*use one of: "
             "moderation, content-safety, images.generate, images.edit, "
-            "chat-image, gemini, imagen, screen, chain, gateway"
+            "chat-image, responses, gemini, imagen, screen, chain, gateway"
         ]
     )
 

@@ -17,7 +17,7 @@ from pytest_imgsafe.calls.recording import spec_key
 from pytest_imgsafe.calls.runner import ImgsafeError, Runner
 from pytest_imgsafe.collect.config import Settings
 from pytest_imgsafe.collect.corpus import Case, Expectation
-from pytest_imgsafe.providers.openai import build_request
+from pytest_imgsafe.providers.registry import build_request
 from pytest_imgsafe.providers.target import Target
 
 NAMES = [f"item-{i}" for i in range(300)]

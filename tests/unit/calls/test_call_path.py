@@ -14,8 +14,8 @@ from pytest_imgsafe.calls.recording import spec_key
 from pytest_imgsafe.calls.runner import ImgsafeError, Runner, Unrecorded
 from pytest_imgsafe.collect.config import Settings
 from pytest_imgsafe.collect.corpus import Case, Expectation
-from pytest_imgsafe.providers.openai import build_request
 from pytest_imgsafe.providers.outcome import Outcome
+from pytest_imgsafe.providers.registry import build_request
 from pytest_imgsafe.providers.target import Target
 
 MODERATION = Target("moderation", "moderation", "omni-moderation-latest")

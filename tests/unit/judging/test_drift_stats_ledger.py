@@ -12,7 +12,7 @@ from pytest_imgsafe.collect.corpus import Expectation, RateExpectation
 from pytest_imgsafe.judging.drift import compare
 from pytest_imgsafe.judging.stats import judge, wilson
 from pytest_imgsafe.providers.outcome import Outcome
-from pytest_imgsafe.providers.prices import price_per_call
+from pytest_imgsafe.providers.registry import price_per_call
 from pytest_imgsafe.providers.target import Target
 
 PASS = Outcome("pass")

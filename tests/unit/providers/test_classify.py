@@ -522,7 +522,7 @@ def test_request_id_from_header_then_body() -> None:
 def test_body_may_be_bytes_str_or_dict() -> None:
     body = {"created": 1, "data": [{"b64_json": PNG}]}
     for form in (body, json.dumps(body), json.dumps(body).encode()):
-        assert classify(200, form) == Outcome("pass", provider="openai", filter="openai")
+        assert classify(200, form) == Outcome("pass", provider="openai", filter="openai", read_by="shape")
 
 
 def test_suspension_is_an_auth_error_that_says_so() -> None:

@@ -1,0 +1,592 @@
+"""The exact readers of successful (2xx) answers: the shapes whose meaning is known.
+
+Each reader gives the outcome and the *family* of the answer: ``image`` (an images answer, a chat
+or Responses answer, Gemini's ``generateContent``, Imagen's ``predict``), ``text`` (a chat answer
+that carries text only: a describer's), ``moderation`` (the moderations endpoint) or
+``content-safety`` (``text:analyze``). The family is what a kind checks (see ``outcome``): a
+moderation body is never an image target's answer.
+
+- OpenAI images, streamed images, the moderations endpoint; chat answers (an image as a Markdown
+  data URL or an ``images`` list; ``finish_reason: content_filter``; a ``moderation`` object).
+- The Responses API: ``image_generation_call`` items (their result, or their moderation error),
+  ``incomplete_details``, the response's ``moderation`` object; Azure's ``content_filters``.
+- Azure: the content-filter annotations of a successful answer become the outcome's categories,
+  so a pass that was close to a block shows it.
+- Gemini (``promptFeedback.blockReason``, safety ``finishReason``s), whole or streamed. Ratings
+  alone never block.
+- Imagen (``raiFilteredReason``; some images filtered and some returned is a pass that keeps the
+  filter's message).
+- Azure AI Content Safety ``text:analyze``: severities against a threshold per category.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from ..base.wire import PLACEHOLDER
+from .body import snippet
+from .known_errors import BLOCK_CODES, Ctx, azure_filtered, no_verdict, violations
+from .verdict import ApiError, Filter, Outcome, Stage
+
+Family = Literal["image", "text", "moderation", "content-safety", "error"]
+Read = tuple[Outcome, Family]
+
+GEMINI_OUTPUT_REASONS = frozenset(
+    {
+        "SAFETY",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "RECITATION",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
+    }
+)
+"""Gemini finish reasons that name a policy: with no image, the output was blocked. ``OTHER``,
+``IMAGE_OTHER``, ``NO_IMAGE`` and ``MAX_TOKENS`` name none, so they are not verdicts."""
+_DATA_URL = re.compile(r"data:image/[A-Za-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]+|<imgsafe:[^>]+>)")
+_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
+_LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified", "probability_unspecified"})
+
+
+def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int] | None = None) -> Read:
+    """A 2xx answer of a known shape: its outcome and family, or raise a non-verdict."""
+    if "categoriesAnalysis" in data or "blocklistsMatch" in data:
+        return content_safety_verdict(data, thresholds, ctx.request_id), "content-safety"
+    if isinstance(data.get("results"), list):
+        return _moderation(data, ctx), "moderation"
+    if "choices" in data:
+        return _chat(data, ctx)
+    if data.get("object") == "response" or isinstance(data.get("output"), list):
+        return _responses(data, ctx), "image"
+    if "promptFeedback" in data or "candidates" in data:
+        return _gemini_native(data, ctx), "image"
+    if "predictions" in data:
+        return _imagen_predict(data, ctx), "image"
+    if "data" in data:
+        return _images(data, ctx), "image"
+    raise unreadable(f"a 200 answer of no known shape: {snippet(data)}", ctx)
+
+
+def unreadable(message: str, ctx: Ctx) -> ApiError:
+    """A 2xx answer with no usable image and no safety signal: never pass, never block."""
+    return no_verdict("unreadable", message, 200, None, ctx)
+
+
+def _moderation(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+    flagged: list[str] = []
+    any_flag = False
+    for result in data["results"]:
+        if not isinstance(result, Mapping) or "flagged" not in result:
+            raise unreadable("moderation result without 'flagged'", ctx)
+        any_flag = any_flag or bool(result["flagged"])
+        flagged.extend(k for k, v in (result.get("categories") or {}).items() if v)
+    if any_flag:
+        return Outcome(
+            "block",
+            "input",
+            "flagged",
+            "openai",
+            ctx.request_id,
+            tuple(dict.fromkeys(flagged)),
+            "flagged by the moderation endpoint",
+            filter="openai",
+            read_by="shape",
+        )
+    return Outcome("pass", None, None, "openai", ctx.request_id, filter="openai", read_by="shape")
+
+
+def moderation_flags(moderation: Any) -> tuple[bool, bool, tuple[str, ...]]:
+    """A chat or Responses answer's ``moderation`` object: (input flagged, output flagged, the
+    flagged categories). Its results are one result (Responses) or a list (chat); an ``error``
+    result says nothing."""
+
+    def read(side: Any) -> tuple[bool, list[str]]:
+        if not isinstance(side, Mapping) or side.get("type") == "error":
+            return False, []
+        listed = side.get("results")
+        results: list[Any] = listed if isinstance(listed, list) else [side]
+        hit, names = False, []
+        for result in results:
+            if isinstance(result, Mapping) and result.get("flagged") is True:
+                hit = True
+                names += [str(k) for k, v in (result.get("categories") or {}).items() if v is True]
+        return hit, names
+
+    if not isinstance(moderation, Mapping):
+        return False, False, ()
+    flagged_in, names_in = read(moderation.get("input"))
+    flagged_out, names_out = read(moderation.get("output"))
+    return flagged_in, flagged_out, tuple(dict.fromkeys(names_in + names_out))
+
+
+def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
+    choices = [c for c in data.get("choices") or () if isinstance(c, Mapping)]
+    if not choices:
+        raise unreadable("chat answer without choices", ctx)
+    choice = choices[0]
+    message: Mapping[str, Any] = choice["message"] if isinstance(choice.get("message"), Mapping) else {}
+    if not message and isinstance(choice.get("text"), str):
+        message = {"content": choice["text"]}  # the legacy completions shape
+    finish = str(choice.get("finish_reason") or "")
+    native = str(choice.get("native_finish_reason") or "")
+    feedback = data.get("promptFeedback") or data.get("prompt_feedback")
+    azure = (
+        "prompt_filter_results" in data
+        or any("content_filter_results" in c or "content_filter_result" in c for c in choices)
+        or any(c.get("finish_reason") == "content_filter" for c in choices)
+    )
+    chat_filter: Filter = "gemini" if (native or feedback) else "azure" if azure else "openai"
+    provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
+    flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
+    if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
+        return _chat_block(data, choice, native, feedback, provider, chat_filter, ctx, flagged_in), "image"
+    prompts = (
+        p.get("content_filter_results") for p in data.get("prompt_filter_results") or () if isinstance(p, Mapping)
+    )
+    annotations = _azure_annotations(
+        [*prompts, choice.get("content_filter_results"), choice.get("content_filter_result")]
+    ) + tuple(f"{name}:flagged" for name in flagged)
+    if has_image(message):
+        return Outcome(
+            "pass", None, None, provider, ctx.request_id, annotations, filter=chat_filter, read_by="shape"
+        ), "image"
+    if flagged_in or flagged_out:
+        stage: Stage = "input" if flagged_in else "output"
+        return Outcome(
+            "block",
+            stage,
+            "flagged",
+            provider,
+            ctx.request_id,
+            flagged,
+            f"flagged by the answer's moderation ({stage})",
+            filter=chat_filter,
+            read_by="shape",
+        ), "image"
+    content = message.get("content")
+    text = content if isinstance(content, str) else ""
+    if text.strip():
+        return Outcome(
+            "pass", None, None, provider, ctx.request_id, annotations, text[:200], filter=chat_filter, read_by="shape"
+        ), "text"
+    raise unreadable(f"chat answer with no image and no safety signal (finish_reason {finish or 'none'})", ctx)
+
+
+def _chat_block(
+    data: Mapping[str, Any],
+    choice: Mapping[str, Any],
+    native: str,
+    feedback: Any,
+    provider: str,
+    chat_filter: Filter,
+    ctx: Ctx,
+    flagged_in: bool,
+) -> Outcome:
+    if isinstance(feedback, Mapping) and (feedback.get("blockReason") or feedback.get("block_reason")):
+        reason = str(feedback.get("blockReason") or feedback.get("block_reason"))
+        return Outcome(
+            "block",
+            "input",
+            reason,
+            provider,
+            ctx.request_id,
+            (),
+            "prompt blocked",
+            filter=chat_filter,
+            read_by="shape",
+        )
+    # No prompt feedback: the answer itself was filtered, unless Azure (or a moderation object) says the prompt was.
+    categories = azure_filtered(choice.get("content_filter_results") or {})
+    prompt_hit = flagged_in or any(
+        azure_filtered(p.get("content_filter_results") or {})
+        for p in data.get("prompt_filter_results") or ()
+        if isinstance(p, Mapping)
+    )
+    stage: Stage = "input" if prompt_hit else "output"
+    return Outcome(
+        "block",
+        stage,
+        native or "content_filter",
+        provider,
+        ctx.request_id,
+        categories,
+        "answer filtered",
+        filter=chat_filter,
+        read_by="shape",
+    )
+
+
+def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+    """A Responses API answer (``object: response``): an ``image_generation_call`` with a result
+    is a pass; one that failed with a moderation error, an answer cut short by the content filter,
+    or a flagged ``moderation`` object with no image is a block."""
+    azure = "content_filters" in data or ctx.hint == "azure"
+    provider = ctx.hint or ("azure" if azure else "openai")
+    the_filter: Filter = "azure" if azure else "openai"
+    items = [i for i in data.get("output") or () if isinstance(i, Mapping)]
+    calls = [i for i in items if i.get("type") == "image_generation_call"]
+    flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
+    for call in calls:
+        error = call.get("error")
+        if isinstance(error, Mapping) and (
+            str(error.get("code") or "").lower() in BLOCK_CODES or isinstance(error.get("moderation_details"), Mapping)
+        ):
+            return _call_block(error, provider, the_filter, ctx)
+    if any(_usable_b64(c.get("result")) and c.get("status") in (None, "completed") for c in calls):
+        categories = tuple(f"{name}:flagged" for name in flagged) + _azure_annotations([data.get("content_filters")])
+        return Outcome("pass", None, None, provider, ctx.request_id, categories, filter=the_filter, read_by="shape")
+    incomplete = data.get("incomplete_details")
+    reason = str(incomplete.get("reason") or "") if isinstance(incomplete, Mapping) else ""
+    if reason == "content_filter" or flagged_in or flagged_out:
+        stage: Stage = "input" if flagged_in else "output"
+        code = "content_filter" if reason == "content_filter" else "flagged"
+        message = "the response was cut short by the content filter" if code == "content_filter" else None
+        return Outcome(
+            "block",
+            stage,
+            code,
+            provider,
+            ctx.request_id,
+            flagged,
+            message or f"flagged by the answer's moderation ({stage})",
+            filter=the_filter,
+            read_by="shape",
+        )
+    status = str(data.get("status") or "none")
+    raise unreadable(
+        f"Responses answer (status {status}) with no image and no safety signal "
+        f"({len(calls)} image_generation_call item(s))",
+        ctx,
+    )
+
+
+def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx: Ctx) -> Outcome:
+    """An ``image_generation_call`` that failed on moderation (``moderation_details`` when given)."""
+    details = error.get("moderation_details")
+    stage: Stage | None = "input"
+    categories: tuple[str, ...] = ()
+    if isinstance(details, Mapping):
+        raw = details.get("moderation_stage")
+        stage = raw if raw in ("input", "output") else None
+        categories = tuple(str(c) for c in details.get("categories") or ())
+    message = str(error.get("message") or "") or None
+    return Outcome(
+        "block",
+        stage,
+        str(error.get("code") or "moderation_blocked"),
+        provider,
+        ctx.request_id,
+        categories or violations(message or ""),
+        message,
+        filter=the_filter,
+        read_by="shape",
+    )
+
+
+def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+    feedback = data.get("promptFeedback")
+    feedback = feedback if isinstance(feedback, Mapping) else {}
+    reason = str(feedback.get("blockReason") or "")
+    candidates = [c for c in data.get("candidates") or () if isinstance(c, Mapping)]
+    if reason and reason != "BLOCK_REASON_UNSPECIFIED":
+        return Outcome(
+            "block",
+            "input",
+            reason,
+            "gemini",
+            ctx.request_id,
+            _gemini_categories(feedback),
+            feedback.get("blockReasonMessage") or "prompt blocked",
+            filter="gemini",
+            read_by="shape",
+        )
+    if feedback.get("blockReasonMessage") and not candidates:
+        return Outcome(
+            "block",
+            "input",
+            "PROMPT_BLOCKED",
+            "gemini",
+            ctx.request_id,
+            _gemini_categories(feedback),
+            str(feedback["blockReasonMessage"]),
+            filter="gemini",
+            read_by="shape",
+        )
+    if not candidates:
+        raise unreadable("Gemini answer with neither candidates nor a block reason", ctx)
+    cand = candidates[0]
+    content = cand.get("content")
+    parts = (content.get("parts") or []) if isinstance(content, Mapping) else []
+    if any(_is_image_part(p) for p in parts):
+        return Outcome(
+            "pass",
+            None,
+            None,
+            "gemini",
+            ctx.request_id,
+            _near_misses(cand.get("safetyRatings")),
+            filter="gemini",
+            read_by="shape",
+        )
+    finish = str(cand.get("finishReason") or "")
+    if finish in GEMINI_OUTPUT_REASONS:
+        return Outcome(
+            "block",
+            "output",
+            finish,
+            "gemini",
+            ctx.request_id,
+            _gemini_categories(cand),
+            cand.get("finishMessage"),
+            filter="gemini",
+            read_by="shape",
+        )
+    raise unreadable(
+        f"Gemini answer with no image and no safety signal (finishReason {finish or 'none'}): "
+        f"{cand.get('finishMessage') or ''}".rstrip(": "),
+        ctx,
+    )
+
+
+def _is_image_part(part: Any) -> bool:
+    if not isinstance(part, Mapping):
+        return False
+    inline = part.get("inlineData") or part.get("inline_data")
+    if isinstance(inline, Mapping):
+        return _usable_b64(inline.get("data"))
+    file_data = part.get("fileData") or part.get("file_data")
+    return isinstance(file_data, Mapping) and _usable_url(file_data.get("fileUri") or file_data.get("file_uri"))
+
+
+def _imagen_predict(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+    predictions = [p for p in data.get("predictions") or () if isinstance(p, Mapping)]
+    reasons = "; ".join(str(p["raiFilteredReason"]) for p in predictions if p.get("raiFilteredReason"))
+    if any(_usable_b64(p.get("bytesBase64Encoded")) or _usable_url(p.get("gcsUri")) for p in predictions):
+        # Some images filtered and some returned: the user got images, so a pass that keeps the reason.
+        return Outcome(
+            "pass", None, None, "imagen", ctx.request_id, (), reasons or None, filter="imagen", read_by="shape"
+        )
+    if reasons:
+        return Outcome(
+            "block",
+            "output",
+            "raiFilteredReason",
+            "imagen",
+            ctx.request_id,
+            (),
+            reasons,
+            filter="imagen",
+            read_by="shape",
+        )
+    raise unreadable("Imagen answer with no image and no filter reason", ctx)
+
+
+def _images(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+    items = data.get("data")
+    if not isinstance(items, list):
+        raise unreadable("images answer whose 'data' is not a list", ctx)
+    if not any(isinstance(i, Mapping) and (_usable_b64(i.get("b64_json")) or _usable_url(i.get("url"))) for i in items):
+        raise unreadable(f"images answer with no usable image ({len(items)} item(s): empty, null or not base64)", ctx)
+    annotations = _azure_annotations(
+        r
+        for i in items
+        if isinstance(i, Mapping)
+        for r in (i.get("prompt_filter_results"), i.get("content_filter_results"))
+    )
+    azure = ctx.hint == "azure" or any(
+        isinstance(i, Mapping) and ("content_filter_results" in i or "prompt_filter_results" in i) for i in items
+    )
+    return Outcome(
+        "pass",
+        None,
+        None,
+        ctx.hint or ("azure" if azure else "openai"),
+        ctx.request_id,
+        annotations,
+        filter="azure" if azure else "openai",
+        read_by="shape",
+    )
+
+
+def _usable_b64(value: Any) -> bool:
+    """Base64 that decodes to bytes, or the placeholder a recording puts in its place."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if PLACEHOLDER.match(value.strip()):
+        return True
+    try:
+        return bool(base64.b64decode("".join(value.split()), validate=True))
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _usable_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    if value.startswith("data:"):
+        m = _DATA_URL.match(value)
+        return bool(m) and _usable_b64(m.group(1) if m else None)
+    return value.startswith(("https://", "http://", "gs://"))
+
+
+def has_image(message: Mapping[str, Any]) -> bool:
+    """Does a chat message carry a usable image (an ``images`` list, a content part, a Markdown image)?"""
+    images = message.get("images")
+    if isinstance(images, list) and any(_image_entry(i) for i in images):
+        return True
+    content = message.get("content")
+    if isinstance(content, str):
+        return any(_usable_url(url) for url in _MARKDOWN_IMAGE.findall(content))
+    if isinstance(content, list):
+        return any(
+            isinstance(p, Mapping) and p.get("type") in ("image_url", "output_image", "image") and _image_entry(p)
+            for p in content
+        )
+    return False
+
+
+def _image_entry(item: Any) -> bool:
+    """A chat image part: ``{"image_url": {"url": ...}}`` (or a bare url / b64 field) that is usable."""
+    if not isinstance(item, Mapping):
+        return False
+    url = item.get("image_url")
+    url = url.get("url") if isinstance(url, Mapping) else url
+    return _usable_url(url) or _usable_b64(item.get("b64_json")) or _usable_url(item.get("url"))
+
+
+def _azure_annotations(results: Iterable[Any]) -> tuple[str, ...]:
+    """Azure's annotations on a successful answer as categories: ``name:severity`` above safe,
+    ``name:detected`` for the binary detectors, ``content_filter:error`` when the filter failed."""
+    found: list[str] = []
+    for result in results:
+        if not isinstance(result, Mapping):
+            continue
+        for name, value in result.items():
+            if not isinstance(value, Mapping):
+                continue
+            if name == "error":
+                found.append("content_filter:error")
+            elif str(value.get("severity") or "").lower() not in _LOW_LEVELS:
+                found.append(f"{name}:{value['severity']}")
+            elif value.get("detected"):
+                found.append(f"{name}:detected")
+    return tuple(dict.fromkeys(found))
+
+
+def _gemini_categories(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(
+        str(r.get("category"))
+        for r in obj.get("safetyRatings") or ()
+        if isinstance(r, Mapping)
+        and r.get("category")
+        and (r.get("blocked") or r.get("probability") in ("HIGH", "MEDIUM"))
+    )
+
+
+def _near_misses(ratings: Any) -> tuple[str, ...]:
+    """Gemini ratings above NEGLIGIBLE on a pass, as ``CATEGORY:PROBABILITY``."""
+    return tuple(
+        f"{r['category']}:{r['probability']}"
+        for r in ratings or ()
+        if isinstance(r, Mapping) and r.get("category") and str(r.get("probability") or "").lower() not in _LOW_LEVELS
+    )
+
+
+# --- Azure AI Content Safety ----------------------------------------------------------------
+
+CONTENT_SAFETY_CATEGORIES: tuple[str, ...] = ("Hate", "SelfHarm", "Sexual", "Violence")
+"""The harm categories of ``text:analyze``, as the API spells them."""
+DEFAULT_SEVERITY_THRESHOLD = 4
+"""Medium: the severity from which Azure OpenAI's default content filter blocks a prompt."""
+
+
+def category_key(name: str) -> str:
+    """A category name compared loosely: ``SelfHarm``, ``selfharm``, ``self_harm``, ``Self-Harm``."""
+    return re.sub(r"[\s_-]+", "", name).lower()
+
+
+def content_safety_verdict(
+    data: Mapping[str, Any], thresholds: Mapping[str, int] | None = None, request_id: str | None = None
+) -> Outcome:
+    """A ``text:analyze`` answer against a severity threshold per category (pure).
+
+    A block at the input stage when any category's severity reaches its threshold (a category
+    without one: :data:`DEFAULT_SEVERITY_THRESHOLD`) or any blocklist matched; a pass otherwise.
+    The thresholds are on the answer's scale (0, 2, 4, 6 with FourSeverityLevels; 0-7 with
+    EightSeverityLevels). ``categories`` are ``Name:severity``: on a block the categories that
+    reached their threshold and ``blocklist:NAME`` for each matched list, on a pass every category
+    above 0, so a near miss shows; ``message`` gives every severity against its threshold. An
+    answer with a row that has no whole-number severity, or that analyzed nothing and matched no
+    blocklist, is no verdict.
+    """
+    limits = {category_key(str(k)): int(v) for k, v in (thresholds or {}).items()}
+    rows = data.get("categoriesAnalysis")
+    rows = [] if rows is None else rows
+    matches = data.get("blocklistsMatch")
+    matches = [] if matches is None else matches
+    if not isinstance(rows, list) or not isinstance(matches, list):
+        raise ApiError(
+            "unreadable",
+            f"a text:analyze answer whose categoriesAnalysis or blocklistsMatch is not a list: {snippet(data)}",
+            200,
+            None,
+            request_id,
+            "azure",
+        )
+    severities: list[tuple[str, int, int]] = []
+    for row in rows:
+        severity = row.get("severity") if isinstance(row, Mapping) else None
+        if (
+            not isinstance(row, Mapping)
+            or not isinstance(row.get("category"), str)
+            or isinstance(severity, bool)
+            or not isinstance(severity, int)
+        ):
+            raise ApiError(
+                "unreadable",
+                f"a text:analyze row without a category and a whole-number severity: {snippet(row)}",
+                200,
+                None,
+                request_id,
+                "azure",
+            )
+        name = str(row["category"])
+        severities.append((name, severity, limits.get(category_key(name), DEFAULT_SEVERITY_THRESHOLD)))
+    lists = [m for m in matches if isinstance(m, Mapping)]
+    if not severities and not lists:
+        raise ApiError(
+            "unreadable",
+            "a text:analyze answer that analyzed no category and matched no blocklist",
+            200,
+            None,
+            request_id,
+            "azure",
+        )
+    over = [f"{name}:{severity}" for name, severity, limit in severities if severity >= limit]
+    hits = [f"blocklist:{m.get('blocklistName') or '?'}" for m in lists]
+    shown = [
+        f"{name} {severity} ({'>=' if severity >= limit else '<'} {limit})" for name, severity, limit in severities
+    ]
+    shown += [f"blocklist {m.get('blocklistName') or '?'} matched {m.get('blocklistItemText')!r}" for m in lists]
+    message = "; ".join(shown)
+    if over or hits:
+        code = "blocklistsMatch" if hits and not over else "categoriesAnalysis"
+        return Outcome(
+            "block",
+            "input",
+            code,
+            "azure",
+            request_id,
+            tuple(dict.fromkeys(over + hits)),
+            message,
+            filter="azure",
+            read_by="shape",
+        )
+    near = tuple(f"{name}:{severity}" for name, severity, _ in severities if severity > 0)
+    return Outcome("pass", None, None, "azure", request_id, near, message, filter="azure", read_by="shape")

@@ -1,0 +1,297 @@
+"""The exact readers of error answers: the envelopes whose shape is known.
+
+- OpenAI (``moderation_blocked`` with or without ``moderation_details``; dall-e's
+  ``content_policy_violation``; the Responses API's ``image_content_policy_violation``).
+- Azure (``content_policy_violation`` with ``inner_error``, ``content_filter`` with
+  ``innererror``, LiteLLM's ``provider_specific_fields``).
+- Imagen (Responsible-AI ``INVALID_ARGUMENT`` with a support code).
+- Relays' own filters (new-api's ``sensitive_words_detected``, OpenRouter's moderation
+  ``metadata``), and a provider's error nested in a relay's known sub-objects.
+- Every other error: its kind (``quota``, ``rate_limited``, ``auth``, ``server_error``,
+  ``invalid_request``), codes and phrases first, the status last.
+
+Traps: OpenAI's ``image_generation_user_error`` type is used for bad parameters too, so the
+``code`` decides, never the ``type``; the moderation stage comes from ``moderation_details``,
+never from the message (the output stage uses the input wording); ``quota`` appears in Azure's
+rate-limit link, so only quota phrases count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
+from .vocabulary import normal, stage_in
+
+BLOCK_CODES = frozenset(
+    {
+        "moderation_blocked",
+        "content_policy_violation",
+        "content_filter",
+        "contentfilter",
+        "image_content_policy_violation",
+        "responsibleaipolicyviolation",
+    }
+)
+"""Error codes (lower-cased) that are a provider's safety verdict."""
+RELAY_BLOCK_CODES = frozenset({"sensitive_words_detected", "prompt_blocked"})
+"""Error codes (lower-cased) a relay uses when its own filter stops a prompt."""
+QUOTA_CODES = frozenset(
+    {
+        "insufficient_quota",
+        "insufficient_user_quota",
+        "billing_hard_limit_reached",
+        "insufficient_credits",
+        "pre_consume_token_quota_failed",
+    }
+)
+_QUOTA_PHRASES = (
+    "exceeded your current quota",
+    "quota is not enough",
+    "insufficient credits",
+    "billing hard limit",
+    "out of call volume quota",  # Azure AI services (Content Safety's F0 tier), sent as a 403
+    "only accessible to billed users",
+    "额度不足",
+)
+_AZURE_WORDING = ("azure openai", "azure support", "content management policy")
+_RELAY_TYPES = frozenset({"new_api_error", "one_api_error", "shell_api_error", "upstream_error", "throttling_error"})
+_GOOGLE_SERVER = frozenset({"UNAVAILABLE", "INTERNAL", "CANCELLED", "DEADLINE_EXCEEDED", "UNKNOWN"})
+_REQUEST_ID = re.compile(r"request id:?\s*([0-9a-zA-Z][0-9a-zA-Z_-]{7,})", re.IGNORECASE)
+_VIOLATIONS = re.compile(r"safety_violations=\[([^\]]*)\]", re.IGNORECASE)
+_SUPPORT_CODE = re.compile(r"(?:error code|support codes?):\s*(\d+)", re.IGNORECASE)
+_SUSPENDED = ("suspended", "temporarily blocked", "deactivated", "has been disabled", "account is not active")
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What every reader needs besides the body: the request id, headers and a provider hint."""
+
+    request_id: str | None
+    headers: Mapping[str, str]
+    hint: str | None
+
+
+Reader = Callable[[int, Any], Outcome]
+"""Reads a nested answer (a status and a body) with the same readers: raises ApiError for none."""
+
+
+def error_object(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The error of an error answer: ``error``, else the answer itself when it carries a message."""
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        return error
+    return data if isinstance(data.get("message"), str) else {}
+
+
+def read_error(status: int, data: Mapping[str, Any], ctx: Ctx, read: Reader) -> Outcome:
+    """An error answer of a known shape: its verdict, or raise :class:`ApiError` of its kind."""
+    error = error_object(data)
+    message = normal(str(error.get("message") or data.get("message") or ""))
+    code = error.get("code")
+    code_s = str(code) if code is not None else None
+    ctx = Ctx(ctx.request_id or request_id_in(message), ctx.headers, ctx.hint or _provider_of(error, message))
+    verdict = _error_verdict(error, code_s, message, ctx, read)
+    if verdict is not None:
+        return replace(verdict, read_by=verdict.read_by or "shape")
+    raise no_verdict(error_kind(status, error, code_s, message), message or f"HTTP {status}", status, code_s, ctx)
+
+
+def _error_verdict(error: Mapping[str, Any], code: str | None, message: str, ctx: Ctx, read: Reader) -> Outcome | None:
+    lower_code = (code or "").lower()
+    if lower_code in BLOCK_CODES or azure_inner(error) is not None:
+        return _block_from_error(error, code, message, ctx)
+    if lower_code in RELAY_BLOCK_CODES or _relay_moderation(error):
+        return _relay_block(error, code, message, ctx)
+    if _is_imagen_block(error, message):
+        m = _SUPPORT_CODE.search(message)
+        return Outcome(
+            "block", "input", m.group(1) if m else "RAI_BLOCKED", "imagen", ctx.request_id, (), message, filter="imagen"
+        )
+    if is_suspension(message):
+        return None
+    return _nested_block(error, ctx, read)
+
+
+def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, ctx: Ctx) -> Outcome:
+    details = error.get("moderation_details")
+    stage: Stage | None = None
+    categories: tuple[str, ...] = ()
+    if isinstance(details, Mapping):
+        raw_stage = details.get("moderation_stage")
+        stage = raw_stage if raw_stage in ("input", "output") else None
+        categories = tuple(str(c) for c in details.get("categories") or ())
+    code = code if code and code.lower() in BLOCK_CODES else "content_filter"
+    if stage is None and (code.lower() == "contentfilter" or stage_in(message) == "output"):
+        stage = "output"  # Azure's output filter says so by its code or its wording
+    if stage is None and (not isinstance(details, Mapping) or details.get("moderation_stage") != "unknown"):
+        stage = "input"
+    categories = categories or violations(message)
+    inner = azure_inner(error)
+    if inner is not None:
+        results = inner.get("content_filter_results") or inner.get("content_filter_result")
+        categories = categories or (azure_filtered(results) if isinstance(results, Mapping) else ())
+    provider = ctx.hint or ("azure" if inner is not None else "openai")
+    return Outcome(
+        "block",
+        stage,
+        code,
+        provider,
+        ctx.request_id,
+        categories,
+        message or None,
+        filter=_filter_of(message, ctx, inner),
+    )
+
+
+def _filter_of(message: str, ctx: Ctx, inner: Mapping[str, Any] | None) -> Filter:
+    """Azure when Azure's annotations, header or wording show through (also behind a relay), else OpenAI."""
+    lower = message.lower()
+    if inner is not None or "apim-request-id" in ctx.headers or any(w in lower for w in _AZURE_WORDING):
+        return "azure"
+    return "openai"
+
+
+def azure_inner(error: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Azure's inner error (``inner_error`` for images, ``innererror`` for chat, or kept by LiteLLM)."""
+    extra = error.get("provider_specific_fields")
+    for inner in (
+        error.get("inner_error"),
+        error.get("innererror"),
+        extra.get("innererror") if isinstance(extra, Mapping) else None,
+    ):
+        if isinstance(inner, Mapping) and (
+            inner.get("code") == "ResponsibleAIPolicyViolation"
+            or "content_filter_result" in inner
+            or "content_filter_results" in inner
+        ):
+            return inner
+    return None
+
+
+def _relay_moderation(error: Mapping[str, Any]) -> bool:
+    """OpenRouter's own moderation: ``metadata`` with ``reasons`` / ``flagged_input``."""
+    metadata = error.get("metadata")
+    return isinstance(metadata, Mapping) and ("flagged_input" in metadata or "reasons" in metadata)
+
+
+def _relay_block(error: Mapping[str, Any], code: str | None, message: str, ctx: Ctx) -> Outcome:
+    metadata = error.get("metadata")
+    reasons = metadata.get("reasons") if isinstance(metadata, Mapping) else None
+    categories = tuple(str(r) for r in reasons) if isinstance(reasons, list) else ()
+    code = code if code and not code.isdigit() else "moderation"
+    return Outcome("block", "input", code, "relay", ctx.request_id, categories, message or None, filter="relay")
+
+
+def _nested_block(error: Mapping[str, Any], ctx: Ctx, read: Reader) -> Outcome | None:
+    """A provider's block a relay keeps in one of its known sub-objects (``upstream_error``, ...)."""
+    for inner in _inner_answers(error):
+        try:
+            outcome = read(400, inner)
+        except ApiError:
+            continue
+        if outcome.verdict != "block":
+            continue
+        return replace(outcome, provider="proxy", request_id=ctx.request_id or outcome.request_id)
+    return None
+
+
+def _inner_answers(error: Mapping[str, Any]) -> Iterable[Any]:
+    """Provider answers a relay nests in its error's known sub-objects."""
+    for key in ("error", "upstream_error", "provider_error", "inner"):
+        if isinstance(error.get(key), Mapping):
+            yield {"error": error[key]}
+
+
+def _is_imagen_block(error: Mapping[str, Any], message: str) -> bool:
+    lower = message.lower()
+    return error.get("status") == "INVALID_ARGUMENT" and (
+        "violate our policies" in lower or "responsible ai" in lower or ("blocked" in lower and "error code" in lower)
+    )
+
+
+def error_kind(status: int, error: Mapping[str, Any], code: str | None, message: str) -> ErrorKind:
+    """The kind of a non-verdict: codes and phrases first, the status last."""
+    lower = message.lower()
+    err_type = str(error.get("type") or "").lower()
+    google = str(error.get("status") or "")
+    if (
+        (code or "").lower() in QUOTA_CODES
+        or err_type in QUOTA_CODES
+        or status == 402
+        or any(p in lower for p in _QUOTA_PHRASES)
+    ):
+        return "quota"
+    if status == 429 or code in ("rate_limit_exceeded", "429") or google == "RESOURCE_EXHAUSTED":
+        return "rate_limited"
+    if (
+        status in (401, 403)
+        or code in ("invalid_api_key", "401", "403")
+        or google in ("PERMISSION_DENIED", "UNAUTHENTICATED")
+    ):
+        return "auth"
+    if _gemini_bad_key(error, message) or "organization must be verified" in lower:
+        return "auth"
+    if status >= 500 or google in _GOOGLE_SERVER:
+        return "server_error"
+    return "invalid_request"
+
+
+def is_suspension(message: str) -> bool:
+    lower = message.lower()
+    return any(s in lower for s in _SUSPENDED)
+
+
+def _gemini_bad_key(error: Mapping[str, Any], message: str) -> bool:
+    if "api key not valid" in message.lower() or "api_key_invalid" in message.lower():
+        return True
+    for detail in error.get("details") or ():
+        if isinstance(detail, Mapping) and detail.get("reason") in ("API_KEY_INVALID", "API_KEY_EXPIRED"):
+            return True
+    return False
+
+
+def no_verdict(kind: ErrorKind, message: str, status: int | None, code: str | None, ctx: Ctx) -> ApiError:
+    """The :class:`ApiError` of an answer that is no verdict (with the answer's retry hint)."""
+    suspended = kind == "auth" and status == 403 and is_suspension(message)
+    retry_after = ctx.headers.get("retry-after-ms") or ctx.headers.get("retry-after")
+    return ApiError(kind, message, status, code, ctx.request_id, ctx.hint, suspended, retry_after)
+
+
+def request_id_in(message: str) -> str | None:
+    m = _REQUEST_ID.search(message)
+    return m.group(1).rstrip(".") if m else None
+
+
+def violations(message: str) -> tuple[str, ...]:
+    m = _VIOLATIONS.search(message)
+    return tuple(c.strip() for c in m.group(1).split(",") if c.strip()) if m else ()
+
+
+def _provider_of(error: Mapping[str, Any], message: str) -> str | None:
+    """Who sent an error: ``proxy`` for relay envelopes, ``azure`` for Azure's inner errors."""
+    if str(error.get("type") or "") in _RELAY_TYPES or "metadata" in error or "provider_specific_fields" in error:
+        return "proxy"
+    if message.startswith(("litellm.", "Provider returned error")):
+        return "proxy"
+    if "inner_error" in error or "innererror" in error:
+        return "azure"
+    return None
+
+
+def azure_filtered(results: Mapping[str, Any]) -> tuple[str, ...]:
+    """The categories Azure's content-filter results say were filtered."""
+    names: list[str] = []
+    for name, value in results.items():
+        if not isinstance(value, Mapping):
+            continue
+        if name == "custom_blocklists":
+            names.extend(
+                str(d.get("id")) for d in value.get("details") or () if isinstance(d, Mapping) and d.get("filtered")
+            )
+        elif value.get("filtered") is True:
+            names.append(name)
+    return tuple(names)

@@ -1,0 +1,127 @@
+"""The providers' safety vocabulary (``data/answer_vocabulary.yaml``) as questions about a text.
+
+Read by the general layer (:mod:`.general`) and by the exact readers for what only wording tells
+(the stage of an Azure or relay block). Pure; the table is loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .verdict import Stage
+
+_ENUM = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The compiled table."""
+
+    safety: re.Pattern[str]
+    refusal: re.Pattern[str]
+    not_a_verdict: re.Pattern[str]
+    output_stage: re.Pattern[str]
+    input_stage: re.Pattern[str]
+    safety_tokens: frozenset[str]
+    input_tokens: frozenset[str]
+    output_tokens: frozenset[str]
+    not_a_verdict_tokens: frozenset[str]
+    filters: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _either(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The table, compiled (once)."""
+    import yaml
+
+    text = (resources.files("pytest_imgsafe") / "data" / "answer_vocabulary.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return Vocabulary(
+        safety=_either(data["safety"]),
+        refusal=_either(data["refusal"]),
+        not_a_verdict=_either(data["not_a_verdict"]),
+        output_stage=_either(data["output_stage"]),
+        input_stage=_either(data["input_stage"]),
+        safety_tokens=frozenset(data["safety_tokens"]),
+        input_tokens=frozenset(data["input_tokens"]),
+        output_tokens=frozenset(data["output_tokens"]),
+        not_a_verdict_tokens=frozenset(data["not_a_verdict_tokens"]),
+        filters=tuple((name, _either(patterns)) for name, patterns in data["filters"].items()),
+    )
+
+
+def normal(text: str) -> str:
+    """A message with its whitespace collapsed (case is left: the patterns ignore it)."""
+    return " ".join(text.split())
+
+
+def says_blocked(text: str) -> bool:
+    """Does this message say, in the providers' words, that safety refused the request?
+
+    Three conditions, all needed: it names safety, it names a refusal, and it names nothing that
+    makes it another answer (a rate limit, a bad parameter, a key, a timeout, a filter that
+    failed to run)."""
+    words = vocabulary()
+    text = normal(text)
+    return bool(words.safety.search(text) and words.refusal.search(text) and not words.not_a_verdict.search(text))
+
+
+def stage_in(text: str) -> Stage | None:
+    """The stage the wording gives: generated-image wording is output, prompt/request/task wording input."""
+    words = vocabulary()
+    text = normal(text)
+    if words.output_stage.search(text):
+        return "output"
+    if words.input_stage.search(text):
+        return "input"
+    return None
+
+
+def tokens(value: str) -> set[str]:
+    """An enum value or code as upper-case tokens (``image_content_policy`` -> IMAGE, CONTENT, POLICY)."""
+    found = {t.upper() for t in _TOKEN_SPLIT.split(value) if t}
+    if "CONTENT" in found and "FILTER" in found:
+        found.add("CONTENTFILTER")
+    return found
+
+
+def names_policy(value: str) -> bool:
+    """Does an enum value or code name a policy (``IMAGE_PROHIBITED_CONTENT``, ``UNSAFE_GENERATION``),
+    and nothing that makes it another answer (``SAFETY_SETTINGS_INVALID``)?"""
+    found = tokens(value)
+    words = vocabulary()
+    return bool(found & words.safety_tokens) and not found & words.not_a_verdict_tokens
+
+
+def stage_of_enum(value: str) -> Stage | None:
+    """The stage an enum value's own tokens give (``PROMPT_BLOCKED`` -> input), if any."""
+    found = tokens(value)
+    words = vocabulary()
+    if found & words.output_tokens:
+        return "output"
+    if found & words.input_tokens:
+        return "input"
+    return None
+
+
+def policy_enums(text: str) -> list[str]:
+    """Enum-like words in a message that name a policy (``[IMAGE_SAFETY]`` in a relay's message)."""
+    return [m.group(0) for m in _ENUM.finditer(text) if names_policy(m.group(0))]
+
+
+def filter_named(text: str) -> str | None:
+    """The filter an answer's words and field names point to (``imagen``, ``gemini``, ``azure``,
+    ``openai``, ``relay``), or ``None``."""
+    for name, pattern in vocabulary().filters:
+        if pattern.search(text):
+            return name
+    return None
