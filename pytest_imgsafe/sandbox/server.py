@@ -40,7 +40,7 @@ from ..base import multipart as _multipart
 from . import policy, shapes
 from .faults import FaultSpec, RateLimiter, format_reset, retry_after_headers
 
-OPENAI_OPERATIONS = ("moderations", "images/generations", "images/edits", "chat/completions")
+OPENAI_OPERATIONS = ("moderations", "images/generations", "images/edits", "chat/completions", "responses")
 AZURE_OPERATIONS = ("images/generations", "images/edits", "chat/completions")
 FLAVOURS = ("openai", "dalle", "gemini", "proxy")
 GPT_IMAGE_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
@@ -483,6 +483,10 @@ class _Handler(BaseHTTPRequestHandler):
                     payload, content_type = shapes.sse(body), "text/event-stream"
                 else:  # without alt=sse the chunks come as one JSON array
                     payload = json.dumps(body).encode()
+            elif call.operation == "responses" and status == 200 and call.fields.get("stream") is True:
+                partial = (_tool_of(call.fields) or {}).get("partial_images")
+                events = shapes.responses_events(body, int(partial) if isinstance(partial, int) else 0)
+                payload, content_type = shapes.typed_sse(events), "text/event-stream"
             else:
                 payload = json.dumps(body).encode()
             if fault == "badjson":
@@ -591,6 +595,10 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
             return _Call("azure", m.group(2).rstrip("/"), m.group(1), versions[0], {}, {}, query)
+        if path.rstrip("/") in ("/openai/responses", "/openai/v1/responses"):
+            # Azure's Responses API: not a deployment path; the deployment is the body's model
+            versions = query.get("api-version")
+            return _Call("azure", "responses", None, versions[0] if versions else None, {}, {}, query)
         if path.startswith("/openai/"):
             raise _BadRequest(404, {"error": {"code": "404", "message": "Resource not found"}})
         if path.startswith("/contentsafety/"):
@@ -777,6 +785,8 @@ def _answer(call: _Call, settings: Settings, request_id: str, occurrence: int = 
     model = str(fields.get("model") or call.deployment or "")
     if call.operation == "moderations":
         return _moderations(fields, model)
+    if call.operation == "responses":
+        return _responses(call, settings, request_id, occurrence)
     prompt = _prompt(call)
     profile, flavour = policy.profile_for_model(model)
     if profile == "describer" and call.operation == "chat/completions":
@@ -879,6 +889,11 @@ def _google_answer(
     decision = _output_draw(
         policy.decide(prompt, profile, settings.policy_version, endpoint), settings, prompt, occurrence
     )
+    if call.operation != "predict":
+        tuned = _safety_settings(fields)
+        if tuned:
+            info["safety_settings"] = tuned
+            decision = _with_safety_settings(decision, tuned, profile, settings.policy_version)
     info.update(
         profile=profile, endpoint=endpoint, verdict=decision.verdict, stage=decision.stage, scenario=decision.scenario
     )
@@ -892,6 +907,92 @@ def _google_answer(
     else:
         body = shapes.gemini_blocked(decision, model, prompt, request_id)
     return 200, shapes.gemini_chunks(body) if call.operation == "streamGenerateContent" else body, info
+
+
+def _safety_settings(fields: dict[str, Any]) -> dict[str, str]:
+    """A generateContent request's ``safetySettings`` (category -> threshold), checked as Google
+    checks them: an unknown category or threshold is a 400 ``INVALID_ARGUMENT``."""
+    raw = fields.get("safetySettings", fields.get("safety_settings"))
+    if raw is None:
+        return {}
+    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+        raise _BadRequest(
+            400, shapes.google_error(400, "Invalid JSON payload received. 'safety_settings' must be a list of objects.")
+        )
+    tuned: dict[str, str] = {}
+    for index, setting in enumerate(raw):
+        for key, known, enum in (
+            ("category", shapes.GEMINI_SETTING_CATEGORIES, "HarmCategory"),
+            ("threshold", tuple(shapes.GEMINI_THRESHOLDS), "SafetySetting.HarmBlockThreshold"),
+        ):
+            value = setting.get(key)
+            if value not in known:
+                raise _BadRequest(
+                    400,
+                    shapes.google_error(
+                        400,
+                        f"Invalid value at 'safety_settings[{index}].{key}' "
+                        f'(type.googleapis.com/google.ai.generativelanguage.v1beta.{enum}), "{value}"',
+                    ),
+                )
+        tuned[str(setting["category"])] = str(setting["threshold"])
+    return tuned
+
+
+def _probability(level: int) -> int:
+    """A finding's level as a Gemini probability: 1 LOW, 2 MEDIUM, 3 HIGH."""
+    return 1 if level <= 0 else 2 if level == 1 else 3
+
+
+def _with_safety_settings(
+    decision: policy.Decision, tuned: dict[str, str], profile: str, version: int
+) -> policy.Decision:
+    """The decision under the request's ``safetySettings``, as Google applies them: only the
+    configurable harm categories move. An input block whose every blocking finding falls under a
+    threshold the request set higher (``BLOCK_NONE``, ``OFF``, ``BLOCK_ONLY_HIGH`` for a medium
+    finding) passes; a pass with a finding at or over a threshold the request set lower
+    (``BLOCK_LOW_AND_ABOVE``) is an input block. ``PROHIBITED_CONTENT`` and the output stage's
+    image filter do not move (Google's own image models return ``IMAGE_SAFETY`` with
+    ``BLOCK_NONE`` too)."""
+
+    def blocks(finding: Any) -> bool | None:
+        category = shapes.gemini_configurable(finding.scenario)
+        if category is None or category not in tuned:
+            return None
+        lowest = shapes.GEMINI_THRESHOLDS[tuned[category]]
+        return lowest is not None and _probability(finding.level) >= lowest
+
+    limits = policy.limits(profile, version)
+    if decision.verdict == "block" and decision.stage == "input":
+        blocking = [
+            f
+            for f in decision.matches
+            if (limit := limits.get(f.scenario, policy.Limit(1, None))).block_at is not None
+            and f.level >= max(1, limit.block_at)
+        ]
+        if blocking and all(blocks(f) is False for f in blocking):
+            return dataclasses.replace(
+                decision,
+                verdict="pass",
+                stage=None,
+                scenario=None,
+                categories=(),
+                reason=f"{decision.reason}; lifted by the request's safetySettings",
+            )
+        return decision
+    if decision.verdict == "pass":
+        over = [f for f in decision.matches if blocks(f)]
+        if over:
+            lead = max(over, key=lambda f: f.level)
+            return dataclasses.replace(
+                decision,
+                verdict="block",
+                stage="input",
+                scenario=lead.scenario,
+                categories=(lead.scenario,),
+                reason=f"{lead.scenario} ({lead.text!r}) is over the request's safetySettings threshold",
+            )
+    return decision
 
 
 def _gemini_request(fields: dict[str, Any]) -> tuple[str, list[str], list[str]]:
@@ -1050,6 +1151,110 @@ def _suspended_error(call: _Call) -> Any:
         "invalid_request_error",
         "account_suspended",
     )
+
+
+# --- OpenAI Responses API --------------------------------------------------------------------
+
+
+def _tool_of(fields: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's ``image_generation`` tool, if it offers one."""
+    for tool in fields.get("tools") or ():
+        if isinstance(tool, dict) and tool.get("type") == "image_generation":
+            return tool
+    return None
+
+
+def _responses_prompt(fields: dict[str, Any]) -> str:
+    """The user's text of a Responses request: ``input`` as a string, or its messages' text parts."""
+    value = fields.get("input")
+    if isinstance(value, str) and value.strip():
+        return value
+    texts: list[str] = []
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, dict) or item.get("role", "user") != "user":
+                continue
+            content = item.get("content")
+            if isinstance(content, str):
+                texts.append(content)
+            elif isinstance(content, list):
+                texts.extend(
+                    str(p.get("text", ""))
+                    for p in content
+                    if isinstance(p, dict) and p.get("type") in ("input_text", "text")
+                )
+    if not any(t.strip() for t in texts):
+        raise _BadRequest(
+            400,
+            shapes.openai_error(
+                "Missing required parameter: 'input'.", "invalid_request_error", "missing_required_parameter", "input"
+            ),
+        )
+    return "\n".join(texts)
+
+
+def _responses(call: _Call, settings: Settings, request_id: str, occurrence: int) -> tuple[int, Any, dict[str, Any]]:
+    """``POST /v1/responses``: the model draws with the ``image_generation`` tool, judged by the
+    profile of the tool's image model (``gpt-image-1`` by default); a ``moderation`` table asks for
+    moderated completions (its ``policy.input.mode = "block"`` withholds a flagged input)."""
+    fields = call.fields
+    model = fields.get("model")
+    if not isinstance(model, str) or not model:
+        raise _BadRequest(
+            400,
+            shapes.openai_error(
+                "Missing required parameter: 'model'.", "invalid_request_error", "missing_required_parameter", "model"
+            ),
+        )
+    prompt = _responses_prompt(fields)
+    tool = _tool_of(fields)
+    image_model = str((tool or {}).get("model") or "gpt-image-1")
+    profile, _ = policy.profile_for_model(image_model)
+    if profile in ("moderation", "describer"):
+        profile = "strict"
+    profile = settings.profile or profile
+    decision = None
+    if tool is not None:
+        decision = _output_draw(policy.decide(prompt, profile, settings.policy_version), settings, prompt, occurrence)
+    asked = fields.get("moderation")
+    moderation: dict[str, Any] | None = None
+    withheld = False
+    if isinstance(asked, dict):
+        judged = policy.moderate(prompt)
+        moderation = {
+            "input": shapes.responses_moderation(judged),
+            "output": shapes.responses_moderation(judged, image=True),
+        }
+        mode = (
+            ((asked.get("policy") or {}).get("input") or {}).get("mode")
+            if isinstance(asked.get("policy"), dict)
+            else None
+        )
+        withheld = judged.flagged and mode == "block"
+    body = shapes.responses_answer(
+        None if withheld else decision,
+        prompt,
+        model,
+        tool,
+        request_id,
+        azure=call.provider == "azure",
+        moderation=moderation,
+        withheld=withheld,
+    )
+    verdict = "block" if withheld else (decision.verdict if decision is not None else None)
+    stage = "input" if withheld else (decision.stage if decision is not None else None)
+    info = {
+        "model": model,
+        "prompt": prompt,
+        "profile": profile,
+        "flavour": "openai",
+        "endpoint": "responses",
+        "verdict": verdict,
+        "stage": stage,
+        "scenario": decision.scenario if decision is not None else None,
+        "stream": fields.get("stream") is True,
+    }
+    return 200, body, info
 
 
 def _moderations(fields: dict[str, Any], model: str) -> tuple[int, Any, dict[str, Any]]:

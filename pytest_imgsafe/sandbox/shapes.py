@@ -464,6 +464,35 @@ _GEMINI_IMAGE_REASON = {
     "minors": "IMAGE_PROHIBITED_CONTENT",
     "copyrighted_ip": "IMAGE_RECITATION",
 }
+GEMINI_THRESHOLDS: dict[str, int | None] = {
+    "HARM_BLOCK_THRESHOLD_UNSPECIFIED": 2,
+    "BLOCK_LOW_AND_ABOVE": 1,
+    "BLOCK_MEDIUM_AND_ABOVE": 2,
+    "BLOCK_ONLY_HIGH": 3,
+    "BLOCK_NONE": None,
+    "OFF": None,
+}
+"""A ``safetySettings`` threshold -> the lowest probability it blocks (1 LOW, 2 MEDIUM, 3 HIGH; None: never)."""
+GEMINI_SETTING_CATEGORIES = (
+    *GEMINI_HARM_CATEGORIES,
+    "HARM_CATEGORY_CIVIC_INTEGRITY",
+    "HARM_CATEGORY_JAILBREAK",
+    "HARM_CATEGORY_IMAGE_HATE",
+    "HARM_CATEGORY_IMAGE_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_IMAGE_HARASSMENT",
+    "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT",
+)
+
+
+def gemini_configurable(scenario: str | None) -> str | None:
+    """The harm category a request's ``safetySettings`` can tune for this scenario: only what the
+    sandbox blocks as ``SAFETY`` (a harm category over its threshold). ``PROHIBITED_CONTENT`` and
+    ``OTHER`` blocks are not configurable, as Google documents for its own."""
+    if _GEMINI_PROMPT_REASON.get(scenario or "") != "SAFETY":
+        return None
+    return _GEMINI_HARM_OF.get(scenario or "")
+
+
 IMAGEN_FILTERED_MESSAGE = (
     "Unable to show generated images. All images were filtered out because they violated the usage "
     "guidelines. You will not be charged for blocked images. Try rephrasing the prompt. If you think "
@@ -663,3 +692,179 @@ def content_safety_analysis(severities: dict[str, int], categories: list[str], o
             for c in categories
         ],
     }
+
+
+# --- OpenAI Responses API with the image_generation tool -----------------------------------
+#
+# Shapes follow openai-python's types (types/responses/response.py: Response, its moderation
+# object and incomplete_details; response_output_item.py: ImageGenerationCall, whose error
+# carries moderation_details; the stream events response.created ... response.completed) and the
+# Vercel AI SDK fixtures recorded from the API (openai-image-generation-tool.1.json and
+# .1.chunks.txt, azure-image-generation-tool.1.json: Azure adds a top-level content_filters).
+# A call the image filter refuses is a *failed* image_generation_call with the moderation error;
+# the response itself completes, with the model's short apology.
+
+RESPONSES_REFUSAL = "I can't create that image because it may violate the usage policies."
+
+
+def _response_id(prefix: str, request_id: str) -> str:
+    return f"{prefix}_{hashlib.sha256(f'{prefix}{request_id}'.encode()).hexdigest()[:48]}"
+
+
+def responses_moderation(result: Moderation, image: bool = False) -> dict[str, Any]:
+    """One side of a response's ``moderation`` object (a ``moderation_result``)."""
+    body = moderation_result(result, image)
+    return {"type": "moderation_result", "model": "omni-moderation-latest", **body}
+
+
+def responses_answer(
+    decision: Decision | None,
+    prompt: str,
+    model: str,
+    tool: dict[str, Any] | None,
+    request_id: str,
+    *,
+    azure: bool = False,
+    moderation: dict[str, Any] | None = None,
+    withheld: bool = False,
+) -> dict[str, Any]:
+    """A completed Responses answer: the image_generation_call (its image, or its moderation
+    error) and the assistant's message. ``tool`` is None when the request offered no image tool
+    (the model answers in text only); ``withheld``: a moderation policy in ``block`` mode stopped
+    the input before the model ran (an incomplete answer cut short by the content filter)."""
+    output: list[dict[str, Any]] = []
+    text = "Here is the image you asked for."
+    if withheld:
+        status, incomplete = "incomplete", {"reason": "content_filter"}
+    else:
+        status, incomplete = "completed", None
+        if tool is None:
+            text = "I can describe the scene in words, but no image tool was offered."
+        elif decision is None or decision.verdict == "pass":
+            output.append(
+                {
+                    "id": _response_id("ig", request_id),
+                    "type": "image_generation_call",
+                    "status": "completed",
+                    "background": "opaque",
+                    "output_format": tool.get("output_format") or "png",
+                    "quality": tool.get("quality") if tool.get("quality") not in (None, "auto") else "medium",
+                    "result": b64_png(prompt),
+                    "revised_prompt": prompt,
+                    "size": tool.get("size") if tool.get("size") not in (None, "auto") else "1024x1024",
+                }
+            )
+        else:
+            template = OUTPUT_MESSAGE if decision.stage == "output" else INPUT_MESSAGE
+            message = template.format(contact="help.openai.com", request_id=request_id)
+            output.append(
+                {
+                    "id": _response_id("ig", request_id),
+                    "type": "image_generation_call",
+                    "status": "failed",
+                    "result": None,
+                    "error": {
+                        "code": "moderation_blocked",
+                        "message": message,
+                        "param": None,
+                        "type": "image_generation_user_error",
+                        "moderation_details": {
+                            "moderation_stage": decision.stage or "unknown",
+                            "categories": list(decision.categories),
+                        },
+                    },
+                }
+            )
+            text = RESPONSES_REFUSAL
+        output.append(
+            {
+                "id": _response_id("msg", request_id),
+                "type": "message",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "annotations": [], "logprobs": [], "text": text}],
+            }
+        )
+    tokens = _text_tokens(prompt)
+    body: dict[str, Any] = {
+        "id": _response_id("resp", request_id),
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": status,
+        "background": False,
+        "error": None,
+        "incomplete_details": incomplete,
+        "instructions": None,
+        "max_output_tokens": None,
+        "model": model,
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}},
+        "tool_choice": {"type": "image_generation"} if tool is not None else "auto",
+        "tools": [tool] if tool is not None else [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 12,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": tokens + 12,
+        },
+        "user": None,
+        "metadata": {},
+    }
+    if moderation is not None:
+        body["moderation"] = moderation
+    if azure:
+        body["content_filters"] = None
+    return body
+
+
+def responses_events(body: dict[str, Any], partial_images: int = 0) -> list[dict[str, Any]]:
+    """A Responses answer as its stream sends it: created, in_progress, each output item added
+    (an image call generating, its partial images) and done, then completed (or incomplete)."""
+    shell = {**body, "status": "in_progress", "output": [], "incomplete_details": None, "usage": None}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": shell},
+        {"type": "response.in_progress", "response": shell},
+    ]
+    for index, item in enumerate(body["output"]):
+        events.append(
+            {
+                "type": "response.output_item.added",
+                "output_index": index,
+                "item": {"id": item["id"], "type": item["type"], "status": "in_progress"},
+            }
+        )
+        if item["type"] == "image_generation_call":
+            base = {"output_index": index, "item_id": item["id"]}
+            events.append({"type": "response.image_generation_call.in_progress", **base})
+            events.append({"type": "response.image_generation_call.generating", **base})
+            if item["status"] == "completed":
+                for n in range(partial_images):
+                    events.append(
+                        {
+                            "type": "response.image_generation_call.partial_image",
+                            **base,
+                            "partial_image_index": n,
+                            "partial_image_b64": b64_png(f"partial {n} {item['id']}"),
+                        }
+                    )
+                events.append({"type": "response.image_generation_call.completed", **base})
+        events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    final = "response.incomplete" if body["status"] == "incomplete" else "response.completed"
+    events.append({"type": final, "response": body})
+    return [{**event, "sequence_number": n} for n, event in enumerate(events)]
+
+
+def typed_sse(events: list[dict[str, Any]]) -> bytes:
+    """Server-sent events with their type on an ``event:`` line, as the Responses API streams them."""
+    return b"".join(
+        f"event: {event['type']}\n".encode() + b"data: " + json.dumps(event).encode("utf-8") + b"\n\n"
+        for event in events
+    )

@@ -411,3 +411,47 @@ def test_vcrpy_records_and_replays_google_genai(tmp_path: Path) -> None:
         assert calls(root) == live == (1, "PROHIBITED_CONTENT", 1)
         assert replayed.play_count == 3
     assert KEY not in Path(cassette).read_text()
+
+
+def setting(category: str, threshold: str) -> types.SafetySetting:
+    return types.SafetySetting(category=types.HarmCategory(category), threshold=types.HarmBlockThreshold(threshold))
+
+
+DANGEROUS = "HARM_CATEGORY_DANGEROUS_CONTENT"
+
+
+def test_safety_settings_move_only_the_configurable_input_blocks(
+    gemini: genai.Client, imgsafe_sandbox: Sandbox
+) -> None:
+    """BLOCK_NONE lifts a harm-category (SAFETY) block at the input stage, as Google's does;
+    PROHIBITED_CONTENT does not move; a lower threshold blocks what the default lets through;
+    the request log shows the settings the sandbox honoured."""
+
+    def ask(prompt: str, *settings: types.SafetySetting) -> types.GenerateContentResponse:
+        config = types.GenerateContentConfig(response_modalities=["IMAGE"], safety_settings=list(settings) or None)
+        return gemini.models.generate_content(model=MODEL, contents=prompt, config=config)
+
+    assert ask("A beheading").prompt_feedback.block_reason == types.BlockedReason.SAFETY  # type: ignore[union-attr]
+    assert image_parts(ask("A beheading", setting(DANGEROUS, "BLOCK_NONE")))
+    assert imgsafe_sandbox.requests[-1]["safety_settings"] == {DANGEROUS: "BLOCK_NONE"}
+    assert image_parts(ask("A beheading", setting(DANGEROUS, "OFF")))
+    still = ask("A beheading", setting(DANGEROUS, "BLOCK_ONLY_HIGH"))  # the finding is HIGH
+    assert still.prompt_feedback and still.prompt_feedback.block_reason == types.BlockedReason.SAFETY
+    hate = ask("A KKK rally", setting("HARM_CATEGORY_HATE_SPEECH", "BLOCK_NONE"))
+    assert hate.prompt_feedback and hate.prompt_feedback.block_reason == types.BlockedReason.PROHIBITED_CONTENT
+    assert image_parts(ask("A photo of a battlefield"))
+    stricter = ask("A photo of a battlefield", setting(DANGEROUS, "BLOCK_LOW_AND_ABOVE"))
+    assert stricter.prompt_feedback and stricter.prompt_feedback.block_reason == types.BlockedReason.SAFETY
+
+
+def test_bad_safety_settings_are_googles_400(imgsafe_sandbox: Sandbox) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "A fox"}]}],
+        "safetySettings": [{"category": DANGEROUS, "threshold": "BLOK_NONE"}],
+    }
+    response = httpx2.post(
+        f"{imgsafe_sandbox.base_url}/v1beta/models/{MODEL}:generateContent", json=body, headers={"x-goog-api-key": KEY}
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and "safety_settings[0].threshold" in error["message"]
