@@ -257,6 +257,28 @@ def looks_cut(text: str) -> bool:
     return head[:1] in ("{", "[") or head.startswith(("data:", "event:", "id:", ":"))
 
 
+def without_json(text: str) -> str:
+    """A message with the JSON it quotes left out: a relay's "litellm.BadRequestError: {...}" is
+    read for its own words, never for the keys and values of the answer it wraps (which the
+    envelope reading reads whole)."""
+    if "{" not in text and "[" not in text:
+        return text
+    decoder = json.JSONDecoder()
+    out: list[str] = []
+    index = 0
+    for m in re.finditer(r"[\[{]", text[:MAX_TEXT]):
+        if m.start() < index:
+            continue
+        try:
+            _, end = decoder.raw_decode(text, m.start())
+        except ValueError:
+            continue
+        out.append(text[index : m.start()])
+        index = end
+    out.append(text[index:])
+    return " ".join("".join(out).split())
+
+
 def messages(data: Any, text: str = "") -> list[str]:
     """Every human-readable message of an answer, outermost first: the error object's message,
     a list of errors, FastAPI's ``detail``, Google's reasons, finish and filter messages; the

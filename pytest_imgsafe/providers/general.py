@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .body import MAX_TEXT, Body, embedded_json, html_text, looks_cut, looks_html, messages
+from .body import MAX_TEXT, Body, embedded_json, html_text, looks_cut, looks_html, messages, without_json
 from .known_errors import BLOCK_CODES, Ctx, request_id_in, violations
 from .verdict import ApiError, Outcome, Stage
 from .vocabulary import filter_named, names_policy, policy_enums, says_blocked, stage_in, stage_of_enum
@@ -40,9 +40,14 @@ NestedReader = Callable[[int, Any], Outcome]
 _FINISH_KEYS = ("finishReason", "finish_reason", "native_finish_reason")
 _BLOCK_KEYS = ("blockReason", "block_reason")
 _FLAG_KEYS = ("filtered", "blocked", "flagged")
-_INPUT_PATH = ("prompt", "input", "request", "promptfeedback", "prompt_feedback")
-_OUTPUT_PATH = ("output", "candidate", "candidates", "choice", "choices", "completion", "generation", "result")
-_IMAGE_KEYS = ("b64_json", "bytesBase64Encoded", "result", "image", "images", "data", "url")
+_INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request"})
+_OUTPUT_PATH = frozenset(
+    {"output", "outputs", "candidate", "candidates", "choice", "choices", "completion", "generation"}
+)
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_IMAGE_KEYS = ("b64_json", "bytesBase64Encoded", "result", "image", "images", "data", "url", "fileUri", "gcsUri")
+_URL = re.compile(r"^(https?|gs)://|^data:image/")
+_BASE64 = re.compile(r"^(?:<imgsafe:sha256=|[A-Za-z0-9+/]{8,}={0,2}$)")
 
 
 def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
@@ -55,12 +60,17 @@ def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Out
 
 
 def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
+    """A block inside an envelope. The nested answer is read as it came (a success a relay wraps
+    in an error is a pass it did not hand over: no verdict at all), then as the error its envelope
+    says it is."""
     for inner in _inner_answers(body):
-        try:
-            outcome = read(max(status, 400), inner)  # an error status: what is inside can only block
-        except ApiError:
-            continue
-        if outcome.verdict == "block":
+        for inner_status in (200, max(status, 400)):
+            try:
+                outcome = read(inner_status, inner)
+            except ApiError:
+                continue
+            if outcome.verdict != "block":
+                return None
             return replace(outcome, provider="proxy", request_id=ctx.request_id or outcome.request_id)
     return None
 
@@ -86,23 +96,33 @@ def _inner_answers(body: Body) -> Iterator[Any]:
 
 
 def _fields(data: Any, ctx: Ctx) -> Outcome | None:
-    """Finish and block reasons of any value, content-filter and moderation flags, where no image came."""
+    """Finish and block reasons of any value, content-filter and moderation flags, where no image
+    came. Every hit is collected first, so the reading never depends on the order of keys: a block
+    reason (the prompt) comes before a finish reason (the output), and flags before neither."""
     if not isinstance(data, Mapping) or _carries_image(data, 0):
         return None
-    for _, node in _walk(data, ()):
+    reasons: list[tuple[int, str, Stage | None, Mapping[str, Any]]] = []
+    flags: list[tuple[tuple[str, ...], str, Mapping[str, Any]]] = []
+    for path, node in _walk(data, ()):
         for key in _BLOCK_KEYS:
             value = node.get(key)
             if isinstance(value, str) and value and _reason_blocks(value, node):
-                return _field_block(value, "input", node, ctx)
+                reasons.append((0, value, "input", node))
         for key in _FINISH_KEYS:
             value = node.get(key)
             if isinstance(value, str) and value and _reason_blocks(value, node):
-                stage = stage_of_enum(value) or _message_stage(node) or "output"
-                return _field_block(value, stage, node, ctx)
-    for path, node in _walk(data, ()):
-        flagged = [k for k in _FLAG_KEYS if node.get(k) is True]
-        if flagged:
-            return _field_block(flagged[0], _path_stage(path), node, ctx, category=path[-1] if path else None)
+                reasons.append((1, value, stage_of_enum(value) or _message_stage(node) or "output", node))
+        flags.extend((path, key, node) for key in _FLAG_KEYS if node.get(key) is True)
+    if reasons:
+        _, value, reason_stage, node = min(reasons, key=lambda r: (r[0], r[1]))
+        return _field_block(value, reason_stage, node, ctx)
+    if flags:
+        # a moderation's flag with nothing around it is about the text it was given: the input
+        stages = {_path_stage(path) or ("input" if key == "flagged" else None) for path, key, _ in flags}
+        stage: Stage | None = "input" if "input" in stages else "output" if "output" in stages else None
+        categories = tuple(sorted({path[-1] for path, _, _ in flags if path}))
+        path, key, node = min(flags, key=lambda f: (f[0], f[1]))
+        return _field_block(key, stage, node, ctx, categories=categories)
     return None
 
 
@@ -125,28 +145,22 @@ def _message_stage(node: Mapping[str, Any]) -> Stage | None:
 
 
 def _path_stage(path: tuple[str, ...]) -> Stage | None:
-    lowered = [p.lower() for p in path]
-    if any(any(word in p for word in _INPUT_PATH) for p in lowered):
+    """The stage the keys leading to a flag name (``prompt_filter_results``, ``promptFeedback``:
+    input; ``choices``, ``candidates``, ``output``: output)."""
+    words = {w.lower() for part in path for w in _WORD.findall(part)}
+    if words & _INPUT_PATH:
         return "input"
-    if any(any(word in p for word in _OUTPUT_PATH) for p in lowered):
+    if words & _OUTPUT_PATH:
         return "output"
     return None
 
 
 def _field_block(
-    code: str, stage: Stage | None, node: Mapping[str, Any], ctx: Ctx, *, category: str | None = None
+    code: str, stage: Stage | None, node: Mapping[str, Any], ctx: Ctx, *, categories: tuple[str, ...] = ()
 ) -> Outcome:
     message = _node_message(node) or None
-    marker = _marker_text(node)
     return Outcome(
-        "block",
-        stage,
-        code,
-        ctx.hint,
-        ctx.request_id,
-        (category,) if category else (),
-        message,
-        filter=filter_named(marker),
+        "block", stage, code, ctx.hint, ctx.request_id, categories, message, filter=filter_named(_marker_text(node))
     )
 
 
@@ -165,19 +179,20 @@ def _walk(value: Any, path: tuple[str, ...], depth: int = 0) -> Iterator[tuple[t
 
 
 def _carries_image(value: Any, depth: int) -> bool:
-    """Does an answer of unknown shape hold something that looks like an image (a long base64
-    value or an image URL)? Then flags are ambiguous (a score on a delivered image), so none is read."""
+    """Does an answer of unknown shape hold something that looks like an image (base64 or a URL
+    under an image key, a data URL anywhere)? Then flags are ambiguous (a score on a delivered
+    image), so none is read."""
     if depth > 8:
         return False
     if isinstance(value, Mapping):
         for key, child in list(value.items())[:64]:
-            if key in _IMAGE_KEYS and isinstance(child, str) and (len(child) > 64 or child.startswith("http")):
+            if key in _IMAGE_KEYS and isinstance(child, str) and (_URL.match(child) or _BASE64.match(child)):
                 return True
             if _carries_image(child, depth + 1):
                 return True
     elif isinstance(value, list):
         return any(_carries_image(child, depth + 1) for child in value[:64])
-    elif isinstance(value, str) and value.startswith("data:image/"):
+    elif isinstance(value, str) and "data:image/" in value:
         return True
     return False
 
@@ -189,8 +204,9 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
     texts = messages(body.data, body.text)
     marker = _marker_text(body.data) if body.data is not None else " ".join(texts)
     for text in texts:
-        if says_blocked(text):
-            return _worded_block(text, stage_in(text), body.data, marker, ctx)
+        prose = without_json(text)
+        if says_blocked(prose):
+            return _worded_block(text, stage_in(prose), body.data, marker, ctx)
         if status >= 400 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
             return _worded_block(text, stage_of_enum(text), body.data, marker, ctx, code=text)
     return None

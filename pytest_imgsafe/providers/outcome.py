@@ -130,8 +130,8 @@ def _read(
 ) -> Outcome:
     """The exact readers, the kind's check, then the general layer under what they could not read."""
 
-    def nested(inner_status: int, inner: Any) -> Outcome:
-        return read_answer(inner_status, inner, headers)
+    def nested(inner_status: int, inner: Any) -> Outcome:  # an answer inside this one: the same target's
+        return read_answer(inner_status, inner, headers, reads=reads)
 
     try:
         outcome, family = _exact(status, parsed, ctx, thresholds, nested)

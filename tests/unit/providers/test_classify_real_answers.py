@@ -1,9 +1,10 @@
 """classify() against real provider answers collected from public sources (tests/data/answers).
 
-One parametrized table: every answer must come out exactly as labelled. A non-verdict must raise
-ApiError of the labelled kind (never pass, never block); a verdict must have the labelled verdict,
-stage and filter, and the code and categories where the label gives them. The table's own shape is
-checked too, so an entry cannot silently lose its source or its label.
+One parametrized table: every answer must come out exactly as labelled, read for the target kind
+it was answered to (``kind``; none given or ``unknown``: read without one). A non-verdict must
+raise ApiError of the labelled kind (never pass, never block); a verdict must have the labelled
+verdict, stage and filter, and the code and categories where the label gives them. The table's
+own shape is checked too, so an entry cannot silently lose its source or its label.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from pytest_imgsafe import ApiError, classify
+from pytest_imgsafe.providers.registry import KINDS as PROVIDER_KINDS
 from tests.conftest import ROOT
 
 ANSWERS = ROOT / "tests" / "data" / "answers"
@@ -33,15 +35,20 @@ def load_answers() -> list[dict[str, Any]]:
 ENTRIES = load_answers()
 
 
+def kind_of(entry: dict[str, Any]) -> str | None:
+    kind = entry.get("kind")
+    return None if kind in (None, "unknown") else str(kind)
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
 def test_real_answer_is_read_as_labelled(entry: dict[str, Any]) -> None:
     label = entry["label"]
     if "error" in label:
         with pytest.raises(ApiError) as info:
-            classify(entry["status"], entry["body"], entry.get("headers"))
+            classify(entry["status"], entry["body"], entry.get("headers"), kind=kind_of(entry))
         assert info.value.kind == label["error"], str(info.value)
         return
-    outcome = classify(entry["status"], entry["body"], entry.get("headers"))
+    outcome = classify(entry["status"], entry["body"], entry.get("headers"), kind=kind_of(entry))
     assert (outcome.verdict, outcome.stage, outcome.filter) == (label["verdict"], label["stage"], label["filter"]), (
         outcome
     )
@@ -56,6 +63,7 @@ def test_the_table_is_large_and_every_entry_is_sourced_and_labelled() -> None:
     assert len({e["id"] for e in ENTRIES}) == len(ENTRIES)
     for entry in ENTRIES:
         assert entry["source"].strip() and isinstance(entry["status"], int) and "body" in entry, entry["id"]
+        assert entry.get("kind", "unknown") in (*PROVIDER_KINDS, "unknown"), entry["id"]
         label = entry["label"]
         if "error" in label:
             assert label["error"] in KINDS, entry["id"]
@@ -68,7 +76,7 @@ def test_the_table_is_large_and_every_entry_is_sourced_and_labelled() -> None:
 
 def test_every_family_and_every_required_signal_is_covered() -> None:
     families = {e["family"] for e in ENTRIES}
-    assert {"openai", "azure", "gemini", "vertex", "imagen", "relays", "html"} <= families
+    assert {"openai", "azure", "gemini", "vertex", "imagen", "relays", "html", "responses", "chat"} <= families
     codes = {e["label"].get("code") for e in ENTRIES}
     google = {"SAFETY", "PROHIBITED_CONTENT", "IMAGE_SAFETY", "RECITATION", "BLOCKLIST", "SPII", "OTHER"}
     assert google <= codes, google - codes
