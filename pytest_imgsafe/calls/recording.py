@@ -58,7 +58,7 @@ KEEP_RESPONSE_HEADERS = frozenset(
 )
 _DATA_URL = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]{16,})")
 T = TypeVar("T")
-_OPERATIONS = path_operations()
+
 _REQUEST_KEY: ContextVar[str | None] = ContextVar("imgsafe_request_key", default=None)
 
 
@@ -144,7 +144,7 @@ def http_key(uri: str, body: bytes | str | Mapping[str, Any] | None) -> str:
     """The key of a request as recorded (or as vcrpy sees it going out)."""
     parts = urlsplit(uri)
     path = parts.path.rstrip("/")
-    operation = next((op for op in _OPERATIONS if path.endswith("/" + op)), path)
+    operation = next((op for op in path_operations() if path.endswith("/" + op)), path)
     m = re.search(r"/deployments/([^/]+)/", path)
     deployment = m.group(1) if m else None
     api_version = dict(parse_qsl(parts.query)).get("api-version")

@@ -25,7 +25,7 @@ from ..base.errors import ConfigError as ConfigError
 from ..base.scrub import Scrubber
 from ..base.text import did_you_mean
 from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
-from ..providers.registry import TARGET_KEYS, TARGET_KINDS, kind_of, kinds_taking
+from ..providers.registry import kind_of, kinds_taking, target_keys, target_kinds
 from ..providers.rules import AnswerRule, parse_rules
 from ..providers.target import Target
 
@@ -396,16 +396,17 @@ def _with_rules(target: Target, rules: tuple[AnswerRule, ...]) -> Target:
     return dataclasses.replace(target, answer_rules=mine) if mine else target
 
 
-def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] = TARGET_KINDS) -> Target:
+def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | None = None) -> Target:
     """One target table, checked: the common keys here, the kind's own keys and params by its kind."""
     where = where or f"[tool.imgsafe.targets.{name}]"
+    kinds = target_kinds() if kinds is None else kinds
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table with at least kind and model")
+    keys = target_keys()
     for key in table:
-        if key not in TARGET_KEYS:
+        if key not in keys:
             raise ConfigError(
-                f"{where} has an unknown key {key!r}{did_you_mean(key, TARGET_KEYS)}; "
-                f"known keys: {', '.join(TARGET_KEYS)}"
+                f"{where} has an unknown key {key!r}{did_you_mean(key, keys)}; known keys: {', '.join(keys)}"
             )
     kind_name = table.get("kind")
     if kind_name not in kinds:

@@ -238,14 +238,17 @@ def looks_html(text: str) -> bool:
 
 
 def embedded_json(text: str) -> Any:
-    """A JSON object or array inside a text (``HTTP 400: [relay] {...} (reset after 5s)``), or ``None``."""
+    """An answer inside a text (``HTTP 400: [relay] [400]: {...} (reset after 5s)``): the first
+    JSON object, or array of objects, that parses there; ``None`` when there is none."""
     decoder = json.JSONDecoder()
     for m in re.finditer(r"[\[{]", text[:MAX_TEXT]):
         try:
             value, _ = decoder.raw_decode(text, m.start())
         except ValueError:
             continue
-        if isinstance(value, (Mapping, list)) and value:
+        if (isinstance(value, Mapping) and value) or (
+            isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)
+        ):
             return value
     return None
 

@@ -38,14 +38,15 @@ KINDS: dict[str, ProviderKind] = {
 }
 """Every kind, by the name a target table gives."""
 
-TARGET_KINDS: tuple[str, ...] = tuple(name for name, kind in KINDS.items() if kind.target)
-"""The kinds a ``[tool.imgsafe.targets.NAME]`` table may name (the describer's ``chat`` is not one)."""
-TARGET_KEYS: tuple[str, ...] = tuple(dict.fromkeys([*COMMON_KEYS, *(k for kind in KINDS.values() for k in kind.keys)]))
-"""Every key a target table may hold (each kind takes the common ones and its own)."""
-_BY_OPERATION: dict[str, ProviderKind] = {}
-for _kind in KINDS.values():
-    for _operation in _kind.operations:
-        _BY_OPERATION.setdefault(_operation, _kind)
+
+def target_kinds() -> tuple[str, ...]:
+    """The kinds a ``[tool.imgsafe.targets.NAME]`` table may name (the describer's ``chat`` is not one)."""
+    return tuple(name for name, kind in KINDS.items() if kind.target)
+
+
+def target_keys() -> tuple[str, ...]:
+    """Every key a target table may hold (each kind takes the common ones and its own)."""
+    return tuple(dict.fromkeys([*COMMON_KEYS, *(k for kind in KINDS.values() for k in kind.keys)]))
 
 
 def kind_of(name: str) -> ProviderKind:
@@ -137,7 +138,7 @@ def make_client(target: Target, env: Mapping[str, str] | None = None, *, async_c
 
 def call(client: Any, spec: RequestSpec) -> Answer:
     """Send one request through the client of the kind whose operation it is."""
-    kind = _BY_OPERATION.get(spec.operation)
+    kind = next((k for k in KINDS.values() if spec.operation in k.operations), None)
     if kind is None:
         raise ValueError(f"no kind sends the operation {spec.operation!r}")
     return kind.call(client, spec)

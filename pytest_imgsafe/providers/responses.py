@@ -123,21 +123,34 @@ class Responses(OpenAIKind):
         images: tuple[Path, ...] = (),
         mask: Path | None = None,
     ) -> RequestSpec:
-        merged = {**target.params, **(params or {})}
-        tool: dict[str, Any] = {"type": "image_generation", **dict(merged.pop("image_generation", None) or {})}
-        for key in list(merged):
-            if key in TOOL_FIELDS and not isinstance(merged[key], Mapping):
-                tool[key] = merged.pop(key)
-        fields = {"model": target.model, "input": prompt, "tools": [tool], "tool_choice": FORCE_TOOL, **merged}
+        target_tool, target_top = split_params(target.params)
+        case_tool, case_top = split_params(params or {})
+        tool = {"type": "image_generation", **target_tool, **case_tool}
+        fields = {"model": target.model, "input": prompt, "tools": [tool], "tool_choice": FORCE_TOOL}
+        fields.update({**target_top, **case_top})
         return RequestSpec(self.operation, fields, (), None, target.api_version if target.is_azure else None)
 
     def price(self, target: Target, params: Mapping[str, Any] | None = None) -> float:
         """The image the tool makes, priced by its image model (the tool's default, gpt-image-1),
         quality and size; the chat model's tokens are left out of the estimate."""
-        merged = {**target.params, **(params or {})}
-        tool = dict(merged.get("image_generation") or {})
-        tool.update({k: v for k, v in merged.items() if k in TOOL_FIELDS and not isinstance(v, Mapping)})
+        tool = {**split_params(target.params)[0], **split_params(params or {})[0]}
         return table_price(str(tool.get("model") or "gpt-image-1"), tool, target.price)
 
 
 RESPONSES = Responses()
+
+
+def split_params(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Params as (the tool's fields, the Responses API's own): ``image_generation`` and simple
+    values named like a tool field go to the tool (``moderation = "low"`` is the tool's, a
+    ``moderation`` table the response's)."""
+    tool = dict(params.get("image_generation") or {})
+    top: dict[str, Any] = {}
+    for key, value in params.items():
+        if key == "image_generation":
+            continue
+        if key in TOOL_FIELDS and not isinstance(value, Mapping):
+            tool[key] = value
+        else:
+            top[key] = value
+    return tool, top

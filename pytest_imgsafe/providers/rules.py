@@ -46,7 +46,7 @@ RULE_KEYS: tuple[str, ...] = (
     "code",
     "targets",
 )
-_SEGMENT = r"(?:[A-Za-z_@$][\w@$-]*)?(?:\[(?:\d+|\*)\])*"
+_SEGMENT = r"(?:[A-Za-z_@$][\w@$-]*(?:\[(?:\d+|\*)\])*|(?:\[(?:\d+|\*)\])+)"
 _PATH = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})*$")
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
 _STATUS_CLASS = re.compile(r"^[1-5]xx$")

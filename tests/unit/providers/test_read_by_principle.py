@@ -1,0 +1,173 @@
+"""An answer read for its kind, and the general layer: shapes the exact readers do not know, read
+by status and envelope, the provider's own fields and its safety wording; marked so, never a guess.
+
+The answers here are shapes, not cited answers (those are in tests/data/answers): each stands for
+one of the misses the issue lists, built from a cited answer with the one thing changed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from pytest_imgsafe import ApiError, Outcome, classify
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+MODERATION_PASS = {"id": "modr-1", "model": "omni-moderation-latest", "results": [{"flagged": False, "categories": {}}]}
+MODERATION_FLAGGED = {"id": "modr-2", "model": "m", "results": [{"flagged": True, "categories": {"violence": True}}]}
+IMAGES = {"created": 1, "data": [{"b64_json": PNG}]}
+CHAT_TEXT = {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "A fox."}}]}
+GEMINI_IMAGE_SAFETY = {"candidates": [{"finishReason": "IMAGE_SAFETY", "index": 0}]}
+ANALYSIS = {"categoriesAnalysis": [{"category": "Hate", "severity": 0}]}
+
+
+def no_verdict(status: int, body: Any, kind: str | None = None, headers: Any = None) -> ApiError:
+    with pytest.raises(ApiError) as info:
+        classify(status, body, headers, kind=kind)
+    return info.value
+
+
+# --- the kind decides which family of answer is a verdict -----------------------------------
+
+
+@pytest.mark.parametrize("kind", ["images.generate", "images.edit", "chat-image", "responses", "gemini", "imagen"])
+def test_a_moderation_body_is_no_image_answer(kind: str) -> None:
+    assert classify(200, MODERATION_PASS).verdict == "pass"  # read without a kind, as before
+    for body in (MODERATION_PASS, MODERATION_FLAGGED, ANALYSIS):
+        error = no_verdict(200, body, kind)
+        assert error.kind == "unreadable" and "is no answer of a target that needs an image answer" in error.message
+
+
+def test_an_image_answer_is_no_moderation_verdict() -> None:
+    for body in (IMAGES, GEMINI_IMAGE_SAFETY):
+        assert no_verdict(200, body, "moderation").kind == "unreadable"
+    assert classify(200, MODERATION_FLAGGED, kind="moderation").label == "block:input"
+    assert no_verdict(200, MODERATION_PASS, "content-safety").kind == "unreadable"
+
+
+def test_text_passes_only_for_the_describers_kind() -> None:
+    assert classify(200, CHAT_TEXT, kind="chat").verdict == "pass"
+    assert "no image and no safety signal" in no_verdict(200, CHAT_TEXT, "chat-image").message
+    assert no_verdict(200, CHAT_TEXT).kind == "unreadable"
+
+
+def test_an_error_envelope_is_read_for_every_kind() -> None:
+    body = {"error": {"message": "Your request was rejected by the safety system.", "code": "moderation_blocked"}}
+    for kind in ("images.generate", "moderation", "chat", "responses", "gemini", "content-safety"):
+        assert classify(400, body, kind=kind).label == "block:input"
+
+
+def test_the_kind_names_the_filter_when_the_answer_does_not() -> None:
+    reason = {
+        "error": {"code": 400, "message": "x", "status": "INVALID_ARGUMENT", "details": [{"reason": "UNSAFE_PROMPT"}]}
+    }
+    assert classify(400, reason, kind="imagen").filter == "imagen"
+    assert classify(400, reason, kind="gemini").filter == "gemini"
+    assert classify(400, reason).filter is None
+
+
+# --- the general layer: the misses the issue lists ------------------------------------------
+
+
+def general(status: int, body: Any, kind: str | None = None) -> Outcome:
+    outcome = classify(status, body, kind=kind)
+    assert outcome.read_by == "general", outcome
+    return outcome
+
+
+def test_a_finish_reason_added_later_is_read_by_its_message() -> None:
+    body = {
+        "candidates": [
+            {
+                "finishReason": "IMAGE_OTHER_POLICY",
+                "finishMessage": "Unable to show the generated image: it violated the usage guidelines.",
+                "index": 0,
+            }
+        ]
+    }
+    assert general(200, body, "gemini").label == "block:output"
+    body["candidates"][0]["finishReason"] = "IMAGE_PROHIBITED_CONTENT_V2"  # its own tokens name a policy
+    del body["candidates"][0]["finishMessage"]
+    assert general(200, body, "gemini").label == "block:output"
+
+
+def test_a_generic_invalid_argument_whose_message_names_the_safety_filter() -> None:
+    body = {
+        "error": {
+            "code": 400,
+            "message": "The prompt was blocked by the safety filter. Please rephrase it.",
+            "status": "INVALID_ARGUMENT",
+        }
+    }
+    outcome = general(400, body, "gemini")
+    assert (outcome.label, outcome.filter) == ("block:input", "gemini")
+
+
+def test_a_message_with_no_envelope() -> None:
+    text = "Your request was rejected by the safety system. If you believe this is an error, contact us."
+    assert general(400, text, "images.generate").label == "block:input"
+    page = (
+        "<html><head><title>Blocked</title></head>"
+        "<body><p>Generated image was filtered by our safety system</p></body></html>"
+    )
+    assert general(400, page, "images.generate").label == "block:output"
+
+
+def test_a_list_of_errors_instead_of_an_error_object() -> None:
+    body = {"errors": [{"code": "E_POLICY", "message": "Request blocked: the prompt violates the content policy"}]}
+    assert general(400, body, "chat-image").label == "block:input"
+
+
+def test_a_filter_code_whose_stage_is_given_by_its_wording() -> None:
+    body = {"error": {"code": "content_safety_violation", "message": "The generated image was flagged as unsafe."}}
+    assert general(400, body, "images.generate").label == "block:output"
+
+
+def test_a_relays_json_in_a_string() -> None:
+    inner = {"error": {"message": "Your request was rejected by the safety system.", "code": "moderation_blocked"}}
+    body = {"error": {"message": json.dumps(inner), "type": "upstream_error", "code": None}}
+    outcome = general(400, body, "images.generate")
+    assert (outcome.label, outcome.code, outcome.provider) == ("block:input", "moderation_blocked", "proxy")
+    logged = f"HTTP 400: [codex/gpt-image] [400]: {json.dumps(inner)} (reset after 5s)"
+    assert general(400, {"detail": logged}, "images.generate").label == "block:input"
+
+
+def test_flags_where_no_image_came() -> None:
+    body = {"id": "x", "prompt_filter_results": [{"content_filter_results": {"violence": {"filtered": True}}}]}
+    outcome = general(200, body, "chat-image")
+    assert (outcome.label, outcome.categories) == ("block:input", ("violence",))
+
+
+# --- and what it never reads ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (429, {"error": {"message": "Rate limit reached for the safety system; requests blocked for 20s"}}),
+        (400, {"error": {"message": "Invalid value for safety_settings: must be a list", "code": "invalid_value"}}),
+        (400, {"error": {"message": "The 'moderation' parameter is not supported with this model."}}),
+        (503, {"error": {"message": "The content filter is unavailable; the request was not processed"}}),
+        (
+            200,
+            {
+                "choices": [
+                    {
+                        "message": {"content": "done"},
+                        "content_filter_result": {"error": {"message": "The contents are not filtered"}},
+                    }
+                ]
+            },
+        ),
+        (400, '{"error": {"message": "Your request was rejected by the safety sys'),  # a cut JSON body is no message
+        (
+            200,
+            {"images": [{"url": "https://cdn.example/a.png"}], "moderation": {"flagged": True}},
+        ),  # a score on an image
+        (400, {"error": {"message": "Blocked: your IP is not allowed by the firewall"}}),
+    ],
+)
+def test_never_a_guess(status: int, body: Any) -> None:
+    with pytest.raises(ApiError):
+        classify(status, body, kind="images.generate")
