@@ -126,6 +126,27 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
             ).replace("|", "\\|")
             lines.append(f"| {g.kind.replace('|', '/')} | {len(g.rows)} | {example} |")
         page.add_list(lines, cap=20, reserve=600, more="| … and {n} more kinds | | |")
+    general = [r for r in report["results"] if r.get("read_by") == "general"]
+    if general:
+        page.add(
+            "",
+            f"### Read by the general layer ({len(general)} items)",
+            "",
+            "No reader knew these answers' shapes; their status, fields and wording gave the verdict. "
+            "Add the shape to the readers, or a `[[tool.imgsafe.answers]]` rule.",
+            "",
+        )
+        page.add_list(
+            [
+                clip(
+                    f"- `{r['case']}` on `{r['target']}`: {got(r)}" + (f", code {r['code']}" if r.get("code") else ""),
+                    _LINE,
+                )
+                for r in general
+            ],
+            cap=20,
+            reserve=600,
+        )
     moved = report.get("changes_since_last") or []
     if moved:
         page.add("", f"### Changed since the previous run ({when(report.get('previous_run'))})", "")

@@ -257,6 +257,8 @@ class CaseItem(pytest.Item):
                     "code": outcome.code if outcome else None,
                     "categories": list(outcome.categories) if outcome else [],
                     "request_id": outcome.request_id if outcome else None,
+                    "filter": outcome.filter if outcome else None,
+                    "read_by": outcome.read_by if outcome else None,
                     "source": answer.source if answer else None,
                     "status": str(status),  # plain strings: xdist sends properties through execnet
                     "error": error,

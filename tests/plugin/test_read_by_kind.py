@@ -33,3 +33,22 @@ def test_a_moderation_answer_replayed_for_an_image_target_is_an_error(project: p
     result.stdout.fnmatch_lines(
         ["*a moderation answer (results[].flagged) is no answer of a target that needs an image answer*"]
     )
+
+
+def test_a_verdict_of_the_general_layer_is_marked_in_the_report(project: pytest.Pytester) -> None:
+    write_corpus(
+        project, "probes", CORPUS.replace("expect: pass", "expect: {gpt-image-2: block:input, moderation: pass}")
+    )
+    project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider")
+    image = project.path / "cassettes" / "gpt-image-2" / "fox.json"
+    cassette = json.loads(image.read_text())
+    cassette["interactions"][0]["response"]["status"] = {"code": 400, "message": "Bad Request"}
+    cassette["interactions"][0]["response"]["body"] = {
+        "json": {"errors": [{"code": "E_POLICY", "message": "Request blocked: the prompt violates the content policy"}]}
+    }
+    image.write_text(json.dumps(cassette))
+    project.runpytest("--imgsafe", "-p", "no:cacheprovider", "--imgsafe-report", "r.json").assert_outcomes(passed=2)
+    rows = {r["target"]: r for r in json.loads((project.path / "r.json").read_text())["results"]}
+    assert (rows["gpt-image-2"]["read_by"], rows["gpt-image-2"]["actual"]) == ("general", "block:input")
+    assert (rows["moderation"]["read_by"], rows["moderation"]["filter"]) == ("shape", "openai")
+    assert "Read by the general layer (1 items)" in (project.path / "r.md").read_text()

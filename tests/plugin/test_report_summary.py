@@ -140,3 +140,17 @@ def test_a_live_run_with_a_thousand_rate_limited_items_writes_a_summary_under_16
     report = json.loads((project.path / "drift.json").read_text())
     assert report["totals"]["errors"] == 1000
     validate(report)
+
+
+def test_answers_read_by_the_general_layer_are_listed_as_shapes_to_add() -> None:
+    rows = [
+        row("fox"),
+        row("proxy", actual="block:input", status="mismatch", code="E_POLICY", filter="relay", read_by="general"),
+        row("acme", actual="block", filter="acme-gateway", read_by="rule"),
+    ]
+    report = report_of(rows)
+    validate(report)
+    text = markdown(report)
+    assert "### Read by the general layer (1 items)" in text
+    assert "- `proxy` on `gpt-image-2`: block:input, code E_POLICY" in text
+    assert "`acme`" not in text.split("### Read by the general layer")[1]
