@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pytest_imgsafe.collect.corpus import load_corpus  # noqa: E402
-from pytest_imgsafe.providers.openai import build_request, call, make_client  # noqa: E402
-from pytest_imgsafe.providers.outcome import Outcome, classify  # noqa: E402
+from pytest_imgsafe.providers.registry import build_request, call, make_client, outcome_for  # noqa: E402
 from pytest_imgsafe.providers.target import Target  # noqa: E402
+from pytest_imgsafe.providers.verdict import Outcome  # noqa: E402
 from pytest_imgsafe.rewrite import default_rewriter  # noqa: E402
 from pytest_imgsafe.routing.gateway import GatewayConfig, run_gateway  # noqa: E402
 from pytest_imgsafe.routing.screen import default_screen  # noqa: E402
@@ -53,7 +53,7 @@ def main() -> int:
 
         def ask(name: str, prompt: str) -> Outcome:
             answer = call(clients[name], build_request(targets[name], prompt))
-            return classify(answer.status, answer.body, answer.headers)
+            return outcome_for(targets[name], answer)
 
         config = GatewayConfig(("gpt-image-2", "gpt-image-2-all", "nano-banana"), "moderation", True, True)
         blocked: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # cases, bare blocks, gateway blocks
