@@ -101,6 +101,8 @@ def read_error(status: int, data: Mapping[str, Any], ctx: Ctx, read: Reader) -> 
 
 
 def _error_verdict(error: Mapping[str, Any], code: str | None, message: str, ctx: Ctx, read: Reader) -> Outcome | None:
+    if is_suspension(message):
+        return None  # a suspended account or resource refuses every prompt: no verdict on this one, whatever the code
     lower_code = (code or "").lower()
     if lower_code in BLOCK_CODES or azure_inner(error) is not None:
         return _block_from_error(error, code, message, ctx)
@@ -111,8 +113,6 @@ def _error_verdict(error: Mapping[str, Any], code: str | None, message: str, ctx
         return Outcome(
             "block", "input", m.group(1) if m else "RAI_BLOCKED", "imagen", ctx.request_id, (), message, filter="imagen"
         )
-    if is_suspension(message):
-        return None
     return _nested_block(error, ctx, read)
 
 
@@ -231,6 +231,7 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         status in (401, 403)
         or code in ("invalid_api_key", "401", "403")
         or google in ("PERMISSION_DENIED", "UNAUTHENTICATED")
+        or is_suspension(message)  # a relay may pass a suspension on with any status
     ):
         return "auth"
     if _gemini_bad_key(error, message) or "organization must be verified" in lower:
