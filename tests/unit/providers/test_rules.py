@@ -149,3 +149,27 @@ def test_a_wrong_rule_names_the_file_the_rule_and_the_fix(raw: Any, message: str
 def test_a_rule_naming_an_unknown_target_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"rule 1 names target 'gpt-imag-2'.*did you mean 'gpt-image-2'"):
         resolve_settings(tmp_path, {"answers": [{**RULES[0], "targets": ["gpt-imag-2"]}]})
+
+
+def test_the_readmes_worked_example_reads_what_it_says(tmp_path: Path) -> None:
+    import re
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("A worked example. Acme's proxy") :]
+    toml = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert toml is not None
+    tool = tomllib.loads(toml.group(1))["tool"]["imgsafe"]
+    acme = resolve_settings(tmp_path, tool).targets["acme"]
+    assert len(acme.answer_rules) == 3
+    block = outcome_for(acme, Answer(451, {}, PROXY_BLOCK, "test"))
+    assert (block.label, block.filter, block.read_by) == ("block:input", "acme-gateway", "rule")
+    with pytest.raises(ApiError) as info:
+        outcome_for(acme, Answer(200, {}, PROXY_QUOTA, "test"))
+    assert info.value.kind == "quota"
+    dropped = outcome_for(acme, Answer(502, {}, b"Image withheld by policy (request 8d2f)", "test"))
+    assert (dropped.label, dropped.code) == ("block:output", "image_withheld")
+    passed = outcome_for(acme, Answer(200, {}, {"created": 1, "data": [{"b64_json": PNG}]}, "test"))
+    assert (passed.verdict, passed.read_by) == ("pass", "shape")
