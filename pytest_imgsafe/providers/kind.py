@@ -196,10 +196,3 @@ def simple_params(where: str, params: Any) -> dict[str, Any]:
     if not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
         raise ConfigError(f'{where} params must be a table of simple values, e.g. params = {{ quality = "low" }}')
     return dict(params)
-
-
-def refuse_keys(where: str, table: Mapping[str, Any], keys: tuple[str, ...], who: str) -> None:
-    """A key of another kind is an error that says which kinds take it."""
-    present = [k for k in keys if k in table]
-    if present:
-        raise ConfigError(f"{where} sets {', '.join(present)}, which only {who} targets take")

@@ -171,3 +171,54 @@ def test_flags_where_no_image_came() -> None:
 def test_never_a_guess(status: int, body: Any) -> None:
     with pytest.raises(ApiError):
         classify(status, body, kind="images.generate")
+
+
+def moderated(flagged_in: bool, flagged_out: bool) -> dict[str, Any]:
+    def side(flagged: bool) -> dict[str, Any]:
+        result = {"flagged": flagged, "categories": {"violence": flagged}, "category_scores": {}, "model": "m"}
+        return {"type": "moderation_results", "model": "omni-moderation-latest", "results": [result]}
+
+    return {"input": side(flagged_in), "output": side(flagged_out)}
+
+
+def test_a_chat_answers_moderation_object() -> None:
+    """Chat completions with moderated completions: a flagged input or output with no image is a
+    block at that stage; with an image it is a pass that names the flag."""
+    empty = {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": ""}}]}
+    assert classify(200, {**empty, "moderation": moderated(True, False)}, kind="chat-image").label == "block:input"
+    assert classify(200, {**empty, "moderation": moderated(False, True)}, kind="chat-image").label == "block:output"
+    drawn = {
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": f"![img](data:image/png;base64,{PNG})"},
+            }
+        ],
+        "moderation": moderated(False, True),
+    }
+    outcome = classify(200, drawn, kind="chat-image")
+    assert (outcome.verdict, outcome.categories) == ("pass", ("violence:flagged",))
+    with pytest.raises(ApiError):
+        classify(200, {**empty, "moderation": moderated(False, False)}, kind="chat-image")
+
+
+def test_a_responses_answers_moderation_object_and_content_filter() -> None:
+    base = {"object": "response", "status": "completed", "output": [], "error": None}
+    flagged = {"input": {"type": "moderation_result", "flagged": True, "categories": {"hate": True}}}
+    assert classify(200, {**base, "moderation": flagged}, kind="responses").label == "block:input"
+    cut = {**base, "status": "incomplete", "incomplete_details": {"reason": "content_filter"}}
+    assert classify(200, cut, kind="responses").label == "block:output"
+    failed = {
+        "type": "image_generation_call",
+        "id": "ig_1",
+        "status": "failed",
+        "error": {
+            "code": "moderation_blocked",
+            "message": "x",
+            "type": "image_generation_user_error",
+            "moderation_details": {"moderation_stage": "output", "categories": ["sexual"]},
+        },
+    }
+    outcome = classify(200, {**base, "output": [failed]}, kind="responses")
+    assert (outcome.label, outcome.categories) == ("block:output", ("sexual",))
