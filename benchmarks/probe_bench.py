@@ -33,15 +33,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_imgsafe.providers.openai import (  # noqa: E402
-    build_describe_request,
-    build_request,
-    call,
-    make_client,
-    read_description,
-)
-from pytest_imgsafe.providers.outcome import ApiError, Outcome, classify  # noqa: E402
+from pytest_imgsafe.providers.openai import build_describe_request, read_description  # noqa: E402
+from pytest_imgsafe.providers.registry import build_request, call, make_client, outcome_for  # noqa: E402
 from pytest_imgsafe.providers.target import Target  # noqa: E402
+from pytest_imgsafe.providers.verdict import ApiError, Outcome  # noqa: E402
 from pytest_imgsafe.rewrite import STRATEGIES, Rewrite, RewriteRefused, default_rewriter  # noqa: E402
 from pytest_imgsafe.routing.gateway import GatewayConfig, run_gateway  # noqa: E402
 from pytest_imgsafe.routing.screen import default_screen  # noqa: E402
@@ -108,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def ask(name: str, prompt: str) -> Outcome:
             answer = call(clients[name], build_request(targets[name], prompt))
-            return classify(answer.status, answer.body, answer.headers)
+            return outcome_for(targets[name], answer)
 
         def sandbox_describer(instruction: str, text: str, image: Path | None) -> str:
             answer = call(clients["describer"], build_describe_request(targets["describer"], instruction, text, image))

@@ -141,7 +141,7 @@ class Runner:
         descriptions too), scrubbed, images as placeholders."""
         made = self._filters.get(target.name)
         if made is None:
-            if target.kind == "chat":
+            if kind_of(target.kind).reads == "text":  # a describer: its descriptions are kept too
                 made = CassetteFilter(self.scrubber(), self.settings.store_images, accept=is_description)
             else:
                 made = CassetteFilter(

@@ -162,14 +162,14 @@ def build_describe_request(target: Target, instruction: str, text: str, image: P
     return RequestSpec("chat/completions", fields, (), deployment, target.api_version if target.is_azure else None)
 
 
-def read_description(answer: Answer, read: Any) -> str:
+def read_description(answer: Answer, read: Any = None) -> str:
     """The text of a describer's answer ("" when it is empty: the rewriter reads that as a refusal);
     anything else is an :class:`ApiError`, never a description.
 
-    ``read`` reads a refusal (the describer kind's reader): a block becomes an ``invalid_request``
-    error that says the describer refused."""
+    ``read`` reads a refusal (by default the describer kind's reader, with no rules of a target): a
+    block becomes an ``invalid_request`` error that says the describer refused."""
     if answer.status != 200:
-        outcome: Outcome = read(answer)  # raises ApiError for non-verdicts
+        outcome: Outcome = read(answer) if read is not None else CHAT.read(None, answer)  # ApiError: no verdict
         raise ApiError(
             "invalid_request",
             f"the describer refused to describe ({outcome.code}): {outcome.message}",
