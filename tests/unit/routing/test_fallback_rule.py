@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_imgsafe import classify
 from pytest_imgsafe.base.terms import HARD_PROHIBITED
 from pytest_imgsafe.base.terms import bundled_tables as term_tables
 from pytest_imgsafe.fuzzing.strategies import prompts
-from pytest_imgsafe.providers.outcome import Outcome, classify
+from pytest_imgsafe.providers.outcome import Outcome
 from pytest_imgsafe.rewrite import REWRITABLE, default_rewriter
 from pytest_imgsafe.routing.cause import BlockReader
 from pytest_imgsafe.routing.chain import content, run_chain
