@@ -25,6 +25,9 @@ from collections.abc import Iterable
 
 COVERED = "en"
 """The language of the replacement tables."""
+READ_AS_ENGLISH = frozenset({COVERED, "sco", "un"})
+"""What CLD2 may name a plain English prompt: Scots for short English text ("Corpse in a snowy
+forest" reads as Scots), unknown when it cannot tell."""
 MIN_WORDS = 4
 """Fewer words than this (around the triggers) are too few for a language detector."""
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -75,6 +78,6 @@ def _language(text: str) -> str | None:
     except pycld2.error:
         return "text no detector can read"
     name, code = details[0][0], details[0][1]
-    if code in (COVERED, "un"):
+    if code in READ_AS_ENGLISH:
         return None
     return str(name).title()

@@ -144,3 +144,11 @@ def test_no_strategy_changes_a_prompt_whose_only_triggers_are_unknown_or_hard(
     except RewriteRefused:
         return
     assert result.text == prompt and result.changes == () and result.reason
+
+
+def test_short_english_that_the_detector_names_scots_is_english() -> None:
+    # CLD2 names "Corpse in a snowy forest" Scots: a prompt of the English templates, which the
+    # violence table softens, must not come back "in another language".
+    result = rewrite("Corpse in a snowy forest")
+    assert result.reason is None or "Scots" not in result.reason
+    assert result.text != "Corpse in a snowy forest"
