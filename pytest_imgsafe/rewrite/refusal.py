@@ -3,18 +3,25 @@
 The strategies help only what they positively recognise (:mod:`.core`); this detector is what
 refuses a prompt outright, whatever else it holds. The term tables list names ("swastika",
 "child", "nude"); a user who wants a prohibited image writes around them: an age as a number or
-in another language ("a 9 year old", "una niña de seis años", "十岁"), a school year ("a third
-grader", "Fünftklässler"), a hate code shown on something ("a tattoo reading 14/88"), a symbol
-described ("a red flag with a white disc and a black hooked cross"), a salute described ("right
-arms stiffly forward, palms down"), a euphemism for undress ("in her birthday suit", "a towel
-slipping off, revealing everything"), a look-alike spelling ("n4ked", "h1tler", "k.k.k",
-"nuuude", "na\u200bked"), another language ("nackt", "desnuda", "裸体"), an encoding (base64,
-rot13). This detector reads those families of meaning, from its own data
-(``data/rewrite/refusal.yaml``), with libraries for what libraries do better than a table
-(number words in seven languages and Chinese numerals: :mod:`.numbers`; Unicode folding and the
-transliteration of look-alike letters: ``unicodedata``, ``anyascii``; encodings:
-:mod:`.hidden`), and shares nothing with the sandbox, which stands for the provider's
-classifier and must stay an independent judge.
+in another language ("a 9 year old", "una niña de seis años", "十岁", "9 yaşında"), a school year
+("a third grader", "Fünftklässler"), a hate code shown on something ("a tattoo reading 14/88"), a
+symbol described ("a red flag with a white disc and a black hooked cross", "bandera roja con
+círculo blanco"), a salute described ("right arms stiffly forward, palms down"), a euphemism for
+undress ("in her birthday suit", "without a stitch of clothing", "wearing only a towel", "sin
+nada de ropa"), a look-alike spelling ("n4ked", "h1tler", "k.k.k", "nuuude", "na\u200bked"),
+another language ("nackt", "عارية", "çıplak", "裸体"), an encoding (base64, Morse, rot13 or any
+Caesar shift, text written backwards).
+
+This detector reads *concepts*, not word lists of one language: each hard concept (nudity,
+sexual content, a minor, a hate group or symbol) and each atom a description is made of (a
+colour, a shape, "without", "only", clothing, an arm, a rally) has its words in the thirty-odd
+languages most used on the web (``data/rewrite/concepts.yaml``, read by :mod:`.concepts`); the
+rules of ``data/rewrite/refusal.yaml`` say which concepts refuse alone and which refuse side by
+side. Every text is read through one fold (:mod:`.folding`: NFKC, case, accents, invisible
+characters, look-alike letters, digits of every script, leetspeak, letters spelled apart), number
+words through libraries (:mod:`.numbers`, :mod:`.ages`), and what a prompt hides in an encoding is
+decoded and read again (:mod:`.hidden`). It shares nothing with the sandbox, which stands for
+the provider's classifier and must stay an independent judge.
 
 What it finds (:meth:`RefusalDetector.find`) is a *hard* signal: sexual content or nudity, a
 hate symbol, salute, flag, group or code shown, a minor depicted realistically (beside a realism
@@ -32,36 +39,24 @@ adds to what is refused.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from ..base.terms import fold, tokenize
+from ..base.terms import fold
+from .ages import AgeReader
+from .concepts import ConceptError, ConceptIndex, Concepts, Hits, Rule, bundled_concepts
+from .folding import Normalized, normalize, prepare
 from .hidden import payloads
 from .numbers import as_digits, number_words
 
-# Digits read as the letters they stand for, inside a word that has a letter before the digit
-# ("h1tler", "n4ked"); "12yo", "35mm" and "1920s" start with digits and stay as they are.
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
-_LEET_WORD = re.compile(r"[a-z].*\d")
-# "@" and "$" touching a letter are letters ("n@ked", "$exy"); "*" inside a word hides one
-# ("n*de"): the detector reads it as the one word of its own vocabulary it can be.
-_AT = re.compile(r"(?<=[^\W\d_])@|@(?=[^\W\d_])")
-_DOLLAR = re.compile(r"(?<=[^\W\d_])\$|\$(?=[^\W\d_])")
+# "*" inside a word hides one ("n*de"): the detector reads it as the one word of its own
+# vocabulary it can be.
 _MASKED = re.compile(r"[^\W_]*(?:[^\W_]\*+|\*+[^\W_])[^\W_*]*(?:\*+[^\W_]+)*")
-# letters spelled apart ("k.k.k", "n-u-d-e", "n u d e"), three or more, one separator throughout
-_SPELLED = re.compile(r"(?<![^\W_])[^\W\d_]([.\-_\u00b7 ])[^\W\d_](?:\1[^\W\d_])+(?![^\W_])")
-_REPEATS = re.compile(r"(.)\1+")
-# digits spelled apart ("1 4 / 8 8"): single digits in a row, read as one number
-_SPELLED_DIGITS = re.compile(r"(?<![\w])\d(?:[\s./\-_]+\d){2,}(?![\w])")
-# Chinese, Japanese and Korean script: no spaces between words, so phrases are found anywhere
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\uac00-\ud7af]")
-_WORD = re.compile(r"[^\W_]+")
 
 MINOR_NUM = r"(?<![\d.,])(?:1[0-7]|[0-9])(?![\d,]|\.\d)"
 """A number under 18 in digits (an age that makes a minor). Number words are read as digits
@@ -84,179 +79,6 @@ class Finding:
     hard: bool = True
     """A hard-prohibited signal, whatever the scene (every finding of the detector is one; the
     rewriter's refusal of a minor in an ordinary scene is not)."""
-
-
-@dataclass(frozen=True)
-class Normalized:
-    """A prompt as the detector reads it: plain tokens, the same with repeats squeezed, and text."""
-
-    tokens: tuple[str, ...]
-    squeezed: tuple[str, ...]
-    text: str
-    spelled: tuple[str, ...] = ()
-    """Words that were spelled apart letter by letter, joined (several words may run together)."""
-
-    @cached_property
-    def words(self) -> frozenset[str]:
-        """Every token, as written and squeezed (a quick test before a phrase list's walk)."""
-        return frozenset(self.tokens) | frozenset(self.squeezed)
-
-
-def prepare(text: str) -> str:
-    """The prompt's characters as a reader sees them: compatibility forms folded (NFKC: "ｎｕｄｅ",
-    "𝐧𝐮𝐝𝐞", "ⓝⓤⓓⓔ" are "nude"), invisible characters dropped (zero-width spaces and joiners,
-    soft hyphens: "na\u200bked" is "naked"), and the letters of another script inside a Latin
-    word transliterated ("ѕwаѕtikа" with Cyrillic letters is "swastika"), by ``anyascii``."""
-    text = unicodedata.normalize("NFKC", text)
-    if text.isascii():
-        return text
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    return _WORD.sub(_latinized, text)
-
-
-def _latinized(word: re.Match[str]) -> str:
-    """A word mixing Latin letters with letters of another script: the others transliterated."""
-    token = word.group()
-    if token.isascii() or _CJK.search(token):
-        return token
-    latin = other = False
-    for char in token:
-        if char.isalpha():
-            if "LATIN" in unicodedata.name(char, ""):
-                latin = True
-            else:
-                other = True
-    if not (latin and other):
-        return token
-    from anyascii import anyascii
-
-    return "".join(c if "LATIN" in unicodedata.name(c, "LATIN") else _look_alike(c, anyascii) for c in token)
-
-
-def _look_alike(char: str, transliterate: Any) -> str:
-    """A letter of another script inside a Latin word: the Latin letter it looks like where the
-    term tables' fold knows one ("ѕ" is "s"), else its transliteration."""
-    folded = fold(char)
-    return folded if folded.isascii() else str(transliterate(char))
-
-
-def normalize(text: str, trim: tuple[bool, bool] = (False, False)) -> Normalized:
-    """Fold a prompt into the form every phrase and pattern of the detector is written for.
-
-    ``trim``: letters spelled apart by spaces run into the one-letter words beside them: in
-    "a n u d e" the "a" is an article, in "a g e d" the word's first letter; in "w i t h a" the
-    last "a" is an article. ``trim`` keeps the first / last letter of such a run a word of its
-    own; the detector reads a prompt every way."""
-    text = _DOLLAR.sub("s", _AT.sub("a", text))
-    spelled: list[str] = []
-
-    def join(m: re.Match[str]) -> str:
-        letters, head, tail = m.group().replace(m.group(1), ""), "", ""
-        if m.group(1) == " " and trim[0] and len(letters) >= 4:
-            head, letters = letters[0] + " ", letters[1:]
-        if m.group(1) == " " and trim[1] and len(letters) >= 4:
-            tail, letters = " " + letters[-1], letters[:-1]
-        spelled.append(fold(letters))
-        return head + spelled[-1] + tail
-
-    text = _SPELLED.sub(join, text)
-    text = _SPELLED_DIGITS.sub(lambda m: re.sub(r"\D", "", m.group()), text)
-    tokens = tuple(tok.translate(_LEET) if _LEET_WORD.search(tok) else tok for tok, _, _ in tokenize(text))
-    squeezed = tuple(_squeeze(tok) for tok in tokens)
-    return Normalized(tokens, squeezed, " ".join(tokens), tuple(spelled))
-
-
-def _squeeze(token: str) -> str:
-    """Runs of one letter cut to one ("nuuude" -> "nude"), for words of two letters or more."""
-    if not token.isalpha() or len(token) < 3:
-        return token
-    if len(set(token)) == 1:
-        return token[0] * 3  # "kkkk" -> "kkk"
-    squeezed = _REPEATS.sub(r"\1", token)
-    return squeezed if len(squeezed) >= 3 else token
-
-
-class _Phrases:
-    """Phrases matched as token sequences (as written or squeezed), word stems ("nackt*") at the
-    start of a token, and phrases in CJK script anywhere in the text."""
-
-    def __init__(self, phrases: Iterable[str], dropped_letter: bool = False) -> None:
-        self._by_first: dict[str, list[tuple[str, ...]]] = {}
-        self._words: set[str] = set()
-        self._stems: dict[str, list[str]] = {}
-        self._anywhere: list[str] = []
-        # a long word with one letter left out ("swastik", "hitlr") is still that word
-        self._dropped: dict[str, str] = {}
-        for phrase in phrases:
-            if _CJK.search(phrase):
-                self._anywhere.append(normalize(phrase).text)
-                continue
-            if phrase.endswith("*"):
-                stem = normalize(phrase[:-1]).text
-                self._stems.setdefault(stem[:3], []).append(stem)
-                continue
-            norm = normalize(phrase)
-            for key in {norm.tokens, norm.squeezed}:
-                if key:
-                    self._by_first.setdefault(key[0], []).append(key)
-            if len(norm.tokens) == 1 and len(norm.tokens[0]) >= 3:
-                self._words.add(norm.tokens[0])
-            if dropped_letter and len(norm.tokens) == 1 and len(norm.tokens[0]) >= 6:
-                word = norm.tokens[0]
-                # not the plural's "s": the singular is another word, listed where it is meant
-                for i in range(len(word) - (word.endswith("s"))):
-                    self._dropped.setdefault(word[:i] + word[i + 1 :], word)
-        for keys in self._by_first.values():
-            keys.sort(key=len, reverse=True)
-        self._starts = frozenset(self._by_first) | frozenset(self._dropped)
-
-    def find(self, norm: Normalized, words: frozenset[str] | None = None) -> list[str]:
-        found: list[str] = []
-        words = norm.words if words is None else words
-        walk = not self._starts.isdisjoint(words) or any(w[:3] in self._stems for w in words)
-        for i in range(len(norm.tokens) if walk else 0):
-            # as written first; the squeezed form only where that finds nothing ("nuuude")
-            key = self._at(norm.tokens, i) or self._at(norm.squeezed, i)
-            if key:
-                found.append(" ".join(key))
-            elif norm.tokens[i] in self._dropped:
-                found.append(self._dropped[norm.tokens[i]])
-            elif self._stems:
-                found += [
-                    norm.tokens[i]
-                    for tok in {norm.tokens[i], norm.squeezed[i]}
-                    for stem in self._stems.get(tok[:3], ())
-                    if tok.startswith(stem)
-                ][:1]
-        if self._anywhere:
-            found += [phrase for phrase in self._anywhere if phrase in norm.text]
-        # "n a z i p o s t e r": words spelled apart run together; a phrase inside one counts
-        found += [word for run in norm.spelled for word in self._words if word in run and word != run]
-        return list(dict.fromkeys(found))
-
-    def _at(self, tokens: tuple[str, ...], i: int) -> tuple[str, ...] | None:
-        for key in self._by_first.get(tokens[i], ()):
-            if tokens[i : i + len(key)] == key:
-                return key
-        return None
-
-
-class _Described:
-    """A meaning described, not named: every group finds a phrase, and no ``none`` phrase is there."""
-
-    def __init__(self, rule: Mapping[str, Any]) -> None:
-        self.family = str(rule.get("family") or "described")
-        self._all = [_Phrases(group) for group in rule["all"]]
-        self._none = _Phrases(rule.get("none") or ())
-
-    def find(self, norm: Normalized) -> list[str]:
-        found: list[str] = []
-        for group in self._all:
-            hits = group.find(norm)
-            if not hits:
-                return []
-            found += hits
-        return [] if self._none.find(norm) else found
 
 
 _PATTERN_REPEATS = re.compile(r"(?<!\\)([a-z])\1+")
@@ -288,39 +110,52 @@ def _search(patterns: Sequence[tuple[re.Pattern[str], re.Pattern[str]]], norm: N
 
 @dataclass(frozen=True)
 class _Reading:
-    """One text as the detector reads it, with its readings where numbers are digits."""
+    """One text as the detector reads it: its concepts, and its readings where numbers are digits."""
 
     norm: Normalized
+    hits: Hits
     numeric: tuple[Normalized, ...]
 
 
-class RefusalDetector:
-    """Reads the families of meaning in ``data/rewrite/refusal.yaml`` (or a mapping like it)."""
+def _concept_names(section: Mapping[str, Any], key: str, where: str, known: Iterable[str]) -> tuple[str, ...]:
+    value = section.get(key) or ()
+    names = (value,) if isinstance(value, str) else tuple(map(str, value))
+    concepts = set(known)
+    for name in names:
+        if name not in concepts:
+            raise ConceptError(f"refusal.yaml: {where}.{key}: unknown concept {name!r} (see concepts.yaml)")
+    return names
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+
+class RefusalDetector:
+    """Reads the rules of ``data/rewrite/refusal.yaml`` (or a mapping like it) over the concepts of
+    ``data/rewrite/concepts.yaml`` (or ``concepts``)."""
+
+    def __init__(self, data: Mapping[str, Any], concepts: Concepts | None = None) -> None:
+        concepts = concepts or bundled_concepts()
         sexual, minors, hate = data["sexual"], data["minors"], data["hate"]
-        self._sexual = _Phrases(sexual["phrases"], dropped_letter=True)
+        known = tuple(concepts.words)
+        self._index = ConceptIndex(concepts.words, whole_words_inside=concepts.named)
+        self._sexual = _concept_names(sexual, "concepts", "sexual", known)
         self._sexual_patterns = _patterns(sexual.get("patterns") or ())
-        self._sexual_described = [_Described(rule) for rule in sexual.get("described") or ()]
-        self._stages = _Phrases(minors["stages"])
+        self._sexual_rules = _rules(sexual, "sexual", known)
+        self._minor = _concept_names(minors, "concepts", "minors", known)
+        self._realism = _concept_names(minors, "realism", "minors", known)
+        self._exposure = _concept_names(minors, "exposure", "minors", known)
         self._ages = _patterns(minors.get("ages") or ())
-        self._realism = _Phrases(minors.get("realism") or ())
-        self._exposure = _Phrases(minors.get("exposure") or ())
-        self._hate = _Phrases(hate["phrases"], dropped_letter=True)
+        self._age_reader = AgeReader(concepts.age_units, concepts.age_units_before, concepts.number_languages)
+        self._hate = _concept_names(hate, "concepts", "hate", known)
         self._hate_patterns = _patterns(hate.get("patterns") or ())
-        self._hate_described = [_Described(rule) for rule in hate.get("described") or ()]
+        self._hate_rules = _rules(hate, "hate", known)
         self._codes = _patterns(hate.get("codes") or ())
-        self._shown_by = _Phrases(hate.get("shown_by") or ())
-        # a masked word is read as the first word that fits: the refusing words come first, so
-        # "n**e" reads "nude", not "nine"
+        self._shown_by = _concept_names(hate, "shown_by", "hate", known)
+        # a masked word is read as the first word that fits: the refusing words come first, then
+        # the atoms of the rules, so "n**e" reads "nude", not "nine"
+        refusing = [*self._sexual, *self._hate, *self._minor, *self._shown_by, *self._realism, *self._exposure]
         words: list[str] = []
         for items in (
-            sexual["phrases"],
-            hate["phrases"],
-            minors["stages"],
-            hate.get("shown_by") or (),
-            minors.get("realism") or (),
-            minors.get("exposure") or (),
+            *(concepts.words[c] for c in refusing),
+            *(concepts.words[c] for c in concepts.words if c not in refusing),
             sexual.get("patterns") or (),
             minors.get("ages") or (),
             hate.get("patterns") or (),
@@ -328,10 +163,21 @@ class RefusalDetector:
             sorted(number_words()),
         ):
             for item in items:
-                words += re.findall(r"[a-z]{3,}", item.replace("\\b", " "))
+                words += re.findall(r"[a-z]{3,}", fold(item).replace("\\b", " "))
         self._vocabulary: dict[int, list[str]] = {}
         for word in dict.fromkeys(words):
             self._vocabulary.setdefault(len(word), []).append(word)
+        # the words whose presence shows that a decoded text reads as words (hidden.payloads)
+        self._known = (
+            frozenset(
+                token
+                for entries in concepts.words.values()
+                for entry in entries
+                for token in normalize(entry.rstrip("*")).tokens
+                if token.isascii() and token.isalpha()
+            )
+            | number_words()
+        )
 
     def find(self, text: str) -> Finding | None:
         """The first family of meaning that refuses ``text`` or what it hides (minors, sexual,
@@ -346,14 +192,14 @@ class RefusalDetector:
         """What reads as a minor in ``text`` (an age, a school year, a stage of life), or ()."""
         found: list[str] = []
         for reading in self._readings(text):
-            found += self._minor(reading)
+            found += self._minors_in(reading)
         return tuple(dict.fromkeys(found))
 
     def _readings(self, text: str) -> list[_Reading]:
         """The prompt read every way: as written, its letters spelled apart run into the words
-        beside them or not, and each text it hides (base64, rot13, ...)."""
+        beside them or not, and each text it hides (base64, Morse, rot13, reversed, ...)."""
         readings: list[_Reading] = []
-        for part in (text, *payloads(text)):
+        for part in (text, *payloads(text, self._known)):
             part = prepare(part)
             if "*" in part:
                 part = _MASKED.sub(self._unmask, part)
@@ -365,10 +211,11 @@ class RefusalDetector:
                 if folded != part.casefold():
                     spelled += as_digits(folded)
             numeric = tuple(normalize(r) for r in dict.fromkeys(spelled))
-            readings.append(_Reading(norm, numeric))
+            readings.append(_Reading(norm, self._index.find(norm), numeric))
             if norm.spelled:
                 for trim in ((True, False), (False, True), (True, True)):
-                    readings.append(_Reading(normalize(part, trim), numeric))
+                    trimmed = normalize(part, trim)
+                    readings.append(_Reading(trimmed, self._index.find(trimmed), numeric))
         return readings
 
     def _unmask(self, masked: re.Match[str]) -> str:
@@ -383,44 +230,57 @@ class RefusalDetector:
                     return known + word[size:]
         return word.replace("*", "")
 
-    def _minor(self, reading: _Reading) -> list[str]:
-        found = self._stages.find(reading.norm)
+    def _minors_in(self, reading: _Reading) -> list[str]:
+        found = _terms(reading.hits, self._minor)
         for norm in (reading.norm, *reading.numeric):
             found += _search(self._ages, norm)
+        found += self._age_reader.find(reading.norm)
         return list(dict.fromkeys(found))
 
     def _find(self, reading: _Reading) -> Finding | None:
-        norm = reading.norm
-        sexual = self._sexual.find(norm) + _search(self._sexual_patterns, norm)
-        for rule in self._sexual_described:
-            sexual += rule.find(norm)
-        minor = self._minor(reading)
+        norm, hits = reading.norm, reading.hits
+        sexual = _terms(hits, self._sexual) + _search(self._sexual_patterns, norm)
+        for rule in self._sexual_rules:
+            sexual += rule.find(hits)
+        minor = self._minors_in(reading)
         if minor:
-            context = self._exposure.find(norm) + sexual
+            context = _terms(hits, self._exposure) + sexual
             if context:
                 return Finding(
                     "minors",
                     tuple(dict.fromkeys(minor + context)),
                     "a minor, in a sexual or undressed context",
                 )
-            realism = self._realism.find(norm)
+            realism = _terms(hits, self._realism)
             if realism:
                 return Finding("minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically")
         if sexual:
             return Finding("sexual", tuple(dict.fromkeys(sexual)), "sexual content or nudity")
-        hate = self._hate.find(norm) + _search(self._hate_patterns, norm)
-        for rule in self._hate_described:
-            found = rule.find(norm)
+        hate = _terms(hits, self._hate) + _search(self._hate_patterns, norm)
+        for rule in self._hate_rules:
+            found = rule.find(hits)
             if found:
-                hate += [f"{rule.family}: {', '.join(dict.fromkeys(found))}"]
+                hate += [f"{rule.family}: {', '.join(found)}"]
         if hate:
             return Finding("hate", tuple(dict.fromkeys(hate)), "a hate symbol, salute, flag or group")
         codes = [code for n in (norm, *reading.numeric) for code in _search(self._codes, n)]
         if codes:
-            shown = self._shown_by.find(norm)
+            shown = _terms(hits, self._shown_by)
             if shown:
                 return Finding("hate", tuple(dict.fromkeys(codes + shown)), "a hate code shown as a symbol")
         return None
+
+
+def _terms(hits: Hits, concepts: Sequence[str]) -> list[str]:
+    """The data's terms found for ``concepts``, in order, once each."""
+    return list(dict.fromkeys(h.term for c in concepts for h in hits.get(c, ())))
+
+
+def _rules(section: Mapping[str, Any], where: str, known: Sequence[str]) -> list[Rule]:
+    return [
+        Rule.parse(rule, f"refusal.yaml: {where}.described[{i}]", known)
+        for i, rule in enumerate(section.get("described") or ())
+    ]
 
 
 @lru_cache(maxsize=1)
