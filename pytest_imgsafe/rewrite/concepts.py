@@ -83,8 +83,9 @@ class ConceptIndex:
 
     def __init__(self, concepts: Mapping[str, Iterable[str]], whole_words_inside: Iterable[str] = ()) -> None:
         """``concepts``: each concept's entries (all languages together). ``whole_words_inside``:
-        the concepts whose long words are also read with one letter left out, and inside runs of
-        letters spelled apart (the hard ones, named)."""
+        the words (of the hard concepts, named, in English) also read with one letter left out
+        when long, and inside runs of letters spelled apart; a word with a letter left out in
+        another language is too often a word of its own ("dessous" without its "o" is "dessus")."""
         inside = set(whole_words_inside)
         # first token -> (tokens, concept, entry); the same by the squeezed first token
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
@@ -113,7 +114,7 @@ class ConceptIndex:
                 self._by_first.setdefault(norm.tokens[0], []).append((norm.tokens, concept, entry))
                 self._by_squeezed.setdefault(norm.squeezed[0], []).append((norm.squeezed, norm.tokens, concept, entry))
                 word = norm.tokens[0]
-                if concept in inside and len(norm.tokens) == 1 and word.isascii() and len(word) >= 3:
+                if entry in inside and len(norm.tokens) == 1 and word.isascii() and len(word) >= 3:
                     self._inside.append((word, concept))
                     if len(word) >= 6:
                         # not the plural's "s": the singular is another word, listed where it is meant

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..base.terms import fold, tokenize
+from ..base.terms import fold
 
 # Digits read as the letters they stand for, inside a word that has a letter before the digit
 # ("h1tler", "n4ked"); "12yo", "35mm" and "1920s" start with digits and stay as they are.
@@ -38,6 +38,14 @@ NO_SPACES = re.compile(
     r"\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]"
 )
 _WORD = re.compile(r"[^\W_]+")
+# A word: letters and digits with the marks written inside words, so that a word of an Indic,
+# Thai, Hebrew or Arabic script stays one word ("नग्न": its vowel signs and virama are marks,
+# which Python's \w leaves out); the term tables' tokenizer, plus those marks
+_TOKEN = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+    r"|[\u0900-\u0963\u0966-\u0dff]|[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]|[\u0591-\u05c7]"
+    r"|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed])+"
+)
 _NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f]")
 
 
@@ -132,7 +140,8 @@ def normalize(text: str, trim: tuple[bool, bool] = (False, False)) -> Normalized
 
     text = _SPELLED.sub(join, text)
     text = _SPELLED_DIGITS.sub(lambda m: re.sub(r"\D", "", m.group()), text)
-    tokens = tuple(tok.translate(_LEET) if _LEET_WORD.search(tok) else tok for tok, _, _ in tokenize(text))
+    folded = (fold(m.group()) for m in _TOKEN.finditer(text))
+    tokens = tuple(tok.translate(_LEET) if _LEET_WORD.search(tok) else tok for tok in folded)
     squeezed = tuple(squeeze(tok) for tok in tokens)
     return Normalized(tokens, squeezed, " ".join(tokens), tuple(spelled))
 

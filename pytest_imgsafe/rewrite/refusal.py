@@ -135,7 +135,8 @@ class RefusalDetector:
         concepts = concepts or bundled_concepts()
         sexual, minors, hate = data["sexual"], data["minors"], data["hate"]
         known = tuple(concepts.words)
-        self._index = ConceptIndex(concepts.words, whole_words_inside=concepts.named)
+        english = (w for c in concepts.named for w in concepts.by_language[c].get("en", ()))
+        self._index = ConceptIndex(concepts.words, whole_words_inside=english)
         self._sexual = _concept_names(sexual, "concepts", "sexual", known)
         self._sexual_patterns = _patterns(sexual.get("patterns") or ())
         self._sexual_rules = _rules(sexual, "sexual", known)
