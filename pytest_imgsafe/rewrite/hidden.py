@@ -108,25 +108,29 @@ def _deciphered(text: str, known: frozenset[str]) -> list[str]:
     """Each clause's Caesar shift or reversal that reads as words (see the module's docstring)."""
     found = []
     for clause in _CLAUSE.findall(text):
-        words = [w.lower() for w in _LATIN_WORD.findall(clause)]
-        if sum(len(w) >= 3 for w in words) < MIN_KNOWN:
+        words = " ".join(w for w in _LATIN_WORD.findall(clause.lower()) if len(w) >= 3)
+        count = words.count(" ") + 1 if words else 0
+        if count < MIN_KNOWN:
             continue
-        as_written = _known(words, known)
-        best, best_score = "", as_written + MIN_KNOWN - 1
-        candidates = [clause.translate(table) for table in _SHIFTS]
-        candidates += [clause[::-1], " ".join(w[::-1] for w in clause.split())]
-        for candidate in candidates:
-            decoded = [w.lower() for w in _LATIN_WORD.findall(candidate)]
-            score = _known(decoded, known)
-            if score > best_score and score >= MIN_KNOWN and 2 * score >= sum(len(w) >= 3 for w in decoded):
+        best, best_score = "", _known(words.split(), known) + MIN_KNOWN - 1
+        for k, table in enumerate(_SHIFTS):
+            score = _known(words.translate(table).split(), known)
+            if score > best_score and 2 * score >= count:
+                best, best_score = clause.translate(_SHIFTS[k]), score
+        for candidate, reading in (
+            (clause[::-1], words[::-1]),
+            (" ".join(w[::-1] for w in clause.split()), " ".join(w[::-1] for w in words.split())),
+        ):
+            score = _known(reading.split(), known)
+            if score > best_score and 2 * score >= count:
                 best, best_score = candidate, score
-        if best:
+        if best and best_score >= MIN_KNOWN:
             found.append(best)
     return found
 
 
 def _known(words: list[str], known: frozenset[str]) -> int:
-    return sum(1 for w in words if len(w) >= 3 and w in known)
+    return sum(1 for w in words if w in known)
 
 
 def _morse(run: str) -> list[str]:

@@ -108,6 +108,10 @@ def _search(patterns: Sequence[tuple[re.Pattern[str], re.Pattern[str]]], norm: N
     return list(dict.fromkeys(found))
 
 
+_CACHED = 64
+"""How many prompts' readings the detector keeps (the oldest goes first)."""
+
+
 @dataclass(frozen=True)
 class _Reading:
     """One text as the detector reads it: its concepts, and its readings where numbers are digits."""
@@ -179,6 +183,7 @@ class RefusalDetector:
             )
             | number_words()
         )
+        self._cache: dict[str, list[_Reading]] = {}
 
     def find(self, text: str) -> Finding | None:
         """The first family of meaning that refuses ``text`` or what it hides (minors, sexual,
@@ -198,7 +203,17 @@ class RefusalDetector:
 
     def _readings(self, text: str) -> list[_Reading]:
         """The prompt read every way: as written, its letters spelled apart run into the words
-        beside them or not, and each text it hides (base64, Morse, rot13, reversed, ...)."""
+        beside them or not, and each text it hides (base64, Morse, rot13, reversed, ...). The
+        last few prompts' readings are kept: the rewriter and the gateway ask :meth:`find` and
+        :meth:`minors` of the same text one after the other."""
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self._cache[text] = self._read(text)
+            if len(self._cache) > _CACHED:
+                del self._cache[next(iter(self._cache))]
+        return cached
+
+    def _read(self, text: str) -> list[_Reading]:
         readings: list[_Reading] = []
         for part in (text, *payloads(text, self._known)):
             part = prepare(part)
