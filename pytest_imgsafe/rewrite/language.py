@@ -10,15 +10,15 @@ How a prompt is read: the allowed triggers are taken out first (a name is no evi
 language: "Angela Merkel" in an English sentence is English). Then
 - letters of another script than Latin (Cyrillic, Greek, CJK, kana, Hangul, Arabic, ...) left
   in the prompt make it another language;
-- a prompt in Latin letters goes to CLD2 (``pycld2``, Google's compact language detector): it
-  is English unless CLD2 names another language. A prompt with fewer than four words around its
-  triggers is taken as English without asking: CLD2 reads "in a desert" as Norwegian, and on
-  1,360 English prompts and the Latin-script probes of set A (benchmarks/probes) the threshold
-  of four lost no English prompt a strategy could help and took one Spanish prompt for English.
+- a prompt in Latin letters goes to CLD2 (``pycld2``, Google's compact language detector),
+  trusted where it says it is sure; where it is not (short text), the function words decide,
+  and the prompt is English only when they are more English than any other language's. A
+  prompt with fewer than four words around its triggers is taken as English without asking.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -31,6 +31,7 @@ forest" reads as Scots), unknown when it cannot tell."""
 MIN_WORDS = 4
 """Fewer words than this (around the triggers) are too few for a language detector."""
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_ANY_WORD = re.compile(r"[^\W\d_]+")
 
 
 def not_covered(text: str, triggers: Iterable[tuple[int, int]] = (), *, script_only: bool = False) -> str | None:
@@ -68,16 +69,51 @@ def _other_script(text: str) -> str | None:
 
 
 def _language(text: str) -> str | None:
-    """The language CLD2 names for a Latin-script text, when that is not English (or unknown)."""
-    if len(_WORD.findall(text)) < MIN_WORDS:
+    """The language a Latin-script text is written in, when that is not English.
+
+    CLD2 is trusted where it says it is sure. On short text it often is not, and its best guess
+    is noise both ways ("Corpse in a snowy forest" is Scots, "A phhoto of a teapot" Czech, "Una
+    foto de en la playa" English), so there the function words decide: English only when they
+    are more English than any other language's (``data/rewrite/function_words.yaml``)."""
+    words = _WORD.findall(text)
+    if len(words) < MIN_WORDS:
         return None
     import pycld2
 
     try:
-        _, _, details = pycld2.detect(text, bestEffort=True)
+        reliable, _, details = pycld2.detect(text)
     except pycld2.error:
         return "text no detector can read"
-    name, code = details[0][0], details[0][1]
-    if code in READ_AS_ENGLISH:
+    if reliable:
+        name, code = details[0][0], details[0][1]
+        return None if code in READ_AS_ENGLISH else str(name).title()
+    votes = _function_word_votes(_ANY_WORD.findall(text))
+    english = votes.pop(COVERED, 0)
+    other, count = max(votes.items(), key=lambda item: item[1], default=("", 0))
+    if english > count:
         return None
-    return str(name).title()
+    return _NAMES.get(other, "a language the detector cannot place")
+
+
+_NAMES = {"es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
+
+
+def _function_word_votes(words: list[str]) -> dict[str, int]:
+    """Language -> how many of ``words`` are its function words (a one-letter word counts too)."""
+    table = _function_words()
+    votes: dict[str, int] = {}
+    for word in words:
+        for language, known in table.items():
+            if word.lower() in known:
+                votes[language] = votes.get(language, 0) + 1
+    return votes
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> dict[str, frozenset[str]]:
+    from importlib import resources
+
+    import yaml
+
+    text = (resources.files("pytest_imgsafe") / "data" / "rewrite" / "function_words.yaml").read_text(encoding="utf-8")
+    return {language: frozenset(words) for language, words in yaml.safe_load(text).items()}

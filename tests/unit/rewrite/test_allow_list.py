@@ -152,3 +152,17 @@ def test_short_english_that_the_detector_names_scots_is_english() -> None:
     result = rewrite("Corpse in a snowy forest")
     assert result.reason is None or "Scots" not in result.reason
     assert result.text != "Corpse in a snowy forest"
+
+
+@pytest.mark.parametrize(
+    "prompt, language",
+    [
+        ("A phhoto of a teapot, Ai Weiwei style", None),  # CLD2's guess: Czech
+        ("Corpse in a snowy forest", None),  # CLD2's guess: Scots
+        ("Una foto de Shakira en la playa al atardecer", "Spanish"),  # CLD2's guess: English
+        ("Photo de Zidane dans un café parisien le matin", "French"),  # CLD2's guess: English
+    ],
+)
+def test_where_the_detector_is_unsure_the_function_words_decide(prompt: str, language: str | None) -> None:
+    reason = not_covered(prompt, [])
+    assert (reason is None) if language is None else (reason is not None and language in reason)
