@@ -1,10 +1,20 @@
 """A provider's answer body, made readable before anyone judges it.
 
 A body comes as parsed JSON, JSON text, a server-sent-event stream, a JSON array of stream
-chunks, an HTML error page or plain text. :func:`read_body` turns each into one
-:class:`Body`: the JSON value (a stream merged into one answer), the text, and whether a stream
-ended with its last event. A stream without its last event is *cut*: whatever it says, it never
-carried a whole image, so it can never be a pass.
+chunks, one event of a stream, an HTML error page or plain text. :func:`read_body` turns each
+into one :class:`Body`: the JSON value (a stream merged into one answer), the text, and whether
+a stream ended with its last event. A stream without its last event is *cut*: whatever it says,
+it never carried a whole image, so it can never be a pass.
+
+JSON as documentation and logs print it is still JSON: line breaks inside a string (a message
+wrapped for reading) and a Python dict's repr (an SDK's exception printed) are read as the
+answer they print. JSON that is cut short is not: it stays text, and never a verdict of its own.
+
+Streams are read by the form of their events, not by a list of the event types known today:
+``<object>.completed``, ``.done``, ``.failed``, ``.incomplete``, ``.cancelled`` and ``error``
+end a stream (``response.output_item.done`` is an item's, not the stream's); an SSE ``event:``
+line names a payload that does not name itself; a chat stream's deltas are joined field by
+field (``content``, ``refusal``, ...), whatever the fields.
 
 :func:`messages` lists the human-readable messages an answer carries wherever the providers and
 relays put them (``error.message``, ``errors[]``, ``detail``, ``finishMessage``, an HTML page's
@@ -13,6 +23,7 @@ text, ...): what the general layer and a team's rules read.
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
@@ -23,6 +34,8 @@ from typing import Any
 MAX_TEXT = 64 * 1024
 """Characters of a text body that are read for messages (an HTML page is mostly markup)."""
 _DATA_LINE = re.compile(r"^data:", re.MULTILINE)
+_TERMINAL = frozenset({"completed", "done", "failed", "incomplete", "cancelled", "canceled", "error"})
+"""The second part of a two-part event type that ends a stream (``response.completed``)."""
 _EVENT_SPLIT = re.compile(r"\r?\n\s*\r?\n")
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 _MESSAGE_KEYS = (
@@ -40,6 +53,12 @@ _MESSAGE_KEYS = (
     "finish_message",
     "blockReasonMessage",
     "raiFilteredReason",
+    "failure_reason",
+    "failureReason",
+    "fail_reason",
+    "failReason",
+    "status_message",
+    "statusMessage",
 )
 
 
@@ -58,7 +77,7 @@ class Body:
 def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
     """JSON, the merged events of a stream, or the text of anything else."""
     if isinstance(body, Mapping):
-        return Body(body, "")
+        return Body(merge_stream([body]) if _is_event(body) else body, "")
     if isinstance(body, list):
         return _stream(body, "")
     if body is None:
@@ -74,12 +93,42 @@ def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
         data = json.loads(text)
     except ValueError:
         events = sse_events(text)
-        if events is None:
+        if events is not None:
+            return _stream(events, text, sse=True)
+        data = printed_json(text)
+        if data is None:
             return Body(None, text)
-        return _stream(events, text, sse=True)
     if isinstance(data, list):
         return _stream(data, text)
+    if isinstance(data, Mapping) and _is_event(data):
+        return Body(merge_stream([data]), text)
     return Body(data, text)
+
+
+def printed_json(text: str) -> Any:
+    """An answer as documentation and logs print it: JSON with line breaks inside its strings
+    (a long message wrapped for reading), or a Python dict's repr (``{'error': {'code': None}}``).
+    Only a whole object or list counts; ``None`` for anything else (a cut answer stays text)."""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")) or len(stripped) > MAX_TEXT:
+        return None
+    try:
+        value = json.loads(stripped, strict=False)  # control characters (line breaks) inside strings
+    except ValueError:
+        try:
+            value = ast.literal_eval(stripped)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+    if isinstance(value, Mapping) or (isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)):
+        return value
+    return None
+
+
+def _is_event(value: Mapping[str, Any]) -> bool:
+    """One event of a stream, given alone (``{"type": "response.failed", "response": {...}}``):
+    the object its type names is inside it."""
+    kind = value.get("type")
+    return isinstance(kind, str) and "." in kind and isinstance(value.get(kind.split(".", 1)[0]), Mapping)
 
 
 def sse_events(text: str) -> list[Any] | None:
@@ -96,9 +145,13 @@ def sse_events(text: str) -> list[Any] | None:
         if not payload or payload == "[DONE]" or all(ln.startswith((":", "event:", "id:", "retry:")) for ln in lines):
             continue
         try:
-            events.append(json.loads(payload))
+            event = json.loads(payload)
         except ValueError:
             return None
+        name = next((ln[6:].strip() for ln in lines if ln.startswith("event:")), "")
+        if name and isinstance(event, dict) and not isinstance(event.get("type"), str):
+            event = {"type": name, **event}  # the event line names a payload that does not name itself
+        events.append(event)
     return events
 
 
@@ -111,15 +164,18 @@ def _stream(chunks: list[Any], text: str, *, sse: bool = False) -> Body:
     return Body(merged, text, streamed, streamed and not _ended(chunks))
 
 
+def terminal(kind: str) -> bool:
+    """Does an event of this type end its stream? ``error``, or ``<object>.<end>`` of two parts
+    (``response.completed``, ``image_generation.completed``, ``response.failed``); an item's event
+    (``response.output_item.done``) ends only its item."""
+    parts = kind.split(".")
+    return kind == "error" or (len(parts) == 2 and parts[1] in _TERMINAL)
+
+
 def _ended(chunks: list[Mapping[str, Any]]) -> bool:
-    """Did the stream send its last event: an error, a finish reason, a completed image or response?"""
+    """Did the stream send its last event: an error, a finish reason, a terminal event?"""
     for chunk in chunks:
-        if isinstance(chunk.get("error"), Mapping) or chunk.get("type") == "error":
-            return True
-        kind = str(chunk.get("type") or "")
-        if kind.endswith(".completed") and kind.startswith(("image_generation.", "image_edit.")):
-            return True
-        if kind in ("response.completed", "response.failed", "response.incomplete"):
+        if isinstance(chunk.get("error"), Mapping) or terminal(str(chunk.get("type") or "")):
             return True
         feedback = chunk.get("promptFeedback")
         if isinstance(feedback, Mapping) and feedback.get("blockReason"):
@@ -148,12 +204,10 @@ def merge_stream(chunks: list[Mapping[str, Any]]) -> Any:
     kinds = [str(c.get("type") or "") for c in chunks]
     if any(k.startswith("response.") for k in kinds):
         return _merge_responses(chunks)
-    if any(k.startswith(("image_generation.", "image_edit.")) for k in kinds):
-        return {
-            "data": [
-                {"b64_json": c.get("b64_json")} for c, k in zip(chunks, kinds, strict=True) if k.endswith(".completed")
-            ]
-        }
+    finished = [c for c, k in zip(chunks, kinds, strict=True) if terminal(k) and k.endswith((".completed", ".done"))]
+    if any(c.get("b64_json") or c.get("url") for c in finished):
+        # an image stream of any name: the image is the one its last event carries (partials are previews)
+        return {"data": [{k: c[k] for k in ("b64_json", "url") if c.get(k)} for c in finished]}
     if all("choices" in c for c in chunks):
         return _merge_chat(chunks)
     return chunks
@@ -188,9 +242,11 @@ def _merge_gemini(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """A streamed chat answer read whole: the deltas joined into one message."""
-    text: list[str] = []
+    """A streamed chat answer read whole: the deltas joined into one message, field by field
+    (``content``, ``refusal`` and any other text a delta carries; ``images`` listed)."""
+    texts: dict[str, list[str]] = {"content": []}
     images: list[Any] = []
+    fields: dict[str, Any] = {"role": "assistant"}
     choice: dict[str, Any] = {}
     top: dict[str, Any] = {}
     for chunk in chunks:
@@ -200,10 +256,17 @@ def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
                 continue
             delta = ch.get("delta") or ch.get("message") or {}
             if isinstance(delta, Mapping):
-                text.append(str(delta.get("content") or ""))
-                images.extend(delta.get("images") or ())
+                for key, value in delta.items():
+                    if isinstance(value, str) and key != "role":
+                        texts.setdefault(key, []).append(value)
+                    elif key == "images" and isinstance(value, list):
+                        images.extend(value)
+                    elif value is not None:
+                        fields[key] = value
             choice.update({k: v for k, v in ch.items() if k not in ("delta", "message") and v})
-    choice["message"] = {"role": "assistant", "content": "".join(text), **({"images": images} if images else {})}
+    joined = {key: "".join(parts) for key, parts in texts.items()}
+    message = {**fields, **{k: v for k, v in joined.items() if v or k == "content"}}
+    choice["message"] = {**message, **({"images": images} if images else {})}
     return {**top, "choices": [choice]}
 
 
