@@ -18,13 +18,14 @@ rate-limit link, so only quota phrases count.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
-from .vocabulary import normal, stage_in
+from .vocabulary import normal, stage_in, tokens
 
 BLOCK_CODES = frozenset(
     {
@@ -48,8 +49,7 @@ QUOTA_CODES = frozenset(
         "pre_consume_token_quota_failed",
     }
 )
-_QUOTA_PHRASES = (
-    "exceeded your current quota",
+_BILLING_PHRASES = (
     "quota is not enough",
     "insufficient credits",
     "billing hard limit",
@@ -57,6 +57,33 @@ _QUOTA_PHRASES = (
     "only accessible to billed users",
     "额度不足",
 )
+"""Wording that says the account must pay or change plan: retrying never helps (quota)."""
+_BILLING_TOKENS = frozenset({"BILLING", "BILLED", "CREDIT", "CREDITS", "PAYMENT", "BALANCE", "INSUFFICIENT"})
+"""Tokens of a code or type that say the same (``billing_not_active``, ``insufficient_credits``)."""
+_QUOTA_WORDING = re.compile(
+    r"exceeded (?:your |the )?(?:current )?quota|quota (?:has been |was )?(?:exceeded|exhausted)", re.IGNORECASE
+)
+"""A quota exceeded: which quota decides the kind (a window that passes, or none at all)."""
+_ZERO_LIMIT = re.compile(r"\blimit\s*[:=]?\s*0\b(?![.,]\d)", re.IGNORECASE)
+_WAITING_HELPS = re.compile(
+    r"\bper\s*(?:second|minute|hour)|PerMinute|PerSecond|PerHour|\b(?:rpm|tpm|rps)\b|/\s*1?\s*min\b"
+    r"|\bretry (?:in|after)\b|\btry again in\b|RetryInfo|retryDelay|RATE_LIMIT",
+    re.IGNORECASE,
+)
+"""A quota of a short window, or a time to retry: waiting helps (rate_limited, not quota)."""
+_SERVER_TOKENS = frozenset({"SERVER", "INTERNAL", "OVERLOADED", "UNAVAILABLE", "CAPACITY", "TIMEOUT"})
+_SERVER_WORDING = re.compile(
+    r"\boverloaded\b|\bat (?:full )?capacity\b|\b(?:internal|server) error\b|\bserver (?:had|encountered) an error\b"
+    r"|\btemporarily unavailable\b"
+    r"|\bservice unavailable\b|\bbad gateway\b|\bgateway time-?out\b",
+    re.IGNORECASE,
+)
+"""The provider's side failed (overloaded, at capacity, an internal error): server_error, whatever
+status an error inside a stream or a 2xx answer was given."""
+_QUOTED_STATUS = re.compile(
+    r"\b(?:HTTP(?: Error)?|status(?: code)?|error code)\s*:?\s*(4\d\d)\b|\[(4\d\d)\]", re.IGNORECASE
+)
+"""An upstream's client-error status quoted in a relay's message (``HTTP Error 400: ...``)."""
 _AZURE_WORDING = ("azure openai", "azure support", "content management policy")
 _RELAY_TYPES = frozenset({"new_api_error", "one_api_error", "shell_api_error", "upstream_error", "throttling_error"})
 _GOOGLE_SERVER = frozenset({"UNAVAILABLE", "INTERNAL", "CANCELLED", "DEADLINE_EXCEEDED", "UNKNOWN"})
@@ -109,10 +136,8 @@ def _error_verdict(error: Mapping[str, Any], code: str | None, message: str, ctx
     if lower_code in RELAY_BLOCK_CODES or _relay_moderation(error):
         return _relay_block(error, code, message, ctx)
     if _is_imagen_block(error, message):
-        m = _SUPPORT_CODE.search(message)
-        return Outcome(
-            "block", "input", m.group(1) if m else "RAI_BLOCKED", "imagen", ctx.request_id, (), message, filter="imagen"
-        )
+        code = support_code(message) or "RAI_BLOCKED"
+        return Outcome("block", "input", code, "imagen", ctx.request_id, (), message, filter="imagen")
     return _nested_block(error, ctx, read)
 
 
@@ -214,17 +239,40 @@ def _is_imagen_block(error: Mapping[str, Any], message: str) -> bool:
 
 
 def error_kind(status: int, error: Mapping[str, Any], code: str | None, message: str) -> ErrorKind:
-    """The kind of a non-verdict: codes and phrases first, the status last."""
+    """The kind of a non-verdict, read from the code, the wording and the status together.
+
+    - **quota**: a code or type that names billing (``billing_not_active``, ``insufficient_quota``),
+      a 402, billing wording, or a quota exceeded whose limit is zero or names no window: paying
+      or changing plan is the only way on;
+    - **rate_limited**: a quota of a short window (per minute, ``RetryInfo``, "retry in 20s"), a
+      429, ``RESOURCE_EXHAUSTED``: waiting helps;
+    - **auth**: a key, a permission, a suspension;
+    - **server_error**: the provider's side (5xx, ``server_error``, overloaded, at capacity), unless
+      a relay's 5xx quotes its upstream's 4xx (``HTTP Error 400: ...``): then that status decides,
+      since the request has to change;
+    - **invalid_request**: everything else the request got wrong.
+    """
     lower = message.lower()
     err_type = str(error.get("type") or "").lower()
     google = str(error.get("status") or "")
+    names = tokens(code or "") | tokens(err_type)
+    details = _details_text(error)
     if (
         (code or "").lower() in QUOTA_CODES
         or err_type in QUOTA_CODES
+        or names & _BILLING_TOKENS
         or status == 402
-        or any(p in lower for p in _QUOTA_PHRASES)
+        or any(p in lower for p in _BILLING_PHRASES)
     ):
         return "quota"
+    if status >= 500:
+        quoted = _QUOTED_STATUS.search(message)
+        if quoted:
+            return error_kind(int(quoted.group(1) or quoted.group(2)), {}, None, message)
+    if _QUOTA_WORDING.search(message):
+        if _ZERO_LIMIT.search(message):
+            return "quota"  # a limit of 0 is no quota at all: waiting does not help
+        return "rate_limited" if _WAITING_HELPS.search(message) or _WAITING_HELPS.search(details) else "quota"
     if status == 429 or code in ("rate_limit_exceeded", "429") or google == "RESOURCE_EXHAUSTED":
         return "rate_limited"
     if (
@@ -236,9 +284,17 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         return "auth"
     if _gemini_bad_key(error, message) or "organization must be verified" in lower:
         return "auth"
-    if status >= 500 or google in _GOOGLE_SERVER:
+    if status >= 500 or google in _GOOGLE_SERVER or names & _SERVER_TOKENS or _SERVER_WORDING.search(message):
         return "server_error"
     return "invalid_request"
+
+
+def _details_text(error: Mapping[str, Any]) -> str:
+    """Google's error details (``QuotaFailure``, ``RetryInfo``, ``ErrorInfo``) as text, bounded."""
+    details = error.get("details")
+    if not isinstance(details, list):
+        return ""
+    return json.dumps(details, ensure_ascii=False, default=str)[:4096]
 
 
 def is_suspension(message: str) -> bool:
@@ -260,6 +316,12 @@ def no_verdict(kind: ErrorKind, message: str, status: int | None, code: str | No
     suspended = kind == "auth" and status == 403 and is_suspension(message)
     retry_after = ctx.headers.get("retry-after-ms") or ctx.headers.get("retry-after")
     return ApiError(kind, message, status, code, ctx.request_id, ctx.hint, suspended, retry_after)
+
+
+def support_code(message: str) -> str | None:
+    """The code a message gives itself (Google's "Support codes: 61493863", "error code: 17")."""
+    m = _SUPPORT_CODE.search(message)
+    return m.group(1) if m else None
 
 
 def request_id_in(message: str) -> str | None:

@@ -441,7 +441,9 @@ NON_VERDICTS: list[tuple[str, int, Any, str]] = [
     ("overloaded", 503, err("The engine is currently overloaded", "server_error", None), "server_error"),
     ("html error page", 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "server_error"),
     ("truncated body", 200, b'{"created": 1, "data": [{"b64_', "unreadable"),
-    ("garbage with 400", 400, "not json at all", "unreadable"),
+    # A 4xx is the server's word on the request, whatever its body: the request must change.
+    ("garbage with 400", 400, "not json at all", "invalid_request"),
+    ("a 400 whose JSON was cut", 400, '{"errors":[{"message":"Invalid data for image', "invalid_request"),
     ("200 of no known shape", 200, {"hello": "world"}, "unreadable"),
     ("empty body", 200, b"", "unreadable"),
     ("a JSON string", 200, '"ok"', "unreadable"),
