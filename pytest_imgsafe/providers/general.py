@@ -8,9 +8,15 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    new-api's message, OpenRouter's ``metadata.raw``, a log line, an HTML error page) is read
    again, whole. A pass found inside an envelope is never a pass: the relay did not hand the
    image over, so only a block counts.
-2. **The provider's own fields.** A finish or block reason this version has not seen is read by
-   its own tokens (``IMAGE_PROHIBITED_CONTENT_V2``) or by its ``finishMessage``; a content
-   filter's ``filtered: true`` or a moderation's ``flagged: true`` says block where no image came.
+2. **The provider's own fields**, where no image came. A finish or block reason this version has
+   not seen is read by its own tokens (``IMAGE_PROHIBITED_CONTENT_V2``) or by its
+   ``finishMessage``. A flag of any name says block by its words (``filtered``, ``isBlocked``,
+   ``nsfw``, ``is_safe: false``, a detection that names a threat: ``attackDetected``), never
+   where its own object says the filter did not act (``filtered: false`` beside ``detected``) and
+   never as a setting (``safe_mode``, ``allow_nsfw``). A task or job whose status says it failed,
+   with a reason that names safety, is a block. A model's own refusal (a ``refusal`` field or
+   part, ``stop_reason: refusal``) is a block with no stage: the model declined, and the answer
+   names neither the prompt's filter nor the image's.
 3. **The message text**, in an error envelope, a list of errors, FastAPI's ``detail``, Google's
    reasons, a plain-text or HTML body: it must name safety and a refusal in the providers' own
    vocabulary (``data/answer_vocabulary.yaml``), and nothing that makes it another answer.
@@ -30,21 +36,33 @@ from dataclasses import replace
 from typing import Any
 
 from .body import MAX_TEXT, Body, embedded_json, html_text, looks_cut, looks_html, messages, without_json
-from .known_errors import BLOCK_CODES, Ctx, request_id_in, violations
+from .known_errors import BLOCK_CODES, Ctx, error_object, request_id_in, support_code, violations
 from .verdict import ApiError, Outcome, Stage
-from .vocabulary import filter_named, names_policy, policy_enums, says_blocked, stage_in, stage_of_enum
+from .vocabulary import (
+    acted_false,
+    filter_named,
+    flag_says,
+    key_words,
+    names_policy,
+    names_safety,
+    policy_enums,
+    says_blocked,
+    stage_in,
+    stage_of_enum,
+    vocabulary,
+)
 
 NestedReader = Callable[[int, Any], Outcome]
 """Reads a nested answer with every reader (exact, then general); raises ApiError for none."""
 
-_FINISH_KEYS = ("finishReason", "finish_reason", "native_finish_reason")
+_FINISH_KEYS = ("finishReason", "finish_reason", "native_finish_reason", "stop_reason", "stopReason")
 _BLOCK_KEYS = ("blockReason", "block_reason")
-_FLAG_KEYS = ("filtered", "blocked", "flagged")
+_CONTAINER_WORDS = frozenset({"analysis", "analyses", "result", "results", "annotation", "annotations"})
+_FLAG_VERBS = frozenset({"is", "has", "was", "were"})
 _INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request"})
 _OUTPUT_PATH = frozenset(
     {"output", "outputs", "candidate", "candidates", "choice", "choices", "completion", "generation"}
 )
-_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _IMAGE_KEYS = ("b64_json", "bytesBase64Encoded", "result", "image", "images", "data", "url", "fileUri", "gcsUri")
 _URL = re.compile(r"^(https?|gs)://|^data:image/")
 _BASE64 = re.compile(r"^(?:<imgsafe:sha256=|[A-Za-z0-9+/]{8,}={0,2}$)")
@@ -96,34 +114,111 @@ def _inner_answers(body: Body) -> Iterator[Any]:
 
 
 def _fields(data: Any, ctx: Ctx) -> Outcome | None:
-    """Finish and block reasons of any value, content-filter and moderation flags, where no image
-    came. Every hit is collected first, so the reading never depends on the order of keys: a block
-    reason (the prompt) comes before a finish reason (the output), and flags before neither."""
+    """Finish and block reasons of any value, flags of any name, a task's failed status with a
+    safety reason, a model's refusal, where no image came. Every hit is collected first, so the
+    reading never depends on the order of keys: a block reason (the prompt) comes before a finish
+    reason (the output), flags before a task's status, and a refusal (the model's own) last."""
     if not isinstance(data, Mapping) or _carries_image(data, 0):
         return None
     reasons: list[tuple[int, str, Stage | None, Mapping[str, Any]]] = []
-    flags: list[tuple[tuple[str, ...], str, Mapping[str, Any]]] = []
-    for path, node in _walk(data, ()):
+    flags: list[tuple[tuple[str, ...], str, Mapping[str, Any], bool]] = []
+    tasks: list[tuple[str, str, Mapping[str, Any]]] = []
+    refusals: list[str] = []
+    words = vocabulary()
+    for path, node, listed in _walk(data, ()):
         for key in _BLOCK_KEYS:
             value = node.get(key)
             if isinstance(value, str) and value and _reason_blocks(value, node):
                 reasons.append((0, value, "input", node))
         for key in _FINISH_KEYS:
             value = node.get(key)
-            if isinstance(value, str) and value and _reason_blocks(value, node):
-                reasons.append((1, value, stage_of_enum(value) or _message_stage(node) or "output", node))
-        flags.extend((path, key, node) for key in _FLAG_KEYS if node.get(key) is True)
+            if isinstance(value, str) and value and value.lower() not in words.refusal_reasons:
+                if _reason_blocks(value, node):
+                    reasons.append((1, value, stage_of_enum(value) or _message_stage(node) or "output", node))
+            elif isinstance(value, str) and value:
+                refusals.append(_node_message(node) or value)
+        path_words = {w for part in path for w in key_words(part)}
+        annotation_only = acted_false(node)
+        for key, value in node.items():
+            key = str(key)
+            if flag_says(key, value, path_words):
+                acted = bool(set(key_words(key)) & words.acted_words) or value is False
+                if acted or not annotation_only:
+                    flags.append((path, key, node, listed))
+            elif key in words.refusal_keys and isinstance(value, str) and value.strip():
+                refusals.append(value)
+        reason = _task_failed(node)
+        if reason is not None:
+            tasks.append((reason, str(node.get("status") or node.get("state")), node))
     if reasons:
         _, value, reason_stage, node = min(reasons, key=lambda r: (r[0], r[1]))
         return _field_block(value, reason_stage, node, ctx)
     if flags:
-        # a moderation's flag with nothing around it is about the text it was given: the input
-        stages = {_path_stage(path) or ("input" if key == "flagged" else None) for path, key, _ in flags}
-        stage: Stage | None = "input" if "input" in stages else "output" if "output" in stages else None
-        categories = tuple(sorted({path[-1] for path, _, _ in flags if path}))
-        path, key, node = min(flags, key=lambda f: (f[0], f[1]))
-        return _field_block(key, stage, node, ctx, categories=categories)
+        return _flag_block(flags, ctx)
+    if tasks:
+        reason, status, node = min(tasks, key=lambda t: t[0])
+        return replace(
+            _worded_block(reason, stage_in(reason), node, _marker_text(node), ctx), code=_code_of(node) or status
+        )
+    if refusals:
+        # The model declined on its own: a block by that provider, at no stage a filter names
+        # (neither the prompt's filter nor the generated image's: the answer does not say).
+        named = filter_named(_marker_text(data))
+        return Outcome("block", None, "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
     return None
+
+
+def _flag_block(flags: list[tuple[tuple[str, ...], str, Mapping[str, Any], bool]], ctx: Ctx) -> Outcome:
+    """A block from flags: the stage the keys leading to them (or their own names) give; a
+    moderation's ``flagged`` with nothing around it is about the text it was given, the input."""
+    stages = {
+        _path_stage((*path, key)) or ("input" if "flagged" in key_words(key) else None) for path, key, _, _ in flags
+    }
+    stage: Stage | None = "input" if "input" in stages else "output" if "output" in stages else None
+    named = (_flag_category(path, key, node, listed) for path, key, node, listed in flags)
+    categories = tuple(dict.fromkeys(c for c in named if c))
+    path, key, node, _ = min(flags, key=lambda f: (f[0], f[1]))
+    return _field_block(key, stage, node, ctx, categories=categories)
+
+
+def _flag_category(path: tuple[str, ...], key: str, node: Mapping[str, Any], listed: bool) -> str:
+    """What a flag says was found where: the category its object names (``category``), else the
+    object's name without a container's word (``userPromptAnalysis`` -> userPrompt; one of a list,
+    singular: ``documentsAnalysis[]`` -> document) and what the flag itself names (``attackDetected``
+    -> attack): ``userPromptAttack``, ``documentAttack``; ``violence`` for Azure's
+    ``content_filter_results.violence.filtered``."""
+    if isinstance(node.get("category"), str) and node["category"]:
+        return str(node["category"])
+    words = vocabulary()
+    where = [w for w in key_words(path[-1]) if w not in _CONTAINER_WORDS] if path else []
+    if listed:
+        where = [w[:-1] if w.endswith("s") and not w.endswith("ss") else w for w in where]
+    verbs = words.acted_words | words.detected_words | _FLAG_VERBS
+    what = [w for w in key_words(key) if w not in verbs]
+    parts = where + what
+    if not parts:
+        return ""
+    camel = any(c.isupper() for c in (path[-1] if path else "") + key)
+    return parts[0] + "".join(w.capitalize() for w in parts[1:]) if camel else "_".join(parts)
+
+
+def _task_failed(node: Mapping[str, Any]) -> str | None:
+    """A task's or job's reason, when its status says it ended without a result and the reason
+    names safety (and nothing that makes it another answer): ``None`` otherwise."""
+    status = node.get("status", node.get("state"))
+    if not isinstance(status, str) or status.strip().lower() not in vocabulary().failed_statuses:
+        return None
+    for text in messages(node):
+        prose = without_json(text)
+        if names_safety(prose):
+            return prose
+    return None
+
+
+def _code_of(node: Mapping[str, Any]) -> str | None:
+    code = error_object(node).get("code") if isinstance(node, Mapping) else None
+    code = code if code is not None else node.get("code")
+    return str(code) if isinstance(code, str) and code and not code.isdigit() else None
 
 
 def _reason_blocks(value: str, node: Mapping[str, Any]) -> bool:
@@ -147,7 +242,7 @@ def _message_stage(node: Mapping[str, Any]) -> Stage | None:
 def _path_stage(path: tuple[str, ...]) -> Stage | None:
     """The stage the keys leading to a flag name (``prompt_filter_results``, ``promptFeedback``:
     input; ``choices``, ``candidates``, ``output``: output)."""
-    words = {w.lower() for part in path for w in _WORD.findall(part)}
+    words = {w for part in path for w in key_words(part)}
     if words & _INPUT_PATH:
         return "input"
     if words & _OUTPUT_PATH:
@@ -164,18 +259,21 @@ def _field_block(
     )
 
 
-def _walk(value: Any, path: tuple[str, ...], depth: int = 0) -> Iterator[tuple[tuple[str, ...], Mapping[str, Any]]]:
-    """Every object in a JSON value, with the keys that lead to it (breadth is bounded)."""
+def _walk(
+    value: Any, path: tuple[str, ...], depth: int = 0, listed: bool = False
+) -> Iterator[tuple[tuple[str, ...], Mapping[str, Any], bool]]:
+    """Every object in a JSON value, with the keys that lead to it and whether it is one of a
+    list (breadth is bounded)."""
     if depth > 8:
         return
     if isinstance(value, Mapping):
-        yield path, value
+        yield path, value, listed
         for key, child in list(value.items())[:64]:
             if isinstance(child, (Mapping, list)):
                 yield from _walk(child, (*path, str(key)), depth + 1)
     elif isinstance(value, list):
         for child in value[:64]:
-            yield from _walk(child, path, depth + 1)
+            yield from _walk(child, path, depth + 1, True)
 
 
 def _carries_image(value: Any, depth: int) -> bool:
@@ -215,13 +313,14 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
 def _worded_block(
     text: str, stage: Stage | None, data: Any, marker: str, ctx: Ctx, *, code: str | None = None
 ) -> Outcome:
-    error = data.get("error") if isinstance(data, Mapping) else None
+    error = error_object(data) if isinstance(data, Mapping) else None
     error_code = error.get("code") if isinstance(error, Mapping) else None
     lower = text.lower()
     code = (
         code
         or next((c for c in sorted(BLOCK_CODES) if re.search(rf"\b{c}\b", lower)), None)
         or next(iter(policy_enums(text)), None)
+        or support_code(text)
         or (str(error_code) if isinstance(error_code, str) and error_code and not error_code.isdigit() else None)
     )
     return Outcome(

@@ -7,6 +7,7 @@ Read by the general layer (:mod:`.general`) and by the exact readers for what on
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,6 +17,8 @@ from .verdict import Stage
 
 _ENUM = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_ESCAPED_SPACE = re.compile(r"\\[nrt]")
+_KEY_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,17 @@ class Vocabulary:
     output_tokens: frozenset[str]
     not_a_verdict_tokens: frozenset[str]
     filters: tuple[tuple[str, re.Pattern[str]], ...]
+    acted_words: frozenset[str]
+    detected_words: frozenset[str]
+    harm_words: frozenset[str]
+    safe_words: frozenset[str]
+    safe_key_words: frozenset[str]
+    threat_words: frozenset[str]
+    negation_words: frozenset[str]
+    setting_words: frozenset[str]
+    failed_statuses: frozenset[str]
+    refusal_keys: frozenset[str]
+    refusal_reasons: frozenset[str]
 
 
 def _either(patterns: list[str]) -> re.Pattern[str]:
@@ -56,7 +70,23 @@ def vocabulary() -> Vocabulary:
         output_tokens=frozenset(data["output_tokens"]),
         not_a_verdict_tokens=frozenset(data["not_a_verdict_tokens"]),
         filters=tuple((name, _either(patterns)) for name, patterns in data["filters"].items()),
+        **{key: frozenset(data[key]) for key in _WORD_SETS},
     )
+
+
+_WORD_SETS = (
+    "acted_words",
+    "detected_words",
+    "harm_words",
+    "safe_words",
+    "safe_key_words",
+    "threat_words",
+    "negation_words",
+    "setting_words",
+    "failed_statuses",
+    "refusal_keys",
+    "refusal_reasons",
+)
 
 
 def normal(text: str) -> str:
@@ -73,6 +103,14 @@ def says_blocked(text: str) -> bool:
     words = vocabulary()
     text = normal(text)
     return bool(words.safety.search(text) and words.refusal.search(text) and not words.not_a_verdict.search(text))
+
+
+def names_safety(text: str) -> bool:
+    """Does this reason name safety, and nothing that makes it another answer? (A task's failed
+    status is the refusal; its reason needs only to say why.)"""
+    words = vocabulary()
+    text = normal(text)
+    return bool(words.safety.search(text) and not words.not_a_verdict.search(text))
 
 
 def stage_in(text: str) -> Stage | None:
@@ -92,6 +130,38 @@ def tokens(value: str) -> set[str]:
     if "CONTENT" in found and "FILTER" in found:
         found.add("CONTENTFILTER")
     return found
+
+
+def key_words(key: str) -> list[str]:
+    """A field name as lower-case words, camelCase and snake_case alike (``attackDetected`` ->
+    attack, detected; ``has_nsfw_concepts`` -> has, nsfw, concepts)."""
+    return [w.lower() for w in _KEY_WORD.findall(key)]
+
+
+def flag_says(key: str, value: Any, path_words: set[str]) -> bool:
+    """Does this field say, by its name and value, that a filter acted on the content (see
+    ``acted_words`` and the others in the table)? ``path_words``: the words of the keys that lead
+    to it (a detection must name a threat, here or there)."""
+    words = vocabulary()
+    found = key_words(key)
+    names = set(found)
+    if not names or names & (words.negation_words | words.setting_words):
+        return False
+    if value is False:
+        return bool(names & words.safe_words) and names <= words.safe_key_words
+    listed = isinstance(value, list) and all(isinstance(v, bool) for v in value) and True in value
+    if value is not True and not listed:
+        return False
+    if names & (words.acted_words | words.harm_words):
+        return True
+    return bool(names & words.detected_words and (names | path_words) & words.threat_words)
+
+
+def acted_false(node: Mapping[str, Any]) -> bool:
+    """Does this object say its filter did *not* act (``filtered: false``)? Then a detection
+    beside it is an annotation, not a verdict."""
+    acted = vocabulary().acted_words
+    return any(value is False and set(key_words(str(key))) & acted for key, value in node.items())
 
 
 def names_policy(value: str) -> bool:
@@ -120,7 +190,8 @@ def policy_enums(text: str) -> list[str]:
 
 def filter_named(text: str) -> str | None:
     """The filter an answer's words and field names point to (``imagen``, ``gemini``, ``azure``,
-    ``openai``, ``relay``), or ``None``."""
+    ``openai``, ``relay``), or ``None``. Whitespace, escaped in JSON or not, counts as one space."""
+    text = normal(_ESCAPED_SPACE.sub(" ", text))
     for name, pattern in vocabulary().filters:
         if pattern.search(text):
             return name
