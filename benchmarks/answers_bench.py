@@ -4,7 +4,8 @@
 
 DIR holds answer tables in the format of tests/data/answers (YAML lists of entries with id,
 source, kind, status, headers, body and label). Each answer is read for the target kind it was
-answered to (``kind``; ``unknown`` or none: read without one) and compared with its label:
+answered to (``kind``; ``unknown`` or none: read without one) and, when an entry says so, for the
+provider its target was configured for (``provider: azure``), and compared with its label:
 
 - verdicts read right: the share of answers labelled pass or block read with the labelled
   verdict, stage and filter (and the share with the right verdict and stage, the filter aside);
@@ -42,7 +43,11 @@ def read(entry: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     kind = entry.get("kind")
     try:
         outcome = classify(
-            entry["status"], entry["body"], entry.get("headers"), kind=None if kind in (None, "unknown") else kind
+            entry["status"],
+            entry["body"],
+            entry.get("headers"),
+            kind=None if kind in (None, "unknown") else kind,
+            provider=entry.get("provider"),
         )
     except ApiError as err:
         return {"error": err.kind}, None

@@ -177,6 +177,7 @@ class Kind:
             reads=self.reads,
             default_filter=self.filter_for(target),
             rules=target.answer_rules if target is not None else (),
+            provider="azure" if target is not None and target.is_azure else None,
         )
 
     def filter_for(self, target: Target | None) -> str | None:

@@ -51,6 +51,7 @@ GEMINI_OUTPUT_REASONS = frozenset(
 ``IMAGE_OTHER``, ``NO_IMAGE`` and ``MAX_TOKENS`` name none, so they are not verdicts."""
 _DATA_URL = re.compile(r"data:image/[A-Za-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]+|<imgsafe:[^>]+>)")
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
+_CALL_FAILED = frozenset({"failed", "incomplete", "cancelled", "canceled"})
 _LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified", "probability_unspecified"})
 
 
@@ -137,18 +138,17 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     native = str(choice.get("native_finish_reason") or "")
     feedback = data.get("promptFeedback") or data.get("prompt_feedback")
     azure = (
-        "prompt_filter_results" in data
+        any(key in data for key in ("prompt_filter_results", "prompt_annotations"))
         or any("content_filter_results" in c or "content_filter_result" in c for c in choices)
         or any(c.get("finish_reason") == "content_filter" for c in choices)
     )
+    azure = azure or ctx.hint == "azure"
     chat_filter: Filter = "gemini" if (native or feedback) else "azure" if azure else "openai"
     provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
     flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
     if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
         return _chat_block(data, choice, native, feedback, provider, chat_filter, ctx, flagged_in), "image"
-    prompts = (
-        p.get("content_filter_results") for p in data.get("prompt_filter_results") or () if isinstance(p, Mapping)
-    )
+    prompts = (p.get("content_filter_results") for p in _prompt_results(data) if isinstance(p, Mapping))
     annotations = _azure_annotations(
         [*prompts, choice.get("content_filter_results"), choice.get("content_filter_result")]
     ) + tuple(f"{name}:flagged" for name in flagged)
@@ -178,6 +178,15 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     raise unreadable(f"chat answer with no image and no safety signal (finish_reason {finish or 'none'})", ctx)
 
 
+def _prompt_results(data: Mapping[str, Any]) -> list[Any]:
+    """Azure's content-filter results of the prompt: ``prompt_filter_results``, or
+    ``prompt_annotations`` as older API versions (2023-06-01-preview) name them."""
+    for key in ("prompt_filter_results", "prompt_annotations"):
+        if isinstance(data.get(key), list):
+            return list(data[key])
+    return []
+
+
 def _chat_block(
     data: Mapping[str, Any],
     choice: Mapping[str, Any],
@@ -204,9 +213,7 @@ def _chat_block(
     # No prompt feedback: the answer itself was filtered, unless Azure (or a moderation object) says the prompt was.
     categories = azure_filtered(choice.get("content_filter_results") or {})
     prompt_hit = flagged_in or any(
-        azure_filtered(p.get("content_filter_results") or {})
-        for p in data.get("prompt_filter_results") or ()
-        if isinstance(p, Mapping)
+        azure_filtered(p.get("content_filter_results") or {}) for p in _prompt_results(data) if isinstance(p, Mapping)
     )
     stage: Stage = "input" if prompt_hit else "output"
     return Outcome(
@@ -238,7 +245,7 @@ def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
             str(error.get("code") or "").lower() in BLOCK_CODES or isinstance(error.get("moderation_details"), Mapping)
         ):
             return _call_block(error, provider, the_filter, ctx)
-    if any(_usable_b64(c.get("result")) and c.get("status") in (None, "completed") for c in calls):
+    if any(_usable_b64(c.get("result")) and _call_done(c, data) for c in calls):
         categories = tuple(f"{name}:flagged" for name in flagged) + _azure_annotations([data.get("content_filters")])
         return Outcome("pass", None, None, provider, ctx.request_id, categories, filter=the_filter, read_by="shape")
     incomplete = data.get("incomplete_details")
@@ -264,6 +271,16 @@ def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
         f"({len(calls)} image_generation_call item(s))",
         ctx,
     )
+
+
+def _call_done(call: Mapping[str, Any], response: Mapping[str, Any]) -> bool:
+    """Is an image call's result its image? When the call says it completed, or when the response
+    it belongs to completed and the call does not say it failed: an item's own status may lag
+    (Azure's stream finishes a call still marked ``generating``, with its result)."""
+    status = call.get("status")
+    if status in (None, "completed"):
+        return True
+    return status not in _CALL_FAILED and response.get("status") in (None, "completed")
 
 
 def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx: Ctx) -> Outcome:

@@ -23,7 +23,8 @@ registry (``providers.registry.classify`` and each kind's ``read``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -60,6 +61,12 @@ __all__ = [
 GENERAL_KINDS: frozenset[ErrorKind] = frozenset({"invalid_request", "unreadable", "server_error"})
 """The non-verdicts the general layer looks under: a generic status whose message may still name
 the safety filter. Rate limits, quota and auth stay what they are."""
+_AZURE_HEADERS = ("apim-request-id", "x-ms-", "azureml-")
+_AZURE_URL = re.compile(
+    r"\.openai\.azure\.com|/openai/deployments/|\.cognitiveservices\.azure\.com|\.services\.ai\.azure\.com"
+    r"|\.models\.ai\.azure\.com",
+    re.IGNORECASE,
+)
 _FITS: dict[Reads | None, frozenset[Family]] = {
     None: frozenset({"image", "moderation", "content-safety", "error"}),
     "image": frozenset({"image", "error"}),
@@ -84,6 +91,7 @@ def read_answer(
     default_filter: str | None = None,
     thresholds: Mapping[str, int] | None = None,
     rules: Sequence[AnswerRule] = (),
+    provider: str | None = None,
 ) -> Outcome:
     """Read one answer: an :class:`Outcome`, or raise :class:`ApiError` for a non-verdict.
 
@@ -91,11 +99,13 @@ def read_answer(
     image, moderation, Content Safety); ``default_filter``: the filter a verdict names when the
     answer itself does not say (the kind's); ``thresholds`` (severity per category) apply to
     Azure AI Content Safety answers only (without them every category blocks at 4); ``rules``: a
-    team's rules, checked first.
+    team's rules, checked first; ``provider``: the provider the asking target is configured for
+    (``azure`` for an Azure endpoint), for an answer that does not name its own.
     """
     header_map = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
-    ctx = Ctx(request_id, header_map, "azure" if "apim-request-id" in header_map else None)
+    parsed = read_body(body)
+    ctx = Ctx(request_id, header_map, provider_named(header_map, parsed.data) or provider)
     if 300 <= status_code < 400:
         raise ApiError(
             "unreadable",
@@ -104,7 +114,6 @@ def read_answer(
             None,
             request_id,
         )
-    parsed = read_body(body)
     outcome = read_by_rules(rules, status_code, parsed, request_id) if rules else None
     if outcome is None:
         outcome = _read(status_code, parsed, ctx, reads, thresholds, header_map)
@@ -118,6 +127,32 @@ def read_answer(
             ctx.hint,
         )
     return replace(outcome, filter=default_filter) if outcome.filter is None and default_filter else outcome
+
+
+def provider_named(headers: Mapping[str, str], data: Any) -> str | None:
+    """``azure`` when the answer names Azure: a header only Azure's front door sends
+    (``apim-request-id``, ``x-ms-region``, ``azureml-model-session``, ...), or an Azure endpoint or
+    deployment path in a URL it carries (``*.openai.azure.com/openai/deployments/...``). Not an
+    image on ``*.blob.core.windows.net``: OpenAI's own DALL-E URLs are there too. ``None`` when it
+    names none."""
+    if any(name.startswith(_AZURE_HEADERS) for name in headers):
+        return "azure"
+    return "azure" if any(_AZURE_URL.search(url) for url in _urls(data, 0)) else None
+
+
+def _urls(value: Any, depth: int) -> Iterator[str]:
+    """The URLs an answer carries (bounded: a few levels, a few dozen values each)."""
+    if depth > 6:
+        return
+    if isinstance(value, str):
+        if value.startswith(("https://", "http://")):
+            yield value[:512]
+    elif isinstance(value, Mapping):
+        for child in list(value.values())[:48]:
+            yield from _urls(child, depth + 1)
+    elif isinstance(value, list):
+        for child in value[:48]:
+            yield from _urls(child, depth + 1)
 
 
 def _read(
@@ -189,29 +224,29 @@ def _exact(
 
 
 def _envelope_status(status: int, data: Mapping[str, Any], ctx: Ctx) -> tuple[int, Ctx]:
-    """The real status of an answer: a relay's ``status_code`` field, or an error inside a 2xx."""
+    """The real status of an answer: a relay's ``status_code`` field, or an error inside a 2xx
+    (an ``error`` object, or an answer that says it is one: ``type: error`` with a message, as a
+    task's status or an event does). An error inside a 2xx has no status of its own: its code and
+    wording decide its kind (``error_kind``)."""
     if isinstance(data.get("status_code"), int) and "error" in data:
         return int(data["status_code"]), Ctx(ctx.request_id, ctx.headers, "proxy")
     error = data.get("error")
     if isinstance(error, Mapping) and status < 400:
         code = error.get("code")
         return (code if isinstance(code, int) and code >= 400 else 400), ctx
+    if status < 400 and data.get("type") == "error" and isinstance(data.get("message"), str):
+        return 400, ctx
     return status, ctx
 
 
 def _non_json(status: int, text: str, ctx: Ctx) -> ApiError:
-    """A body that is neither JSON nor an SSE stream (an HTML page, plain text): the status decides."""
-    kinds: dict[int, ErrorKind] = {
-        429: "rate_limited",
-        402: "quota",
-        401: "auth",
-        403: "auth",
-        404: "invalid_request",
-        405: "invalid_request",
-        413: "invalid_request",
-        414: "invalid_request",
-    }
-    kind: ErrorKind = "server_error" if status >= 500 else kinds.get(status, "unreadable")
+    """A body that is neither JSON nor an SSE stream (an HTML page, plain text, JSON cut short):
+    the status decides, as the server's own word on the request (a 4xx: the request was wrong,
+    whatever the page says); only a 2xx that cannot be read is ``unreadable``."""
+    kinds: dict[int, ErrorKind] = {429: "rate_limited", 402: "quota", 401: "auth", 403: "auth"}
+    kind: ErrorKind = (
+        "server_error" if status >= 500 else kinds.get(status, "invalid_request" if status >= 400 else "unreadable")
+    )
     hint = "" if kind != "unreadable" else " (truncated, or an HTML page?)"
     return ApiError(
         kind, f"HTTP {status} with a body that is not JSON{hint}: {snippet(text)}", status, None, ctx.request_id

@@ -75,6 +75,7 @@ def classify(
     kind: str | None = None,
     thresholds: Mapping[str, int] | None = None,
     rules: Sequence[AnswerRule] = (),
+    provider: str | None = None,
 ) -> Outcome:
     """Read one provider answer: an :class:`Outcome` (pass or block), or raise
     :class:`~pytest_imgsafe.providers.verdict.ApiError` for anything that is not a safety verdict.
@@ -83,10 +84,11 @@ def classify(
     passes without an image; a moderation body is no image answer), and a verdict names the
     kind's filter when the answer does not. Without it, any family reads (as before kinds were
     known). ``thresholds`` apply to Content Safety answers; ``rules`` are a team's
-    ``[[tool.imgsafe.answers]]``, checked first.
+    ``[[tool.imgsafe.answers]]``, checked first; ``provider`` is the provider the target is
+    configured for (``azure``: an Azure endpoint), for an answer that does not name its own.
     """
     if kind is None:
-        return read_answer(status_code, body, headers, thresholds=thresholds, rules=rules)
+        return read_answer(status_code, body, headers, thresholds=thresholds, rules=rules, provider=provider)
     the_kind = kind_of(kind)
     return read_answer(
         status_code,
@@ -96,6 +98,7 @@ def classify(
         default_filter=the_kind.filter,
         thresholds=thresholds,
         rules=rules,
+        provider=provider,
     )
 
 

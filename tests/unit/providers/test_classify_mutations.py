@@ -31,7 +31,7 @@ FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 def reading(entry: dict[str, Any], status: int, body: Any, headers: Any = None) -> Reading:
     try:
-        outcome = classify(status, body, headers, kind=kind_of(entry))
+        outcome = classify(status, body, headers, kind=kind_of(entry), provider=entry.get("provider"))
     except ApiError:
         return None
     return outcome.verdict, outcome.stage

@@ -1,7 +1,8 @@
 """classify() against real provider answers collected from public sources (tests/data/answers).
 
 One parametrized table: every answer must come out exactly as labelled, read for the target kind
-it was answered to (``kind``; none given or ``unknown``: read without one). A non-verdict must
+it was answered to (``kind``; none given or ``unknown``: read without one) and, where the source
+says the target was an Azure endpoint and the answer does not, for that provider (``provider``). A non-verdict must
 raise ApiError of the labelled kind (never pass, never block); a verdict must have the labelled
 verdict, stage and filter, and the code and categories where the label gives them. The table's
 own shape is checked too, so an entry cannot silently lose its source or its label.
@@ -45,10 +46,18 @@ def test_real_answer_is_read_as_labelled(entry: dict[str, Any]) -> None:
     label = entry["label"]
     if "error" in label:
         with pytest.raises(ApiError) as info:
-            classify(entry["status"], entry["body"], entry.get("headers"), kind=kind_of(entry))
+            classify(
+                entry["status"],
+                entry["body"],
+                entry.get("headers"),
+                kind=kind_of(entry),
+                provider=entry.get("provider"),
+            )
         assert info.value.kind == label["error"], str(info.value)
         return
-    outcome = classify(entry["status"], entry["body"], entry.get("headers"), kind=kind_of(entry))
+    outcome = classify(
+        entry["status"], entry["body"], entry.get("headers"), kind=kind_of(entry), provider=entry.get("provider")
+    )
     assert (outcome.verdict, outcome.stage, outcome.filter) == (label["verdict"], label["stage"], label["filter"]), (
         outcome
     )
@@ -64,6 +73,7 @@ def test_the_table_is_large_and_every_entry_is_sourced_and_labelled() -> None:
     for entry in ENTRIES:
         assert entry["source"].strip() and isinstance(entry["status"], int) and "body" in entry, entry["id"]
         assert entry.get("kind", "unknown") in (*PROVIDER_KINDS, "unknown"), entry["id"]
+        assert entry.get("provider") in (None, "azure"), entry["id"]
         label = entry["label"]
         if "error" in label:
             assert label["error"] in KINDS, entry["id"]
