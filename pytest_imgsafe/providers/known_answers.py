@@ -51,6 +51,9 @@ GEMINI_OUTPUT_REASONS = frozenset(
 ``IMAGE_OTHER``, ``NO_IMAGE`` and ``MAX_TOKENS`` name none, so they are not verdicts."""
 _DATA_URL = re.compile(r"data:image/[A-Za-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]+|<imgsafe:[^>]+>)")
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
+_AZURE_URL = re.compile(r"https?://[\w.-]+\.(?:openai|cognitiveservices|services\.ai|models\.ai)\.azure\.com/")
+"""An image served from an Azure OpenAI endpoint (not ``*.blob.core.windows.net``: OpenAI's own
+DALL-E URLs are there too)."""
 _CALL_FAILED = frozenset({"failed", "incomplete", "cancelled", "canceled"})
 _LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified", "probability_unspecified"})
 
@@ -417,7 +420,9 @@ def _images(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
         for r in (i.get("prompt_filter_results"), i.get("content_filter_results"))
     )
     azure = ctx.hint == "azure" or any(
-        isinstance(i, Mapping) and ("content_filter_results" in i or "prompt_filter_results" in i) for i in items
+        isinstance(i, Mapping)
+        and ("content_filter_results" in i or "prompt_filter_results" in i or _AZURE_URL.match(str(i.get("url") or "")))
+        for i in items
     )
     return Outcome(
         "pass",

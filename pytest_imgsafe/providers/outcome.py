@@ -23,8 +23,7 @@ registry (``providers.registry.classify`` and each kind's ``read``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -62,11 +61,6 @@ GENERAL_KINDS: frozenset[ErrorKind] = frozenset({"invalid_request", "unreadable"
 """The non-verdicts the general layer looks under: a generic status whose message may still name
 the safety filter. Rate limits, quota and auth stay what they are."""
 _AZURE_HEADERS = ("apim-request-id", "x-ms-", "azureml-")
-_AZURE_URL = re.compile(
-    r"\.openai\.azure\.com|/openai/deployments/|\.cognitiveservices\.azure\.com|\.services\.ai\.azure\.com"
-    r"|\.models\.ai\.azure\.com",
-    re.IGNORECASE,
-)
 _FITS: dict[Reads | None, frozenset[Family]] = {
     None: frozenset({"image", "moderation", "content-safety", "error"}),
     "image": frozenset({"image", "error"}),
@@ -105,7 +99,7 @@ def read_answer(
     header_map = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
     parsed = read_body(body)
-    ctx = Ctx(request_id, header_map, provider_named(header_map, parsed.data) or provider)
+    ctx = Ctx(request_id, header_map, provider_named(header_map) or provider)
     if 300 <= status_code < 400:
         raise ApiError(
             "unreadable",
@@ -129,30 +123,11 @@ def read_answer(
     return replace(outcome, filter=default_filter) if outcome.filter is None and default_filter else outcome
 
 
-def provider_named(headers: Mapping[str, str], data: Any) -> str | None:
-    """``azure`` when the answer names Azure: a header only Azure's front door sends
-    (``apim-request-id``, ``x-ms-region``, ``azureml-model-session``, ...), or an Azure endpoint or
-    deployment path in a URL it carries (``*.openai.azure.com/openai/deployments/...``). Not an
-    image on ``*.blob.core.windows.net``: OpenAI's own DALL-E URLs are there too. ``None`` when it
-    names none."""
-    if any(name.startswith(_AZURE_HEADERS) for name in headers):
-        return "azure"
-    return "azure" if any(_AZURE_URL.search(url) for url in _urls(data, 0)) else None
-
-
-def _urls(value: Any, depth: int) -> Iterator[str]:
-    """The URLs an answer carries (bounded: a few levels, a few dozen values each)."""
-    if depth > 6:
-        return
-    if isinstance(value, str):
-        if value.startswith(("https://", "http://")):
-            yield value[:512]
-    elif isinstance(value, Mapping):
-        for child in list(value.values())[:48]:
-            yield from _urls(child, depth + 1)
-    elif isinstance(value, list):
-        for child in value[:48]:
-            yield from _urls(child, depth + 1)
+def provider_named(headers: Mapping[str, str]) -> str | None:
+    """``azure`` when the answer's headers are those only Azure's front door sends
+    (``apim-request-id``, ``x-ms-region``, ``azureml-model-session``, ...); ``None`` otherwise. (An
+    image URL on an Azure endpoint names Azure too: the images reader looks.)"""
+    return "azure" if any(name.startswith(_AZURE_HEADERS) for name in headers) else None
 
 
 def _read(
