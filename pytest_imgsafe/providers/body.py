@@ -1,10 +1,10 @@
 """A provider's answer body, made readable before anyone judges it.
 
-A body comes as parsed JSON, JSON text, a server-sent-event stream, a JSON array of stream
-chunks, one event of a stream, an HTML error page or plain text. :func:`read_body` turns each
-into one :class:`Body`: the JSON value (a stream merged into one answer), the text, and whether
-a stream ended with its last event. A stream without its last event is *cut*: whatever it says,
-it never carried a whole image, so it can never be a pass.
+A body comes as parsed JSON, JSON text, a server-sent-event stream, newline-delimited JSON
+events, a JSON array of stream chunks, one event of a stream, an HTML error page or plain text.
+:func:`read_body` turns each into one :class:`Body`: the JSON value (a stream merged into one
+answer), the text, and whether a stream ended with its last event. A stream without its last
+event is *cut*: whatever it says, it never carried a whole image, so it can never be a pass.
 
 JSON as documentation and logs print it is still JSON: line breaks inside a string (a message
 wrapped for reading) and a Python dict's repr (an SDK's exception printed) are read as the
@@ -93,6 +93,8 @@ def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
         data = json.loads(text)
     except ValueError:
         events = sse_events(text)
+        if events is None:
+            events = json_lines(text)
         if events is not None:
             return _stream(events, text, sse=True)
         data = printed_json(text)
@@ -122,6 +124,19 @@ def printed_json(text: str) -> Any:
     if isinstance(value, Mapping) or (isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)):
         return value
     return None
+
+
+def json_lines(text: str) -> list[Any] | None:
+    """The events of a stream sent as one JSON object per line (newline-delimited JSON, as SDK
+    fixtures and some gateways write them); ``None`` unless every line of two or more is one."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 2 or not all(ln.startswith("{") and ln.endswith("}") for ln in lines):
+        return None
+    try:
+        events = [json.loads(ln) for ln in lines]
+    except ValueError:
+        return None
+    return events if all(isinstance(e, Mapping) for e in events) else None
 
 
 def _is_event(value: Mapping[str, Any]) -> bool:

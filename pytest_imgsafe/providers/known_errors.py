@@ -284,7 +284,9 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         return "auth"
     if _gemini_bad_key(error, message) or "organization must be verified" in lower:
         return "auth"
-    if status >= 500 or google in _GOOGLE_SERVER or names & _SERVER_TOKENS or _SERVER_WORDING.search(message):
+    if status >= 500 or status == 408 or google in _GOOGLE_SERVER or names & _SERVER_TOKENS:
+        return "server_error"
+    if _SERVER_WORDING.search(message):
         return "server_error"
     return "invalid_request"
 

@@ -218,7 +218,7 @@ def _non_json(status: int, text: str, ctx: Ctx) -> ApiError:
     """A body that is neither JSON nor an SSE stream (an HTML page, plain text, JSON cut short):
     the status decides, as the server's own word on the request (a 4xx: the request was wrong,
     whatever the page says); only a 2xx that cannot be read is ``unreadable``."""
-    kinds: dict[int, ErrorKind] = {429: "rate_limited", 402: "quota", 401: "auth", 403: "auth"}
+    kinds: dict[int, ErrorKind] = {429: "rate_limited", 402: "quota", 401: "auth", 403: "auth", 408: "server_error"}
     kind: ErrorKind = (
         "server_error" if status >= 500 else kinds.get(status, "invalid_request" if status >= 400 else "unreadable")
     )

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from pytest_imgsafe import ApiError, Outcome, classify
 from pytest_imgsafe.base.wire import Answer
-from pytest_imgsafe.providers.body import read_body
+from pytest_imgsafe.providers.body import read_body, sse_events
 from pytest_imgsafe.providers.registry import kind_of as registry_kind
 from pytest_imgsafe.providers.target import Target
 from pytest_imgsafe.providers.vocabulary import says_blocked, vocabulary
@@ -121,6 +121,21 @@ def test_one_event_given_alone_reads_as_its_stream() -> None:
     assert reading(200, failed, "responses") == "server_error"
     done = {"type": "response.completed", "response": response("completed", [image_call("completed")])}
     assert reading(200, done, "responses").verdict == "pass"  # type: ignore[union-attr]
+
+
+STREAMED = [e for e in ENTRIES if isinstance(e["body"], str) and sse_events(e["body"])]
+
+
+@SOME
+@given(st.sampled_from(STREAMED))
+def test_a_stream_sent_as_json_lines_reads_as_the_same_stream(entry: dict[str, Any]) -> None:
+    events = sse_events(entry["body"]) or []
+    lines = "\n".join(json.dumps(event) for event in events) + "\n"
+    assume(len(events) > 1)
+    assert same(entry, lines) == same(entry, entry["body"]), entry["id"]
+    last = json.dumps(events[-1])
+    cut = lines.rstrip()[: -(len(last) // 2 + 1)]  # cut inside its last line: never a pass
+    assert same(entry, cut)[0] != "pass", entry["id"]
 
 
 # --- JSON as documentation and logs print it ------------------------------------------------
@@ -341,6 +356,28 @@ def test_a_task_stopped_by_safety_wording(cause: str, verb: str) -> None:
     assert isinstance(reading(200, broken), str)
 
 
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        ("Unsafe content detected in your prompt.", "block:input"),
+        ("NSFW content detected in the generated image.", "block:output"),
+        ("Your prompt contains sensitive words.", "block:input"),
+        ("The request includes potentially harmful content.", "block:input"),
+        ("系统检测到输入或生成内容可能包含不安全或敏感内容，请您避免输入易产生敏感内容的提示语", "block"),
+        ("Unusual activity detected: rate limit exceeded.", None),
+        ("Language detected: en. The size must be one of 1024x1024.", None),
+        ("The safety filter detected nothing: it failed to run.", None),
+    ],
+)
+@pytest.mark.parametrize("status", [400, 422, 451])
+def test_an_error_that_reports_a_detection_of_unsafe_content(message: str, label: str | None, status: int) -> None:
+    """An error's own reason is its refusal when it reports unsafe content found: "detected",
+    "contains sensitive ..." (检测到, 包含...敏感), beside the safety vocabulary."""
+    for body in (err(message, "1301"), {"errors": [{"message": message}]}, message):
+        got = reading(status, body, "images.generate")
+        assert (got.label if isinstance(got, Outcome) else None) == label, body
+
+
 # --- which non-verdict ----------------------------------------------------------------------
 
 
@@ -425,8 +462,12 @@ def test_an_error_inside_a_2xx_is_read_by_its_wording(message: str) -> None:
 
 
 @SOME
-@given(st.integers(400, 499).filter(lambda s: s not in (401, 402, 403, 429)), st.sampled_from(["html", "text", "cut"]))
+@given(
+    st.integers(400, 499).filter(lambda s: s not in (401, 402, 403, 408, 429)), st.sampled_from(["html", "text", "cut"])
+)
 def test_a_4xx_body_that_is_not_json_is_a_bad_request(status: int, form: str) -> None:
+    """A 4xx is the server's word on the request (401/403 auth, 402 quota, 408 a timeout: the
+    server's side, 429 rate_limited), whatever its body."""
     body = {
         "html": f"<html><body><h1>{status} Bad Request</h1></body></html>",
         "text": "bad request",
@@ -434,6 +475,7 @@ def test_a_4xx_body_that_is_not_json_is_a_bad_request(status: int, form: str) ->
     }[form]
     assert reading(status, body) == "invalid_request"
     assert reading(200, body) == "unreadable"
+    assert reading(408, body) == "server_error"
 
 
 # --- the provider an answer names -----------------------------------------------------------
