@@ -206,12 +206,21 @@ def _task_failed(node: Mapping[str, Any]) -> str | None:
     """A task's or job's reason, when its status says it ended without a result and the reason
     names safety (and nothing that makes it another answer): ``None`` otherwise."""
     status = node.get("status", node.get("state"))
-    if not isinstance(status, str) or status.strip().lower() not in vocabulary().failed_statuses:
+    if not isinstance(status, str):
         return None
-    for text in messages(node):
-        prose = without_json(text)
-        if names_safety(prose):
-            return prose
+    failed = vocabulary().failed_statuses
+    if status.strip().lower() in failed:
+        for text in messages(node):
+            prose = without_json(text)
+            if names_safety(prose):
+                return prose
+    # a status that names the safety step that stopped it ("Request Moderated", "blocked_by_policy"),
+    # alone or with a reason that names safety too (a reason that says otherwise, "Out of memory",
+    # leaves it no verdict)
+    if set(key_words(status)) & failed and (names_policy(status) or names_safety(status)):
+        reasons = [without_json(text) for text in messages(node)]
+        if not reasons or any(names_safety(reason) for reason in reasons):
+            return status
     return None
 
 

@@ -58,6 +58,16 @@ _BILLING_PHRASES = (
     "额度不足",
 )
 """Wording that says the account must pay or change plan: retrying never helps (quota)."""
+_BILLING_WORDING = re.compile(
+    r"\b(?:credit balance|out of credits|no credits|credits? (?:exhausted|used up)|insufficient (?:balance|funds)"
+    r"|billing (?:is not active|not active))\b",
+    re.IGNORECASE,
+)
+"""The same, in wording that is no exact phrase ("Your credit balance is too low"): quota, even
+with a 429."""
+_PAY_TO_GO_ON = re.compile(r"\b(?:add|update) (?:a )?payment method|\bupgrade (?:your|to a paid) plan\b", re.IGNORECASE)
+"""A suggestion to pay: quota only when no rate-limit signal came first (OpenAI's per-minute 429
+also says "add a payment method to increase your rate limit")."""
 _BILLING_TOKENS = frozenset({"BILLING", "BILLED", "CREDIT", "CREDITS", "PAYMENT", "BALANCE", "INSUFFICIENT"})
 """Tokens of a code or type that say the same (``billing_not_active``, ``insufficient_credits``)."""
 _QUOTA_WORDING = re.compile(
@@ -263,6 +273,7 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         or names & _BILLING_TOKENS
         or status == 402
         or any(p in lower for p in _BILLING_PHRASES)
+        or _BILLING_WORDING.search(message)
     ):
         return "quota"
     if status >= 500:
@@ -275,6 +286,8 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         return "rate_limited" if _WAITING_HELPS.search(message) or _WAITING_HELPS.search(details) else "quota"
     if status == 429 or code in ("rate_limit_exceeded", "429") or google == "RESOURCE_EXHAUSTED":
         return "rate_limited"
+    if _PAY_TO_GO_ON.search(message):
+        return "quota"
     if (
         status in (401, 403)
         or code in ("invalid_api_key", "401", "403")

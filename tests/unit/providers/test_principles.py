@@ -378,6 +378,41 @@ def test_an_error_that_reports_a_detection_of_unsafe_content(message: str, label
         assert (got.label if isinstance(got, Outcome) else None) == label, body
 
 
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ({"id": "t", "status": "Request Moderated", "result": None}, "block:input"),
+        ({"id": "t", "status": "Content Moderated", "details": {"Moderation Reasons": ["Sexual"]}}, "block"),
+        ({"id": "t", "state": "blocked_by_policy"}, "block"),
+        ({"id": "t", "status": "Request Moderated", "error": "Out of memory"}, None),
+        ({"id": "t", "status": "Ready", "result": None}, None),
+        ({"id": "t", "status": "Task not found"}, None),
+    ],
+)
+def test_a_status_that_names_the_safety_step_that_stopped_it(body: dict[str, Any], label: str | None) -> None:
+    got = reading(200, body, "images.generate")
+    assert (got.label if isinstance(got, Outcome) else None) == label
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        ("Prompt failed the safety check.", "block:input"),
+        ("One or more prompts contains filtered words.", "block:input"),
+        ("Banned prompt detected", "block:input"),
+        ("Guardrail intervened: the request was blocked.", "block:input"),
+        ("The safety check failed to run.", None),
+        ("The safety check failed.", None),
+    ],
+)
+def test_more_of_the_providers_words_for_a_refusal(message: str, label: str | None) -> None:
+    for body in (err(message), {"detail": [{"loc": ["body", "x"], "msg": message}]}, {"errors": [message]}):
+        got = reading(400, body, "images.generate")
+        assert (got.label if isinstance(got, Outcome) else None) == label, body
+    intervened = {"output": {"message": {"role": "assistant", "content": []}}, "stopReason": "guardrail_intervened"}
+    assert classify(200, intervened, kind="chat-image").verdict == "block"
+
+
 # --- which non-verdict ----------------------------------------------------------------------
 
 
@@ -407,6 +442,8 @@ def test_a_code_that_names_billing_is_quota_whatever_else(code: str, status: int
         ("Quota exceeded for metric: free_tier_requests, limit: 0. Please retry in 20s.", None, "quota"),
         ("You exceeded your current quota, please check your plan and billing details.", None, "quota"),
         ("Quota exhausted.", None, "quota"),
+        ("Your credit balance is too low to access the API.", None, "quota"),
+        ("You have run out of credits. Upgrade your plan.", None, "quota"),
     ],
 )
 @pytest.mark.parametrize("status", [429, 400, 403])
@@ -415,6 +452,12 @@ def test_a_quota_exceeded_is_rate_limited_when_waiting_helps(
 ) -> None:
     extra = {"details": details} if details else {}
     assert reading(status, err(message, **extra)) == kind
+
+
+def test_a_rate_limit_that_suggests_paying_is_still_a_rate_limit() -> None:
+    message = "Rate limit reached for images per min. Limit: 1/1min. Add a payment method to increase your rate limit."
+    assert reading(429, err(message, "rate_limit_exceeded")) == "rate_limited"
+    assert reading(400, err("Your credit balance is too low.")) == "quota"
 
 
 @pytest.mark.parametrize(
