@@ -57,7 +57,21 @@ NestedReader = Callable[[int, Any], Outcome]
 
 _FINISH_KEYS = ("finishReason", "finish_reason", "native_finish_reason", "stop_reason", "stopReason")
 _BLOCK_KEYS = ("blockReason", "block_reason")
-_CONTAINER_WORDS = frozenset({"analysis", "analyses", "result", "results", "annotation", "annotations"})
+_CONTAINER_WORDS = frozenset(
+    {
+        "analysis",
+        "analyses",
+        "result",
+        "results",
+        "annotation",
+        "annotations",
+        "filter",
+        "filters",
+        "content",
+        "details",
+    }
+)
+_STAGE_FIELDS = ("source_type", "source", "stage", "moderation_stage")
 _FLAG_VERBS = frozenset({"is", "has", "was", "were"})
 _INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request"})
 _OUTPUT_PATH = frozenset(
@@ -172,13 +186,19 @@ def _flag_block(flags: list[tuple[tuple[str, ...], str, Mapping[str, Any], bool]
     """A block from flags: the stage the keys leading to them (or their own names) give; a
     moderation's ``flagged`` with nothing around it is about the text it was given, the input."""
     stages = {
-        _path_stage((*path, key)) or ("input" if "flagged" in key_words(key) else None) for path, key, _, _ in flags
+        _path_stage((*path, key, *_named_stage(node))) or ("input" if "flagged" in key_words(key) else None)
+        for path, key, node, _ in flags
     }
     stage: Stage | None = "input" if "input" in stages else "output" if "output" in stages else None
     named = (_flag_category(path, key, node, listed) for path, key, node, listed in flags)
     categories = tuple(dict.fromkeys(c for c in named if c))
     path, key, node, _ = min(flags, key=lambda f: (f[0], f[1]))
     return _field_block(key, stage, node, ctx, categories=categories)
+
+
+def _named_stage(node: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a flagged object says it was about (Azure's ``source_type: prompt | completion``)."""
+    return tuple(str(node[k]) for k in _STAGE_FIELDS if isinstance(node.get(k), str))
 
 
 def _flag_category(path: tuple[str, ...], key: str, node: Mapping[str, Any], listed: bool) -> str:

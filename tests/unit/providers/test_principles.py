@@ -302,6 +302,19 @@ def test_safe_false_is_a_block_only_where_the_key_says_nothing_else(body: dict[s
     assert (got.label if isinstance(got, Outcome) else None) == label
 
 
+@pytest.mark.parametrize(
+    ("source", "label"), [("prompt", "block:input"), ("completion", "block:output"), (None, "block")]
+)
+def test_a_flagged_object_that_names_what_it_was_about_gives_the_stage(source: str | None, label: str) -> None:
+    """Azure's Responses ``content_filters``: ``blocked`` with ``source_type`` prompt or completion."""
+    entry: dict[str, Any] = {"blocked": True, "content_filter_results": {"violence": {"filtered": True}}}
+    if source:
+        entry["source_type"] = source
+    answer = {"object": "response", "status": "incomplete", "output": [], "content_filters": [entry]}
+    outcome = classify(200, answer, kind="responses")
+    assert (outcome.label, outcome.filter, outcome.categories) == (label, "azure", ("violence",))
+
+
 def test_a_flags_categories_name_what_was_found_where() -> None:
     body = {"userPromptAnalysis": {"attackDetected": True}, "documentsAnalysis": [{"attackDetected": True}]}
     outcome = classify(200, body, kind="content-safety")
