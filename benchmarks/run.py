@@ -378,9 +378,7 @@ def bench_fuzz_recording(sizes: list[int], reps: int) -> dict[str, object]:
         "sizes": sizes,
         "times": {str(n): t for n, t in times.items()},
         "calls": {str(n): c for n, c in calls.items()},
-        "ratios": {
-            f"{n}/{first}": statistics.median(times[n]) / statistics.median(times[first]) for n in sizes[1:]
-        },
+        "ratios": {f"{n}/{first}": statistics.median(times[n]) / statistics.median(times[first]) for n in sizes[1:]},
         "turn_ratios": {
             f"{n}/{first}": [a / b for a, b in zip(times[n], times[first], strict=True)] for n in sizes[1:]
         },
@@ -495,9 +493,7 @@ def main() -> int:
     parser.add_argument("--collect-files", type=int, default=100)
     parser.add_argument("--replay-cases", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument(
-        "--fuzz-examples", type=lambda t: [int(x) for x in t.split(",")], default=[50, 200, 800]
-    )
+    parser.add_argument("--fuzz-examples", type=lambda t: [int(x) for x in t.split(",")], default=[50, 200, 800])
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {}
