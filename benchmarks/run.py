@@ -210,10 +210,10 @@ def bench_collection(cases: int, files: int, reps: int) -> dict[str, object]:
     }
 
 
-def record_replay_project(cases: int) -> Path:
+def record_replay_project(cases: int, name: str = "replay-imgsafe") -> Path:
     from pytest_imgsafe.sandbox import Sandbox
 
-    ours = project("replay-imgsafe", False)
+    ours = project(name, False)
     write_corpus(ours / "corpora", max(1, cases // 1000), min(cases, 1000), "moderation")
     if (ours / "cassettes").exists():
         shutil.rmtree(ours / "cassettes")
@@ -262,6 +262,55 @@ def bench_replay(cases: int, reps: int) -> dict[str, object]:
         "cpu_imgsafe": cpu_ours,
         "cpu_ratio": min(cpu_ours) / min(cpu_base),
     }
+
+
+def measured(cmd: list[str], cwd: Path, env: dict[str, str], expect: str) -> tuple[float, float, int]:
+    """Wall time, CPU time and peak resident memory (bytes) of one run, from the kernel's account
+    of that child alone (``wait4``); fails loudly if the run fails or ``expect`` is not printed."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 5) or expect not in out:
+        raise SystemExit(f"benchmark run failed: {' '.join(cmd)} in {cwd}\n{out[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+
+
+def bench_scaling(sizes: list[int], reps: int) -> dict[str, object]:
+    """Replay of 1k, 10k, 100k recorded cases against as many trivial YAML items (the floor), the
+    two sides taking turns: wall time, CPU time and peak memory of each run."""
+    out: dict[str, object] = {"sizes": sizes}
+    env = offline_env()
+    for cases in sizes:
+        ours = WORK / f"scale-{cases}-imgsafe"
+        if not (ours / "cassettes").exists() or len(list((ours / "corpora").glob("*.yaml"))) != max(1, cases // 1000):
+            record_replay_project(cases, f"scale-{cases}-imgsafe")
+        base = project(f"scale-{cases}-baseline", True)
+        if (base / "corpora").exists():
+            shutil.rmtree(base / "corpora")
+        shutil.copytree(ours / "corpora", base / "corpora")
+        runs: dict[str, list[tuple[float, float, int]]] = {"floor": [], "imgsafe": []}
+        for _ in range(reps):
+            runs["floor"].append(measured(pytest_cmd("corpora"), base, env, f"{cases} passed"))
+            runs["imgsafe"].append(measured(pytest_cmd("--imgsafe", "corpora"), ours, env, f"{cases} passed"))
+        floor, imgsafe = runs["floor"], runs["imgsafe"]
+        out[str(cases)] = {
+            "floor": floor,
+            "imgsafe": imgsafe,
+            "wall_ratio_median": statistics.median(r[0] for r in imgsafe) / statistics.median(r[0] for r in floor),
+            "wall_turn_ratios": [o[0] / b[0] for o, b in zip(imgsafe, floor, strict=True)],
+            "cpu_ratio_median": statistics.median(r[1] for r in imgsafe) / statistics.median(r[1] for r in floor),
+            "memory_ratio": statistics.median(r[2] for r in imgsafe) / statistics.median(r[2] for r in floor),
+            "memory_per_item": (
+                (statistics.median(r[2] for r in imgsafe)) / cases,
+                (statistics.median(r[2] for r in floor)) / cases,
+            ),
+        }
+    return out
 
 
 def bench_wrong_answers(cases: int) -> dict[str, object]:
@@ -486,13 +535,14 @@ def bench_live(cases: int, rpm: int) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="abcdef", help="which benchmarks: any of a, b, c, d, e, f (default all)")
+    parser.add_argument("--only", default="abcdefg", help="which benchmarks: any of a to g (default all)")
     parser.add_argument("--live-cases", type=int, default=1000)
     parser.add_argument("--live-rpm", type=int, default=1200)
     parser.add_argument("--collect-cases", type=int, default=100_000)
     parser.add_argument("--collect-files", type=int, default=100)
     parser.add_argument("--replay-cases", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--scale-cases", type=lambda t: [int(x) for x in t.split(",")], default=[1000, 10_000, 100_000])
     parser.add_argument("--fuzz-examples", type=lambda t: [int(x) for x in t.split(",")], default=[50, 200, 800])
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -533,6 +583,21 @@ def main() -> int:
             f"{r['interactions']} interactions (largest file {r['max_file']} bytes; target <= 2048)",
             flush=True,
         )
+    if "g" in args.only:
+        r = bench_scaling(args.scale_cases, args.reps)
+        results["g"] = r
+        for n in r["sizes"]:  # type: ignore[attr-defined]
+            v = r[str(n)]  # type: ignore[index]
+            floor_s, ours_s = (statistics.median(x[0] for x in v[side]) for side in ("floor", "imgsafe"))
+            floor_mb, ours_mb = (statistics.median(x[2] for x in v[side]) / 2**20 for side in ("floor", "imgsafe"))
+            turns = ", ".join(f"{x:.2f}" for x in v["wall_turn_ratios"])
+            print(
+                f"(g) replay of {n:,} cases against {n:,} trivial YAML items: wall {floor_s:.2f} s against "
+                f"{ours_s:.2f} s = {v['wall_ratio_median']:.2f}x of the medians (each turn: {turns}); "
+                f"CPU {v['cpu_ratio_median']:.2f}x; peak memory {floor_mb:.0f} MB against {ours_mb:.0f} MB "
+                f"= {v['memory_ratio']:.2f}x",
+                flush=True,
+            )
     if "f" in args.only:
         r = bench_fuzz_recording(args.fuzz_examples, args.reps)
         results["f"] = r
