@@ -280,6 +280,32 @@ def measured(cmd: list[str], cwd: Path, env: dict[str, str], expect: str) -> tup
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
+RECORDED_AT_MOST = 10_000
+"""Larger replay projects are the 10,000 recorded cases again under other ids (recording 100,000
+from the sandbox would take hours on two cores; replaying a copy costs what replaying any case does)."""
+
+
+def replicated_project(cases: int, ours: Path) -> None:
+    """``cases`` cases made of the recorded 10,000-case project: its corpus files and cassettes
+    copied under new ids (``case-000123-r4``); every request key is the recorded one."""
+    source = WORK / f"scale-{RECORDED_AT_MOST}-imgsafe"
+    if not (source / "cassettes").exists():
+        record_replay_project(RECORDED_AT_MOST, source.name)
+    project(ours.name, False)
+    for folder in ("corpora", "cassettes"):
+        shutil.rmtree(ours / folder, ignore_errors=True)
+    (ours / "corpora").mkdir()
+    (ours / "cassettes" / "moderation").mkdir(parents=True)
+    copies = cases // RECORDED_AT_MOST
+    recorded = sorted((source / "corpora").glob("*.yaml"))
+    for copy in range(copies):
+        for path in recorded:
+            text = path.read_text(encoding="utf-8").replace("  - id: case-", f"  - id: r{copy}-case-")
+            (ours / "corpora" / f"r{copy}-{path.name}").write_text(text, encoding="utf-8")
+        for cassette in (source / "cassettes" / "moderation").glob("*.json"):
+            os.link(cassette, ours / "cassettes" / "moderation" / f"r{copy}-{cassette.name}")
+
+
 def bench_scaling(sizes: list[int], reps: int) -> dict[str, object]:
     """Replay of 1k, 10k, 100k recorded cases against as many trivial YAML items (the floor), the
     two sides taking turns: wall time, CPU time and peak memory of each run."""
@@ -288,7 +314,10 @@ def bench_scaling(sizes: list[int], reps: int) -> dict[str, object]:
     for cases in sizes:
         ours = WORK / f"scale-{cases}-imgsafe"
         if not (ours / "cassettes").exists() or len(list((ours / "corpora").glob("*.yaml"))) != max(1, cases // 1000):
-            record_replay_project(cases, f"scale-{cases}-imgsafe")
+            if cases > RECORDED_AT_MOST:
+                replicated_project(cases, ours)
+            else:
+                record_replay_project(cases, f"scale-{cases}-imgsafe")
         base = project(f"scale-{cases}-baseline", True)
         if (base / "corpora").exists():
             shutil.rmtree(base / "corpora")
