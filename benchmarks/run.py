@@ -306,9 +306,10 @@ def replicated_project(cases: int, ours: Path) -> None:
             os.link(cassette, ours / "cassettes" / "moderation" / f"r{copy}-{cassette.name}")
 
 
-def bench_scaling(sizes: list[int], reps: int) -> dict[str, object]:
+def bench_scaling(sizes: list[int], reps: int, xdist: bool = True) -> dict[str, object]:
     """Replay of 1k, 10k, 100k recorded cases against as many trivial YAML items (the floor), the
-    two sides taking turns: wall time, CPU time and peak memory of each run."""
+    sides taking turns: wall time, CPU time and peak memory of each run; and the same replay with
+    ``-n 2`` (its wall time against the serial replay's)."""
     out: dict[str, object] = {"sizes": sizes}
     env = offline_env()
     for cases in sizes:
@@ -322,11 +323,15 @@ def bench_scaling(sizes: list[int], reps: int) -> dict[str, object]:
         if (base / "corpora").exists():
             shutil.rmtree(base / "corpora")
         shutil.copytree(ours / "corpora", base / "corpora")
-        runs: dict[str, list[tuple[float, float, int]]] = {"floor": [], "imgsafe": []}
+        runs: dict[str, list[tuple[float, float, int]]] = {"floor": [], "imgsafe": [], "imgsafe -n 2": []}
         for _ in range(reps):
             runs["floor"].append(measured(pytest_cmd("corpora"), base, env, f"{cases} passed"))
             runs["imgsafe"].append(measured(pytest_cmd("--imgsafe", "corpora"), ours, env, f"{cases} passed"))
-        floor, imgsafe = runs["floor"], runs["imgsafe"]
+            if xdist:
+                runs["imgsafe -n 2"].append(
+                    measured(pytest_cmd("--imgsafe", "-n", "2", "corpora"), ours, env, f"{cases} passed")
+                )
+        floor, imgsafe, parallel = runs["floor"], runs["imgsafe"], runs["imgsafe -n 2"]
         out[str(cases)] = {
             "floor": floor,
             "imgsafe": imgsafe,
@@ -334,6 +339,11 @@ def bench_scaling(sizes: list[int], reps: int) -> dict[str, object]:
             "wall_turn_ratios": [o[0] / b[0] for o, b in zip(imgsafe, floor, strict=True)],
             "cpu_ratio_median": statistics.median(r[1] for r in imgsafe) / statistics.median(r[1] for r in floor),
             "memory_ratio": statistics.median(r[2] for r in imgsafe) / statistics.median(r[2] for r in floor),
+            "xdist_wall_ratio_median": (
+                statistics.median(r[0] for r in parallel) / statistics.median(r[0] for r in imgsafe)
+                if parallel
+                else None
+            ),
             "memory_per_item": (
                 (statistics.median(r[2] for r in imgsafe)) / cases,
                 (statistics.median(r[2] for r in floor)) / cases,
@@ -572,6 +582,7 @@ def main() -> int:
     parser.add_argument("--replay-cases", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--scale-cases", type=lambda t: [int(x) for x in t.split(",")], default=[1000, 10_000, 100_000])
+    parser.add_argument("--no-xdist", action="store_true", help="(g): leave out the -n 2 replay")
     parser.add_argument("--fuzz-examples", type=lambda t: [int(x) for x in t.split(",")], default=[50, 200, 800])
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -613,7 +624,7 @@ def main() -> int:
             flush=True,
         )
     if "g" in args.only:
-        r = bench_scaling(args.scale_cases, args.reps)
+        r = bench_scaling(args.scale_cases, args.reps, not args.no_xdist)
         results["g"] = r
         for n in r["sizes"]:  # type: ignore[attr-defined]
             v = r[str(n)]  # type: ignore[index]
@@ -624,7 +635,12 @@ def main() -> int:
                 f"(g) replay of {n:,} cases against {n:,} trivial YAML items: wall {floor_s:.2f} s against "
                 f"{ours_s:.2f} s = {v['wall_ratio_median']:.2f}x of the medians (each turn: {turns}); "
                 f"CPU {v['cpu_ratio_median']:.2f}x; peak memory {floor_mb:.0f} MB against {ours_mb:.0f} MB "
-                f"= {v['memory_ratio']:.2f}x",
+                f"= {v['memory_ratio']:.2f}x"
+                + (
+                    f"; with -n 2 {v['xdist_wall_ratio_median']:.2f}x the serial replay's wall time"
+                    if v["xdist_wall_ratio_median"]
+                    else ""
+                ),
                 flush=True,
             )
     if "f" in args.only:
