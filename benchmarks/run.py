@@ -572,9 +572,61 @@ def bench_live(cases: int, rpm: int) -> dict[str, object]:
     return out
 
 
+ITEM_TIMER = """
+import time
+import pytest
+
+TIMES = {}
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    started = time.perf_counter()
+    result = yield
+    TIMES[item.nodeid] = (time.perf_counter() - started, item.get_closest_marker("fuzz") is not None)
+    return result
+
+
+def pytest_sessionfinish(session):
+    fuzz = [t for t, is_fuzz in TIMES.values() if is_fuzz]
+    cases = [t for t, is_fuzz in TIMES.values() if not is_fuzz]
+    print(f"\\nITEM TIMES {sum(fuzz)} {len(fuzz)} {sum(cases)} {len(cases)}", flush=True)
+"""
+
+
+def bench_main_job(reps: int) -> dict[str, object]:
+    """The README's main job (the bundled corpus replayed offline): the time of a fuzz item
+    against a case item's, each item's whole protocol (setup, call, teardown) timed by a plugin."""
+    timer = WORK / "imgsafe_item_timer.py"
+    timer.write_text(ITEM_TIMER)
+    env = {**offline_env(), "PYTHONPATH": str(WORK)}
+    turns: list[tuple[float, int, float, int]] = []
+    for _ in range(reps):
+        result = subprocess.run(
+            pytest_cmd("--imgsafe", "-p", "imgsafe_item_timer", "corpora"),
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        line = next((x for x in result.stdout.splitlines() if x.startswith("ITEM TIMES ")), None)
+        if result.returncode != 0 or line is None:
+            raise SystemExit(f"the main job failed:\n{result.stdout[-3000:]}")
+        fuzz_s, fuzz_n, case_s, case_n = line.split()[2:]
+        turns.append((float(fuzz_s), int(fuzz_n), float(case_s), int(case_n)))
+    ratios = [(f / fn) / (c / cn) for f, fn, c, cn in turns]
+    return {
+        "turns": turns,
+        "ratios": ratios,
+        "ratio_median": statistics.median(ratios),
+        "fuzz_ms": statistics.median(f / fn * 1000 for f, fn, _, _ in turns),
+        "case_ms": statistics.median(c / cn * 1000 for _, _, c, cn in turns),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="abcdefg", help="which benchmarks: any of a to g (default all)")
+    parser.add_argument("--only", default="abcdefgh", help="which benchmarks: any of a to h (default all)")
     parser.add_argument("--live-cases", type=int, default=1000)
     parser.add_argument("--live-rpm", type=int, default=1200)
     parser.add_argument("--collect-cases", type=int, default=100_000)
@@ -643,6 +695,15 @@ def main() -> int:
                 ),
                 flush=True,
             )
+    if "h" in args.only:
+        r = bench_main_job(args.reps)
+        results["h"] = r
+        turns = ", ".join(f"{x:.1f}" for x in r["ratios"])  # type: ignore[attr-defined]
+        print(
+            f"(h) the main job: a fuzz item {r['fuzz_ms']:.1f} ms, a case item {r['case_ms']:.2f} ms (medians): "
+            f"{r['ratio_median']:.1f}x (each turn: {turns})",
+            flush=True,
+        )
     if "f" in args.only:
         r = bench_fuzz_recording(args.fuzz_examples, args.reps)
         results["f"] = r
