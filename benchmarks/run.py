@@ -1,7 +1,7 @@
 """Benchmarks of the plugin core, each ratio measured side by side in one run.
 
     python benchmarks/run.py            # everything, default sizes
-    python benchmarks/run.py --only a   # one of a, b, c, d
+    python benchmarks/run.py --only a   # any of a to h
 
 (a) collection: 100,000 cases in 100 files, ``pytest --imgsafe --collect-only`` against pytest's
     documented non-python YAML collector (switched to CSafeLoader) on the same files.
@@ -15,6 +15,10 @@
     10% injected 429s and 2% 503s, default retries; results per minute against R, items without a
     verdict, lost and duplicated results (from the sandbox's request log and the JSON report), serial
     and with ``-n 2``.
+(f) fuzz recording: one fuzz spec of 50, 200 and 800 examples recorded from the sandbox, taking turns.
+(g) scaling: the replay of (b) at 1k, 10k and 100k cases against the floor: wall, CPU and peak
+    memory of each run, and the replay with ``-n 2``.
+(h) the main job (the bundled corpus, offline): a fuzz item's time against a case item's.
 
 Work files go to ``benchmarks/.work`` (ignored by git). Wall times include interpreter start;
 every number is min / median of ``--reps`` runs.
