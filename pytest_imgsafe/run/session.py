@@ -165,6 +165,8 @@ class ImgsafeRun:
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
     _history: list[dict[str, Any]] | None = None
+    history_warnings: list[str] = field(default_factory=list)
+    """One line per --imgsafe-history file that was skipped (shown at the end of the run)."""
 
     def __post_init__(self) -> None:
         # One Mark per name for the whole run: items share them (collection hot path).
@@ -246,7 +248,7 @@ class ImgsafeRun:
         if self._history is None:
             from ..report import load_history
 
-            self._history = load_history(self.settings.options.history_dir)
+            self._history = load_history(self.settings.options.history_dir, self.history_warnings.append)
         return self._history
 
     @functools.cached_property
@@ -408,6 +410,7 @@ class ImgsafeRun:
         from ..report.summary import summary_lines
 
         lines = [self.scrubber.text(line) for line in summary_lines(self.results, self.mode, self.report)]
+        lines += [self.scrubber.text(f"imgsafe: {line}") for line in self.history_warnings]
         if self.report_paths:
             first, *beside = self.report_paths
             lines.append(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)")
