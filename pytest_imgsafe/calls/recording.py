@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from ..base import multipart as _multipart
-from ..base.files import read_small, write_atomic
+from ..base.files import TooLarge, read_small, write_atomic
 from ..base.scrub import Scrubber
 from ..base.wire import KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
 from ..providers.registry import is_verdict as kind_reads_verdict
@@ -530,6 +530,11 @@ class Cassette:
         )
 
 
+MAX_CASSETTE_BYTES = 64 * 1024 * 1024
+"""The largest cassette replay reads: image bytes are recorded as placeholders, so one item's
+answers are kilobytes."""
+
+
 class CassetteError(Exception):
     """A cassette file that cannot be read (truncated, empty, not UTF-8, not a cassette)."""
 
@@ -545,9 +550,11 @@ def load_cassette(path: Path, shown: str = "") -> Cassette | None:
     Raises :class:`CassetteError` when the file is there but is not a cassette this plugin wrote.
     """
     try:
-        raw = read_small(path)
+        raw = read_small(path, MAX_CASSETTE_BYTES)
     except FileNotFoundError:
         return None
+    except TooLarge:
+        raise CassetteError(path, f"is over {MAX_CASSETTE_BYTES} bytes, more than any recording") from None
     except OSError as err:
         raise CassetteError(path, f"cannot be read: {err.strerror or err}") from None
     data = parse_cassette(path, raw)
@@ -587,8 +594,12 @@ def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
             else ""
         )
         raise CassetteError(path, f"is not valid JSON{truncated}: {err}") from None
+    except RecursionError:
+        raise CassetteError(path, "is not a cassette: its JSON is nested too deep") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise CassetteError(path, "is not a cassette: it has no 'interactions' list")
+    if not isinstance(data.get("imgsafe", {}), dict):
+        raise CassetteError(path, "is not a cassette: its 'imgsafe' field is not an object")
     for number, interaction in enumerate(data["interactions"], 1):
         request = interaction.get("request") if isinstance(interaction, dict) else None
         response = interaction.get("response") if isinstance(interaction, dict) else None
@@ -598,11 +609,23 @@ def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
             and isinstance(response, dict)
             and isinstance(response.get("status"), dict)
             and isinstance(response["status"].get("code"), int)
+            and _headers(request.get("headers"))
+            and _headers(response.get("headers"))
         ):
             raise CassetteError(
-                path, f"interaction #{number} is not a recorded request and answer (request.uri, response.status.code)"
+                path,
+                f"interaction #{number} is not a recorded request and answer "
+                "(request.uri, response.status.code, headers as lists of text)",
             )
     return data
+
+
+def _headers(value: Any) -> bool:
+    """Recorded headers as vcrpy writes them (name -> list of values), or none."""
+    return value is None or (
+        isinstance(value, dict)
+        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values())
+    )
 
 
 def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
@@ -637,7 +660,10 @@ class _Staged:
         path = Path(cassette_path)
         if self.fresh or not path.is_file():
             raise CassetteNotFoundError()
-        raw = path.read_bytes()
+        try:
+            raw = read_small(path, MAX_CASSETTE_BYTES)
+        except TooLarge:
+            raise CassetteError(path, f"is over {MAX_CASSETTE_BYTES} bytes, more than any recording") from None
         parse_cassette(path, raw)  # a damaged file is an error, never silently recorded over
         return deserialize(raw.decode("utf-8"), serializer)
 
