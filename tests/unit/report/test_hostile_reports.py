@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_imgsafe.base.row import Row
 from pytest_imgsafe.report import __main__ as report_cli
 from pytest_imgsafe.report import build, validate
 from pytest_imgsafe.report.build import annotate_since, assemble, load_history, nights_by_item, read_report_argument
@@ -170,7 +171,7 @@ def read_as_every_reader(tmp_path: Path, data: bytes) -> None:
     for message in warnings:
         one_line(message)
     nights_by_item(history)
-    rows = [dict(r, status="mismatch", actual="pass") for r in REPORT["results"]]
+    rows = [Row.from_dict(dict(r, status="mismatch", actual="pass")) for r in REPORT["results"]]
     annotate_since(rows, history)
 
 
