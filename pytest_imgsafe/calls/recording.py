@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
 import struct
 import time
@@ -544,6 +545,15 @@ class CassetteError(Exception):
         super().__init__(f"{path}: {why}")
 
 
+class WriteFailed(Exception):
+    """A recording that could not be written (a full or read-only disk); the old file is kept."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.error = error
+        super().__init__(f"{path}: {error.strerror or error}")
+
+
 def load_cassette(path: Path, shown: str = "") -> Cassette | None:
     """Read a cassette file for replay (None if there is none); ``shown`` names it in messages.
 
@@ -628,6 +638,39 @@ def _headers(value: Any) -> bool:
     )
 
 
+_STAGE = re.compile(r"^\.(?P<name>.+\.json)\.(?P<pid>\d+)\.\d+\.(?:recording|tmp)$")
+"""A stage file beside a cassette (``.NAME.json.PID.THREAD.recording``) or an atomic write's
+temporary (``.tmp``): hidden, named by the process that writes it."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or a number the system cannot check: left alone
+    return True
+
+
+def remove_stale_stages(cassettes: Path) -> list[Path]:
+    """Remove the stage files a killed run left beside its cassettes (their process is gone);
+    returns them. A stage never replaced a cassette, so nothing recorded is lost."""
+    removed: list[Path] = []
+    if not cassettes.is_dir():
+        return removed
+    for folder in [cassettes, *(p for p in cassettes.iterdir() if p.is_dir() and not p.is_symlink())]:
+        for path in folder.glob(".*"):
+            m = _STAGE.match(path.name)
+            if m and path.is_file() and not _alive(int(m.group("pid"))):
+                try:
+                    path.unlink()
+                except OSError:
+                    continue
+                removed.append(path)
+    return removed
+
+
 def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
     """Where one item's recordings live (always inside ``cassettes/target/``)."""
     if (
@@ -704,7 +747,10 @@ def record(
         _never_play_back_what_is_recorded_now(cassette)
         result = send()
     if staged.text is not None and complete(result):
-        write_atomic(path, staged.text)
+        try:
+            write_atomic(path, staged.text)
+        except OSError as err:  # a full or read-only disk: the caller names the cassette
+            raise WriteFailed(path, err) from None
     return result
 
 

@@ -8,6 +8,7 @@ module's own exceptions, which the items turn into reports.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import os
 import shlex
@@ -30,6 +31,7 @@ from .recording import (
     Cassette,
     CassetteError,
     CassetteFilter,
+    WriteFailed,
     cassette_path,
     is_description,
     is_verdict,
@@ -403,10 +405,14 @@ class CallSession:
             # Calls are recorded into a hidden file beside the cassette, which replaces it only
             # when the item is done and every answer was a verdict (see close()).
             self._stage = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.recording")
-            self._stage.unlink(missing_ok=True)
-            if settings.record_mode == "new_episodes" and path.exists():
-                self._stage.parent.mkdir(parents=True, exist_ok=True)
-                self._stage.write_bytes(self._checked_before_adding(path))
+            try:
+                self._stage.unlink(missing_ok=True)
+                if settings.record_mode == "new_episodes" and path.exists():
+                    self._stage.parent.mkdir(parents=True, exist_ok=True)
+                    self._stage.write_bytes(self._checked_before_adding(path))
+            except OSError as err:
+                self.discard()
+                raise self._unwritable(err) from None
         self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
 
     def __enter__(self) -> CallSession:
@@ -425,7 +431,12 @@ class CallSession:
         if stage is None or not stage.exists():
             return
         if self._complete or self.runner.settings.record_mode == "new_episodes":
-            os.replace(stage, self.path)
+            try:
+                os.replace(stage, self.path)
+            except OSError as err:
+                self._stage = stage
+                self.discard()
+                raise self._unwritable(err) from None
         else:
             stage.unlink(missing_ok=True)
 
@@ -433,7 +444,19 @@ class CallSession:
         """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
         stage, self._stage = self._stage, None
         if stage is not None:
-            stage.unlink(missing_ok=True)
+            try:
+                stage.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only folder: nothing was staged in it either
+
+    def _unwritable(self, err: OSError) -> ImgsafeError:
+        """A full or read-only disk while recording: one line naming the cassette, never a
+        traceback; nothing replaced the old cassette."""
+        name = errno.errorcode.get(err.errno or 0)
+        return ImgsafeError(
+            f"cannot write {self.runner._rel(self.path)}: {err.strerror or err}"
+            f"{f' ({name})' if name else ''}; the old cassette is kept as it was"
+        )
 
     def outcome(
         self,
@@ -498,6 +521,8 @@ class CallSession:
                     return [call(runner.client(self.target), spec) for _ in range(repeat)]
 
             answers: list[Answer] = record(self._stage, "new_episodes", runner.cassette_filter(self.target), send)
+        except WriteFailed as failed:
+            raise self._unwritable(failed.error) from None
         except ApiError as err:
             self._complete = False
             return err
