@@ -6,6 +6,10 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
+import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -138,3 +142,38 @@ def test_a_live_stage_file_of_a_running_process_is_left_alone(project: pytest.Py
     result = project.runpytest("--imgsafe", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     assert mine.exists()
+
+
+def test_a_run_killed_during_new_episodes_leaves_a_stage_the_next_run_removes(
+    project: pytest.Pytester, imgsafe_sandbox
+) -> None:
+    before = recorded(project)
+    path = project.path / "cassettes" / "gpt-image-2" / "fox.json"
+    cassette = json.loads(before)
+    cassette["interactions"][0]["request"]["headers"]["x-imgsafe-key"] = ["0" * 32]  # the call is made again
+    path.write_text(json.dumps(cassette))
+    kept = path.read_bytes()
+    imgsafe_sandbox.set_latency(60_000)  # the call is still waiting when the run is killed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "--imgsafe", "--imgsafe-record-mode=new_episodes", "-p", "no:cacheprovider"],
+        cwd=project.path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):  # the child's own progress, read from the folder (never timed)
+            stages = [p for p in path.parent.iterdir() if p.name.startswith(".fox.json.")]
+            if stages:
+                break
+            threading.Event().wait(0.05)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=60)
+    assert stages, "the killed run had not staged its recording"
+    imgsafe_sandbox.set_latency(0)
+    result = project.runpytest("--imgsafe", "-p", "no:cacheprovider", "-k", "moderation")
+    result.stdout.fnmatch_lines(["imgsafe: removed 1 stage file(s) left by an interrupted run: *.fox.json.*"])
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
+    assert path.read_bytes() == kept
