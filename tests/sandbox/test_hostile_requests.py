@@ -147,3 +147,13 @@ def test_work_stops_when_the_client_goes() -> None:
         first = sb.requests[0]
         assert first["fault"] == "client_gone", first
         assert "verdict" not in first and first["status"] is None
+
+
+def test_the_cli_takes_the_idle_timeout_and_refuses_a_bad_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from pytest_imgsafe.sandbox.__main__ import build_parser
+
+    assert build_parser().parse_args(["--idle-timeout", "2.5"]).idle_timeout == 2.5
+    for bad in ("0", "-1", "nan", "soon"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["--idle-timeout", bad])
+        assert f"argument --idle-timeout: {bad!r}" in capsys.readouterr().err
