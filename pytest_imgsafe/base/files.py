@@ -41,7 +41,9 @@ def read_small(path: Path | str, limit: int | None = None) -> bytes:
     virtual machines each call costs as much as parsing the cassette. Raises what ``open`` and
     ``read`` raise (``FileNotFoundError``, ``IsADirectoryError``...), and :class:`TooLarge` once
     more than ``limit`` bytes were read (counted as they come: no extra call to size the file)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    # O_NONBLOCK: a named pipe put where a file should be opens at once (and reads as empty)
+    # instead of waiting forever for a writer; it changes nothing for a regular file
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
         chunks: list[bytes] = []
         size = 0

@@ -533,11 +533,14 @@ class CallSession:
 
     def _checked_before_adding(self, path: Path) -> bytes:
         """The cassette ``new_episodes`` adds to, read once; a damaged one is an error, left as it is."""
-        from .recording import parse_cassette
+        from ..base.files import TooLarge, read_small
+        from .recording import MAX_CASSETTE_BYTES, parse_cassette
 
-        raw = path.read_bytes()
         try:
+            raw = read_small(path, MAX_CASSETTE_BYTES)
             parse_cassette(path, raw)
+        except TooLarge:
+            raise ImgsafeError(f"the cassette {self.runner._rel(path)} is over {MAX_CASSETTE_BYTES} bytes") from None
         except CassetteError as err:
             shown = self.runner._rel(path)
             raise ImgsafeError(

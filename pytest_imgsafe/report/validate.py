@@ -14,6 +14,7 @@ The check covers the keywords the schema uses (``type``, ``const``, ``enum``, ``
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -76,7 +77,10 @@ def read_report(path: Path, shown: str | None = None) -> dict[str, Any]:
     is not ours) with a one-line message naming ``shown`` (the path as the user gave it)."""
     name = repr(shown if shown is not None else str(path))
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a named pipe would be read forever
+            raise BadReport(f"{name} is not a regular file")
+        size = status.st_size
         if size > MAX_REPORT_BYTES:
             raise BadReport(f"{name} is {size} bytes; a report is read up to {MAX_REPORT_BYTES} bytes")
         raw = path.read_bytes()

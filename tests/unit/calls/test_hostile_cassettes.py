@@ -8,6 +8,7 @@ value. A cassette that loads must replay every answer it holds without an error.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,11 @@ def test_a_recording_cut_anywhere_replays_or_is_a_cassette_error(tmp_path: Path,
     path = tmp_path / "case.json"
     path.write_bytes(TEXT.encode()[:cut])
     replay_everything(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_in_place_of_a_cassette_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "case.json")
+    with pytest.raises(CassetteError) as info:
+        load_cassette(tmp_path / "case.json")
+    assert str(tmp_path / "case.json") in str(info.value)

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +208,24 @@ def test_the_check_agrees_with_a_full_json_schema_validator(where: tuple[Any, ..
     data = replaced(where, value)
     full = jsonschema.Draft202012Validator(validate.report_schema()).is_valid(data)
     assert (validate.first_problem(data, validate.report_schema(), validate.report_schema(), "") is None) == full
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_refused_not_read_forever(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "night.json")
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        read_report_argument(str(tmp_path / "night.json"))
+    assert "is not a regular file" in str(info.value)
+    warnings: list[str] = []
+    assert load_history(tmp_path, warnings.append) == [] and "night.json" in warnings[0]
+
+
+def test_compare_into_a_place_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(good_report()))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = report_cli.main(["compare", str(good), str(good), "--out", str(good / "diff.md")])
+    assert code == 2
+    one_line(err.getvalue())
+    assert "cannot write" in err.getvalue() and "diff.md" in err.getvalue()
