@@ -52,9 +52,11 @@ MAX_PROMPT_CHARS = 32_000
 """The longest text the sandbox judges: OpenAI's limit on a gpt-image prompt. Longer text is a
 400, as the API answers it, so the cost of judging one request stays bounded."""
 MAX_WORD_CHARS = 1_000
-"""The longest run of characters without a space the sandbox judges. Its patterns read one word
-in time that grows with the square of the word's length, so a prompt of one long word is refused
-(a base64 payload of a 700-character prompt still fits)."""
+"""The longest run of characters without a space the sandbox judges in a prompt over
+``LONG_WORD_PROMPT_CHARS``. Its patterns read one word in time that grows with the square of the
+word's length; up to that many characters a word costs about two seconds at worst (and Azure AI
+Content Safety takes any text of up to 10,000 characters)."""
+LONG_WORD_PROMPT_CHARS = 10_000
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1}}}")
 
 
@@ -69,7 +71,7 @@ def check_prompt(prompt: str) -> None:
             f"Invalid 'prompt': string too long. Expected a string with maximum length {MAX_PROMPT_CHARS}, "
             f"but got a string with length {len(prompt)} instead."
         )
-    if _LONG_WORD.search(prompt):
+    if len(prompt) > LONG_WORD_PROMPT_CHARS and _LONG_WORD.search(prompt):
         raise PromptTooLong(
             f"Invalid 'prompt': a word is longer than {MAX_WORD_CHARS} characters; the sandbox judges words "
             f"of up to {MAX_WORD_CHARS} characters."
