@@ -283,6 +283,24 @@ def imgsafe_sandbox(_imgsafe_sandbox_server: Sandbox) -> Sandbox:
     return _imgsafe_sandbox_server
 
 
+CLIENT_SCRUBBER = pytest.StashKey[Any]()
+"""The scrubber of a test that uses ``imgsafe_client`` (set by the fixture)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    # A test that uses imgsafe_client: its failure text, captured output and logs are scrubbed
+    # as an --imgsafe run scrubs every item (which then does it itself). One stash lookup for
+    # every other test.
+    report = yield
+    scrubber = item.stash.get(CLIENT_SCRUBBER, None)
+    if scrubber is not None and not item.config.pluginmanager.has_plugin("imgsafe-session"):
+        from .run.session import scrub_report
+
+        scrub_report(report, scrubber)
+    return report
+
+
 @pytest.fixture
 def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """``imgsafe_client("NAME")``: the SDK client of target NAME, recorded and replayed per test."""
@@ -290,7 +308,7 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
 
     from .calls.clients import RecordedClients, UnrecordedRequests, cassette_for
     from .calls.recording import CassetteError
-    from .collect.config import ConfigError, load_pyproject, resolve_settings
+    from .collect.config import ConfigError, load_pyproject, resolve_settings, scrubber_for
 
     config = request.config
     marker = request.node.get_closest_marker("imgsafe_record")
@@ -321,6 +339,9 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     except ValueError:
         shown = str(path)
     clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, settings.record_mode)
+    # what this test prints or fails with is scrubbed (pytest_runtest_makereport below), with or
+    # without --imgsafe: its code holds the client, and so the key
+    request.node.stash[CLIENT_SCRUBBER] = scrubber_for(settings, dict(os.environ))
     damaged = None
     try:
         clients.__enter__()

@@ -8,6 +8,7 @@ module's own exceptions, which the items turn into reports.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import os
 import shlex
@@ -31,6 +32,7 @@ from .recording import (
     CassetteError,
     CassetteFilter,
     Recorder,
+    WriteFailed,
     cassette_path,
     is_description,
     is_verdict,
@@ -421,13 +423,25 @@ class CallSession:
         was a verdict, or the mode only adds (``new_episodes``); else the old cassette stays."""
         recorder, self._recorder = self._recorder, None
         if recorder is not None and (self._complete or self.runner.settings.record_mode == "new_episodes"):
-            recorder.save()
+            try:
+                recorder.save()
+            except WriteFailed as failed:
+                raise self._unwritable(failed.error) from None
 
     def discard(self) -> None:
         """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
         recorder, self._recorder = self._recorder, None
         if recorder is not None:
             recorder.discard()
+
+    def _unwritable(self, err: OSError) -> ImgsafeError:
+        """A full or read-only disk while recording: one line naming the cassette, never a
+        traceback; nothing replaced the old cassette."""
+        name = errno.errorcode.get(err.errno or 0)
+        return ImgsafeError(
+            f"cannot write {self.runner._rel(self.path)}: {err.strerror or err}"
+            f"{f' ({name})' if name else ''}; the old cassette is kept as it was"
+        )
 
     def outcome(
         self,
