@@ -121,7 +121,9 @@ class CaseItem(pytest.Item):
         self.explanation: Explanation | None = None
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
         # each into keywords, which costs a lot at 100,000 items and serves no selection.
-        marks = run_state(self.config).marks
+        self.imgsafe = run_state(self.config)
+        """The run this item belongs to (looked up once: every phase of the item reads it)."""
+        marks = self.imgsafe.marks
         self.own_markers.append(marks["imgsafe"])
         self.own_markers.append(marks[target])
         if case.scenario:
@@ -133,7 +135,7 @@ class CaseItem(pytest.Item):
 
     @property
     def runner(self) -> Runner:
-        return run_state(self.config).runner
+        return self.imgsafe.runner
 
     @property
     def expected_text(self) -> str:
@@ -141,7 +143,7 @@ class CaseItem(pytest.Item):
 
     def setup(self) -> None:
         # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
-        state = run_state(self.config)
+        state = self.imgsafe
         try:
             self.result = self.runner.result(self.case, self.target, self.nodeid)
         except ImgsafeError as err:
@@ -173,7 +175,7 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None
-        state = run_state(self.config)
+        state = self.imgsafe
         recording: Recording | None = None
         nights: list[tuple[str, str]] = []
         if (
@@ -210,7 +212,7 @@ class CaseItem(pytest.Item):
         """A block where the corpus expected a pass: explain it and write the appeal, if asked."""
         if outcome.verdict != "block" or self.expected is None or self.expected.verdict != "pass":
             return
-        state = run_state(self.config)
+        state = self.imgsafe
         target = state.settings.targets[self.target]
         if state.settings.options.explain_budget is not None and kind_of(target.kind).calls_endpoint:
             from ..diagnosis.explain import explain
