@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..base.advice import command
 from ..base.row import Row
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
@@ -340,11 +341,11 @@ class CaseItem(pytest.Item):
             lines += self.explanation.lines()
         lines.append(f"  case:       {self.shown_path}:{self.case.line}")
         if runner.mode == "live":
-            lines.append(f"  reproduce:  {runner.command(self.nodeid, live=True)}")
-            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
+            lines.append(f"  reproduce:  {command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {command(self.nodeid, 'all')}")
         else:
-            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
-            lines.append(f"  live check: {runner.command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {command(self.nodeid, 'all')}")
+            lines.append(f"  live check: {command(self.nodeid, live=True)}")
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -532,11 +533,10 @@ class FuzzItem(pytest.Item):
         lines.append(f"  spec:      {self.shown_path}:{self.spec.line}")
         if runner.mode == "live":
             lines.append(
-                f"  reproduce: {runner.command(self.nodeid, live=True)} "
-                f"--imgsafe-seed {run_state(self.config).fuzz_seed}"
+                f"  reproduce: {command(self.nodeid, live=True)} --imgsafe-seed {run_state(self.config).fuzz_seed}"
             )
         else:
-            lines.append(f"  re-record: {runner.command(self.nodeid, 'all')}")
+            lines.append(f"  re-record: {command(self.nodeid, 'all')}")
         lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
         return "\n".join(lines)
 

@@ -92,7 +92,7 @@ def test_a_changed_spec_reports_the_unrecorded_example_and_the_command(
     result.stdout.fnmatch_lines(
         [
             "*fuzz spec 'celebs' on target 'gpt-image-2' got no verdict*: "
-            "no recording on target 'gpt-image-2' of the drawn example '*on the Moon'*",
+            "no recording of the drawn example '*on the Moon'* on target 'gpt-image-2': *",
             "*pytest --imgsafe --imgsafe-record-mode=all 'corpora/specs.yaml::celebs[[]gpt-image-2[]]'",
         ]
     )
