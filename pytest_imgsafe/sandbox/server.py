@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -111,6 +111,7 @@ class Sandbox:
         output_filter_rate: float = 1.0,
         suspend_after_blocks: int | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
             raise ValueError(f"the sandbox serves loopback only; {host!r} is not a loopback address")
@@ -121,6 +122,8 @@ class Sandbox:
             api_keys=frozenset(api_keys) if api_keys is not None else None,
         )
         self._settings = self._initial
+        self.clock = clock
+        """What the rpm limit's bucket reads the time from (a test can give its own and move it)."""
         self._blocks = 0
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -227,7 +230,7 @@ class Sandbox:
 
     def set_rpm(self, rpm: int | None) -> None:
         """Enforce a requests-per-minute limit (None: no limit)."""
-        self._limiter = RateLimiter(rpm) if rpm else None
+        self._limiter = RateLimiter(rpm, self.clock) if rpm else None
         self._update(rpm=rpm)
 
     def set_latency(self, mean_ms: float, jitter_ms: float = 0.0) -> None:
@@ -264,7 +267,7 @@ class Sandbox:
             self._blocks = 0
             self._seen.clear()
             self._log.clear()
-        self._limiter = RateLimiter(self._initial.rpm) if self._initial.rpm else None
+        self._limiter = RateLimiter(self._initial.rpm, self.clock) if self._initial.rpm else None
 
     # --- request log -------------------------------------------------------------------
 
@@ -461,7 +464,7 @@ class _Handler(BaseHTTPRequestHandler):
                     entry["fault"] = "rpm"
                     raise _BadRequest(429, _rate_limited(call, limiter.rpm, wait))
             entry["fault"] = fault
-            self._delay(settings, sequence, fault)
+            entry["delay_ms"] = self._delay(settings, sequence, fault)
             if fault == "drop":
                 entry["status"] = None
                 sandbox._record(entry)
@@ -704,7 +707,8 @@ class _Handler(BaseHTTPRequestHandler):
             ]
             raise _BadRequest(400, shapes.google_error(400, message, details))
 
-    def _delay(self, settings: Settings, sequence: int, fault: str | None) -> None:
+    def _delay(self, settings: Settings, sequence: int, fault: str | None) -> float:
+        """Wait as the latency settings say; returns the wait, in milliseconds, for the log."""
         delay = settings.latency_ms
         if settings.latency_jitter_ms:
             rng = random.Random(f"latency:{settings.seed}:{sequence}")
@@ -713,6 +717,7 @@ class _Handler(BaseHTTPRequestHandler):
             delay += settings.slow_ms
         if delay > 0:
             time.sleep(delay / 1000)
+        return round(delay, 3)
 
     def _drop(self) -> None:
         self.close_connection = True
