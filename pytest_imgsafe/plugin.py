@@ -322,6 +322,7 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     import os
 
     from .base.advice import broken_cassette
+    from .base.files import shown_path
     from .calls.clients import RecordedClients, UnrecordedRequests, cassette_for
     from .calls.recording import CassetteError
     from .collect.config import ConfigError
@@ -344,10 +345,7 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     # precedence: the test's marker > --imgsafe-record-mode > imgsafe_record_mode (ini) > none
     record_mode = mode or settings.record_mode
     path = cassette_for(settings.cassettes, request.node.nodeid, options.get("cassette"))
-    try:
-        shown = str(path.relative_to(config.rootpath))
-    except ValueError:
-        shown = str(path)
+    shown = shown_path(path, config.rootpath)
     clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, record_mode)
     damaged = None
     try:

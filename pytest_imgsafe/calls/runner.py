@@ -8,7 +8,6 @@ module's own exceptions, which the items turn into reports.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..base.advice import broken_cassette, command, missing_recording
+from ..base.files import shown_path
 from ..base.scrub import Scrubber
 from ..base.wire import Answer, RequestSpec
 from ..collect.config import Settings, scrubber_for
@@ -268,12 +268,7 @@ class Runner:
         return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
 
     def _rel(self, path: Any) -> str:
-        text, root = str(path), self._root
-        return text[len(root) :] if text.startswith(root) else text
-
-    @functools.cached_property
-    def _root(self) -> str:
-        return str(self.settings.rootpath).rstrip("/") + "/"
+        return shown_path(path, self.settings.rootpath)
 
 
 def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) -> Result:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..base.advice import command
+from ..base.files import shown_path
 from ..base.row import Row
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
@@ -101,10 +102,7 @@ class CorpusFile(pytest.File):
         return f"{self.nodeid}::{entry}[{target}]"
 
     def _shown(self) -> str:
-        try:
-            return str(self.path.relative_to(self.config.rootpath))
-        except ValueError:
-            return str(self.path)
+        return shown_path(self.path, self.config.rootpath)
 
 
 class CaseItem(pytest.Item):
