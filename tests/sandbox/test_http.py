@@ -347,6 +347,7 @@ def test_profile_override(client: openai.OpenAI, imgsafe_sandbox: Sandbox) -> No
         imgsafe_sandbox.set_profile("lenient")
 
 
+@pytest.mark.slow
 def test_32_concurrent_clients(imgsafe_sandbox: Sandbox) -> None:
     imgsafe_sandbox.set_latency(20, 10)
     errors: list[BaseException] = []
@@ -386,6 +387,7 @@ def test_only_loopback() -> None:
         Sandbox("0.0.0.0")
 
 
+@pytest.mark.slow
 def test_cli_prints_the_openai_base_url_first_and_stops_on_sigterm(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [
@@ -420,6 +422,7 @@ def test_cli_prints_the_openai_base_url_first_and_stops_on_sigterm(tmp_path: Pat
         assert proc.wait(timeout=10) == 0
 
 
+@pytest.mark.slow
 def test_cli_rejects_bad_options_with_the_value_quoted() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest_imgsafe.sandbox", "--faults", "429:2"], capture_output=True, text=True
