@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from importlib import resources
 from pathlib import Path
 
 
@@ -57,3 +58,17 @@ def read_small(path: Path | str, limit: int | None = None) -> bytes:
             chunks.append(chunk)
     finally:
         os.close(fd)
+
+
+def bundled_text(*parts: str) -> str:
+    """A file shipped inside the package (``bundled_text("data", "prices.yaml")``), as text: the one
+    way the plugin opens its own data and schemas, so they are found from a wheel, a zip or a
+    checkout alike."""
+    return resources.files("pytest_imgsafe").joinpath(*parts).read_text(encoding="utf-8")
+
+
+def shown_path(path: Path | str, root: Path | str) -> str:
+    """``path`` as a person reads it: relative to ``root`` (the rootdir) when it is under it,
+    else as given. Plain string work: a replay shows one cassette path per item."""
+    text, prefix = str(path), str(root).rstrip(os.sep) + os.sep
+    return text[len(prefix) :] if text.startswith(prefix) else text

@@ -303,8 +303,9 @@ class ImgsafeRun:
         """Target name -> kind, what corpus validation needs."""
         return {name: t.kind for name, t in self.settings.targets.items()}
 
-    @property
+    @functools.cached_property
     def scrubber(self) -> Scrubber:
+        """The runner's one scrubber, asked once (every report of every item passes it)."""
         return self.runner.scrubber()
 
     def is_corpus_file(self, path: Path) -> bool:

@@ -29,7 +29,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,6 +118,7 @@ class Sandbox:
         suspend_after_blocks: int | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         idle_timeout_s: float = IDLE_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
             raise ValueError(f"the sandbox serves loopback only; {host!r} is not a loopback address")
@@ -128,6 +129,8 @@ class Sandbox:
             api_keys=frozenset(api_keys) if api_keys is not None else None,
         )
         self._settings = self._initial
+        self.clock = clock
+        """What the rpm limit's bucket reads the time from (a test can give its own and move it)."""
         self._blocks = 0
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -237,7 +240,7 @@ class Sandbox:
 
     def set_rpm(self, rpm: int | None) -> None:
         """Enforce a requests-per-minute limit (None: no limit)."""
-        self._limiter = RateLimiter(rpm) if rpm else None
+        self._limiter = RateLimiter(rpm, self.clock) if rpm else None
         self._update(rpm=rpm)
 
     def set_latency(self, mean_ms: float, jitter_ms: float = 0.0) -> None:
@@ -274,7 +277,7 @@ class Sandbox:
             self._blocks = 0
             self._seen.clear()
             self._log.clear()
-        self._limiter = RateLimiter(self._initial.rpm) if self._initial.rpm else None
+        self._limiter = RateLimiter(self._initial.rpm, self.clock) if self._initial.rpm else None
 
     # --- request log -------------------------------------------------------------------
 
@@ -492,7 +495,7 @@ class _Handler(BaseHTTPRequestHandler):
                     entry["fault"] = "rpm"
                     raise _BadRequest(429, _rate_limited(call, limiter.rpm, wait))
             entry["fault"] = fault
-            self._delay(settings, sequence, fault)
+            entry["delay_ms"] = self._delay(settings, sequence, fault)
             if self._client_gone():
                 # nobody waits for this answer: no judging, no answer, the connection closed
                 entry.update(fault="client_gone", status=None)
@@ -743,7 +746,8 @@ class _Handler(BaseHTTPRequestHandler):
             ]
             raise _BadRequest(400, shapes.google_error(400, message, details))
 
-    def _delay(self, settings: Settings, sequence: int, fault: str | None) -> None:
+    def _delay(self, settings: Settings, sequence: int, fault: str | None) -> float:
+        """Wait as the latency settings say; returns the wait, in milliseconds, for the log."""
         delay = settings.latency_ms
         if settings.latency_jitter_ms:
             rng = random.Random(f"latency:{settings.seed}:{sequence}")
@@ -754,6 +758,7 @@ class _Handler(BaseHTTPRequestHandler):
         end = time.monotonic() + delay / 1000
         while (left := end - time.monotonic()) > 0 and not self._client_gone():
             time.sleep(min(left, _GONE_POLL_S))
+        return round(delay, 3)
 
     def _drop(self) -> None:
         self.close_connection = True
