@@ -24,6 +24,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from .yaml_bounds import load_user_file
+
 SCENARIOS: tuple[str, ...] = (
     "celebrity",
     "living_artist",
@@ -227,9 +229,9 @@ def _parse_table(data: Any, source: str) -> TermTable:
 
 
 def load_table_file(path: Path) -> TermTable:
-    """Load one user-supplied table (same format as the bundled ones)."""
-    with path.open(encoding="utf-8") as fh:
-        return _parse_table(yaml.load(fh, Loader=_loader()), str(path))
+    """Load one user-supplied table (same format as the bundled ones), within the bounds of
+    :mod:`~pytest_imgsafe.base.yaml_bounds`; a bad file is a ``ValueError`` naming it."""
+    return _parse_table(load_user_file(path, "term table"), str(path))
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from ..base.terms import term_key
+from ..base.yaml_bounds import load_user_file
 
 TABLE_STRATEGIES: dict[str, str] = {
     "name_to_descriptor": "celebrity",
@@ -101,9 +102,9 @@ def _text(value: Any, what: str) -> str:
 def load_table_file(path: Path) -> RewriteTable:
     """Load a user's table file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise RewriteTableError(f"{path}: cannot read this rewrite table: {err}") from None
+        data = load_user_file(path, "rewrite table")
+    except ValueError as err:
+        raise RewriteTableError(str(err)) from None
     return parse_table(data, str(path))
 
 

@@ -164,6 +164,8 @@ class ImgsafeRun:
     """The scrubbed report, once the run has finished (the summary quotes it)."""
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
+    failures_error: str = ""
+    """Why the failing fuzz examples could not be saved (an unreadable file left as it is)."""
     _history: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
@@ -389,7 +391,10 @@ class ImgsafeRun:
         if options.save_failures is not None and self.fuzz_failures:
             from ..fuzzing.failures import save_failures
 
-            self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
+            try:
+                self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
+            except ValueError as err:  # the existing file is unreadable: it is left as it is
+                self.failures_error = f"imgsafe: failing fuzz examples not saved: {err}"
         path = options.report_path
         if path is None and self.ledger is None:
             return
@@ -411,6 +416,8 @@ class ImgsafeRun:
         if self.report_paths:
             first, *beside = self.report_paths
             lines.append(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)")
+        if self.failures_error:
+            lines.append(self.scrubber.text(self.failures_error))
         if self.failures_written:
             lines.append(
                 f"imgsafe: {self.failures_written} failing fuzz example case(s) "
