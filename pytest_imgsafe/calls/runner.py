@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..base.files import OutsideFence, fenced_files
 from ..base.scrub import Scrubber
 from ..base.wire import Answer, RequestSpec
 from ..collect.config import Settings, scrubber_for
@@ -263,9 +264,18 @@ class Runner:
 
     def _request(self, case: Case, target: Target) -> tuple[RequestSpec, Path]:
         """The request a case sends to a target, and the cassette that holds its answers."""
-        return build_request(target, case.prompt, case.params, case.images, case.mask), cassette_path(
+        images, mask = self.fenced(case.images, case.mask)
+        return build_request(target, case.prompt, case.params, images, mask), cassette_path(
             self.settings.cassettes, target.name, case.id
         )
+
+    def fenced(self, images: tuple[Path, ...], mask: Path | None) -> tuple[tuple[Path, ...], Path | None]:
+        """A case's files checked again, right before they are read: inside the project (a link
+        swapped in since collection, or a corpus that came from the cache, is caught here)."""
+        try:
+            return fenced_files(images, mask, self.settings.files_root or self.settings.rootpath)
+        except OutsideFence as err:
+            raise ImgsafeError(str(err)) from None
 
     def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
         """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
@@ -446,11 +456,14 @@ class CallSession:
     ) -> tuple[Outcome, Answer]:
         """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
         target = dataclasses.replace(self.target, kind=kind) if kind and kind != self.target.kind else self.target
+        images, mask = self.runner.fenced(images, mask)
         answer = self.send(build_request(target, prompt, params, images, mask), prompt)
         return outcome_for(target, answer), answer
 
     def describe(self, instruction: str, text: str, image: Path | None = None) -> str:
         """Ask this session's target (a describer) for a description."""
+        if image is not None:
+            image = self.runner.fenced((image,), None)[0][0]
         answer = self.send(build_describe_request(self.target, instruction, text, image), text)
         return read_description(answer, lambda a: outcome_for(self.target, a))
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from ..base.files import OutsideFence, fenced_files
 from ..base.terms import ALL_SCENARIOS, SCENARIOS
 from ..base.text import did_you_mean, excerpt
 from ..base.yaml_bounds import BoundedLoader, YamlLimitError, repeated_key
@@ -642,7 +643,7 @@ def load_corpus_cached(
     try:
         with entry.open("rb") as fh:
             cached: Corpus = pickle.load(fh)
-        if all(p.is_file() for c in cached.cases for p in (*c.images, *((c.mask,) if c.mask else ()))):
+        if _files_still_fenced(cached, files_root):
             return cached
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
         pass
@@ -656,6 +657,19 @@ def load_corpus_cached(
     except OSError:
         pass
     return corpus
+
+
+def _files_still_fenced(corpus: Corpus, root: Path | None) -> bool:
+    """Are a cached corpus's image and mask files still files inside the fence? (A link swapped in
+    since the entry was written must be refused as on a fresh load, which then says why.)"""
+    try:
+        for case in corpus.cases:
+            fenced_files(case.images, case.mask, root)
+        for spec in corpus.fuzz:
+            fenced_files(spec.images, None, root)
+    except OutsideFence:
+        return False
+    return True
 
 
 def _cases(

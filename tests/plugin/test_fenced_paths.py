@@ -4,6 +4,7 @@ is a collection error naming the file and line, with the cache on or off."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,23 @@ def test_a_huge_corpus_is_refused_before_it_is_read(tmp_path: Path) -> None:
         fh.truncate(MAX_CORPUS_BYTES + 1)
     with pytest.raises(CorpusError, match="corpus files are limited to 64 MiB: split it"):
         load_corpus(path, {"t": "moderation"})
+
+
+@pytest.mark.parametrize("record_mode", ["all", "none"])
+def test_an_image_swapped_for_a_link_after_a_cached_collection_is_refused(
+    project: pytest.Pytester, record_mode: str
+) -> None:
+    project.makefile(".toml", pyproject=PYPROJECT.format(extra=EDIT_TARGET))
+    image = project.path / "corpora" / "photo.png"
+    image.write_bytes(b"\x89PNG inside the project")
+    secret = project.path.parent / "secret.png"
+    secret.write_bytes(b"\x89PNG outside the project")
+    write_corpus(project, "edits", edit_case("photo.png"))
+    project.runpytest("--imgsafe", "--imgsafe-record-mode=once").assert_outcomes(passed=1)  # cache written
+    image.unlink()
+    image.symlink_to(secret)
+    result = project.runpytest("--imgsafe", f"--imgsafe-record-mode={record_mode}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*corpora/edits.yaml:7: image file 'photo.png' of case 'edit-probe' is outside*"])
+    recorded = "".join(p.read_text() for p in project.path.rglob("cassettes/**/*.json"))
+    assert hashlib.sha256(secret.read_bytes()).hexdigest() not in recorded
