@@ -128,6 +128,25 @@ class Settings:
         """Corpus entries that are plain paths (not globs), absolute."""
         return [self.rootpath / c for c in self.corpora if not _is_glob(c)]
 
+    def linked_folder_problem(self, path: Path) -> str | None:
+        """Why a folder that is a link inside a corpus is not followed, or None to follow it.
+
+        pytest follows linked folders: a link to a folder that contains it walks the same files
+        under ever longer names (with two such links, 2^40 names before the system says stop),
+        and a link into the corpora collects their files twice. Either is refused with the reason."""
+        if not path.is_symlink() or not any(_lexically_under(path, root) for root in self.corpus_roots()):
+            return None
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a link that cannot be followed (a loop of links, or its target is gone)"
+        parent = path.parent.resolve()
+        if target == parent or target in parent.parents:
+            return f"is a link to {target}, a folder that contains it: following it would loop"
+        if any(target == root or root in target.parents for root in (r.resolve() for r in self.corpus_roots())):
+            return f"is a link to {target}, inside the corpora already: its files would be collected twice"
+        return None
+
     def is_corpus_file(self, path: Path) -> bool:
         """Does this YAML file belong to a configured corpus (a path under it or a glob match)?"""
         if path.suffix not in (".yaml", ".yml"):
@@ -170,6 +189,32 @@ def load_pyproject(rootpath: Path) -> dict[str, Any]:
     if _depth(table) > MAX_DEPTH:
         raise ConfigError(f"{path}: [tool.imgsafe] nests values more than {MAX_DEPTH} deep: flatten them")
     return table
+
+
+def _real_folder(rootpath: Path, cassettes: str, targets: Mapping[str, Any]) -> Path:
+    """The cassettes folder, refused when it (or a folder on the way to it inside the project, or a
+    target's folder in it) is a link: recordings would be written through it, somewhere other
+    than where a reviewer sees them, without a word."""
+    folder = rootpath / cassettes
+    on_the_way = [p for p in (folder, *folder.parents) if rootpath in p.parents] or [folder]
+    for path in [*(folder / name for name in targets), *on_the_way]:
+        try:
+            linked = path.is_symlink()
+        except OSError as err:
+            raise ConfigError(
+                f"[tool.imgsafe] cassettes = {excerpt(cassettes)} cannot be a folder: {err.strerror or err}"
+            ) from None
+        if linked:
+            try:
+                where = f" (to {clip(str(path.resolve()))})"
+            except (OSError, RuntimeError):
+                where = " (that cannot be followed)"
+            raise ConfigError(
+                f"[tool.imgsafe] cassettes = {excerpt(cassettes)}: {clip(str(path))} is a link{where}; "
+                "recordings are never written through a link: make it a real folder, or set cassettes "
+                "to the folder it leads to"
+            )
+    return folder
 
 
 def _is_dir(path: Path) -> bool:
@@ -280,7 +325,7 @@ def resolve_settings(
     return Settings(
         rootpath=rootpath,
         corpora=tuple(corpora),
-        cassettes=rootpath / cassettes,
+        cassettes=_real_folder(rootpath, cassettes, targets),
         targets=targets,
         selected=tuple(dict.fromkeys(chosen)),
         record_mode=record_mode,
@@ -589,6 +634,11 @@ def missing_describer_keys(settings: Settings, env: Mapping[str, str] | None = N
         (target.azure_endpoint_env, "Azure endpoint"),
     ]
     return [f"{var} (the {what} of the describer)" for var, what in needs if var and not environ.get(var)]
+
+
+def _lexically_under(path: Path, root: Path) -> bool:
+    """Is ``path`` written under ``root`` (links not followed)?"""
+    return root == path or root in path.parents
 
 
 def _is_glob(entry: str) -> bool:

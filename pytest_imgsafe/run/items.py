@@ -36,6 +36,25 @@ class OutcomeMismatch(Exception):
     """The verdict differs from the expectation."""
 
 
+class RefusedFolder(pytest.Directory):
+    """A linked folder inside a corpus that is not followed (a loop, or files collected twice):
+    one collection error that says why, instead of a walk without end."""
+
+    problem: str = ""
+
+    @classmethod
+    def refused(cls, parent: pytest.Collector, path: Path, problem: str) -> RefusedFolder:
+        node = cls.from_parent(parent, path=path)
+        node.problem = problem
+        return node
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        shown = self.path.relative_to(self.config.rootpath) if self.config.rootpath in self.path.parents else self.path
+        raise self.CollectError(
+            f"{shown} {self.problem}; it is not followed: remove the link, or link a folder of its own"
+        )
+
+
 class CorpusFile(pytest.File):
     """A corpus YAML file."""
 

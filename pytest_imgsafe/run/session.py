@@ -290,6 +290,9 @@ class ImgsafeRun:
     def is_corpus_file(self, path: Path) -> bool:
         return self.settings.is_corpus_file(path)
 
+    def linked_folder_problem(self, path: Path) -> str | None:
+        return self.settings.linked_folder_problem(path)
+
     # -- the session -------------------------------------------------------------------------
 
     def start(self) -> None:
