@@ -619,6 +619,24 @@ def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
     return cassettes.joinpath(target, f"{item_id}.json")  # one path parse, not two
 
 
+ROLE_MARK = "@"
+"""Separates an item from the role of a recording it makes besides its own (a chain's link, an
+explanation): no case id, fuzz id or target name may hold it, so no case's cassette can have the
+name of another case's link or explanation (``a.explain`` once named ``a``'s explanation too)."""
+
+
+def derived_cassette_path(cassettes: Path, target: str, item_id: str, role: str) -> Path:
+    """Where an item's recordings for one role live: ``<cassettes>/<target>/<item>@<role>.json``."""
+    if not role or ROLE_MARK in item_id + role:
+        raise ValueError(f"{item_id!r}/{role!r} cannot name a derived cassette")
+    return cassette_path(cassettes, target, f"{item_id}{ROLE_MARK}{role}")
+
+
+def legacy_derived_path(cassettes: Path, target: str, item_id: str, role: str) -> Path:
+    """The name such recordings had before (``<item>.<role>.json``): still read, never written."""
+    return cassette_path(cassettes, target, f"{item_id}.{role}")
+
+
 # --- recording through vcrpy --------------------------------------------------------------
 
 

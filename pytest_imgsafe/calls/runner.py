@@ -32,9 +32,11 @@ from .recording import (
     CassetteError,
     CassetteFilter,
     cassette_path,
+    derived_cassette_path,
     is_description,
     is_verdict,
     keyed,
+    legacy_derived_path,
     load_cassette,
     record,
     spec_key,
@@ -277,10 +279,19 @@ class Runner:
         except OutsideFence as err:
             raise ImgsafeError(str(err)) from None
 
-    def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
+    def session(self, target: Target, item_id: str, nodeid: str, role: str | None = None) -> CallSession:
         """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
-        the run's budget and pace)."""
-        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
+        the run's budget and pace); with ``role`` (``explain``), the item's recordings for that role."""
+        cassettes = self.settings.cassettes
+        if role is None:
+            return CallSession(self, target, cassette_path(cassettes, target.name, item_id), nodeid)
+        return CallSession(
+            self,
+            target,
+            derived_cassette_path(cassettes, target.name, item_id, role),
+            nodeid,
+            legacy=legacy_derived_path(cassettes, target.name, item_id, role),
+        )
 
     def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
         """The one command that re-records (or reproduces live) this item."""
@@ -314,8 +325,9 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) ->
         link = settings.targets[name]
         session = sessions.get(name)
         if session is None:
-            path = settings.cassettes / target.name / f"{case.id}.{name}.json"
-            session = sessions[name] = CallSession(runner, link, path, nodeid)
+            path = derived_cassette_path(settings.cassettes, target.name, case.id, name)
+            legacy = legacy_derived_path(settings.cassettes, target.name, case.id, name)
+            session = sessions[name] = CallSession(runner, link, path, nodeid, legacy=legacy)
         outcome, answer = session.outcome(
             prompt, case.params if kind_of(link.kind).reads == "image" else None, case.images, case.mask
         )
@@ -394,7 +406,18 @@ class CallSession:
     gateway link, an explanation's query, a describer's question.
     """
 
-    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, *, case: Case | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        target: Target,
+        path: Path,
+        nodeid: str,
+        *,
+        case: Case | None = None,
+        legacy: Path | None = None,
+    ) -> None:
+        """``legacy``: the name these recordings had before, read (never written) while ``path``
+        does not exist yet: recording writes ``path``, and the old file stays as it was."""
         self.runner = runner
         self.ledger = runner.ledger  # live runs: the run's budget, pace and stop flag
         self.target = target
@@ -404,8 +427,9 @@ class CallSession:
         self.calls = 0
         self._memo: dict[str, list[Answer] | ApiError] = {}
         settings = runner.settings
+        source = legacy if legacy is not None and not path.exists() and legacy.exists() else path
         self.recording = not settings.live and settings.record_mode != "none"
-        if settings.record_mode == "once" and path.exists():
+        if settings.record_mode == "once" and source.exists():
             self.recording = False
         self._complete = True
         self._stage: Path | None = None
@@ -414,10 +438,10 @@ class CallSession:
             # when the item is done and every answer was a verdict (see close()).
             self._stage = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.recording")
             self._stage.unlink(missing_ok=True)
-            if settings.record_mode == "new_episodes" and path.exists():
+            if settings.record_mode == "new_episodes" and source.exists():
                 self._stage.parent.mkdir(parents=True, exist_ok=True)
-                self._stage.write_bytes(self._checked_before_adding(path))
-        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
+                self._stage.write_bytes(self._checked_before_adding(source))
+        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(source, nodeid)
 
     def __enter__(self) -> CallSession:
         return self

@@ -128,6 +128,20 @@ class Settings:
         """Corpus entries that are plain paths (not globs), absolute."""
         return [self.rootpath / c for c in self.corpora if not _is_glob(c)]
 
+    def corpus_files(self) -> list[Path]:
+        """Every corpus file of the project, whichever files a run collects (links not followed)."""
+        found: list[Path] = []
+        for root in self.corpus_roots():
+            if root.is_file():
+                found.append(root)
+                continue
+            for folder, _, names in os.walk(root):  # followlinks=False: a loop cannot hold it
+                found.extend(Path(folder) / n for n in sorted(names) if n.endswith((".yaml", ".yml")))
+        for entry in self.corpora:
+            if _is_glob(entry):
+                found.extend(p for p in sorted(self.rootpath.glob(entry)) if p.is_file())
+        return [p for p in dict.fromkeys(found) if self.is_corpus_file(p)]
+
     def linked_folder_problem(self, path: Path) -> str | None:
         """Why a folder that is a link inside a corpus is not followed, or None to follow it.
 

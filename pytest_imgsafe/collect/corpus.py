@@ -37,7 +37,7 @@ STRATEGY_NAMES: tuple[str, ...] = STRATEGY_ORDER
 """The six rewriting strategies of the domain notes, by the names fuzz specs use."""
 
 MAX_ID_LENGTH = 100
-"""Case and fuzz ids name cassette files (``<id>.json``, ``<id>.<link>.json``, ``<id>.explain.json``):
+"""Case and fuzz ids name cassette files (``<id>.json``, ``<id>@<link>.json``, ``<id>@explain.json``):
 this keeps every such name well inside the 255 bytes a file system allows."""
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 """Matched whole (``fullmatch``): ``$`` would let an id end in a line break, into file names and node ids."""
@@ -657,6 +657,24 @@ def load_corpus_cached(
     except OSError:
         pass
     return corpus
+
+
+def ids_in_file(path: Path) -> list[tuple[str, int]]:
+    """The ids a corpus file defines, with their lines, read without validating the rest (a file
+    with other problems still owns its ids); none for a file that cannot be parsed at all."""
+    try:
+        data, _ = parse_yaml_keys(decode_corpus(path, read_corpus_bytes(path)))
+    except (CorpusError, yaml.YAMLError):
+        return []
+    if not isinstance(data, _Node):
+        return []
+    found: list[tuple[str, int]] = []
+    for section in ("cases", "fuzz"):
+        entries = data.get(section)
+        for node in entries if isinstance(entries, list) else []:
+            if isinstance(node, _Node) and isinstance(node.get("id"), str):
+                found.append((node["id"], node.lines.get("id", node.line)))
+    return found
 
 
 def _files_still_fenced(corpus: Corpus, root: Path | None) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..base.row import Row
+from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from ..judging.judge import Recording, judge
@@ -77,12 +78,28 @@ class CorpusFile(pytest.File):
         clashes = [
             Problem(
                 entry.line,
-                f"duplicate id {entry.id!r}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; "
+                f"duplicate id {excerpt(entry.id)}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; "
                 "ids must be unique across all corpus files",
             )
             for entry in entries
             if entry.id in state.ids and state.ids[entry.id][0] != shown
         ]
+        if state.recording:
+            # A run that records may collect one file alone (the re-record command does): the same
+            # id in a file it does not collect names the same cassettes, whose recordings it would replace.
+            tree = state.tree_ids()
+            clashes += [
+                Problem(
+                    entry.line,
+                    f"duplicate id {excerpt(entry.id)}: also used at {elsewhere[0]}:{elsewhere[1]}, whose "
+                    "recordings this run would replace (both name the same cassettes); ids must be unique "
+                    "across all corpus files, whichever of them a run collects",
+                )
+                for entry in entries
+                if entry.id not in state.ids
+                for elsewhere in tree.get(entry.id, [])[:1]
+                if elsewhere[0] != shown
+            ]
         if clashes:
             raise self.CollectError(CorpusError(self.path, clashes).render(shown=shown))
         active = set(settings.active_targets)

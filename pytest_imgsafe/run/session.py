@@ -161,6 +161,7 @@ class ImgsafeRun:
     """An xdist worker: it runs items; the controller writes the report and removes the ledger."""
     workers: int = 1
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
+    _tree_ids: dict[str, list[tuple[str, int]]] | None = None
     marks: dict[str, pytest.Mark] = field(default_factory=dict)
     results: list[Row] = field(default_factory=list)
     """One row per item that ran, the very object the item made (never a copy)."""
@@ -292,6 +293,26 @@ class ImgsafeRun:
     @property
     def scrubber(self) -> Scrubber:
         return self.runner.scrubber()
+
+    @property
+    def recording(self) -> bool:
+        """Does this run write cassettes?"""
+        return not self.settings.live and self.settings.record_mode != "none"
+
+    def tree_ids(self) -> dict[str, list[tuple[str, int]]]:
+        """Every id of every corpus file of the project (not only the collected ones), with where
+        it is defined; read once per run, and only by runs that record."""
+        if self._tree_ids is None:
+            from ..collect.corpus import ids_in_file
+
+            found: dict[str, list[tuple[str, int]]] = {}
+            root = self.settings.rootpath
+            for path in self.settings.corpus_files():
+                shown = str(path.relative_to(root)) if root in path.parents else str(path)
+                for entry_id, line in ids_in_file(path):
+                    found.setdefault(entry_id, []).append((shown, line))
+            self._tree_ids = found
+        return self._tree_ids
 
     def is_corpus_file(self, path: Path) -> bool:
         return self.settings.is_corpus_file(path)
