@@ -61,9 +61,11 @@ class BoundedLoader(_Base):  # type: ignore[misc]
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, str, int]] = []
+        # a text without '*' has no alias: the cheaper walk, with no sizes to count, is enough
+        self._may_alias = not isinstance(stream, str) or "*" in stream
 
     def construct_document(self, node: Any) -> Any:
-        self.duplicates = check_node(node)
+        self.duplicates = check_node(node) if self._may_alias else check_plain_tree(node)
         if self.duplicates and not self.allow_duplicates:
             line, key, first = self.duplicates[0]
             raise YamlLimitError(line, repeated_key(key, first))
@@ -113,6 +115,31 @@ def check_node(root: Any) -> list[tuple[int, str, int]]:
     return duplicates
 
 
+def check_plain_tree(root: Any) -> list[tuple[int, str, int]]:
+    """:func:`check_node` for a document without aliases (a tree: no sizes to count, no cycle
+    possible), the common case, at a third of the cost."""
+    duplicates: list[tuple[int, str, int]] = []
+    scalar = yaml.ScalarNode
+    mapping = yaml.MappingNode
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise YamlLimitError(
+                _line(node), f"values are nested more than {MAX_DEPTH} deep here: flatten the structure"
+            )
+        if type(node) is mapping:
+            _check_keys(node, duplicates)
+            for key_node, value_node in node.value:
+                if type(key_node) is not scalar:
+                    stack.append((key_node, depth + 1))
+                if type(value_node) is not scalar:
+                    stack.append((value_node, depth + 1))
+        elif type(node) is not scalar:
+            stack.extend((child, depth + 1) for child in node.value if type(child) is not scalar)
+    return duplicates
+
+
 def _aliases_message(total: int) -> str:
     return (
         f"aliases (*name) here expand the file to {total:,} values, more than it writes out "
@@ -139,22 +166,23 @@ def _children(node: Any) -> list[Any]:
 
 
 def _check_keys(node: Any, duplicates: list[tuple[int, str, int]]) -> None:
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], Any] = {}
+    scalar = yaml.ScalarNode
     for key_node, _ in node.value:
-        line = _line(key_node)
-        if key_node.tag == _MERGE:
-            raise YamlLimitError(
-                line,
-                "'<<' (a YAML merge key) is not read here: write the keys out "
-                "(in a corpus, shared values go under 'defaults:')",
-            )
-        if isinstance(key_node, yaml.ScalarNode):
-            name = (key_node.tag, key_node.value)
-            if name in seen:
-                if len(duplicates) < MAX_DUPLICATES_SHOWN:
-                    duplicates.append((line, excerpt(key_node.value), seen[name]))
-            else:
-                seen[name] = line
+        if type(key_node) is not scalar:
+            continue
+        name = (key_node.tag, key_node.value)
+        first = seen.get(name)
+        if first is None:
+            seen[name] = key_node
+            if name[0] == _MERGE:
+                raise YamlLimitError(
+                    _line(key_node),
+                    "'<<' (a YAML merge key) is not read here: write the keys out "
+                    "(in a corpus, shared values go under 'defaults:')",
+                )
+        elif len(duplicates) < MAX_DUPLICATES_SHOWN:
+            duplicates.append((_line(key_node), excerpt(key_node.value), _line(first)))
 
 
 def _line(node: Any) -> int:
