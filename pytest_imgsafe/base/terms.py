@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from .text import excerpt
 from .yaml_bounds import load_user_file
 
 SCENARIOS: tuple[str, ...] = (
@@ -210,7 +211,7 @@ def _parse_table(data: Any, source: str) -> TermTable:
         for text in names:
             if not isinstance(text, str):
                 # YAML reads 007 as the number 7, yes as true: a table must quote such terms
-                raise ValueError(f"{source}: term {text!r} (level {level}) is not text; quote it")
+                raise ValueError(f"{source}: term {excerpt(text)} (level {level}) is not text; quote it")
             terms.append(Term(text, scenario, int(level)))
     patterns = tuple(
         (re.compile(str(p), re.IGNORECASE), int(level))
@@ -231,7 +232,14 @@ def _parse_table(data: Any, source: str) -> TermTable:
 def load_table_file(path: Path) -> TermTable:
     """Load one user-supplied table (same format as the bundled ones), within the bounds of
     :mod:`~pytest_imgsafe.base.yaml_bounds`; a bad file is a ``ValueError`` naming it."""
-    return _parse_table(load_user_file(path, "term table"), str(path))
+    data = load_user_file(path, "term table")
+    try:
+        return _parse_table(data, str(path))
+    except (TypeError, AttributeError, re.error) as err:  # a value of the wrong shape, a bad pattern
+        raise ValueError(
+            f"{path}: this term table has a value of the wrong shape ({excerpt(str(err))}): write "
+            "'scenario: NAME', 'terms: {LEVEL: [term, ...]}' and optionally 'patterns: {LEVEL: [regex, ...]}'"
+        ) from None
 
 
 @lru_cache(maxsize=1)

@@ -241,3 +241,14 @@ def test_an_unreadable_failures_file_is_left_as_it_is(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"failures\.yaml:\d+: aliases"):
         save_failures(path, [{"id": "x", "prompt": "p", "expect": "pass"}])
     assert path.read_text() == laughs()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["scenario: x\nterms: 5\n", "scenario: x\nterms: {1: 5}\n", "scenario: x\nterms: {}\npatterns: {1: ['(']}\n"],
+)
+def test_a_term_table_of_the_wrong_shape_is_a_value_error_naming_it(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "terms.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"terms\.yaml: this term table has a value of the wrong shape"):
+        load_terms(path)
