@@ -221,6 +221,14 @@ class _SessionHooks:
 
         return CorpusFile.from_parent(parent, path=file_path) if self.run.is_corpus_file(file_path) else None
 
+    def pytest_collect_directory(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        problem = self.run.linked_folder_problem(path)
+        if problem is None:
+            return None
+        from .run.items import RefusedFolder
+
+        return RefusedFolder.refused(parent, path, problem)
+
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         self.run.select(config, items)
 

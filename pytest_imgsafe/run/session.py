@@ -163,6 +163,7 @@ class ImgsafeRun:
     """An xdist worker: it runs items; the controller writes the report and removes the ledger."""
     workers: int = 1
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
+    _tree_ids: dict[str, list[tuple[str, int]]] | None = None
     marks: dict[str, pytest.Mark] = field(default_factory=dict)
     results: list[Row] = field(default_factory=list)
     """One row per item that ran, the very object the item made (never a copy)."""
@@ -172,6 +173,8 @@ class ImgsafeRun:
     """The scrubbed report, once the run has finished (the summary quotes it)."""
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
+    failures_error: str = ""
+    """Why the failing fuzz examples could not be saved (an unreadable file left as it is)."""
     _history: list[dict[str, Any]] | None = None
     stages_removed: list[Path] = field(default_factory=list)
     """Stage files a killed run left beside the cassettes, removed as this run started."""
@@ -308,8 +311,31 @@ class ImgsafeRun:
         """The runner's one scrubber, asked once (every report of every item passes it)."""
         return self.runner.scrubber()
 
+    @property
+    def recording(self) -> bool:
+        """Does this run write cassettes?"""
+        return not self.settings.live and self.settings.record_mode != "none"
+
+    def tree_ids(self) -> dict[str, list[tuple[str, int]]]:
+        """Every id of every corpus file of the project (not only the collected ones), with where
+        it is defined; read once per run, and only by runs that record."""
+        if self._tree_ids is None:
+            from ..collect.corpus import ids_in_file
+
+            found: dict[str, list[tuple[str, int]]] = {}
+            root = self.settings.rootpath
+            for path in self.settings.corpus_files():
+                shown = str(path.relative_to(root)) if root in path.parents else str(path)
+                for entry_id, line in ids_in_file(path):
+                    found.setdefault(entry_id, []).append((shown, line))
+            self._tree_ids = found
+        return self._tree_ids
+
     def is_corpus_file(self, path: Path) -> bool:
         return self.settings.is_corpus_file(path)
+
+    def linked_folder_problem(self, path: Path) -> str | None:
+        return self.settings.linked_folder_problem(path)
 
     # -- the session -------------------------------------------------------------------------
 
@@ -420,7 +446,10 @@ class ImgsafeRun:
         if options.save_failures is not None and self.fuzz_failures:
             from ..fuzzing.failures import save_failures
 
-            self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
+            try:
+                self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
+            except ValueError as err:  # the existing file is unreadable: it is left as it is
+                self.failures_error = f"imgsafe: failing fuzz examples not saved: {err}"
         path = options.report_path
         if path is None and self.ledger is None:
             return
@@ -449,6 +478,8 @@ class ImgsafeRun:
         if self.report_paths:
             first, *beside = self.report_paths
             lines.append(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)")
+        if self.failures_error:
+            lines.append(self.scrubber.text(self.failures_error))
         if self.failures_written:
             lines.append(
                 f"imgsafe: {self.failures_written} failing fuzz example case(s) "
