@@ -15,7 +15,7 @@ import fnmatch
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -511,12 +511,16 @@ def _check_links(targets: Mapping[str, Target]) -> None:
                 )
 
 
-def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
-    """Env vars (key, base URL) the active targets need for recording or live calls but lack."""
+def missing_keys(
+    settings: Settings, env: Mapping[str, str] | None = None, called: Sequence[str] | None = None
+) -> list[str]:
+    """Env vars (key, base URL) the targets a run calls (``called``, default: the active ones) need
+    for recording or live calls but lack."""
     environ = os.environ if env is None else env
     needed: dict[tuple[str, str], list[str]] = {}  # (variable, what it is) -> the targets that need it
-    names = list(settings.active_targets)
-    for name in settings.active_targets:  # a chain or gateway calls its links and pre-check
+    wanted = settings.active_targets if called is None else called
+    names = list(wanted)
+    for name in wanted:  # a chain or gateway calls its links and pre-check
         target = settings.targets[name]
         names += [*target.links, *([target.moderation] if target.moderation else [])]
     for name in dict.fromkeys(names):

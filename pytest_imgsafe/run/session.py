@@ -54,17 +54,32 @@ def settings_for(config: pytest.Config, options: Mapping[str, Any], ini: Mapping
         )
     except ConfigError as err:
         raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
-    problem = network_problem(settings)
-    if problem:
-        raise pytest.UsageError(f"pytest-imgsafe: {problem}")
+    if not keys_checked_after_collection(config):
+        problem = network_problem(settings)
+        if problem:
+            raise pytest.UsageError(f"pytest-imgsafe: {problem}")
     return settings
 
 
-def network_problem(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
-    """Why a recording or live run cannot start (key variables not set), or None."""
+def keys_checked_after_collection(config: pytest.Config) -> bool:
+    """Whether the key check waits for collection, to ask only for what the selected items call.
+
+    An xdist controller collects nothing (it checks every active target at configure) and its
+    workers leave the check to it; a run without xdist knows its items after collection."""
+    if hasattr(config, "workerinput"):
+        return True
+    return str(config.getoption("dist", "no") or "no") == "no"
+
+
+def network_problem(
+    settings: Settings, env: Mapping[str, str] | None = None, called: Sequence[str] | None = None
+) -> str | None:
+    """Why a recording or live run cannot start (key variables not set), or None.
+
+    ``called``: the targets the run will call (default: every active target)."""
     if not settings.needs_network:
         return None
-    missing = missing_keys(settings, env)
+    missing = missing_keys(settings, env, called)
     if not missing:
         return None
     what = OPT_LIVE if settings.live else f"{OPT_RECORD_MODE}={settings.record_mode}"
@@ -310,9 +325,44 @@ class ImgsafeRun:
                 work.append((item.nodeid, case, target))
         return work
 
+    def called_targets(self, items: Sequence[pytest.Item]) -> list[str]:
+        """The targets the selected items will call, in order: with record mode ``once``, only
+        those of items that have no recording yet (the rest replay and need no key)."""
+        settings = self.settings
+        once = not settings.live and settings.record_mode == "once"
+        names: dict[str, None] = {}
+        for item in items:
+            target = getattr(item, "target", None)
+            owner = getattr(item, "case", None) or getattr(item, "spec", None)
+            if not isinstance(target, str) or target not in settings.targets or owner is None:
+                continue
+            if once and self._recorded(target, str(owner.id)):
+                continue
+            names[target] = None
+        return list(names)
+
+    def _recorded(self, target: str, item_id: str) -> bool:
+        """Has this item a recording (a chain or gateway: one of its links' cassettes)?"""
+        from ..calls.recording import cassette_path
+
+        folder = self.settings.cassettes
+        if kind_of(self.settings.targets[target].kind).composite:
+            return any((folder / target).glob(f"{item_id}.*.json"))
+        return cassette_path(folder, target, item_id).exists()
+
+    def check_keys(self, config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+        """A recording or live run without xdist asks only for the variables of the targets its
+        selected items call (see :func:`keys_checked_after_collection`)."""
+        if hasattr(config, "workerinput") or not keys_checked_after_collection(config):
+            return
+        problem = network_problem(self.settings, called=self.called_targets(items))
+        if problem:
+            raise pytest.UsageError(f"pytest-imgsafe: {problem}")
+
     def collected(self, config: pytest.Config, items: Sequence[pytest.Item]) -> None:
         """Collection is final: a live run starts its calls (the prefetcher the runner reads); a
         replay reads its answers a window ahead of the items."""
+        self.check_keys(config, items)
         freeze_collected(config)
         if self.ledger is None:
             self.runner.replay_ahead(self.endpoint_work(items))
