@@ -14,15 +14,25 @@ _FENCE = re.compile(r"^( *)```(\w*)\n(.*?)^\1```", re.S | re.M)
 
 
 def section(title: str, readme: Path = README) -> str:
-    """The text of the section whose heading is ``title`` (up to the next heading of its level or above)."""
-    text = readme.read_text(encoding="utf-8")
-    match = re.search(rf"^(#+) {re.escape(title)}\n", text, re.M)
-    if match is None:
+    """The text of the section whose heading is ``title``, up to the next heading of its level or
+    above (a ``#`` line inside a fenced block is code, not a heading)."""
+    lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
+    taken: list[str] = []
+    level = 0
+    fenced = False
+    for line in lines:
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        heading = None if fenced else re.match(r"(#+) (.*)\n?$", line)
+        if level and heading and len(heading.group(1)) <= level:
+            break
+        if level:
+            taken.append(line)
+        elif heading and heading.group(2) == title:
+            level = len(heading.group(1))
+    if not level:
         raise LookupError(f"README has no section {title!r}")
-    level = len(match.group(1))
-    rest = text[match.end() :]
-    end = re.search(rf"^#{{1,{level}}} ", rest, re.M)
-    return rest[: end.start()] if end else rest
+    return "".join(taken)
 
 
 def snippets(title: str, language: str) -> list[str]:

@@ -152,8 +152,18 @@ def test_the_fixture_and_the_marker_are_documented(pytester: pytest.Pytester) ->
 
 
 def test_cassette_names_are_safe_and_distinct(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    assert cassette_for(tmp_path, "tests/test_x.py::test_a") == tmp_path / "tests" / "tests" / "test_x" / "test_a.json"
+    assert cassette_for(tmp_path, "tests/test_x.py::test_a") == tmp_path / "tests" / "test_x" / "test_a.json"
+    assert (
+        cassette_for(tmp_path, "tests/team/test_x.py::test_a") == tmp_path / "tests" / "team" / "test_x" / "test_a.json"
+    )
     a = cassette_for(tmp_path, "test_x.py::test_a[../../etc]")
     b = cassette_for(tmp_path, "test_x.py::test_a[.._.._etc]")
     assert a != b and a.parent == b.parent == tmp_path / "tests" / "test_x"
     assert cassette_for(tmp_path, "../../up.py::t").is_relative_to(tmp_path / "tests")
+
+
+def test_a_cassette_recorded_under_the_earlier_layout_is_still_used(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    earlier = tmp_path / "tests" / "tests" / "test_x" / "test_a.json"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("{}")
+    assert cassette_for(tmp_path, "tests/test_x.py::test_a") == earlier
