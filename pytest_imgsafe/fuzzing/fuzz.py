@@ -23,6 +23,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 
 from ..base.terms import TermTable
 from ..collect.corpus import REFUSED, Expectation, FuzzSpec
@@ -215,6 +216,18 @@ def run_spec(
     """Draw up to ``spec.max_examples`` examples, shrink a failure, and say what happened."""
     run = FuzzRun(seed=spec_seed(spec.id, run_seed))
     errors: list[NoVerdict] = []
+    failed: dict[str, Example] = {}
+    # Hypothesis runs a failing example again (shrinking, the final report) and calls a failure
+    # that does not come back flaky. A live target's answer can differ from call to call (the
+    # output stage judges a new image each time): within one run a prompt is asked once, and an
+    # example that failed fails again, even after a later call got no verdict.
+    answers: dict[tuple[str, str | None], Outcome] = {}
+
+    def ask_once(prompt: str, kind: str | None) -> Outcome:
+        key = (prompt, kind)
+        if key not in answers:
+            answers[key] = ask(prompt, kind)
+        return answers[key]
 
     @seed(run.seed)
     @settings(
@@ -229,16 +242,19 @@ def run_spec(
     )
     @given(example_prompts(spec, tables))
     def body(prompt: str) -> None:
+        if prompt in failed:
+            raise FuzzMismatch(failed[prompt])
         if errors:
             return  # an earlier call had no verdict: spend nothing more
         run.examples += 1
         run.drawn.append(prompt)
         try:
-            example = check_example(prompt, spec, expect, ask, rewriter, describe)
+            example = check_example(prompt, spec, expect, ask_once, rewriter, describe)
         except NoVerdict as err:
             errors.append(err)
             return
         if not example.ok:
+            failed[prompt] = example
             raise FuzzMismatch(example)
 
     try:
@@ -246,6 +262,11 @@ def run_spec(
             body()
     except FuzzMismatch as mismatch:
         run.failure = mismatch.example
+    except Flaky as flaky:  # a last line: the example that failed, never hypothesis's traceback
+        found = [e for e in getattr(flaky, "exceptions", ()) if isinstance(e, FuzzMismatch)]
+        if not found:
+            raise
+        run.failure = found[0].example
     if errors and run.failure is None:
         run.error = errors[0]
     return run
