@@ -23,6 +23,7 @@ from ..base.terms import ALL_SCENARIOS
 from ..calls.runner import Runner
 from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
 from ..collect.corpus import Case
+from ..collect.notices import config_notices
 from ..providers.registry import kind_of
 from .freezing import freeze_collected
 
@@ -179,6 +180,8 @@ class ImgsafeRun:
     """The scrubbed report, once the run has finished (the summary quotes it)."""
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
+    notices: list[str] = field(default_factory=list)
+    """Lines about configuration that does not apply (``collect.notices``), shown in the header."""
     _history: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
@@ -212,6 +215,7 @@ class ImgsafeRun:
             ledger=_ledger(settings, workerinput) if settings.live else None,
             is_worker=workerinput is not None,
             workers=int(workerinput.get("workercount", 1)) if workerinput else 1,
+            notices=config_notices(config.rootpath, config.invocation_params.dir, load_pyproject(config.rootpath)),
         )
         if settings.term_tables or settings.rewrite_tables:
             try:  # a user's table that cannot be read is a usage error, found before any item runs
@@ -243,7 +247,7 @@ class ImgsafeRun:
             lines.append(
                 f"imgsafe: fuzz seed {self.fuzz_seed} (reproduce the draws with --imgsafe-seed {self.fuzz_seed})"
             )
-        return lines
+        return lines + self.notices
 
     def worker_input(self) -> dict[str, Any]:
         """What each xdist worker gets: the controller's seed (one run, one seed) and its ledger
