@@ -52,6 +52,10 @@ if TYPE_CHECKING:
 
 COMMAND_LINE = pytest.StashKey[tuple[dict[str, Any], dict[str, Any]]]()
 """Every imgsafe option's and ini key's value, read once at configure (what the settings are resolved from)."""
+CLIENTS = pytest.StashKey[Any]()
+"""A test's ``imgsafe_client`` recorder (``calls.clients.RecordedClients``), while the test runs."""
+UNRECORDED_REPORTED = pytest.StashKey[bool]()
+"""The test already failed for its unrecorded requests: its teardown does not say it again."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -268,6 +272,43 @@ class _SessionHooks:
             terminalreporter.write_line(line)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A test whose ``imgsafe_client`` asked what its cassette does not hold fails once, in its
+    call, with the plugin's message: not with vcrpy's own error (which also suggests a record mode
+    this plugin does not default to) and then again in teardown, and even when the code under
+    test caught the error. Tests without the fixture pass through untouched."""
+    clients = item.stash.get(CLIENTS, None)
+    if clients is None:
+        return (yield)
+    try:
+        result = yield
+    except Exception as err:
+        message = clients.unrecorded_so_far()
+        if message is None:
+            raise
+        if not _from_the_cassette(err):
+            message += f"\nThe test then failed with {type(err).__name__}: {err}"
+    else:
+        message = clients.unrecorded_so_far()
+        if message is None:
+            return result
+    item.stash[UNRECORDED_REPORTED] = True
+    pytest.fail(message, pytrace=False)  # outside the except: vcrpy's error is no part of the story
+
+
+def _from_the_cassette(err: BaseException) -> bool:
+    """Does the error come from vcrpy refusing a request (raised bare, or wrapped by the SDK)?"""
+    seen: BaseException | None = err
+    for _ in range(8):
+        if seen is None:
+            return False
+        if type(seen).__name__ == "CannotOverwriteExistingCassetteException":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 @pytest.fixture(scope="session")
 def _imgsafe_sandbox_server() -> Iterator[Sandbox]:
     from .sandbox import Sandbox
@@ -334,6 +375,7 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
         )
     if damaged:
         pytest.fail(damaged, pytrace=False)
+    request.node.stash[CLIENTS] = clients
 
     def factory(name: str, *, async_client: bool = False) -> Any:
         try:
@@ -345,10 +387,11 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     yield factory
     # pytest does not pass the test's own exception into a fixture: a test that failed still
     # keeps what it recorded (every answer in it is a verdict); a Ctrl-C never reaches here.
+    del request.node.stash[CLIENTS]
     missing = None
     try:
         clients.__exit__(None, None, None)
     except UnrecordedRequests as err:
         missing = str(err)
-    if missing:
+    if missing and not request.node.stash.get(UNRECORDED_REPORTED, False):
         pytest.fail(missing, pytrace=False)

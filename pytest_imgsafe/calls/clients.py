@@ -168,6 +168,24 @@ class RecordedClients:
         if missing and self.mode in ("none", "once"):
             raise UnrecordedRequests(self.unrecorded_message(missing))
 
+    def unrecorded_so_far(self) -> str | None:
+        """While the test runs: what it asked that its cassette does not hold and this mode will not
+        record (every request in replay, answers that were no verdict when recording), as the
+        message :meth:`__exit__` would raise; None when there is nothing."""
+        if self.mode not in ("none", "once"):
+            return None
+        missing = [
+            shown
+            + (
+                f"\n    answered HTTP {self._dropped[key]}, which is not a safety verdict: never recorded"
+                if key in self._dropped
+                else ""
+            )
+            for key, shown in self._seen
+            if key not in self._recorded and (self.mode == "none" or key in self._dropped)
+        ]
+        return self.unrecorded_message(missing) if missing else None
+
     def _answered(self) -> set[str]:
         try:
             found = load_cassette(self.path, self.shown)
