@@ -539,7 +539,11 @@ class FuzzItem(pytest.Item):
             )
         else:
             lines.append(f"  re-record: {runner.command(self.nodeid, 'all')}")
-        lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        saved = run_state(self.config).settings.options.save_failures
+        if saved is None:
+            lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        else:
+            lines.append(f"  kept:      written to {saved} as corpus cases at the end of the run")
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
