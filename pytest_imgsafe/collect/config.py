@@ -81,6 +81,8 @@ class RunOptions:
     """--imgsafe-max-error-rate: the share of called items allowed to get no verdict."""
     rerun_errors: Any = None
     """--imgsafe-rerun-errors: the earlier report (a ``nightly.EarlierReport``, read at parse time)."""
+    block_network: bool = False
+    """--imgsafe-block-network: in a replay run, a test that connects to another host fails."""
 
     @property
     def report_path(self) -> Path | None:
@@ -331,6 +333,7 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
         appeal_dir=_path(cli, opt.OPT_APPEAL, cwd),
         max_error_rate=_checked(cli, opt.OPT_MAX_ERROR_RATE, opt.parse_error_rate),
         rerun_errors=rerun,
+        block_network=_flag(cli, opt.OPT_BLOCK_NETWORK),
     )
 
 
