@@ -58,6 +58,8 @@ td.st{white-space:nowrap}.st-changed{color:#b00;font-weight:600}.st-error{color:
 .nw{white-space:nowrap}.rid{font:11.5px ui-monospace,monospace;color:#666;overflow-wrap:anywhere}\
 td.since{min-width:12em}td.rec{min-width:24em}
 td.detail{max-width:32em;overflow-wrap:anywhere;color:#444;font-size:.92em}code{font-size:.92em}
+.prompt{color:#333;max-width:28em;overflow-wrap:anywhere;margin-top:.15em}td.why{max-width:26em;font-size:.92em}\
+.why b{font-weight:600}.trig{background:#fde2e2;border-radius:3px;padding:0 .25em}
 details{margin:.3em 0;border:1px solid #e5e5e5;border-radius:6px;padding:.3em .7em}summary{cursor:pointer}\
 summary b{font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:.6em 1.2em}figure{margin:0;padding:.4em;border:1px solid #eee;\
@@ -75,21 +77,19 @@ SCRIPT = """
 (function(){
   var table=document.getElementById('items');if(!table)return;
   var body=table.tBodies[0],rows=Array.prototype.slice.call(body.rows);
-  var pick={status:document.getElementById('f-status'),target:document.getElementById('f-target'),\
-scenario:document.getElementById('f-scenario')};
+  var pick={},names=['status','target','scenario','stage','code'];
+  names.forEach(function(n){pick[n]=document.getElementById('f-'+n);});
   var text=document.getElementById('f-text'),count=document.getElementById('f-count');
   function apply(){
     var q=text.value.toLowerCase(),shown=0;
     rows.forEach(function(r){
-      var ok=(!pick.status.value||r.dataset.status===pick.status.value)&&\
-(!pick.target.value||r.dataset.target===pick.target.value)
-        &&(!pick.scenario.value||r.dataset.scenario===pick.scenario.value)&&\
+      var ok=names.every(function(n){return !pick[n].value||r.dataset[n]===pick[n].value;})&&\
 (!q||r.textContent.toLowerCase().indexOf(q)>=0);
       r.hidden=!ok;if(ok)shown++;
     });
     count.textContent=shown+' of '+rows.length+' items';
   }
-  [pick.status,pick.target,pick.scenario].forEach(function(s){s.addEventListener('change',apply);});
+  names.forEach(function(n){pick[n].addEventListener('change',apply);});
   text.addEventListener('input',apply);
   Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,col){
     var b=th.querySelector('button');if(!b)return;
@@ -245,6 +245,8 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
     statuses = sorted({r.group for r in results}, key=GROUPS.index)
     targets = sorted({r.target for r in results})
     scenarios = sorted({r.scenario or "unspecified" for r in results})
+    stages = sorted({r.stage or "none" for r in results})
+    codes = sorted({r.code or "none" for r in results})
     body = []
     for r in ordered(results):
         group = r.group
@@ -265,10 +267,12 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
         since = since_text(r) if group == "changed" else ""
         body.append(
             f"<tr class='{group}' data-status='{group}' "
-            f"data-target='{_esc(r.target)}' data-scenario='{_esc(scenario)}'>"
-            f"<td data-sort='{_esc(r.case)}'><code>{_esc(r.case)}</code></td>"
+            f"data-target='{_esc(r.target)}' data-scenario='{_esc(scenario)}' "
+            f"data-stage='{_esc(r.stage or 'none')}' data-code='{_esc(r.code or 'none')}'>"
+            f"<td data-sort='{_esc(r.case)}'><code>{_esc(r.case)}</code>"
+            f"{f'<div class=prompt>{_esc(r.prompt)}</div>' if r.prompt else ''}</td>"
             f"<td class='nw'>{_esc(r.target)}</td><td>{_esc(scenario)}</td>"
-            f"<td>{_esc(r.expected)}</td><td>{_esc(r.actual or '')}</td>"
+            f"<td>{_esc(r.expected)}</td><td>{_esc(r.actual or '')}</td><td class='why'>{_why(r)}</td>"
             f"<td class='st st-{group}' "
             f"data-sort='{GROUPS.index(group)} {_esc(r.status)}'>"
             f"{_esc(r.status)}</td>"
@@ -287,15 +291,37 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
     )
     head = "".join(
         f"<th><button type='button'>{h}</button></th>"
-        for h in ("case", "target", "scenario", "expected", "actual", "status", "history", "detail")
+        for h in ("case and prompt", "target", "scenario", "expected", "actual", "why", "status", "history", "detail")
     )
     return (
         "<h2 id='all'>All items</h2><div class='filters'>"
         f"{select('status', statuses)}{select('target', targets)}{select('scenario', scenarios)}"
-        "<label>text <input id='f-text' type='search' placeholder='case, prompt, error…'></label>"
+        f"{select('stage', stages)}{select('code', codes)}"
+        "<label>text <input id='f-text' type='search' placeholder='case, prompt, word, error…'></label>"
         f"<span id='f-count'>{len(results)} items</span>{legend}</div>"
         f"<table id='items'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def _why(row: Row) -> str:
+    """Why the item came out as it did: the stage, code and categories of a block, the filter that
+    answered, and, when --imgsafe-explain ran, the words that triggered it and the suggested rewrite."""
+    parts = []
+    if row.stage or row.code:
+        parts.append(f"<b>{_esc(' · '.join(x for x in (row.stage and f'{row.stage} stage', row.code) if x))}</b>")
+    if row.categories:
+        parts.append("categories: " + _esc(", ".join(row.categories)))
+    if row.filter:
+        parts.append("filter: " + _esc(row.filter))
+    explained = row.explain or {}
+    triggers = [" ".join(core) for core in explained.get("triggers") or ()]
+    if triggers:
+        parts.append("trigger: " + ", ".join(f"<span class='trig'>{_esc(w)}</span>" for w in triggers))
+    if explained.get("suggestion"):
+        parts.append("try: " + _esc(str(explained["suggestion"])))
+    elif explained.get("refused"):
+        parts.append("no rewrite: " + _esc(str(explained["refused"])))
+    return "<br>".join(parts)
 
 
 def _history_json(series: Sequence[Mapping[str, Any]]) -> str:

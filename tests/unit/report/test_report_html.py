@@ -211,3 +211,29 @@ def test_the_filter_and_sort_script_runs_in_a_headless_browser(tmp_path: Path) -
     assert out["changed"] == "zebra[gpt-image-2]" and out["count"] == "1 of 3 items"
     assert out["target"] == "alpha[moderation]"
     assert out["sorted"] == "zebra[gpt-image-2],mango[gpt-image-2]"  # case, clicked twice: descending
+
+
+def test_a_row_says_why_and_the_filters_cover_stage_and_code() -> None:
+    blocked = row(
+        "musk-on-mars",
+        actual="block:input",
+        status="mismatch",
+        scenario="celebrity",
+        prompt="A photo of Elon Musk on Mars",
+        stage="input",
+        code="moderation_blocked",
+        categories=["public_figure"],
+        filter="openai-moderation",
+        explain={"triggers": [["Elon", "Musk"]], "suggestion": "A photo of a tech founder on Mars"},
+    )
+    report = night("2026-12-03T03:17:00Z", [blocked, row("alpha", target="moderation")], [])
+    page = html_page(report, [report])
+    tree = parse(page)
+    (tr,) = tree.all("tr", data_stage="input")
+    assert tr["data-code"] == "moderation_blocked"
+    text = " ".join(tree.text)
+    assert "A photo of Elon Musk on Mars" in text  # the prompt is in the row: the text search finds it
+    for shown in ("input stage · moderation_blocked", "categories: public_figure", "filter: openai-moderation"):
+        assert shown in text
+    assert "<span class='trig'>Elon Musk</span>" in page and "try: A photo of a tech founder on Mars" in page
+    assert {s["id"] for s in tree.all("select")} == {"f-status", "f-target", "f-scenario", "f-stage", "f-code"}
