@@ -237,3 +237,14 @@ def test_a_row_says_why_and_the_filters_cover_stage_and_code() -> None:
         assert shown in text
     assert "<span class='trig'>Elon Musk</span>" in page and "try: A photo of a tech founder on Mars" in page
     assert {s["id"] for s in tree.all("select")} == {"f-status", "f-target", "f-scenario", "f-stage", "f-code"}
+
+
+def test_bars_for_ten_targets_slant_their_names_and_say_only_the_share() -> None:
+    from pytest_imgsafe.report.charts import rate_chart
+
+    targets = [f"target-number-{i}" for i in range(10)]
+    report = night("2026-12-03T03:17:00Z", [row("a", target=t, actual="block:input") for t in targets], [])
+    svg = rate_chart([report], "benign")
+    assert svg.count('transform="rotate(-35') == 10
+    assert "100%</text>" in svg and "(1/1)</text>" not in svg  # the counts stay in each bar's tooltip
+    assert "100% (1/1)</title>" in svg
