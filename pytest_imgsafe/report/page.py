@@ -70,6 +70,11 @@ select,input{font:inherit;padding:2px 4px}
 border-radius:2px;background:#ddd}
 .hist i.pass{background:#2ca02c}.hist i.block{background:#d62728}.hist i.block-output{background:#ff7f0e}\
 .hist i.error{background:#999}.hist i.skipped{background:#eee;outline:1px solid #ccc}.hist i.now{outline:2px solid #333}
+table.grid td,table.grid th{text-align:center;white-space:nowrap}table.grid td.p{text-align:left;\
+white-space:normal;min-width:16em;max-width:30em}table.grid td.g-none{color:#bbb}table.grid{width:auto}\
+table.grid th{white-space:normal;overflow-wrap:break-word;max-width:7.5em;font-size:.9em}
+.g-pass{background:#e3f4e3}.g-block{background:#fde2e2}.g-error{background:#eee;color:#666}\
+.g-changed{outline:2px solid #b00;outline-offset:-2px;font-weight:600}
 .legend i{display:inline-block;width:9px;height:12px;margin:0 .2em 0 .8em;border-radius:2px;vertical-align:middle}
 """
 
@@ -117,7 +122,8 @@ def html_page(report: Mapping[str, Any], series: Sequence[Mapping[str, Any]]) ->
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_esc(title)}</title><style>{STYLE}</style></head><body>\n"
         f"<h1>{_esc(title)}</h1>\n{_header(report)}\n{_attention(results)}\n{_errors(results)}\n{_charts(series)}\n"
-        f"{_items(results, series)}\n{_history_json(series)}\n<script>{SCRIPT}</script>\n</body></html>\n"
+        f"{_grid(results)}\n{_items(results, series)}\n{_history_json(series)}\n"
+        f"<script>{SCRIPT}</script>\n</body></html>\n"
     )
 
 
@@ -300,6 +306,47 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
         "<label>text <input id='f-text' type='search' placeholder='case, prompt, word, error…'></label>"
         f"<span id='f-count'>{len(results)} items</span>{legend}</div>"
         f"<table id='items'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+GRID_OPEN_UP_TO = 60  # cases: a longer grid starts collapsed
+
+
+def _grid(results: Sequence[Row]) -> str:
+    """Every prompt against every target, one cell per item (promptfoo's matrix): what each target
+    did with the same prompt, side by side; a cell that failed its item is outlined."""
+    targets = sorted({r.target for r in results})
+    cases: dict[str, dict[str, Row]] = {}
+    for one in results:
+        cases.setdefault(one.case, {})[one.target] = one
+    if not cases or len(targets) < 2:
+        return ""
+    lines = []
+    for case, by_target in cases.items():
+        prompt = next((x.prompt for x in by_target.values() if x.prompt), None)
+        cells = []
+        for target in targets:
+            r = by_target.get(target)
+            if r is None:
+                cells.append("<td class='g-none' title='not run on this target'>–</td>")
+                continue
+            shown = r.actual or ("no verdict" if r.group == "error" else r.group)
+            kind = "error" if r.group == "error" else shown.split(":")[0] if r.actual else ""
+            outline = " g-changed" if r.group == "changed" else ""
+            cells.append(
+                f"<td class='g-{kind}{outline}' title='{_esc(target)}: expected {_esc(r.expected)}, {_esc(r.status)}'>"
+                f"{_esc(shown)}</td>"
+            )
+        lines.append(
+            f"<tr><td class='p'><code>{_esc(case)}</code>"
+            f"{f'<div class=prompt>{_esc(prompt)}</div>' if prompt else ''}</td>{''.join(cells)}</tr>"
+        )
+    head = "".join(f"<th>{_esc(t)}</th>" for t in targets)
+    table = f"<table class='grid'><thead><tr><th>prompt</th>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    state = " open" if len(cases) <= GRID_OPEN_UP_TO else ""
+    return (
+        f"<h2 id='grid'>Prompts × targets</h2><details{state}><summary>{len(cases)} prompts on {len(targets)} "
+        f"targets: what each target did with the same prompt (outlined: not as expected)</summary>{table}</details>"
     )
 
 

@@ -248,3 +248,19 @@ def test_bars_for_ten_targets_slant_their_names_and_say_only_the_share() -> None
     assert svg.count('transform="rotate(-35') == 10
     assert "100%</text>" in svg and "(1/1)</text>" not in svg  # the counts stay in each bar's tooltip
     assert "100% (1/1)</title>" in svg
+
+
+def test_the_grid_puts_each_prompt_against_every_target() -> None:
+    rows = [
+        row("musk", actual="block:input", status="mismatch", prompt="A photo of Elon Musk on Mars"),
+        row("musk", target="moderation", prompt="A photo of Elon Musk on Mars"),
+        row("fox", target="moderation", prompt="A fox"),
+    ]
+    report = night("2026-12-03T03:17:00Z", rows, [])
+    page = html_page(report, [report])
+    tree = parse(page)
+    grid = page[page.index("id='grid'") : page.index("id='all'")]
+    assert "2 prompts on 2 targets" in grid and "<th>gpt-image-2</th><th>moderation</th>" in grid
+    assert "<td class='g-block g-changed' title='gpt-image-2: expected pass, mismatch'>block:input</td>" in grid
+    assert "<td class='g-none' title='not run on this target'>–</td>" in grid  # fox never ran on gpt-image-2
+    assert len(tree.all("table", **{"class": "grid"})) == 1
