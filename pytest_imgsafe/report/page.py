@@ -75,6 +75,8 @@ white-space:normal;min-width:16em;max-width:30em}table.grid td.g-none{color:#bbb
 table.grid th{white-space:normal;overflow-wrap:break-word;max-width:7.5em;font-size:.9em}
 .g-pass{background:#e3f4e3}.g-block{background:#fde2e2}.g-error{background:#eee;color:#666}\
 .g-changed{outline:2px solid #b00;outline-offset:-2px;font-weight:600}
+details.drill{border:0;padding:0;margin:.2em 0 0}details.drill dl{display:grid;grid-template-columns:auto 1fr;\
+gap:0 .6em;margin:.2em 0}details.drill dt{color:#777}details.drill dd{margin:0;overflow-wrap:anywhere}
 .legend i{display:inline-block;width:9px;height:12px;margin:0 .2em 0 .8em;border-radius:2px;vertical-align:middle}
 """
 
@@ -248,6 +250,7 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
     index = nights_by_item(earlier) if earlier else {}
     stamps = [str(rep["run"]["finished"]) for rep in earlier]
     labels = nights_label([*stamps, str(series[-1]["run"]["finished"])]) if series else []
+    configured: Mapping[str, Any] = (series[-1].get("targets") or {}) if series else {}
     statuses = sorted({r.group for r in results}, key=GROUPS.index)
     targets = sorted({r.target for r in results})
     scenarios = sorted({r.scenario or "unspecified" for r in results})
@@ -266,6 +269,7 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
             for i, s in enumerate(stamps)
         )
         cells += f"<i class='{_cell_class(now)} now' title='this run: {_esc(now)}'></i>"
+        before = [(labels[i], nights[s]) for i, s in enumerate(stamps) if s in nights]
         # an error's full text is in its group above and in the tooltip: the row names its kind
         was = _was(r)
         full = str(r.error or r.note or (f"recorded: {was}" if was else ""))
@@ -284,7 +288,9 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
             f"{_esc(r.status)}</td>"
             f"<td class='hist' data-sort='{sum(1 for v in nights.values() if v == now)}'>{cells}</td>"
             f"<td class='detail' title='{_esc(clip(full, 600))}'>"
-            f"{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}</td></tr>"
+            f"{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}"
+            f"{_opened(r, configured.get(r.target), before)}"
+            "</td></tr>"
         )
 
     def select(name: str, values: Sequence[str]) -> str:
@@ -347,6 +353,38 @@ def _grid(results: Sequence[Row]) -> str:
     return (
         f"<h2 id='grid'>Prompts × targets</h2><details{state}><summary>{len(cases)} prompts on {len(targets)} "
         f"targets: what each target did with the same prompt (outlined: not as expected)</summary>{table}</details>"
+    )
+
+
+def _opened(row: Row, target: Mapping[str, Any] | None, nights: Sequence[tuple[str, str]]) -> str:
+    """A row opened: what was sent (the target's kind, model and params, the prompt), what came back
+    as recorded in the report (scrubbed like every report), where it came from, and its nights."""
+    sent = [("prompt", row.prompt)]
+    if target:
+        sent += [(k, target.get(k)) for k in ("kind", "model", "azure_deployment", "api_version")]
+        sent.append(("params", ", ".join(f"{k}={v}" for k, v in (target.get("params") or {}).items()) or None))
+    answer = [
+        ("verdict", row.actual),
+        ("stage", row.stage),
+        ("code", row.code),
+        ("categories", ", ".join(row.categories) or None),
+        ("filter", row.filter),
+        ("read by", row.read_by),
+        ("HTTP status", row.http_status),
+        ("message", row.message or row.error),
+        ("request id", row.request_id),
+        ("from", row.source),
+    ]
+
+    def listed(pairs: Sequence[tuple[str, Any]]) -> str:
+        return "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(clip(str(v), 400))}</dd>" for k, v in pairs if v not in (None, ""))
+
+    history = "".join(f"<li>{_esc(label)}: {_esc(outcome)}</li>" for label, outcome in nights[-10:])
+    return (
+        "<details class='drill'><summary>request and answer</summary>"
+        f"<b>request</b><dl>{listed(sent)}</dl><b>answer</b><dl>{listed(answer)}</dl>"
+        + (f"<b>earlier nights</b><ul>{history}</ul>" if history else "")
+        + "</details>"
     )
 
 

@@ -90,7 +90,7 @@ def test_findings_first_then_errors_collapsed_by_kind() -> None:
     page = html_page(report, [*history, report])
     tree = parse(page)
     assert page.index('id="changed"') < page.index('id="errors"') < page.index('id="charts"') < page.index("id='all'")
-    details = tree.all("details")
+    details = [d for d in tree.all("details") if d.get("class") != "drill"]  # each row's own opens on demand
     assert len(details) == 1 and "open" not in details[0]
     assert re.search(r"<summary><b>330</b> × rate_limited, HTTP 429, rate_limit_exceeded</summary>", page)
     body_rows = tree.all("tr", data_status="changed") + tree.all("tr", data_status="error")
@@ -264,3 +264,32 @@ def test_the_grid_puts_each_prompt_against_every_target() -> None:
     assert "<td class='g-block g-changed' title='gpt-image-2: expected pass, mismatch'>block:input</td>" in grid
     assert "<td class='g-none' title='not run on this target'>–</td>" in grid  # fox never ran on gpt-image-2
     assert len(tree.all("table", **{"class": "grid"})) == 1
+
+
+def test_a_row_opens_to_its_request_answer_and_earlier_nights() -> None:
+    history = [night("2026-12-01T03:17:00Z", [row("lighthouse", actual="block:input", status="ok")], [])]
+    now = row(
+        "lighthouse",
+        actual="pass",
+        status="drift: now passes",
+        prompt="A lighthouse at dusk",
+        request_id="req-42",
+        source="cassettes/gpt-image-2/lighthouse.json",
+    )
+    report = night("2026-12-02T03:17:00Z", [now], history)
+    report["targets"] = {
+        "gpt-image-2": {"kind": "images.generate", "model": "gpt-image-2", "params": {"size": "1024x1024"}}
+    }
+    page = html_page(report, [*history, report])
+    opened = page[page.index("<details class='drill'>") :]
+    opened = opened[: opened.index("</details>")]
+    for shown in (
+        "<dt>prompt</dt><dd>A lighthouse at dusk</dd>",
+        "<dt>model</dt><dd>gpt-image-2</dd>",
+        "<dt>params</dt><dd>size=1024x1024</dd>",
+        "<dt>verdict</dt><dd>pass</dd>",
+        "<dt>request id</dt><dd>req-42</dd>",
+        "<dt>from</dt><dd>cassettes/gpt-image-2/lighthouse.json</dd>",
+    ):
+        assert shown in opened
+    assert "<b>earlier nights</b><ul><li>" in opened and ": block:input</li>" in opened
