@@ -48,6 +48,7 @@ from .base.options import (
 from .run.freezing import run_starts
 
 if TYPE_CHECKING:
+    from .collect.config import Settings
     from .run.items import CorpusFile
     from .run.session import ImgsafeRun
     from .sandbox import Sandbox
@@ -237,6 +238,14 @@ class _SessionHooks:
 
         return CorpusFile.from_parent(parent, path=file_path) if self.run.is_corpus_file(file_path) else None
 
+    def pytest_collect_directory(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        problem = self.run.linked_folder_problem(path)
+        if problem is None:
+            return None
+        from .run.items import RefusedFolder
+
+        return RefusedFolder.refused(parent, path, problem)
+
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         self.run.select(config, items)
 
@@ -357,6 +366,56 @@ def imgsafe_sandbox(_imgsafe_sandbox_server: Sandbox) -> Sandbox:
     return _imgsafe_sandbox_server
 
 
+CLIENT_SCRUBBER = pytest.StashKey[Any]()
+"""The scrubber of a test that uses ``imgsafe_client`` (set by the fixture)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    # A test that uses imgsafe_client: its failure text, captured output and logs are scrubbed
+    # as an --imgsafe run scrubs every item (which then does it itself). One stash lookup for
+    # every other test.
+    report = yield
+    scrubber = item.stash.get(CLIENT_SCRUBBER, None)
+    if scrubber is not None and not item.config.pluginmanager.has_plugin("imgsafe-session"):
+        from .run.session import scrub_report
+
+        scrub_report(report, scrubber)
+    return report
+
+
+CLIENT_SETTINGS = pytest.StashKey["Settings"]()
+"""The settings of the run's ``imgsafe_client`` fixtures (:func:`client_settings`)."""
+
+
+def client_settings(config: pytest.Config) -> Settings:
+    """The settings every ``imgsafe_client`` of the run starts from, made once: the ``--imgsafe``
+    run's own (never live: the fixture records or replays), else ``[tool.imgsafe]`` with the
+    record mode's option and ini key. A bad value is a :class:`ConfigError` for each test."""
+    found = config.stash.get(CLIENT_SETTINGS, None)
+    if found is not None:
+        return found
+    import dataclasses
+
+    from .collect.config import load_pyproject, resolve_settings
+    from .run.session import RUN_KEY
+
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None:
+        found = dataclasses.replace(run.settings, live=False)
+    else:
+        given, ini = config.stash[COMMAND_LINE]
+        found = resolve_settings(
+            config.rootpath,
+            load_pyproject(config.rootpath),
+            {OPT_RECORD_MODE: given[OPT_RECORD_MODE]},
+            {INI_RECORD_MODE: ini[INI_RECORD_MODE]},
+            cwd=config.invocation_params.dir,
+        )
+    config.stash[CLIENT_SETTINGS] = found
+    return found
+
+
 @pytest.fixture
 def imgsafe_vcr_config() -> dict[str, Any]:
     """imgsafe_client's options for the tests in its scope (override it, as pytest-recording's vcr_config)."""
@@ -368,10 +427,12 @@ def imgsafe_client(request: pytest.FixtureRequest, imgsafe_vcr_config: dict[str,
     """``imgsafe_client("NAME")``: the SDK client of target NAME, recorded and replayed per test."""
     import os
 
+    from .base.advice import broken_cassette
+    from .base.files import shown_path
     from .calls.client_options import ClientOptionsError, client_options
     from .calls.clients import RecordedClients, UnrecordedRequests, cassette_for
     from .calls.recording import CassetteError
-    from .collect.config import ConfigError, load_pyproject, resolve_settings
+    from .collect.config import ConfigError, scrubber_for
 
     config = request.config
     from .run.session import RUN_KEY
@@ -384,13 +445,11 @@ def imgsafe_client(request: pytest.FixtureRequest, imgsafe_vcr_config: dict[str,
             f"imgsafe_client records and replays; in a live run ({OPT_LIVE}) its cassette would answer the "
             "corpus items' live calls: run your own tests without it"
         )
-    given, ini = config.stash[COMMAND_LINE]
+    given, _ini = config.stash[COMMAND_LINE]
     marker = request.node.get_closest_marker("imgsafe_record")
     vcr_marker = request.node.get_closest_marker("vcr")  # pytest-recording's, when a test has one
     problem = None
     try:
-        # precedence (calls.client_options): the test's marks > --imgsafe-record-mode > --record-mode
-        # (pytest-recording) > imgsafe_vcr_config > imgsafe_record_mode (ini) > none
         options = client_options(
             dict(marker.kwargs) if marker else {},
             dict(vcr_marker.kwargs) if vcr_marker else {},
@@ -399,38 +458,31 @@ def imgsafe_client(request: pytest.FixtureRequest, imgsafe_vcr_config: dict[str,
             config.getoption("record_mode", None),
             config.rootpath,
         )
-        settings = resolve_settings(
-            config.rootpath,
-            load_pyproject(config.rootpath),
-            {OPT_RECORD_MODE: options.mode},
-            {INI_RECORD_MODE: ini[INI_RECORD_MODE]},
-            cwd=config.invocation_params.dir,
-        )
+        settings = client_settings(config)
     except ClientOptionsError as err:
         problem = str(err)
     except ConfigError as err:
         problem = f"pytest-imgsafe: {err}"
     if problem:
         pytest.fail(problem, pytrace=False)
+    # precedence (calls.client_options): the test's marks > --imgsafe-record-mode > --record-mode
+    # (pytest-recording) > imgsafe_vcr_config > imgsafe_record_mode (ini, in the settings) > none
+    record_mode = options.mode or settings.record_mode
     path = cassette_for(settings.cassettes, request.node.nodeid, options.cassette)
     if options.cassette_dir is not None:
         path = options.cassette_dir / path.name
-    try:
-        shown = str(path.relative_to(config.rootpath))
-    except ValueError:
-        shown = str(path)
-    record_mode = settings.record_mode
+    shown = shown_path(path, config.rootpath)
     if record_mode == "once" and path.exists():
         record_mode = "none"  # vcrpy's once records nothing into a cassette that exists: a replay, needing no key
     clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, record_mode)
+    # what this test prints or fails with is scrubbed (pytest_runtest_makereport above), with or
+    # without --imgsafe: its code holds the client, and so the key
+    request.node.stash[CLIENT_SCRUBBER] = scrubber_for(settings, dict(os.environ))
     damaged = None
     try:
         clients.__enter__()
     except CassetteError as err:
-        damaged = (
-            f"pytest-imgsafe: the cassette {shown} {err.why}: restore it, "
-            "or record it again with --imgsafe-record-mode=all"
-        )
+        damaged = f"pytest-imgsafe: {broken_cassette(shown, err.why, request.node.nodeid)}"
     if damaged:
         pytest.fail(damaged, pytrace=False)
     request.node.stash[CLIENTS] = clients
