@@ -101,7 +101,47 @@ def payloads(text: str, known: Iterable[str] = frozenset()) -> tuple[str, ...]:
     words = known if isinstance(known, frozenset) else frozenset(known)
     if words:
         found += _deciphered(text, words)
+    found += _pig_latin(text, words)
     return tuple(dict.fromkeys(t for t in found if t and t != text))
+
+
+# the consonants an English word can start with, longest first (what pig latin moved to the end)
+_ONSETS = frozenset(
+    "b c d f g h j k l m n p q r s t v w x y z bl br ch cl cr dr fl fr gl gr kn ph pl pr qu sc sh sk "
+    "sl sm sn sp st sw th tr tw wh wr chr sch scr shr spl spr squ str thr".split()
+)
+_VOWELS = frozenset("aeiou")
+
+
+def _pig_latin(text: str, known: frozenset[str]) -> list[str]:
+    """Each clause written in pig latin, read back: a word game, not a cipher, so no shift finds it
+    ("agflay" is "flag": the first consonants moved to the end and "ay" added; "overway" is
+    "over"). A clause is read back when most of its words of four letters or more end in "ay"
+    (three at least), which ordinary text does not do ("a sunny day on the way" has one)."""
+    found = []
+    for clause in _CLAUSE.findall(text):
+        words = _LATIN_WORD.findall(clause.lower())
+        long = [w for w in words if len(w) >= 4]
+        pig = [w for w in long if w.endswith("ay")]
+        if len(pig) >= 3 and 3 * len(pig) >= 2 * len(long):
+            found.append(" ".join(_unpig(w, known) if w in pig else w for w in words))
+    return found
+
+
+def _unpig(word: str, known: frozenset[str]) -> str:
+    """One pig-latin word read back: a reading that is a known word first, then a vowel-initial
+    word ("overway", "eatyay"), then the longest start an English word can have."""
+    stem = word[:-2]
+    moved = [
+        stem[-k:] + stem[:-k]
+        for k in (3, 2, 1)
+        if len(stem) > k and stem[-k:] in _ONSETS and not (_VOWELS & set(stem[-k:]) - {"u"})
+    ]
+    vowel_initial = [stem[:-1]] if stem[-1] in "wyh" and stem[0] in _VOWELS and len(stem) > 2 else []
+    for reading in (*moved, *vowel_initial):
+        if reading in known:
+            return reading
+    return (vowel_initial or moved or [stem])[0]
 
 
 def _deciphered(text: str, known: frozenset[str]) -> list[str]:

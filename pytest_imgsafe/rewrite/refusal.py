@@ -154,6 +154,10 @@ class RefusalDetector:
         self._hate_rules = _rules(hate, "hate", known)
         self._codes = _patterns(hate.get("codes") or ())
         self._shown_by = _concept_names(hate, "shown_by", "hate", known)
+        taught = hate.get("taught") or {}
+        self._history = _concept_names(taught, "named", "hate.taught", known)
+        self._teaching = _concept_names(taught, "frame", "hate.taught", known)
+        self._staged = _concept_names(taught, "unless", "hate.taught", known)
         # a masked word is read as the first word that fits: the refusing words come first, then
         # the atoms of the rules, so "n**e" reads "nude", not "nine"
         refusing = [*self._sexual, *self._hate, *self._minor, *self._shown_by, *self._realism, *self._exposure]
@@ -187,12 +191,15 @@ class RefusalDetector:
 
     def find(self, text: str) -> Finding | None:
         """The first family of meaning that refuses ``text`` or what it hides (minors, sexual,
-        hate), or None."""
+        hate), or None. A hard finding in any reading wins over one that is not hard (a movement
+        named in a history lesson, as written, may hide a slogan in base64)."""
+        soft = None
         for reading in self._readings(text):
             found = self._find(reading)
-            if found is not None:
+            if found is not None and found.hard:
                 return found
-        return None
+            soft = soft or found
+        return soft
 
     def minors(self, text: str) -> tuple[str, ...]:
         """What reads as a minor in ``text`` (an age, a school year, a stage of life), or ()."""
@@ -272,19 +279,42 @@ class RefusalDetector:
                 return Finding("minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically")
         if sexual:
             return Finding("sexual", tuple(dict.fromkeys(sexual)), "sexual content or nudity")
-        hate = _terms(hits, self._hate) + _search(self._hate_patterns, norm)
+        named = _terms(hits, self._hate)
+        hate = named + _search(self._hate_patterns, norm)
         for rule in self._hate_rules:
             found = rule.find(hits)
             if found:
                 hate += [f"{rule.family}: {', '.join(found)}"]
+        taught = None
         if hate:
-            return Finding("hate", tuple(dict.fromkeys(hate)), "a hate symbol, salute, flag or group")
+            if len(hate) > len(named) or not self._taught(hits):
+                return Finding("hate", tuple(dict.fromkeys(hate)), "a hate symbol, salute, flag or group")
+            taught = Finding(
+                "hate", tuple(dict.fromkeys(hate)), "a movement of history, named to teach or remember it", hard=False
+            )
         codes = [code for n in (norm, *reading.numeric) for code in _search(self._codes, n)]
         if codes:
             shown = _terms(hits, self._shown_by)
             if shown:
                 return Finding("hate", tuple(dict.fromkeys(codes + shown)), "a hate code shown as a symbol")
-        return None
+        return taught
+
+    def _taught(self, hits: Hits) -> bool:
+        """Is every hate word of the reading the name of a movement of history (covered by one),
+        beside a word of teaching, with nothing that shows, praises or stages it?"""
+        if not self._history or not any(hits.get(c) for c in self._teaching):
+            return False
+        if any(hits.get(c) for c in self._staged):
+            return False
+        names = [h for c in self._history for h in hits.get(c, ())]
+        return all(
+            any(
+                n.start <= h.start and h.end <= n.end and n.chars[0] <= h.chars[0] and h.chars[1] <= n.chars[1]
+                for n in names
+            )
+            for c in self._hate
+            for h in hits.get(c, ())
+        )
 
 
 def _terms(hits: Hits, concepts: Sequence[str]) -> list[str]:

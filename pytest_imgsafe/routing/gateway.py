@@ -66,8 +66,19 @@ def run_gateway(
     steps: list[tuple[str, str]] = []
     if config.screen and screen is not None:
         found = screen.screen(prompt)
-        hard = [m for m in found.matches if m.scenario in HARD_PROHIBITED and m.scenario != "minors"]
-        refusal = None if hard else rewriter.read(prompt).refusal
+        refusal = rewriter.read(prompt).refusal
+        # a term of the sexual or hate tables stops the prompt, unless the rewriter's reading found
+        # it in a frame that is no hard signal (a movement named in a history lesson); a suggestive
+        # term (level 1: swimwear) stops it only where that reading is hard
+        judged = refusal is not None and not refusal.hard
+        hard = [
+            m
+            for m in found.matches
+            if m.scenario in HARD_PROHIBITED
+            and m.scenario != "minors"
+            and m.level >= 2
+            and not (judged and refusal is not None and m.scenario == refusal.scenario)
+        ]
         if hard or (refusal is not None and refusal.hard):
             scenario = hard[0].scenario if hard else refusal.scenario if refusal else ""
             terms = [m.text for m in hard] if hard else list(refusal.terms if refusal else ())
