@@ -144,6 +144,10 @@ class RefusalDetector:
         self._sexual = _concept_names(sexual, "concepts", "sexual", known)
         self._sexual_patterns = _patterns(sexual.get("patterns") or ())
         self._sexual_rules = _rules(sexual, "sexual", known)
+        art = sexual.get("art") or {}
+        self._art_nudity = _concept_names(art, "nudity", "sexual.art", known)
+        self._fine_art = _concept_names(art, "frame", "sexual.art", known)
+        self._art_unless = _concept_names(art, "unless", "sexual.art", known)
         self._minor = _concept_names(minors, "concepts", "minors", known)
         self._realism = _concept_names(minors, "realism", "minors", known)
         self._exposure = _concept_names(minors, "exposure", "minors", known)
@@ -262,7 +266,8 @@ class RefusalDetector:
 
     def _find(self, reading: _Reading) -> Finding | None:
         norm, hits = reading.norm, reading.hits
-        sexual = _terms(hits, self._sexual) + _search(self._sexual_patterns, norm)
+        undress = _search(self._sexual_patterns, norm)
+        sexual = _terms(hits, self._sexual) + undress
         for rule in self._sexual_rules:
             sexual += rule.find(hits)
         minor = self._minors_in(reading)
@@ -277,8 +282,11 @@ class RefusalDetector:
             realism = _terms(hits, self._realism)
             if realism:
                 return Finding("minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically")
+        art = None
         if sexual:
-            return Finding("sexual", tuple(dict.fromkeys(sexual)), "sexual content or nudity")
+            if not self._in_fine_art(hits, sexual, undress):
+                return Finding("sexual", tuple(dict.fromkeys(sexual)), "sexual content or nudity")
+            art = Finding("sexual", tuple(dict.fromkeys(sexual)), "nudity in a work of fine art", hard=False)
         named = _terms(hits, self._hate)
         hate = named + _search(self._hate_patterns, norm)
         for rule in self._hate_rules:
@@ -297,7 +305,17 @@ class RefusalDetector:
             shown = _terms(hits, self._shown_by)
             if shown:
                 return Finding("hate", tuple(dict.fromkeys(codes + shown)), "a hate code shown as a symbol")
-        return taught
+        return art or taught
+
+    def _in_fine_art(self, hits: Hits, sexual: Sequence[str], undress: Sequence[str]) -> bool:
+        """Is every sexual word read one of nudity's (or an undress pattern: "homme nu"), beside a
+        word of fine art (a statue, a fresco), with no realism cue, explicit picture, act or
+        sexual word (a minor was read before)?"""
+        if not self._fine_art or not any(hits.get(c) for c in self._fine_art):
+            return False
+        if any(hits.get(c) for c in self._art_unless):
+            return False
+        return set(sexual) <= {*_terms(hits, self._art_nudity), *undress}
 
     def _taught(self, hits: Hits) -> bool:
         """Is every hate word of the reading the name of a movement of history (covered by one),
