@@ -242,7 +242,9 @@ class RefusalDetector:
             if norm.spelled:
                 for trim in ((True, False), (False, True), (True, True)):
                     trimmed = normalize(part, trim)
-                    readings.append(_Reading(trimmed, self._index.find(trimmed), numeric))
+                    # a number spelled apart ("z e r o", "t w e l v e") is a number word once joined
+                    joined = tuple(normalize(r) for r in as_digits(trimmed.text))
+                    readings.append(_Reading(trimmed, self._index.find(trimmed), numeric + joined))
         return readings
 
     def _unmask(self, masked: re.Match[str]) -> str:
