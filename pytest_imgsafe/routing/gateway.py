@@ -5,11 +5,13 @@
 
 A prompt with a hard signal (a term of the sexual or hate tables, or what the refusal detector
 reads as sexual, hate, or a minor depicted realistically or in a sexual or undressed context),
-one the moderation endpoint
-flags, and one the strategies refuse for a hard signal are stopped by the gateway itself (a
-visible block, at the layer that stopped it) and never reach a model. A minor in an ordinary
-scene (children at school, at play, with their family) is not a hard signal: the screen lets it
-through, the strategies do not help it (it is sent as written), and the models judge it. The
+one the moderation endpoint flags for a cause that is not allowed, and one the strategies refuse
+for a hard signal are stopped by the gateway itself (a visible block, at the layer that stopped
+it) and never reach a model. A minor in an ordinary scene (children at school, at play, with
+their family), swimwear, nudity in a work of fine art and a movement of history named to teach
+it are no hard signal: the screen lets them through, the strategies do not help them (they are
+sent as written), and the models judge them. A moderation flag for an allowed cause (violent
+wording) goes on to the rewrite and the chain, as any link's block for such a cause would. The
 rest is rewritten where the strategies know how, then sent down the chain, which falls back past
 a block only when its cause is allowed (:mod:`.cause`). What a user sees is the gateway's
 outcome: that is the block rate the notes claim under 1% for legitimate prompts, which a corpus
@@ -92,16 +94,20 @@ def run_gateway(
         if refusal is not None:
             flagged += f"; not stopped: {refusal.reason}"
         steps.append(("screen", flagged))
+    reader = reader or BlockReader(rewriter)
     if config.moderation:
         checked = ask(config.moderation, prompt)
-        if checked.verdict == "block":
+        cause = reader.cause(prompt, checked) if checked.verdict == "block" else None
+        if cause is not None and not cause.allowed:
             steps.append(("moderation", f"flagged: {', '.join(checked.categories) or 'yes'}"))
             return GatewayResult(
                 _stopped("moderation", "the moderation pre-check flagged the prompt", checked.categories),
                 None,
                 tuple(steps),
             )
-        steps.append(("moderation", "not flagged"))
+        # a flag for an allowed cause (violent wording) is what the rewrite and the chain are for:
+        # the pre-check, like any link, is gone past only for such a cause
+        steps.append(("moderation", f"flagged for an allowed cause: {cause.why}" if cause else "not flagged"))
     sent = prompt
     if config.rewrite:
         try:
@@ -116,6 +122,6 @@ def run_gateway(
             steps.append(
                 ("rewrite", f"{rewritten.strategy}: {sent}" if rewritten.strategy else f"unchanged: {rewritten.reason}")
             )
-    chain = run_chain(sent, list(links or config.links), ask, reader=reader or BlockReader(rewriter), origin=prompt)
+    chain = run_chain(sent, list(links or config.links), ask, reader=reader, origin=prompt)
     steps.extend(chain.steps)
     return GatewayResult(replace(chain.outcome), sent, tuple(steps))
