@@ -9,18 +9,20 @@ say-so (a prompt need not call itself encoded):
   percent-encoding, bits in groups of eight, Morse code, numbers that spell letters (1-26, or
   character codes); a run is decoded only when the result is text a person wrote (valid UTF-8,
   mostly letters and spaces), so a hash or an id decodes to nothing;
-- encodings that turn letters into other letters (rot13 and every other Caesar shift, text
-  written backwards, each word written backwards): any clause could be one, so each shift and
-  each reversal of a clause that does not read as words is tried, and kept only when it *reads
-  as words*: it holds at least two known words (of three letters or more: ``known``, the
-  detector's own vocabulary in many languages and its small words) and at least two more than
-  the clause as written, and known words are at least half of its words. Ordinary text stays
-  out: its shifts and reversals read as nothing ("Der Dekan der Fakultät" backwards has one
-  known word more, not two). When the prompt does say it is encoded ("rot13", "decode",
-  "backwards"), the whole prompt is also read rot13'd and reversed, as before.
+- encodings that turn letters into other letters (rot13 and every other Caesar shift, the
+  alphabet mirrored (atbash), text written backwards, each word written backwards): any clause
+  could be one, so each shift and each reversal of a clause that does not read as words is
+  tried, and kept only when it *reads as words*: it holds at least two known words (of three
+  letters or more: ``known``, the detector's own vocabulary in many languages and its small
+  words) and at least two more than the clause as written, and known words are at least half of
+  its words. Ordinary text stays out: its shifts and reversals read as nothing ("Der Dekan der
+  Fakultät" backwards has one known word more, not two). When the prompt does say it is encoded
+  ("rot13", "decode", "backwards"), the whole prompt is also read rot13'd and reversed, as
+  before;
+- the NATO spelling alphabet, a run of three of its words or more read by their first letters.
 
 Pure, and cheap for most prompts: a few regular-expression searches and, per clause of Latin
-letters, 27 translations and set look-ups.
+letters, 28 translations and set look-ups.
 """
 
 from __future__ import annotations
@@ -69,7 +71,21 @@ _SHIFTS = tuple(
         + string.ascii_uppercase[:k],
     )
     for k in range(1, 26)
+) + (
+    # the alphabet mirrored (atbash: a is z, b is y), tried like a shift
+    str.maketrans(
+        string.ascii_lowercase + string.ascii_uppercase,
+        string.ascii_lowercase[::-1] + string.ascii_uppercase[::-1],
+    ),
 )
+# the NATO spelling alphabet: a run of three of its words or more spells letters ("November Uniform
+# Delta Echo"), words apart by " / " or " | "
+_NATO_WORDS = (
+    "alfa alpha bravo charlie delta echo foxtrot golf hotel india juliet juliett kilo lima mike november "
+    "oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray x-ray yankee zulu"
+).split()
+_NATO_WORD = "(?:" + "|".join(map(re.escape, _NATO_WORDS)) + ")"
+_NATO = re.compile(rf"\b{_NATO_WORD}(?:(?:\s*[/|,]\s*|\s+){_NATO_WORD}){{2,}}\b", re.IGNORECASE)
 MIN_KNOWN = 2
 """Known words a deciphered clause must hold, and how many more than the clause as written."""
 
@@ -94,6 +110,9 @@ def payloads(text: str, known: Iterable[str] = frozenset()) -> tuple[str, ...]:
             found += _morse(match.group())
     for match in _NUMBER_RUN.finditer(text):
         found += _numbers(match.group())
+    for match in _NATO.finditer(text):
+        spelled = re.split(r"\s*[/|]\s*", match.group().lower())
+        found.append(" ".join("".join(w[0] for w in re.findall(r"[a-z-]+", word)) for word in spelled))
     if _ENCODED_HINT.search(text):
         found.append(codecs.encode(text, "rot13"))
         found.append(text[::-1])
