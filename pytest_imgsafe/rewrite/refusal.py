@@ -26,7 +26,11 @@ the provider's classifier and must stay an independent judge.
 What it finds (:meth:`RefusalDetector.find`) is a *hard* signal: sexual content or nudity, a
 hate symbol, salute, flag, group or code shown, a minor depicted realistically (beside a realism
 cue, design.md's "realistically depicting minors") or beside undress, swimwear, underwear or
-anything sexual. Never rewritten, and stopped by the gateway before any model is asked.
+anything sexual. Never rewritten, and stopped by the gateway before any model is asked. Two
+frames read as no hard signal (a finding with ``hard=False``: not rewritten, left to the
+models): nudity in a work of fine art with no realism, act or minor, and a movement of history
+named to teach or remember it, where nothing shows, praises or stages it. A hard finding in any
+reading wins over one that is not.
 :meth:`RefusalDetector.minors` says what reads as a minor at all (an age, a school year, a stage
 of life, in any of the languages above): a minor in an ordinary scene (at school, at play, with
 family, not shown realistically) is no hard signal. The rewriter does not help such a prompt,
