@@ -36,7 +36,7 @@ from dataclasses import replace
 from typing import Any
 
 from .body import MAX_TEXT, Body, embedded_json, html_text, looks_cut, looks_html, messages, without_json
-from .known_errors import BLOCK_CODES, Ctx, error_object, request_id_in, support_code, violations
+from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, error_object, request_id_in, support_code, violations
 from .verdict import ApiError, Outcome, Stage
 from .vocabulary import (
     acted_false,
@@ -352,6 +352,8 @@ def _worded_block(
         or support_code(text)
         or (str(error_code) if isinstance(error_code, str) and error_code and not error_code.isdigit() else None)
     )
+    if code and code.lower() in TWO_STAGE_CODES:
+        stage = None  # its message is the same at both stages: the wording gives none
     return Outcome(
         "block",
         stage,

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from ..base.wire import PLACEHOLDER
 from .body import snippet
-from .known_errors import BLOCK_CODES, Ctx, azure_filtered, no_verdict, violations
+from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
 
 Family = Literal["image", "text", "moderation", "content-safety", "error"]
@@ -287,9 +287,11 @@ def _call_done(call: Mapping[str, Any], response: Mapping[str, Any]) -> bool:
 
 
 def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx: Ctx) -> Outcome:
-    """An ``image_generation_call`` that failed on moderation (``moderation_details`` when given)."""
+    """An ``image_generation_call`` that failed on moderation: its stage from ``moderation_details``,
+    else the input (unknown for a code sent at either stage)."""
     details = error.get("moderation_details")
-    stage: Stage | None = "input"
+    two_stage = str(error.get("code") or "moderation_blocked").lower() in TWO_STAGE_CODES
+    stage: Stage | None = None if two_stage else "input"
     categories: tuple[str, ...] = ()
     if isinstance(details, Mapping):
         raw = details.get("moderation_stage")

@@ -12,7 +12,8 @@
 
 Traps: OpenAI's ``image_generation_user_error`` type is used for bad parameters too, so the
 ``code`` decides, never the ``type``; the moderation stage comes from ``moderation_details``,
-never from the message (the output stage uses the input wording); ``quota`` appears in Azure's
+never from the message (the output stage uses the input wording), so without them it is unknown;
+``quota`` appears in Azure's
 rate-limit link, so only quota phrases count.
 """
 
@@ -38,6 +39,11 @@ BLOCK_CODES = frozenset(
     }
 )
 """Error codes (lower-cased) that are a provider's safety verdict."""
+TWO_STAGE_CODES = frozenset({"moderation_blocked"})
+"""Block codes a provider sends at either stage with the same message ("Your request was rejected by
+the safety system" also when the generated image was judged): only ``moderation_details`` gives their
+stage, and without it the stage is unknown. The other block codes are the input stage's unless their
+wording names the output."""
 RELAY_BLOCK_CODES = frozenset({"sensitive_words_detected", "prompt_blocked"})
 """Error codes (lower-cased) a relay uses when its own filter stops a prompt."""
 QUOTA_CODES = frozenset(
@@ -162,7 +168,11 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
     code = code if code and code.lower() in BLOCK_CODES else "content_filter"
     if stage is None and (code.lower() == "contentfilter" or stage_in(message) == "output"):
         stage = "output"  # Azure's output filter says so by its code or its wording
-    if stage is None and (not isinstance(details, Mapping) or details.get("moderation_stage") != "unknown"):
+    if (
+        stage is None
+        and code.lower() not in TWO_STAGE_CODES
+        and (not isinstance(details, Mapping) or details.get("moderation_stage") != "unknown")
+    ):
         stage = "input"
     categories = categories or violations(message)
     inner = azure_inner(error)

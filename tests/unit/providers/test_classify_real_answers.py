@@ -44,7 +44,6 @@ PENDING = {
     "msdocs-content-safety-protected-material-detected",
     "mirascope-gemini-prose-refusal-stop",
     "mirascope-responses-refusal-part",
-    "apiyi-gpt-image-2-moderation-blocked-shell-api-error",
     "zai2api-sse-content-security-warning",
 }
 """Answers collected for round 3 that the reader does not read as labelled yet (each principle they

@@ -1,0 +1,56 @@
+"""What an answer's fields and words mean, where a new shape showed the reader did not know it.
+
+Each test stands for one principle, shown on shapes of our own (the cited answers that showed
+each miss are in tests/data/answers): a code sent at either stage gives none without its details;
+a model that declines the request refuses the input; a model's own words refuse only in the
+providers' safety vocabulary; a detection of protected (recited) material judges what was
+generated; an event's payload is its ``data``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_imgsafe import ApiError, classify
+
+
+def no_verdict(status: int, body: Any, kind: str | None = None) -> ApiError:
+    with pytest.raises(ApiError) as info:
+        classify(status, body, kind=kind)
+    return info.value
+
+
+# --- a code sent at either stage ------------------------------------------------------------
+
+
+def images_error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "type": "image_generation_user_error", "param": None, **extra}}
+
+
+def test_a_code_sent_at_either_stage_gives_no_stage_without_its_details() -> None:
+    declined = "This request was declined by our safety system (id 1234abcd)."
+    assert classify(400, images_error("moderation_blocked", declined), kind="images.edit").label == "block"
+    detailed = images_error("moderation_blocked", declined, moderation_details={"moderation_stage": "output"})
+    assert classify(400, detailed, kind="images.edit").label == "block:output"
+    # a code of the input stage alone keeps it; wording that names the generated image gives the output
+    assert classify(400, images_error("content_policy_violation", declined)).label == "block:input"
+    generated = images_error("moderation_blocked", "The generated image was withheld by our safety system.")
+    assert classify(400, generated).label == "block:output"
+
+
+def test_an_image_calls_error_with_such_a_code_gives_no_stage_either() -> None:
+    def response(code: str) -> dict[str, Any]:
+        call = {"type": "image_generation_call", "id": "ig_1", "status": "failed"}
+        call["error"] = {"code": code, "message": "Declined by the safety system."}
+        return {"object": "response", "status": "completed", "output": [call]}
+
+    assert classify(200, response("moderation_blocked"), kind="responses").label == "block"
+    assert classify(200, response("image_content_policy_violation"), kind="responses").label == "block:input"
+
+
+def test_a_relay_that_quotes_such_a_code_gives_no_stage() -> None:
+    body = {"error": {"message": "upstream said moderation_blocked: request rejected by the safety system", "code": 1}}
+    outcome = classify(400, body, kind="images.generate")
+    assert (outcome.label, outcome.code) == ("block", "moderation_blocked")
