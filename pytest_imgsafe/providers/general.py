@@ -15,8 +15,9 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    where its own object says the filter did not act (``filtered: false`` beside ``detected``) and
    never as a setting (``safe_mode``, ``allow_nsfw``). A task or job whose status says it failed,
    with a reason that names safety, is a block. A model's own refusal (a ``refusal`` field or
-   part, ``stop_reason: refusal``) is a block with no stage: the model declined, and the answer
-   names neither the prompt's filter nor the image's.
+   part, ``stop_reason: refusal``, or its own words declining for a safety reason, in the
+   providers' vocabulary of refusals) is a block at the input stage: the model declined the
+   request, and nothing was generated.
 3. **The message text**, in an error envelope, a list of errors, FastAPI's ``detail``, Google's
    reasons, a plain-text or HTML body: it must name safety and a refusal in the providers' own
    vocabulary (``data/answer_vocabulary.yaml``), and nothing that makes it another answer.
@@ -43,6 +44,7 @@ from .vocabulary import (
     filter_named,
     flag_says,
     key_words,
+    model_declines,
     names_policy,
     names_safety,
     policy_enums,
@@ -161,6 +163,10 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
                     flags.append((path, key, node, listed))
             elif key in words.refusal_keys and isinstance(value, str) and value.strip():
                 refusals.append(value)
+            elif key in words.model_text_keys and isinstance(value, str) and path_words & _OUTPUT_PATH:
+                spoken = model_declines(value)
+                if spoken:
+                    refusals.append(spoken)
         reason = _task_failed(node)
         if reason is not None:
             tasks.append((reason, str(node.get("status") or node.get("state")), node))
@@ -175,10 +181,10 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
             _worded_block(reason, stage_in(reason), node, _marker_text(node), ctx), code=_code_of(node) or status
         )
     if refusals:
-        # The model declined on its own: a block by that provider, at no stage a filter names
-        # (neither the prompt's filter nor the generated image's: the answer does not say).
+        # The model declined the request on its own: a block of the input by that provider (it
+        # judged the prompt, and nothing was generated).
         named = filter_named(_marker_text(data))
-        return Outcome("block", None, "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
+        return Outcome("block", "input", "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
     return None
 
 

@@ -6,6 +6,7 @@ Read by the general layer (:mod:`.general`) and by the exact readers for what on
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ class Vocabulary:
     failed_statuses: frozenset[str]
     refusal_keys: frozenset[str]
     refusal_reasons: frozenset[str]
+    model_text_keys: frozenset[str]
+    model_declining: re.Pattern[str]
+    model_reasons: re.Pattern[str]
 
 
 def _either(patterns: list[str]) -> re.Pattern[str]:
@@ -70,6 +74,8 @@ def vocabulary() -> Vocabulary:
         output_tokens=frozenset(data["output_tokens"]),
         not_a_verdict_tokens=frozenset(data["not_a_verdict_tokens"]),
         filters=tuple((name, _either(patterns)) for name, patterns in data["filters"].items()),
+        model_declining=_either(data["model_declining"]),
+        model_reasons=_either(data["model_reasons"]),
         **{key: frozenset(data[key]) for key in _WORD_SETS},
     )
 
@@ -86,6 +92,7 @@ _WORD_SETS = (
     "failed_statuses",
     "refusal_keys",
     "refusal_reasons",
+    "model_text_keys",
 )
 
 
@@ -103,6 +110,46 @@ def says_blocked(text: str) -> bool:
     words = vocabulary()
     text = normal(text)
     return bool(words.safety.search(text) and words.refusal.search(text) and not words.not_a_verdict.search(text))
+
+
+def model_declines(text: str) -> str:
+    """The words in which a model declines a request for a safety reason, or ``""``: a first-person
+    refusal ("I can't help with that", "I must decline") beside a reason in the providers' or
+    the models' safety vocabulary ("goes against my guidelines", "harmful", "explicit"), and
+    nothing that makes it another answer. A text that is JSON (an answer given in a schema) is read
+    for its strings. A refusal with no safety reason ("I cannot draw") is not read as one."""
+    words = vocabulary()
+    for said in _strings_of(text):
+        said = normal(said.replace("\u2019", "'"))  # a typographic apostrophe: I’m, can’t
+        if (
+            words.model_declining.search(said)
+            and (words.model_reasons.search(said) or words.safety.search(said))
+            and not words.not_a_verdict.search(said)
+        ):
+            return said
+    return ""
+
+
+def _strings_of(text: str) -> list[str]:
+    """A text, or the strings of the JSON it is (a structured answer: ``{"answer": "I cannot ..."}``)."""
+    stripped = text.strip()
+    if stripped[:1] not in ("{", "["):
+        return [text]
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return [text]
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < 64:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def names_safety(text: str) -> bool:

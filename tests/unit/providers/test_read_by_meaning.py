@@ -54,3 +54,59 @@ def test_a_relay_that_quotes_such_a_code_gives_no_stage() -> None:
     body = {"error": {"message": "upstream said moderation_blocked: request rejected by the safety system", "code": 1}}
     outcome = classify(400, body, kind="images.generate")
     assert (outcome.label, outcome.code) == ("block", "moderation_blocked")
+
+
+# --- a model that declines the request ------------------------------------------------------
+
+
+def gemini_text(text: str) -> dict[str, Any]:
+    parts = [{"text": text}]
+    return {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP"}], "modelVersion": "x"}
+
+
+def chat_text(text: str) -> dict[str, Any]:
+    message = {"role": "assistant", "content": text}
+    return {"model": "gpt-4.1", "choices": [{"index": 0, "finish_reason": "stop", "message": message}]}
+
+
+def responses_text(text: str) -> dict[str, Any]:
+    content = [{"type": "output_text", "text": text, "annotations": []}]
+    return {"object": "response", "status": "completed", "output": [{"type": "message", "content": content}]}
+
+
+DECLINING = [
+    "I'm not able to create that picture, since depicting graphic violence goes against my guidelines.",
+    "Sorry \u2014 I won\u2019t make this one: it asks for sexually explicit imagery.",
+    '{"caption": "I must decline: producing this would break our usage policies."}',
+    "I am afraid I can't do that; the request is for dangerous instructions.",
+]
+NOT_DECLINING = [
+    "I cannot draw, but here is a description of a quiet harbour at dawn.",
+    "Here is the storm you asked for: violent waves crash over the pier.",
+    "I can't reach the image service right now (rate limit); try again later.",
+    "A poster titled 'Our content guidelines', in bold letters.",
+]
+
+
+@pytest.mark.parametrize("text", DECLINING)
+@pytest.mark.parametrize(
+    ("build", "kind"), [(gemini_text, "gemini"), (chat_text, "chat-image"), (responses_text, "responses")]
+)
+def test_a_model_declining_for_a_safety_reason_blocks_the_input(text: str, build: Any, kind: str) -> None:
+    outcome = classify(200, build(text), kind=kind)
+    assert (outcome.label, outcome.code, outcome.read_by) == ("block:input", "refusal", "general")
+
+
+@pytest.mark.parametrize("text", NOT_DECLINING)
+@pytest.mark.parametrize(
+    ("build", "kind"), [(gemini_text, "gemini"), (chat_text, "chat-image"), (responses_text, "responses")]
+)
+def test_words_that_decline_nothing_for_safety_stay_no_verdict(text: str, build: Any, kind: str) -> None:
+    assert no_verdict(200, build(text), kind).kind == "unreadable"
+
+
+def test_a_refusal_in_words_beside_an_image_and_a_describers_text_are_no_block() -> None:
+    body = gemini_text(DECLINING[0])
+    body["candidates"][0]["content"]["parts"].append({"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}})
+    assert classify(200, body, kind="gemini").verdict == "pass"
+    assert classify(200, chat_text(DECLINING[0]), kind="chat").verdict == "pass"  # the describer reads text itself
