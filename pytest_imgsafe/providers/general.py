@@ -112,10 +112,15 @@ def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | 
 def _inner_answers(body: Body) -> Iterator[Any]:
     """Answers nested inside this one: JSON in its messages, or in a text or HTML body."""
     if body.data is None:
-        if looks_cut(body.text):
-            return  # JSON or a stream that did not parse: what is inside is a part, never an answer
         text = html_text(body.text) if looks_html(body.text) else body.text[:MAX_TEXT]
         inner = embedded_json(text)
+        if looks_cut(body.text):
+            # JSON or a stream that did not parse (cut, or damaged where a log or an issue quoted
+            # it): a whole error inside it still says what it says; any other part (a rating, a
+            # flag, a chunk) is no answer on its own
+            if isinstance(inner, Mapping) and error_object(inner):
+                yield inner
+            return
         if inner is not None:
             yield inner
         return

@@ -9,6 +9,7 @@ generated; an event's payload is its ``data``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -110,3 +111,32 @@ def test_a_refusal_in_words_beside_an_image_and_a_describers_text_are_no_block()
     body["candidates"][0]["content"]["parts"].append({"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}})
     assert classify(200, body, kind="gemini").verdict == "pass"
     assert classify(200, chat_text(DECLINING[0]), kind="chat").verdict == "pass"  # the describer reads text itself
+
+
+# --- an event's payload, whole or in a damaged stream ---------------------------------------
+
+WARNED = {"detail": "Content security notice: the picture may contain unsafe material.", "code": 1301}
+
+
+def test_an_events_payload_is_its_data_and_done_ends_the_stream() -> None:
+    event = {"type": "task:update", "data": {"error": WARNED, "done": True, "task_id": "t-9"}}
+    outcome = classify(200, f"data: {json.dumps(event)}\n\n")
+    assert (outcome.label, outcome.read_by) == ("block", "general")
+    shown = {"type": "task:update", "data": {"content": "A lighthouse at dusk.", "done": True}}
+    assert no_verdict(200, f"data: {json.dumps(shown)}\n\n").kind == "unreadable"  # text is no verdict
+
+
+def test_a_whole_object_inside_a_damaged_stream_is_what_it_says_and_never_a_pass() -> None:
+    event = json.dumps({"type": "task:update", "data": {"error": WARNED, "done": True}})
+    assert classify(200, f"data: {event[:-1]}\n\n").label == "block"  # its last brace lost where it was quoted
+    image = json.dumps({"type": "task:update", "data": {"created": 1, "data": [{"b64_json": "iVBORw0KGgo="}]}})
+    assert no_verdict(200, f"data: {image[:-1]}\n\n", "images.generate").kind == "unreadable"
+
+
+def test_an_event_that_says_done_is_the_last() -> None:
+    deltas = [{"choices": [{"index": 0, "delta": {"content": word}}]} for word in ("A ", "quiet ", "harbour.")]
+    last = {"choices": [{"index": 0, "delta": {}}], "done": True}
+    stream = "".join(f"data: {json.dumps(e)}\n\n" for e in [*deltas, last])
+    assert classify(200, stream, kind="chat").verdict == "pass"
+    cut = "".join(f"data: {json.dumps(e)}\n\n" for e in deltas)
+    assert no_verdict(200, cut, "chat").kind == "unreadable"  # no last event: cut, never a pass
