@@ -195,9 +195,13 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
 
 def _flag_block(flags: list[tuple[tuple[str, ...], str, Mapping[str, Any], bool]], ctx: Ctx) -> Outcome:
     """A block from flags: the stage the keys leading to them (or their own names) give; a
-    moderation's ``flagged`` with nothing around it is about the text it was given, the input."""
+    moderation's ``flagged`` with nothing around it is about the text it was given, the input; a
+    detection of what only generated content holds (protected material, a recitation) the output."""
+    output_only = vocabulary().output_threat_words
     stages = {
-        _path_stage((*path, key, *_named_stage(node))) or ("input" if "flagged" in key_words(key) else None)
+        _path_stage((*path, key, *_named_stage(node)))
+        or ("input" if "flagged" in key_words(key) else None)
+        or ("output" if {w for part in (*path, key) for w in key_words(part)} & output_only else None)
         for path, key, node, _ in flags
     }
     stage: Stage | None = "input" if "input" in stages else "output" if "output" in stages else None

@@ -42,6 +42,7 @@ class Vocabulary:
     safe_words: frozenset[str]
     safe_key_words: frozenset[str]
     threat_words: frozenset[str]
+    output_threat_words: frozenset[str]
     negation_words: frozenset[str]
     setting_words: frozenset[str]
     failed_statuses: frozenset[str]
@@ -87,6 +88,7 @@ _WORD_SETS = (
     "safe_words",
     "safe_key_words",
     "threat_words",
+    "output_threat_words",
     "negation_words",
     "setting_words",
     "failed_statuses",

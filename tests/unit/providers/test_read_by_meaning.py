@@ -140,3 +140,28 @@ def test_an_event_that_says_done_is_the_last() -> None:
     assert classify(200, stream, kind="chat").verdict == "pass"
     cut = "".join(f"data: {json.dumps(e)}\n\n" for e in deltas)
     assert no_verdict(200, cut, "chat").kind == "unreadable"  # no last event: cut, never a pass
+
+
+# --- a detection of what only generated content holds ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"result": {"protected_material": {"detected": True, "citation": "a song's lyrics"}}},
+        {"copyrightCheck": {"recitationDetected": True}},
+        {"analyses": [{"name": "text", "protectedMaterialDetected": True}]},
+    ],
+)
+def test_a_detection_of_protected_material_judges_the_output(body: dict[str, Any]) -> None:
+    for kind in ("content-safety", None):
+        outcome = classify(200, body, kind=kind)
+        assert (outcome.label, outcome.read_by) == ("block:output", "general")
+
+
+def test_protected_material_not_found_or_only_annotated_is_no_block() -> None:
+    assert no_verdict(200, {"protectedMaterialAnalysis": {"detected": False}}, "content-safety").kind == "unreadable"
+    annotated = {"protected_material_text": {"filtered": False, "detected": True}}
+    assert no_verdict(200, annotated, "content-safety").kind == "unreadable"
+    asked = {"promptAnalysis": {"protectedMaterial": {"detected": True}}}  # where the keys say prompt, the input
+    assert classify(200, asked).label == "block:input"
