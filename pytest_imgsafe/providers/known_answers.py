@@ -31,6 +31,7 @@ from ..base.wire import PLACEHOLDER
 from .body import snippet
 from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
+from .vocabulary import filter_named
 
 Family = Literal["image", "text", "moderation", "content-safety", "error"]
 Read = tuple[Outcome, Family]
@@ -140,13 +141,18 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     finish = str(choice.get("finish_reason") or "")
     native = str(choice.get("native_finish_reason") or "")
     feedback = data.get("promptFeedback") or data.get("prompt_feedback")
-    azure = (
-        any(key in data for key in ("prompt_filter_results", "prompt_annotations"))
-        or any("content_filter_results" in c or "content_filter_result" in c for c in choices)
-        or any(c.get("finish_reason") == "content_filter" for c in choices)
+    annotated = any(key in data for key in ("prompt_filter_results", "prompt_annotations")) or any(
+        "content_filter_results" in c or "content_filter_result" in c for c in choices
     )
-    azure = azure or ctx.hint == "azure"
-    chat_filter: Filter = "gemini" if (native or feedback) else "azure" if azure else "openai"
+    # the model's name names its provider where nothing of Azure's shows (Gemini's OpenAI-compatible
+    # answers also finish with content_filter)
+    gemini = bool(native or feedback) or (filter_named(str(data.get("model") or "")) == "gemini" and not annotated)
+    azure = (
+        annotated
+        or ctx.hint == "azure"
+        or (not gemini and any(c.get("finish_reason") == "content_filter" for c in choices))
+    )
+    chat_filter: Filter = "gemini" if gemini and ctx.hint != "azure" else "azure" if azure else "openai"
     provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
     flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
     if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:

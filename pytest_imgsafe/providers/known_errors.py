@@ -66,11 +66,11 @@ _BILLING_PHRASES = (
 """Wording that says the account must pay or change plan: retrying never helps (quota)."""
 _BILLING_WORDING = re.compile(
     r"\b(?:credit balance|out of credits|no credits|credits? (?:exhausted|used up)|insufficient (?:balance|funds)"
-    r"|billing (?:is not active|not active))\b",
+    r"|billing (?:is not active|not active))\b|(?:额度|余额).{0,4}(?:不足|用尽|用完|耗尽)",
     re.IGNORECASE,
 )
-"""The same, in wording that is no exact phrase ("Your credit balance is too low"): quota, even
-with a 429."""
+"""The same, in wording that is no exact phrase ("Your credit balance is too low", a quota or
+balance used up: 额度已用尽, 余额不足): quota, even with a 429."""
 _PAY_TO_GO_ON = re.compile(r"\b(?:add|update) (?:a )?payment method|\bupgrade (?:your|to a paid) plan\b", re.IGNORECASE)
 """A suggestion to pay: quota only when no rate-limit signal came first (OpenAI's per-minute 429
 also says "add a payment method to increase your rate limit")."""

@@ -165,3 +165,59 @@ def test_protected_material_not_found_or_only_annotated_is_no_block() -> None:
     assert no_verdict(200, annotated, "content-safety").kind == "unreadable"
     asked = {"promptAnalysis": {"protectedMaterial": {"detected": True}}}  # where the keys say prompt, the input
     assert classify(200, asked).label == "block:input"
+
+
+# --- more of the providers' words -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("I can't make pictures of identifiable individuals.", "block:input"),
+        ("I'm sorry, I won't draw a famous figure like that celebrity.", "block:input"),
+        ("I cannot reproduce copyrighted characters.", "block:input"),
+        ("I cannot find a figure in this photo.", None),  # no policy subject: no refusal of safety
+    ],
+)
+def test_a_model_declining_for_what_image_policies_name(text: str, label: str | None) -> None:
+    try:
+        got: str | None = classify(200, gemini_text(text), kind="gemini").label
+    except ApiError:
+        got = None
+    assert got == label
+
+
+def test_a_finish_message_that_names_a_use_policy_blocks_whatever_the_reason() -> None:
+    message = "The picture was not returned: it breaks the acceptable use policy."
+    body = {"candidates": [{"finishReason": "IMAGE_SOMETHING_NEW", "finishMessage": message}]}
+    assert classify(200, body, kind="gemini").label == "block:output"  # a finish reason is the answer's
+    bare = {"candidates": [{"finishReason": "IMAGE_SOMETHING_NEW", "finishMessage": "Try again."}]}
+    assert no_verdict(200, bare, "gemini").kind == "unreadable"
+
+
+def test_output_wording_without_a_verb_names_the_output() -> None:
+    body = {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "Completion blocked by safety filter"},
+    }
+    assert classify(400, body).label == "block:output"
+    azure = "The response was filtered due to the prompt triggering the content management policy."
+    assert classify(400, {"error": {"message": azure, "code": "content_filter"}}).label == "block:input"
+
+
+def test_a_chat_answer_names_gemini_by_its_model_where_nothing_of_azure_shows() -> None:
+    choice = {"index": 0, "finish_reason": "content_filter", "message": {"role": "assistant", "content": None}}
+    gemini = classify(200, {"model": "google/gemini-2.5-flash-image", "choices": [choice]}, kind="chat-image")
+    assert (gemini.label, gemini.filter) == ("block:output", "gemini")
+    annotated = {**choice, "content_filter_results": {"violence": {"filtered": True, "severity": "high"}}}
+    azure = classify(200, {"model": "gemini-2.5-flash-image", "choices": [annotated]}, kind="chat-image")
+    assert azure.filter == "azure"  # Azure's annotations name its filter, whatever model it serves
+    assert classify(200, {"model": "gpt-4o", "choices": [choice]}, kind="chat-image").filter == "azure"
+
+
+@pytest.mark.parametrize("message", ["该令牌额度已用尽", "用户余额不足，请充值", "quota used up: 额度不足"])
+def test_a_quota_or_balance_used_up_is_quota_whatever_the_status(message: str) -> None:
+    for status in (403, 429, 500):
+        assert (
+            no_verdict(status, {"error": {"message": message, "type": "new_api_error", "code": None}}).kind == "quota"
+        )
