@@ -75,7 +75,9 @@ _CONTAINER_WORDS = frozenset(
 )
 _STAGE_FIELDS = ("source_type", "source", "stage", "moderation_stage")
 _FLAG_VERBS = frozenset({"is", "has", "was", "were"})
-_INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request"})
+_INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request", "document", "documents"})
+"""Keys that lead to what was sent (documents: what a request gives the model to read, as Prompt
+Shields' ``documentsAnalysis``)."""
 _OUTPUT_PATH = frozenset(
     {"output", "outputs", "candidate", "candidates", "choice", "choices", "completion", "generation"}
 )

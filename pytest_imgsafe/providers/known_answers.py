@@ -63,6 +63,11 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
     """A 2xx answer of a known shape: its outcome and family, or raise a non-verdict."""
     if "categoriesAnalysis" in data or "blocklistsMatch" in data:
         return content_safety_verdict(data, thresholds, ctx.request_id), "content-safety"
+    detections = _content_safety_detections(data)
+    if detections:
+        if any(detections):  # what was detected, and at which stage, is read by principle (general)
+            raise unreadable(f"a Content Safety detection: {snippet(data)}", ctx)
+        return Outcome("pass", None, None, "azure", ctx.request_id, filter="azure", read_by="shape"), "content-safety"
     if isinstance(data.get("results"), list):
         return _moderation(data, ctx), "moderation"
     if "choices" in data:
@@ -76,6 +81,22 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
     if "data" in data:
         return _images(data, ctx), "image"
     raise unreadable(f"a 200 answer of no known shape: {snippet(data)}", ctx)
+
+
+def _content_safety_detections(data: Mapping[str, Any]) -> list[bool]:
+    """The detections of Azure AI Content Safety's other analyses (Prompt Shields'
+    ``userPromptAnalysis.attackDetected`` and ``documentsAnalysis[]``, protected material's
+    ``protectedMaterialAnalysis.detected``, any ``<name>Analysis`` of the same form): every boolean
+    whose name says detected, or none when the answer is not of that form. All false is a pass."""
+    found: list[bool] = []
+    for key, value in data.items():
+        if not str(key).endswith("Analysis"):
+            continue
+        for analysis in value if isinstance(value, list) else [value]:
+            if not isinstance(analysis, Mapping):
+                return []
+            found += [v for k, v in analysis.items() if isinstance(v, bool) and str(k).lower().endswith("detected")]
+    return found
 
 
 def unreadable(message: str, ctx: Ctx) -> ApiError:

@@ -160,7 +160,6 @@ def test_a_detection_of_protected_material_judges_the_output(body: dict[str, Any
 
 
 def test_protected_material_not_found_or_only_annotated_is_no_block() -> None:
-    assert no_verdict(200, {"protectedMaterialAnalysis": {"detected": False}}, "content-safety").kind == "unreadable"
     annotated = {"protected_material_text": {"filtered": False, "detected": True}}
     assert no_verdict(200, annotated, "content-safety").kind == "unreadable"
     asked = {"promptAnalysis": {"protectedMaterial": {"detected": True}}}  # where the keys say prompt, the input
@@ -221,3 +220,18 @@ def test_a_quota_or_balance_used_up_is_quota_whatever_the_status(message: str) -
         assert (
             no_verdict(status, {"error": {"message": message, "type": "new_api_error", "code": None}}).kind == "quota"
         )
+
+
+def test_content_safety_analyses_that_detected_nothing_are_a_pass() -> None:
+    shields = {"userPromptAnalysis": {"attackDetected": False}, "documentsAnalysis": [{"attackDetected": False}]}
+    for body in (
+        shields,
+        {"protectedMaterialAnalysis": {"detected": False}},
+        {"toneAnalysis": {"insultDetected": False}},
+    ):
+        outcome = classify(200, body, kind="content-safety")
+        assert (outcome.label, outcome.filter, outcome.read_by) == ("pass", "azure", "shape")
+        assert no_verdict(200, body, "images.generate").kind == "unreadable"  # no image target's answer
+    attacked = {**shields, "documentsAnalysis": [{"attackDetected": False}, {"attackDetected": True}]}
+    assert classify(200, attacked, kind="content-safety").label == "block:input"
+    assert no_verdict(200, {"userPromptAnalysis": "none"}, "content-safety").kind == "unreadable"
