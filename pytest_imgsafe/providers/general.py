@@ -73,6 +73,7 @@ _CONTAINER_WORDS = frozenset(
         "details",
     }
 )
+_REASON_OF_FILTER = frozenset({"filter", "filtered", "block", "blocked", "moderation", "safety"})
 _STAGE_FIELDS = ("source_type", "source", "stage", "moderation_stage")
 _FLAG_VERBS = frozenset({"is", "has", "was", "were"})
 _INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request", "document", "documents"})
@@ -140,7 +141,8 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
     """Finish and block reasons of any value, flags of any name, a task's failed status with a
     safety reason, a model's refusal, where no image came. Every hit is collected first, so the
     reading never depends on the order of keys: a block reason (the prompt) comes before a finish
-    reason (the output), flags before a task's status, and a refusal (the model's own) last."""
+    reason (the output) and a filter's reason message, flags before a task's status, and a refusal
+    (the model's own) last."""
     if not isinstance(data, Mapping) or _carries_image(data, 0):
         return None
     reasons: list[tuple[int, str, Stage | None, Mapping[str, Any]]] = []
@@ -170,6 +172,8 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
                     flags.append((path, key, node, listed))
             elif key in words.refusal_keys and isinstance(value, str) and value.strip():
                 refusals.append(value)
+            elif isinstance(value, str) and _filter_reason(key, value):
+                reasons.append((2, key, stage_in(value), {**node, "message": value}))
             elif key in words.model_text_keys and isinstance(value, str) and path_words & _OUTPUT_PATH:
                 spoken = model_declines(value)
                 if spoken:
@@ -193,6 +197,14 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
         named = filter_named(_marker_text(data))
         return Outcome("block", "input", "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
     return None
+
+
+def _filter_reason(key: str, value: str) -> bool:
+    """A filter's reason given as a message under a key of any name that says so
+    (``raiFilteredReason``, ``rai_filtered_reason``, ``filter_reason``, ``blockedReasonMessage``),
+    wherever it is, that says in the providers' words that safety refused."""
+    names = set(key_words(key))
+    return bool(names & _REASON_OF_FILTER and names & {"reason", "message"}) and says_blocked(value)
 
 
 def _flag_block(flags: list[tuple[tuple[str, ...], str, Mapping[str, Any], bool]], ctx: Ctx) -> Outcome:

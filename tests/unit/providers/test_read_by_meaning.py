@@ -235,3 +235,13 @@ def test_content_safety_analyses_that_detected_nothing_are_a_pass() -> None:
     attacked = {**shields, "documentsAnalysis": [{"attackDetected": False}, {"attackDetected": True}]}
     assert classify(200, attacked, kind="content-safety").label == "block:input"
     assert no_verdict(200, {"userPromptAnalysis": "none"}, "content-safety").kind == "unreadable"
+
+
+def test_a_filters_reason_message_under_a_key_of_any_name_wherever_it_is() -> None:
+    sdk = {"generated_images": [{"rai_filtered_reason": "Both pictures were filtered out by the safety filter."}]}
+    outcome = classify(200, sdk, kind="imagen")
+    assert (outcome.label, outcome.code, outcome.filter) == ("block:output", "rai_filtered_reason", "imagen")
+    asked = {"jobs": [{"blockedReasonMessage": "Your prompt was rejected by the moderation system."}]}
+    assert classify(200, asked, kind="images.generate").label == "block:input"
+    for message in ("Retry later: the filter service is unavailable.", "Nothing to report."):
+        assert no_verdict(200, {"jobs": [{"filter_reason": message}]}, "images.generate").kind == "unreadable"
