@@ -99,9 +99,11 @@ def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Out
 def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
     """A block inside an envelope. The nested answer is read as it came (a success a relay wraps
     in an error is a pass it did not hand over: no verdict at all), then as the error its envelope
-    says it is."""
+    says it is; an answer that is an error itself is read as one first."""
     for inner in _inner_answers(body):
-        for inner_status in (200, max(status, 400)):
+        # an error's own fields (an error object, or one that carries its message) are read as an error first
+        erring = isinstance(inner, Mapping) and bool(error_object(inner))
+        for inner_status in (max(status, 400), 200) if erring else (200, max(status, 400)):
             try:
                 outcome = read(inner_status, inner)
             except ApiError:

@@ -129,6 +129,9 @@ def test_an_events_payload_is_its_data_and_done_ends_the_stream() -> None:
 def test_a_whole_object_inside_a_damaged_stream_is_what_it_says_and_never_a_pass() -> None:
     event = json.dumps({"type": "task:update", "data": {"error": WARNED, "done": True}})
     assert classify(200, f"data: {event[:-1]}\n\n").label == "block"  # its last brace lost where it was quoted
+    judged = {"message": "Your request was rejected by the safety system.", "code": "moderation_blocked"}
+    judged["moderation_details"] = {"moderation_stage": "output", "categories": ["violence"]}
+    assert classify(400, json.dumps({"error": judged})[:-1]).label == "block:output"  # read as the error it is
     image = json.dumps({"type": "task:update", "data": {"created": 1, "data": [{"b64_json": "iVBORw0KGgo="}]}})
     assert no_verdict(200, f"data: {image[:-1]}\n\n", "images.generate").kind == "unreadable"
 
@@ -176,6 +179,8 @@ def test_protected_material_not_found_or_only_annotated_is_no_block() -> None:
         ("I'm sorry, I won't draw a famous figure like that celebrity.", "block:input"),
         ("I cannot reproduce copyrighted characters.", "block:input"),
         ("I cannot find a figure in this photo.", None),  # no policy subject: no refusal of safety
+        ("Sorry, I can\u2019t help you with this request.", "block:input"),  # the formula, whole
+        ("I can't help with that part, but the rest of the scene follows.", None),
     ],
 )
 def test_a_model_declining_for_what_image_policies_name(text: str, label: str | None) -> None:
