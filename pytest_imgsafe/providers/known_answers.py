@@ -63,11 +63,6 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
     """A 2xx answer of a known shape: its outcome and family, or raise a non-verdict."""
     if "categoriesAnalysis" in data or "blocklistsMatch" in data:
         return content_safety_verdict(data, thresholds, ctx.request_id), "content-safety"
-    detections = _content_safety_detections(data)
-    if detections:
-        if any(detections):  # what was detected, and at which stage, is read by principle (general)
-            raise unreadable(f"a Content Safety detection: {snippet(data)}", ctx)
-        return Outcome("pass", None, None, "azure", ctx.request_id, filter="azure", read_by="shape"), "content-safety"
     if isinstance(data.get("results"), list):
         return _moderation(data, ctx), "moderation"
     if "choices" in data:
@@ -80,6 +75,11 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
         return _imagen_predict(data, ctx), "image"
     if "data" in data:
         return _images(data, ctx), "image"
+    detections = _content_safety_detections(data)
+    if detections:
+        if any(detections):  # what was detected, and at which stage, is read by principle (general)
+            raise unreadable(f"a Content Safety detection: {snippet(data)}", ctx)
+        return Outcome("pass", None, None, "azure", ctx.request_id, filter="azure", read_by="shape"), "content-safety"
     raise unreadable(f"a 200 answer of no known shape: {snippet(data)}", ctx)
 
 
