@@ -50,6 +50,7 @@ from .vocabulary import (
     policy_enums,
     says_blocked,
     stage_in,
+    stage_named,
     stage_of_enum,
     vocabulary,
 )
@@ -384,7 +385,7 @@ def _worded_block(
         or (str(error_code) if isinstance(error_code, str) and error_code and not error_code.isdigit() else None)
     )
     if code and code.lower() in TWO_STAGE_CODES:
-        stage = None  # its message is the same at both stages: the wording gives none
+        stage = stage_named(text)  # "Your request was rejected" at both stages: only the prompt or image named
     return Outcome(
         "block",
         stage,

@@ -31,7 +31,7 @@ from ..base.wire import PLACEHOLDER
 from .body import snippet
 from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
-from .vocabulary import filter_named
+from .vocabulary import filter_named, stage_named
 
 Family = Literal["image", "text", "moderation", "content-safety", "error"]
 Read = tuple[Outcome, Family]
@@ -318,7 +318,7 @@ def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx
     else the input (unknown for a code sent at either stage)."""
     details = error.get("moderation_details")
     two_stage = str(error.get("code") or "moderation_blocked").lower() in TWO_STAGE_CODES
-    stage: Stage | None = None if two_stage else "input"
+    stage: Stage | None = stage_named(str(error.get("message") or "")) if two_stage else "input"
     categories: tuple[str, ...] = ()
     if isinstance(details, Mapping):
         raw = details.get("moderation_stage")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
-from .vocabulary import normal, stage_in, tokens
+from .vocabulary import normal, stage_in, stage_named, tokens
 
 BLOCK_CODES = frozenset(
     {
@@ -41,9 +41,9 @@ BLOCK_CODES = frozenset(
 """Error codes (lower-cased) that are a provider's safety verdict."""
 TWO_STAGE_CODES = frozenset({"moderation_blocked"})
 """Block codes a provider sends at either stage with the same message ("Your request was rejected by
-the safety system" also when the generated image was judged): only ``moderation_details`` gives their
-stage, and without it the stage is unknown. The other block codes are the input stage's unless their
-wording names the output."""
+the safety system" also when the generated image was judged): ``moderation_details`` gives their
+stage, or wording that names the prompt, the input image or the generated image itself; else it is
+unknown. The other block codes are the input stage's unless their wording names the output."""
 RELAY_BLOCK_CODES = frozenset({"sensitive_words_detected", "prompt_blocked"})
 """Error codes (lower-cased) a relay uses when its own filter stops a prompt."""
 QUOTA_CODES = frozenset(
@@ -166,6 +166,8 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
         stage = raw_stage if raw_stage in ("input", "output") else None
         categories = tuple(str(c) for c in details.get("categories") or ())
     code = code if code and code.lower() in BLOCK_CODES else "content_filter"
+    if stage is None and code.lower() in TWO_STAGE_CODES and not isinstance(details, Mapping):
+        stage = stage_named(message)  # only wording that names the prompt or the image itself
     if stage is None and (code.lower() == "contentfilter" or stage_in(message) == "output"):
         stage = "output"  # Azure's output filter says so by its code or its wording
     if (

@@ -31,6 +31,7 @@ class Vocabulary:
     not_a_verdict: re.Pattern[str]
     output_stage: re.Pattern[str]
     input_stage: re.Pattern[str]
+    input_named: re.Pattern[str]
     safety_tokens: frozenset[str]
     input_tokens: frozenset[str]
     output_tokens: frozenset[str]
@@ -70,6 +71,7 @@ def vocabulary() -> Vocabulary:
         not_a_verdict=_either(data["not_a_verdict"]),
         output_stage=_either(data["output_stage"]),
         input_stage=_either(data["input_stage"]),
+        input_named=_either(data["input_named"]),
         safety_tokens=frozenset(data["safety_tokens"]),
         input_tokens=frozenset(data["input_tokens"]),
         output_tokens=frozenset(data["output_tokens"]),
@@ -169,6 +171,19 @@ def stage_in(text: str) -> Stage | None:
     if words.output_stage.search(text):
         return "output"
     if words.input_stage.search(text):
+        return "input"
+    return None
+
+
+def stage_named(text: str) -> Stage | None:
+    """The stage wording gives when it names what was judged itself: the generated image (output),
+    the prompt or an input image (input); ``None`` for wording that names only the call ("Your
+    request was rejected"), which both stages use."""
+    words = vocabulary()
+    text = normal(text)
+    if words.output_stage.search(text):
+        return "output"
+    if words.input_named.search(text):
         return "input"
     return None
 

@@ -39,6 +39,8 @@ def test_a_code_sent_at_either_stage_gives_no_stage_without_its_details() -> Non
     assert classify(400, images_error("content_policy_violation", declined)).label == "block:input"
     generated = images_error("moderation_blocked", "The generated image was withheld by our safety system.")
     assert classify(400, generated).label == "block:output"
+    named = images_error("moderation_blocked", "Your input picture may hold content our safety system does not allow.")
+    assert classify(400, named, kind="images.edit").label == "block:input"  # it names what was judged
 
 
 def test_an_image_calls_error_with_such_a_code_gives_no_stage_either() -> None:
