@@ -181,6 +181,10 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
                 spoken = model_declines(value)
                 if spoken:
                     refusals.append(spoken)
+        if path_words & _OUTPUT_PATH:
+            spoken = model_declines(_joined_text(node))  # a text streamed in parts is one text
+            if spoken:
+                refusals.append(spoken)
         reason = _task_failed(node)
         if reason is not None:
             tasks.append((reason, str(node.get("status") or node.get("state")), node))
@@ -200,6 +204,18 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
         named = filter_named(_marker_text(data))
         return Outcome("block", "input", "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
     return None
+
+
+def _joined_text(node: Mapping[str, Any]) -> str:
+    """The text of a message's parts joined (Gemini's ``parts``, a Responses message's ``content``),
+    when there are two or more: a stream cuts a sentence anywhere."""
+    for key in ("parts", "content"):
+        parts = node.get(key)
+        if isinstance(parts, list) and len(parts) > 1:
+            texts = [p["text"] for p in parts[:64] if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
+            if len(texts) > 1:
+                return "".join(texts)
+    return ""
 
 
 def _filter_reason(key: str, value: str) -> bool:

@@ -252,3 +252,17 @@ def test_a_filters_reason_message_under_a_key_of_any_name_wherever_it_is() -> No
     assert classify(200, asked, kind="images.generate").label == "block:input"
     for message in ("Retry later: the filter service is unavailable.", "Nothing to report."):
         assert no_verdict(200, {"jobs": [{"filter_reason": message}]}, "images.generate").kind == "unreadable"
+
+
+def test_a_refusal_streamed_in_parts_is_read_as_one_text() -> None:
+    pieces = ["I won't render that scene", ", since it shows graphic", " harm to a person."]
+    chunks = [{"candidates": [{"content": {"role": "model", "parts": [{"text": piece}]}}]} for piece in pieces]
+    chunks[-1]["candidates"][0]["finishReason"] = "STOP"
+    stream = "".join(f"data: {json.dumps(chunk)}\r\n\r\n" for chunk in chunks)
+    assert classify(200, stream, kind="gemini").label == "block:input"
+    content = [{"type": "output_text", "text": piece} for piece in pieces]
+    answer = {"object": "response", "status": "completed", "output": [{"type": "message", "content": content}]}
+    assert classify(200, answer, kind="responses").label == "block:input"
+    harmless = [{"type": "output_text", "text": p} for p in ("I can't wait", " to see the harbour.")]
+    calm = {"object": "response", "status": "completed", "output": [{"type": "message", "content": harmless}]}
+    assert no_verdict(200, calm, "responses").kind == "unreadable"
