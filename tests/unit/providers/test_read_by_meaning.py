@@ -209,6 +209,9 @@ def test_output_wording_without_a_verb_names_the_output() -> None:
     assert classify(400, body).label == "block:output"
     azure = "The response was filtered due to the prompt triggering the content management policy."
     assert classify(400, {"error": {"message": azure, "code": "content_filter"}}).label == "block:input"
+    for side, label in (("Output", "block:output"), ("Input", "block:input")):
+        inspected = {"code": "DataCheckFailed", "message": f"{side} data may contain inappropriate content."}
+        assert classify(400, inspected).label == label
 
 
 def test_a_chat_answer_names_gemini_by_its_model_where_nothing_of_azure_shows() -> None:
