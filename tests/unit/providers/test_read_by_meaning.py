@@ -88,6 +88,7 @@ NOT_DECLINING = [
     "Here is the storm you asked for: violent waves crash over the pier.",
     "I can't reach the image service right now (rate limit); try again later.",
     "A poster titled 'Our content guidelines', in bold letters.",
+    "I can't wait to see this violent storm over the harbour!",
 ]
 
 
