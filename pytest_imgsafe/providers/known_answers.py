@@ -167,13 +167,14 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     )
     # the model's name names its provider where nothing of Azure's shows (Gemini's OpenAI-compatible
     # answers also finish with content_filter)
-    gemini = bool(native or feedback) or (filter_named(str(data.get("model") or "")) == "gemini" and not annotated)
+    named = filter_named(str(data.get("model") or "")) == "gemini" and not annotated and ctx.hint != "azure"
+    gemini = bool(native or feedback) or named
     azure = (
         annotated
         or ctx.hint == "azure"
         or (not gemini and any(c.get("finish_reason") == "content_filter" for c in choices))
     )
-    chat_filter: Filter = "gemini" if gemini and ctx.hint != "azure" else "azure" if azure else "openai"
+    chat_filter: Filter = "gemini" if gemini else "azure" if azure else "openai"
     provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
     flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
     if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
@@ -315,7 +316,7 @@ def _call_done(call: Mapping[str, Any], response: Mapping[str, Any]) -> bool:
 
 def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx: Ctx) -> Outcome:
     """An ``image_generation_call`` that failed on moderation: its stage from ``moderation_details``,
-    else the input (unknown for a code sent at either stage)."""
+    else the input; for a code sent at either stage, only wording that names what was judged."""
     details = error.get("moderation_details")
     two_stage = str(error.get("code") or "moderation_blocked").lower() in TWO_STAGE_CODES
     stage: Stage | None = stage_named(str(error.get("message") or "")) if two_stage else "input"
