@@ -8,15 +8,16 @@ module's own exceptions, which the items turn into reports.
 from __future__ import annotations
 
 import dataclasses
-import functools
+import errno
 import os
-import shlex
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..base.advice import broken_cassette, command, missing_recording
+from ..base.files import shown_path
 from ..base.scrub import Scrubber
 from ..base.wire import Answer, RequestSpec
 from ..collect.config import Settings, scrubber_for
@@ -31,6 +32,7 @@ from .recording import (
     CassetteError,
     CassetteFilter,
     Recorder,
+    WriteFailed,
     cassette_path,
     is_description,
     is_verdict,
@@ -156,12 +158,7 @@ class Runner:
         try:
             return load_cassette(path, self._rel(path))
         except CassetteError as err:
-            raise ImgsafeError(
-                f"the cassette {self._rel(path)} {err.why}.\n"
-                "Restore it from version control (git checkout -- "
-                f"{shlex.quote(self._rel(path))}), or record it again with:\n"
-                f"  {self.command(nodeid, 'all')}"
-            ) from None
+            raise ImgsafeError(broken_cassette(self._rel(path), err.why, nodeid)) from None
 
     def client(self, target: Target) -> OpenAI:
         """One SDK client per target per session, never per item (live threads share it).
@@ -271,23 +268,8 @@ class Runner:
         the run's budget and pace)."""
         return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
 
-    def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
-        """The one command that re-records (or reproduces live) this item."""
-        parts = ["pytest", "--imgsafe"]
-        if live:
-            parts.append("--imgsafe-live")
-        elif record_mode:
-            parts.append(f"--imgsafe-record-mode={record_mode}")
-        parts.append(nodeid)
-        return " ".join(shlex.quote(p) for p in parts)
-
     def _rel(self, path: Any) -> str:
-        text, root = str(path), self._root
-        return text[len(root) :] if text.startswith(root) else text
-
-    @functools.cached_property
-    def _root(self) -> str:
-        return str(self.settings.rootpath).rstrip("/") + "/"
+        return shown_path(path, self.settings.rootpath)
 
 
 def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) -> Result:
@@ -421,13 +403,25 @@ class CallSession:
         was a verdict, or the mode only adds (``new_episodes``); else the old cassette stays."""
         recorder, self._recorder = self._recorder, None
         if recorder is not None and (self._complete or self.runner.settings.record_mode == "new_episodes"):
-            recorder.save()
+            try:
+                recorder.save()
+            except WriteFailed as failed:
+                raise self._unwritable(failed.error) from None
 
     def discard(self) -> None:
         """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
         recorder, self._recorder = self._recorder, None
         if recorder is not None:
             recorder.discard()
+
+    def _unwritable(self, err: OSError) -> ImgsafeError:
+        """A full or read-only disk while recording: one line naming the cassette, never a
+        traceback; nothing replaced the old cassette."""
+        name = errno.errorcode.get(err.errno or 0)
+        return ImgsafeError(
+            f"cannot write {self.runner._rel(self.path)}: {err.strerror or err}"
+            f"{f' ({name})' if name else ''}; the old cassette is kept as it was"
+        )
 
     def outcome(
         self,
@@ -502,12 +496,7 @@ class CallSession:
         try:
             recorder.load()
         except CassetteError as err:
-            shown = self.runner._rel(self.path)
-            raise ImgsafeError(
-                f"the cassette {shown} {err.why}; it was left as it is.\n"
-                "Restore it from version control, or delete it and record again with:\n"
-                f"  {self.runner.command(self.nodeid, 'once')}"
-            ) from None
+            raise ImgsafeError(broken_cassette(self.runner._rel(self.path), err.why, self.nodeid)) from None
 
     def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
         from .live import gated_send, settled_call
@@ -544,23 +533,12 @@ class CallSession:
             return (
                 f"case {case.id!r} on target {self.target.name!r} changed since it was recorded in {shown}, "
                 f"and record mode 'once' does not overwrite an existing cassette.\n"
-                f"Re-record it with:\n  {runner.command(self.nodeid, 'all')}"
+                f"Re-record it with:\n  {command(self.nodeid, 'all')}"
             )
         if case is not None:
-            why = (
-                f"{shown} holds no answer for this request (the prompt, params or target changed since it was recorded)"
-                if exists
-                else f"there is no cassette {shown}"
-            )
-            return (
-                f"no recording of case {case.id!r} for target {self.target.name!r}: {why}.\n"
-                f"Record it (needs {', '.join(needs)} set) with:\n"
-                f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
-            )
-        why = f"{shown} holds no answer for it" if exists else f"there is no cassette {shown}"
-        return (
-            f"no recording on target {self.target.name!r} of the drawn example {what!r}: {why} "
-            "(the spec, its tables or the strategies changed since it was recorded).\n"
-            f"Record it (needs {', '.join(needs)} set) with:\n"
-            f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
-        )
+            subject = f"case {case.id!r} for target {self.target.name!r}"
+            changed = "the prompt, params or target changed"
+        else:
+            subject = f"the drawn example {what!r} on target {self.target.name!r}"
+            changed = "the spec, its tables or the strategies changed"
+        return missing_recording(subject, shown, exists, self.nodeid, needs, changed)

@@ -21,12 +21,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..base.files import bundled_text
 from ..base.terms import ALL_SCENARIOS, SCENARIOS
 from ..base.text import did_you_mean
 from ..rewrite.core import STRATEGY_ORDER
@@ -261,7 +261,7 @@ def _gc_paused() -> Iterator[None]:
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The corpus JSON Schema shipped with the package."""
-    text = (resources.files("pytest_imgsafe") / "schema" / "corpus.schema.json").read_text(encoding="utf-8")
+    text = bundled_text("schema", "corpus.schema.json")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..base.advice import command
+from ..base.files import shown_path
 from ..base.row import Row
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
@@ -100,10 +102,7 @@ class CorpusFile(pytest.File):
         return f"{self.nodeid}::{entry}[{target}]"
 
     def _shown(self) -> str:
-        try:
-            return str(self.path.relative_to(self.config.rootpath))
-        except ValueError:
-            return str(self.path)
+        return shown_path(self.path, self.config.rootpath)
 
 
 class CaseItem(pytest.Item):
@@ -121,7 +120,9 @@ class CaseItem(pytest.Item):
         self.explanation: Explanation | None = None
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
         # each into keywords, which costs a lot at 100,000 items and serves no selection.
-        marks = run_state(self.config).marks
+        self.imgsafe = run_state(self.config)
+        """The run this item belongs to (looked up once: every phase of the item reads it)."""
+        marks = self.imgsafe.marks
         self.own_markers.append(marks["imgsafe"])
         self.own_markers.append(marks[target])
         if case.scenario:
@@ -133,7 +134,7 @@ class CaseItem(pytest.Item):
 
     @property
     def runner(self) -> Runner:
-        return run_state(self.config).runner
+        return self.imgsafe.runner
 
     @property
     def expected_text(self) -> str:
@@ -141,7 +142,7 @@ class CaseItem(pytest.Item):
 
     def setup(self) -> None:
         # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
-        state = run_state(self.config)
+        state = self.imgsafe
         try:
             self.result = self.runner.result(self.case, self.target, self.nodeid)
         except ImgsafeError as err:
@@ -173,7 +174,7 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None
-        state = run_state(self.config)
+        state = self.imgsafe
         recording: Recording | None = None
         nights: list[tuple[str, str]] = []
         if (
@@ -210,7 +211,7 @@ class CaseItem(pytest.Item):
         """A block where the corpus expected a pass: explain it and write the appeal, if asked."""
         if outcome.verdict != "block" or self.expected is None or self.expected.verdict != "pass":
             return
-        state = run_state(self.config)
+        state = self.imgsafe
         target = state.settings.targets[self.target]
         if state.settings.options.explain_budget is not None and kind_of(target.kind).calls_endpoint:
             from ..diagnosis.explain import explain
@@ -338,11 +339,11 @@ class CaseItem(pytest.Item):
             lines += self.explanation.lines()
         lines.append(f"  case:       {self.shown_path}:{self.case.line}")
         if runner.mode == "live":
-            lines.append(f"  reproduce:  {runner.command(self.nodeid, live=True)}")
-            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
+            lines.append(f"  reproduce:  {command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {command(self.nodeid, 'all')}")
         else:
-            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
-            lines.append(f"  live check: {runner.command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {command(self.nodeid, 'all')}")
+            lines.append(f"  live check: {command(self.nodeid, live=True)}")
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -531,11 +532,10 @@ class FuzzItem(pytest.Item):
         lines.append(f"  spec:      {self.shown_path}:{self.spec.line}")
         if runner.mode == "live":
             lines.append(
-                f"  reproduce: {runner.command(self.nodeid, live=True)} "
-                f"--imgsafe-seed {run_state(self.config).fuzz_seed}"
+                f"  reproduce: {command(self.nodeid, live=True)} --imgsafe-seed {run_state(self.config).fuzz_seed}"
             )
         else:
-            lines.append(f"  re-record: {runner.command(self.nodeid, 'all')}")
+            lines.append(f"  re-record: {command(self.nodeid, 'all')}")
         lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
         return "\n".join(lines)
 

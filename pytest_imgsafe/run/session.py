@@ -118,13 +118,13 @@ def scrub_report(
     longrepr = report.longrepr
     if longrepr is not None and not isinstance(longrepr, tuple):
         text = str(longrepr)
-        clean = scrubber.text(text)
-        if clean != text:  # only a report that held a secret loses its rich formatting
+        clean = scrubber.shown(text)
+        if clean != text:  # only a report that held a secret or a control character loses its rich formatting
             report.longrepr = clean
     elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        report.longrepr = (longrepr[0], longrepr[1], scrubber.text(str(longrepr[2])))
+        report.longrepr = (longrepr[0], longrepr[1], scrubber.shown(str(longrepr[2])))
     if report.sections:
-        report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
+        report.sections = [(title, scrubber.shown(content)) for title, content in report.sections]
     if not isinstance(report, pytest.TestReport):
         return 0
     properties = report.user_properties
@@ -173,6 +173,10 @@ class ImgsafeRun:
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
     _history: list[dict[str, Any]] | None = None
+    stages_removed: list[Path] = field(default_factory=list)
+    """Stage files a killed run left beside the cassettes, removed as this run started."""
+    history_warnings: list[str] = field(default_factory=list)
+    """One line per --imgsafe-history file that was skipped (shown at the end of the run)."""
 
     def __post_init__(self) -> None:
         # One Mark per name for the whole run: items share them (collection hot path).
@@ -254,7 +258,7 @@ class ImgsafeRun:
         if self._history is None:
             from ..report import load_history
 
-            self._history = load_history(self.settings.options.history_dir)
+            self._history = load_history(self.settings.options.history_dir, self.history_warnings.append)
         return self._history
 
     @functools.cached_property
@@ -299,8 +303,9 @@ class ImgsafeRun:
         """Target name -> kind, what corpus validation needs."""
         return {name: t.kind for name, t in self.settings.targets.items()}
 
-    @property
+    @functools.cached_property
     def scrubber(self) -> Scrubber:
+        """The runner's one scrubber, asked once (every report of every item passes it)."""
         return self.runner.scrubber()
 
     def is_corpus_file(self, path: Path) -> bool:
@@ -310,6 +315,10 @@ class ImgsafeRun:
 
     def start(self) -> None:
         self.started = time.time()
+        if not self.is_worker:
+            from ..calls.recording import remove_stale_stages
+
+            self.stages_removed = remove_stale_stages(self.settings.cassettes)
 
     def endpoint_work(self, items: Sequence[pytest.Item]) -> list[tuple[str, Case, str]]:
         """The calls the items will make, in run order: every case item not skipped, on a target
@@ -419,7 +428,7 @@ class ImgsafeRun:
         session.exitstatus = exit_status(
             session.exitstatus, report["run"]["failed_because"], options.rerun_errors is not None
         )
-        self.report = self.scrubber.value(report)
+        self.report = self.scrubber.shown_value(report)
         if path is not None:
             from ..report import write_reports
 
@@ -429,7 +438,14 @@ class ImgsafeRun:
         """The end-of-run lines: the summary, where the report went, what fuzzing saved."""
         from ..report.summary import summary_lines
 
-        lines = [self.scrubber.text(line) for line in summary_lines(self.results, self.mode, self.report)]
+        lines = [self.scrubber.shown(line) for line in summary_lines(self.results, self.mode, self.report)]
+        lines += [self.scrubber.shown(f"imgsafe: {line}") for line in self.history_warnings]
+        if self.stages_removed:
+            names = [self.runner._rel(p) for p in self.stages_removed]
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            lines.append(
+                f"imgsafe: removed {len(names)} stage file(s) left by an interrupted run: {', '.join(names[:5])}{more}"
+            )
         if self.report_paths:
             first, *beside = self.report_paths
             lines.append(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)")

@@ -67,6 +67,7 @@ def test_all_keeps_the_old_cassette_until_the_new_answer_is_a_verdict(
     project.runpytest("--imgsafe", "-p", "no:cacheprovider").assert_outcomes(passed=2)  # replay still works
 
 
+@pytest.mark.slow
 def test_sigint_during_record_all_leaves_every_cassette_whole(project: pytest.Pytester, imgsafe_sandbox) -> None:
     n = 40
     write_corpus(project, "many", many(n))
