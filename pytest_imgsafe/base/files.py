@@ -72,3 +72,38 @@ def shown_path(path: Path | str, root: Path | str) -> str:
     else as given. Plain string work: a replay shows one cassette path per item."""
     text, prefix = str(path), str(root).rstrip(os.sep) + os.sep
     return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+class OutsideFence(Exception):
+    """A user's file (an ``image:`` or ``mask:``) that is not, or is no longer, inside the folder
+    such files must be in; the message names it and the fix."""
+
+
+def fenced(path: Path, root: Path | None, what: str = "image") -> Path:
+    """``path`` with every link resolved, when it is a file inside ``root``; else :class:`OutsideFence`.
+
+    Checked again right before each read (the upload, the hash a replay keys by), not only at
+    collection: a validated corpus comes back from the cache without its files being looked at
+    again, and a file may be swapped for a link to anything after collection. The resolved path
+    is what gets read, so a link swapped in later still cannot lead out."""
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as err:  # missing, a loop of links, a name too long
+        raise OutsideFence(f"{what} file {path} cannot be read ({err.__class__.__name__}): restore it") from None
+    if root is not None:
+        fence = root.resolve()
+        if resolved != fence and fence not in resolved.parents:
+            raise OutsideFence(
+                f"{what} file {path} now leads to {resolved}, outside {fence}, the folder image and mask "
+                "files must be in: it is not read or sent; make it a plain file inside the project"
+            )
+    if not resolved.is_file():
+        raise OutsideFence(f"{what} file {path} is not a file any more: restore it")
+    return resolved
+
+
+def fenced_files(
+    images: tuple[Path, ...], mask: Path | None, root: Path | None
+) -> tuple[tuple[Path, ...], Path | None]:
+    """:func:`fenced` for a case's images and mask, in one call."""
+    return tuple(fenced(p, root) for p in images), (fenced(mask, root, "mask") if mask is not None else None)

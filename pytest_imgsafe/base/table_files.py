@@ -8,6 +8,7 @@ read into that same kind of error happen here, once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +16,8 @@ from typing import Any, TypeVar
 import yaml
 
 from .files import bundled_text
+from .text import excerpt
+from .yaml_bounds import load_user_file
 
 T = TypeVar("T")
 
@@ -32,10 +35,22 @@ def bundled_tables(folder: str, names: Iterable[str], parse: Callable[[Any, str]
     }
 
 
-def user_table(path: Path, parse: Callable[[Any, str], T], error: Callable[[str], ValueError] = ValueError) -> T:
-    """A user's table file; one that cannot be read or is not YAML is ``error`` naming the file."""
+def user_table(
+    path: Path,
+    parse: Callable[[Any, str], T],
+    error: Callable[[str], ValueError] = ValueError,
+    *,
+    what: str = "table",
+    shape: str = "write it in the format of the bundled tables",
+) -> T:
+    """A user's table file, read within the bounds of :mod:`.yaml_bounds`: one that cannot be read,
+    is not YAML, is past a bound or has a value of the wrong shape is ``error`` naming the file
+    (and the line, where there is one), never a traceback."""
     try:
-        data = read_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise error(f"{path}: cannot read this table: {err}") from None
-    return parse(data, str(path))
+        data = load_user_file(path, what)
+    except ValueError as err:
+        raise error(str(err)) from None
+    try:
+        return parse(data, str(path))
+    except (TypeError, AttributeError, re.error) as err:  # a value of the wrong shape, a bad pattern
+        raise error(f"{path}: this {what} has a value of the wrong shape ({excerpt(str(err))}): {shape}") from None

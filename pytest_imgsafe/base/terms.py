@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import table_files
+from .text import excerpt
 
 SCENARIOS: tuple[str, ...] = (
     "celebrity",
@@ -207,7 +208,7 @@ def _parse_table(data: Any, source: str) -> TermTable:
         for text in names:
             if not isinstance(text, str):
                 # YAML reads 007 as the number 7, yes as true: a table must quote such terms
-                raise ValueError(f"{source}: term {text!r} (level {level}) is not text; quote it")
+                raise ValueError(f"{source}: term {excerpt(text)} (level {level}) is not text; quote it")
             terms.append(Term(text, scenario, int(level)))
     patterns = tuple(
         (re.compile(str(p), re.IGNORECASE), int(level))
@@ -226,8 +227,14 @@ def _parse_table(data: Any, source: str) -> TermTable:
 
 
 def load_table_file(path: Path) -> TermTable:
-    """Load one user-supplied table (same format as the bundled ones)."""
-    return table_files.user_table(path, _parse_table)
+    """Load one user-supplied table (same format as the bundled ones), within the bounds of
+    :mod:`~pytest_imgsafe.base.yaml_bounds`; a bad file is a ``ValueError`` naming it."""
+    return table_files.user_table(
+        path,
+        _parse_table,
+        what="term table",
+        shape="write 'scenario: NAME', 'terms: {LEVEL: [term, ...]}' and optionally 'patterns: {LEVEL: [regex, ...]}'",
+    )
 
 
 @lru_cache(maxsize=1)

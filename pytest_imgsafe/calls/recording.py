@@ -685,6 +685,24 @@ def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
     return cassettes.joinpath(target, f"{item_id}.json")  # one path parse, not two
 
 
+ROLE_MARK = "@"
+"""Separates an item from the role of a recording it makes besides its own (a chain's link, an
+explanation): no case id, fuzz id or target name may hold it, so no case's cassette can have the
+name of another case's link or explanation (``a.explain`` once named ``a``'s explanation too)."""
+
+
+def derived_cassette_path(cassettes: Path, target: str, item_id: str, role: str) -> Path:
+    """Where an item's recordings for one role live: ``<cassettes>/<target>/<item>@<role>.json``."""
+    if not role or ROLE_MARK in item_id + role:
+        raise ValueError(f"{item_id!r}/{role!r} cannot name a derived cassette")
+    return cassette_path(cassettes, target, f"{item_id}{ROLE_MARK}{role}")
+
+
+def legacy_derived_path(cassettes: Path, target: str, item_id: str, role: str) -> Path:
+    """The name such recordings had before (``<item>.<role>.json``): still read, never written."""
+    return cassette_path(cassettes, target, f"{item_id}.{role}")
+
+
 # --- recording through vcrpy --------------------------------------------------------------
 
 
@@ -700,9 +718,18 @@ class Recorder:
     """
 
     def __init__(
-        self, path: Path, cassette_filter: CassetteFilter, *, fresh: bool, serializer: type[Serializer] = Serializer
+        self,
+        path: Path,
+        cassette_filter: CassetteFilter,
+        *,
+        fresh: bool,
+        serializer: type[Serializer] = Serializer,
+        source: Path | None = None,
     ) -> None:
         self.path = path
+        self.source = source or path
+        """The cassette read (the older name of the same recordings, while ``path`` does not exist
+        yet); :meth:`save` always writes ``path``."""
         self.filter = cassette_filter
         self.fresh = fresh
         """Start afresh (record mode ``all``): the old cassette is never read, only replaced."""
@@ -722,12 +749,12 @@ class Recorder:
         if self.fresh:
             return
         try:
-            raw = read_small(self.path, MAX_CASSETTE_BYTES)
+            raw = read_small(self.source, MAX_CASSETTE_BYTES)
         except FileNotFoundError:
             return
         except TooLarge:
-            raise CassetteError(self.path, f"is over {MAX_CASSETTE_BYTES} bytes, more than any recording") from None
-        parse_cassette(self.path, raw)
+            raise CassetteError(self.source, f"is over {MAX_CASSETTE_BYTES} bytes, more than any recording") from None
+        parse_cassette(self.source, raw)
         data = self.serializer.deserialize(raw.decode("utf-8"))
         self.exists = True
         self._old = data["interactions"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..base.advice import broken_cassette, command, missing_recording
-from ..base.files import shown_path
+from ..base.files import OutsideFence, fenced_files, shown_path
 from ..base.scrub import Scrubber
 from ..base.wire import Answer, RequestSpec
 from ..collect.config import Settings, scrubber_for
@@ -34,8 +34,10 @@ from .recording import (
     Recorder,
     WriteFailed,
     cassette_path,
+    derived_cassette_path,
     is_description,
     is_verdict,
+    legacy_derived_path,
     load_cassette,
     spec_key,
 )
@@ -259,14 +261,32 @@ class Runner:
 
     def _request(self, case: Case, target: Target) -> tuple[RequestSpec, Path]:
         """The request a case sends to a target, and the cassette that holds its answers."""
-        return build_request(target, case.prompt, case.params, case.images, case.mask), cassette_path(
+        images, mask = self.fenced(case.images, case.mask)
+        return build_request(target, case.prompt, case.params, images, mask), cassette_path(
             self.settings.cassettes, target.name, case.id
         )
 
-    def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
+    def fenced(self, images: tuple[Path, ...], mask: Path | None) -> tuple[tuple[Path, ...], Path | None]:
+        """A case's files checked again, right before they are read: inside the project (a link
+        swapped in since collection, or a corpus that came from the cache, is caught here)."""
+        try:
+            return fenced_files(images, mask, self.settings.files_root or self.settings.rootpath)
+        except OutsideFence as err:
+            raise ImgsafeError(str(err)) from None
+
+    def session(self, target: Target, item_id: str, nodeid: str, role: str | None = None) -> CallSession:
         """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
-        the run's budget and pace)."""
-        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
+        the run's budget and pace); with ``role`` (``explain``), the item's recordings for that role."""
+        cassettes = self.settings.cassettes
+        if role is None:
+            return CallSession(self, target, cassette_path(cassettes, target.name, item_id), nodeid)
+        return CallSession(
+            self,
+            target,
+            derived_cassette_path(cassettes, target.name, item_id, role),
+            nodeid,
+            legacy=legacy_derived_path(cassettes, target.name, item_id, role),
+        )
 
     def _rel(self, path: Any) -> str:
         return shown_path(path, self.settings.rootpath)
@@ -285,8 +305,9 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) ->
         link = settings.targets[name]
         session = sessions.get(name)
         if session is None:
-            path = settings.cassettes / target.name / f"{case.id}.{name}.json"
-            session = sessions[name] = CallSession(runner, link, path, nodeid)
+            path = derived_cassette_path(settings.cassettes, target.name, case.id, name)
+            legacy = legacy_derived_path(settings.cassettes, target.name, case.id, name)
+            session = sessions[name] = CallSession(runner, link, path, nodeid, legacy=legacy)
         outcome, answer = session.outcome(
             prompt, case.params if kind_of(link.kind).reads == "image" else None, case.images, case.mask
         )
@@ -365,7 +386,18 @@ class CallSession:
     gateway link, an explanation's query, a describer's question.
     """
 
-    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, *, case: Case | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        target: Target,
+        path: Path,
+        nodeid: str,
+        *,
+        case: Case | None = None,
+        legacy: Path | None = None,
+    ) -> None:
+        """``legacy``: the name these recordings had before, read (never written) while ``path``
+        does not exist yet: recording writes ``path``, and the old file stays as it was."""
         self.runner = runner
         self.ledger = runner.ledger  # live runs: the run's budget, pace and stop flag
         self.target = target
@@ -375,8 +407,9 @@ class CallSession:
         self.calls = 0
         self._memo: dict[str, list[Answer] | ApiError] = {}
         settings = runner.settings
+        source = legacy if legacy is not None and not path.exists() and legacy.exists() else path
         self.recording = not settings.live and settings.record_mode != "none"
-        if settings.record_mode == "once" and path.exists():
+        if settings.record_mode == "once" and source.exists():
             self.recording = False
         self._complete = True
         self._recorder: Recorder | None = None
@@ -384,10 +417,10 @@ class CallSession:
             # Calls are recorded in memory; the cassette is replaced once, when the item is done
             # and every answer was a verdict (see close()). new_episodes adds to the old one.
             self._recorder = Recorder(
-                path, runner.cassette_filter(target), fresh=settings.record_mode != "new_episodes"
+                path, runner.cassette_filter(target), fresh=settings.record_mode != "new_episodes", source=source
             )
             self._checked_before_adding(self._recorder)
-        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
+        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(source, nodeid)
 
     def __enter__(self) -> CallSession:
         return self
@@ -434,11 +467,14 @@ class CallSession:
     ) -> tuple[Outcome, Answer]:
         """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
         target = dataclasses.replace(self.target, kind=kind) if kind and kind != self.target.kind else self.target
+        images, mask = self.runner.fenced(images, mask)
         answer = self.send(build_request(target, prompt, params, images, mask), prompt)
         return outcome_for(target, answer), answer
 
     def describe(self, instruction: str, text: str, image: Path | None = None) -> str:
         """Ask this session's target (a describer) for a description."""
+        if image is not None:
+            image = self.runner.fenced((image,), None)[0][0]
         answer = self.send(build_describe_request(self.target, instruction, text, image), text)
         return read_description(answer, lambda a: outcome_for(self.target, a))
 

@@ -98,7 +98,7 @@ def _text(value: Any, what: str) -> str:
 
 def load_table_file(path: Path) -> RewriteTable:
     """Load a user's table file."""
-    return table_files.user_table(path, parse_table, RewriteTableError)
+    return table_files.user_table(path, parse_table, RewriteTableError, what="rewrite table")
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ import pytest
 from ..base.advice import command
 from ..base.files import shown_path
 from ..base.row import Row
+from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from ..judging.judge import Recording, judge
@@ -37,6 +38,25 @@ if TYPE_CHECKING:
 
 class OutcomeMismatch(Exception):
     """The verdict differs from the expectation."""
+
+
+class RefusedFolder(pytest.Directory):
+    """A linked folder inside a corpus that is not followed (a loop, or files collected twice):
+    one collection error that says why, instead of a walk without end."""
+
+    problem: str = ""
+
+    @classmethod
+    def refused(cls, parent: pytest.Collector, path: Path, problem: str) -> RefusedFolder:
+        node = cls.from_parent(parent, path=path)
+        node.problem = problem
+        return node
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        shown = self.path.relative_to(self.config.rootpath) if self.config.rootpath in self.path.parents else self.path
+        raise self.CollectError(
+            f"{shown} {self.problem}; it is not followed: remove the link, or link a folder of its own"
+        )
 
 
 class CorpusFile(pytest.File):
@@ -60,12 +80,28 @@ class CorpusFile(pytest.File):
         clashes = [
             Problem(
                 entry.line,
-                f"duplicate id {entry.id!r}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; "
+                f"duplicate id {excerpt(entry.id)}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; "
                 "ids must be unique across all corpus files",
             )
             for entry in entries
             if entry.id in state.ids and state.ids[entry.id][0] != shown
         ]
+        if state.recording:
+            # A run that records may collect one file alone (the re-record command does): the same
+            # id in a file it does not collect names the same cassettes, whose recordings it would replace.
+            tree = state.tree_ids()
+            clashes += [
+                Problem(
+                    entry.line,
+                    f"duplicate id {excerpt(entry.id)}: also used at {elsewhere[0]}:{elsewhere[1]}, whose "
+                    "recordings this run would replace (both name the same cassettes); ids must be unique "
+                    "across all corpus files, whichever of them a run collects",
+                )
+                for entry in entries
+                if entry.id not in state.ids
+                for elsewhere in tree.get(entry.id, [])[:1]
+                if elsewhere[0] != shown
+            ]
         if clashes:
             raise self.CollectError(CorpusError(self.path, clashes).render(shown=shown))
         active = set(settings.active_targets)
@@ -145,6 +181,10 @@ class CaseItem(pytest.Item):
         state = self.imgsafe
         try:
             self.result = self.runner.result(self.case, self.target, self.nodeid)
+        except NotSent as err:  # a chain's or gateway's link kept from calling (budget, a stopped run):
+            reason = f"not called: {err}"  # skipped as the items the budget kept from calling, never an error
+            self._record_properties(None, None, status="skipped", note=reason)
+            pytest.skip(reason)
         except ImgsafeError as err:
             problem = str(err)
         else:
@@ -536,7 +576,11 @@ class FuzzItem(pytest.Item):
             )
         else:
             lines.append(f"  re-record: {command(self.nodeid, 'all')}")
-        lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        saved = run_state(self.config).settings.options.save_failures
+        if saved is None:
+            lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        else:
+            lines.append(f"  kept:      written to {saved} as corpus cases at the end of the run")
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:

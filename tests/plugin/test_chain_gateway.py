@@ -111,9 +111,9 @@ def test_chain_falls_back_and_says_which_link_passed(project: pytest.Pytester, i
         ["fallback", "stopped at gpt-image-2: the provider attributes the block to hate, a hard-prohibited scenario"],
     ]
     assert sorted(p.name for p in (project.path / "cassettes" / "chain").iterdir())[:3] == [
-        "banksy.gpt-image-2-all.json",
-        "banksy.gpt-image-2.json",
-        "lighthouse.gpt-image-2.json",
+        "banksy@gpt-image-2-all.json",
+        "banksy@gpt-image-2.json",
+        "lighthouse@gpt-image-2.json",
     ]
     imgsafe_sandbox.reset()
     project.runpytest("--imgsafe", "-p", "no:cacheprovider").assert_outcomes(passed=4)  # replayed, link by link

@@ -502,7 +502,7 @@ def test_a_gateway_prechecks_with_content_safety_thresholds(
     assert (
         paths.count("/contentsafety/text:analyze") == 2 and paths.count("/v1/images/generations") == 1
     )  # the rally never reached the model
-    assert (safety.path / "cassettes" / "gateway" / "rally.safety.json").is_file()
+    assert (safety.path / "cassettes" / "gateway" / "rally@safety.json").is_file()
     monkeypatch.delenv("CONTENT_SAFETY_KEY")
     safety.runpytest("--imgsafe", "-p", "no:cacheprovider").assert_outcomes(passed=2)
     assert_no_key_anywhere(safety, recorded)
