@@ -11,10 +11,11 @@ wrapped for reading) and a Python dict's repr (an SDK's exception printed) are r
 answer they print. JSON that is cut short is not: it stays text, and never a verdict of its own.
 
 Streams are read by the form of their events, not by a list of the event types known today:
-``<object>.completed``, ``.done``, ``.failed``, ``.incomplete``, ``.cancelled`` and ``error``
-end a stream (``response.output_item.done`` is an item's, not the stream's); an SSE ``event:``
-line names a payload that does not name itself; a chat stream's deltas are joined field by
-field (``content``, ``refusal``, ...), whatever the fields.
+``<object>.completed``, ``.done``, ``.failed``, ``.incomplete``, ``.cancelled``, ``error`` and
+an event that says ``"done": true`` end a stream (``response.output_item.done`` is an item's,
+not the stream's); an SSE ``event:`` line names a payload that does not name itself; an event's
+``data`` object is its payload; a chat stream's deltas are joined field by field (``content``,
+``refusal``, ...), whatever the fields.
 
 :func:`messages` lists the human-readable messages an answer carries wherever the providers and
 relays put them (``error.message``, ``errors[]``, ``detail``, ``finishMessage``, an HTML page's
@@ -198,6 +199,9 @@ def _ended(chunks: list[Mapping[str, Any]]) -> bool:
     for chunk in chunks:
         if isinstance(chunk.get("error"), Mapping) or terminal(str(chunk.get("type") or "")):
             return True
+        payload = chunk.get("data")
+        if chunk.get("done") is True or (isinstance(payload, Mapping) and payload.get("done") is True):
+            return True  # an event that says it is the last ("done": true, itself or in its payload)
         feedback = chunk.get("promptFeedback")
         if isinstance(feedback, Mapping) and feedback.get("blockReason"):
             return True
@@ -397,6 +401,8 @@ def _message_values(value: Any, depth: int) -> Iterator[str]:
         for key in _MESSAGE_KEYS:
             if key in value:
                 yield from _message_values(value[key], depth + 1)
+        if isinstance(value.get("data"), Mapping):  # an event's payload ({"type": "chat:completion", "data": {...}})
+            yield from _message_values(value["data"], depth + 1)
         metadata = value.get("metadata")
         if isinstance(metadata, Mapping) and isinstance(metadata.get("raw"), str):
             yield metadata["raw"]
