@@ -34,6 +34,7 @@ from .base.options import (
     OPT_RERUN_ERRORS,
     OPT_SAVE_FAILURES,
     OPT_SEED,
+    OPT_SHARD,
     OPT_TARGET,
     OPTIONS,
     RECORD_MARKER_HELP,
@@ -41,6 +42,7 @@ from .base.options import (
     parse_count,
     parse_error_rate,
     parse_seed,
+    parse_shard,
     parse_usd,
 )
 from .run.freezing import run_starts
@@ -163,6 +165,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="select only the items that had no verdict in this JSON report, call them again, and write a merged "
         "report (to --imgsafe-report, else over REPORT.json); its changed outcomes still fail the run.",
     )
+    group.addoption(
+        OPT_SHARD,
+        type=parse_shard,
+        default=None,
+        metavar="K/N",
+        help="run shard K of N (one CI job of N): items split by their past cost, the same in every job; a live "
+        "shard takes 1/N of the budget and of each target's rpm. Merge the shards' reports with "
+        "python -m pytest_imgsafe.report merge.",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(
         INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all)."
@@ -211,6 +222,10 @@ class _SessionHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # xdist
         node.workerinput.update(self.run.worker_input())
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:  # xdist: what a worker's collection planned
+        self.run.worker_done(getattr(node, "workeroutput", {}))
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.run.start()

@@ -12,6 +12,8 @@ import argparse
 import math
 from typing import Any
 
+from .shards import parse_shard as parse_shard  # the option's type, with the others
+
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 """vcrpy's record modes, as ``--imgsafe-record-mode``, the ini key and the marker take them."""
 RECORD_MARKER_HELP = (
@@ -33,6 +35,7 @@ OPT_APPEAL = "--imgsafe-appeal"
 OPT_SAVE_FAILURES = "--imgsafe-save-failures"
 OPT_MAX_ERROR_RATE = "--imgsafe-max-error-rate"
 OPT_RERUN_ERRORS = "--imgsafe-rerun-errors"
+OPT_SHARD = "--imgsafe-shard"
 OPTIONS: tuple[str, ...] = (
     OPT_ENABLE,
     OPT_RECORD_MODE,
@@ -49,6 +52,7 @@ OPTIONS: tuple[str, ...] = (
     OPT_SAVE_FAILURES,
     OPT_MAX_ERROR_RATE,
     OPT_RERUN_ERRORS,
+    OPT_SHARD,
 )
 """Every option the plugin adds; ``config.resolve_settings`` reads them all, and nothing else does."""
 

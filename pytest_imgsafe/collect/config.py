@@ -23,11 +23,13 @@ from typing import Any
 from ..base import options as opt
 from ..base.errors import ConfigError as ConfigError
 from ..base.scrub import Scrubber
+from ..base.shards import Shard
 from ..base.text import did_you_mean
 from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
 from ..providers.registry import kind_of, kinds_taking, target_keys, target_kinds
 from ..providers.rules import AnswerRule, parse_rules
 from ..providers.target import Target
+from .shares import shard_share
 
 TOOL_KEYS: tuple[str, ...] = (
     "corpora",
@@ -81,6 +83,8 @@ class RunOptions:
     """--imgsafe-max-error-rate: the share of called items allowed to get no verdict."""
     rerun_errors: Any = None
     """--imgsafe-rerun-errors: the earlier report (a ``nightly.EarlierReport``, read at parse time)."""
+    shard: Shard | None = None
+    """--imgsafe-shard K/N: this job runs shard K of N, with its share of the budget and of each rpm."""
 
     @property
     def report_path(self) -> Path | None:
@@ -240,6 +244,10 @@ def resolve_settings(
         raise ConfigError(
             "--imgsafe-live ignores cassettes, so it does not combine with --imgsafe-record-mode; drop one of them"
         )
+    run_options = _run_options(cli, Path.cwd() if cwd is None else cwd)
+    if run_options.shard is not None:
+        targets, budget = shard_share(targets, run_options.budget_usd, run_options.shard)
+        run_options = dataclasses.replace(run_options, budget_usd=budget)
     return Settings(
         rootpath=rootpath,
         corpora=tuple(corpora),
@@ -254,7 +262,7 @@ def resolve_settings(
         rewrite_tables=rewrite_tables,
         describer=describer,
         account=_account(tool),
-        options=_run_options(cli, Path.cwd() if cwd is None else cwd),
+        options=run_options,
     )
 
 
@@ -331,6 +339,7 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
         appeal_dir=_path(cli, opt.OPT_APPEAL, cwd),
         max_error_rate=_checked(cli, opt.OPT_MAX_ERROR_RATE, opt.parse_error_rate),
         rerun_errors=rerun,
+        shard=_checked(cli, opt.OPT_SHARD, opt.parse_shard),
     )
 
 

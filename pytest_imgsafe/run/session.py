@@ -164,6 +164,8 @@ class ImgsafeRun:
     """The scrubbed report, once the run has finished (the summary quotes it)."""
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
+    shard_plan: dict[str, Any] | None = None
+    """--imgsafe-shard: what this shard took of the run's plan (``run.shard`` in the report)."""
     _history: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
@@ -224,6 +226,16 @@ class ImgsafeRun:
         lines = [
             f"imgsafe: {self.mode}; targets: {', '.join(settings.active_targets)}; cassettes: {settings.cassettes}"
         ]
+        shard = settings.options.shard
+        if shard is not None:
+            targets = settings.targets
+            rpms = ", ".join(f"{n} {targets[n].rpm}" for n in settings.active_targets if targets[n].rpm)
+            budget = settings.options.budget_usd
+            lines.append(
+                f"imgsafe: shard {shard} (its items by past cost, the same split in every job); "
+                f"1/{shard.count} of the limits: budget {'none' if budget is None else f'${budget:g}'}, "
+                f"rpm {rpms or 'none'}"
+            )
         if self.fuzz_seed is not None:
             lines.append(
                 f"imgsafe: fuzz seed {self.fuzz_seed} (reproduce the draws with --imgsafe-seed {self.fuzz_seed})"
@@ -324,7 +336,10 @@ class ImgsafeRun:
         self.runner.prefetcher = scheduler
 
     def select(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        """--imgsafe-rerun-errors: keep only the items that had no verdict in the earlier report."""
+        """--imgsafe-shard: keep this shard's items; --imgsafe-rerun-errors: keep only the items
+        that had no verdict in the earlier report."""
+        if self.settings.options.shard is not None:
+            self.take_shard(config, items)
         rerun = self.settings.options.rerun_errors
         if rerun is None:
             return
@@ -334,6 +349,31 @@ class ImgsafeRun:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
+
+    def take_shard(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Deselect the other shards' items (other tests than corpus items stay in every shard)."""
+        from ..report.nightly import item_key
+        from ..report.shards import plan_shard
+
+        assert self.settings.options.shard is not None
+        keyed = [(item, item_key(item)) for item in items]
+        repeats = {key: float(getattr(getattr(item, "case", None), "repeat", 1) or 1) for item, key in keyed if key}
+        plan = plan_shard(self.settings.options.shard, [key for _, key in keyed if key], self.history, repeats)
+        kept = [item for item, key in keyed if key is None or key in plan.mine]
+        dropped = [item for item, key in keyed if key is not None and key not in plan.mine]
+        self.shard_plan = plan.as_dict()
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:  # xdist: the controller does not collect; it reads this at testnodedown
+            workeroutput["imgsafe_shard"] = self.shard_plan
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    def worker_done(self, workeroutput: Mapping[str, Any]) -> None:
+        """xdist: an ended worker's shard plan (every worker collects the same, so any one will do)."""
+        plan = workeroutput.get("imgsafe_shard")
+        if isinstance(plan, dict) and self.shard_plan is None:
+            self.shard_plan = plan
 
     def scrub(self, report: pytest.TestReport | pytest.CollectReport, item: pytest.Item | None = None) -> None:
         """No key in anything pytest will print, write or send to the controller.
@@ -376,6 +416,8 @@ class ImgsafeRun:
         report["run"]["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
         report["run"]["items_run"] = len({(r.get("case"), r.get("target")) for r in self.results})
         options = self.settings.options
+        if options.shard is not None:
+            report["run"]["shard"] = self.shard_plan or {"index": options.shard.index, "count": options.shard.count}
         return finish(report, options.rerun_errors, options.max_error_rate, self.history)
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
