@@ -32,6 +32,9 @@ from .base.options import (
     OPT_RECORD_MODE,
     OPT_REPORT,
     OPT_RERUN_ERRORS,
+    OPT_ROTATE,
+    OPT_SAMPLE,
+    OPT_SAMPLE_SEED,
     OPT_SAVE_FAILURES,
     OPT_SEED,
     OPT_SHARD,
@@ -40,7 +43,9 @@ from .base.options import (
     RECORD_MARKER_HELP,
     RECORD_MODES,
     parse_count,
+    parse_days,
     parse_error_rate,
+    parse_sample,
     parse_seed,
     parse_shard,
     parse_usd,
@@ -173,6 +178,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run shard K of N (one CI job of N): items split by their past cost, the same in every job; a live "
         "shard takes 1/N of the budget and of each target's rpm. Merge the shards' reports with "
         "python -m pytest_imgsafe.report merge.",
+    )
+    group.addoption(
+        OPT_SAMPLE,
+        type=parse_sample,
+        default=None,
+        metavar="SIZE",
+        help="run a sample of SIZE items (500) or of the corpus (5%%): stratified by scenario x target, seeded "
+        "(the seed is printed), with the items that failed, drifted or changed recently always in.",
+    )
+    group.addoption(
+        OPT_ROTATE,
+        type=parse_days,
+        default=None,
+        metavar="DAYS",
+        help="rotate the sample by date: each night a different slice, every item within DAYS nights "
+        "(without --imgsafe-sample: one slice, 1/DAYS of the corpus).",
+    )
+    group.addoption(
+        OPT_SAMPLE_SEED,
+        type=parse_seed,
+        default=None,
+        metavar="N",
+        help="the sample's seed, printed in the header (with --imgsafe-rotate: the night, days since 1970-01-01; "
+        "default: tonight's, UTC).",
     )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(

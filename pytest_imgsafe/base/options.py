@@ -12,7 +12,9 @@ import argparse
 import math
 from typing import Any
 
-from .shards import parse_shard as parse_shard  # the option's type, with the others
+from .sampling import parse_days as parse_days  # the options' types, with the others
+from .sampling import parse_sample as parse_sample
+from .shards import parse_shard as parse_shard
 
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 """vcrpy's record modes, as ``--imgsafe-record-mode``, the ini key and the marker take them."""
@@ -36,6 +38,9 @@ OPT_SAVE_FAILURES = "--imgsafe-save-failures"
 OPT_MAX_ERROR_RATE = "--imgsafe-max-error-rate"
 OPT_RERUN_ERRORS = "--imgsafe-rerun-errors"
 OPT_SHARD = "--imgsafe-shard"
+OPT_SAMPLE = "--imgsafe-sample"
+OPT_ROTATE = "--imgsafe-rotate"
+OPT_SAMPLE_SEED = "--imgsafe-sample-seed"
 OPTIONS: tuple[str, ...] = (
     OPT_ENABLE,
     OPT_RECORD_MODE,
@@ -53,6 +58,9 @@ OPTIONS: tuple[str, ...] = (
     OPT_MAX_ERROR_RATE,
     OPT_RERUN_ERRORS,
     OPT_SHARD,
+    OPT_SAMPLE,
+    OPT_ROTATE,
+    OPT_SAMPLE_SEED,
 )
 """Every option the plugin adds; ``config.resolve_settings`` reads them all, and nothing else does."""
 

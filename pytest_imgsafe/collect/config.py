@@ -22,6 +22,7 @@ from typing import Any
 
 from ..base import options as opt
 from ..base.errors import ConfigError as ConfigError
+from ..base.sampling import SampleSize, tonight
 from ..base.scrub import Scrubber
 from ..base.shards import Shard
 from ..base.text import did_you_mean
@@ -85,6 +86,12 @@ class RunOptions:
     """--imgsafe-rerun-errors: the earlier report (a ``nightly.EarlierReport``, read at parse time)."""
     shard: Shard | None = None
     """--imgsafe-shard K/N: this job runs shard K of N, with its share of the budget and of each rpm."""
+    sample: SampleSize | None = None
+    """--imgsafe-sample: how many items a sampled night runs (a count or a share)."""
+    rotate: int | None = None
+    """--imgsafe-rotate: the nights within which the samples cover the corpus."""
+    sample_seed: int | None = None
+    """The sample's seed: --imgsafe-sample-seed, else tonight's number (UTC) when sampling; None: no sample."""
 
     @property
     def report_path(self) -> Path | None:
@@ -326,6 +333,11 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
     if rerun is not None and not (hasattr(rerun, "path") and hasattr(rerun, "errors")):
         raise ConfigError(f"{opt.OPT_RERUN_ERRORS} takes a report read by nightly.parse_rerun_report, not {rerun!r}")
     explain_budget = _checked(cli, opt.OPT_EXPLAIN_BUDGET, opt.parse_count)
+    sample = _checked(cli, opt.OPT_SAMPLE, opt.parse_sample)
+    rotate = _checked(cli, opt.OPT_ROTATE, opt.parse_days)
+    seed = _checked(cli, opt.OPT_SAMPLE_SEED, opt.parse_seed)
+    if seed is not None and sample is None and rotate is None:
+        raise ConfigError(f"{opt.OPT_SAMPLE_SEED} draws a sample: give it with --imgsafe-sample or --imgsafe-rotate")
     return RunOptions(
         seed=_checked(cli, opt.OPT_SEED, opt.parse_seed),
         save_failures=_path(cli, opt.OPT_SAVE_FAILURES, cwd),
@@ -340,6 +352,9 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
         max_error_rate=_checked(cli, opt.OPT_MAX_ERROR_RATE, opt.parse_error_rate),
         rerun_errors=rerun,
         shard=_checked(cli, opt.OPT_SHARD, opt.parse_shard),
+        sample=sample,
+        rotate=rotate,
+        sample_seed=(seed if seed is not None else tonight()) if sample is not None or rotate is not None else None,
     )
 
 

@@ -32,6 +32,8 @@ class RunFacts(Protocol):
     started: float
     fuzz_seed: int | None
     results: list[dict[str, Any]]
+    run_notes: dict[str, Any]
+    """What the run's selection drew (``sample``, ``shard``), copied into ``run``."""
 
     @property
     def mode(self) -> str: ...
@@ -61,6 +63,7 @@ def build_report(
         "fuzz_seed": state.fuzz_seed,
         "budget_usd": ledger.budget_usd if ledger else None,
         "max_blocks": ledger.max_blocks if ledger else None,
+        **state.run_notes,
     }
     spend: dict[str, Any] | None = None
     if ledger is not None:
@@ -100,6 +103,12 @@ def assemble(
     }
     previous = history[-1] if history else None
     report["changes_since_last"] = changes(previous, report) if previous else []
+    sample = run.get("sample")
+    if isinstance(sample, Mapping):  # a sampled night: rates estimated for the corpus; changes since each item ran
+        from .sample import changes_since_ran, estimated_rates
+
+        report["sample_rates"] = estimated_rates(results, sample)
+        report["changes_since_last"] = changes_since_ran(history, results)
     report["previous_run"] = previous["run"]["finished"] if previous else None
     report["previous_rates"] = previous.get("rates", []) if previous else []
     return report
