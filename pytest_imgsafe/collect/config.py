@@ -27,6 +27,7 @@ from ..base.scrub import Scrubber
 from ..base.shards import Shard
 from ..base.text import did_you_mean
 from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
+from ..providers.pool import parse_pool
 from ..providers.registry import kind_of, kinds_taking, target_keys, target_kinds
 from ..providers.rules import AnswerRule, parse_rules
 from ..providers.target import Target
@@ -472,6 +473,9 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
     rpm = table.get("rpm")
     if rpm is not None and (isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1):
         raise ConfigError(f"{where} rpm must be a whole number of requests per minute >= 1 (your tier's limit)")
+    pool = parse_pool(where, table.get("pool"))
+    if pool and rpm is not None:
+        raise ConfigError(f"{where} sets rpm and a pool: give each pool member its rpm (the target's is their sum)")
     concurrency = table.get("concurrency", 4)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ConfigError(f"{where} concurrency must be a whole number from 1 to 256")
@@ -503,6 +507,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
         rpm=rpm,
         concurrency=concurrency,
         price=float(price) if price is not None else None,
+        pool=pool,
         **fields,
     )
 

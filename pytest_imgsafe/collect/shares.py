@@ -19,6 +19,23 @@ def shard_share(
     rpm smaller than N cannot be split and is a usage error that says what to do."""
     out: dict[str, Target] = {}
     for name, target in targets.items():
+        if target.pool and shard.count > 1:
+            small = [m for m in target.pool if m.rpm < shard.count]
+            if small:
+                raise ConfigError(
+                    f"--imgsafe-shard {shard}: target {name!r}'s pool member {small[0].name!r} has rpm = "
+                    f"{small[0].rpm}, fewer requests per minute than shards; run at most {small[0].rpm} shards"
+                )
+            members = tuple(
+                dataclasses.replace(
+                    m,
+                    rpm=m.rpm // shard.count,
+                    budget_usd=None if m.budget_usd is None else round(share(m.budget_usd, shard), 6),
+                )
+                for m in target.pool
+            )
+            out[name] = dataclasses.replace(target, pool=members)
+            continue
         if target.rpm is None or shard.count == 1:
             out[name] = target
             continue

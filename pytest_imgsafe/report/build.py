@@ -41,7 +41,7 @@ class RunFacts(Protocol):
 
 SCHEMA_ID = "pytest-imgsafe/report"
 VERSION = 1
-SPEND_KEYS = ("calls", "spent_usd", "blocks_sent", "skipped_for_budget", "skipped_for_max_blocks", "stopped")
+SPEND_KEYS = ("calls", "spent_usd", "blocks_sent", "skipped_for_budget", "skipped_for_max_blocks", "stopped", "pools")
 
 
 def iso(seconds: float) -> str:
@@ -75,6 +75,7 @@ def build_report(
             "skipped_for_budget": t.skipped_budget,
             "skipped_for_max_blocks": t.skipped_blocks,
             "stopped": t.stopped,
+            "pools": ledger.pool_usage() or None,
         }
     targets = {name: settings.targets[name].describe() for name in settings.active_targets}
     screens = [n for n in settings.active_targets if kind_of(settings.targets[n].kind).local]
