@@ -292,6 +292,14 @@ class _SessionHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.run.log(report)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_to_serializable(
+        self, config: pytest.Config, report: pytest.CollectReport | pytest.TestReport
+    ) -> Generator[None, dict[str, Any] | None, dict[str, Any] | None]:
+        # xdist's worker sends each report as plain data: the items' rows go as dicts.
+        data = yield
+        return self.run.serializable(data) if data is not None else data
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.run.finish(session, exitstatus)
 

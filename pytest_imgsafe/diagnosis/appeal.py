@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..base.files import write_atomic
 from ..base.wire import Answer
 from ..collect.corpus import Case
+from ..judging.drift import item_history
 from ..providers.outcome import Outcome
 from ..providers.target import Target
 
@@ -69,11 +70,7 @@ def write_appeal(
         answer.meta.get("recorded_at") if answer is not None and answer.meta.get("recorded_at") else None
     ) or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     outcomes = list(appeal.outcomes) or [outcome.label]
-    earlier = []
-    for report in history:
-        for row in report.get("results", []):
-            if row.get("case") == appeal.case.id and row.get("target") == target.name and row.get("actual"):
-                earlier.append(f"{report['run']['finished']}: {row['actual']}")
+    earlier = [f"{night}: {label}" for night, label in item_history(history, appeal.case.id, target.name)]
     lines = [
         f"# Appeal: false positive on {target.model} ({target.name})",
         "",

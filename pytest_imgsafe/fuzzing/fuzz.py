@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from ..base.terms import TermTable
 from ..collect.corpus import REFUSED, Expectation, FuzzSpec
-from ..providers.outcome import Outcome
+from ..providers.outcome import ApiError, Outcome
 from ..rewrite import STRATEGIES, Rewrite, Rewriter, RewriteRefused
 from .strategies import fill, terms, variations
 
@@ -38,9 +38,12 @@ class NoVerdict(Exception):
     """A call got no verdict (unrecorded, rate limited, auth, ...): the item is an error.
     With ``not_sent`` the call was not made (budget, a stopped run): the item is skipped."""
 
-    def __init__(self, message: str, *, not_sent: bool = False) -> None:
+    def __init__(self, message: str, *, not_sent: bool = False, cause: ApiError | None = None) -> None:
         super().__init__(message)
         self.not_sent = not_sent
+        self.cause = cause
+        """The provider's answer that was no verdict, when there was one: its kind, status and code
+        go into the item's row as data."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..base.row import history_index, with_verdict
 from ..base.status import Status
 from ..collect.corpus import Expectation
 from ..providers.outcome import Outcome
@@ -60,17 +61,14 @@ def item_history(history: Iterable[Mapping[str, Any]], case: str, target: str) -
     return item_histories(history).get((case, target), [])
 
 
-def item_histories(history: Iterable[Mapping[str, Any]]) -> dict[tuple[Any, Any], list[tuple[str, str]]]:
-    """:func:`item_history` of every item at once, in one pass over the earlier reports (a live
-    run asks it for every item: one pass per item would read the whole history each time)."""
-    out: dict[tuple[Any, Any], list[tuple[str, str]]] = {}
-    for report in history:
-        seen: set[tuple[Any, Any]] = set()
-        for row in report.get("results", ()):
-            key = (row.get("case"), row.get("target"))
-            if row.get("actual") and key not in seen:
-                seen.add(key)
-                out.setdefault(key, []).append((str(report["run"]["finished"]), str(row["actual"])))
+def item_histories(history: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """:func:`item_history` of every item at once: the history index, nights with a verdict only
+    (a live run asks it for every item: one pass per item would read the whole history each time)."""
+    out = {}
+    for key, nights in history_index(history).items():
+        kept = with_verdict(nights)
+        if kept:
+            out[key] = kept
     return out
 
 

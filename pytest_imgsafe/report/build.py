@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..base.status import DRIFT, FAILING
+from ..base.row import Row, history_index, rows_of, with_verdict
+from ..base.status import DRIFT
 from ..judging.drift import since_when
 from ..providers.registry import kind_of
 
@@ -31,7 +32,7 @@ class RunFacts(Protocol):
     ledger: Ledger | None
     started: float
     fuzz_seed: int | None
-    results: list[dict[str, Any]]
+    results: list[Row]
     run_notes: dict[str, Any]
     """What the run's selection drew (``sample``, ``shard``), copied into ``run``."""
 
@@ -79,18 +80,19 @@ def build_report(
         }
     targets = {name: settings.targets[name].describe() for name in settings.active_targets}
     screens = [n for n in settings.active_targets if kind_of(settings.targets[n].kind).local]
-    return assemble(run, targets, [dict(r) for r in state.results], spend, history, screens)
+    return assemble(run, targets, state.results, spend, history, screens)
 
 
 def assemble(
     run: Mapping[str, Any],
     targets: Mapping[str, Any],
-    results: list[dict[str, Any]],
+    results: Sequence[Row],
     spend: Mapping[str, Any] | None,
     history: Sequence[Mapping[str, Any]],
     screens: Sequence[str],
 ) -> dict[str, Any]:
-    """A report from its parts: the one place its derived fields (totals, rates, changes) are computed."""
+    """A report from its parts: the one place its derived fields (totals, rates, changes) are
+    computed, and where the rows become the report's JSON rows."""
     annotate_since(results, history)
     report: dict[str, Any] = {
         "schema": SCHEMA_ID,
@@ -100,10 +102,10 @@ def assemble(
         "totals": totals(results, spend),
         "rates": block_rates(results),
         "screen": screen_confusion(results, screens),
-        "results": results,
+        "results": [r.as_dict() for r in results],
     }
     previous = history[-1] if history else None
-    report["changes_since_last"] = changes(previous, report) if previous else []
+    report["changes_since_last"] = changes(rows_of(previous), results) if previous else []
     sample = run.get("sample")
     if isinstance(sample, Mapping):  # a sampled night: rates estimated for the corpus; changes since each item ran
         from .sample import changes_since_ran, estimated_rates
@@ -115,11 +117,11 @@ def assemble(
     return report
 
 
-def totals(results: Sequence[Mapping[str, Any]], spend: Mapping[str, Any] | None) -> dict[str, Any]:
+def totals(results: Sequence[Row], spend: Mapping[str, Any] | None) -> dict[str, Any]:
     """Counts per status, and what the live run spent (None for replay)."""
     counts: dict[str, int] = defaultdict(int)
     for r in results:
-        counts[str(r.get("status") or "ok")] += 1
+        counts[str(r.status or "ok")] += 1
     out: dict[str, Any] = {
         "items": len(results),
         "ok": counts["ok"],
@@ -141,29 +143,29 @@ def screen_names(report: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def block_rates(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def block_rates(results: Iterable[Row]) -> list[dict[str, Any]]:
     """Block rate per (scenario, target) over the items that got a verdict."""
     cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for r in results:
-        if not r.get("actual"):
+        if not r.actual:
             continue
-        cell = cells[(str(r.get("scenario") or "unspecified"), str(r["target"]))]
+        cell = cells[(r.scenario or "unspecified", r.target)]
         cell[0] += 1
-        cell[1] += str(r["actual"]).startswith("block")
+        cell[1] += r.verdict == "block"
     return [
         {"scenario": s, "target": t, "items": n, "blocked": b, "rate": round(b / n, 4)}
         for (s, t), (n, b) in sorted(cells.items())
     ]
 
 
-def screen_confusion(results: Iterable[Mapping[str, Any]], screens: Sequence[str]) -> list[dict[str, Any]]:
+def screen_confusion(results: Iterable[Row], screens: Sequence[str]) -> list[dict[str, Any]]:
     """Per scenario, how well each local screen predicts each provider target's blocks."""
     verdicts: dict[tuple[str, str], str] = {}
     scenario_of: dict[str, str] = {}
     for r in results:
-        if r.get("actual"):
-            verdicts[(r["case"], r["target"])] = str(r["actual"]).split(":")[0]
-            scenario_of[r["case"]] = str(r.get("scenario") or "unspecified")
+        if r.actual:
+            verdicts[r.key] = str(r.verdict)
+            scenario_of[r.case] = r.scenario or "unspecified"
     providers = sorted({t for _, t in verdicts} - set(screens))
     rows = []
     for screen_name in screens:
@@ -192,44 +194,33 @@ def screen_confusion(results: Iterable[Mapping[str, Any]], screens: Sequence[str
     return rows
 
 
-def changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[dict[str, Any]]:
+def changes(previous: Iterable[Row], current: Iterable[Row]) -> list[dict[str, Any]]:
     """Items whose verdict differs from the previous run's."""
-    before = {(r["case"], r["target"]): r.get("actual") for r in previous.get("results", [])}
+    before = {r.key: r.actual for r in previous}
     out = []
-    for r in current["results"]:
-        key = (r["case"], r["target"])
-        if key in before and r.get("actual") and before[key] and before[key] != r.get("actual"):
-            out.append({"case": r["case"], "target": r["target"], "before": before[key], "now": r["actual"]})
+    for r in current:
+        was = before.get(r.key)
+        if r.actual and was and was != r.actual:
+            out.append({"case": r.case, "target": r.target, "before": was, "now": r.actual})
     return out
 
 
 def nights_by_item(history: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
-    """(case, target) -> [(night, outcome)] over the earlier reports, oldest first.
-
-    The outcome is the verdict's label, or ``error`` / ``skipped`` for a night without one; one
-    pass over the history, so a 90-night history of 1,000 items stays cheap.
-    """
-    out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for report in history:
-        night = str(report["run"]["finished"])
-        for row in report.get("results", ()):
-            label = row.get("actual") or ("skipped" if row.get("status") == "skipped" else "error")
-            out[(str(row.get("case")), str(row.get("target")))].append((night, str(label)))
-    return dict(out)
+    """(case, target) -> [(night, outcome)] over the earlier reports, oldest first: the history
+    index (``error`` / ``skipped`` for a night without a verdict)."""
+    return history_index(history)
 
 
-def annotate_since(results: list[dict[str, Any]], history: Sequence[Mapping[str, Any]]) -> None:
+def annotate_since(results: Sequence[Row], history: Sequence[Mapping[str, Any]]) -> None:
     """Give every changed outcome ``since_when``: the first night it appeared, the last the old one held."""
-    failing = [r for r in results if r.get("status") in FAILING and r.get("actual")]
+    failing = [r for r in results if r.failing and r.actual]
     if not failing or not history:
         return
     index = nights_by_item(history)
     for row in failing:
-        verdicts = [
-            (n, o) for n, o in index.get((str(row["case"]), str(row["target"])), []) if o not in ("error", "skipped")
-        ]
-        since = since_when(verdicts, str(row["actual"]))
-        row["since_when"] = since.as_dict() if since else None
+        verdicts = with_verdict(index.get(row.key, []))
+        since = since_when(verdicts, str(row.actual))
+        row.since_when = since.as_dict() if since else None
 
 
 def load_history(folder: Path | None) -> list[dict[str, Any]]:

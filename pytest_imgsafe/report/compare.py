@@ -11,19 +11,20 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from ..base.row import Row, rows_of
 from .digest import clip, error_kind
 from .markdown import LIMIT_BYTES, Bounded
 
 Key = tuple[str, str]
 
 
-def _outcome(row: Mapping[str, Any]) -> str:
+def _outcome(row: Row) -> str:
     """The verdict; for a row without one, why not (a fuzz spec's row has its status instead)."""
-    if row.get("actual"):
-        return str(row["actual"])
-    status = str(row.get("status") or "")
+    if row.actual:
+        return row.actual
+    status = row.status or ""
     if status == "error":
-        return f"no verdict ({error_kind(str(row.get('error') or ''))})"
+        return f"no verdict ({error_kind(row)})"
     return status or "no verdict"
 
 
@@ -34,15 +35,15 @@ def _answered(outcome: str) -> bool:
 def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """Outcome changes (apart: verdicts lost to errors, and regained), status changes, items added
     and removed, and block-rate changes."""
-    before: dict[Key, Mapping[str, Any]] = {(str(r["case"]), str(r["target"])): r for r in old.get("results", [])}
-    after: dict[Key, Mapping[str, Any]] = {(str(r["case"]), str(r["target"])): r for r in new.get("results", [])}
+    before = {r.key: r for r in rows_of(old)}
+    after = {r.key: r for r in rows_of(new)}
     outcomes: list[dict[str, Any]] = []
     lost: list[dict[str, Any]] = []
     regained: list[dict[str, Any]] = []
     statuses: list[dict[str, Any]] = []
     for key in sorted(before.keys() & after.keys()):
         b, a = before[key], after[key]
-        row = {"case": key[0], "target": key[1], "scenario": a.get("scenario") or b.get("scenario")}
+        row = {"case": key[0], "target": key[1], "scenario": a.scenario or b.scenario}
         old_outcome, new_outcome = _outcome(b), _outcome(a)
         if old_outcome != new_outcome:
             # a real change first; an outage's lost verdicts apart, so they do not bury it
@@ -54,8 +55,8 @@ def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
                 else regained
             )
             group.append({**row, "before": old_outcome, "now": new_outcome})
-        elif b.get("status") != a.get("status"):
-            statuses.append({**row, "before": b.get("status"), "now": a.get("status"), "expected": a.get("expected")})
+        elif b.status != a.status:
+            statuses.append({**row, "before": b.status, "now": a.status, "expected": a.expected})
     old_rates = {(r["scenario"], r["target"]): r for r in old.get("rates", [])}
     new_rates = {(r["scenario"], r["target"]): r for r in new.get("rates", [])}
     rates = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..base.row import rows_of
 from .digest import changed, clip, error_groups, error_message, got, since_text, when
 from .sample import estimate_lines, sample_note
 
@@ -103,7 +104,8 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
             f"under `--imgsafe-max-error-rate {run['max_error_rate']}`, reported but not failed.",
         )
     _rate_table(page, report)
-    rows = changed(report["results"])
+    results = rows_of(report)
+    rows = changed(results)
     if rows:
         page.add("", f"### Changed outcomes ({len(rows)})", "")
         lines = []
@@ -111,13 +113,14 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
             since = since_text(r)
             lines.append(
                 clip(
-                    f"- `{r['case']}` on `{r['target']}`: **{r['status']}**: expected {r['expected']}, got {got(r)}"
+                    f"- `{r.case}` on `{r.target}`: **{r.status}**: expected {r.expected}, got {got(r)}"
                     + (f" ({since})" if since else ""),
                     _LINE,
                 )
             )
-        page.add_list(lines, cap=60, reserve=min(4096, 400 + 300 * len(error_groups(report["results"]))))
-    groups = error_groups(report["results"])
+    groups = error_groups(results)
+    if rows:
+        page.add_list(lines, cap=60, reserve=min(4096, 400 + 300 * len(groups)))
     if groups:
         page.add(
             "",
@@ -129,12 +132,10 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
         lines = []
         for g in groups:
             ex = g.example
-            example = clip(
-                f"`{ex['case']}` on `{ex['target']}`: {error_message(str(ex.get('error') or ''))}", 220
-            ).replace("|", "\\|")
+            example = clip(f"`{ex.case}` on `{ex.target}`: {error_message(ex)}", 220).replace("|", "\\|")
             lines.append(f"| {g.kind.replace('|', '/')} | {len(g.rows)} | {example} |")
         page.add_list(lines, cap=20, reserve=600, more="| … and {n} more kinds | | |")
-    general = [r for r in report["results"] if r.get("read_by") == "general"]
+    general = [r for r in results if r.read_by == "general"]
     if general:
         page.add(
             "",
@@ -147,7 +148,7 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
         page.add_list(
             [
                 clip(
-                    f"- `{r['case']}` on `{r['target']}`: {got(r)}" + (f", code {r['code']}" if r.get("code") else ""),
+                    f"- `{r.case}` on `{r.target}`: {got(r)}" + (f", code {r.code}" if r.code else ""),
                     _LINE,
                 )
                 for r in general

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..base.row import rows_of
 from .build import SPEND_KEYS, assemble, screen_names
 from .nightly import _add, finish
 
@@ -27,7 +28,7 @@ def merge_shards(
     """One report from every shard's (name, report); ``history``: the earlier reports, oldest first
     (None: keep what the shards read from theirs)."""
     ordered = check_shards(shards)
-    results = [dict(row) for _, report in ordered for row in report["results"]]
+    results = [row for _, report in ordered for row in rows_of(report)]
     first = ordered[0][1]
     run = merged_run([report["run"] for _, report in ordered])
     spend = None
@@ -87,8 +88,8 @@ def check_shards(shards: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[
     ordered = sorted(shards, key=lambda pair: order[pair[0]])
     seen: dict[tuple[str, str], str] = {}
     for name, report in ordered:
-        for row in report["results"]:
-            key = (str(row["case"]), str(row["target"]))
+        for row in rows_of(report):
+            key = row.key
             if key in seen and seen[key] != name:
                 raise MergeError(
                     f"{key[0]} [{key[1]}] is in both {seen[key]} and {name}: overlapping shards "
@@ -96,7 +97,7 @@ def check_shards(shards: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[
                 )
             seen[key] = name
         info = report["run"]["shard"]
-        held = len({(str(r["case"]), str(r["target"])) for r in report["results"]})
+        held = len({r.key for r in rows_of(report)})
         if held < int(info["items"]) and not report["run"].get("interrupted"):
             raise MergeError(
                 f"{name} holds {held} of its shard's {info['items']} items: run the shard again "

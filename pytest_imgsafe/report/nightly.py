@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..base.row import Row
 
 # Read when pytest parses its options on every run: only the standard library at import time.
 Key = tuple[str, str]
@@ -32,7 +35,9 @@ class EarlierReport:
     @property
     def errors(self) -> set[Key]:
         """The items that got no verdict in it."""
-        return {(str(r["case"]), str(r["target"])) for r in self.data.get("results", ()) if r.get("status") == "error"}
+        from ..base.row import rows_of
+
+        return {r.key for r in rows_of(self.data) if r.status == "error"}
 
 
 def parse_rerun_report(text: str) -> EarlierReport:
@@ -61,21 +66,22 @@ def select_reruns(items: Sequence[object], errors: set[Key]) -> tuple[list[Any],
     return kept, dropped
 
 
-def no_verdict_share(results: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+def no_verdict_share(results: Iterable[Row]) -> tuple[int, int]:
     """(items without a verdict, items called): skipped items (budget, max blocks) were not called."""
-    rows = [r for r in results if r.get("status") != "skipped"]
-    return sum(1 for r in rows if r.get("status") == "error"), len(rows)
+    rows = [r for r in results if r.status != "skipped"]
+    return sum(1 for r in rows if r.status == "error"), len(rows)
 
 
 def merge_rerun(
     earlier: Mapping[str, Any], fresh: Mapping[str, Any], history: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     """The earlier report with the rerun items' rows replaced by this run's; totals recomputed."""
+    from ..base.row import rows_of
     from .build import SPEND_KEYS, assemble, screen_names
 
-    new_rows = {(str(r["case"]), str(r["target"])): r for r in fresh["results"]}
-    results = [dict(new_rows.pop((str(r["case"]), str(r["target"])), r)) for r in earlier["results"]]
-    results += [dict(r) for r in new_rows.values()]
+    new_rows = {r.key: r for r in rows_of(fresh)}
+    results = [new_rows.pop(r.key, r) for r in rows_of(earlier)]
+    results += new_rows.values()
     spend = None
     if earlier["totals"].get("calls") is not None or fresh["totals"].get("calls") is not None:
         spend = {key: _add(earlier["totals"].get(key), fresh["totals"].get(key)) for key in SPEND_KEYS}
@@ -104,10 +110,10 @@ def failure_reasons(report: Mapping[str, Any], max_error_rate: float | None, kep
     """Why the run fails beyond its items' own outcomes (pytest's exit status follows these).
 
     ``kept``: the rows carried over from an earlier report without being called again."""
-    from ..base.status import FAILING
+    from ..base.row import rows_of
 
     reasons = []
-    results = report["results"]
+    results = rows_of(report)
     kept = set(kept)
     if max_error_rate is not None:
         errors, called = no_verdict_share(results)
@@ -116,12 +122,12 @@ def failure_reasons(report: Mapping[str, Any], max_error_rate: float | None, kep
                 f"{errors} of {called} items ({errors / called:.1%}) got no verdict, "
                 f"more than --imgsafe-max-error-rate {max_error_rate:g} allows"
             )
-    carried = [r for r in results if (str(r["case"]), str(r["target"])) in kept]
-    changed = [r for r in carried if r.get("status") in FAILING]
+    carried = [r for r in results if r.key in kept]
+    changed = [r for r in carried if r.failing]
     if changed:
-        names = ", ".join(f"{r['case']} [{r['target']}]" for r in changed[:3]) + (", …" if len(changed) > 3 else "")
+        names = ", ".join(f"{r.case} [{r.target}]" for r in changed[:3]) + (", …" if len(changed) > 3 else "")
         reasons.append(f"{len(changed)} changed outcome(s) kept from the earlier run: {names}")
-    still = [r for r in carried if r.get("status") == "error"]
+    still = [r for r in carried if r.status == "error"]
     if still and max_error_rate is None:
         reasons.append(
             f"{len(still)} item(s) of the earlier run still have no verdict and were not called again (not selected)"
@@ -136,13 +142,15 @@ def finish(
     history: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The report to write: merged with the earlier one when rerunning, with ``run.failed_because``."""
+    from ..base.row import rows_of
+
     kept: set[Key] = set()
     if rerun is not None:
-        called = {(str(r["case"]), str(r["target"])) for r in report["results"]}
-        kept = {(str(r["case"]), str(r["target"])) for r in rerun.data["results"]} - called
+        called = {r.key for r in rows_of(report)}
+        kept = {r.key for r in rows_of(rerun.data)} - called
         report = merge_rerun(rerun.data, report, history)
     if max_error_rate is not None:
-        errors, called_n = no_verdict_share(report["results"])
+        errors, called_n = no_verdict_share(rows_of(report))
         report["run"]["max_error_rate"] = max_error_rate
         report["run"]["no_verdict_rate"] = round(errors / called_n, 4) if called_n else 0.0
     report["run"]["failed_because"] = failure_reasons(report, max_error_rate, kept)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..base.row import GROUPS, Row, rows_of
 from .build import nights_by_item
 from .charts import rate_chart
 from .digest import (
@@ -27,7 +28,6 @@ from .digest import (
     ordered,
     recorded_label,
     since_text,
-    status_group,
     when,
 )
 from .sample import sample_note
@@ -111,7 +111,7 @@ scenario:document.getElementById('f-scenario')};
 def html_page(report: Mapping[str, Any], series: Sequence[Mapping[str, Any]]) -> str:
     """The page of one report; ``series``: the earlier reports and this one, oldest first."""
     run = report["run"]
-    results = report["results"]
+    results = rows_of(report)
     title = f"pytest-imgsafe: {run['mode']} run, {when(run['finished'])}"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -161,7 +161,7 @@ def _header(report: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def _attention(results: Sequence[Mapping[str, Any]]) -> str:
+def _attention(results: Sequence[Row]) -> str:
     rows = changed(results)
     if not rows:
         return (
@@ -169,9 +169,9 @@ def _attention(results: Sequence[Mapping[str, Any]]) -> str:
             "<p>None: every outcome with a verdict is the expected and recorded one.</p>"
         )
     body = "".join(
-        f"<tr class='changed'><td><code>{_esc(str(r['case']))}</code></td><td class='nw'>{_esc(str(r['target']))}</td>"
-        f"<td>{_esc(str(r.get('scenario') or ''))}</td><td class='st st-changed nw'>{_esc(str(r['status']))}</td>"
-        f"<td>{_esc(str(r['expected']))} → <b>{_esc(got(r))}</b></td>"
+        f"<tr class='changed'><td><code>{_esc(r.case)}</code></td><td class='nw'>{_esc(r.target)}</td>"
+        f"<td>{_esc(r.scenario or '')}</td><td class='st st-changed nw'>{_esc(r.status)}</td>"
+        f"<td>{_esc(r.expected)} → <b>{_esc(got(r))}</b></td>"
         f"<td class='since'>{_keep_dates(since_text(r))}</td>"
         f"<td class='rec'>{_esc(_was(r))}{_request_id(r)}</td></tr>"
         for r in rows
@@ -188,20 +188,20 @@ def _keep_dates(text: str) -> str:
     return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", lambda m: f"<span class='nw'>{m[0]}</span>", _esc(text))
 
 
-def _request_id(row: Mapping[str, Any]) -> str:
-    rid = row.get("request_id")
+def _request_id(row: Row) -> str:
+    rid = row.request_id
     return f"<br><span class='rid' title='request id: quote it in an appeal'>{_esc(str(rid))}</span>" if rid else ""
 
 
-def _was(row: Mapping[str, Any]) -> str:
+def _was(row: Row) -> str:
     """The recorded answer of a drift, or what differs in a changed request."""
-    drift = row.get("drift")
-    if isinstance(drift, Mapping) and drift.get("config_changes"):
+    drift = row.drift
+    if drift is not None and drift.get("config_changes"):
         return "request differs in " + ", ".join(drift["config_changes"])
     return recorded_label(row)
 
 
-def _errors(results: Sequence[Mapping[str, Any]]) -> str:
+def _errors(results: Sequence[Row]) -> str:
     groups = error_groups(results)
     if not groups:
         return ""
@@ -210,7 +210,7 @@ def _errors(results: Sequence[Mapping[str, Any]]) -> str:
     for g in groups:
         by_target: dict[str, list[str]] = {}
         for r in g.rows:
-            by_target.setdefault(str(r["target"]), []).append(str(r["case"]))
+            by_target.setdefault(r.target, []).append(r.case)
         names = "".join(
             f"<li><b>{_esc(t)}</b> ({len(cases)}): "
             f"{_esc(', '.join(cases[:200]))}{f', … and {len(cases) - 200} more' if len(cases) > 200 else ''}</li>"
@@ -218,8 +218,8 @@ def _errors(results: Sequence[Mapping[str, Any]]) -> str:
         )
         blocks.append(
             f"<details><summary><b>{len(g.rows)}</b> × {_esc(g.kind)}</summary>"
-            f"<p>Example: <code>{_esc(str(g.example['case']))}</code> on {_esc(str(g.example['target']))}: "
-            f"{_esc(clip(error_message(str(g.example.get('error') or '')), 400))}</p>"
+            f"<p>Example: <code>{_esc(g.example.case)}</code> on {_esc(g.example.target)}: "
+            f"{_esc(clip(error_message(g.example), 400))}</p>"
             f"<ul class='detail'>{names}</ul></details>"
         )
     return (
@@ -241,20 +241,20 @@ def _cell_class(label: str) -> str:
     return "block-output" if label == "block:output" else label.split(":")[0]
 
 
-def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, Any]]) -> str:
+def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
     earlier = list(series[:-1])[-(HISTORY_NIGHTS - 1) :]
     index = nights_by_item(earlier) if earlier else {}
     stamps = [str(rep["run"]["finished"]) for rep in earlier]
     labels = nights_label([*stamps, str(series[-1]["run"]["finished"])]) if series else []
-    statuses = sorted({status_group(r) for r in results}, key=("changed", "error", "flaky", "skipped", "ok").index)
-    targets = sorted({str(r["target"]) for r in results})
-    scenarios = sorted({str(r.get("scenario") or "unspecified") for r in results})
+    statuses = sorted({r.group for r in results}, key=GROUPS.index)
+    targets = sorted({r.target for r in results})
+    scenarios = sorted({r.scenario or "unspecified" for r in results})
     body = []
     for r in ordered(results):
-        group = status_group(r)
-        scenario = str(r.get("scenario") or "unspecified")
-        now = str(r.get("actual") or ("skipped" if r.get("status") == "skipped" else "error"))
-        nights = dict(index.get((str(r["case"]), str(r["target"])), []))
+        group = r.group
+        scenario = r.scenario or "unspecified"
+        now = r.night_label
+        nights = dict(index.get(r.key, []))
         cells = "".join(
             f"<i class='{_cell_class(nights[s])}' title='{_esc(labels[i])}: {_esc(nights[s])}'></i>"
             if s in nights
@@ -264,18 +264,18 @@ def _items(results: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, A
         cells += f"<i class='{_cell_class(now)} now' title='this run: {_esc(now)}'></i>"
         # an error's full text is in its group above and in the tooltip: the row names its kind
         was = _was(r)
-        full = str(r.get("error") or r.get("note") or (f"recorded: {was}" if was else ""))
-        detail = error_kind(full) if r.get("status") == "error" else full
+        full = str(r.error or r.note or (f"recorded: {was}" if was else ""))
+        detail = error_kind(r) if r.status == "error" else full
         since = since_text(r) if group == "changed" else ""
         body.append(
             f"<tr class='{group}' data-status='{group}' "
-            f"data-target='{_esc(str(r['target']))}' data-scenario='{_esc(scenario)}'>"
-            f"<td data-sort='{_esc(str(r['case']))}'><code>{_esc(str(r['case']))}</code></td>"
-            f"<td class='nw'>{_esc(str(r['target']))}</td><td>{_esc(scenario)}</td>"
-            f"<td>{_esc(str(r['expected']))}</td><td>{_esc(str(r.get('actual') or ''))}</td>"
+            f"data-target='{_esc(r.target)}' data-scenario='{_esc(scenario)}'>"
+            f"<td data-sort='{_esc(r.case)}'><code>{_esc(r.case)}</code></td>"
+            f"<td class='nw'>{_esc(r.target)}</td><td>{_esc(scenario)}</td>"
+            f"<td>{_esc(r.expected)}</td><td>{_esc(r.actual or '')}</td>"
             f"<td class='st st-{group}' "
-            f"data-sort='{('changed', 'error', 'flaky', 'skipped', 'ok').index(group)} {_esc(str(r.get('status')))}'>"
-            f"{_esc(str(r.get('status')))}</td>"
+            f"data-sort='{GROUPS.index(group)} {_esc(r.status)}'>"
+            f"{_esc(r.status)}</td>"
             f"<td class='hist' data-sort='{sum(1 for v in nights.values() if v == now)}'>{cells}</td>"
             f"<td class='detail' title='{_esc(clip(full, 600))}'>"
             f"{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}</td></tr>"

@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..base.row import Row, rows_of
 from ..base.sampling import Draw, Key, SampleSize
-from ..base.status import FAILING
 from ..judging.stats import wilson
 
 RECENT_NIGHTS = 7
@@ -27,19 +27,17 @@ def recent_news(history: Sequence[Mapping[str, Any]], nights: int) -> set[Key]:
     news: set[Key] = set()
     last: dict[Key, str] = {}
     for report in history[: len(history) - len(recent)]:
-        for row in report.get("results", ()):
-            if row.get("actual"):
-                last[(str(row["case"]), str(row["target"]))] = str(row["actual"])
+        for row in rows_of(report):
+            if row.actual:
+                last[row.key] = row.actual
     for report in recent:
-        for row in report.get("results", ()):
-            key = (str(row["case"]), str(row["target"]))
-            if row.get("status") in FAILING:
-                news.add(key)
-            actual = row.get("actual")
-            if actual:
-                if key in last and last[key] != actual:
-                    news.add(key)
-                last[key] = str(actual)
+        for row in rows_of(report):
+            if row.failing:
+                news.add(row.key)
+            if row.actual:
+                if row.key in last and last[row.key] != row.actual:
+                    news.add(row.key)
+                last[row.key] = row.actual
     return news
 
 
@@ -79,18 +77,18 @@ def stratum(scenario: str, target: str) -> str:
 
 
 def estimated_rates(
-    results: Iterable[Mapping[str, Any]], sample: Mapping[str, Any], confidence: float = 0.95
+    results: Iterable[Row], sample: Mapping[str, Any], confidence: float = 0.95
 ) -> list[dict[str, Any]]:
     """Block rate per (scenario, target) over the drawn items with a verdict, and its Wilson
     interval: what the whole corpus's rate is likely to be."""
     forced = {(str(k[0]), str(k[1])) for k in sample.get("always_in_keys", ())}
     cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for r in results:
-        if not r.get("actual") or (str(r["case"]), str(r["target"])) in forced:
+        if not r.actual or r.key in forced:
             continue
-        cell = cells[(str(r.get("scenario") or "unspecified"), str(r["target"]))]
+        cell = cells[(r.scenario or "unspecified", r.target)]
         cell[0] += 1
-        cell[1] += str(r["actual"]).startswith("block")
+        cell[1] += r.verdict == "block"
     strata = sample.get("strata", {})
     out = []
     for (scenario, target), (n, blocked) in sorted(cells.items()):
@@ -115,22 +113,19 @@ def last_verdicts(history: Iterable[Mapping[str, Any]]) -> dict[Key, str]:
     """Each item's verdict on the last night that ran it (history oldest first)."""
     out: dict[Key, str] = {}
     for report in history:
-        for row in report.get("results", ()):
-            if row.get("actual"):
-                out[(str(row["case"]), str(row["target"]))] = str(row["actual"])
+        for row in rows_of(report):
+            if row.actual:
+                out[row.key] = row.actual
     return out
 
 
-def changes_since_ran(
-    history: Sequence[Mapping[str, Any]], results: Iterable[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
+def changes_since_ran(history: Sequence[Mapping[str, Any]], results: Iterable[Row]) -> list[dict[str, Any]]:
     """A sampled night's changes: each item against the last night that ran it, not the last night."""
     before = last_verdicts(history)
     out = []
     for r in results:
-        key = (str(r["case"]), str(r["target"]))
-        if r.get("actual") and key in before and before[key] != r["actual"]:
-            out.append({"case": key[0], "target": key[1], "before": before[key], "now": r["actual"]})
+        if r.actual and r.key in before and before[r.key] != r.actual:
+            out.append({"case": r.case, "target": r.target, "before": before[r.key], "now": r.actual})
     return out
 
 

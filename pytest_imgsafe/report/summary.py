@@ -6,18 +6,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..base.row import Row
 from ..base.status import DRIFT, Status
 
 
-def summary_lines(
-    results: Iterable[Mapping[str, Any]], mode: str, report: Mapping[str, Any] | None = None
-) -> list[str]:
+def summary_lines(results: Iterable[Row], mode: str, report: Mapping[str, Any] | None = None) -> list[str]:
     """``imgsafe (mode): N items: X as expected, Y changed outcome, Z without a verdict``, then
     the block share per target, and for live runs what was spent and what drifted."""
     rows = list(results)
     if not rows:
         return []
-    counts = Counter(_status(r) for r in rows)
+    counts = Counter(r.group for r in rows)
     head = (
         f"imgsafe ({mode}): {len(rows)} items: {counts['ok']} as expected, "
         f"{counts['changed']} changed outcome, {counts['error']} without a verdict"
@@ -29,12 +28,12 @@ def summary_lines(
     lines = [head]
     by_target: dict[str, Counter[str]] = {}
     for row in rows:
-        if row.get("actual"):
-            by_target.setdefault(str(row["target"]), Counter())[str(row["actual"]).split(":")[0]] += 1
+        if row.actual:
+            by_target.setdefault(row.target, Counter())[row.actual.split(":")[0]] += 1
     for target, verdicts in sorted(by_target.items()):
         total = sum(verdicts.values())
         lines.append(f"  {target}: {verdicts['block']}/{total} blocked")
-    statuses = Counter(str(r.get("status")) for r in rows)
+    statuses = Counter(r.status for r in rows)
     drift = {str(s): statuses[s] for s in (*DRIFT, Status.MISMATCH, Status.CONFIG_CHANGED) if statuses[s]}
     if mode == "live" and drift:
         lines.append("  changed: " + ", ".join(f"{n} {s}" for s, n in drift.items()))
@@ -58,16 +57,3 @@ def summary_lines(
     if totals.get("stopped"):
         lines.append(f"  STOPPED: {totals['stopped']}")
     return lines
-
-
-def _status(row: Mapping[str, Any]) -> str:
-    status = row.get("status")
-    if status == "error":  # before the outcome: a tolerated non-verdict is xfailed, pytest's kind of skip
-        return "error"
-    if row.get("outcome") == "skipped" or status == "skipped":
-        return "skipped"
-    if row.get("error") or row.get("when") == "setup":
-        return "error"
-    if status == "flaky":
-        return "flaky"
-    return "ok" if row.get("outcome") == "passed" else "changed"

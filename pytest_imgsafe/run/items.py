@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..base.row import Row
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from ..judging.judge import Recording, judge
@@ -242,29 +243,35 @@ class CaseItem(pytest.Item):
         drift: Drift | None = None,
         rate: RateVerdict | None = None,
     ) -> None:
-        # user_properties travel to the controller under xdist, unlike attributes.
-        answer = self.result.answer if self.result else None
+        # The item's one row: the run keeps this object (user_properties carry it to the run's
+        # log, and xdist sends it to the controller as a plain dict).
+        result = self.result
+        answer = result.answer if result else None
+        cause = result.error if result else None
         self.user_properties.append(
             (
                 "imgsafe",
-                {
-                    "case": self.case.id,
-                    "target": self.target,
-                    "scenario": self.case.scenario,
-                    "expected": self.expected_text,
-                    "actual": outcome.label if outcome else None,
-                    "stage": outcome.stage if outcome else None,
-                    "code": outcome.code if outcome else None,
-                    "categories": list(outcome.categories) if outcome else [],
-                    "request_id": outcome.request_id if outcome else None,
-                    "filter": outcome.filter if outcome else None,
-                    "read_by": outcome.read_by if outcome else None,
-                    "source": answer.source if answer else None,
-                    "status": str(status),  # plain strings: xdist sends properties through execnet
-                    "error": error,
-                    "note": note,
-                    "mode": self.runner.mode,
-                    "drift": None
+                Row(
+                    case=self.case.id,
+                    target=self.target,
+                    scenario=self.case.scenario,
+                    expected=self.expected_text,
+                    actual=outcome.label if outcome else None,
+                    stage=outcome.stage if outcome else None,
+                    code=outcome.code if outcome else cause.code if cause and error else None,
+                    categories=list(outcome.categories) if outcome else [],
+                    request_id=outcome.request_id if outcome else cause.request_id if cause and error else None,
+                    filter=outcome.filter if outcome else None,
+                    read_by=outcome.read_by if outcome else None,
+                    source=answer.source if answer else None,
+                    status=str(status),  # plain strings: xdist sends rows through execnet
+                    error=error,
+                    error_kind=cause.kind if cause and error else None,
+                    http_status=cause.status_code if cause and error else None,
+                    message=cause.message if cause and error else None,
+                    note=note,
+                    mode=self.runner.mode,
+                    drift=None
                     if drift is None
                     else {
                         "status": str(drift.status),
@@ -272,7 +279,7 @@ class CaseItem(pytest.Item):
                         "changes": {k: list(v) for k, v in drift.changes.items()},
                         "config_changes": list(drift.config_changes),
                     },
-                    "rate": None
+                    rate=None
                     if rate is None
                     else {
                         "blocks": rate.blocks,
@@ -282,12 +289,12 @@ class CaseItem(pytest.Item):
                         "confidence": rate.confidence,
                         "status": rate.status,
                     },
-                    "repeat": self.case.repeat,
-                    "steps": [list(step) for step in self.result.steps] if self.result else [],
-                    "explain": self.explanation.as_dict() if self.explanation else None,
-                    "prompt": self.case.prompt,
-                    "reason": self.case.reason,
-                },
+                    repeat=self.case.repeat,
+                    steps=[list(step) for step in result.steps] if result else [],
+                    explain=self.explanation.as_dict() if self.explanation else None,
+                    prompt=self.case.prompt,
+                    reason=self.case.reason,
+                ),
             )
         )
 
@@ -420,7 +427,9 @@ class FuzzItem(pytest.Item):
             try:
                 return session.outcome(prompt, None, self.spec.images, None, kind=kind)[0]
             except (ImgsafeError, ApiError) as err:
-                raise NoVerdict(str(err), not_sent=isinstance(err, NotSent)) from None
+                raise NoVerdict(
+                    str(err), not_sent=isinstance(err, NotSent), cause=err if isinstance(err, ApiError) else None
+                ) from None
 
         with session, describer_session or nullcontext():
             self.run = run_spec(
@@ -460,20 +469,24 @@ class FuzzItem(pytest.Item):
 
         run = self.run
         failure = run.failure if run else None
+        cause = run.error.cause if run and run.error and error else None
         self.user_properties.append(
             (
                 "imgsafe",
-                {
-                    "case": self.spec.id,
-                    "target": self.target,
-                    "scenario": self.spec.scenario,
-                    "expected": ", ".join(f"{k}: {v}" for k, v in self.spec.expect.get(self.target, {}).items()),
-                    "actual": None,
-                    "error": error,
-                    "mode": run_state(self.config).runner.mode,
-                    "status": status or ("error" if error else "mismatch" if failure is not None else "ok"),
-                    "fuzz": {"seed": run.seed if run else None, "examples": run.examples if run else 0},
-                },
+                Row(
+                    case=self.spec.id,
+                    target=self.target,
+                    scenario=self.spec.scenario,
+                    expected=", ".join(f"{k}: {v}" for k, v in self.spec.expect.get(self.target, {}).items()),
+                    error=error,
+                    error_kind=cause.kind if cause else None,
+                    http_status=cause.status_code if cause else None,
+                    code=cause.code if cause else None,
+                    message=cause.message if cause else None,
+                    mode=run_state(self.config).runner.mode,
+                    status=status or ("error" if error else "mismatch" if failure is not None else "ok"),
+                    fuzz={"seed": run.seed if run else None, "examples": run.examples if run else 0},
+                ),
             )
         )
         if failure is not None and run is not None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..base.options import OPT_LIVE, OPT_RECORD_MODE, OPT_TARGET
+from ..base.row import Row
 from ..base.terms import ALL_SCENARIOS
 from ..calls.runner import Runner
 from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
@@ -131,7 +132,11 @@ def scrub_report(
         # one look at the whole repr first: walking every value of every item is the slow path
         if scrubber.holds_secret(repr(properties[properties_checked:])):
             properties[properties_checked:] = [
-                (name, scrubber.value(value)) for name, value in properties[properties_checked:]
+                (
+                    name,
+                    Row.from_dict(scrubber.value(value.as_dict())) if isinstance(value, Row) else scrubber.value(value),
+                )
+                for name, value in properties[properties_checked:]
             ]
     return len(properties)
 
@@ -158,7 +163,8 @@ class ImgsafeRun:
     workers: int = 1
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     marks: dict[str, pytest.Mark] = field(default_factory=dict)
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[Row] = field(default_factory=list)
+    """One row per item that ran, the very object the item made (never a copy)."""
     fuzz_failures: list[dict[str, Any]] = field(default_factory=list)
     started: float = 0.0
     report: dict[str, Any] | None = None
@@ -442,14 +448,18 @@ class ImgsafeRun:
 
     def log(self, report: pytest.TestReport) -> None:
         """Keep an item's row (and a fuzz spec's failing examples) from its report's properties,
-        which xdist sends to the controller."""
+        which xdist sends to the controller (there the row arrives as a plain dict). A worker
+        keeps none: the controller reports, and a worker's row must reach it untouched."""
+        if self.is_worker:
+            return
         for name, value in report.user_properties:
-            if (
-                name == "imgsafe"
-                and isinstance(value, dict)
-                and (report.when == "call" or report.failed or report.skipped)
-            ):
-                self.results.append({**value, "outcome": report.outcome, "when": report.when})
+            if name == "imgsafe" and isinstance(value, (Row, dict)):
+                if report.when == "call" or report.failed or report.skipped:
+                    row = value if isinstance(value, Row) else Row.from_dict(value)
+                    if row.when is not None:  # logged already, from an earlier report of the item
+                        continue
+                    row.outcome, row.when = report.outcome, report.when
+                    self.results.append(row)
             elif name == "imgsafe-fuzz-failure" and isinstance(value, list) and report.when == "call":
                 self.fuzz_failures.extend(value)
 
@@ -462,7 +472,7 @@ class ImgsafeRun:
         # An interrupted run (Ctrl-C, a CI timeout's SIGINT) still writes its report, and says
         # so: the rows are the items that had run, not the corpus.
         report["run"]["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
-        report["run"]["items_run"] = len({(r.get("case"), r.get("target")) for r in self.results})
+        report["run"]["items_run"] = len({r.key for r in self.results})
         options = self.settings.options
         if options.shard is not None and "shard" not in report["run"]:  # nothing collected
             report["run"]["shard"] = {"index": options.shard.index, "count": options.shard.count}
@@ -507,6 +517,17 @@ class ImgsafeRun:
                 f"written to {self.settings.options.save_failures}"
             )
         return lines
+
+    @staticmethod
+    def serializable(data: dict[str, Any]) -> dict[str, Any]:
+        """A report on its way to the xdist controller: its rows as plain dicts (execnet carries
+        only plain values). The report's own list is left alone: the item still holds it."""
+        properties = data.get("user_properties")
+        if properties and any(isinstance(value, Row) for _, value in properties):
+            data["user_properties"] = [
+                (name, value.as_dict() if isinstance(value, Row) else value) for name, value in properties
+            ]
+        return data
 
     def unconfigure(self) -> None:
         """The controller removes the live run's ledger folder."""

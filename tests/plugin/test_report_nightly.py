@@ -72,6 +72,12 @@ def test_errors_over_the_max_error_rate_fail_the_run(
         [f"  FAILED: {errors} of {N} items (*%) got no verdict, more than --imgsafe-max-error-rate 0.01 allows"]
     )
     assert "**Failed:**" in (project.path / "drift.md").read_text()
+    # why each item got no verdict is data in its row, also when it comes from an xdist worker
+    rows = [r for r in report(project)["results"] if r["status"] == "error"]
+    assert len(rows) == errors and errors > 0
+    assert {(r["error_kind"], r["http_status"]) for r in rows} == {("rate_limited", 429)}
+    assert all(r["message"] and r["message"] in r["error"] for r in rows)
+    validate(report(project))
 
 
 def test_drift_still_fails_under_the_max_error_rate(project: pytest.Pytester, imgsafe_sandbox) -> None:

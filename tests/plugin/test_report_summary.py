@@ -7,6 +7,7 @@ import json
 import jsonschema
 import pytest
 
+from pytest_imgsafe.base.row import Row
 from pytest_imgsafe.report import markdown
 from pytest_imgsafe.report.build import assemble
 from pytest_imgsafe.report.digest import error_groups, error_kind
@@ -27,39 +28,55 @@ RATE_LIMITED = (
 )
 
 
-def row(
-    case: str, target: str = "gpt-image-2", status: str = "ok", actual: str | None = "pass", **extra: object
-) -> dict[str, object]:
+def rate_limited(t: str, c: str, i: int) -> dict[str, object]:
+    """What an item's row holds when the provider said 429, rate_limit_exceeded."""
     return {
-        "case": case,
-        "target": target,
-        "scenario": "benign",
-        "expected": "pass",
-        "actual": actual,
-        "status": status,
-        "mode": "live",
-        **extra,
+        "error": RATE_LIMITED.format(t=t, c=c, i=i),
+        "error_kind": "rate_limited",
+        "http_status": 429,
+        "code": "rate_limit_exceeded",
+        "message": "Rate limit reached for requests",
+        "request_id": f"req_{i}",
     }
 
 
-def report_of(rows: list[dict[str, object]], history: tuple[dict[str, object], ...] = ()) -> dict[str, object]:
+def row(
+    case: str, target: str = "gpt-image-2", status: str = "ok", actual: str | None = "pass", **extra: object
+) -> Row:
+    return Row.from_dict(
+        {
+            "case": case,
+            "target": target,
+            "scenario": "benign",
+            "expected": "pass",
+            "actual": actual,
+            "status": status,
+            "mode": "live",
+            **extra,
+        }
+    )
+
+
+def report_of(rows: list[Row], history: tuple[dict[str, object], ...] = ()) -> dict[str, object]:
     run = {"started": "2026-12-03T03:17:00Z", "finished": "2026-12-03T03:40:00Z", "mode": "live"}
-    return assemble(run, {}, rows, {"calls": len(rows), "spent_usd": 0.0, "blocks_sent": 0}, list(history), [])  # type: ignore[arg-type]
+    return assemble(run, {}, rows, {"calls": len(rows), "spent_usd": 0.0, "blocks_sent": 0}, list(history), [])
 
 
 def test_errors_group_by_kind_whatever_the_case_and_request_id() -> None:
-    texts = [RATE_LIMITED.format(t="gpt-image-2", c=f"case-{i}", i=i) for i in range(3)]
-    assert {error_kind(t) for t in texts} == {"rate_limited, HTTP 429, rate_limit_exceeded"}
-    assert error_kind(
-        "no live result was produced for corpora/a.yaml::x[t] (the run was stopped before its call)"
-    ) == error_kind("no live result was produced for corpora/b.yaml::y[u] (the run was stopped before its call)")
-    rows = [row(f"c{i}", status="error", actual=None, error=t) for i, t in enumerate(texts)]
+    rows = [row(f"c{i}", status="error", actual=None, **rate_limited("gpt-image-2", f"case-{i}", i)) for i in range(3)]
+    assert {error_kind(r) for r in rows} == {"rate_limited, HTTP 429, rate_limit_exceeded"}
+    stopped = "no live result was produced for corpora/{}.yaml::x[t] (the run was stopped before its call)"
+    assert error_kind(row("x", status="error", actual=None, error=stopped.format("a"))) == error_kind(
+        row("y", status="error", actual=None, error=stopped.format("b"))
+    )
     rows.append(
         row(
             "other",
             status="error",
             actual=None,
             error="target 't' gave no verdict for case 'other': server_error, HTTP 503: overloaded",
+            error_kind="server_error",
+            http_status=503,
         )
     )
     groups = error_groups(rows)
@@ -67,7 +84,7 @@ def test_errors_group_by_kind_whatever_the_case_and_request_id() -> None:
         ("rate_limited, HTTP 429, rate_limit_exceeded", 3),
         ("server_error, HTTP 503", 1),
     ]
-    assert groups[0].example["case"] == "c0"
+    assert groups[0].example.case == "c0"
 
 
 def test_a_thousand_errors_and_two_hundred_drifts_stay_under_16_kib_and_findings_come_first() -> None:
@@ -76,7 +93,7 @@ def test_a_thousand_errors_and_two_hundred_drifts_stay_under_16_kib_and_findings
             f"case-{i:04d}",
             status="error",
             actual=None,
-            error=RATE_LIMITED.format(t="gpt-image-2", c=f"case-{i:04d}", i=i),
+            **rate_limited("gpt-image-2", f"case-{i:04d}", i),
         )
         for i in range(1000)
     ]

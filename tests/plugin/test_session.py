@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_imgsafe.base.ledger import Ledger
+from pytest_imgsafe.base.row import Row
 from pytest_imgsafe.calls.runner import Runner
 from pytest_imgsafe.collect.config import Settings, resolve_settings
 from pytest_imgsafe.collect.corpus import Case
@@ -36,17 +37,19 @@ def make_run(tmp_path: Path, options: dict[str, Any] | None = None, **kw: Any) -
     return ImgsafeRun(s, Runner(s, env={}), **kw)
 
 
-def row(case: str, target: str = "gpt-image-2", status: str = "ok", **extra: Any) -> dict[str, Any]:
-    return {
-        "case": case,
-        "target": target,
-        "scenario": "benign",
-        "expected": "pass",
-        "actual": "pass",
-        "status": status,
-        "mode": "replay",
-        **extra,
-    }
+def row(case: str, target: str = "gpt-image-2", status: str = "ok", **extra: Any) -> Row:
+    return Row.from_dict(
+        {
+            "case": case,
+            "target": target,
+            "scenario": "benign",
+            "expected": "pass",
+            "actual": "pass",
+            "status": status,
+            "mode": "replay",
+            **extra,
+        }
+    )
 
 
 def test_exit_status_follows_the_report_only_when_pytest_found_nothing_wrong() -> None:
@@ -120,7 +123,7 @@ def test_rows_and_fuzz_failures_are_kept_from_the_reports(tmp_path: Path) -> Non
     run.log(report("setup", "failed", [("imgsafe", row("b", status="error"))]))
     run.log(report("setup", "skipped", [("imgsafe", row("c", status="skipped"))]))
     run.log(report("call", "passed", [("other", {"x": 1})]))
-    assert [(r["case"], r["outcome"], r["when"]) for r in run.results] == [
+    assert [(r.case, r.outcome, r.when) for r in run.results] == [
         ("a", "passed", "call"),
         ("b", "failed", "setup"),
         ("c", "skipped", "setup"),

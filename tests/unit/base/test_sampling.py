@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from pytest_imgsafe.base.row import Row
 from pytest_imgsafe.base.sampling import SampleSize, draw_sample, night_of, parse_days, parse_sample, quotas
 from pytest_imgsafe.report.sample import describe, estimated_rates, stratum
 
@@ -35,12 +36,15 @@ def synthetic_corpus(
 
 def rows_of(keys, strata, blocked):  # type: ignore[no-untyped-def]
     return [
-        {
-            "case": k[0],
-            "target": k[1],
-            "scenario": strata[k].split(" x ")[0],
-            "actual": "block:input" if blocked[k] else "pass",
-        }
+        Row(
+            case=k[0],
+            target=k[1],
+            expected="",
+            status="ok",
+            mode="live",
+            scenario=strata[k].split(" x ")[0],
+            actual="block:input" if blocked[k] else "pass",
+        )
         for k in keys
     ]
 

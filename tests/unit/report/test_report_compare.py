@@ -7,13 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pytest_imgsafe.base.row import Row
 from pytest_imgsafe.report.build import assemble
 from pytest_imgsafe.report.compare import compare_reports
-from tests.plugin.test_report_summary import RATE_LIMITED, row
+from tests.plugin.test_report_summary import rate_limited, row
 
 
-def write(path: Path, stamp: str, rows: list[dict[str, object]]) -> Path:
-    report = assemble({"started": stamp, "finished": stamp, "mode": "live"}, {}, rows, None, [], [])  # type: ignore[arg-type]
+def write(path: Path, stamp: str, rows: list[Row]) -> Path:
+    report = assemble({"started": stamp, "finished": stamp, "mode": "live"}, {}, rows, None, [], [])
     path.write_text(json.dumps(report))
     return path
 
@@ -26,7 +27,7 @@ def two_runs(tmp_path: Path) -> tuple[Path, Path]:
             row("coca-cola", actual="block:input"),
             row("lighthouse"),
             row("gone"),
-            row("outage", status="error", actual=None, error=RATE_LIMITED.format(t="gpt-image-2", c="outage", i=1)),
+            row("outage", status="error", actual=None, **rate_limited("gpt-image-2", "outage", 1)),
             row("edited"),
         ],
     )

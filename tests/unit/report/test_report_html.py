@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from pytest_imgsafe.base.row import Row
 from pytest_imgsafe.report import html_page, write_reports
 from pytest_imgsafe.report.build import assemble
 from pytest_imgsafe.report.digest import nights_label
-from tests.plugin.test_report_summary import RATE_LIMITED, row
+from tests.plugin.test_report_summary import rate_limited, row
 
 VOID = {"meta", "br", "input", "line", "circle", "rect", "polyline", "polygon", "path", "img", "hr", "link"}
 
@@ -60,8 +61,8 @@ def parse(page: str) -> Tree:
     return tree
 
 
-def night(stamp: str, rows: list[dict[str, object]], history: list[dict[str, object]]) -> dict[str, object]:
-    return assemble({"started": stamp, "finished": stamp, "mode": "live"}, {}, rows, None, history, [])  # type: ignore[arg-type]
+def night(stamp: str, rows: list[Row], history: list[dict[str, object]]) -> dict[str, object]:
+    return assemble({"started": stamp, "finished": stamp, "mode": "live"}, {}, rows, None, history, [])
 
 
 def outage_run() -> tuple[dict[str, object], list[dict[str, object]]]:
@@ -76,7 +77,7 @@ def outage_run() -> tuple[dict[str, object], list[dict[str, object]]]:
             f"case-{i:03d}",
             status="error",
             actual=None,
-            error=RATE_LIMITED.format(t="gpt-image-2", c=f"case-{i:03d}", i=i),
+            **rate_limited("gpt-image-2", f"case-{i:03d}", i),
         )
         for i in range(330)
     ]
@@ -176,7 +177,7 @@ def test_the_filter_and_sort_script_runs_in_a_headless_browser(tmp_path: Path) -
     rows = [
         row("zebra", status="mismatch", actual="block"),
         row("alpha", target="moderation"),
-        row("mango", status="error", actual=None, error=RATE_LIMITED.format(t="gpt-image-2", c="mango", i=1)),
+        row("mango", status="error", actual=None, **rate_limited("gpt-image-2", "mango", 1)),
     ]
     report = night("2026-12-03T03:17:00Z", rows, [])
     (path, _, page) = write_reports(tmp_path / "drift.json", report)

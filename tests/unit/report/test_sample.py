@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pytest_imgsafe.base.row import Row
 from pytest_imgsafe.base.sampling import draw_sample, parse_sample
 from pytest_imgsafe.report.build import assemble
 from pytest_imgsafe.report.sample import describe, recent_news
@@ -37,7 +38,7 @@ def test_a_sampled_night_compares_each_item_with_the_last_night_that_ran_it() ->
     draw = draw_sample(strata, parse_sample("1"), 3, always=[("a", "t")])
     assert draw.drawn != {("a", "t")}  # seed 3 draws another item
     run = {"finished": "2026-03-04T03:00:00Z", "sample": describe(draw, parse_sample("1"), 3, None)}
-    row = {"case": "a", "target": "t", "scenario": "benign", "actual": "pass", "status": "drift: now passes"}
+    row = Row("a", "t", "pass", "drift: now passes", "live", scenario="benign", actual="pass")
     report = assemble(run, {}, [row], None, HISTORY, [])
     # the previous night did not run a: its last night (03-01) did, with a block
     assert report["changes_since_last"] == [{"case": "a", "target": "t", "before": "block:input", "now": "pass"}]
@@ -46,6 +47,6 @@ def test_a_sampled_night_compares_each_item_with_the_last_night_that_ran_it() ->
 
 
 def test_a_whole_run_still_compares_with_the_previous_night_only() -> None:
-    row = {"case": "a", "target": "t", "scenario": "benign", "actual": "pass", "status": "ok"}
+    row = Row("a", "t", "pass", "ok", "live", scenario="benign", actual="pass")
     report = assemble({"finished": "2026-03-04T03:00:00Z"}, {}, [row], None, HISTORY, [])
     assert report["changes_since_last"] == [] and "sample_rates" not in report
