@@ -126,11 +126,19 @@ class LiveScheduler:
             return found
         return value
 
-    def close(self) -> None:
-        """Cancel what has not started (``-x``, a stop); calls in flight finish."""
-        self._closed.set()
+    def close(self, abandon: bool = True) -> None:
+        """Cancel what has not started; calls in flight finish.
+
+        ``abandon`` (``-x``, Ctrl-C, a stop): calls still waiting for their slot or back-off give up
+        too. Otherwise (this process ran its items: an xdist worker that finished first) they are
+        made and published: another worker may be waiting for an item this one claimed, and a
+        call given up there would be an item without a verdict (with a pool, a call can wait a
+        while for a resting member)."""
+        if abandon:
+            self._closed.set()
         for pool in self._pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=not abandon, cancel_futures=True)
+        self._closed.set()
 
     # --- one item ---------------------------------------------------------------------------
 

@@ -549,15 +549,18 @@ def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> li
         target = settings.targets[name]
         names += [*target.links, *([target.moderation] if target.moderation else [])]
     for name in dict.fromkeys(names):
-        target = settings.targets[name]
-        if not kind_of(target.kind).calls_endpoint:
+        pooled = settings.targets[name]
+        if not kind_of(pooled.kind).calls_endpoint:
             continue  # local, or made of other targets
-        if not environ.get(target.api_key_env) and not target.project:
-            needed.setdefault((target.api_key_env, "the API key"), []).append(name)
-        if target.base_url_env and not environ.get(target.base_url_env):
-            needed.setdefault((target.base_url_env, "the base URL"), []).append(name)
-        if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
-            needed.setdefault((target.azure_endpoint_env, "the Azure endpoint"), []).append(name)
+        # live, a pool's members make the calls (each its own key and route); recording, the target
+        routes = [(f"{name}@{m.name}", pooled.as_member(m)) for m in pooled.pool] if settings.live else []
+        for shown, target in routes or [(name, pooled)]:
+            if not environ.get(target.api_key_env) and not target.project:
+                needed.setdefault((target.api_key_env, "the API key"), []).append(shown)
+            if target.base_url_env and not environ.get(target.base_url_env):
+                needed.setdefault((target.base_url_env, "the base URL"), []).append(shown)
+            if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
+                needed.setdefault((target.azure_endpoint_env, "the Azure endpoint"), []).append(shown)
     return [
         f"{variable} ({what} of target{'s' if len(targets) > 1 else ''} {', '.join(repr(t) for t in targets)})"
         for (variable, what), targets in needed.items()

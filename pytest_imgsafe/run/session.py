@@ -482,7 +482,8 @@ class ImgsafeRun:
         """Stop the live calls; on the controller, save the failing fuzz examples, and build,
         write and judge the report."""
         if self.live is not None:
-            self.live.close()
+            stopped = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
+            self.live.close(abandon=stopped)
         if self.is_worker:
             return
         options = self.settings.options
