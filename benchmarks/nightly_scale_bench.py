@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,8 @@ from typing import Any
 WORK = Path(__file__).resolve().parent / ".work" / "nightly-scale"
 TARGETS = {"gen": "/images/generations", "mod": "/moderations"}
 MEMBERS = ("east", "west", "north")
+CPU: dict[str, float] = {}
+"""CPU seconds (user + system) of each run's pytest processes."""
 
 PYPROJECT = """
 [tool.pytest.ini_options]
@@ -144,6 +147,7 @@ def run(label: str, commands: list[list[str]], env: dict[str, str], sandboxes: d
         sb.clear_log()
     done = threading.Event()
     fail_halfway(sandboxes, half, done)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     procs = [
         subprocess.Popen(c, cwd=WORK, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -152,6 +156,8 @@ def run(label: str, commands: list[list[str]], env: dict[str, str], sandboxes: d
     outputs = [p.communicate()[0] for p in procs]
     done.set()
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[label] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     for cmd, out in zip(commands, outputs, strict=True):
         tail = out.strip().splitlines()[-1] if out.strip() else "(no output)"
         print(f"  {label}: {' '.join(cmd[-5:])}\n    {tail}", flush=True)
@@ -213,8 +219,9 @@ def main() -> int:
     results = {
         "cases": args.cases,
         "rpm": rpms,
-        "sharded": {"wall_s": round(sharded_s, 1), **sharded},
-        "single": {"wall_s": round(single_s, 1), **single},
+        "sharded": {"wall_s": round(sharded_s, 1), "cpu_s": round(CPU["shards"], 1), **sharded},
+        "single": {"wall_s": round(single_s, 1), "cpu_s": round(CPU["single"], 1), **single},
+        "report_bytes_per_item": round((WORK / "single.json").stat().st_size / max(1, len(one["results"]))),
         "merged_equals_single": not differ,
         "items_that_differ": len(differ),
         "pools_sharded": merged["totals"].get("pools"),

@@ -1,10 +1,11 @@
 """Which items one shard of a run takes (``--imgsafe-shard K/N``): the same answer in every CI job.
 
 A live run is bound by the provider's rate, so the shards are balanced by what an item cost on
-earlier nights (its calls), not by the wall time a replay took: the heaviest items go first, each
-to the shard with the least work so far (longest processing time first), ties broken by the
-item's key, so every job that sees the same corpus and history computes the same split without
-talking to the others. The plan's fingerprint (a hash of every item's key) travels in each
+earlier nights (its calls), not by the wall time a replay took, and each target on its own (each
+shard takes 1/N of every target's rate): the heaviest items go first, each to the shard with the
+least of that target's work so far (longest processing time first), ties broken by the item's
+key, so every job that sees the same corpus and history computes the same split without talking
+to the others. The plan's fingerprint (a hash of every item's key) travels in each
 shard's report, so a merge can tell shards of one run from shards of different corpora.
 
 Read when pytest parses its options: only the standard library here.
@@ -58,14 +59,23 @@ def fingerprint(keys: Iterable[Key]) -> str:
 
 
 def assign(costs: Mapping[Key, float], count: int) -> dict[Key, int]:
-    """Every item's shard (1-based): heaviest first, each to the least loaded shard (then the lowest number)."""
-    loads = [(0.0, shard) for shard in range(1, count + 1)]
-    heapq.heapify(loads)
+    """Every item's shard (1-based). Each target's items are balanced on their own (a shard takes
+    1/N of each target's rate, so it needs 1/N of each target's work): heaviest first, each to the
+    shard with the least of that target's work, then the least work in all, then the lowest number."""
+    by_target: dict[str, list[Key]] = {}
+    for key in costs:
+        by_target.setdefault(key[1], []).append(key)
+    total = [0.0] * (count + 1)
     out: dict[Key, int] = {}
-    for key in sorted(costs, key=lambda k: (-costs[k], k)):
-        load, shard = heapq.heappop(loads)
-        out[key] = shard
-        heapq.heappush(loads, (load + max(costs[key], 0.0), shard))
+    for target in sorted(by_target):
+        loads = [(0.0, total[shard], shard) for shard in range(1, count + 1)]
+        heapq.heapify(loads)
+        for key in sorted(by_target[target], key=lambda k: (-costs[k], k)):
+            load, _, shard = heapq.heappop(loads)
+            out[key] = shard
+            cost = max(costs[key], 0.0)
+            total[shard] += cost
+            heapq.heappush(loads, (load + cost, total[shard], shard))
     return out
 
 

@@ -50,3 +50,13 @@ def test_the_plan_fingerprint_names_the_items_not_their_order() -> None:
     keys = [("a", "t"), ("b", "t"), ("c", "u")]
     assert fingerprint(keys) == fingerprint(reversed(keys))
     assert fingerprint(keys) != fingerprint(keys[:2])
+
+
+def test_each_shard_takes_its_share_of_every_target() -> None:
+    # a shard takes 1/N of each target's rate: with one target's items in some shards and the
+    # other's in the rest, each target would be served at half its rate
+    costs = {(f"case-{i}", t): 1.0 for i in range(400) for t in ("gen", "mod")}
+    where = assign(costs, 4)
+    for target in ("gen", "mod"):
+        per_shard = [sum(1 for k, s in where.items() if s == shard and k[1] == target) for shard in (1, 2, 3, 4)]
+        assert per_shard == [100, 100, 100, 100], (target, per_shard)

@@ -48,3 +48,23 @@ def test_a_bad_pool_is_a_clear_error(tmp_path: Path, pool: Any, more: dict[str, 
     with pytest.raises(ConfigError) as err:
         resolve_settings(tmp_path, target_with(pool, **more))
     assert says in str(err.value)
+
+
+def test_a_live_run_checks_each_member_key_and_a_recording_the_target(tmp_path: Path) -> None:
+    from pytest_imgsafe.collect.config import missing_keys
+
+    tool = target_with(
+        [
+            {"name": "east", "api_key_env": "KEY_EAST", "rpm": 60},
+            {"name": "west", "api_key_env": "KEY_WEST", "base_url_env": "WEST_URL", "rpm": 30},
+        ],
+        api_key_env="TEAM_KEY",
+    )
+    env = {"KEY_EAST": "x", "TEAM_KEY": "y"}
+    live = resolve_settings(tmp_path, tool, {"--imgsafe-live": True, "--imgsafe-target": ["gen"]})
+    assert missing_keys(live, env) == [
+        "KEY_WEST (the API key of target 'gen@west')",
+        "WEST_URL (the base URL of target 'gen@west')",
+    ]
+    recording = resolve_settings(tmp_path, tool, {"--imgsafe-record-mode": "all", "--imgsafe-target": ["gen"]})
+    assert missing_keys(recording, env) == []
