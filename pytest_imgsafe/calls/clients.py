@@ -24,11 +24,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..base.files import write_atomic
 from ..collect.config import Settings, scrubber_for
 from ..providers.registry import kind_of
 from ..providers.target import Target
-from .recording import CassetteFilter, PlayableSerializer, _Staged, _vcr_match, http_key, load_cassette
+from .recording import CassetteFilter, PlayableSerializer, Recorder, http_key
 
 REPLAY_KEY = "imgsafe-replay-no-key"
 """What the SDK is given as its key in replay when none is set: it never leaves the process."""
@@ -50,17 +49,14 @@ class RecordedClients:
     path: Path
     shown: str
     mode: str
-    _recorder: Any = None
+    _recorder: Recorder | None = None
     _context: Any = None
-    _staged: _Staged | None = None
     _seen: list[tuple[str, str]] = field(default_factory=list)
     _recorded: set[str] = field(default_factory=set)
     _clients: list[Any] = field(default_factory=list)
     _dropped: dict[str, int] = field(default_factory=dict)
 
     def __enter__(self) -> RecordedClients:
-        import vcr
-
         cassette_filter = CassetteFilter(
             scrubber_for(self.settings, self.env), self.settings.store_images, keep_playable=True
         )
@@ -84,20 +80,11 @@ class RecordedClients:
                 self._dropped[last_key[0]] = status
             return kept
 
-        existing = load_cassette(self.path, self.shown) if self.mode != "all" else None
-        self._recorded = set(existing.answers) if existing is not None else set()
-        self._staged = _Staged(fresh=self.mode == "all")
-        self._recorder = vcr.VCR(
-            record_mode=self.mode,
-            match_on=["imgsafe_key"],
-            before_record_request=note,
-            before_record_response=keep,
-            decode_compressed_response=True,
+        self._recorder = Recorder(self.path, cassette_filter, fresh=self.mode == "all", serializer=PlayableSerializer)
+        self._recorded = self._recorder.keys()
+        self._context = self._recorder.cassette(
+            self.mode, allow_playback_repeats=True, before_record_request=note, before_record_response=keep
         )
-        self._recorder.register_serializer("imgsafe", PlayableSerializer)
-        self._recorder.register_matcher("imgsafe_key", _vcr_match)
-        self._recorder.register_persister(self._staged)
-        self._context = self._recorder.use_cassette(str(self.path), serializer="imgsafe", allow_playback_repeats=True)
         self._context.__enter__()
         return self
 
@@ -148,13 +135,15 @@ class RecordedClients:
             close = getattr(made, "close", None)
             if callable(close) and not _is_coroutine_function(close):
                 close()
-        self._context.__exit__(kind, value, tb)
+        assert self._recorder is not None
         if kind is not None and not issubclass(kind, Exception):
+            self._context.__exit__(kind, value, tb)
             return  # interrupted: the old cassette stays as it was
-        assert self._staged is not None
-        if self._staged.text is not None:
-            write_atomic(self.path, self._staged.text)
-        self._recorded |= self._answered()
+        try:
+            self._context.__exit__(None, None, None)  # what the test recorded is kept even if it failed
+        finally:
+            self._recorder.save()
+        self._recorded |= self._recorder.keys()
         missing = [
             shown
             + (
@@ -167,13 +156,6 @@ class RecordedClients:
         ]
         if missing and self.mode in ("none", "once"):
             raise UnrecordedRequests(self.unrecorded_message(missing))
-
-    def _answered(self) -> set[str]:
-        try:
-            found = load_cassette(self.path, self.shown)
-        except Exception:  # noqa: BLE001 - the file was just written by us; any failure means no answers
-            return set()
-        return set(found.answers) if found is not None else set()
 
     def unrecorded_message(self, missing: list[str]) -> str:
         """What a test asked that its cassette does not hold, and the command that records it."""

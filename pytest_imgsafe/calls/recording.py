@@ -622,64 +622,166 @@ def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
 # --- recording through vcrpy --------------------------------------------------------------
 
 
-class _Staged:
-    """A vcrpy persister that reads a cassette as vcrpy would, but keeps what vcrpy saves in
-    memory: :func:`record` writes it, atomically, only once the item's calls all returned."""
+class Recorder:
+    """The one recorder of a cassette: the runner's call sessions and ``imgsafe_client`` use it.
 
-    def __init__(self, fresh: bool) -> None:
+    The cassette on disk is read once, when first needed. Each call (or a test's whole block of
+    calls) runs inside a vcrpy cassette held in memory, offered only the old interactions it may
+    play back; what vcrpy records there is kept in memory, and :meth:`save` writes the old and
+    the new interactions once, atomically. So recording ``n`` calls costs ``n`` filters and one
+    serialisation, not one reload and re-serialisation of the whole cassette per call, and an
+    interrupt or a crash at any moment leaves the old cassette as it was.
+    """
+
+    def __init__(
+        self, path: Path, cassette_filter: CassetteFilter, *, fresh: bool, serializer: type[Serializer] = Serializer
+    ) -> None:
+        self.path = path
+        self.filter = cassette_filter
         self.fresh = fresh
-        self.text: str | None = None
+        """Start afresh (record mode ``all``): the old cassette is never read, only replaced."""
+        self.serializer = serializer
+        self._old: list[dict[str, Any]] | None = None
+        self._by_key: dict[str, list[dict[str, Any]]] = {}
+        self._metadata: Any = None
+        self.exists = False
+        """Whether an old cassette was there to add to."""
+        self._new: list[dict[str, Any]] = []
+
+    def load(self) -> None:
+        """Read the old cassette (once); a damaged one is a :class:`CassetteError`, never recorded over."""
+        if self._old is not None:
+            return
+        self._old = []
+        if self.fresh:
+            return
+        try:
+            raw = read_small(self.path)
+        except FileNotFoundError:
+            return
+        parse_cassette(self.path, raw)
+        data = self.serializer.deserialize(raw.decode("utf-8"))
+        self.exists = True
+        self._old = data["interactions"]
+        self._metadata = data.get("metadata")
+        for interaction in self._old:
+            self._by_key.setdefault(_stored_key(interaction["request"]), []).append(interaction)
+
+    def keys(self) -> set[str]:
+        """The request keys the cassette holds, old and recorded in this session."""
+        self.load()
+        return set(self._by_key) | {_stored_key(i["request"]) for i in self._new}
+
+    @property
+    def recorded(self) -> int:
+        """Interactions recorded in this session (not yet written)."""
+        return len(self._new)
+
+    @contextmanager
+    def cassette(
+        self,
+        mode: str,
+        *,
+        key: str | None = None,
+        allow_playback_repeats: bool = False,
+        before_record_request: Callable[[Any], Any] | None = None,
+        before_record_response: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+    ) -> Iterator[Any]:
+        """A vcrpy cassette in record mode ``mode`` around a block of calls, offered the old
+        interactions of request ``key`` (all of them without a key). What it records is kept when
+        the block returns, and dropped when it raises."""
+        import vcr
+
+        self.load()
+        offered = self._by_key.get(key, []) if key is not None else self._old
+        recorder = vcr.VCR(
+            record_mode=mode,
+            match_on=["imgsafe_key"],
+            before_record_request=before_record_request or self.filter.before_record_request,
+            before_record_response=before_record_response or self.filter.before_record_response,
+            decode_compressed_response=True,
+        )
+        recorder.register_serializer("imgsafe", self.serializer)
+        recorder.register_matcher("imgsafe_key", _vcr_match)
+        recorder.register_persister(_Offered(offered if self.exists else None, self.serializer))
+        context = recorder.use_cassette(
+            str(self.path), serializer="imgsafe", allow_playback_repeats=allow_playback_repeats
+        )
+        with context as cassette:
+            loaded = len(cassette.data)
+            _never_play_back_what_is_recorded_now(cassette)
+            yield cassette
+        self._new.extend(_interaction(request, response) for request, response in cassette.data[loaded:])
+
+    def record(self, key: str, send: Callable[[], T]) -> T:
+        """Run ``send()`` (which calls the SDK) for request ``key``: answers recorded before are
+        played back (``new_episodes``), what is missing is sent and kept in memory."""
+        with keyed(key), self.cassette("new_episodes", key=key):
+            return send()
+
+    def save(self) -> bool:
+        """Write the old and the new interactions, atomically, if anything was recorded."""
+        if not self._new:
+            return False
+        interactions = [*(self._old or ()), *self._new]
+        data: dict[str, Any] = {"version": 1, "interactions": interactions}
+        if self._metadata:
+            data["metadata"] = self._metadata
+        text = self.serializer.serialize(data)
+        write_atomic(self.path, text)
+        # what was written is now the old cassette (the serializer may have rewritten bodies)
+        self._old, self._by_key, self._new, self.fresh = None, {}, [], False
+        return True
+
+    def discard(self) -> None:
+        """Forget what was recorded in this session (the old cassette stays as it is)."""
+        self._new = []
+
+
+class _Offered:
+    """A vcrpy persister that loads only what the :class:`Recorder` offers and saves nothing
+    (the recorder writes)."""
+
+    def __init__(self, offered: list[dict[str, Any]] | None, serializer: type[Serializer]) -> None:
+        self.offered = offered
+        self.serializer = serializer
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
         from vcr.persisters.filesystem import CassetteNotFoundError
-        from vcr.serialize import deserialize
+        from vcr.request import Request
 
-        path = Path(cassette_path)
-        if self.fresh or not path.is_file():
+        if self.offered is None:
             raise CassetteNotFoundError()
-        raw = path.read_bytes()
-        parse_cassette(path, raw)  # a damaged file is an error, never silently recorded over
-        return deserialize(raw.decode("utf-8"), serializer)
+        return (
+            [Request._from_dict(i["request"]) for i in self.offered],
+            [_response_bytes(i["response"]) for i in self.offered],
+        )
 
     def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
-        from vcr.serialize import serialize
-
-        self.text = serialize(cassette_dict, serializer)
+        return None
 
 
-def record(
-    path: Path,
-    mode: str,
-    cassette_filter: CassetteFilter,
-    send: Callable[[], T],
-    complete: Callable[[T], bool] = lambda _: True,
-) -> T:
-    """Run ``send()`` (which calls the SDK) inside a vcrpy cassette in record mode ``mode``.
+def _response_bytes(response: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored response as vcrpy plays it (its body as bytes), leaving the stored one as it is."""
+    body = dict(response.get("body") or {})
+    if isinstance(body.get("string"), str):
+        body["string"] = body["string"].encode("utf-8")
+    return {**response, "body": body}
 
-    The file changes only when ``send()`` returned and ``complete(result)`` holds (every answer a
-    verdict), and then in one atomic step: an interrupt or a crash at any moment leaves the old
-    cassette. ``all`` starts the item afresh (old answers are not read back), but the old file
-    stays until the new one replaces it.
-    """
-    import vcr
 
-    staged = _Staged(fresh=mode == "all")
-    recorder = vcr.VCR(
-        record_mode=mode,
-        match_on=["imgsafe_key"],
-        before_record_request=cassette_filter.before_record_request,
-        before_record_response=cassette_filter.before_record_response,
-        decode_compressed_response=True,
-    )
-    recorder.register_serializer("imgsafe", Serializer)
-    recorder.register_matcher("imgsafe_key", _vcr_match)
-    recorder.register_persister(staged)
-    with recorder.use_cassette(str(path), serializer="imgsafe") as cassette:
-        _never_play_back_what_is_recorded_now(cassette)
-        result = send()
-    if staged.text is not None and complete(result):
-        write_atomic(path, staged.text)
-    return result
+def _interaction(request: Any, response: Mapping[str, Any]) -> dict[str, Any]:
+    """A request and answer vcrpy recorded, in the form the cassette serializer writes."""
+    from vcr.serializers import compat
+
+    return {"request": compat.convert_to_unicode(request._to_dict()), "response": compat.convert_to_unicode(response)}
+
+
+def _stored_key(request: Mapping[str, Any]) -> str:
+    """The key of a stored request: the one kept with it, else computed from what was recorded."""
+    stored = (request.get("headers") or {}).get(KEY_HEADER)
+    if isinstance(stored, list) and stored and isinstance(stored[0], str):
+        return stored[0]
+    return http_key(request["uri"], request.get("body"))
 
 
 def _never_play_back_what_is_recorded_now(cassette: Any) -> None:

@@ -30,12 +30,11 @@ from .recording import (
     Cassette,
     CassetteError,
     CassetteFilter,
+    Recorder,
     cassette_path,
     is_description,
     is_verdict,
-    keyed,
     load_cassette,
-    record,
     spec_key,
 )
 
@@ -399,15 +398,14 @@ class CallSession:
         if settings.record_mode == "once" and path.exists():
             self.recording = False
         self._complete = True
-        self._stage: Path | None = None
+        self._recorder: Recorder | None = None
         if self.recording:
-            # Calls are recorded into a hidden file beside the cassette, which replaces it only
-            # when the item is done and every answer was a verdict (see close()).
-            self._stage = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.recording")
-            self._stage.unlink(missing_ok=True)
-            if settings.record_mode == "new_episodes" and path.exists():
-                self._stage.parent.mkdir(parents=True, exist_ok=True)
-                self._stage.write_bytes(self._checked_before_adding(path))
+            # Calls are recorded in memory; the cassette is replaced once, when the item is done
+            # and every answer was a verdict (see close()). new_episodes adds to the old one.
+            self._recorder = Recorder(
+                path, runner.cassette_filter(target), fresh=settings.record_mode != "new_episodes"
+            )
+            self._checked_before_adding(self._recorder)
         self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
 
     def __enter__(self) -> CallSession:
@@ -422,19 +420,15 @@ class CallSession:
     def close(self) -> None:
         """The item is done: its recordings replace the cassette (atomically), if every answer
         was a verdict, or the mode only adds (``new_episodes``); else the old cassette stays."""
-        stage, self._stage = self._stage, None
-        if stage is None or not stage.exists():
-            return
-        if self._complete or self.runner.settings.record_mode == "new_episodes":
-            os.replace(stage, self.path)
-        else:
-            stage.unlink(missing_ok=True)
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None and (self._complete or self.runner.settings.record_mode == "new_episodes"):
+            recorder.save()
 
     def discard(self) -> None:
         """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
-        stage, self._stage = self._stage, None
-        if stage is not None:
-            stage.unlink(missing_ok=True)
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            recorder.discard()
 
     def outcome(
         self,
@@ -492,13 +486,10 @@ class CallSession:
         try:
             if runner.settings.live:
                 return [call(runner.client(self.target), spec) for _ in range(repeat)]
-            assert self._stage is not None
-
-            def send() -> list[Answer]:
-                with keyed(key):
-                    return [call(runner.client(self.target), spec) for _ in range(repeat)]
-
-            answers: list[Answer] = record(self._stage, "new_episodes", runner.cassette_filter(self.target), send)
+            assert self._recorder is not None
+            answers: list[Answer] = self._recorder.record(
+                key, lambda: [call(runner.client(self.target), spec) for _ in range(repeat)]
+            )
         except ApiError as err:
             self._complete = False
             return err
@@ -507,21 +498,17 @@ class CallSession:
             self._complete = False
         return answers
 
-    def _checked_before_adding(self, path: Path) -> bytes:
+    def _checked_before_adding(self, recorder: Recorder) -> None:
         """The cassette ``new_episodes`` adds to, read once; a damaged one is an error, left as it is."""
-        from .recording import parse_cassette
-
-        raw = path.read_bytes()
         try:
-            parse_cassette(path, raw)
+            recorder.load()
         except CassetteError as err:
-            shown = self.runner._rel(path)
+            shown = self.runner._rel(self.path)
             raise ImgsafeError(
                 f"the cassette {shown} {err.why}; it was left as it is.\n"
                 "Restore it from version control, or delete it and record again with:\n"
                 f"  {self.runner.command(self.nodeid, 'once')}"
             ) from None
-        return raw
 
     def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
         from .live import send_through_gate, settled_call

@@ -96,6 +96,26 @@ class FuzzRun:
     drawn: list[str] = field(default_factory=list)
 
 
+@dataclass
+class SharedWork:
+    """What a spec's examples imply whatever the target, computed once per run and shared by the
+    spec's targets (one object per run).
+
+    Hypothesis draws a spec's examples from its seed alone: a target whose answers meet the
+    expectation on every example sees the same prompts, in the same order, as any other such
+    target. So the first target of a spec runs hypothesis and leaves its draws here; the next
+    targets check the same prompts in the same order without hypothesis, and run it (to shrink
+    exactly as before) only when one of their examples breaks the expectation. A prompt's
+    rewrite and its refusals depend on the prompt, the strategy and the image only, never on the
+    target: they are computed once. Rewrites that ask a describer are not shared (each item asks
+    its describer, as its recordings expect).
+    """
+
+    draws: dict[tuple[str, str, int], tuple[str, ...]] = field(default_factory=dict)
+    rewrites: dict[tuple[str | None, str, Path | None], Rewrite | RewriteRefused] = field(default_factory=dict)
+    refusals: dict[tuple[str | None, str, Path | None], PhaseCheck] = field(default_factory=dict)
+
+
 @contextmanager
 def stable_draws() -> Iterator[None]:
     """Draws that depend on the seed alone, not on which modules happen to be imported.
@@ -149,6 +169,7 @@ def check_example(
     ask: Ask,
     rewriter: Rewriter,
     describe: Callable[[str, str, Path | None], str] | None,
+    shared: SharedWork | None = None,
 ) -> Example:
     """Check one example's phases; raises NoVerdict when an answer is not a verdict."""
     phases: list[PhaseCheck] = []
@@ -166,11 +187,17 @@ def check_example(
             )
         )
     wanted = expect.get("rewritten")
+    key = (spec.strategy, prompt, image)
     if wanted is not None and wanted.refused:
-        phases.append(_refusals(prompt, spec.strategy, rewriter, image))
+        refusals = shared.refusals.get(key) if shared is not None else None
+        if refusals is None:
+            refusals = _refusals(prompt, spec.strategy, rewriter, image)
+            if shared is not None:
+                shared.refusals[key] = refusals
+        phases.append(refusals)
     elif wanted is not None:
         try:
-            result = rewriter.rewrite(prompt, spec.strategy, describe=describe, image=image)
+            result = _rewrite(prompt, spec.strategy, rewriter, describe, image, shared)
         except RewriteRefused as refused:
             phases.append(PhaseCheck("rewritten", prompt, wanted, note=f"refused ({refused.reason})", ok=False))
         else:
@@ -180,6 +207,30 @@ def check_example(
                 PhaseCheck("rewritten", result.text, wanted, outcome, ok=wanted.matches(outcome.verdict, outcome.stage))
             )
     return Example(prompt, tuple(phases), result)
+
+
+def _rewrite(
+    prompt: str,
+    strategy: str | None,
+    rewriter: Rewriter,
+    describe: Callable[[str, str, Path | None], str] | None,
+    image: Path | None,
+    shared: SharedWork | None,
+) -> Rewrite:
+    """The prompt's rewrite (or the :class:`RewriteRefused` it raises), shared when no describer is asked."""
+    if shared is None or describe is not None:
+        return rewriter.rewrite(prompt, strategy, describe=describe, image=image)
+    key = (strategy, prompt, image)
+    known = shared.rewrites.get(key)
+    if known is None:
+        try:
+            known = rewriter.rewrite(prompt, strategy, image=image)
+        except RewriteRefused as refused:
+            known = refused
+        shared.rewrites[key] = known
+    if isinstance(known, RewriteRefused):
+        raise known
+    return known
 
 
 def _refusals(prompt: str, strategy: str | None, rewriter: Rewriter, image: Path | None) -> PhaseCheck:
@@ -214,9 +265,20 @@ def run_spec(
     tables: dict[str, TermTable],
     describe: Callable[[str, str, Path | None], str] | None = None,
     run_seed: int | None = None,
+    shared: SharedWork | None = None,
 ) -> FuzzRun:
-    """Draw up to ``spec.max_examples`` examples, shrink a failure, and say what happened."""
+    """Draw up to ``spec.max_examples`` examples, shrink a failure, and say what happened.
+
+    With ``shared``, the work another target of the spec already did in this run is reused
+    (see :class:`SharedWork`); the result is the same as without it."""
     run = FuzzRun(seed=spec_seed(spec.id, run_seed))
+    draws_key = (str(spec.path), spec.id, run.seed)
+    known = shared.draws.get(draws_key) if shared is not None else None
+    if shared is not None and known is not None:
+        checked = _over_known_draws(run, known, spec, expect, ask, rewriter, describe, shared)
+        if checked is not None:
+            return checked
+        run = FuzzRun(seed=run.seed)  # an example broke the expectation: hypothesis shrinks it
     errors: list[NoVerdict] = []
 
     @seed(run.seed)
@@ -237,7 +299,7 @@ def run_spec(
         run.examples += 1
         run.drawn.append(prompt)
         try:
-            example = check_example(prompt, spec, expect, ask, rewriter, describe)
+            example = check_example(prompt, spec, expect, ask, rewriter, describe, shared)
         except NoVerdict as err:
             errors.append(err)
             return
@@ -251,6 +313,34 @@ def run_spec(
         run.failure = mismatch.example
     if errors and run.failure is None:
         run.error = errors[0]
+    if shared is not None and run.failure is None and run.error is None:
+        shared.draws[draws_key] = tuple(run.drawn)
+    return run
+
+
+def _over_known_draws(
+    run: FuzzRun,
+    drawn: tuple[str, ...],
+    spec: FuzzSpec,
+    expect: dict[str, Expectation],
+    ask: Ask,
+    rewriter: Rewriter,
+    describe: Callable[[str, str, Path | None], str] | None,
+    shared: SharedWork,
+) -> FuzzRun | None:
+    """The run hypothesis would make over draws it made before: the same prompts in the same
+    order, stopping at the first without a verdict; None when an example breaks the expectation
+    (hypothesis would shrink from there)."""
+    for prompt in drawn:
+        run.examples += 1
+        run.drawn.append(prompt)
+        try:
+            example = check_example(prompt, spec, expect, ask, rewriter, describe, shared)
+        except NoVerdict as err:
+            run.error = err
+            return run
+        if not example.ok:
+            return None
     return run
 
 

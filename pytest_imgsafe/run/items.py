@@ -497,6 +497,7 @@ class FuzzItem(pytest.Item):
                 tables=state.tables.terms,
                 describe=describe,
                 run_seed=state.fuzz_seed,
+                shared=state.fuzz_work,
             )
         if self.run.error is not None and self.run.error.not_sent:
             reason = f"fuzz spec {self.spec.id!r} stopped after {self.run.examples} examples: {self.run.error}"

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..base.ledger import Ledger
     from ..base.scrub import Scrubber
     from ..calls.live import LiveScheduler
+    from ..fuzzing.fuzz import SharedWork
     from ..rewrite import Rewriter
     from ..routing.tables import Tables
 
@@ -156,6 +157,7 @@ class ImgsafeRun:
     """Where validated corpora are cached by content (pytest's cache folder), if anywhere."""
     fuzz_seed: int | None = None
     """The run's fuzz seed (:func:`run_seed`)."""
+    _fuzz_work: SharedWork | None = None
     ledger: Ledger | None = None
     """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
     is_worker: bool = False
@@ -309,6 +311,16 @@ class ImgsafeRun:
     def rewriter(self) -> Rewriter:
         """The strategies over this project's term and replacement tables."""
         return self.runner.tables.rewriter
+
+    @property
+    def fuzz_work(self) -> SharedWork:
+        """What the fuzz specs' examples imply whatever the target: one per run (hypothesis is
+        imported on the first fuzz item, never at collection)."""
+        if self._fuzz_work is None:
+            from ..fuzzing.fuzz import SharedWork
+
+            self._fuzz_work = SharedWork()
+        return self._fuzz_work
 
     @property
     def target_kinds(self) -> dict[str, str]:
