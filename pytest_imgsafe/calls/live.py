@@ -289,29 +289,34 @@ def pooled_send(
 
     A member that answers 429 or 5xx, or does not answer, gives its slot back and rests for the
     back-off (its answer's ``Retry-After`` when it gives one) while the others take the work; a
-    member out of quota is out for the run. Up to ``1 + max_retries`` attempts per member; an
-    ``ApiError`` of kind ``quota`` only when every member is out. The answer's ``meta`` names
-    the member that gave it.
+    member out of quota is out for the run. Up to ``1 + max_retries`` attempts per member, each
+    member's refusals spending its own; an ``ApiError`` of kind ``quota`` only when every member is
+    out. The answer's ``meta`` names the member that gave it.
     """
     rand = rng or random
     wait = wait or _sleep
     members = [(m.name, m.rpm, m.budget_usd) for m in target.pool]
     by_name = {m.name: target.as_member(m) for m in target.pool}
     last: Answer | ApiError | None = None
+    tries: dict[str, int] = {}  # a refusing member spends its own retries, never the others'
     for attempt in range((target.max_retries + 1) * len(members)):
         if ledger.stopped() and attempt:
             break
-        name, pause = ledger.pool_slot(target.name, members)
+        left = [m for m in members if tries.get(m[0], 0) <= target.max_retries]
+        if not left:
+            break
+        name, pause = ledger.pool_slot(target.name, left)
         if name is None:
             reasons = "; ".join(f"{m}: {why}" for m, why in sorted(ledger.pool_out(target.name).items()))
             raise ApiError("quota", f"every member of target {target.name!r}'s pool is out ({reasons})", None)
         if pause > 0 and wait(pause):
             raise Closed()
         member = by_name[name]
+        tries[name] = tries.get(name, 0) + 1
         try:
             answer = send_to(member)
         except ApiError as err:  # no answer at all: this member rests, the others take the work
-            ledger.pool_refused(target.name, name, member.rpm or 1, retry_delay(attempt // len(members), None, rand))
+            ledger.pool_refused(target.name, name, member.rpm or 1, retry_delay(tries[name] - 1, None, rand))
             last = err
             continue
         answer = replace(answer, meta={**answer.meta, POOL_MEMBER: name})
@@ -320,9 +325,7 @@ def pooled_send(
             last = answer
             continue
         if should_retry(answer):
-            ledger.pool_refused(
-                target.name, name, member.rpm or 1, retry_delay(attempt // len(members), answer.headers, rand)
-            )
+            ledger.pool_refused(target.name, name, member.rpm or 1, retry_delay(tries[name] - 1, answer.headers, rand))
             last = answer
             continue
         return answer

@@ -104,3 +104,15 @@ def test_a_member_changes_where_a_request_goes_never_its_cassette_key() -> None:
     target = pooled(("a", 60), ("b", 60))
     keys = {spec_key(build_request(target.as_member(m), "A lighthouse", {})) for m in target.pool}
     assert keys == {spec_key(build_request(target, "A lighthouse", {}))}
+
+
+def test_a_member_refusing_with_short_waits_spends_its_own_retries_not_the_call(tmp_path: Path, clock: Clock) -> None:
+    ledger = Ledger(tmp_path, clock=clock)
+    target = pooled(("quick", 6000), ("steady", 1), retries=2)  # quick is always free first
+
+    def send(member: Target) -> Answer:
+        return answer(429, **{"retry-after": "0"}) if member.member == "quick" else OK
+
+    got = pooled_send(ledger, target, send, clock.wait, random.Random(1))
+    assert got.status == 200 and got.meta[POOL_MEMBER] == "steady"
+    assert ledger.pool_usage()["t"]["quick"]["refused"] == 3  # its 1 + max_retries attempts, then the other
