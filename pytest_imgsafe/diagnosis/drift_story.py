@@ -4,7 +4,7 @@
   ``--imgsafe-explain-budget`` (``explain``; the item asks for it when ``--imgsafe-explain`` is on,
   and the failure says how to get it when it is off).
 - **block -> pass**: the words that triggered the old block, read from the recording's own
-  explanation (``cassettes/<target>/<case>.explain.json``, written when the block was explained
+  explanation (``cassettes/<target>/<case>@explain.json``, written when the block was explained
   while recording). Its queries are replayed, never sent: localization asks the same questions
   of the same answers, so it finds the same words at no cost. No explanation was recorded: the
   failure says so, and how to record one.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from ..calls.recording import cassette_path
+from ..calls.recording import derived_cassette_path, legacy_derived_path
 from ..calls.runner import Runner
 
 if TYPE_CHECKING:
@@ -29,7 +29,9 @@ def recorded_explanation(
     runner: Runner, case: Case, target: Target, recorded: Outcome, nodeid: str, budget: int
 ) -> Explanation | None:
     """The old block's explanation, replayed from its cassette; None when none was recorded."""
-    if not cassette_path(runner.settings.cassettes, target.name, f"{case.id}.explain").exists():
+    cassettes = runner.settings.cassettes
+    paths = (derived_cassette_path, legacy_derived_path)
+    if not any(path(cassettes, target.name, case.id, "explain").exists() for path in paths):
         return None
     from .explain import explain
 

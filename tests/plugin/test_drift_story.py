@@ -29,7 +29,7 @@ def test_block_to_pass_names_the_old_triggers_from_the_recording_explanation(
     configure(project)
     write_corpus(project, "drift", DRIFT_CORPUS)
     record(project, "--imgsafe-explain").assert_outcomes(passed=3)
-    assert (project.path / "cassettes" / "gpt-image-2" / "coca-cola.explain.json").is_file()
+    assert (project.path / "cassettes" / "gpt-image-2" / "coca-cola@explain.json").is_file()
     imgsafe_sandbox.set_policy_version(2)  # coca-cola now passes
     before = len(imgsafe_sandbox.requests)
     result = live(project, "--imgsafe-history", "history", "-k", "coca")
