@@ -30,6 +30,7 @@ from .digest import (
     since_text,
     when,
 )
+from .sample import sample_note
 
 HISTORY_NIGHTS = 30  # cells per item in the history column: a month of nights
 _esc = html.escape
@@ -157,6 +158,9 @@ def _header(report: Mapping[str, Any]) -> str:
         parts.append('<p class="note">Interrupted: the rows are the items that had run, not the whole corpus.</p>')
     for reason in run.get("failed_because") or ():
         parts.append(f'<p class="note">Failed: {_esc(str(reason))}</p>')
+    note = sample_note(run)
+    if note:
+        parts.append(f'<p class="note info">{_esc(note)}</p>')
     if run.get("rerun_of"):
         parts.append(
             '<p class="note info">Merged report: the items without a verdict in the run of '
