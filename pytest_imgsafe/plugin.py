@@ -46,6 +46,7 @@ from .base.options import (
 from .run.freezing import run_starts
 
 if TYPE_CHECKING:
+    from .collect.config import Settings
     from .run.items import CorpusFile
     from .run.session import ImgsafeRun
     from .sandbox import Sandbox
@@ -220,6 +221,14 @@ class _SessionHooks:
 
         return CorpusFile.from_parent(parent, path=file_path) if self.run.is_corpus_file(file_path) else None
 
+    def pytest_collect_directory(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        problem = self.run.linked_folder_problem(path)
+        if problem is None:
+            return None
+        from .run.items import RefusedFolder
+
+        return RefusedFolder.refused(parent, path, problem)
+
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         self.run.select(config, items)
 
@@ -283,14 +292,66 @@ def imgsafe_sandbox(_imgsafe_sandbox_server: Sandbox) -> Sandbox:
     return _imgsafe_sandbox_server
 
 
+CLIENT_SCRUBBER = pytest.StashKey[Any]()
+"""The scrubber of a test that uses ``imgsafe_client`` (set by the fixture)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    # A test that uses imgsafe_client: its failure text, captured output and logs are scrubbed
+    # as an --imgsafe run scrubs every item (which then does it itself). One stash lookup for
+    # every other test.
+    report = yield
+    scrubber = item.stash.get(CLIENT_SCRUBBER, None)
+    if scrubber is not None and not item.config.pluginmanager.has_plugin("imgsafe-session"):
+        from .run.session import scrub_report
+
+        scrub_report(report, scrubber)
+    return report
+
+
+CLIENT_SETTINGS = pytest.StashKey["Settings"]()
+"""The settings of the run's ``imgsafe_client`` fixtures (:func:`client_settings`)."""
+
+
+def client_settings(config: pytest.Config) -> Settings:
+    """The settings every ``imgsafe_client`` of the run starts from, made once: the ``--imgsafe``
+    run's own (never live: the fixture records or replays), else ``[tool.imgsafe]`` with the
+    record mode's option and ini key. A bad value is a :class:`ConfigError` for each test."""
+    found = config.stash.get(CLIENT_SETTINGS, None)
+    if found is not None:
+        return found
+    import dataclasses
+
+    from .collect.config import load_pyproject, resolve_settings
+    from .run.session import RUN_KEY
+
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None:
+        found = dataclasses.replace(run.settings, live=False)
+    else:
+        given, ini = config.stash[COMMAND_LINE]
+        found = resolve_settings(
+            config.rootpath,
+            load_pyproject(config.rootpath),
+            {OPT_RECORD_MODE: given[OPT_RECORD_MODE]},
+            {INI_RECORD_MODE: ini[INI_RECORD_MODE]},
+            cwd=config.invocation_params.dir,
+        )
+    config.stash[CLIENT_SETTINGS] = found
+    return found
+
+
 @pytest.fixture
 def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """``imgsafe_client("NAME")``: the SDK client of target NAME, recorded and replayed per test."""
     import os
 
+    from .base.advice import broken_cassette
+    from .base.files import shown_path
     from .calls.clients import RecordedClients, UnrecordedRequests, cassette_for
     from .calls.recording import CassetteError
-    from .collect.config import ConfigError, load_pyproject, resolve_settings
+    from .collect.config import ConfigError, scrubber_for
 
     config = request.config
     marker = request.node.get_closest_marker("imgsafe_record")
@@ -303,32 +364,23 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
     mode = options.get("mode")
     if mode is not None and mode not in RECORD_MODES:
         pytest.fail(f"@pytest.mark.imgsafe_record(mode={mode!r}): use one of {', '.join(RECORD_MODES)}", pytrace=False)
-    given, ini = config.stash[COMMAND_LINE]
     try:
-        # precedence: the test's marker > --imgsafe-record-mode > imgsafe_record_mode (ini) > none
-        settings = resolve_settings(
-            config.rootpath,
-            load_pyproject(config.rootpath),
-            {OPT_RECORD_MODE: mode or given[OPT_RECORD_MODE]},
-            {INI_RECORD_MODE: ini[INI_RECORD_MODE]},
-            cwd=config.invocation_params.dir,
-        )
+        settings = client_settings(config)
     except ConfigError as err:
         pytest.fail(f"pytest-imgsafe: {err}", pytrace=False)
+    # precedence: the test's marker > --imgsafe-record-mode > imgsafe_record_mode (ini) > none
+    record_mode = mode or settings.record_mode
     path = cassette_for(settings.cassettes, request.node.nodeid, options.get("cassette"))
-    try:
-        shown = str(path.relative_to(config.rootpath))
-    except ValueError:
-        shown = str(path)
-    clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, settings.record_mode)
+    shown = shown_path(path, config.rootpath)
+    clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, record_mode)
+    # what this test prints or fails with is scrubbed (pytest_runtest_makereport above), with or
+    # without --imgsafe: its code holds the client, and so the key
+    request.node.stash[CLIENT_SCRUBBER] = scrubber_for(settings, dict(os.environ))
     damaged = None
     try:
         clients.__enter__()
     except CassetteError as err:
-        damaged = (
-            f"pytest-imgsafe: the cassette {shown} {err.why}: restore it, "
-            "or record it again with --imgsafe-record-mode=all"
-        )
+        damaged = f"pytest-imgsafe: {broken_cassette(shown, err.why, request.node.nodeid)}"
     if damaged:
         pytest.fail(damaged, pytrace=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from importlib import resources
 from pathlib import Path
 
 
@@ -29,20 +30,80 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def read_small(path: Path | str) -> bytes:
+class TooLarge(OSError):
+    """A file over the size a reader takes (``read_small``'s ``limit``)."""
+
+
+def read_small(path: Path | str, limit: int | None = None) -> bytes:
     """A file's bytes in four system calls (open, a read, the read that finds the end, close).
 
     ``Path.read_bytes`` makes nine (it sets up a buffered reader, asks whether the file is a
     terminal, seeks and sizes it twice); a replay reads one cassette per item, and on some
     virtual machines each call costs as much as parsing the cassette. Raises what ``open`` and
-    ``read`` raise (``FileNotFoundError``, ``IsADirectoryError``...)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    ``read`` raise (``FileNotFoundError``, ``IsADirectoryError``...), and :class:`TooLarge` once
+    more than ``limit`` bytes were read (counted as they come: no extra call to size the file)."""
+    # O_NONBLOCK: a named pipe put where a file should be opens at once (and reads as empty)
+    # instead of waiting forever for a writer; it changes nothing for a regular file
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
         chunks: list[bytes] = []
+        size = 0
         while True:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 return b"".join(chunks)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise TooLarge(f"over {limit} bytes")
             chunks.append(chunk)
     finally:
         os.close(fd)
+
+
+def bundled_text(*parts: str) -> str:
+    """A file shipped inside the package (``bundled_text("data", "prices.yaml")``), as text: the one
+    way the plugin opens its own data and schemas, so they are found from a wheel, a zip or a
+    checkout alike."""
+    return resources.files("pytest_imgsafe").joinpath(*parts).read_text(encoding="utf-8")
+
+
+def shown_path(path: Path | str, root: Path | str) -> str:
+    """``path`` as a person reads it: relative to ``root`` (the rootdir) when it is under it,
+    else as given. Plain string work: a replay shows one cassette path per item."""
+    text, prefix = str(path), str(root).rstrip(os.sep) + os.sep
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+class OutsideFence(Exception):
+    """A user's file (an ``image:`` or ``mask:``) that is not, or is no longer, inside the folder
+    such files must be in; the message names it and the fix."""
+
+
+def fenced(path: Path, root: Path | None, what: str = "image") -> Path:
+    """``path`` with every link resolved, when it is a file inside ``root``; else :class:`OutsideFence`.
+
+    Checked again right before each read (the upload, the hash a replay keys by), not only at
+    collection: a validated corpus comes back from the cache without its files being looked at
+    again, and a file may be swapped for a link to anything after collection. The resolved path
+    is what gets read, so a link swapped in later still cannot lead out."""
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as err:  # missing, a loop of links, a name too long
+        raise OutsideFence(f"{what} file {path} cannot be read ({err.__class__.__name__}): restore it") from None
+    if root is not None:
+        fence = root.resolve()
+        if resolved != fence and fence not in resolved.parents:
+            raise OutsideFence(
+                f"{what} file {path} now leads to {resolved}, outside {fence}, the folder image and mask "
+                "files must be in: it is not read or sent; make it a plain file inside the project"
+            )
+    if not resolved.is_file():
+        raise OutsideFence(f"{what} file {path} is not a file any more: restore it")
+    return resolved
+
+
+def fenced_files(
+    images: tuple[Path, ...], mask: Path | None, root: Path | None
+) -> tuple[tuple[Path, ...], Path | None]:
+    """:func:`fenced` for a case's images and mask, in one call."""
+    return tuple(fenced(p, root) for p in images), (fenced(mask, root, "mask") if mask is not None else None)

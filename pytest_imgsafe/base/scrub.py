@@ -8,7 +8,13 @@ captured logs). It removes three things:
   configured base URL, wherever it appears (a prompt, an error message, a URL);
 - any secret query parameter (``key=``, ``api-key=``, ``sig=``, ``code=``...) in a URL or text;
 - credentials in header form (``Authorization: Bearer ...``, ``api-key: ...``,
-  ``x-goog-api-key: ...``) and ``user:password@`` in URLs.
+  ``x-goog-api-key: ...``) and ``user:password@`` in URLs;
+- masked key fragments a provider echoes (``sk-pro****cdef``; ``Incorrect API key provided:
+  sk-abc***xyz``): a fragment is part of a key, and a report copies it to every reader.
+
+What is shown (terminal, reports) also passes :meth:`Scrubber.shown`, which escapes control
+characters and escape sequences from a provider's text, so an answer cannot recolour, rewrite or
+hide lines of the terminal.
 
 Pure: no pytest here.
 """
@@ -67,6 +73,13 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<lead>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
+_MASKED = re.compile(
+    r"(?P<lead>)(?P<value>\b(?:sk|rk|pk|sess|AIza|key)[A-Za-z0-9_-]*\*{2,}[A-Za-z0-9_*-]*)"
+    r"|(?P<lead2>\bkey provided:\s*)(?P<value2>[^\s\"',.;]+)",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but line breaks and tabs: ESC (colours, cursor moves, titles), CR, BEL..."""
 _USERINFO = re.compile(r"(?P<lead>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<value>[^@\s/]+)(?=@)", re.IGNORECASE)
 
 
@@ -98,6 +111,15 @@ def _hints(text: str) -> tuple[bool, bool, bool, bool]:
 
 def _redact_value(m: re.Match[str]) -> str:
     return m.group("lead") + (REDACTED if m.group("value") != REDACTED else m.group("value"))
+
+
+def _redact_masked(m: re.Match[str]) -> str:
+    return (m.group("lead2") or "") + REDACTED
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character but line breaks and tabs written as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _CONTROL.search(text) else text
 
 
 @dataclass(frozen=True)
@@ -134,7 +156,24 @@ class Scrubber:
             text = _USERINFO.sub(_redact_value, text)
         if bearer:
             text = _BEARER.sub(_redact_value, text)
+        if _masked_hint(text):
+            text = _MASKED.sub(_redact_masked, text)
         return text
+
+    def shown(self, text: str) -> str:
+        """``text`` as it may be shown on a terminal or in a report: scrubbed, control characters
+        escaped."""
+        return escape_controls(self.text(text))
+
+    def shown_value(self, value: Any) -> Any:
+        """:meth:`value`, with every string also :meth:`shown`."""
+        if isinstance(value, str):
+            return self.shown(value)
+        if isinstance(value, Mapping):
+            return {self.shown(k) if isinstance(k, str) else k: self.shown_value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.shown_value(v) for v in value]
+        return value
 
     def holds_secret(self, text: str) -> bool:
         """Would :meth:`text` change anything? (One pass over a whole text, e.g. a value's repr.)"""
@@ -146,6 +185,7 @@ class Scrubber:
             or (header and _HEADER.search(text))
             or (userinfo and _USERINFO.search(text))
             or (bearer and _BEARER.search(text))
+            or (_masked_hint(text) and _MASKED.search(text))
         )
 
     def value(self, value: Any) -> Any:
@@ -161,6 +201,11 @@ class Scrubber:
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers with every credential header's value redacted."""
         return {k: REDACTED if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers.items()}
+
+
+def _masked_hint(text: str) -> bool:
+    """A necessary condition of ``_MASKED``, cheap enough for every text."""
+    return "**" in text or "key provided" in text.lower()
 
 
 def secrets_in_url(url: str) -> set[str]:

@@ -18,11 +18,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
+from . import table_files
+from .text import excerpt
 
 SCENARIOS: tuple[str, ...] = (
     "celebrity",
@@ -208,7 +208,7 @@ def _parse_table(data: Any, source: str) -> TermTable:
         for text in names:
             if not isinstance(text, str):
                 # YAML reads 007 as the number 7, yes as true: a table must quote such terms
-                raise ValueError(f"{source}: term {text!r} (level {level}) is not text; quote it")
+                raise ValueError(f"{source}: term {excerpt(text)} (level {level}) is not text; quote it")
             terms.append(Term(text, scenario, int(level)))
     patterns = tuple(
         (re.compile(str(p), re.IGNORECASE), int(level))
@@ -227,20 +227,20 @@ def _parse_table(data: Any, source: str) -> TermTable:
 
 
 def load_table_file(path: Path) -> TermTable:
-    """Load one user-supplied table (same format as the bundled ones)."""
-    with path.open(encoding="utf-8") as fh:
-        return _parse_table(yaml.load(fh, Loader=_loader()), str(path))
+    """Load one user-supplied table (same format as the bundled ones), within the bounds of
+    :mod:`~pytest_imgsafe.base.yaml_bounds`; a bad file is a ``ValueError`` naming it."""
+    return table_files.user_table(
+        path,
+        _parse_table,
+        what="term table",
+        shape="write 'scenario: NAME', 'terms: {LEVEL: [term, ...]}' and optionally 'patterns: {LEVEL: [regex, ...]}'",
+    )
 
 
 @lru_cache(maxsize=1)
 def bundled_tables() -> dict[str, TermTable]:
     """The package's own tables, one per scenario."""
-    tables: dict[str, TermTable] = {}
-    folder = resources.files("pytest_imgsafe") / "data" / "terms"
-    for scenario in SCENARIOS:
-        text = (folder / f"{scenario}.yaml").read_text(encoding="utf-8")
-        tables[scenario] = _parse_table(yaml.load(text, Loader=_loader()), f"terms/{scenario}.yaml")
-    return tables
+    return table_files.bundled_tables("terms", SCENARIOS, _parse_table)
 
 
 def merge_tables(base: dict[str, TermTable], extra: Sequence[TermTable]) -> dict[str, TermTable]:
@@ -274,7 +274,3 @@ def build_index(tables: dict[str, TermTable]) -> TermIndex:
 def default_index() -> TermIndex:
     """The index over the bundled tables, built once per process."""
     return build_index(bundled_tables())
-
-
-def _loader() -> type:
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..base.files import OutsideFence, fenced_files
 from ..base.ledger import Ledger
 from ..base.wire import Answer
 from ..collect.config import Settings
@@ -156,7 +157,12 @@ class LiveScheduler:
     def _calls(self, case: Case, target: Target) -> LiveResult:
         result = LiveResult()
         price = price_per_call(target, dict(case.params))
-        spec = build_request(target, case.prompt, case.params, case.images, case.mask)
+        try:  # checked again right before the upload: a link swapped in since collection is refused
+            images, mask = fenced_files(case.images, case.mask, self.settings.files_root or self.settings.rootpath)
+        except OutsideFence as err:
+            result.calls.append(Call(None, None, {"kind": "invalid_request", "message": str(err)}))
+            return result
+        spec = build_request(target, case.prompt, case.params, images, mask)
         for _ in range(case.repeat):
             stopped = self.ledger.stopped()
             if stopped:

@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
 import struct
 import time
@@ -37,7 +38,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from ..base import multipart as _multipart
-from ..base.files import read_small, write_atomic
+from ..base.files import TooLarge, read_small, write_atomic
 from ..base.scrub import Scrubber
 from ..base.wire import KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
 from ..providers.registry import is_verdict as kind_reads_verdict
@@ -530,6 +531,11 @@ class Cassette:
         )
 
 
+MAX_CASSETTE_BYTES = 64 * 1024 * 1024
+"""The largest cassette replay reads: image bytes are recorded as placeholders, so one item's
+answers are kilobytes."""
+
+
 class CassetteError(Exception):
     """A cassette file that cannot be read (truncated, empty, not UTF-8, not a cassette)."""
 
@@ -539,15 +545,26 @@ class CassetteError(Exception):
         super().__init__(f"{path}: {why}")
 
 
+class WriteFailed(Exception):
+    """A recording that could not be written (a full or read-only disk); the old file is kept."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.error = error
+        super().__init__(f"{path}: {error.strerror or error}")
+
+
 def load_cassette(path: Path, shown: str = "") -> Cassette | None:
     """Read a cassette file for replay (None if there is none); ``shown`` names it in messages.
 
     Raises :class:`CassetteError` when the file is there but is not a cassette this plugin wrote.
     """
     try:
-        raw = read_small(path)
+        raw = read_small(path, MAX_CASSETTE_BYTES)
     except FileNotFoundError:
         return None
+    except TooLarge:
+        raise CassetteError(path, f"is over {MAX_CASSETTE_BYTES} bytes, more than any recording") from None
     except OSError as err:
         raise CassetteError(path, f"cannot be read: {err.strerror or err}") from None
     data = parse_cassette(path, raw)
@@ -587,8 +604,12 @@ def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
             else ""
         )
         raise CassetteError(path, f"is not valid JSON{truncated}: {err}") from None
+    except RecursionError:
+        raise CassetteError(path, "is not a cassette: its JSON is nested too deep") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise CassetteError(path, "is not a cassette: it has no 'interactions' list")
+    if not isinstance(data.get("imgsafe", {}), dict):
+        raise CassetteError(path, "is not a cassette: its 'imgsafe' field is not an object")
     for number, interaction in enumerate(data["interactions"], 1):
         request = interaction.get("request") if isinstance(interaction, dict) else None
         response = interaction.get("response") if isinstance(interaction, dict) else None
@@ -598,11 +619,56 @@ def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
             and isinstance(response, dict)
             and isinstance(response.get("status"), dict)
             and isinstance(response["status"].get("code"), int)
+            and _headers(request.get("headers"))
+            and _headers(response.get("headers"))
         ):
             raise CassetteError(
-                path, f"interaction #{number} is not a recorded request and answer (request.uri, response.status.code)"
+                path,
+                f"interaction #{number} is not a recorded request and answer "
+                "(request.uri, response.status.code, headers as lists of text)",
             )
     return data
+
+
+def _headers(value: Any) -> bool:
+    """Recorded headers as vcrpy writes them (name -> list of values), or none."""
+    return value is None or (
+        isinstance(value, dict)
+        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values())
+    )
+
+
+_STAGE = re.compile(r"^\.(?P<name>.+\.json)\.(?P<pid>\d+)\.\d+\.(?:recording|tmp)$")
+"""A stage file beside a cassette (``.NAME.json.PID.THREAD.recording``) or an atomic write's
+temporary (``.tmp``): hidden, named by the process that writes it."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or a number the system cannot check: left alone
+    return True
+
+
+def remove_stale_stages(cassettes: Path) -> list[Path]:
+    """Remove the stage files a killed run left beside its cassettes (their process is gone);
+    returns them. A stage never replaced a cassette, so nothing recorded is lost."""
+    removed: list[Path] = []
+    if not cassettes.is_dir():
+        return removed
+    for folder in [cassettes, *(p for p in cassettes.iterdir() if p.is_dir() and not p.is_symlink())]:
+        for path in folder.glob(".*"):
+            m = _STAGE.match(path.name)
+            if m and path.is_file() and not _alive(int(m.group("pid"))):
+                try:
+                    path.unlink()
+                except OSError:
+                    continue
+                removed.append(path)
+    return removed
 
 
 def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
@@ -617,6 +683,24 @@ def cassette_path(cassettes: Path, target: str, item_id: str) -> Path:
     ):
         raise ValueError(f"{target!r}/{item_id!r} would name a cassette outside {cassettes}")
     return cassettes.joinpath(target, f"{item_id}.json")  # one path parse, not two
+
+
+ROLE_MARK = "@"
+"""Separates an item from the role of a recording it makes besides its own (a chain's link, an
+explanation): no case id, fuzz id or target name may hold it, so no case's cassette can have the
+name of another case's link or explanation (``a.explain`` once named ``a``'s explanation too)."""
+
+
+def derived_cassette_path(cassettes: Path, target: str, item_id: str, role: str) -> Path:
+    """Where an item's recordings for one role live: ``<cassettes>/<target>/<item>@<role>.json``."""
+    if not role or ROLE_MARK in item_id + role:
+        raise ValueError(f"{item_id!r}/{role!r} cannot name a derived cassette")
+    return cassette_path(cassettes, target, f"{item_id}{ROLE_MARK}{role}")
+
+
+def legacy_derived_path(cassettes: Path, target: str, item_id: str, role: str) -> Path:
+    """The name such recordings had before (``<item>.<role>.json``): still read, never written."""
+    return cassette_path(cassettes, target, f"{item_id}.{role}")
 
 
 # --- recording through vcrpy --------------------------------------------------------------
@@ -634,9 +718,18 @@ class Recorder:
     """
 
     def __init__(
-        self, path: Path, cassette_filter: CassetteFilter, *, fresh: bool, serializer: type[Serializer] = Serializer
+        self,
+        path: Path,
+        cassette_filter: CassetteFilter,
+        *,
+        fresh: bool,
+        serializer: type[Serializer] = Serializer,
+        source: Path | None = None,
     ) -> None:
         self.path = path
+        self.source = source or path
+        """The cassette read (the older name of the same recordings, while ``path`` does not exist
+        yet); :meth:`save` always writes ``path``."""
         self.filter = cassette_filter
         self.fresh = fresh
         """Start afresh (record mode ``all``): the old cassette is never read, only replaced."""
@@ -656,10 +749,12 @@ class Recorder:
         if self.fresh:
             return
         try:
-            raw = read_small(self.path)
+            raw = read_small(self.source, MAX_CASSETTE_BYTES)
         except FileNotFoundError:
             return
-        parse_cassette(self.path, raw)
+        except TooLarge:
+            raise CassetteError(self.source, f"is over {MAX_CASSETTE_BYTES} bytes, more than any recording") from None
+        parse_cassette(self.source, raw)
         data = self.serializer.deserialize(raw.decode("utf-8"))
         self.exists = True
         self._old = data["interactions"]
@@ -728,7 +823,10 @@ class Recorder:
         if self._metadata:
             data["metadata"] = self._metadata
         text = self.serializer.serialize(data)
-        write_atomic(self.path, text)
+        try:
+            write_atomic(self.path, text)
+        except OSError as err:  # a full or read-only disk: the caller names the cassette
+            raise WriteFailed(self.path, err) from None
         # what was written is now the old cassette (the serializer may have rewritten bodies)
         self._old, self._by_key, self._new, self.fresh = None, {}, [], False
         return True

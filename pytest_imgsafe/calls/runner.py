@@ -8,15 +8,16 @@ module's own exceptions, which the items turn into reports.
 from __future__ import annotations
 
 import dataclasses
-import functools
+import errno
 import os
-import shlex
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..base.advice import broken_cassette, command, missing_recording
+from ..base.files import OutsideFence, fenced_files, shown_path
 from ..base.scrub import Scrubber
 from ..base.wire import Answer, RequestSpec
 from ..collect.config import Settings, scrubber_for
@@ -31,9 +32,12 @@ from .recording import (
     CassetteError,
     CassetteFilter,
     Recorder,
+    WriteFailed,
     cassette_path,
+    derived_cassette_path,
     is_description,
     is_verdict,
+    legacy_derived_path,
     load_cassette,
     spec_key,
 )
@@ -156,12 +160,7 @@ class Runner:
         try:
             return load_cassette(path, self._rel(path))
         except CassetteError as err:
-            raise ImgsafeError(
-                f"the cassette {self._rel(path)} {err.why}.\n"
-                "Restore it from version control (git checkout -- "
-                f"{shlex.quote(self._rel(path))}), or record it again with:\n"
-                f"  {self.command(nodeid, 'all')}"
-            ) from None
+            raise ImgsafeError(broken_cassette(self._rel(path), err.why, nodeid)) from None
 
     def client(self, target: Target) -> OpenAI:
         """One SDK client per target per session, never per item (live threads share it).
@@ -262,32 +261,35 @@ class Runner:
 
     def _request(self, case: Case, target: Target) -> tuple[RequestSpec, Path]:
         """The request a case sends to a target, and the cassette that holds its answers."""
-        return build_request(target, case.prompt, case.params, case.images, case.mask), cassette_path(
+        images, mask = self.fenced(case.images, case.mask)
+        return build_request(target, case.prompt, case.params, images, mask), cassette_path(
             self.settings.cassettes, target.name, case.id
         )
 
-    def session(self, target: Target, item_id: str, nodeid: str) -> CallSession:
-        """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
-        the run's budget and pace)."""
-        return CallSession(self, target, cassette_path(self.settings.cassettes, target.name, item_id), nodeid)
+    def fenced(self, images: tuple[Path, ...], mask: Path | None) -> tuple[tuple[Path, ...], Path | None]:
+        """A case's files checked again, right before they are read: inside the project (a link
+        swapped in since collection, or a corpus that came from the cache, is caught here)."""
+        try:
+            return fenced_files(images, mask, self.settings.files_root or self.settings.rootpath)
+        except OutsideFence as err:
+            raise ImgsafeError(str(err)) from None
 
-    def command(self, nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
-        """The one command that re-records (or reproduces live) this item."""
-        parts = ["pytest", "--imgsafe"]
-        if live:
-            parts.append("--imgsafe-live")
-        elif record_mode:
-            parts.append(f"--imgsafe-record-mode={record_mode}")
-        parts.append(nodeid)
-        return " ".join(shlex.quote(p) for p in parts)
+    def session(self, target: Target, item_id: str, nodeid: str, role: str | None = None) -> CallSession:
+        """The calls of one item that makes many (a fuzz spec), sharing one cassette (and, live,
+        the run's budget and pace); with ``role`` (``explain``), the item's recordings for that role."""
+        cassettes = self.settings.cassettes
+        if role is None:
+            return CallSession(self, target, cassette_path(cassettes, target.name, item_id), nodeid)
+        return CallSession(
+            self,
+            target,
+            derived_cassette_path(cassettes, target.name, item_id, role),
+            nodeid,
+            legacy=legacy_derived_path(cassettes, target.name, item_id, role),
+        )
 
     def _rel(self, path: Any) -> str:
-        text, root = str(path), self._root
-        return text[len(root) :] if text.startswith(root) else text
-
-    @functools.cached_property
-    def _root(self) -> str:
-        return str(self.settings.rootpath).rstrip("/") + "/"
+        return shown_path(path, self.settings.rootpath)
 
 
 def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) -> Result:
@@ -303,8 +305,9 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) ->
         link = settings.targets[name]
         session = sessions.get(name)
         if session is None:
-            path = settings.cassettes / target.name / f"{case.id}.{name}.json"
-            session = sessions[name] = CallSession(runner, link, path, nodeid)
+            path = derived_cassette_path(settings.cassettes, target.name, case.id, name)
+            legacy = legacy_derived_path(settings.cassettes, target.name, case.id, name)
+            session = sessions[name] = CallSession(runner, link, path, nodeid, legacy=legacy)
         outcome, answer = session.outcome(
             prompt, case.params if kind_of(link.kind).reads == "image" else None, case.images, case.mask
         )
@@ -383,7 +386,18 @@ class CallSession:
     gateway link, an explanation's query, a describer's question.
     """
 
-    def __init__(self, runner: Runner, target: Target, path: Path, nodeid: str, *, case: Case | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        target: Target,
+        path: Path,
+        nodeid: str,
+        *,
+        case: Case | None = None,
+        legacy: Path | None = None,
+    ) -> None:
+        """``legacy``: the name these recordings had before, read (never written) while ``path``
+        does not exist yet: recording writes ``path``, and the old file stays as it was."""
         self.runner = runner
         self.ledger = runner.ledger  # live runs: the run's budget, pace and stop flag
         self.target = target
@@ -393,8 +407,9 @@ class CallSession:
         self.calls = 0
         self._memo: dict[str, list[Answer] | ApiError] = {}
         settings = runner.settings
+        source = legacy if legacy is not None and not path.exists() and legacy.exists() else path
         self.recording = not settings.live and settings.record_mode != "none"
-        if settings.record_mode == "once" and path.exists():
+        if settings.record_mode == "once" and source.exists():
             self.recording = False
         self._complete = True
         self._recorder: Recorder | None = None
@@ -402,10 +417,10 @@ class CallSession:
             # Calls are recorded in memory; the cassette is replaced once, when the item is done
             # and every answer was a verdict (see close()). new_episodes adds to the old one.
             self._recorder = Recorder(
-                path, runner.cassette_filter(target), fresh=settings.record_mode != "new_episodes"
+                path, runner.cassette_filter(target), fresh=settings.record_mode != "new_episodes", source=source
             )
             self._checked_before_adding(self._recorder)
-        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(path, nodeid)
+        self._cassette: Cassette | None = None if settings.live or self.recording else runner.load(source, nodeid)
 
     def __enter__(self) -> CallSession:
         return self
@@ -421,13 +436,25 @@ class CallSession:
         was a verdict, or the mode only adds (``new_episodes``); else the old cassette stays."""
         recorder, self._recorder = self._recorder, None
         if recorder is not None and (self._complete or self.runner.settings.record_mode == "new_episodes"):
-            recorder.save()
+            try:
+                recorder.save()
+            except WriteFailed as failed:
+                raise self._unwritable(failed.error) from None
 
     def discard(self) -> None:
         """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
         recorder, self._recorder = self._recorder, None
         if recorder is not None:
             recorder.discard()
+
+    def _unwritable(self, err: OSError) -> ImgsafeError:
+        """A full or read-only disk while recording: one line naming the cassette, never a
+        traceback; nothing replaced the old cassette."""
+        name = errno.errorcode.get(err.errno or 0)
+        return ImgsafeError(
+            f"cannot write {self.runner._rel(self.path)}: {err.strerror or err}"
+            f"{f' ({name})' if name else ''}; the old cassette is kept as it was"
+        )
 
     def outcome(
         self,
@@ -440,11 +467,14 @@ class CallSession:
     ) -> tuple[Outcome, Answer]:
         """The verdict on one prompt (``kind`` sends it as another kind, e.g. an edit as a generate)."""
         target = dataclasses.replace(self.target, kind=kind) if kind and kind != self.target.kind else self.target
+        images, mask = self.runner.fenced(images, mask)
         answer = self.send(build_request(target, prompt, params, images, mask), prompt)
         return outcome_for(target, answer), answer
 
     def describe(self, instruction: str, text: str, image: Path | None = None) -> str:
         """Ask this session's target (a describer) for a description."""
+        if image is not None:
+            image = self.runner.fenced((image,), None)[0][0]
         answer = self.send(build_describe_request(self.target, instruction, text, image), text)
         return read_description(answer, lambda a: outcome_for(self.target, a))
 
@@ -502,12 +532,7 @@ class CallSession:
         try:
             recorder.load()
         except CassetteError as err:
-            shown = self.runner._rel(self.path)
-            raise ImgsafeError(
-                f"the cassette {shown} {err.why}; it was left as it is.\n"
-                "Restore it from version control, or delete it and record again with:\n"
-                f"  {self.runner.command(self.nodeid, 'once')}"
-            ) from None
+            raise ImgsafeError(broken_cassette(self.runner._rel(self.path), err.why, self.nodeid)) from None
 
     def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
         from .live import gated_send, settled_call
@@ -544,23 +569,12 @@ class CallSession:
             return (
                 f"case {case.id!r} on target {self.target.name!r} changed since it was recorded in {shown}, "
                 f"and record mode 'once' does not overwrite an existing cassette.\n"
-                f"Re-record it with:\n  {runner.command(self.nodeid, 'all')}"
+                f"Re-record it with:\n  {command(self.nodeid, 'all')}"
             )
         if case is not None:
-            why = (
-                f"{shown} holds no answer for this request (the prompt, params or target changed since it was recorded)"
-                if exists
-                else f"there is no cassette {shown}"
-            )
-            return (
-                f"no recording of case {case.id!r} for target {self.target.name!r}: {why}.\n"
-                f"Record it (needs {', '.join(needs)} set) with:\n"
-                f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
-            )
-        why = f"{shown} holds no answer for it" if exists else f"there is no cassette {shown}"
-        return (
-            f"no recording on target {self.target.name!r} of the drawn example {what!r}: {why} "
-            "(the spec, its tables or the strategies changed since it was recorded).\n"
-            f"Record it (needs {', '.join(needs)} set) with:\n"
-            f"  {runner.command(self.nodeid, 'all' if exists else 'once')}"
-        )
+            subject = f"case {case.id!r} for target {self.target.name!r}"
+            changed = "the prompt, params or target changed"
+        else:
+            subject = f"the drawn example {what!r} on target {self.target.name!r}"
+            changed = "the spec, its tables or the strategies changed"
+        return missing_recording(subject, shown, exists, self.nodeid, needs, changed)

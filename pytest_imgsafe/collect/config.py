@@ -23,7 +23,8 @@ from typing import Any
 from ..base import options as opt
 from ..base.errors import ConfigError as ConfigError
 from ..base.scrub import Scrubber
-from ..base.text import did_you_mean
+from ..base.text import clip, did_you_mean, excerpt
+from ..base.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES
 from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
 from ..providers.registry import kind_of, kinds_taking, target_keys, target_kinds
 from ..providers.rules import AnswerRule, parse_rules
@@ -42,7 +43,7 @@ TOOL_KEYS: tuple[str, ...] = (
     "answers",
 )
 MAX_TARGET_NAME = 64
-_TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # fullmatch: '$' accepts a final line break
 TARGET_NAME_RULE = (
     f"letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_TARGET_NAME} characters"
 )
@@ -127,6 +128,39 @@ class Settings:
         """Corpus entries that are plain paths (not globs), absolute."""
         return [self.rootpath / c for c in self.corpora if not _is_glob(c)]
 
+    def corpus_files(self) -> list[Path]:
+        """Every corpus file of the project, whichever files a run collects (links not followed)."""
+        found: list[Path] = []
+        for root in self.corpus_roots():
+            if root.is_file():
+                found.append(root)
+                continue
+            for folder, _, names in os.walk(root):  # followlinks=False: a loop cannot hold it
+                found.extend(Path(folder) / n for n in sorted(names) if n.endswith((".yaml", ".yml")))
+        for entry in self.corpora:
+            if _is_glob(entry):
+                found.extend(p for p in sorted(self.rootpath.glob(entry)) if p.is_file())
+        return [p for p in dict.fromkeys(found) if self.is_corpus_file(p)]
+
+    def linked_folder_problem(self, path: Path) -> str | None:
+        """Why a folder that is a link inside a corpus is not followed, or None to follow it.
+
+        pytest follows linked folders: a link to a folder that contains it walks the same files
+        under ever longer names (with two such links, 2^40 names before the system says stop),
+        and a link into the corpora collects their files twice. Either is refused with the reason."""
+        if not path.is_symlink() or not any(_lexically_under(path, root) for root in self.corpus_roots()):
+            return None
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a link that cannot be followed (a loop of links, or its target is gone)"
+        parent = path.parent.resolve()
+        if target == parent or target in parent.parents:
+            return f"is a link to {target}, a folder that contains it: following it would loop"
+        if any(target == root or root in target.parents for root in (r.resolve() for r in self.corpus_roots())):
+            return f"is a link to {target}, inside the corpora already: its files would be collected twice"
+        return None
+
     def is_corpus_file(self, path: Path) -> bool:
         """Does this YAML file belong to a configured corpus (a path under it or a glob match)?"""
         if path.suffix not in (".yaml", ".yml"):
@@ -153,14 +187,76 @@ def load_pyproject(rootpath: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(f"{path}: the file is over {MAX_FILE_BYTES // 2**20} MiB, too big for settings")
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte offset {err.start}): save it as UTF-8") from None
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
-    table = data.get("tool", {}).get("imgsafe", {})
+        raise ConfigError(f"{path}: not valid TOML: {excerpt(str(err), 200)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: values are nested too deep for TOML to read: flatten them") from None
+    tool = data.get("tool", {})
+    table = tool.get("imgsafe", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.imgsafe] must be a table")
+    if _depth(table) > MAX_DEPTH:
+        raise ConfigError(f"{path}: [tool.imgsafe] nests values more than {MAX_DEPTH} deep: flatten them")
     return table
+
+
+def _real_folder(rootpath: Path, cassettes: str, targets: Mapping[str, Any]) -> Path:
+    """The cassettes folder, refused when it (or a folder on the way to it inside the project, or a
+    target's folder in it) is a link: recordings would be written through it, somewhere other
+    than where a reviewer sees them, without a word."""
+    folder = rootpath / cassettes
+    on_the_way = [p for p in (folder, *folder.parents) if rootpath in p.parents] or [folder]
+    for path in [*(folder / name for name in targets), *on_the_way]:
+        try:
+            linked = path.is_symlink()
+        except OSError as err:
+            raise ConfigError(
+                f"[tool.imgsafe] cassettes = {excerpt(cassettes)} cannot be a folder: {err.strerror or err}"
+            ) from None
+        if linked:
+            try:
+                where = f" (to {clip(str(path.resolve()))})"
+            except (OSError, RuntimeError):
+                where = " (that cannot be followed)"
+            raise ConfigError(
+                f"[tool.imgsafe] cassettes = {excerpt(cassettes)}: {clip(str(path))} is a link{where}; "
+                "recordings are never written through a link: make it a real folder, or set cassettes "
+                "to the folder it leads to"
+            )
+    return folder
+
+
+def _is_dir(path: Path) -> bool:
+    """Is it a folder (a name too long or otherwise unusable is not one)?"""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    """Is it a file (a name too long or otherwise unusable is not one)?"""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _depth(value: Any) -> int:
+    """How deep tables and arrays nest (walked with a stack: a deep value cannot overflow it)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def resolve_settings(
@@ -184,7 +280,7 @@ def resolve_settings(
     for key in tool:
         if key not in TOOL_KEYS:
             raise ConfigError(
-                f"[tool.imgsafe] has an unknown key {key!r}{did_you_mean(key, TOOL_KEYS)}; "
+                f"[tool.imgsafe] has an unknown key {excerpt(key)}{did_you_mean(key, TOOL_KEYS)}; "
                 f"known keys: {', '.join(TOOL_KEYS)}"
             )
     corpora = tool.get("corpora", ["corpora"])
@@ -203,9 +299,9 @@ def resolve_settings(
                 '[tool.imgsafe] image_root must be a folder path relative to the rootdir, e.g. image_root = "corpora"'
             )
         files_root = (rootpath / image_root).resolve()
-        if not files_root.is_dir():
+        if not _is_dir(files_root):
             raise ConfigError(
-                f"[tool.imgsafe] image_root = {image_root!r} is not a folder (paths are relative to the rootdir)"
+                f"[tool.imgsafe] image_root = {excerpt(image_root)} is not a folder (paths are relative to the rootdir)"
             )
     store_images = tool.get("store_images", False)
     if not isinstance(store_images, bool):
@@ -232,7 +328,7 @@ def resolve_settings(
     for name in chosen:
         if name not in targets:
             raise ConfigError(
-                f"{source} {name!r} is not a configured target{did_you_mean(name, tuple(targets))}; "
+                f"{source} {excerpt(name)} is not a configured target{did_you_mean(name, tuple(targets))}; "
                 f"configured targets: {', '.join(targets)}"
             )
     live = _flag(cli, opt.OPT_LIVE)
@@ -243,7 +339,7 @@ def resolve_settings(
     return Settings(
         rootpath=rootpath,
         corpora=tuple(corpora),
-        cassettes=rootpath / cassettes,
+        cassettes=_real_folder(rootpath, cassettes, targets),
         targets=targets,
         selected=tuple(dict.fromkeys(chosen)),
         record_mode=record_mode,
@@ -262,7 +358,7 @@ def _known(values: Mapping[str, Any], names: tuple[str, ...], what: str) -> Mapp
     for name in values:
         if name not in names:
             raise ConfigError(
-                f"{name!r} is not a pytest-imgsafe {what}{did_you_mean(str(name), names)}; known: {', '.join(names)}"
+                f"{excerpt(name)} is not a pytest-imgsafe {what}{did_you_mean(name, names)}; known: {', '.join(names)}"
             )
     return values
 
@@ -273,7 +369,7 @@ def _record_mode(value: Any, source: str) -> str | None:
     if value not in opt.RECORD_MODES:
         separator = " " if source.startswith("--") else " = "
         raise ConfigError(
-            f"{source}{separator}{value!r} is not a record mode{did_you_mean(str(value), opt.RECORD_MODES)}; "
+            f"{source}{separator}{excerpt(value)} is not a record mode{did_you_mean(value, opt.RECORD_MODES)}; "
             f"use one of: {', '.join(opt.RECORD_MODES)}"
         )
     return str(value)
@@ -282,14 +378,14 @@ def _record_mode(value: Any, source: str) -> str | None:
 def _names(values: Mapping[str, Any], source: str) -> list[str]:
     value = values.get(source) or []
     if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"{source} takes target names, one per use (got {value!r})")
+        raise ConfigError(f"{source} takes target names, one per use (got {excerpt(value)})")
     return list(value)
 
 
 def _flag(values: Mapping[str, Any], source: str) -> bool:
     value = values.get(source, False)
     if not isinstance(value, bool):
-        raise ConfigError(f"{source} is a flag (true or false), not {value!r}")
+        raise ConfigError(f"{source} is a flag (true or false), not {excerpt(value)}")
     return value
 
 
@@ -309,14 +405,16 @@ def _path(values: Mapping[str, Any], source: str, cwd: Path) -> Path | None:
     if value is None or value == "":
         return None
     if not isinstance(value, (str, os.PathLike)):
-        raise ConfigError(f"{source} takes a path, not {value!r}")
+        raise ConfigError(f"{source} takes a path, not {excerpt(value)}")
     return (cwd / value).resolve()
 
 
 def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
     rerun = cli.get(opt.OPT_RERUN_ERRORS)
     if rerun is not None and not (hasattr(rerun, "path") and hasattr(rerun, "errors")):
-        raise ConfigError(f"{opt.OPT_RERUN_ERRORS} takes a report read by nightly.parse_rerun_report, not {rerun!r}")
+        raise ConfigError(
+            f"{opt.OPT_RERUN_ERRORS} takes a report read by nightly.parse_rerun_report, not {excerpt(rerun)}"
+        )
     explain_budget = _checked(cli, opt.OPT_EXPLAIN_BUDGET, opt.parse_count)
     return RunOptions(
         seed=_checked(cli, opt.OPT_SEED, opt.parse_seed),
@@ -355,9 +453,9 @@ def _paths(tool: Mapping[str, Any], key: str, example: str, rootpath: Path) -> t
         raise ConfigError(f'[tool.imgsafe] {key} must be a list of YAML paths, e.g. {key} = ["{example}"]')
     paths = tuple(rootpath / t for t in value)
     for path in paths:
-        if not path.is_file():
+        if not _is_file(path):
             raise ConfigError(
-                f"[tool.imgsafe] {key} names {path}, which is not a file (paths are relative to the rootdir)"
+                f"[tool.imgsafe] {key} names {clip(str(path))}, which is not a file (paths are relative to the rootdir)"
             )
     return paths
 
@@ -372,9 +470,9 @@ def _targets(raw: Any, rules: tuple[AnswerRule, ...] = ()) -> dict[str, Target]:
             )
         for name in raw:
             # a target's name is a folder under cassettes/: it must never climb out of it
-            if not isinstance(name, str) or not _TARGET_NAME.match(name) or len(name) > MAX_TARGET_NAME:
+            if not isinstance(name, str) or not _TARGET_NAME.fullmatch(name) or len(name) > MAX_TARGET_NAME:
                 raise ConfigError(
-                    f"[tool.imgsafe.targets] {str(name)[:80]!r} is not a valid target name: use {TARGET_NAME_RULE}"
+                    f"[tool.imgsafe.targets] {excerpt(name)} is not a valid target name: use {TARGET_NAME_RULE}"
                 )
         targets = {str(name): _target(str(name), table) for name, table in raw.items()}
         _check_links(targets)
@@ -382,7 +480,8 @@ def _targets(raw: Any, rules: tuple[AnswerRule, ...] = ()) -> dict[str, Target]:
         for name in rule.targets:
             if name not in targets:
                 raise ConfigError(
-                    f"pyproject.toml: [[tool.imgsafe.answers]] rule {rule.number} names target {name!r}, which is "
+                    f"pyproject.toml: [[tool.imgsafe.answers]] rule {rule.number} names target {excerpt(name)}, "
+                    "which is "
                     f"not a configured target{did_you_mean(name, tuple(targets))}; configured: {', '.join(targets)}"
                 )
     if rules:
@@ -406,12 +505,12 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
     for key in table:
         if key not in keys:
             raise ConfigError(
-                f"{where} has an unknown key {key!r}{did_you_mean(key, keys)}; known keys: {', '.join(keys)}"
+                f"{where} has an unknown key {excerpt(key)}{did_you_mean(key, keys)}; known keys: {', '.join(keys)}"
             )
     kind_name = table.get("kind")
     if kind_name not in kinds:
         raise ConfigError(
-            f"{where} kind = {kind_name!r} is not a target kind{did_you_mean(str(kind_name), kinds)}; "
+            f"{where} kind = {excerpt(kind_name)} is not a target kind{did_you_mean(kind_name, kinds)}; "
             f"use one of: {', '.join(kinds)}"
         )
     kind = kind_of(str(kind_name))
@@ -496,17 +595,19 @@ def _check_links(targets: Mapping[str, Target]) -> None:
             other = targets.get(link)
             if other is None:
                 raise ConfigError(
-                    f"{where} links names {link!r}, "
+                    f"{where} links names {excerpt(link)}, "
                     f"which is not a configured target{did_you_mean(link, tuple(targets))}"
                 )
             linked = kind_of(other.kind)
             if linked.reads != "image" or not linked.calls_endpoint:
-                raise ConfigError(f"{where} links names {link!r}, a {other.kind} target: links are image targets")
+                raise ConfigError(
+                    f"{where} links names {excerpt(link)}, a {other.kind} target: links are image targets"
+                )
         if target.moderation is not None:
             other = targets.get(target.moderation)
             if other is None or kind_of(other.kind).reads not in ("moderation", "content-safety"):
                 raise ConfigError(
-                    f"{where} moderation = {target.moderation!r} must "
+                    f"{where} moderation = {excerpt(target.moderation)} must "
                     "name a target of kind moderation or content-safety"
                 )
 
@@ -547,6 +648,11 @@ def missing_describer_keys(settings: Settings, env: Mapping[str, str] | None = N
         (target.azure_endpoint_env, "Azure endpoint"),
     ]
     return [f"{var} (the {what} of the describer)" for var, what in needs if var and not environ.get(var)]
+
+
+def _lexically_under(path: Path, root: Path) -> bool:
+    """Is ``path`` written under ``root`` (links not followed)?"""
+    return root == path or root in path.parents
 
 
 def _is_glob(entry: str) -> bool:

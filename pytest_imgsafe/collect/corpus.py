@@ -21,25 +21,27 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..base.files import OutsideFence, bundled_text, fenced_files
 from ..base.terms import ALL_SCENARIOS, SCENARIOS
-from ..base.text import did_you_mean
+from ..base.text import did_you_mean, excerpt
+from ..base.yaml_bounds import BoundedLoader, YamlLimitError, repeated_key
 from ..rewrite.core import STRATEGY_ORDER
 
 STRATEGY_NAMES: tuple[str, ...] = STRATEGY_ORDER
 """The six rewriting strategies of the domain notes, by the names fuzz specs use."""
 
 MAX_ID_LENGTH = 100
-"""Case and fuzz ids name cassette files (``<id>.json``, ``<id>.<link>.json``, ``<id>.explain.json``):
+"""Case and fuzz ids name cassette files (``<id>.json``, ``<id>@<link>.json``, ``<id>@explain.json``):
 this keeps every such name well inside the 255 bytes a file system allows."""
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""Matched whole (``fullmatch``): ``$`` would let an id end in a line break, into file names and node ids."""
 ID_RULE = f"letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_ID_LENGTH} characters"
-_OUTCOME = re.compile(r"^(pass|block|block:input|block:output)(?:@([A-Za-z0-9_.-]+))?$")
+_OUTCOME = re.compile(r"(pass|block|block:input|block:output)(?:@([A-Za-z0-9_.-]+))?")
 OUTCOME_WORDS = "pass, block, block:input or block:output"
 
 
@@ -54,7 +56,7 @@ class Expectation:
     @classmethod
     def parse(cls, text: str) -> Expectation:
         """``pass``, ``block``, ``block:input``, ``block:output``, optionally ``@LINK``."""
-        m = _OUTCOME.match(text)
+        m = _OUTCOME.fullmatch(text)
         if not m:
             raise ValueError(text)
         verdict, _, stage = m.group(1).partition(":")
@@ -79,7 +81,7 @@ class Expectation:
         return f"{text}@{self.link}" if self.link else text
 
 
-_RATE = re.compile(r"^\s*(<=|>=|<|>|==)\s*(0(?:\.\d+)?|1(?:\.0*)?)\s*$")
+_RATE = re.compile(r"\s*(<=|>=|<|>|==)\s*(0(?:\.\d+)?|1(?:\.0*)?)\s*")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class RateExpectation:
 
     @classmethod
     def parse(cls, text: str) -> RateExpectation:
-        m = _RATE.match(text)
+        m = _RATE.fullmatch(text)
         if not m:
             raise ValueError(text)
         return cls(m.group(1), float(m.group(2)))
@@ -199,33 +201,27 @@ class _Node(dict[Any, Any]):
 
     line: int = 0
     lines: dict[Any, int]
-    duplicates: tuple[tuple[Any, int], ...] = ()
 
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _LineLoader(BoundedLoader):
+    """The bounded loader, keeping lines; repeated keys are reported with the file's other problems."""
 
-
-class _LineLoader(_BaseLoader):  # type: ignore[misc]
-    pass
+    allow_duplicates = True
 
 
 def _construct_map(loader: Any, node: Any) -> Iterator[_Node]:
     data = _Node()
     data.line = node.start_mark.line + 1
-    data.lines = lines = {}
+    lines: dict[Any, int] = {}
+    data.lines = lines
     yield data
-    if any(key_node.tag == "tag:yaml.org,2002:merge" for key_node, _ in node.value):
-        loader.flatten_mapping(node)
     construct = loader.construct_object
     for key_node, value_node in node.value:
         key = construct(key_node, deep=False)
         if not isinstance(key, (str, int, float, bool)):
-            key = str(key)
-        line = key_node.start_mark.line + 1
-        if key in lines:
-            data.duplicates += ((key, line),)
+            key = excerpt(key)
         data[key] = construct(value_node, deep=False)
-        lines[key] = line
+        lines.setdefault(key, key_node.start_mark.line + 1)
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
@@ -233,8 +229,22 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 def parse_yaml(text: str) -> Any:
     """Parse YAML whose mappings remember their lines; raises ``yaml.YAMLError``."""
-    with _gc_paused():
-        return yaml.load(text, Loader=_LineLoader)
+    return parse_yaml_keys(text)[0]
+
+
+def parse_yaml_keys(text: str) -> tuple[Any, list[tuple[int, str, int]]]:
+    """:func:`parse_yaml`, and the keys repeated at any level as ``(line, key, first_line)``.
+
+    The loader is :class:`~pytest_imgsafe.base.yaml_bounds.BoundedLoader`: depth, what aliases
+    add, merge keys and self-containing aliases are refused (``YamlLimitError``) before any value is built.
+    """
+    loader = _LineLoader(text)
+    try:
+        with _gc_paused():
+            data = loader.get_single_data()
+        return data, loader.duplicates
+    finally:
+        loader.dispose()
 
 
 @contextmanager
@@ -261,7 +271,7 @@ def _gc_paused() -> Iterator[None]:
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The corpus JSON Schema shipped with the package."""
-    text = (resources.files("pytest_imgsafe") / "schema" / "corpus.schema.json").read_text(encoding="utf-8")
+    text = bundled_text("schema", "corpus.schema.json")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -303,15 +313,13 @@ class _Checker:
 
     def keys(self, node: _Node, section: str, what: str) -> None:
         allowed = allowed_keys(section)
-        for key, line in node.duplicates:
-            self.add(line, f"{what} repeats the key {key!r} (the earlier value would be lost): keep one")
         if _allowed_set(section).issuperset(node):
             return
         for key in node:
             if key not in allowed:
                 self.add(
                     node.lines.get(key, node.line),
-                    f"unknown key {key!r} in {what}{did_you_mean(str(key), allowed)}; "
+                    f"unknown key {excerpt(key)} in {what}{did_you_mean(key, allowed)}; "
                     f"allowed keys: {', '.join(allowed)}",
                 )
 
@@ -322,7 +330,7 @@ class _Checker:
         if value not in ALL_SCENARIOS:
             self.add(
                 node.lines[key],
-                f"unknown scenario {value!r} in {what}{did_you_mean(str(value), ALL_SCENARIOS)}; "
+                f"unknown scenario {excerpt(value)} in {what}{did_you_mean(value, ALL_SCENARIOS)}; "
                 f"scenarios: {', '.join(ALL_SCENARIOS)}",
             )
             return None
@@ -344,7 +352,7 @@ class _Checker:
             if name not in self.targets:
                 self.add(
                     line,
-                    f"unknown target {name!r} in {what}{did_you_mean(name, known)}; "
+                    f"unknown target {excerpt(name)} in {what}{did_you_mean(name, known)}; "
                     f"configured targets: {', '.join(known)}",
                 )
             else:
@@ -354,17 +362,20 @@ class _Checker:
     def outcome(self, value: Any, line: int, what: str) -> Expectation | None:
         if isinstance(value, bool):
             self.add(
-                line, f"{what}: YAML read {value!r} as a boolean; write one of {OUTCOME_WORDS} (quote it if needed)"
+                line,
+                f"{what}: YAML read {excerpt(value)} as a boolean; write one of {OUTCOME_WORDS} (quote it if needed)",
             )
             return None
         if not isinstance(value, str):
-            self.add(line, f"{what}: {value!r} is not an outcome; write one of {OUTCOME_WORDS}")
+            self.add(line, f"{what}: {excerpt(value)} is not an outcome; write one of {OUTCOME_WORDS}")
             return None
         try:
             return _parse_outcome(value.strip())
         except ValueError:
             words = ("pass", "block", "block:input", "block:output")
-            self.add(line, f"{what}: bad outcome {value!r}{did_you_mean(value, words)}; write one of {OUTCOME_WORDS}")
+            self.add(
+                line, f"{what}: bad outcome {excerpt(value)}{did_you_mean(value, words)}; write one of {OUTCOME_WORDS}"
+            )
             return None
 
     def expect(self, value: Any, line: int, targets: tuple[str, ...], what: str) -> dict[str, Expectation]:
@@ -374,14 +385,14 @@ class _Checker:
             for name, outcome in value.items():
                 at = lines.get(name, line)
                 if name not in targets:
-                    hint = did_you_mean(str(name), targets)
+                    hint = did_you_mean(name, targets)
                     self.add(
                         at,
-                        f"expect names target {name!r}, which {what} does not run{hint}; "
+                        f"expect names target {excerpt(name)}, which {what} does not run{hint}; "
                         f"its targets: {', '.join(targets)} (set targets: to change them)",
                     )
                     continue
-                parsed = self.outcome(outcome, at, f"expect for {name!r}")
+                parsed = self.outcome(outcome, at, f"expect for {excerpt(name)}")
                 if parsed is not None:
                     result[name] = parsed
             missing = [t for t in targets if t not in value]
@@ -424,14 +435,14 @@ class _Checker:
             # record mode, upload) a file outside the project, by a '..' path or a link.
             self.add(
                 line,
-                f"{key} file {value!r} of {what} is outside {root}, the folder image and mask files "
+                f"{key} file {excerpt(value)} of {what} is outside {root}, the folder image and mask files "
                 "must be in (the rootdir, or image_root in [tool.imgsafe]); move the file into it",
             )
             return None
         if not resolved.is_file():
             self.add(
                 line,
-                f"{key} file {value!r} of {what} does not exist (looked for {resolved}); "
+                f"{key} file {excerpt(value)} of {what} does not exist (looked for {resolved}); "
                 "paths are relative to this YAML file",
             )
             return None
@@ -466,7 +477,9 @@ def load_corpus(
     if text is None:
         text = decode_corpus(path, read_corpus_bytes(path))
     try:
-        data = parse_yaml(text)
+        data, repeated = parse_yaml_keys(text)
+    except YamlLimitError as err:
+        raise CorpusError(path, [Problem(err.line, err.message)]) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -486,7 +499,7 @@ def load_corpus(
             ],
         ) from None
     except yaml.YAMLError as err:
-        raise CorpusError(path, [Problem(1, f"YAML error: {err}")]) from None
+        raise CorpusError(path, [Problem(1, f"YAML error: {excerpt(str(err), 200)}")]) from None
     if not isinstance(data, _Node):
         raise CorpusError(
             path,
@@ -497,6 +510,8 @@ def load_corpus(
                 )
             ],
         )
+    for line, key, first in repeated:
+        check.add(line, repeated_key(key, first))
     check.keys(data, "top", "the corpus file")
     if "cases" not in data and "fuzz" not in data:
         check.add(data.line, "no 'cases:' and no 'fuzz:' in this file: add a list of cases under 'cases:'")
@@ -525,7 +540,8 @@ def load_corpus(
         if case.rewrite_of is not None and case.rewrite_of not in ids:
             check.add(
                 case.line,
-                f"rewrite_of {case.rewrite_of!r} names no case in this file{did_you_mean(case.rewrite_of, tuple(ids))}",
+                f"rewrite_of {excerpt(case.rewrite_of)} names no case in this file"
+                f"{did_you_mean(case.rewrite_of, tuple(ids))}",
             )
     if check.problems:
         raise CorpusError(path, check.problems)
@@ -626,7 +642,7 @@ def load_corpus_cached(
     try:
         with entry.open("rb") as fh:
             cached: Corpus = pickle.load(fh)
-        if all(p.is_file() for c in cached.cases for p in (*c.images, *((c.mask,) if c.mask else ()))):
+        if _files_still_fenced(cached, files_root):
             return cached
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
         pass
@@ -640,6 +656,37 @@ def load_corpus_cached(
     except OSError:
         pass
     return corpus
+
+
+def ids_in_file(path: Path) -> list[tuple[str, int]]:
+    """The ids a corpus file defines, with their lines, read without validating the rest (a file
+    with other problems still owns its ids); none for a file that cannot be parsed at all."""
+    try:
+        data, _ = parse_yaml_keys(decode_corpus(path, read_corpus_bytes(path)))
+    except (CorpusError, yaml.YAMLError):
+        return []
+    if not isinstance(data, _Node):
+        return []
+    found: list[tuple[str, int]] = []
+    for section in ("cases", "fuzz"):
+        entries = data.get(section)
+        for node in entries if isinstance(entries, list) else []:
+            if isinstance(node, _Node) and isinstance(node.get("id"), str):
+                found.append((node["id"], node.lines.get("id", node.line)))
+    return found
+
+
+def _files_still_fenced(corpus: Corpus, root: Path | None) -> bool:
+    """Are a cached corpus's image and mask files still files inside the fence? (A link swapped in
+    since the entry was written must be refused as on a fresh load, which then says why.)"""
+    try:
+        for case in corpus.cases:
+            fenced_files(case.images, case.mask, root)
+        for spec in corpus.fuzz:
+            fenced_files(spec.images, None, root)
+    except OutsideFence:
+        return False
+    return True
 
 
 def _cases(
@@ -665,7 +712,7 @@ def _cases(
                 f"case #{index + 1} is not a mapping: write '- id: ...' then 'prompt: ...' indented under it",
             )
             continue
-        what = f"case {node.get('id')!r}" if isinstance(node.get("id"), str) else f"case #{index + 1}"
+        what = f"case {excerpt(node.get('id'))}" if isinstance(node.get("id"), str) else f"case #{index + 1}"
         check.keys(node, "case", what)
         case_id = _check_id(check, node, seen, what)
         prompt = node.get("prompt")
@@ -776,7 +823,7 @@ def _rates(check: _Checker, node: _Node, targets: tuple[str, ...], what: str) ->
     for name, text in per_target.items():
         if name not in targets:
             check.add(
-                line, f"block_rate names target {name!r}, which {what} does not run{did_you_mean(str(name), targets)}"
+                line, f"block_rate names target {excerpt(name)}, which {what} does not run{did_you_mean(name, targets)}"
             )
             continue
         try:
@@ -784,7 +831,7 @@ def _rates(check: _Checker, node: _Node, targets: tuple[str, ...], what: str) ->
         except ValueError:
             check.add(
                 line,
-                f"block_rate of {what} for {name!r}: {text!r} is not a rate expectation; "
+                f"block_rate of {what} for {excerpt(name)}: {excerpt(text)} is not a rate expectation; "
                 'write e.g. "<=0.2" or ">=0.9" (a share between 0 and 1)',
             )
     missing = [t for t in targets if t not in per_target]
@@ -811,7 +858,7 @@ def _fuzz(
         if not isinstance(node, _Node):
             check.add(data.lines["fuzz"] + index, f"fuzz spec #{index + 1} is not a mapping")
             continue
-        what = f"fuzz spec {node.get('id')!r}" if isinstance(node.get("id"), str) else f"fuzz spec #{index + 1}"
+        what = f"fuzz spec {excerpt(node.get('id'))}" if isinstance(node.get("id"), str) else f"fuzz spec #{index + 1}"
         check.keys(node, "fuzz", what)
         spec_id = _check_id(check, node, seen, what)
         template = node.get("template")
@@ -842,7 +889,7 @@ def _fuzz(
         if strategy is not None and strategy not in STRATEGY_NAMES:
             check.add(
                 node.lines["strategy"],
-                f"unknown strategy {strategy!r} in {what}{did_you_mean(str(strategy), STRATEGY_NAMES)}; "
+                f"unknown strategy {excerpt(strategy)} in {what}{did_you_mean(strategy, STRATEGY_NAMES)}; "
                 f"strategies: {', '.join(STRATEGY_NAMES)}",
             )
         targets = check.target_list(node, "targets", what) or d_targets or check.default_targets
@@ -912,14 +959,15 @@ def _slots(check: _Checker, node: _Node, what: str) -> dict[str, tuple[str, ...]
             if table not in SCENARIOS:
                 check.add(
                     line,
-                    f"slot {name!r} of {what} names unknown table {table!r}{did_you_mean(table, SCENARIOS)}; "
+                    f"slot {excerpt(name)} of {what} names unknown table {excerpt(table)}"
+                    f"{did_you_mean(table, SCENARIOS)}; "
                     f"tables: {', '.join(SCENARIOS)}",
                 )
             slots[str(name)] = value
         elif isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
             slots[str(name)] = tuple(str(v) for v in value)
         else:
-            check.add(line, f"slot {name!r} of {what} must be a non-empty list of values or table:SCENARIO")
+            check.add(line, f"slot {excerpt(name)} of {what} must be a non-empty list of values or table:SCENARIO")
     return slots
 
 
@@ -940,13 +988,13 @@ def _fuzz_expect(
             if name not in targets:
                 check.add(
                     raw.lines.get(name, line),
-                    f"expect of {what} names target {name!r}, "
-                    f"which it does not run{did_you_mean(str(name), targets)}; or use the keys original and rewritten",
+                    f"expect of {what} names target {excerpt(name)}, "
+                    f"which it does not run{did_you_mean(name, targets)}; or use the keys original and rewritten",
                 )
             elif not isinstance(value, _Node) or not set(value) <= set(phases):
                 check.add(
                     raw.lines.get(name, line),
-                    f"expect for {name!r} in {what} must be {{original: ..., rewritten: ...}}",
+                    f"expect for {excerpt(name)} in {what} must be {{original: ..., rewritten: ...}}",
                 )
             else:
                 per_target[name] = value
@@ -958,7 +1006,7 @@ def _fuzz_expect(
                 parsed[phase] = REFUSED  # every strategy must raise RewriteRefused
             elif phase in phase_map:
                 outcome = check.outcome(
-                    phase_map[phase], phase_map.lines.get(phase, line), f"expect {phase} for {name!r}"
+                    phase_map[phase], phase_map.lines.get(phase, line), f"expect {phase} for {excerpt(name)}"
                 )
                 if outcome is not None:
                     parsed[phase] = outcome
@@ -972,14 +1020,11 @@ def _check_id(check: _Checker, node: _Node, seen: dict[str, int], what: str) -> 
     if value is None:
         check.add(node.line, f"{what} has no id: add 'id: <letters, digits, - _ .>' (unique across the corpus)")
         return None
-    if not isinstance(value, str) or not _ID.match(value) or len(value) > MAX_ID_LENGTH:
-        shown = (
-            value if not isinstance(value, str) or len(value) <= 40 else f"{value[:37]}... ({len(value)} characters)"
-        )
-        check.add(line, f"id {shown!r} is not valid: use {ID_RULE}")
+    if not isinstance(value, str) or not _ID.fullmatch(value) or len(value) > MAX_ID_LENGTH:
+        check.add(line, f"id {excerpt(value)} is not valid: use {ID_RULE}")
         return None
     if value in seen:
-        check.add(line, f"duplicate id {value!r} (first used at line {seen[value]}): ids must be unique")
+        check.add(line, f"duplicate id {excerpt(value)} (first used at line {seen[value]}): ids must be unique")
         return None
     seen[value] = line
     return value

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..base.advice import command
 from ..base.files import write_atomic
 from ..base.wire import Answer
 from ..collect.corpus import Case
@@ -97,7 +98,7 @@ def write_appeal(
         "## Reproduction",
         "",
         "```sh",
-        runner.command(appeal.nodeid, live=True),
+        command(appeal.nodeid, live=True),
         "```",
         "",
         f"Outcomes in this run: {', '.join(outcomes)}" + (f"; earlier runs: {'; '.join(earlier)}" if earlier else ""),

@@ -5,7 +5,7 @@ triggering words from :func:`pytest_imgsafe.diagnosis.localize.localize`, asking
 endpoint when it flags the prompt too, else the blocking target itself at its cheapest settings,
 within ``--imgsafe-explain-budget`` queries; the scenario from the term tables; the suggestion
 from the rewriting strategies (or their refusal). The queries are ordinary calls: recorded in
-``cassettes/<target>/<case>.explain.json`` and replayed like any other.
+``cassettes/<target>/<case>@explain.json`` and replayed like any other.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def explain(
     """Explain why ``case`` was blocked by ``target`` (see the module docstring)."""
     settings = runner.settings
     moderation = next((t for t in settings.targets.values() if t.kind == "moderation"), None)
-    item = f"{case.id}.explain"
+    item = case.id
     with ExitStack() as sessions:
         return _explain(runner, case, target, outcome, nodeid, item, budget, moderation, sessions)
 
@@ -112,12 +112,12 @@ def _explain(
         oracle_name = target.name
         session: CallSession | None = None
         if moderation is not None and moderation.name != target.name and budget > 0:
-            mod = sessions.enter_context(runner.session(moderation, item, nodeid))
+            mod = sessions.enter_context(runner.session(moderation, item, nodeid, role="explain"))
             used += 1
             if mod.outcome(case.prompt)[0].verdict == "block":
                 session, oracle_name = mod, f"{moderation.name} (free)"
         if session is None:
-            session = sessions.enter_context(runner.session(cheapest(target), item, nodeid))
+            session = sessions.enter_context(runner.session(cheapest(target), item, nodeid, role="explain"))
         chosen = session
 
         def is_blocked(text: str) -> bool:

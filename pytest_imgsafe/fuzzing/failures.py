@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ..base.files import write_atomic
+from ..base.yaml_bounds import load_user_file
 
 HEADER = """\
 # Failing fuzz examples, written by pytest --imgsafe --imgsafe-save-failures.
@@ -18,10 +19,13 @@ HEADER = """\
 
 
 def save_failures(path: Path, cases: Iterable[Mapping[str, Any]]) -> int:
-    """Append the cases whose ids the file does not hold yet; returns how many were written."""
+    """Append the cases whose ids the file does not hold yet; returns how many were written.
+
+    An existing file that cannot be read within the bounds is a ``ValueError`` naming it, and is
+    left as it is (never written over)."""
     existing: list[dict[str, Any]] = []
     if path.exists():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_user_file(path, "file of saved fuzz failures") or {}  # ValueError: left as it is
         existing = list(data.get("cases") or []) if isinstance(data, dict) else []
     ids = {c.get("id") for c in existing if isinstance(c, dict)}
     new = [dict(c) for c in cases if c["id"] not in ids and not ids.add(c["id"])]  # type: ignore[func-returns-value]

@@ -17,12 +17,12 @@ the ones the term matcher folds (``pytest_imgsafe.base.terms``), so the sandbox 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import yaml
 from hypothesis import strategies as st
 
+from ..base.files import bundled_text
 from ..base.terms import ALL_SCENARIOS, SCENARIOS, TermTable, bundled_tables
 
 # Latin letter -> lookalikes from other scripts (all folded back by the term matcher).
@@ -49,7 +49,7 @@ ACCENTS: dict[str, str] = {"a": "áàâä", "e": "éèêë", "i": "íìîï", "o
 
 @lru_cache(maxsize=1)
 def _templates() -> dict[str, Any]:
-    text = (resources.files("pytest_imgsafe") / "data" / "prompt_templates.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "prompt_templates.yaml")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
 

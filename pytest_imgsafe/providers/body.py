@@ -187,6 +187,12 @@ def terminal(kind: str) -> bool:
     return kind == "error" or (len(parts) == 2 and parts[1] in _TERMINAL)
 
 
+def listed(value: Any) -> list[Any]:
+    """A field that should be a JSON array, as one: anything else (``true``, a number, a string,
+    an object) is no items, so a hostile answer cannot make a reader iterate what is not a list."""
+    return value if isinstance(value, list) else []
+
+
 def _ended(chunks: list[Mapping[str, Any]]) -> bool:
     """Did the stream send its last event: an error, a finish reason, a terminal event?"""
     for chunk in chunks:
@@ -195,10 +201,10 @@ def _ended(chunks: list[Mapping[str, Any]]) -> bool:
         feedback = chunk.get("promptFeedback")
         if isinstance(feedback, Mapping) and feedback.get("blockReason"):
             return True
-        for candidate in chunk.get("candidates") or ():
+        for candidate in listed(chunk.get("candidates")):
             if isinstance(candidate, Mapping) and candidate.get("finishReason"):
                 return True
-        for choice in chunk.get("choices") or ():
+        for choice in listed(chunk.get("choices")):
             if isinstance(choice, Mapping) and choice.get("finish_reason"):
                 return True
     return False

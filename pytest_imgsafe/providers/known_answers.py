@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from ..base.wire import PLACEHOLDER
-from .body import snippet
+from .body import listed, snippet
 from .known_errors import BLOCK_CODES, Ctx, azure_filtered, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
 
@@ -130,7 +130,7 @@ def moderation_flags(moderation: Any) -> tuple[bool, bool, tuple[str, ...]]:
 
 
 def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
-    choices = [c for c in data.get("choices") or () if isinstance(c, Mapping)]
+    choices = [c for c in listed(data.get("choices")) if isinstance(c, Mapping)]
     if not choices:
         raise unreadable("chat answer without choices", ctx)
     choice = choices[0]
@@ -239,7 +239,7 @@ def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
     azure = "content_filters" in data or ctx.hint == "azure"
     provider = ctx.hint or ("azure" if azure else "openai")
     the_filter: Filter = "azure" if azure else "openai"
-    items = [i for i in data.get("output") or () if isinstance(i, Mapping)]
+    items = [i for i in listed(data.get("output")) if isinstance(i, Mapping)]
     calls = [i for i in items if i.get("type") == "image_generation_call"]
     flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
     for call in calls:
@@ -294,7 +294,7 @@ def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx
     if isinstance(details, Mapping):
         raw = details.get("moderation_stage")
         stage = raw if raw in ("input", "output") else None
-        categories = tuple(str(c) for c in details.get("categories") or ())
+        categories = tuple(str(c) for c in listed(details.get("categories")))
     message = str(error.get("message") or "") or None
     return Outcome(
         "block",
@@ -313,7 +313,7 @@ def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
     feedback = data.get("promptFeedback")
     feedback = feedback if isinstance(feedback, Mapping) else {}
     reason = str(feedback.get("blockReason") or "")
-    candidates = [c for c in data.get("candidates") or () if isinstance(c, Mapping)]
+    candidates = [c for c in listed(data.get("candidates")) if isinstance(c, Mapping)]
     if reason and reason != "BLOCK_REASON_UNSPECIFIED":
         return Outcome(
             "block",
@@ -385,7 +385,7 @@ def _is_image_part(part: Any) -> bool:
 
 
 def _imagen_predict(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
-    predictions = [p for p in data.get("predictions") or () if isinstance(p, Mapping)]
+    predictions = [p for p in listed(data.get("predictions")) if isinstance(p, Mapping)]
     reasons = "; ".join(str(p["raiFilteredReason"]) for p in predictions if p.get("raiFilteredReason"))
     if any(_usable_b64(p.get("bytesBase64Encoded")) or _usable_url(p.get("gcsUri")) for p in predictions):
         # Some images filtered and some returned: the user got images, so a pass that keeps the reason.
@@ -436,14 +436,24 @@ def _images(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
     )
 
 
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
+"""How PNG, JPEG, GIF and TIFF files begin; WebP is ``RIFF....WEBP``, AVIF and HEIF ``....ftyp``."""
+
+
+def is_image_bytes(data: bytes) -> bool:
+    """Do these bytes begin as an image file does? An image target's pass needs an image, not any
+    base64 (``aGVsbG8=`` is 'hello')."""
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or data[4:8] == b"ftyp"
+
+
 def _usable_b64(value: Any) -> bool:
-    """Base64 that decodes to bytes, or the placeholder a recording puts in its place."""
+    """Base64 of image bytes, or the placeholder a recording puts in their place."""
     if not isinstance(value, str) or not value.strip():
         return False
     if PLACEHOLDER.match(value.strip()):
         return True
     try:
-        return bool(base64.b64decode("".join(value.split()), validate=True))
+        return is_image_bytes(base64.b64decode("".join(value.split()), validate=True))
     except (binascii.Error, ValueError):
         return False
 
@@ -504,7 +514,7 @@ def _azure_annotations(results: Iterable[Any]) -> tuple[str, ...]:
 def _gemini_categories(obj: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(
         str(r.get("category"))
-        for r in obj.get("safetyRatings") or ()
+        for r in listed(obj.get("safetyRatings"))
         if isinstance(r, Mapping)
         and r.get("category")
         and (r.get("blocked") or r.get("probability") in ("HIGH", "MEDIUM"))

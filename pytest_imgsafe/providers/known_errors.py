@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .body import listed
 from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
 from .vocabulary import normal, stage_in, tokens
 
@@ -158,7 +159,7 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
     if isinstance(details, Mapping):
         raw_stage = details.get("moderation_stage")
         stage = raw_stage if raw_stage in ("input", "output") else None
-        categories = tuple(str(c) for c in details.get("categories") or ())
+        categories = tuple(str(c) for c in listed(details.get("categories")))
     code = code if code and code.lower() in BLOCK_CODES else "content_filter"
     if stage is None and (code.lower() == "contentfilter" or stage_in(message) == "output"):
         stage = "output"  # Azure's output filter says so by its code or its wording
@@ -320,7 +321,7 @@ def is_suspension(message: str) -> bool:
 def _gemini_bad_key(error: Mapping[str, Any], message: str) -> bool:
     if "api key not valid" in message.lower() or "api_key_invalid" in message.lower():
         return True
-    for detail in error.get("details") or ():
+    for detail in listed(error.get("details")):
         if isinstance(detail, Mapping) and detail.get("reason") in ("API_KEY_INVALID", "API_KEY_EXPIRED"):
             return True
     return False
@@ -368,7 +369,7 @@ def azure_filtered(results: Mapping[str, Any]) -> tuple[str, ...]:
             continue
         if name == "custom_blocklists":
             names.extend(
-                str(d.get("id")) for d in value.get("details") or () if isinstance(d, Mapping) and d.get("filtered")
+                str(d.get("id")) for d in listed(value.get("details")) if isinstance(d, Mapping) and d.get("filtered")
             )
         elif value.get("filtered") is True:
             names.append(name)

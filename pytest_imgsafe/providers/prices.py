@@ -9,8 +9,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
 from typing import Any
+
+from ..base.files import bundled_text
 
 UNKNOWN_MODEL_PRICE = 0.05
 """USD per image for a model the table does not know."""
@@ -20,7 +21,7 @@ UNKNOWN_MODEL_PRICE = 0.05
 def _table() -> list[dict[str, Any]]:
     import yaml
 
-    text = (resources.files("pytest_imgsafe") / "data" / "prices.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "prices.yaml")
     models: list[dict[str, Any]] = yaml.safe_load(text)["models"]
     return models
 

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
+from ..base.files import bundled_text
 from .verdict import Stage
 
 _ENUM = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
@@ -57,7 +57,7 @@ def vocabulary() -> Vocabulary:
     """The table, compiled (once)."""
     import yaml
 
-    text = (resources.files("pytest_imgsafe") / "data" / "answer_vocabulary.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "answer_vocabulary.yaml")
     data: dict[str, Any] = yaml.safe_load(text)
     return Vocabulary(
         safety=_either(data["safety"]),

@@ -2,7 +2,8 @@
 
 Prints what changed between two run reports; with ``--out``, also writes it as Markdown
 (``.md``) or HTML (``.html``, or both from a name without either suffix). Exits 0 whether or not
-anything changed (a comparison is read, not gated on), 2 on a file that is not a report.
+anything changed (a comparison is read, not gated on), 2 on a file that is not a report or an
+``--out`` that cannot be written.
 """
 
 from __future__ import annotations
@@ -43,14 +44,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write(as_text(diff))
     out: Path | None = args.out
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
         targets = (
             [out]
             if out.suffix in (".md", ".html")
             else [out.with_name(out.name + ".md"), out.with_name(out.name + ".html")]
         )
         for path in targets:
-            path.write_text(as_markdown(diff) if path.suffix == ".md" else as_html(diff), encoding="utf-8")
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(as_markdown(diff) if path.suffix == ".md" else as_html(diff), encoding="utf-8")
+            except OSError as err:
+                sys.stderr.write(
+                    f"python -m pytest_imgsafe.report: cannot write {str(path)!r}: {err.strerror or err}\n"
+                )
+                return 2
             sys.stdout.write(f"written: {path}\n")
     return 0
 

@@ -7,10 +7,9 @@ report (``--imgsafe-rerun-errors``) is assembled by the same function as a fresh
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +17,7 @@ from ..base.row import Row, history_index, rows_of, with_verdict
 from ..base.status import DRIFT
 from ..judging.drift import since_when
 from ..providers.registry import kind_of
+from .validate import BadReport, NotAReport, read_report
 
 if TYPE_CHECKING:
     from ..base.ledger import Ledger
@@ -213,41 +213,35 @@ def annotate_since(results: Sequence[Row], history: Sequence[Mapping[str, Any]])
         row.since_when = since.as_dict() if since else None
 
 
-def load_history(folder: Path | None) -> list[dict[str, Any]]:
-    """Earlier reports in a folder, oldest first (files that are not our reports are ignored)."""
+def load_history(folder: Path | None, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Earlier reports in a folder, oldest first. JSON that is not one of our reports is ignored;
+    a report that cannot be used (truncated, not UTF-8, too large, against the schema) is skipped
+    and ``warn`` is told in one line that names it: one bad night never stops tonight's report."""
     if folder is None or not folder.is_dir():
         return []
     reports = []
     for path in sorted(folder.glob("*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            reports.append(read_report(path))
+        except NotAReport:
             continue
-        if is_report(data):
-            reports.append(data)
+        except BadReport as err:
+            if warn is not None:
+                warn(f"--imgsafe-history: skipped {err}")
     return sorted(reports, key=lambda d: d["run"]["finished"])
 
 
 def read_report_argument(text: str) -> tuple[Path, dict[str, Any]]:
     """A typed command-line argument: the path of one of our JSON reports, read once; a bad one is
-    an ``argparse.ArgumentTypeError`` that quotes it (for ``--imgsafe-rerun-errors`` and ``compare``)."""
+    an ``argparse.ArgumentTypeError`` of one line that names it (for ``--imgsafe-rerun-errors`` and
+    ``compare``)."""
     import argparse
 
     path = Path(text)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: no such file (give the JSON report written by --imgsafe-report)"
-        ) from None
-    except (OSError, ValueError) as err:
-        raise argparse.ArgumentTypeError(f"{text!r} cannot be read as JSON: {err}") from None
-    if not is_report(data):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a pytest-imgsafe report (schema {SCHEMA_ID}, version {VERSION})"
-        )
-    report: dict[str, Any] = data
-    return path, report
+        return path, read_report(path, text)
+    except BadReport as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def is_report(data: object) -> bool:

@@ -17,10 +17,10 @@ import difflib
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 
 import yaml
 
+from ..base.files import bundled_text
 from ..base.terms import tokenize
 
 RESTATED = 0.8
@@ -60,7 +60,5 @@ def _snippet(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _refusals() -> tuple[re.Pattern[str], ...]:
-    data = yaml.safe_load(
-        (resources.files("pytest_imgsafe") / "data" / "rewrite" / "describer.yaml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load(bundled_text("data", "rewrite", "describer.yaml"))
     return tuple(re.compile(str(p)) for p in data["refusals"])

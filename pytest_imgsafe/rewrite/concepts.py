@@ -33,11 +33,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import yaml
 
+from ..base.files import bundled_text
 from .folding import NO_SPACES, Normalized, normalize
 
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
@@ -356,5 +356,5 @@ class Concepts:
 @lru_cache(maxsize=1)
 def bundled_concepts() -> Concepts:
     """The concepts of ``data/rewrite/concepts.yaml``."""
-    text = (resources.files("pytest_imgsafe") / "data" / "rewrite" / "concepts.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "rewrite", "concepts.yaml")
     return Concepts.parse(yaml.safe_load(text))

@@ -23,6 +23,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ..base.files import bundled_text
+
 COVERED = "en"
 """The language of the replacement tables."""
 READ_AS_ENGLISH = frozenset({COVERED, "sco", "un"})
@@ -111,9 +113,8 @@ def _function_word_votes(words: list[str]) -> dict[str, int]:
 
 @functools.lru_cache(maxsize=1)
 def _function_words() -> dict[str, frozenset[str]]:
-    from importlib import resources
 
     import yaml
 
-    text = (resources.files("pytest_imgsafe") / "data" / "rewrite" / "function_words.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "rewrite", "function_words.yaml")
     return {language: frozenset(words) for language, words in yaml.safe_load(text).items()}

@@ -42,11 +42,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import yaml
 
+from ..base.files import bundled_text
 from ..base.terms import fold
 from .ages import AgeReader
 from .concepts import ConceptError, ConceptIndex, Concepts, Hits, Rule, bundled_concepts
@@ -302,5 +302,5 @@ def _rules(section: Mapping[str, Any], where: str, known: Sequence[str]) -> list
 @lru_cache(maxsize=1)
 def default_detector() -> RefusalDetector:
     """The detector over the bundled ``data/rewrite/refusal.yaml``."""
-    text = (resources.files("pytest_imgsafe") / "data" / "rewrite" / "refusal.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "rewrite", "refusal.yaml")
     return RefusalDetector(yaml.safe_load(text))

@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..base import table_files
 from ..base.terms import term_key
 
 TABLE_STRATEGIES: dict[str, str] = {
@@ -100,22 +98,13 @@ def _text(value: Any, what: str) -> str:
 
 def load_table_file(path: Path) -> RewriteTable:
     """Load a user's table file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise RewriteTableError(f"{path}: cannot read this rewrite table: {err}") from None
-    return parse_table(data, str(path))
+    return table_files.user_table(path, parse_table, RewriteTableError, what="rewrite table")
 
 
 @lru_cache(maxsize=1)
 def bundled_tables() -> dict[str, RewriteTable]:
     """The package's tables, by strategy name."""
-    folder = resources.files("pytest_imgsafe") / "data" / "rewrite"
-    tables = {}
-    for strategy in TABLE_STRATEGIES:
-        text = (folder / f"{strategy}.yaml").read_text(encoding="utf-8")
-        tables[strategy] = parse_table(yaml.safe_load(text), f"data/rewrite/{strategy}.yaml")
-    return tables
+    return table_files.bundled_tables("rewrite", TABLE_STRATEGIES, parse_table)
 
 
 def merge_tables(base: Mapping[str, RewriteTable], extra: Iterable[RewriteTable]) -> dict[str, RewriteTable]:

@@ -27,11 +27,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
 import yaml
 
+from ..base.files import bundled_text
 from ..base.terms import HARD_PROHIBITED
 from ..providers.outcome import Outcome
 from ..rewrite import REWRITABLE, Rewriter
@@ -61,7 +61,7 @@ def _key(name: str) -> str:
 @lru_cache(maxsize=1)
 def provider_causes() -> tuple[dict[str, str], dict[str, str]]:
     """``data/block_causes.yaml``: categories and codes -> scenario, by loose name."""
-    text = (resources.files("pytest_imgsafe") / "data" / "block_causes.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "block_causes.yaml")
     data = yaml.safe_load(text)
     return (
         {_key(str(k)): str(v) for k, v in data["categories"].items()},

@@ -22,11 +22,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..base.files import bundled_text
 from ..providers.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class ChainResult:
 @lru_cache(maxsize=1)
 def routing_table() -> dict[str, list[str]]:
     """Route name -> the model patterns it tries first (``data/routing.yaml``)."""
-    text = (resources.files("pytest_imgsafe") / "data" / "routing.yaml").read_text(encoding="utf-8")
+    text = bundled_text("data", "routing.yaml")
     routes: dict[str, list[str]] = yaml.safe_load(text)["routes"]
     return routes
 

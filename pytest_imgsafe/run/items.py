@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..base.advice import command
+from ..base.files import shown_path
 from ..base.row import Row
+from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
 from ..judging.judge import Recording, judge
@@ -35,6 +38,25 @@ if TYPE_CHECKING:
 
 class OutcomeMismatch(Exception):
     """The verdict differs from the expectation."""
+
+
+class RefusedFolder(pytest.Directory):
+    """A linked folder inside a corpus that is not followed (a loop, or files collected twice):
+    one collection error that says why, instead of a walk without end."""
+
+    problem: str = ""
+
+    @classmethod
+    def refused(cls, parent: pytest.Collector, path: Path, problem: str) -> RefusedFolder:
+        node = cls.from_parent(parent, path=path)
+        node.problem = problem
+        return node
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        shown = self.path.relative_to(self.config.rootpath) if self.config.rootpath in self.path.parents else self.path
+        raise self.CollectError(
+            f"{shown} {self.problem}; it is not followed: remove the link, or link a folder of its own"
+        )
 
 
 class CorpusFile(pytest.File):
@@ -58,12 +80,28 @@ class CorpusFile(pytest.File):
         clashes = [
             Problem(
                 entry.line,
-                f"duplicate id {entry.id!r}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; "
+                f"duplicate id {excerpt(entry.id)}: already used at {state.ids[entry.id][0]}:{state.ids[entry.id][1]}; "
                 "ids must be unique across all corpus files",
             )
             for entry in entries
             if entry.id in state.ids and state.ids[entry.id][0] != shown
         ]
+        if state.recording:
+            # A run that records may collect one file alone (the re-record command does): the same
+            # id in a file it does not collect names the same cassettes, whose recordings it would replace.
+            tree = state.tree_ids()
+            clashes += [
+                Problem(
+                    entry.line,
+                    f"duplicate id {excerpt(entry.id)}: also used at {elsewhere[0]}:{elsewhere[1]}, whose "
+                    "recordings this run would replace (both name the same cassettes); ids must be unique "
+                    "across all corpus files, whichever of them a run collects",
+                )
+                for entry in entries
+                if entry.id not in state.ids
+                for elsewhere in tree.get(entry.id, [])[:1]
+                if elsewhere[0] != shown
+            ]
         if clashes:
             raise self.CollectError(CorpusError(self.path, clashes).render(shown=shown))
         active = set(settings.active_targets)
@@ -100,10 +138,7 @@ class CorpusFile(pytest.File):
         return f"{self.nodeid}::{entry}[{target}]"
 
     def _shown(self) -> str:
-        try:
-            return str(self.path.relative_to(self.config.rootpath))
-        except ValueError:
-            return str(self.path)
+        return shown_path(self.path, self.config.rootpath)
 
 
 class CaseItem(pytest.Item):
@@ -121,7 +156,9 @@ class CaseItem(pytest.Item):
         self.explanation: Explanation | None = None
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
         # each into keywords, which costs a lot at 100,000 items and serves no selection.
-        marks = run_state(self.config).marks
+        self.imgsafe = run_state(self.config)
+        """The run this item belongs to (looked up once: every phase of the item reads it)."""
+        marks = self.imgsafe.marks
         self.own_markers.append(marks["imgsafe"])
         self.own_markers.append(marks[target])
         if case.scenario:
@@ -133,7 +170,7 @@ class CaseItem(pytest.Item):
 
     @property
     def runner(self) -> Runner:
-        return run_state(self.config).runner
+        return self.imgsafe.runner
 
     @property
     def expected_text(self) -> str:
@@ -141,7 +178,7 @@ class CaseItem(pytest.Item):
 
     def setup(self) -> None:
         # pytest.fail(pytrace=False) in setup: an error (not a failure) that shows only our text.
-        state = run_state(self.config)
+        state = self.imgsafe
         try:
             self.result = self.runner.result(self.case, self.target, self.nodeid)
         except ImgsafeError as err:
@@ -173,7 +210,7 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None
-        state = run_state(self.config)
+        state = self.imgsafe
         recording: Recording | None = None
         nights: list[tuple[str, str]] = []
         if (
@@ -210,7 +247,7 @@ class CaseItem(pytest.Item):
         """A block where the corpus expected a pass: explain it and write the appeal, if asked."""
         if outcome.verdict != "block" or self.expected is None or self.expected.verdict != "pass":
             return
-        state = run_state(self.config)
+        state = self.imgsafe
         target = state.settings.targets[self.target]
         if state.settings.options.explain_budget is not None and kind_of(target.kind).calls_endpoint:
             from ..diagnosis.explain import explain
@@ -338,11 +375,11 @@ class CaseItem(pytest.Item):
             lines += self.explanation.lines()
         lines.append(f"  case:       {self.shown_path}:{self.case.line}")
         if runner.mode == "live":
-            lines.append(f"  reproduce:  {runner.command(self.nodeid, live=True)}")
-            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
+            lines.append(f"  reproduce:  {command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {command(self.nodeid, 'all')}")
         else:
-            lines.append(f"  re-record:  {runner.command(self.nodeid, 'all')}")
-            lines.append(f"  live check: {runner.command(self.nodeid, live=True)}")
+            lines.append(f"  re-record:  {command(self.nodeid, 'all')}")
+            lines.append(f"  live check: {command(self.nodeid, live=True)}")
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -531,11 +568,10 @@ class FuzzItem(pytest.Item):
         lines.append(f"  spec:      {self.shown_path}:{self.spec.line}")
         if runner.mode == "live":
             lines.append(
-                f"  reproduce: {runner.command(self.nodeid, live=True)} "
-                f"--imgsafe-seed {run_state(self.config).fuzz_seed}"
+                f"  reproduce: {command(self.nodeid, live=True)} --imgsafe-seed {run_state(self.config).fuzz_seed}"
             )
         else:
-            lines.append(f"  re-record: {runner.command(self.nodeid, 'all')}")
+            lines.append(f"  re-record: {command(self.nodeid, 'all')}")
         lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
         return "\n".join(lines)
 

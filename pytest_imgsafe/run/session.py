@@ -118,13 +118,13 @@ def scrub_report(
     longrepr = report.longrepr
     if longrepr is not None and not isinstance(longrepr, tuple):
         text = str(longrepr)
-        clean = scrubber.text(text)
-        if clean != text:  # only a report that held a secret loses its rich formatting
+        clean = scrubber.shown(text)
+        if clean != text:  # only a report that held a secret or a control character loses its rich formatting
             report.longrepr = clean
     elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        report.longrepr = (longrepr[0], longrepr[1], scrubber.text(str(longrepr[2])))
+        report.longrepr = (longrepr[0], longrepr[1], scrubber.shown(str(longrepr[2])))
     if report.sections:
-        report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
+        report.sections = [(title, scrubber.shown(content)) for title, content in report.sections]
     if not isinstance(report, pytest.TestReport):
         return 0
     properties = report.user_properties
@@ -163,6 +163,7 @@ class ImgsafeRun:
     """An xdist worker: it runs items; the controller writes the report and removes the ledger."""
     workers: int = 1
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
+    _tree_ids: dict[str, list[tuple[str, int]]] | None = None
     marks: dict[str, pytest.Mark] = field(default_factory=dict)
     results: list[Row] = field(default_factory=list)
     """One row per item that ran, the very object the item made (never a copy)."""
@@ -172,7 +173,13 @@ class ImgsafeRun:
     """The scrubbed report, once the run has finished (the summary quotes it)."""
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
+    failures_error: str = ""
+    """Why the failing fuzz examples could not be saved (an unreadable file left as it is)."""
     _history: list[dict[str, Any]] | None = None
+    stages_removed: list[Path] = field(default_factory=list)
+    """Stage files a killed run left beside the cassettes, removed as this run started."""
+    history_warnings: list[str] = field(default_factory=list)
+    """One line per --imgsafe-history file that was skipped (shown at the end of the run)."""
 
     def __post_init__(self) -> None:
         # One Mark per name for the whole run: items share them (collection hot path).
@@ -254,7 +261,7 @@ class ImgsafeRun:
         if self._history is None:
             from ..report import load_history
 
-            self._history = load_history(self.settings.options.history_dir)
+            self._history = load_history(self.settings.options.history_dir, self.history_warnings.append)
         return self._history
 
     @functools.cached_property
@@ -299,17 +306,45 @@ class ImgsafeRun:
         """Target name -> kind, what corpus validation needs."""
         return {name: t.kind for name, t in self.settings.targets.items()}
 
-    @property
+    @functools.cached_property
     def scrubber(self) -> Scrubber:
+        """The runner's one scrubber, asked once (every report of every item passes it)."""
         return self.runner.scrubber()
+
+    @property
+    def recording(self) -> bool:
+        """Does this run write cassettes?"""
+        return not self.settings.live and self.settings.record_mode != "none"
+
+    def tree_ids(self) -> dict[str, list[tuple[str, int]]]:
+        """Every id of every corpus file of the project (not only the collected ones), with where
+        it is defined; read once per run, and only by runs that record."""
+        if self._tree_ids is None:
+            from ..collect.corpus import ids_in_file
+
+            found: dict[str, list[tuple[str, int]]] = {}
+            root = self.settings.rootpath
+            for path in self.settings.corpus_files():
+                shown = str(path.relative_to(root)) if root in path.parents else str(path)
+                for entry_id, line in ids_in_file(path):
+                    found.setdefault(entry_id, []).append((shown, line))
+            self._tree_ids = found
+        return self._tree_ids
 
     def is_corpus_file(self, path: Path) -> bool:
         return self.settings.is_corpus_file(path)
+
+    def linked_folder_problem(self, path: Path) -> str | None:
+        return self.settings.linked_folder_problem(path)
 
     # -- the session -------------------------------------------------------------------------
 
     def start(self) -> None:
         self.started = time.time()
+        if not self.is_worker:
+            from ..calls.recording import remove_stale_stages
+
+            self.stages_removed = remove_stale_stages(self.settings.cassettes)
 
     def endpoint_work(self, items: Sequence[pytest.Item]) -> list[tuple[str, Case, str]]:
         """The calls the items will make, in run order: every case item not skipped, on a target
@@ -411,7 +446,10 @@ class ImgsafeRun:
         if options.save_failures is not None and self.fuzz_failures:
             from ..fuzzing.failures import save_failures
 
-            self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
+            try:
+                self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
+            except ValueError as err:  # the existing file is unreadable: it is left as it is
+                self.failures_error = f"imgsafe: failing fuzz examples not saved: {err}"
         path = options.report_path
         if path is None and self.ledger is None:
             return
@@ -419,7 +457,7 @@ class ImgsafeRun:
         session.exitstatus = exit_status(
             session.exitstatus, report["run"]["failed_because"], options.rerun_errors is not None
         )
-        self.report = self.scrubber.value(report)
+        self.report = self.scrubber.shown_value(report)
         if path is not None:
             from ..report import write_reports
 
@@ -429,10 +467,19 @@ class ImgsafeRun:
         """The end-of-run lines: the summary, where the report went, what fuzzing saved."""
         from ..report.summary import summary_lines
 
-        lines = [self.scrubber.text(line) for line in summary_lines(self.results, self.mode, self.report)]
+        lines = [self.scrubber.shown(line) for line in summary_lines(self.results, self.mode, self.report)]
+        lines += [self.scrubber.shown(f"imgsafe: {line}") for line in self.history_warnings]
+        if self.stages_removed:
+            names = [self.runner._rel(p) for p in self.stages_removed]
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            lines.append(
+                f"imgsafe: removed {len(names)} stage file(s) left by an interrupted run: {', '.join(names[:5])}{more}"
+            )
         if self.report_paths:
             first, *beside = self.report_paths
             lines.append(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)")
+        if self.failures_error:
+            lines.append(self.scrubber.text(self.failures_error))
         if self.failures_written:
             lines.append(
                 f"imgsafe: {self.failures_written} failing fuzz example case(s) "

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from . import policy
 from .faults import FaultSpec
-from .server import FLAVOURS, MAX_BODY_BYTES, Sandbox
+from .server import FLAVOURS, IDLE_TIMEOUT_S, MAX_BODY_BYTES, Sandbox
 
 
 def _latency(value: str) -> tuple[float, float]:
@@ -45,6 +45,16 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be positive")
+    return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} must be a positive number of seconds")
     return number
 
 
@@ -111,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"answer 413 to request bodies larger than N bytes (default {MAX_BODY_BYTES})",
     )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=IDLE_TIMEOUT_S,
+        metavar="S",
+        help=f"close a connection that sends nothing for S seconds (default {IDLE_TIMEOUT_S:g})",
+    )
     return parser
 
 
@@ -136,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             api_keys=args.api_key,
             log_path=args.log,
             max_body_bytes=args.max_body_bytes,
+            idle_timeout_s=args.idle_timeout,
         )
         sandbox.start()
     except (ValueError, OSError) as err:

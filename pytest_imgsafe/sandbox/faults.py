@@ -7,6 +7,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 FAULT_KINDS: tuple[str, ...] = ("429", "quota", "500", "502", "503", "504", "drop", "slow", "badjson")
@@ -69,20 +70,22 @@ class RateLimiter:
     limit is never refused, and one that bursts gets 429 with the exact wait in Retry-After.
     """
 
-    def __init__(self, rpm: int) -> None:
+    def __init__(self, rpm: int, clock: Callable[[], float] = time.monotonic) -> None:
         if rpm <= 0:
             raise ValueError(f"rpm must be a positive number of requests per minute, not {rpm}")
         self.rpm = rpm
         self.rate = rpm / 60.0
         self.capacity = max(1.0, self.rate)
+        self._clock = clock
+        """Seconds, as ``time.monotonic`` counts them; a test gives its own to refill at will."""
         self._tokens = self.capacity
-        self._stamp = time.monotonic()
+        self._stamp = clock()
         self._lock = threading.Lock()
 
     def acquire(self) -> tuple[bool, float, int]:
         """Take one request: (allowed, seconds to wait if refused, requests remaining)."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
             if self._tokens >= 1.0:

@@ -29,6 +29,7 @@ import yaml
 
 from .fold import TOKEN, Folded, fold, within_edits
 from .lexicon import compile_pattern
+from .memo import text_cache
 from .readings import hard_words, readings
 
 # What may stand between the words of one name: "Spider-Man", "J.K. Rowling", "Kiki's", "H&M".
@@ -88,7 +89,7 @@ class Rule:
         return found
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def _readings(text: str) -> list[tuple[str, list[int]]]:
     """The text as a classifier reads it, each reading with the index in ``text`` of each of its
     characters: as written; with words joined by ``-`` or ``/`` read apart ("white-power"); with
@@ -297,7 +298,7 @@ def _heuristics(prompt: str) -> list[Finding]:
     return found
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def find(prompt: str) -> tuple[Finding, ...]:
     """Everything the classifier recognizes in ``prompt``, in order of position.
 

@@ -21,6 +21,7 @@ import yaml
 
 from .judge import Finding, asks_for_realism, find
 from .lexicon import compile_pattern
+from .memo import text_cache
 
 Endpoint = Literal["generate", "edit", "chat"]
 
@@ -45,6 +46,36 @@ IMAGE_CAPABLE: frozenset[str] = frozenset(
     {"self-harm", "self-harm/intent", "self-harm/instructions", "sexual", "violence", "violence/graphic"}
 )
 """The categories omni-moderation also applies to images."""
+
+
+MAX_PROMPT_CHARS = 32_000
+"""The longest text the sandbox judges: OpenAI's limit on a gpt-image prompt. Longer text is a
+400, as the API answers it, so the cost of judging one request stays bounded."""
+MAX_WORD_CHARS = 1_000
+"""The longest run of characters without a space the sandbox judges in a prompt over
+``LONG_WORD_PROMPT_CHARS``. Its patterns read one word in time that grows with the square of the
+word's length; up to that many characters a word costs about two seconds at worst (and Azure AI
+Content Safety takes any text of up to 10,000 characters)."""
+LONG_WORD_PROMPT_CHARS = 10_000
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1}}}")
+
+
+class PromptTooLong(ValueError):
+    """A text over the sandbox's limits; the server answers it with a 400."""
+
+
+def check_prompt(prompt: str) -> None:
+    """Raise :class:`PromptTooLong` for a text the sandbox will not judge (see the limits above)."""
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise PromptTooLong(
+            f"Invalid 'prompt': string too long. Expected a string with maximum length {MAX_PROMPT_CHARS}, "
+            f"but got a string with length {len(prompt)} instead."
+        )
+    if len(prompt) > LONG_WORD_PROMPT_CHARS and _LONG_WORD.search(prompt):
+        raise PromptTooLong(
+            f"Invalid 'prompt': a word is longer than {MAX_WORD_CHARS} characters; the sandbox judges words "
+            f"of up to {MAX_WORD_CHARS} characters."
+        )
 
 
 @dataclass(frozen=True)
@@ -167,15 +198,17 @@ def _realism() -> re.Pattern[str]:
     return compile_pattern(str(policy_data()["realism"]))
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def decide(prompt: str, profile: str, version: int = 1, endpoint: Endpoint = "generate") -> Decision:
     """Decide one image request, as the profile's classifier would.
 
     Input stage: a finding at or above the profile's ``block_at`` blocks (a conjunctive scenario,
     minors, counts only with its partner: a realism cue or a sexual finding). Output stage: a
     tolerated finding at or above ``output_at``, plus a realism cue, means the image itself is
-    filtered. Edits lower every threshold and need no realism cue.
+    filtered. Edits lower every threshold and need no realism cue. A text over the limits raises
+    :class:`PromptTooLong`.
     """
+    check_prompt(prompt)
     data = policy_data()
     table = limits(profile, version)
     is_edit = endpoint == "edit"
@@ -229,9 +262,11 @@ def _error_categories(findings: list[Finding]) -> tuple[str, ...]:
     return tuple(sorted({str(names.get(f.scenario, f.scenario)) for f in findings}))
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def moderate(prompt: str) -> Moderation:
-    """Score one text as omni-moderation would: deterministic, from the sandbox's findings."""
+    """Score one text as omni-moderation would: deterministic, from the sandbox's findings (a
+    text over the limits raises :class:`PromptTooLong`)."""
+    check_prompt(prompt)
     rules = policy_data()["moderation"]
     findings = find(prompt)
     seed = hashlib.sha256(prompt.encode("utf-8")).digest()

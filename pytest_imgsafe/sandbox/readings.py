@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 from .fold import Folded, fold, fold_within, respell
 from .lexicon import compile_pattern, concepts
+from .memo import text_cache
 from .numbers import read_numbers
 
 
@@ -69,7 +70,7 @@ _MASKED = re.compile(r"(?<![^\W_])(?=[a-z*#?%]*[a-z][a-z*#?%]*[a-z])(?=[a-z*#?%]
 _HARD_CONCEPTS = ("nudity", "nude_idiom", "hate_group", "hate_slogan", "swastika", "sexualized_minor")
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def readings(prompt: str) -> tuple[Reading, ...]:
     """Every reading of ``prompt``, the plain one first."""
     plain = fold(prompt)

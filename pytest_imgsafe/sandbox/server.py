@@ -24,11 +24,12 @@ import json
 import math
 import random
 import re
+import select
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +63,11 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 """Default request-size limit: above every image API's own (gpt-image edits take 50 MB per image)."""
 DRAIN_LIMIT = 256 * 1024 * 1024
 """An oversized body up to this size is read and dropped, so the client gets to read the 413."""
+IDLE_TIMEOUT_S = 60.0
+"""How long a connection may send nothing (no request, or a request that stops half-way) before
+the sandbox closes it: a silent client never holds a thread forever."""
+_GONE_POLL_S = 0.05
+"""How often a delayed answer looks whether its client is still there."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class Sandbox:
         output_filter_rate: float = 1.0,
         suspend_after_blocks: int | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
             raise ValueError(f"the sandbox serves loopback only; {host!r} is not a loopback address")
@@ -121,6 +129,8 @@ class Sandbox:
             api_keys=frozenset(api_keys) if api_keys is not None else None,
         )
         self._settings = self._initial
+        self.clock = clock
+        """What the rpm limit's bucket reads the time from (a test can give its own and move it)."""
         self._blocks = 0
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -129,6 +139,9 @@ class Sandbox:
         self._log: list[dict[str, Any]] = []
         self._log_path = Path(log_path) if log_path else None
         self._host, self._port = host, port
+        if not idle_timeout_s > 0:
+            raise ValueError("idle_timeout_s is a number of seconds > 0")
+        self.idle_timeout_s = float(idle_timeout_s)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.set_profile(profile)
@@ -227,7 +240,7 @@ class Sandbox:
 
     def set_rpm(self, rpm: int | None) -> None:
         """Enforce a requests-per-minute limit (None: no limit)."""
-        self._limiter = RateLimiter(rpm) if rpm else None
+        self._limiter = RateLimiter(rpm, self.clock) if rpm else None
         self._update(rpm=rpm)
 
     def set_latency(self, mean_ms: float, jitter_ms: float = 0.0) -> None:
@@ -264,7 +277,7 @@ class Sandbox:
             self._blocks = 0
             self._seen.clear()
             self._log.clear()
-        self._limiter = RateLimiter(self._initial.rpm) if self._initial.rpm else None
+        self._limiter = RateLimiter(self._initial.rpm, self.clock) if self._initial.rpm else None
 
     # --- request log -------------------------------------------------------------------
 
@@ -273,6 +286,13 @@ class Sandbox:
         """A copy of the request log, oldest first (one dict per HTTP request)."""
         with self._lock:
             return [dict(entry) for entry in self._log]
+
+    @property
+    def started(self) -> int:
+        """How many requests have begun (the log holds them only once answered, after any latency):
+        a test can wait for a call to be under way without timing it."""
+        with self._lock:
+            return self._sequence
 
     def clear_log(self) -> None:
         """Forget the logged requests."""
@@ -363,6 +383,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # every read and write of a silent client ends in this timeout, and the stdlib closes the
+        # connection (its own ``timeout`` attribute is a class variable, the same for every sandbox)
+        self.connection.settimeout(self.server.sandbox.idle_timeout_s)
+
+    def _client_gone(self) -> bool:
+        """Whether the client has closed its end (a readable socket with nothing to read)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     # Every method is answered by the same route: unknown paths 404, known paths 405 for
     # anything but POST, always JSON in the envelope of the provider the path belongs to.
@@ -461,7 +495,13 @@ class _Handler(BaseHTTPRequestHandler):
                     entry["fault"] = "rpm"
                     raise _BadRequest(429, _rate_limited(call, limiter.rpm, wait))
             entry["fault"] = fault
-            self._delay(settings, sequence, fault)
+            entry["delay_ms"] = self._delay(settings, sequence, fault)
+            if self._client_gone():
+                # nobody waits for this answer: no judging, no answer, the connection closed
+                entry.update(fault="client_gone", status=None)
+                sandbox._record(entry)
+                self.close_connection = True
+                return
             if fault == "drop":
                 entry["status"] = None
                 sandbox._record(entry)
@@ -496,6 +536,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except _BadRequest as err:
             status, body = err.status, err.body
+        except policy.PromptTooLong as err:
+            status, body = 400, _too_long(provider, str(err))
         entry["status"] = status
         self._send(status, json.dumps(body).encode(), headers, entry, started, content_type)
 
@@ -704,15 +746,19 @@ class _Handler(BaseHTTPRequestHandler):
             ]
             raise _BadRequest(400, shapes.google_error(400, message, details))
 
-    def _delay(self, settings: Settings, sequence: int, fault: str | None) -> None:
+    def _delay(self, settings: Settings, sequence: int, fault: str | None) -> float:
+        """Wait as the latency settings say; returns the wait, in milliseconds, for the log."""
         delay = settings.latency_ms
         if settings.latency_jitter_ms:
             rng = random.Random(f"latency:{settings.seed}:{sequence}")
             delay += rng.uniform(-settings.latency_jitter_ms, settings.latency_jitter_ms)
         if fault == "slow":
             delay += settings.slow_ms
-        if delay > 0:
-            time.sleep(delay / 1000)
+        # slept in slices: a client that hangs up meanwhile ends the wait (``_client_gone``)
+        end = time.monotonic() + delay / 1000
+        while (left := end - time.monotonic()) > 0 and not self._client_gone():
+            time.sleep(min(left, _GONE_POLL_S))
+        return round(delay, 3)
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -734,6 +780,8 @@ class _Handler(BaseHTTPRequestHandler):
             data = json.loads(raw or b"{}")
         except ValueError:
             data = None
+        except RecursionError:  # JSON nested deeper than Python parses: a 400, never a dropped connection
+            raise _BadRequest(400, _too_deep(call.provider)) from None
         if not isinstance(data, dict):
             raise _BadRequest(400, _bad_json(call.provider, raw))
         call.fields = data
@@ -1104,6 +1152,24 @@ def _too_large(provider: str, size: int, limit: int) -> Any:
     )
 
 
+def _too_long(provider: str, message: str) -> Any:
+    """A prompt over the sandbox's limits (``policy.check_prompt``), as OpenAI answers a long prompt."""
+    if provider == "google":
+        return shapes.google_error(400, message)
+    if provider in ("azure", "contentsafety"):
+        return shapes.azure_error("InvalidRequest", message)
+    return shapes.openai_error(message, "invalid_request_error", "string_above_max_length", "prompt")
+
+
+def _too_deep(provider: str) -> Any:
+    message = "The JSON body is nested too deep to parse."
+    if provider == "google":
+        return shapes.google_error(400, f"Invalid JSON payload received. {message}")
+    if provider in ("azure", "contentsafety"):
+        return shapes.azure_error("InvalidRequestBody", message)
+    return shapes.openai_error(message, "invalid_request_error", None)
+
+
 def _bad_json(provider: str, raw: bytes) -> Any:
     if provider == "google":
         return shapes.google_error(400, "Invalid JSON payload received. Expected a JSON object.")
@@ -1268,6 +1334,7 @@ def _moderations(fields: dict[str, Any], model: str) -> tuple[int, Any, dict[str
         results = [shapes.moderation_result(policy.moderate(value))]
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         texts = list(value)
+        policy.check_prompt(" ".join(texts))  # the limit is on the request's text, not each string's
         results = [shapes.moderation_result(policy.moderate(v)) for v in value]
     elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
         texts = [str(v.get("text", "")) for v in value if v.get("type") == "text"]

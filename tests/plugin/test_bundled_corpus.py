@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from pytest_imgsafe.collect.corpus import Expectation
 from tests.conftest import ROOT
 
@@ -25,6 +27,7 @@ KINDS = {
 }
 
 
+@pytest.mark.slow
 def test_bundled_corpus_replays_offline_with_no_key() -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"  # nothing listens: any network use would fail

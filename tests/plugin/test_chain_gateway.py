@@ -85,6 +85,7 @@ def setup(
     )
 
 
+@pytest.mark.slow
 def test_chain_falls_back_and_says_which_link_passed(project: pytest.Pytester, imgsafe_sandbox) -> None:
     setup(project, CHAIN.format(routing="false"), "chain", "pass@gpt-image-2-all", "pass@banana")
     result = project.runpytest(
@@ -110,9 +111,9 @@ def test_chain_falls_back_and_says_which_link_passed(project: pytest.Pytester, i
         ["fallback", "stopped at gpt-image-2: the provider attributes the block to hate, a hard-prohibited scenario"],
     ]
     assert sorted(p.name for p in (project.path / "cassettes" / "chain").iterdir())[:3] == [
-        "banksy.gpt-image-2-all.json",
-        "banksy.gpt-image-2.json",
-        "lighthouse.gpt-image-2.json",
+        "banksy@gpt-image-2-all.json",
+        "banksy@gpt-image-2.json",
+        "lighthouse@gpt-image-2.json",
     ]
     imgsafe_sandbox.reset()
     project.runpytest("--imgsafe", "-p", "no:cacheprovider").assert_outcomes(passed=4)  # replayed, link by link
@@ -218,6 +219,7 @@ hard_prompts = (
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hard_prompts, st.booleans(), st.booleans())
 def test_the_gateway_never_passes_a_hard_scenario(prompt: str, with_screen: bool, with_moderation: bool) -> None:

@@ -116,6 +116,53 @@ def test_a_missing_recording_fails_the_test_even_when_the_code_caught_the_error(
     assert imgsafe_sandbox.requests == []  # replay never reached the network
 
 
+def test_a_damaged_cassette_names_the_file_and_the_command_that_records_it_again(team: pytest.Pytester) -> None:
+    team.runpytest("--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=3)
+    cassette = team.path / "cassettes" / "tests" / "test_team" / "named-by-the-test.json"
+    cassette.write_bytes(cassette.read_bytes()[:40])
+    result = team.runpytest("-p", "no:cacheprovider", "-k", "named")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-imgsafe: the cassette cassettes/tests/test_team/named-by-the-test.json * it was left as it is.",
+            "*Restore it from version control (git checkout -- cassettes/tests/test_team/named-by-the-test.json)*",
+            "*  pytest --imgsafe --imgsafe-record-mode=all test_team.py::test_named",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+COUNT_PYPROJECT_READS = """
+import pytest_imgsafe.collect.config as config_module
+
+reads = []
+original = config_module.load_pyproject
+
+
+def counting(*args, **kwargs):
+    reads.append(1)
+    return original(*args, **kwargs)
+
+
+config_module.load_pyproject = counting
+
+
+def pytest_unconfigure(config):
+    config_module.load_pyproject = original
+    print("PYPROJECT READS:", len(reads))
+"""
+
+
+@pytest.mark.parametrize("imgsafe_run", [[], ["--imgsafe"]], ids=["fixture-only", "imgsafe-run"])
+def test_the_fixture_reads_the_runs_settings_once(team: pytest.Pytester, imgsafe_run: list[str]) -> None:
+    team.runpytest("--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=3)
+    team.makeconftest(COUNT_PYPROJECT_READS)
+    result = team.runpytest("-p", "no:cacheprovider", "-s", *imgsafe_run)
+    result.assert_outcomes(passed=3)
+    # at most the one read that resolves the settings (the run's own read is not counted): never one per test
+    result.stdout.fnmatch_lines(["PYPROJECT READS: [01]"])
+
+
 def test_the_marker_sets_the_mode_per_test(team: pytest.Pytester, imgsafe_sandbox) -> None:
     team.makepyfile(
         test_marked="""

@@ -303,6 +303,7 @@ def test_the_request_is_the_apis_body_keyed_as_it_is_sent(tmp_path) -> None:  # 
     ) == spec_key(spec)
 
 
+@pytest.mark.slow
 def test_a_prompt_over_the_apis_limit_is_refused_not_cut(tmp_path, imgsafe_sandbox: Sandbox) -> None:  # type: ignore[no-untyped-def]
     target = target_of(tmp_path, base_url=imgsafe_sandbox.base_url)
     client = make_content_safety_client(target, {"CONTENT_SAFETY_KEY": KEY})
@@ -501,7 +502,7 @@ def test_a_gateway_prechecks_with_content_safety_thresholds(
     assert (
         paths.count("/contentsafety/text:analyze") == 2 and paths.count("/v1/images/generations") == 1
     )  # the rally never reached the model
-    assert (safety.path / "cassettes" / "gateway" / "rally.safety.json").is_file()
+    assert (safety.path / "cassettes" / "gateway" / "rally@safety.json").is_file()
     monkeypatch.delenv("CONTENT_SAFETY_KEY")
     safety.runpytest("--imgsafe", "-p", "no:cacheprovider").assert_outcomes(passed=2)
     assert_no_key_anywhere(safety, recorded)

@@ -77,7 +77,7 @@ def test_explain_names_triggers_scenario_stage_and_a_rewrite(explained: pytest.P
     replayed.assert_outcomes(passed=4, failed=2)
     replayed.stdout.fnmatch_lines(["  explain:    triggers Taylor Swift (scenario celebrity, stage input; *"])
     assert imgsafe_sandbox.requests == []
-    assert (explained.path / "cassettes" / "gpt-image-2" / "swift-cafe.explain.json").exists()
+    assert (explained.path / "cassettes" / "gpt-image-2" / "swift-cafe@explain.json").exists()
 
 
 def test_explain_within_its_budget(explained: pytest.Pytester, imgsafe_sandbox) -> None:

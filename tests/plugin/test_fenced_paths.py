@@ -4,6 +4,7 @@ is a collection error naming the file and line, with the cache on or off."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,55 @@ def test_a_huge_corpus_is_refused_before_it_is_read(tmp_path: Path) -> None:
         fh.truncate(MAX_CORPUS_BYTES + 1)
     with pytest.raises(CorpusError, match="corpus files are limited to 64 MiB: split it"):
         load_corpus(path, {"t": "moderation"})
+
+
+@pytest.mark.parametrize("record_mode", ["all", "none"])
+def test_an_image_swapped_for_a_link_after_a_cached_collection_is_refused(
+    project: pytest.Pytester, record_mode: str
+) -> None:
+    project.makefile(".toml", pyproject=PYPROJECT.format(extra=EDIT_TARGET))
+    image = project.path / "corpora" / "photo.png"
+    image.write_bytes(b"\x89PNG inside the project")
+    secret = project.path.parent / "secret.png"
+    secret.write_bytes(b"\x89PNG outside the project")
+    write_corpus(project, "edits", edit_case("photo.png"))
+    project.runpytest("--imgsafe", "--imgsafe-record-mode=once").assert_outcomes(passed=1)  # cache written
+    image.unlink()
+    image.symlink_to(secret)
+    result = project.runpytest("--imgsafe", f"--imgsafe-record-mode={record_mode}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*corpora/edits.yaml:7: image file 'photo.png' of case 'edit-probe' is outside*"])
+    recorded = "".join(p.read_text() for p in project.path.rglob("cassettes/**/*.json"))
+    assert hashlib.sha256(secret.read_bytes()).hexdigest() not in recorded
+
+
+@pytest.mark.parametrize("linked", ["cassettes", "cassettes/gpt-image-2"])
+def test_a_linked_cassettes_folder_is_refused_before_anything_is_written(
+    project: pytest.Pytester, linked: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (project.path / linked).parent.mkdir(parents=True, exist_ok=True)
+    (project.path / linked).symlink_to(elsewhere)
+    write_corpus(project, "calm", "cases:\n  - {id: lake, prompt: a calm lake, expect: pass}\n")
+    result = project.runpytest("--imgsafe", "--imgsafe-record-mode=all", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"*cassettes = 'cassettes': *{linked} is a link (to *elsewhere*)*make it a real folder*"]
+    )
+    assert list(elsewhere.rglob("*")) == []
+
+
+def test_a_link_loop_in_the_corpora_is_one_clear_collection_error(project: pytest.Pytester) -> None:
+    write_corpus(project, "calm", "cases:\n  - {id: lake, prompt: a calm lake, expect: pass, targets: [moderation]}\n")
+    sub = project.path / "corpora" / "sub"
+    sub.mkdir()
+    for name in ("up", "again"):  # two loops per folder: 2^40 paths if followed to the system's limit
+        (sub / name).symlink_to("..")
+    (project.path / "corpora" / "twice").symlink_to("sub")
+    # in a child with a time limit: without the refusal, the walk would not end in any useful time
+    result = project.runpytest_subprocess("--imgsafe", "--collect-only", "-p", "no:cacheprovider", timeout=300)
+    out = result.stdout.str()
+    assert "corpora/sub/again is a link to" in out and "a folder that contains it: following it would loop" in out
+    assert "corpora/sub/up is a link to" in out
+    assert "corpora/twice is a link to" in out and "its files would be collected twice" in out
+    assert "1 test collected, 3 errors" in out  # calm.yaml once, each link refused once

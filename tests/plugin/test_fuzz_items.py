@@ -62,6 +62,7 @@ def test_fuzz_specs_are_items_with_markers(fuzz_project: pytest.Pytester) -> Non
     )
 
 
+@pytest.mark.slow
 def test_record_then_replay_draws_and_asks_the_same(
     fuzz_project: pytest.Pytester, imgsafe_sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -81,6 +82,7 @@ def test_record_then_replay_draws_and_asks_the_same(
         assert FAKE_KEY not in path.read_text()
 
 
+@pytest.mark.slow
 def test_a_changed_spec_reports_the_unrecorded_example_and_the_command(
     fuzz_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -92,7 +94,7 @@ def test_a_changed_spec_reports_the_unrecorded_example_and_the_command(
     result.stdout.fnmatch_lines(
         [
             "*fuzz spec 'celebs' on target 'gpt-image-2' got no verdict*: "
-            "no recording on target 'gpt-image-2' of the drawn example '*on the Moon'*",
+            "no recording of the drawn example '*on the Moon'* on target 'gpt-image-2': *",
             "*pytest --imgsafe --imgsafe-record-mode=all 'corpora/specs.yaml::celebs[[]gpt-image-2[]]'",
         ]
     )

@@ -62,6 +62,7 @@ def report_of(pytester: pytest.Pytester, name: str = "drift.json") -> dict:  # t
     return data
 
 
+@pytest.mark.slow
 def test_320_cases_under_rate_limit_and_faults_lose_and_double_nothing(
     project: pytest.Pytester, imgsafe_sandbox
 ) -> None:
@@ -261,6 +262,7 @@ def test_rate_expectations_with_repeat_and_a_wilson_interval(project: pytest.Pyt
     project.runpytest("--imgsafe", "-p", "no:cacheprovider", "-k", "rarely").assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_xdist_report_equals_the_serial_report_and_keeps_the_budget(project: pytest.Pytester, imgsafe_sandbox) -> None:
     configure(project, concurrency=4, price=0.01)
     corpus = many_cases(30, targets="[gpt-image-2, moderation]")

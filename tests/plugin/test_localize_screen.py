@@ -61,6 +61,7 @@ def disjoint_cores(draw: st.DrawFn) -> tuple[int, list[list[int]]]:
     return n, cores
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(disjoint_cores())
 def test_finds_every_core_of_any_mix(case: tuple[int, list[list[int]]]) -> None:
@@ -82,6 +83,7 @@ def test_finds_every_core_of_any_mix(case: tuple[int, list[list[int]]]) -> None:
         )
     )
 )
+@pytest.mark.slow
 def test_overlapping_cores_give_minimal_disjoint_cores_and_a_clean_rest(case: tuple[int, list[set[int]]]) -> None:
     n, truth = case
     truth = [core for core in truth if not any(other < core for other in truth)]
@@ -211,6 +213,7 @@ def test_screen_target_and_confusion_matrix(project: pytest.Pytester) -> None:
     .flatmap(scenario_prompts)
     .flatmap(lambda p: st.one_of(st.just(p), variations(p)))
 )
+@pytest.mark.slow
 def test_the_screen_agrees_with_the_term_index_on_every_prompt(prompt: str) -> None:
     """One source of truth: the fast screen finds exactly what the term index finds, spans included."""
     assert [(m.term, m.start, m.end, m.scenario) for m in screen(prompt).matches] == [

@@ -48,6 +48,7 @@ def test_help_lists_every_option_with_its_text(pytester: pytest.Pytester) -> Non
     )
 
 
+@pytest.mark.slow
 def test_off_by_default_collects_nothing_and_imports_nothing_heavy(pytester: pytest.Pytester) -> None:
     (pytester.path / "corpora").mkdir()
     write_corpus(pytester, "c", CORPUS)

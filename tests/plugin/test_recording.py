@@ -88,6 +88,7 @@ def test_replay_needs_no_key_and_no_network(
     result.stdout.fnmatch_lines(["imgsafe (replay): 8 items: 8 as expected, 0 changed outcome, 0 without a verdict"])
 
 
+@pytest.mark.slow
 def test_replay_in_reversed_order_and_across_workers_gives_the_right_answers(recorded: pytest.Pytester) -> None:
     result = recorded.runpytest("--imgsafe", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "2")
     result.assert_outcomes(passed=8)

@@ -56,6 +56,7 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _copy_project(tmp_path_factory.mktemp("main-job"))
 
 
+@pytest.mark.slow
 def test_main_job_gives_the_same_answer_on_every_run_with_the_cache_on(copy: Path) -> None:
     first = _run(copy, "corpora")
     assert first[0] == 0, first[2][-3000:]
@@ -67,11 +68,13 @@ def test_main_job_gives_the_same_answer_on_every_run_with_the_cache_on(copy: Pat
     assert workers[:2] == first[:2], workers[2][-3000:]
 
 
+@pytest.mark.slow
 def test_one_file_alone_gives_the_same_answer(copy: Path) -> None:
     code, counts, out = _run(copy, "corpora/fuzz_prohibited.yaml")
     assert code == 0 and counts.get("passed", 0) > 0 and "failed" not in counts, out[-3000:]
 
 
+@pytest.mark.slow
 def test_last_failed_and_stepwise_select_just_the_failed_items(tmp_path: Path) -> None:
     project = _copy_project(tmp_path)
     corpus = project / "corpora" / "benign.yaml"

@@ -79,6 +79,7 @@ def test_every_replayed_item_gets_the_answer_to_its_own_prompt(
     assert _answers_belong_to_their_prompts(recorded.path / "answers.log") == 59
 
 
+@pytest.mark.slow
 def test_under_xdist_every_item_gets_the_answer_to_its_own_prompt(
     recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -59,6 +59,7 @@ def test_errors_under_the_max_error_rate_are_reported_but_do_not_fail(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_errors_over_the_max_error_rate_fail_the_run(
     project: pytest.Pytester, imgsafe_sandbox, workers: list[str]
@@ -90,6 +91,7 @@ def test_drift_still_fails_under_the_max_error_rate(project: pytest.Pytester, im
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_rerun_errors_calls_only_the_items_without_a_verdict_and_merges_the_report(
     project: pytest.Pytester, imgsafe_sandbox, workers: list[str]

@@ -134,6 +134,7 @@ max_retries = 0
 )
 
 
+@pytest.mark.slow
 def test_a_live_run_with_a_thousand_rate_limited_items_writes_a_summary_under_16_kib(
     project: pytest.Pytester, imgsafe_sandbox
 ) -> None:

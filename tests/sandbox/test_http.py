@@ -9,8 +9,8 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import openai
@@ -241,7 +241,9 @@ def test_faults_are_retried_by_the_sdk_as_the_log_shows(
     assert {r["fault"] for r in log} == {fault}
 
 
-def test_429_carries_retry_after_and_the_sdk_honours_it(imgsafe_sandbox: Sandbox) -> None:
+def test_429_carries_retry_after_and_the_sdk_honours_it(
+    imgsafe_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     imgsafe_sandbox.set_faults("429:1.0")
     raw = httpx2.post(
         f"{imgsafe_sandbox.openai_base_url}/moderations", json={"input": "x"}, headers={"authorization": "Bearer k"}
@@ -251,12 +253,19 @@ def test_429_carries_retry_after_and_the_sdk_honours_it(imgsafe_sandbox: Sandbox
     imgsafe_sandbox.reset()
     imgsafe_sandbox.set_faults("429:1.0")
     client = openai.OpenAI(base_url=imgsafe_sandbox.openai_base_url, api_key="k", max_retries=1)
+    waits: list[float] = []
+    decide = client._calculate_retry_timeout
+
+    def recorded(*args: Any, **kwargs: Any) -> float:
+        waits.append(decide(*args, **kwargs))
+        return waits[-1]
+
+    monkeypatch.setattr(client, "_calculate_retry_timeout", recorded)
     with pytest.raises(openai.RateLimitError):
         client.moderations.create(input="a fox")
-    first, second = imgsafe_sandbox.requests
-    gap = second["time"] - first["time"]
-    # retry-after-ms: 20 -> the SDK waits ~20 ms instead of its 0.5 s exponential default
-    assert gap < 0.4
+    assert [r["retry_count"] for r in imgsafe_sandbox.requests] == [0, 1]
+    # retry-after-ms: 20 -> the SDK waits 20 ms instead of its 0.5 s exponential default
+    assert waits == [0.02]
 
 
 def test_slow_badjson_and_seeded_faults(imgsafe_sandbox: Sandbox) -> None:
@@ -286,27 +295,33 @@ def test_slow_badjson_and_seeded_faults(imgsafe_sandbox: Sandbox) -> None:
     assert run() == first and "ok" in first and "InternalServerError" in first
 
 
-def test_rpm_limit_refuses_bursts_with_the_exact_wait(imgsafe_sandbox: Sandbox) -> None:
+def test_rpm_limit_refuses_bursts_with_the_exact_wait(
+    imgsafe_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [100.0]  # the bucket's clock, moved by the test only
+    monkeypatch.setattr(imgsafe_sandbox, "clock", lambda: now[0])
     imgsafe_sandbox.set_rpm(120)  # 2 per second, burst of 2
     client = openai.OpenAI(base_url=imgsafe_sandbox.openai_base_url, api_key="k", max_retries=0)
-    results = []
-    for _ in range(4):
+
+    def ask() -> str:
         try:
             client.moderations.create(input="a fox")
-            results.append("ok")
+            return "ok"
         except openai.RateLimitError as err:
-            results.append(err.response.headers["retry-after-ms"])
-    assert results[:2] == ["ok", "ok"]
-    assert all(r != "ok" and 0 < int(r) <= 500 for r in results[2:])
-    waiting = openai.OpenAI(base_url=imgsafe_sandbox.openai_base_url, api_key="k", max_retries=3)
-    assert waiting.moderations.create(input="a fox").results  # the SDK waits as told, then gets through
+            return err.response.headers["retry-after-ms"]
+
+    assert [ask() for _ in range(4)] == ["ok", "ok", "500", "500"]  # the bucket is empty: half a second
+    now[0] += 0.25
+    assert ask() == "250"  # a quarter of a second later, a quarter is left
+    now[0] += 0.25
+    assert ask() == "ok"  # waiting as told gets through
+    assert [r["fault"] for r in imgsafe_sandbox.requests] == [None, None, "rpm", "rpm", "rpm", None]
 
 
 def test_latency_option_delays_answers(imgsafe_sandbox: Sandbox, client: openai.OpenAI) -> None:
     imgsafe_sandbox.set_latency(150, 0)
-    started = time.monotonic()
     client.moderations.create(input="x")
-    assert time.monotonic() - started >= 0.15
+    assert [r["delay_ms"] for r in imgsafe_sandbox.requests] == [150.0]  # the sandbox's own word
 
 
 def test_drift_between_policy_versions(client: openai.OpenAI, imgsafe_sandbox: Sandbox) -> None:
@@ -332,6 +347,7 @@ def test_profile_override(client: openai.OpenAI, imgsafe_sandbox: Sandbox) -> No
         imgsafe_sandbox.set_profile("lenient")
 
 
+@pytest.mark.slow
 def test_32_concurrent_clients(imgsafe_sandbox: Sandbox) -> None:
     imgsafe_sandbox.set_latency(20, 10)
     errors: list[BaseException] = []
@@ -371,6 +387,7 @@ def test_only_loopback() -> None:
         Sandbox("0.0.0.0")
 
 
+@pytest.mark.slow
 def test_cli_prints_the_openai_base_url_first_and_stops_on_sigterm(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [
@@ -405,6 +422,7 @@ def test_cli_prints_the_openai_base_url_first_and_stops_on_sigterm(tmp_path: Pat
         assert proc.wait(timeout=10) == 0
 
 
+@pytest.mark.slow
 def test_cli_rejects_bad_options_with_the_value_quoted() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest_imgsafe.sandbox", "--faults", "429:2"], capture_output=True, text=True

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "pytest_imgsafe"
@@ -107,6 +109,7 @@ def test_the_sandbox_reads_only_its_own_data() -> None:
             assert product_data not in text, (path.name, product_data)
 
 
+@pytest.mark.slow
 def test_judging_loads_none_of_the_products_matching_modules() -> None:
     script = """
 import json, sys

@@ -361,6 +361,7 @@ def unseen_changes(draw: st.DrawFn, prompt: str) -> str:
     return "".join(out)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_changes_a_reader_does_not_see_change_no_verdict(data: st.DataObject) -> None:

@@ -213,6 +213,7 @@ def test_no_key_in_the_request_log(tmp_path: Path) -> None:
     assert f"{GEMINI.split('?')[0]}" in memory  # the path is logged, its query is not
 
 
+@pytest.mark.slow
 def test_no_key_in_the_clis_output_or_log(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     proc = subprocess.Popen(

@@ -13,6 +13,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "pytest_imgsafe"
@@ -120,6 +122,7 @@ def test_every_package_has_a_layer() -> None:
     assert sorted(parts - set(LAYERS)) == []
 
 
+@pytest.mark.slow
 def test_imports_only_go_down_a_layer() -> None:
     edges = import_edges()
     assert len(edges) > 100  # the imports were really read

@@ -120,7 +120,7 @@ fuzz:
         ),
         (
             "cases:\n  - id: a\n    prompt: x\n    expect: pass\n    expect: block\n",
-            ["5: case 'a' repeats the key 'expect'"],
+            ["5: the key 'expect' is repeated (first at line 4; the earlier value would be lost): keep one"],
         ),
         (
             "fuzz:\n  - id: f\n    template: 'A {shot}'\n    strategy: soften\n    expect: {original: block}\n",

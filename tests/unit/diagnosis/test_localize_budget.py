@@ -39,6 +39,7 @@ def test_every_search_ends_within_its_budget(confirm: int) -> None:
             assert not found.cores  # a classifier that changed its mind settles nothing
 
 
+@pytest.mark.slow
 def test_a_classifier_answering_at_random_is_caught_by_confirmation() -> None:
     rng = random.Random(11)
     named = {0: 0, 3: 0}
@@ -52,6 +53,7 @@ def test_a_classifier_answering_at_random_is_caught_by_confirmation() -> None:
     assert named[3] <= 6
 
 
+@pytest.mark.slow
 def test_a_stochastic_output_filter_gets_its_trigger_named_or_marked_uncertain() -> None:
     rng = random.Random(5)
     wrong = {0: 0, 3: 0}

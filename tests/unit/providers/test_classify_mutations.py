@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -155,6 +156,7 @@ def test_whitespace_and_case_in_messages_change_nothing(entry: dict[str, Any], r
     assert reading(entry, entry["status"], body, entry.get("headers")) == original(entry), entry["id"]
 
 
+@pytest.mark.slow
 @FAST
 @given(entries, st.integers(0, 3))
 def test_a_relay_envelope_keeps_the_reading_or_makes_it_no_verdict(entry: dict[str, Any], which: int) -> None:

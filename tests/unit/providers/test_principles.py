@@ -53,6 +53,7 @@ def reading(status: int, body: Any, kind: str | None = None, **kw: Any) -> Outco
 # --- streams by the form of their events ----------------------------------------------------
 
 
+@pytest.mark.slow
 @SOME
 @given(words, st.sampled_from(sorted({"completed", "done", "failed", "incomplete", "cancelled"})), st.data())
 def test_a_two_part_terminal_event_of_any_name_ends_a_stream(obj: str, end: str, data: st.DataObject) -> None:
@@ -96,6 +97,7 @@ def test_an_image_calls_status_lags_its_completed_response(lagging: str | None) 
         assert reading(200, response("in_progress", [call]), "responses") == "unreadable"
 
 
+@pytest.mark.slow
 @SOME
 @given(st.text(min_size=1, max_size=60).filter(str.strip), st.data())
 def test_chat_deltas_of_any_field_are_joined(text: str, data: st.DataObject) -> None:

@@ -300,6 +300,7 @@ def no_describer(instruction: str, text: str, image: Path | None) -> str:
     raise AssertionError("a refused prompt must never reach the describer")
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hard_paraphrases, st.sampled_from([None, *STRATEGIES]))
 def test_every_strategy_refuses_paraphrases_of_the_hard_scenarios(prompt: str, strategy: str | None) -> None:

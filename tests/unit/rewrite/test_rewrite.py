@@ -129,6 +129,7 @@ def test_no_replacement_contains_a_trigger(strategy: str) -> None:
     assert offending == {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", sorted(TABLE_SCENARIOS))
 def test_every_rewritten_term_passes_the_strict_profile(strategy: str) -> None:
     """The notes' claim, checked for every term: the rewrite of '<shot> <term>' passes strict."""
@@ -184,6 +185,7 @@ def test_a_term_only_a_user_table_knows_gets_the_default() -> None:
 rewritable = st.sampled_from(sorted(TABLE_SCENARIOS.values())).flatmap(prompts)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rewritable)
 def test_rewrite_is_deterministic_and_idempotent(prompt: str) -> None:
@@ -197,6 +199,7 @@ def test_rewrite_is_deterministic_and_idempotent(prompt: str) -> None:
     assert again.text == first.text and again.changes == ()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rewritable)
 def test_rewrite_touches_nothing_but_its_spans(prompt: str) -> None:
@@ -215,6 +218,7 @@ def test_rewrite_touches_nothing_but_its_spans(prompt: str) -> None:
     assert all(part in result.text for part in untouched)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rewritable)
 def test_a_rewrite_never_falls_in_a_prohibited_scenario_and_leaves_no_trigger(prompt: str) -> None:
@@ -232,6 +236,7 @@ def test_a_rewrite_never_falls_in_a_prohibited_scenario_and_leaves_no_trigger(pr
 prohibited = st.sampled_from(sorted(HARD_PROHIBITED)).flatmap(prompts)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(prohibited.flatmap(lambda p: st.one_of(st.just(p), variations(p))), st.sampled_from([None, *STRATEGIES]))
 def test_every_strategy_refuses_the_hard_prohibited_scenarios(prompt: str, strategy: str | None) -> None:

@@ -148,6 +148,7 @@ name_prompts = st.sampled_from(NAME_SCENARIOS).flatmap(prompts)
 drawn = st.one_of(name_prompts, name_prompts.flatmap(lookalike))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn)
 def test_a_rewrite_leaves_no_trigger_of_the_tables_or_the_sandbox(prompt: str) -> None:

@@ -133,6 +133,7 @@ def hard_or_unknown_block(draw: st.DrawFn) -> tuple[str, Outcome]:
     return prompt, outcome
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hard_or_unknown_block())
 def test_a_chain_never_passes_later_what_its_first_link_blocked_for_a_hard_or_unknown_cause(
@@ -159,6 +160,7 @@ def legitimate(draw: st.DrawFn) -> str:
     return draw(st.one_of(st.sampled_from(["benign", *REWRITABLE]).flatmap(prompts), st.sampled_from(SCENES)))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(legitimate(), min_size=1, max_size=8), st.booleans(), st.booleans(), st.data())
 def test_the_gateways_visible_block_rate_on_legitimate_prompts_is_never_above_its_first_models(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,6 +64,7 @@ def _spans(result: ScreenResult) -> list[tuple[str, int, int, str, int, str]]:
     return [(m.term, m.start, m.end, m.scenario, m.level, m.text) for m in result.matches]
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_screen_equals_the_term_index_with_any_spacing(data: st.DataObject) -> None:
