@@ -9,6 +9,7 @@ run (``session.ImgsafeRun``), and each of its hooks is a call into it.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from .base.options import (
     INI_RECORD_MODE,
     INI_TARGETS,
     OPT_APPEAL,
+    OPT_BLOCK_NETWORK,
     OPT_BUDGET,
     OPT_ENABLE,
     OPT_EXPLAIN,
@@ -53,6 +55,12 @@ if TYPE_CHECKING:
 
 COMMAND_LINE = pytest.StashKey[tuple[dict[str, Any], dict[str, Any]]]()
 """Every imgsafe option's and ini key's value, read once at configure (what the settings are resolved from)."""
+CLIENTS = pytest.StashKey[Any]()
+"""A test's ``imgsafe_client`` recorder (``calls.clients.RecordedClients``), while the test runs."""
+BLOCK_NETWORK = pytest.StashKey[bool]()
+"""--imgsafe-block-network in a replay run (record mode none, not live): each test's call is guarded."""
+UNRECORDED_REPORTED = pytest.StashKey[bool]()
+"""The test already failed for its unrecorded requests: its teardown does not say it again."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -164,6 +172,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="select only the items that had no verdict in this JSON report, call them again, and write a merged "
         "report (to --imgsafe-report, else over REPORT.json); its changed outcomes still fail the run.",
     )
+    group.addoption(
+        OPT_BLOCK_NETWORK,
+        action="store_true",
+        default=False,
+        help="replay runs: a test that connects to any host but this machine fails (imgsafe_client's "
+        "recorded answers and loopback servers such as the sandbox still work).",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(
         INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all)."
@@ -193,6 +208,8 @@ def pytest_configure_first(config: pytest.Config) -> None:  # pytest reads only 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", RECORD_MARKER_HELP)
     options, ini = config.stash[COMMAND_LINE] = command_line(config)
+    replay = (options[OPT_RECORD_MODE] or ini[INI_RECORD_MODE] or "none") == "none" and not options[OPT_LIVE]
+    config.stash[BLOCK_NETWORK] = bool(options[OPT_BLOCK_NETWORK]) and replay
     if not (options[OPT_ENABLE] or ini[INI_ENABLE]):
         return
     from .run.session import ImgsafeRun
@@ -277,6 +294,63 @@ class _SessionHooks:
             terminalreporter.write_line(line)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A test whose ``imgsafe_client`` asked what its cassette does not hold, or that connected to
+    another host with ``--imgsafe-block-network``, fails once, in its call, with the plugin's
+    message: not with vcrpy's own error (which also suggests a record mode this plugin does not
+    default to) and then again in teardown, and even when the code under test caught the error.
+    Other tests pass through untouched."""
+    clients = item.stash.get(CLIENTS, None)
+    guard = None
+    if item.config.stash.get(BLOCK_NETWORK, False):
+        from .calls.network import NetworkBlock
+
+        guard = NetworkBlock(OPT_BLOCK_NETWORK)
+    if clients is None and guard is None:
+        return (yield)
+    with guard or nullcontext():
+        try:
+            result = yield
+        except Exception as err:
+            message = _unrecorded(clients, guard, item.nodeid)
+            if message is None:
+                raise
+            if not _from_the_cassette(err) and not type(err).__name__ == "NetworkBlocked":
+                message += f"\nThe test then failed with {type(err).__name__}: {err}"
+        else:
+            message = _unrecorded(clients, guard, item.nodeid)
+            if message is None:
+                return result
+    item.stash[UNRECORDED_REPORTED] = True
+    pytest.fail(message, pytrace=False)  # outside the except: vcrpy's error is no part of the story
+
+
+def _unrecorded(clients: Any, guard: Any, nodeid: str) -> str | None:
+    """What the test asked that no recording answers, and where it tried to connect, or None."""
+    found = [
+        m
+        for m in (
+            clients.unrecorded_so_far() if clients is not None else None,
+            guard.message(nodeid) if guard is not None else None,
+        )
+        if m
+    ]
+    return "\n".join(found) if found else None
+
+
+def _from_the_cassette(err: BaseException) -> bool:
+    """Does the error come from vcrpy refusing a request (raised bare, or wrapped by the SDK)?"""
+    seen: BaseException | None = err
+    for _ in range(8):
+        if seen is None:
+            return False
+        if type(seen).__name__ == "CannotOverwriteExistingCassetteException":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 @pytest.fixture(scope="session")
 def _imgsafe_sandbox_server() -> Iterator[Sandbox]:
     from .sandbox import Sandbox
@@ -343,35 +417,63 @@ def client_settings(config: pytest.Config) -> Settings:
 
 
 @pytest.fixture
-def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+def imgsafe_vcr_config() -> dict[str, Any]:
+    """imgsafe_client's options for the tests in its scope (override it, as pytest-recording's vcr_config)."""
+    return {}
+
+
+@pytest.fixture
+def imgsafe_client(request: pytest.FixtureRequest, imgsafe_vcr_config: dict[str, Any]) -> Iterator[Callable[..., Any]]:
     """``imgsafe_client("NAME")``: the SDK client of target NAME, recorded and replayed per test."""
     import os
 
     from .base.advice import broken_cassette
     from .base.files import shown_path
+    from .calls.client_options import ClientOptionsError, client_options
     from .calls.clients import RecordedClients, UnrecordedRequests, cassette_for
     from .calls.recording import CassetteError
     from .collect.config import ConfigError, scrubber_for
 
     config = request.config
-    marker = request.node.get_closest_marker("imgsafe_record")
-    options = dict(marker.kwargs) if marker else {}
-    unknown = set(options) - {"mode", "cassette"}
-    if unknown:
-        pytest.fail(
-            f"@pytest.mark.imgsafe_record takes mode= and cassette=, not {', '.join(sorted(unknown))}", pytrace=False
+    from .run.session import RUN_KEY
+
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None and run.settings.live:
+        # vcrpy patches the HTTP client process-wide: while this test's cassette is open, the live
+        # calls the run makes ahead of the corpus items on other threads would meet it
+        pytest.skip(
+            f"imgsafe_client records and replays; in a live run ({OPT_LIVE}) its cassette would answer the "
+            "corpus items' live calls: run your own tests without it"
         )
-    mode = options.get("mode")
-    if mode is not None and mode not in RECORD_MODES:
-        pytest.fail(f"@pytest.mark.imgsafe_record(mode={mode!r}): use one of {', '.join(RECORD_MODES)}", pytrace=False)
+    given, _ini = config.stash[COMMAND_LINE]
+    marker = request.node.get_closest_marker("imgsafe_record")
+    vcr_marker = request.node.get_closest_marker("vcr")  # pytest-recording's, when a test has one
+    problem = None
     try:
+        options = client_options(
+            dict(marker.kwargs) if marker else {},
+            dict(vcr_marker.kwargs) if vcr_marker else {},
+            imgsafe_vcr_config,
+            given[OPT_RECORD_MODE],
+            config.getoption("record_mode", None),
+            config.rootpath,
+        )
         settings = client_settings(config)
+    except ClientOptionsError as err:
+        problem = str(err)
     except ConfigError as err:
-        pytest.fail(f"pytest-imgsafe: {err}", pytrace=False)
-    # precedence: the test's marker > --imgsafe-record-mode > imgsafe_record_mode (ini) > none
-    record_mode = mode or settings.record_mode
-    path = cassette_for(settings.cassettes, request.node.nodeid, options.get("cassette"))
+        problem = f"pytest-imgsafe: {err}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    # precedence (calls.client_options): the test's marks > --imgsafe-record-mode > --record-mode
+    # (pytest-recording) > imgsafe_vcr_config > imgsafe_record_mode (ini, in the settings) > none
+    record_mode = options.mode or settings.record_mode
+    path = cassette_for(settings.cassettes, request.node.nodeid, options.cassette)
+    if options.cassette_dir is not None:
+        path = options.cassette_dir / path.name
     shown = shown_path(path, config.rootpath)
+    if record_mode == "once" and path.exists():
+        record_mode = "none"  # vcrpy's once records nothing into a cassette that exists: a replay, needing no key
     clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, record_mode)
     # what this test prints or fails with is scrubbed (pytest_runtest_makereport above), with or
     # without --imgsafe: its code holds the client, and so the key
@@ -383,20 +485,23 @@ def imgsafe_client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
         damaged = f"pytest-imgsafe: {broken_cassette(shown, err.why, request.node.nodeid)}"
     if damaged:
         pytest.fail(damaged, pytrace=False)
+    request.node.stash[CLIENTS] = clients
 
     def factory(name: str, *, async_client: bool = False) -> Any:
         try:
             return clients.client(name, async_client=async_client)
         except KeyError as err:
-            pytest.fail(str(err.args[0]), pytrace=False)
+            problem = str(err.args[0])
+        pytest.fail(problem, pytrace=False)  # outside the except: the KeyError is no part of the story
 
     yield factory
     # pytest does not pass the test's own exception into a fixture: a test that failed still
     # keeps what it recorded (every answer in it is a verdict); a Ctrl-C never reaches here.
+    del request.node.stash[CLIENTS]
     missing = None
     try:
         clients.__exit__(None, None, None)
     except UnrecordedRequests as err:
         missing = str(err)
-    if missing:
+    if missing and not request.node.stash.get(UNRECORDED_REPORTED, False):
         pytest.fail(missing, pytrace=False)

@@ -33,6 +33,7 @@ OPT_APPEAL = "--imgsafe-appeal"
 OPT_SAVE_FAILURES = "--imgsafe-save-failures"
 OPT_MAX_ERROR_RATE = "--imgsafe-max-error-rate"
 OPT_RERUN_ERRORS = "--imgsafe-rerun-errors"
+OPT_BLOCK_NETWORK = "--imgsafe-block-network"
 OPTIONS: tuple[str, ...] = (
     OPT_ENABLE,
     OPT_RECORD_MODE,
@@ -49,6 +50,7 @@ OPTIONS: tuple[str, ...] = (
     OPT_SAVE_FAILURES,
     OPT_MAX_ERROR_RATE,
     OPT_RERUN_ERRORS,
+    OPT_BLOCK_NETWORK,
 )
 """Every option the plugin adds; ``config.resolve_settings`` reads them all, and nothing else does."""
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..base.advice import command
 from ..collect.config import Settings, scrubber_for
 from ..providers.registry import kind_of
 from ..providers.target import Target
@@ -157,6 +157,24 @@ class RecordedClients:
         if missing and self.mode in ("none", "once"):
             raise UnrecordedRequests(self.unrecorded_message(missing))
 
+    def unrecorded_so_far(self) -> str | None:
+        """While the test runs: what it asked that its cassette does not hold and this mode will not
+        record (every request in replay, answers that were no verdict when recording), as the
+        message :meth:`__exit__` would raise; None when there is nothing."""
+        if self.mode not in ("none", "once"):
+            return None
+        missing = [
+            shown
+            + (
+                f"\n    answered HTTP {self._dropped[key]}, which is not a safety verdict: never recorded"
+                if key in self._dropped
+                else ""
+            )
+            for key, shown in self._seen
+            if key not in self._recorded and (self.mode == "none" or key in self._dropped)
+        ]
+        return self.unrecorded_message(missing) if missing else None
+
     def unrecorded_message(self, missing: list[str]) -> str:
         """What a test asked that its cassette does not hold, and the command that records it."""
         why = f"{self.shown} holds no answer for" if self.path.exists() else f"there is no cassette {self.shown} for"
@@ -166,24 +184,31 @@ class RecordedClients:
             + "".join(f"  {line}\n" for line in missing[:10])
             + (f"  ... and {len(missing) - 10} more\n" if len(missing) > 10 else "")
             + "Record them (needs the targets' key variables set) with:\n"
-            + f"  pytest --imgsafe-record-mode={mode} {shlex.quote(self.nodeid)}"
+            + f"  {command(self.nodeid, mode, corpus_run=False)}"
         )
 
 
 def cassette_for(cassettes: Path, nodeid: str, name: str | None = None) -> Path:
     """The cassette of one test: ``tests/<test file without .py>/<test name>.json`` under ``cassettes``.
 
-    Test names can hold any character (parameters): they are reduced to a safe file name, with a
-    short hash where anything was changed so two tests never share a file.
+    The test file's path is kept, less a leading ``tests/`` (``tests/test_x.py`` records into
+    ``cassettes/tests/test_x/``, not ``cassettes/tests/tests/test_x/``); a cassette recorded
+    where earlier versions put it is still used. Test names can hold any character (parameters):
+    they are reduced to a safe file name, with a short hash where anything was changed so two
+    tests never share a file.
     """
     file_part, _, test_part = nodeid.partition("::")
     stem = Path(file_part).with_suffix("")
-    folder = cassettes / "tests" / Path(*[_safe(p) for p in stem.parts if p not in ("", ".", "..")])
+    parts = [_safe(p) for p in stem.parts if p not in ("", ".", "..")]
     base = name or test_part.replace("::", ".") or stem.name
     safe = _safe(base)
     if safe != base or len(safe) > 100:
         safe = f"{safe[:80]}-{hashlib.sha256(base.encode()).hexdigest()[:10]}"
-    return folder / f"{safe}.json"
+    earlier = cassettes / "tests" / Path(*parts) / f"{safe}.json"
+    if len(parts) < 2 or parts[0] != "tests":
+        return earlier
+    path = cassettes / "tests" / Path(*parts[1:]) / f"{safe}.json"
+    return earlier if earlier.exists() and not path.exists() else path
 
 
 def _summary(body: Any) -> str:

@@ -15,7 +15,7 @@ import fnmatch
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,8 @@ class RunOptions:
     """--imgsafe-max-error-rate: the share of called items allowed to get no verdict."""
     rerun_errors: Any = None
     """--imgsafe-rerun-errors: the earlier report (a ``nightly.EarlierReport``, read at parse time)."""
+    block_network: bool = False
+    """--imgsafe-block-network: in a replay run, a test that connects to another host fails."""
 
     @property
     def report_path(self) -> Path | None:
@@ -429,6 +431,7 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
         appeal_dir=_path(cli, opt.OPT_APPEAL, cwd),
         max_error_rate=_checked(cli, opt.OPT_MAX_ERROR_RATE, opt.parse_error_rate),
         rerun_errors=rerun,
+        block_network=_flag(cli, opt.OPT_BLOCK_NETWORK),
     )
 
 
@@ -612,12 +615,16 @@ def _check_links(targets: Mapping[str, Target]) -> None:
                 )
 
 
-def missing_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
-    """Env vars (key, base URL) the active targets need for recording or live calls but lack."""
+def missing_keys(
+    settings: Settings, env: Mapping[str, str] | None = None, called: Sequence[str] | None = None
+) -> list[str]:
+    """Env vars (key, base URL) the targets a run calls (``called``, default: the active ones) need
+    for recording or live calls but lack."""
     environ = os.environ if env is None else env
     needed: dict[tuple[str, str], list[str]] = {}  # (variable, what it is) -> the targets that need it
-    names = list(settings.active_targets)
-    for name in settings.active_targets:  # a chain or gateway calls its links and pre-check
+    wanted = settings.active_targets if called is None else called
+    names = list(wanted)
+    for name in wanted:  # a chain or gateway calls its links and pre-check
         target = settings.targets[name]
         names += [*target.links, *([target.moderation] if target.moderation else [])]
     for name in dict.fromkeys(names):

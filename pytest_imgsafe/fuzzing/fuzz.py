@@ -23,6 +23,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 
 from ..base.terms import TermTable
 from ..collect.corpus import REFUSED, Expectation, FuzzSpec
@@ -272,14 +273,27 @@ def run_spec(
     With ``shared``, the work another target of the spec already did in this run is reused
     (see :class:`SharedWork`); the result is the same as without it."""
     run = FuzzRun(seed=spec_seed(spec.id, run_seed))
+    errors: list[NoVerdict] = []
+    failed: dict[str, Example] = {}
+    # Hypothesis runs a failing example again (shrinking, the final report) and calls a failure
+    # that does not come back flaky. A live target's answer can differ from call to call (the
+    # output stage judges a new image each time): within one run a prompt is asked once, and an
+    # example that failed fails again, even after a later call got no verdict.
+    answers: dict[tuple[str, str | None], Outcome] = {}
+
+    def ask_once(prompt: str, kind: str | None) -> Outcome:
+        key = (prompt, kind)
+        if key not in answers:
+            answers[key] = ask(prompt, kind)
+        return answers[key]
+
     draws_key = (str(spec.path), spec.id, run.seed)
     known = shared.draws.get(draws_key) if shared is not None else None
     if shared is not None and known is not None:
-        checked = _over_known_draws(run, known, spec, expect, ask, rewriter, describe, shared)
+        checked = _over_known_draws(run, known, spec, expect, ask_once, rewriter, describe, shared)
         if checked is not None:
             return checked
         run = FuzzRun(seed=run.seed)  # an example broke the expectation: hypothesis shrinks it
-    errors: list[NoVerdict] = []
 
     @seed(run.seed)
     @settings(
@@ -294,16 +308,19 @@ def run_spec(
     )
     @given(example_prompts(spec, tables))
     def body(prompt: str) -> None:
+        if prompt in failed:
+            raise FuzzMismatch(failed[prompt])
         if errors:
             return  # an earlier call had no verdict: spend nothing more
         run.examples += 1
         run.drawn.append(prompt)
         try:
-            example = check_example(prompt, spec, expect, ask, rewriter, describe, shared)
+            example = check_example(prompt, spec, expect, ask_once, rewriter, describe, shared)
         except NoVerdict as err:
             errors.append(err)
             return
         if not example.ok:
+            failed[prompt] = example
             raise FuzzMismatch(example)
 
     try:
@@ -311,6 +328,11 @@ def run_spec(
             body()
     except FuzzMismatch as mismatch:
         run.failure = mismatch.example
+    except Flaky as flaky:  # a last line: the example that failed, never hypothesis's traceback
+        found = [e for e in getattr(flaky, "exceptions", ()) if isinstance(e, FuzzMismatch)]
+        if not found:
+            raise
+        run.failure = found[0].example
     if errors and run.failure is None:
         run.error = errors[0]
     if shared is not None and run.failure is None and run.error is None:

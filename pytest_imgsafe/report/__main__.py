@@ -1,4 +1,7 @@
-"""``python -m pytest_imgsafe.report compare OLD.json NEW.json [--out PATH]``.
+"""``python -m pytest_imgsafe.report compare OLD.json NEW.json [--out PATH]``, ``view REPORT`` and ``serve DIR``.
+
+``view`` opens a run's HTML page in the browser; ``serve`` lists the runs of a history folder on
+loopback, each linking to its page (see :mod:`.viewer`).
 
 Prints what changed between two run reports; with ``--out``, also writes it as Markdown
 (``.md``) or HTML (``.html``, or both from a name without either suffix). Exits 0 whether or not
@@ -39,7 +42,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATH",
         help="also write the comparison: PATH.md as Markdown, PATH.html as HTML, another name as both",
     )
+    view = commands.add_parser(
+        "view",
+        help="open a run's HTML page in the browser",
+        description="Open the HTML page beside a JSON report (written from the report if only the JSON is there).",
+    )
+    view.add_argument("report", metavar="REPORT.json", help="the JSON report written by --imgsafe-report")
+    serve = commands.add_parser(
+        "serve",
+        help="list past runs from a history folder",
+        description="Serve on 127.0.0.1 a list of the runs in a history folder (--imgsafe-history), each "
+        "linking to its page, until Ctrl-C.",
+    )
+    serve.add_argument("folder", type=Path, metavar="DIR", help="the folder of JSON reports")
+    serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
     args = parser.parse_args(argv)
+    if args.command == "view":
+        return _view(args.report)
+    if args.command == "serve":
+        return _serve(args.folder, args.port)
     diff = compare_reports(args.old, args.new)
     sys.stdout.write(as_text(diff))
     out: Path | None = args.out
@@ -59,6 +80,44 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return 2
             sys.stdout.write(f"written: {path}\n")
+    return 0
+
+
+def _view(text: str) -> int:
+    import webbrowser
+
+    from .viewer import page_beside
+
+    path = Path(text)
+    if path.suffix == ".html" and path.exists():
+        page = path
+    else:
+        try:
+            page = page_beside(*read_report_argument(text))
+        except argparse.ArgumentTypeError as err:
+            sys.stderr.write(f"python -m pytest_imgsafe.report view: {err}\n")
+            return 2
+    uri = page.resolve().as_uri()
+    opened = webbrowser.open(uri)
+    sys.stdout.write(f"{'opened' if opened else 'open this in a browser'}: {uri}\n")
+    return 0
+
+
+def _serve(folder: Path, port: int) -> int:
+    from .viewer import make_server
+
+    if not folder.is_dir():
+        sys.stderr.write(f"python -m pytest_imgsafe.report serve: {folder} is not a folder of JSON reports\n")
+        return 2
+    server = make_server(folder, port)
+    sys.stdout.write(f"http://127.0.0.1:{server.server_address[1]}/  (past runs in {folder}; Ctrl-C stops it)\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 

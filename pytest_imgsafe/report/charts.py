@@ -49,9 +49,12 @@ def marker(shape: str, x: float, y: float, color: str, title: str) -> str:
     return f'<polygon points="{coords}" fill="{color}">{tip}</polygon>'
 
 
-def _frame(scenario: str, right: int = WIDTH - PAD_R) -> list[str]:
+def _frame(scenario: str, right: int = WIDTH - PAD_R, below: int = 0, left: int = 0) -> list[str]:
+    """The axes; ``below`` and ``left``: extra room under and before the plot (slanted target names)."""
+    height, width = HEIGHT + below, WIDTH + left
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-left} 0 {width} {height}" width="{width}" '
+        f'height="{height}" '
         f'role="img" aria-label="block rate of {html.escape(scenario)}" font-family="system-ui,sans-serif">'
     ]
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
@@ -75,10 +78,14 @@ def rate_chart(series: Sequence[Mapping[str, Any]], scenario: str) -> str:
 
 
 def _bars(report: Mapping[str, Any], scenario: str, targets: Sequence[str]) -> str:
-    parts = _frame(scenario, WIDTH - 10)  # bars need no legend: the labels are under them
     inner = WIDTH - PAD_L - 10
     slot = inner / max(len(targets), 1)
     bar = min(48.0, slot * 0.6)
+    # Where a slot is narrower than a name or "84% (16/19)", names slant under the axis and a bar
+    # says its share only (the counts are in its tooltip): ten targets stay readable.
+    narrow = slot < 62
+    below, left = (70, 40) if narrow else (0, 0)
+    parts = _frame(scenario, WIDTH - 10, below, left)  # bars need no legend: the labels are under them
     for i, target in enumerate(targets):
         r = _rate(report, scenario, target)
         if r is None:
@@ -91,13 +98,22 @@ def _bars(report: Mapping[str, Any], scenario: str, targets: Sequence[str]) -> s
             f'<rect class="bar" data-target="{html.escape(target)}" x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" '
             f'height="{max(_y(0) - top, 1.5):.1f}" fill="{color}"><title>{html.escape(target)}: {text}</title></rect>'
         )
-        parts.append(f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" font-size="10" text-anchor="middle">{text}</text>')
+        shown = f"{r['rate']:.0%}" if narrow else text
         parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_B + 14}" font-size="10" '
-            f'text-anchor="middle" fill="{color}">{html.escape(target[:18])}</text>'
+            f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" font-size="10" text-anchor="middle">{shown}</text>'
+        )
+        label_x, label_y = x + bar / 2, HEIGHT - PAD_B + 14
+        parts.append(
+            f'<text x="{label_x:.1f}" y="{label_y}" font-size="10" fill="{color}" '
+            + (
+                f'text-anchor="end" transform="rotate(-35 {label_x:.1f} {label_y - 6})">'
+                if narrow
+                else 'text-anchor="middle">'
+            )
+            + f"{html.escape(target[:24] if narrow else target[:18])}</text>"
         )
     parts.append(
-        f'<text x="{WIDTH - 10}" y="{HEIGHT - 4}" font-size="9" text-anchor="end" fill="#777">'
+        f'<text x="{WIDTH - 10}" y="{HEIGHT + below - 4}" font-size="9" text-anchor="end" fill="#777">'
         f"{html.escape(str(report.get('run', {}).get('finished', ''))[:16].replace('T', ' '))} (one run)</text>"
     )
     parts.append("</svg>")

@@ -58,6 +58,8 @@ td.st{white-space:nowrap}.st-changed{color:#b00;font-weight:600}.st-error{color:
 .nw{white-space:nowrap}.rid{font:11.5px ui-monospace,monospace;color:#666;overflow-wrap:anywhere}\
 td.since{min-width:12em}td.rec{min-width:24em}
 td.detail{max-width:32em;overflow-wrap:anywhere;color:#444;font-size:.92em}code{font-size:.92em}
+.prompt{color:#333;max-width:28em;overflow-wrap:anywhere;margin-top:.15em}td.why{max-width:26em;font-size:.92em}\
+.why b{font-weight:600}.trig{background:#fde2e2;border-radius:3px;padding:0 .25em}
 details{margin:.3em 0;border:1px solid #e5e5e5;border-radius:6px;padding:.3em .7em}summary{cursor:pointer}\
 summary b{font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:.6em 1.2em}figure{margin:0;padding:.4em;border:1px solid #eee;\
@@ -68,6 +70,13 @@ select,input{font:inherit;padding:2px 4px}
 border-radius:2px;background:#ddd}
 .hist i.pass{background:#2ca02c}.hist i.block{background:#d62728}.hist i.block-output{background:#ff7f0e}\
 .hist i.error{background:#999}.hist i.skipped{background:#eee;outline:1px solid #ccc}.hist i.now{outline:2px solid #333}
+table.grid td,table.grid th{text-align:center;white-space:nowrap}table.grid td.p{text-align:left;\
+white-space:normal;min-width:16em;max-width:30em}table.grid td.g-none{color:#bbb}table.grid{width:auto}\
+table.grid th{white-space:normal;overflow-wrap:break-word;max-width:7.5em;font-size:.9em}
+.g-pass{background:#e3f4e3}.g-block{background:#fde2e2}.g-error{background:#eee;color:#666}\
+.g-changed{outline:2px solid #b00;outline-offset:-2px;font-weight:600}
+details.drill{border:0;padding:0;margin:.2em 0 0}details.drill dl{display:grid;grid-template-columns:auto 1fr;\
+gap:0 .6em;margin:.2em 0}details.drill dt{color:#777}details.drill dd{margin:0;overflow-wrap:anywhere}
 .legend i{display:inline-block;width:9px;height:12px;margin:0 .2em 0 .8em;border-radius:2px;vertical-align:middle}
 """
 
@@ -75,21 +84,19 @@ SCRIPT = """
 (function(){
   var table=document.getElementById('items');if(!table)return;
   var body=table.tBodies[0],rows=Array.prototype.slice.call(body.rows);
-  var pick={status:document.getElementById('f-status'),target:document.getElementById('f-target'),\
-scenario:document.getElementById('f-scenario')};
+  var pick={},names=['status','target','scenario','stage','code'];
+  names.forEach(function(n){pick[n]=document.getElementById('f-'+n);});
   var text=document.getElementById('f-text'),count=document.getElementById('f-count');
   function apply(){
     var q=text.value.toLowerCase(),shown=0;
     rows.forEach(function(r){
-      var ok=(!pick.status.value||r.dataset.status===pick.status.value)&&\
-(!pick.target.value||r.dataset.target===pick.target.value)
-        &&(!pick.scenario.value||r.dataset.scenario===pick.scenario.value)&&\
+      var ok=names.every(function(n){return !pick[n].value||r.dataset[n]===pick[n].value;})&&\
 (!q||r.textContent.toLowerCase().indexOf(q)>=0);
       r.hidden=!ok;if(ok)shown++;
     });
     count.textContent=shown+' of '+rows.length+' items';
   }
-  [pick.status,pick.target,pick.scenario].forEach(function(s){s.addEventListener('change',apply);});
+  names.forEach(function(n){pick[n].addEventListener('change',apply);});
   text.addEventListener('input',apply);
   Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,col){
     var b=th.querySelector('button');if(!b)return;
@@ -117,7 +124,8 @@ def html_page(report: Mapping[str, Any], series: Sequence[Mapping[str, Any]]) ->
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_esc(title)}</title><style>{STYLE}</style></head><body>\n"
         f"<h1>{_esc(title)}</h1>\n{_header(report)}\n{_attention(results)}\n{_errors(results)}\n{_charts(series)}\n"
-        f"{_items(results, series)}\n{_history_json(series)}\n<script>{SCRIPT}</script>\n</body></html>\n"
+        f"{_grid(results)}\n{_items(results, series)}\n{_history_json(series)}\n"
+        f"<script>{SCRIPT}</script>\n</body></html>\n"
     )
 
 
@@ -242,9 +250,12 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
     index = nights_by_item(earlier) if earlier else {}
     stamps = [str(rep["run"]["finished"]) for rep in earlier]
     labels = nights_label([*stamps, str(series[-1]["run"]["finished"])]) if series else []
+    configured: Mapping[str, Any] = (series[-1].get("targets") or {}) if series else {}
     statuses = sorted({r.group for r in results}, key=GROUPS.index)
     targets = sorted({r.target for r in results})
     scenarios = sorted({r.scenario or "unspecified" for r in results})
+    stages = sorted({r.stage or "none" for r in results})
+    codes = sorted({r.code or "none" for r in results})
     body = []
     for r in ordered(results):
         group = r.group
@@ -258,6 +269,7 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
             for i, s in enumerate(stamps)
         )
         cells += f"<i class='{_cell_class(now)} now' title='this run: {_esc(now)}'></i>"
+        before = [(labels[i], nights[s]) for i, s in enumerate(stamps) if s in nights]
         # an error's full text is in its group above and in the tooltip: the row names its kind
         was = _was(r)
         full = str(r.error or r.note or (f"recorded: {was}" if was else ""))
@@ -265,16 +277,20 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
         since = since_text(r) if group == "changed" else ""
         body.append(
             f"<tr class='{group}' data-status='{group}' "
-            f"data-target='{_esc(r.target)}' data-scenario='{_esc(scenario)}'>"
-            f"<td data-sort='{_esc(r.case)}'><code>{_esc(r.case)}</code></td>"
+            f"data-target='{_esc(r.target)}' data-scenario='{_esc(scenario)}' "
+            f"data-stage='{_esc(r.stage or 'none')}' data-code='{_esc(r.code or 'none')}'>"
+            f"<td data-sort='{_esc(r.case)}'><code>{_esc(r.case)}</code>"
+            f"{f'<div class=prompt>{_esc(r.prompt)}</div>' if r.prompt else ''}</td>"
             f"<td class='nw'>{_esc(r.target)}</td><td>{_esc(scenario)}</td>"
-            f"<td>{_esc(r.expected)}</td><td>{_esc(r.actual or '')}</td>"
+            f"<td>{_esc(r.expected)}</td><td>{_esc(r.actual or '')}</td><td class='why'>{_why(r)}</td>"
             f"<td class='st st-{group}' "
             f"data-sort='{GROUPS.index(group)} {_esc(r.status)}'>"
             f"{_esc(r.status)}</td>"
             f"<td class='hist' data-sort='{sum(1 for v in nights.values() if v == now)}'>{cells}</td>"
             f"<td class='detail' title='{_esc(clip(full, 600))}'>"
-            f"{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}</td></tr>"
+            f"{_esc(clip(detail, 300))}{('<br>' + _keep_dates(since)) if since else ''}"
+            f"{_opened(r, configured.get(r.target), before)}"
+            "</td></tr>"
         )
 
     def select(name: str, values: Sequence[str]) -> str:
@@ -287,15 +303,110 @@ def _items(results: Sequence[Row], series: Sequence[Mapping[str, Any]]) -> str:
     )
     head = "".join(
         f"<th><button type='button'>{h}</button></th>"
-        for h in ("case", "target", "scenario", "expected", "actual", "status", "history", "detail")
+        for h in ("case and prompt", "target", "scenario", "expected", "actual", "why", "status", "history", "detail")
     )
     return (
         "<h2 id='all'>All items</h2><div class='filters'>"
         f"{select('status', statuses)}{select('target', targets)}{select('scenario', scenarios)}"
-        "<label>text <input id='f-text' type='search' placeholder='case, prompt, error…'></label>"
+        f"{select('stage', stages)}{select('code', codes)}"
+        "<label>text <input id='f-text' type='search' placeholder='case, prompt, word, error…'></label>"
         f"<span id='f-count'>{len(results)} items</span>{legend}</div>"
         f"<table id='items'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
+
+
+GRID_OPEN_UP_TO = 60  # cases: a longer grid starts collapsed
+
+
+def _grid(results: Sequence[Row]) -> str:
+    """Every prompt against every target, one cell per item (promptfoo's matrix): what each target
+    did with the same prompt, side by side; a cell that failed its item is outlined."""
+    targets = sorted({r.target for r in results})
+    cases: dict[str, dict[str, Row]] = {}
+    for one in results:
+        cases.setdefault(one.case, {})[one.target] = one
+    if not cases or len(targets) < 2:
+        return ""
+    lines = []
+    for case, by_target in cases.items():
+        prompt = next((x.prompt for x in by_target.values() if x.prompt), None)
+        cells = []
+        for target in targets:
+            r = by_target.get(target)
+            if r is None:
+                cells.append("<td class='g-none' title='not run on this target'>–</td>")
+                continue
+            shown = r.actual or ("no verdict" if r.group == "error" else r.group)
+            kind = "error" if r.group == "error" else shown.split(":")[0] if r.actual else ""
+            outline = " g-changed" if r.group == "changed" else ""
+            cells.append(
+                f"<td class='g-{kind}{outline}' title='{_esc(target)}: expected {_esc(r.expected)}, {_esc(r.status)}'>"
+                f"{_esc(shown)}</td>"
+            )
+        lines.append(
+            f"<tr><td class='p'><code>{_esc(case)}</code>"
+            f"{f'<div class=prompt>{_esc(prompt)}</div>' if prompt else ''}</td>{''.join(cells)}</tr>"
+        )
+    head = "".join(f"<th>{_esc(t)}</th>" for t in targets)
+    table = f"<table class='grid'><thead><tr><th>prompt</th>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    state = " open" if len(cases) <= GRID_OPEN_UP_TO else ""
+    return (
+        f"<h2 id='grid'>Prompts × targets</h2><details{state}><summary>{len(cases)} prompts on {len(targets)} "
+        f"targets: what each target did with the same prompt (outlined: not as expected)</summary>{table}</details>"
+    )
+
+
+def _opened(row: Row, target: Mapping[str, Any] | None, nights: Sequence[tuple[str, str]]) -> str:
+    """A row opened: what was sent (the target's kind, model and params, the prompt), what came back
+    as recorded in the report (scrubbed like every report), where it came from, and its nights."""
+    sent = [("prompt", row.prompt)]
+    if target:
+        sent += [(k, target.get(k)) for k in ("kind", "model", "azure_deployment", "api_version")]
+        sent.append(("params", ", ".join(f"{k}={v}" for k, v in (target.get("params") or {}).items()) or None))
+    answer = [
+        ("verdict", row.actual),
+        ("stage", row.stage),
+        ("code", row.code),
+        ("categories", ", ".join(row.categories) or None),
+        ("filter", row.filter),
+        ("read by", row.read_by),
+        ("HTTP status", row.http_status),
+        ("message", row.message or row.error),
+        ("request id", row.request_id),
+        ("from", row.source),
+    ]
+
+    def listed(pairs: Sequence[tuple[str, Any]]) -> str:
+        return "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(clip(str(v), 400))}</dd>" for k, v in pairs if v not in (None, ""))
+
+    history = "".join(f"<li>{_esc(label)}: {_esc(outcome)}</li>" for label, outcome in nights[-10:])
+    return (
+        "<details class='drill'><summary>request and answer</summary>"
+        f"<b>request</b><dl>{listed(sent)}</dl><b>answer</b><dl>{listed(answer)}</dl>"
+        + (f"<b>earlier nights</b><ul>{history}</ul>" if history else "")
+        + "</details>"
+    )
+
+
+def _why(row: Row) -> str:
+    """Why the item came out as it did: the stage, code and categories of a block, the filter that
+    answered, and, when --imgsafe-explain ran, the words that triggered it and the suggested rewrite."""
+    parts = []
+    if row.stage or row.code:
+        parts.append(f"<b>{_esc(' · '.join(x for x in (row.stage and f'{row.stage} stage', row.code) if x))}</b>")
+    if row.categories:
+        parts.append("categories: " + _esc(", ".join(row.categories)))
+    if row.filter:
+        parts.append("filter: " + _esc(row.filter))
+    explained = row.explain or {}
+    triggers = [" ".join(core) for core in explained.get("triggers") or ()]
+    if triggers:
+        parts.append("trigger: " + ", ".join(f"<span class='trig'>{_esc(w)}</span>" for w in triggers))
+    if explained.get("suggestion"):
+        parts.append("try: " + _esc(str(explained["suggestion"])))
+    elif explained.get("refused"):
+        parts.append("no rewrite: " + _esc(str(explained["refused"])))
+    return "<br>".join(parts)
 
 
 def _history_json(series: Sequence[Mapping[str, Any]]) -> str:

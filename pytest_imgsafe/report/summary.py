@@ -11,16 +11,22 @@ from ..base.status import DRIFT, Status
 
 
 def summary_lines(results: Iterable[Row], mode: str, report: Mapping[str, Any] | None = None) -> list[str]:
-    """``imgsafe (mode): N items: X as expected, Y changed outcome, Z without a verdict``, then
+    """``imgsafe (mode): N items: X as expected, Y changed outcome, Z without a verdict`` (and how
+    many were not as expected, skipped, flaky), then
     the block share per target, and for live runs what was spent and what drifted."""
     rows = list(results)
     if not rows:
         return []
     counts = Counter(r.group for r in rows)
+    # A changed outcome is one that differs from its recording (drift); an item that never matched
+    # its expectation (a mismatch, a new case's first run, a config change) is not as expected.
+    changed = sum(1 for r in rows if r.group == "changed" and r.status in DRIFT)
     head = (
         f"imgsafe ({mode}): {len(rows)} items: {counts['ok']} as expected, "
-        f"{counts['changed']} changed outcome, {counts['error']} without a verdict"
+        f"{changed} changed outcome, {counts['error']} without a verdict"
     )
+    if counts["changed"] - changed:
+        head += f", {counts['changed'] - changed} not as expected"
     if counts["skipped"]:
         head += f", {counts['skipped']} skipped"
     if counts["flaky"]:

@@ -215,4 +215,18 @@ def _repeated_tail(replacement: str, after: str) -> int:
         words = [m.group(1).lower().rstrip("s") for m in spans[:n]]
         if words == tail[-n:] or (n == 1 and tail and tail[-1].endswith(words[0]) and len(words[0]) >= 3):
             best = spans[n - 1].end()
+    if not best and tail:
+        # "Taylor Swift on stage" -> "a pop singer on a concert stage", never "... on a concert stage
+        # on stage": a phrase of the replacement's own preposition and noun is said already
+        phrase = _PLACE_PHRASE.match(after)
+        if (
+            phrase
+            and phrase.group(2).lower().rstrip("s") == tail[-1]
+            and phrase.group(1).lower() in (w.lower() for w in _WORD.findall(replacement))
+        ):
+            best = phrase.end()
     return best
+
+
+_PLACE_PHRASE = re.compile(r"\s+(on|at|in|onto|upon)\s+(?:(?:a|an|the)\s+)?([^\W_]+)\b", re.I)
+"""A short place phrase right after a name: a preposition, an optional article, a noun."""

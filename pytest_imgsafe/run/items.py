@@ -181,6 +181,10 @@ class CaseItem(pytest.Item):
         state = self.imgsafe
         try:
             self.result = self.runner.result(self.case, self.target, self.nodeid)
+        except NotSent as err:  # a chain's or gateway's link kept from calling (budget, a stopped run):
+            reason = f"not called: {err}"  # skipped as the items the budget kept from calling, never an error
+            self._record_properties(None, None, status="skipped", note=reason)
+            pytest.skip(reason)
         except ImgsafeError as err:
             problem = str(err)
         else:
@@ -572,7 +576,11 @@ class FuzzItem(pytest.Item):
             )
         else:
             lines.append(f"  re-record: {command(self.nodeid, 'all')}")
-        lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        saved = run_state(self.config).settings.options.save_failures
+        if saved is None:
+            lines.append("  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases")
+        else:
+            lines.append(f"  kept:      written to {saved} as corpus cases at the end of the run")
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -24,6 +24,7 @@ from ..base.terms import ALL_SCENARIOS
 from ..calls.runner import Runner
 from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
 from ..collect.corpus import Case
+from ..collect.notices import config_notices
 from ..providers.registry import kind_of
 from .freezing import freeze_collected
 
@@ -47,26 +48,45 @@ SCENARIO_MARKERS = {
 }
 
 
-def settings_for(config: pytest.Config, options: Mapping[str, Any], ini: Mapping[str, Any]) -> Settings:
+def settings_for(
+    config: pytest.Config, options: Mapping[str, Any], ini: Mapping[str, Any], notices: list[str] | None = None
+) -> Settings:
     """The run's settings from ``[tool.imgsafe]``, the options and the ini keys; a bad value, or a
-    network run without the keys it needs, is a usage error naming the key, option or variable."""
+    network run without the keys it needs, is a usage error naming the key, option or variable.
+    ``notices``: filled with the lines about configuration that does not apply (one read of pyproject)."""
     try:
-        settings = resolve_settings(
-            config.rootpath, load_pyproject(config.rootpath), options, ini, cwd=config.invocation_params.dir
-        )
+        tool = load_pyproject(config.rootpath)
+        settings = resolve_settings(config.rootpath, tool, options, ini, cwd=config.invocation_params.dir)
     except ConfigError as err:
         raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
-    problem = network_problem(settings)
-    if problem:
-        raise pytest.UsageError(f"pytest-imgsafe: {problem}")
+    if notices is not None:
+        notices.extend(config_notices(config.rootpath, config.invocation_params.dir, tool))
+    if not keys_checked_after_collection(config):
+        problem = network_problem(settings)
+        if problem:
+            raise pytest.UsageError(f"pytest-imgsafe: {problem}")
     return settings
 
 
-def network_problem(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
-    """Why a recording or live run cannot start (key variables not set), or None."""
+def keys_checked_after_collection(config: pytest.Config) -> bool:
+    """Whether the key check waits for collection, to ask only for what the selected items call.
+
+    An xdist controller collects nothing (it checks every active target at configure) and its
+    workers leave the check to it; a run without xdist knows its items after collection."""
+    if hasattr(config, "workerinput"):
+        return True
+    return str(config.getoption("dist", "no") or "no") == "no"
+
+
+def network_problem(
+    settings: Settings, env: Mapping[str, str] | None = None, called: Sequence[str] | None = None
+) -> str | None:
+    """Why a recording or live run cannot start (key variables not set), or None.
+
+    ``called``: the targets the run will call (default: every active target)."""
     if not settings.needs_network:
         return None
-    missing = missing_keys(settings, env)
+    missing = missing_keys(settings, env, called)
     if not missing:
         return None
     what = OPT_LIVE if settings.live else f"{OPT_RECORD_MODE}={settings.record_mode}"
@@ -173,6 +193,8 @@ class ImgsafeRun:
     """The scrubbed report, once the run has finished (the summary quotes it)."""
     report_paths: list[Path] = field(default_factory=list)
     failures_written: int = 0
+    notices: list[str] = field(default_factory=list)
+    """Lines about configuration that does not apply (``collect.notices``), shown in the header."""
     failures_error: str = ""
     """Why the failing fuzz examples could not be saved (an unreadable file left as it is)."""
     _history: list[dict[str, Any]] | None = None
@@ -198,7 +220,8 @@ class ImgsafeRun:
     def configure(cls, config: pytest.Config, options: Mapping[str, Any], ini: Mapping[str, Any]) -> ImgsafeRun:
         """Resolve the settings, make the run and keep it in ``config.stash``; every bad value is
         a usage error here, before collection."""
-        settings = settings_for(config, options, ini)
+        notices: list[str] = []
+        settings = settings_for(config, options, ini, notices)
         for line in marker_lines(settings):  # before the run makes its marks
             config.addinivalue_line("markers", line)
         workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
@@ -212,6 +235,7 @@ class ImgsafeRun:
             ledger=_ledger(settings, workerinput) if settings.live else None,
             is_worker=workerinput is not None,
             workers=int(workerinput.get("workercount", 1)) if workerinput else 1,
+            notices=notices,
         )
         if settings.term_tables or settings.rewrite_tables:
             try:  # a user's table that cannot be read is a usage error, found before any item runs
@@ -243,7 +267,7 @@ class ImgsafeRun:
             lines.append(
                 f"imgsafe: fuzz seed {self.fuzz_seed} (reproduce the draws with --imgsafe-seed {self.fuzz_seed})"
             )
-        return lines
+        return lines + self.notices
 
     def worker_input(self) -> dict[str, Any]:
         """What each xdist worker gets: the controller's seed (one run, one seed) and its ledger
@@ -363,9 +387,44 @@ class ImgsafeRun:
                 work.append((item.nodeid, case, target))
         return work
 
+    def called_targets(self, items: Sequence[pytest.Item]) -> list[str]:
+        """The targets the selected items will call, in order: with record mode ``once``, only
+        those of items that have no recording yet (the rest replay and need no key)."""
+        settings = self.settings
+        once = not settings.live and settings.record_mode == "once"
+        names: dict[str, None] = {}
+        for item in items:
+            target = getattr(item, "target", None)
+            owner = getattr(item, "case", None) or getattr(item, "spec", None)
+            if not isinstance(target, str) or target not in settings.targets or owner is None:
+                continue
+            if once and self._recorded(target, str(owner.id)):
+                continue
+            names[target] = None
+        return list(names)
+
+    def _recorded(self, target: str, item_id: str) -> bool:
+        """Has this item a recording (a chain or gateway: one of its links' cassettes)?"""
+        from ..calls.recording import cassette_path
+
+        folder = self.settings.cassettes
+        if kind_of(self.settings.targets[target].kind).composite:
+            return any((folder / target).glob(f"{item_id}.*.json"))
+        return cassette_path(folder, target, item_id).exists()
+
+    def check_keys(self, config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+        """A recording or live run without xdist asks only for the variables of the targets its
+        selected items call (see :func:`keys_checked_after_collection`)."""
+        if hasattr(config, "workerinput") or not keys_checked_after_collection(config):
+            return
+        problem = network_problem(self.settings, called=self.called_targets(items))
+        if problem:
+            raise pytest.UsageError(f"pytest-imgsafe: {problem}")
+
     def collected(self, config: pytest.Config, items: Sequence[pytest.Item]) -> None:
         """Collection is final: a live run starts its calls (the prefetcher the runner reads); a
         replay reads its answers a window ahead of the items."""
+        self.check_keys(config, items)
         freeze_collected(config)
         if self.ledger is None:
             self.runner.replay_ahead(self.endpoint_work(items))

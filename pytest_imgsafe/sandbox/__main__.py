@@ -2,7 +2,8 @@
 
 The first line on stdout is the base URL an OpenAI client takes (it ends in ``/v1``), printed
 once the server accepts connections, so a script can read it:
-``OPENAI_BASE_URL=$(python -m pytest_imgsafe.sandbox --port 0 | head -n1)``. The root URL (the
+``OPENAI_BASE_URL=$(python -m pytest_imgsafe.sandbox --port 0 | head -n1)`` (the server then goes
+on in the background, and stderr says which process to stop). The root URL (the
 Azure endpoint, google-genai's ``base_url``, the Content Safety endpoint) is that URL without
 ``/v1``; stderr says so for a person reading the terminal.
 """
@@ -10,7 +11,10 @@ Azure endpoint, google-genai's ``base_url``, the Content Safety endpoint) is tha
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Sequence
@@ -134,6 +138,81 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run until interrupted; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if hasattr(os, "fork") and stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode):
+        return _relay(args)
+    return _serve(args)
+
+
+def _relay(args: argparse.Namespace) -> int:
+    """Serve from a child process and pass its output on, for a reader that may stop reading.
+
+    ``$(python -m pytest_imgsafe.sandbox | head -n1)`` waits for every command of the pipeline to
+    end, and a server never ends: so the server runs in a child of its own session, this process
+    passes its stdout and stderr on, and once the reader of stdout has gone (head has its line)
+    this process ends and leaves the server running with its output sent nowhere (a CI step that
+    captures the output is not held open by it), saying on stderr how to stop it. While the
+    reader stays, a signal to this process stops the server, and this process ends with it.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the server
+        os.close(out_read)
+        os.close(err_read)
+        os.setsid()
+        os.dup2(out_write, sys.stdout.fileno())
+        os.dup2(err_write, sys.stderr.fileno())
+        os.close(out_write)
+        os.close(err_write)
+        signal.signal(signal.SIGUSR1, lambda *_: _output_to_nowhere())
+        code = 1
+        try:
+            code = _serve(args)
+        finally:
+            os._exit(code)
+    os.close(out_write)
+    os.close(err_write)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda number, _frame: os.kill(pid, number))
+    out, err = sys.stdout.fileno(), sys.stderr.fileno()
+    targets = {out_read: out, err_read: err}
+    watch = select.poll()
+    for fd in targets:
+        watch.register(fd, select.POLLIN)
+    watch.register(out, 0)  # POLLERR: nobody reads our stdout any more
+    while targets:
+        events = dict(watch.poll())
+        gone = bool(events.get(out, 0) & (select.POLLERR | select.POLLHUP))
+        for source in [fd for fd in targets if events.get(fd)]:
+            data = os.read(source, 65536)
+            if not data:  # the server has closed it (it has ended)
+                watch.unregister(source)
+                os.close(source)
+                del targets[source]
+                continue
+            try:
+                os.write(targets[source], data)
+            except BrokenPipeError:
+                gone = True
+        if gone:
+            os.kill(pid, signal.SIGUSR1)
+            print(f"sandbox: serving in the background as process {pid}; kill {pid} stops it", file=sys.stderr)
+            return 0
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def _output_to_nowhere() -> None:
+    """The detached server's stdout and stderr, once nobody reads them: /dev/null."""
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(nowhere, sys.stdout.fileno())
+    os.dup2(nowhere, sys.stderr.fileno())
+    os.close(nowhere)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Serve in this process until Ctrl-C or SIGTERM."""
     try:
         sandbox = Sandbox(
             args.host,

@@ -103,8 +103,8 @@ def test_a_missing_recording_fails_the_test_even_when_the_code_caught_the_error(
     team.makepyfile(test_team=TEAM_CODE.replace("PROMPT", "A photo of a lighthouse at dusk"))
     imgsafe_sandbox.clear_log()
     result = team.runpytest("-p", "no:cacheprovider", "-k", "fallback")
-    # the SDK call failed in the test (vcrpy refused the request), and the teardown names what is missing
-    result.assert_outcomes(failed=1, errors=1)
+    # the SDK call failed in the test (vcrpy refused the request): one failure, with the plugin's message only
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*test_team.py::test_fallback: cassettes/tests/test_team/test_fallback.json "
@@ -113,7 +113,27 @@ def test_a_missing_recording_fails_the_test_even_when_the_code_caught_the_error(
             "*--imgsafe-record-mode=new_episodes test_team.py::test_fallback",
         ]
     )
+    assert "CannotOverwriteExistingCassetteException" not in result.stdout.str()
+    assert "record_mode='once' (the default)" not in result.stdout.str()
     assert imgsafe_sandbox.requests == []  # replay never reached the network
+
+
+def test_a_missing_recording_the_code_caught_is_one_failure(team: pytest.Pytester) -> None:
+    team.makepyfile(
+        test_caught="""
+def test_caught(imgsafe_client):
+    try:
+        imgsafe_client("moderation").moderations.create(model="omni-moderation-latest", input="A fox")
+    except Exception:
+        pass
+"""
+    )
+    result = team.runpytest("-p", "no:cacheprovider", "test_caught.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*there is no cassette cassettes/tests/test_caught/test_caught.json for 1 request(s)*"]
+    )
+    assert "CannotOverwriteExistingCassetteException" not in result.stdout.str()
 
 
 def test_a_damaged_cassette_names_the_file_and_the_command_that_records_it_again(team: pytest.Pytester) -> None:
@@ -199,8 +219,18 @@ def test_the_fixture_and_the_marker_are_documented(pytester: pytest.Pytester) ->
 
 
 def test_cassette_names_are_safe_and_distinct(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    assert cassette_for(tmp_path, "tests/test_x.py::test_a") == tmp_path / "tests" / "tests" / "test_x" / "test_a.json"
+    assert cassette_for(tmp_path, "tests/test_x.py::test_a") == tmp_path / "tests" / "test_x" / "test_a.json"
+    assert (
+        cassette_for(tmp_path, "tests/team/test_x.py::test_a") == tmp_path / "tests" / "team" / "test_x" / "test_a.json"
+    )
     a = cassette_for(tmp_path, "test_x.py::test_a[../../etc]")
     b = cassette_for(tmp_path, "test_x.py::test_a[.._.._etc]")
     assert a != b and a.parent == b.parent == tmp_path / "tests" / "test_x"
     assert cassette_for(tmp_path, "../../up.py::t").is_relative_to(tmp_path / "tests")
+
+
+def test_a_cassette_recorded_under_the_earlier_layout_is_still_used(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    earlier = tmp_path / "tests" / "tests" / "test_x" / "test_a.json"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("{}")
+    assert cassette_for(tmp_path, "tests/test_x.py::test_a") == earlier

@@ -119,6 +119,7 @@ def test_a_failure_is_shrunk_replayed_identically_and_saved_as_cases(
             "  original:  expected block, got block:input  [[]ok[]]",
             "  rewritten: expected block, got pass  [[]FAILED[]]",
             "  rewrite:   A photo of a * on Mars  (strategy name_to_descriptor)",
+            "  kept:      written to *found.yaml as corpus cases at the end of the run",
             "*imgsafe: 2 failing fuzz example case(s) written to *found.yaml",
         ]
     )
@@ -144,11 +145,12 @@ def test_a_failure_is_shrunk_replayed_identically_and_saved_as_cases(
 
     replayed = replay(fuzz_project, monkeypatch, "-k", "celebs")
     replayed.assert_outcomes(failed=1)
-    assert [
-        line
-        for line in replayed.stdout.lines
-        if line.startswith("  ") and "request id" not in line and "re-record" not in line
-    ] == [line for line in report if "request id" not in line and "re-record" not in line]
+    assert "--imgsafe-save-failures PATH" not in recorded.stdout.str()  # it was given: no advice to add it
+    replayed.stdout.fnmatch_lines(["  keep it:   add --imgsafe-save-failures PATH to write it as corpus cases"])
+    same = ("request id", "re-record", "keep it:", "kept:")
+    assert [line for line in replayed.stdout.lines if line.startswith("  ") and not any(s in line for s in same)] == [
+        line for line in report if not any(s in line for s in same)
+    ]
 
 
 def test_saving_again_appends_only_new_cases(fuzz_project: pytest.Pytester) -> None:

@@ -110,6 +110,11 @@ def test_missing_key_when_recording_names_the_env_var(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    # the check comes once collection is final: only the targets of items with something to record
+    (pytester.path / "corpora").mkdir()
+    (pytester.path / "corpora" / "fox.yaml").write_text(
+        "cases:\n  - id: fox\n    scenario: benign\n    prompt: A fox\n    expect: pass\n"
+    )
     result = pytester.runpytest(OPT_ENABLE, f"{OPT_RECORD_MODE}=once")
     result.stderr.fnmatch_lines(
         [

@@ -19,10 +19,13 @@ def test_a_users_table_that_is_not_yaml_is_a_clear_error_naming_the_file(
 ) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text("scenario: [unclosed\n", encoding="utf-8")
-    with pytest.raises(error, match=r"mine\.yaml: cannot read this table"):
+    with pytest.raises(error, match=r"mine\.yaml:2: this (term|rewrite) table is not valid YAML"):
         load(path)  # type: ignore[operator]
-    with pytest.raises(error, match=r"missing\.yaml: cannot read this table"):
+    with pytest.raises(error, match=r"missing\.yaml: cannot read this (term|rewrite) table"):
         load(tmp_path / "missing.yaml")  # type: ignore[operator]
+    path.write_text("scenario: celebrity\nterms: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(error, match=r"mine\.yaml"):  # a value of the wrong shape: named, never a traceback
+        load(path)  # type: ignore[operator]
 
 
 def test_bundled_tables_of_both_kinds_come_through_the_same_reader() -> None:

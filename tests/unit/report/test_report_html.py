@@ -91,7 +91,7 @@ def test_findings_first_then_errors_collapsed_by_kind() -> None:
     page = html_page(report, [*history, report])
     tree = parse(page)
     assert page.index('id="changed"') < page.index('id="errors"') < page.index('id="charts"') < page.index("id='all'")
-    details = tree.all("details")
+    details = [d for d in tree.all("details") if d.get("class") != "drill"]  # each row's own opens on demand
     assert len(details) == 1 and "open" not in details[0]
     assert re.search(r"<summary><b>330</b> × rate_limited, HTTP 429, rate_limit_exceeded</summary>", page)
     body_rows = tree.all("tr", data_status="changed") + tree.all("tr", data_status="error")
@@ -213,3 +213,85 @@ def test_the_filter_and_sort_script_runs_in_a_headless_browser(tmp_path: Path) -
     assert out["changed"] == "zebra[gpt-image-2]" and out["count"] == "1 of 3 items"
     assert out["target"] == "alpha[moderation]"
     assert out["sorted"] == "zebra[gpt-image-2],mango[gpt-image-2]"  # case, clicked twice: descending
+
+
+def test_a_row_says_why_and_the_filters_cover_stage_and_code() -> None:
+    blocked = row(
+        "musk-on-mars",
+        actual="block:input",
+        status="mismatch",
+        scenario="celebrity",
+        prompt="A photo of Elon Musk on Mars",
+        stage="input",
+        code="moderation_blocked",
+        categories=["public_figure"],
+        filter="openai-moderation",
+        explain={"triggers": [["Elon", "Musk"]], "suggestion": "A photo of a tech founder on Mars"},
+    )
+    report = night("2026-12-03T03:17:00Z", [blocked, row("alpha", target="moderation")], [])
+    page = html_page(report, [report])
+    tree = parse(page)
+    (tr,) = tree.all("tr", data_stage="input")
+    assert tr["data-code"] == "moderation_blocked"
+    text = " ".join(tree.text)
+    assert "A photo of Elon Musk on Mars" in text  # the prompt is in the row: the text search finds it
+    for shown in ("input stage · moderation_blocked", "categories: public_figure", "filter: openai-moderation"):
+        assert shown in text
+    assert "<span class='trig'>Elon Musk</span>" in page and "try: A photo of a tech founder on Mars" in page
+    assert {s["id"] for s in tree.all("select")} == {"f-status", "f-target", "f-scenario", "f-stage", "f-code"}
+
+
+def test_bars_for_ten_targets_slant_their_names_and_say_only_the_share() -> None:
+    from pytest_imgsafe.report.charts import rate_chart
+
+    targets = [f"target-number-{i}" for i in range(10)]
+    report = night("2026-12-03T03:17:00Z", [row("a", target=t, actual="block:input") for t in targets], [])
+    svg = rate_chart([report], "benign")
+    assert svg.count('transform="rotate(-35') == 10
+    assert "100%</text>" in svg and "(1/1)</text>" not in svg  # the counts stay in each bar's tooltip
+    assert "100% (1/1)</title>" in svg
+
+
+def test_the_grid_puts_each_prompt_against_every_target() -> None:
+    rows = [
+        row("musk", actual="block:input", status="mismatch", prompt="A photo of Elon Musk on Mars"),
+        row("musk", target="moderation", prompt="A photo of Elon Musk on Mars"),
+        row("fox", target="moderation", prompt="A fox"),
+    ]
+    report = night("2026-12-03T03:17:00Z", rows, [])
+    page = html_page(report, [report])
+    tree = parse(page)
+    grid = page[page.index("id='grid'") : page.index("id='all'")]
+    assert "2 prompts on 2 targets" in grid and "<th>gpt-image-2</th><th>moderation</th>" in grid
+    assert "<td class='g-block g-changed' title='gpt-image-2: expected pass, mismatch'>block:input</td>" in grid
+    assert "<td class='g-none' title='not run on this target'>–</td>" in grid  # fox never ran on gpt-image-2
+    assert len(tree.all("table", **{"class": "grid"})) == 1
+
+
+def test_a_row_opens_to_its_request_answer_and_earlier_nights() -> None:
+    history = [night("2026-12-01T03:17:00Z", [row("lighthouse", actual="block:input", status="ok")], [])]
+    now = row(
+        "lighthouse",
+        actual="pass",
+        status="drift: now passes",
+        prompt="A lighthouse at dusk",
+        request_id="req-42",
+        source="cassettes/gpt-image-2/lighthouse.json",
+    )
+    report = night("2026-12-02T03:17:00Z", [now], history)
+    report["targets"] = {
+        "gpt-image-2": {"kind": "images.generate", "model": "gpt-image-2", "params": {"size": "1024x1024"}}
+    }
+    page = html_page(report, [*history, report])
+    opened = page[page.index("<details class='drill'>") :]
+    opened = opened[: opened.index("</details>")]
+    for shown in (
+        "<dt>prompt</dt><dd>A lighthouse at dusk</dd>",
+        "<dt>model</dt><dd>gpt-image-2</dd>",
+        "<dt>params</dt><dd>size=1024x1024</dd>",
+        "<dt>verdict</dt><dd>pass</dd>",
+        "<dt>request id</dt><dd>req-42</dd>",
+        "<dt>from</dt><dd>cassettes/gpt-image-2/lighthouse.json</dd>",
+    ):
+        assert shown in opened
+    assert "<b>earlier nights</b><ul><li>" in opened and ": block:input</li>" in opened

@@ -1,0 +1,66 @@
+"""Configuration a run would lose without a word: one line each, for the run's header.
+
+Two ways a project's setup silently stops applying. pytest picks its rootdir from the paths on the
+command line, and a path outside the project (``--imgsafe-report /elsewhere/drift.json``, written
+with a space) moves it: ``[tool.imgsafe]`` is read from the rootdir, so the project's targets,
+corpora and cassettes no longer apply. And a ``[tool.imgsafe.targets]`` table replaces the default
+targets rather than adding to them, so a project that names one target of its own has lost the
+others.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .config import DEFAULT_TARGETS
+
+
+def imgsafe_config_above(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` holding ``[tool.imgsafe]`` in ``start`` or a folder above it."""
+    for folder in (start, *start.parents):
+        path = folder / "pyproject.toml"
+        if path.is_file():
+            try:
+                with path.open("rb") as fh:
+                    data = tomllib.load(fh)
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if isinstance(data.get("tool"), dict) and "imgsafe" in data["tool"]:
+                return path
+    return None
+
+
+def rootdir_notice(rootpath: Path, invocation_dir: Path, tool: Mapping[str, Any]) -> str | None:
+    """A line when ``[tool.imgsafe]`` sits above the folder pytest was run from, but not in its rootdir."""
+    if tool:
+        return None  # the rootdir has a configuration of its own: it is the one meant
+    found = imgsafe_config_above(invocation_dir)
+    if found is None or found.parent == rootpath:
+        return None
+    return (
+        f"imgsafe: {found} is not applied: pytest's rootdir is {rootpath}, moved there by a path on the "
+        f"command line outside {found.parent} (write options as --imgsafe-report=PATH, or add --rootdir "
+        f"{found.parent}); the default targets and folders apply instead"
+    )
+
+
+def targets_notice(tool: Mapping[str, Any]) -> str | None:
+    """A line when the project's target tables leave out default targets (they replace the defaults)."""
+    tables = tool.get("targets")
+    if not isinstance(tables, Mapping):
+        return None
+    dropped = [name for name in DEFAULT_TARGETS if name not in tables]
+    if not dropped:
+        return None
+    return (
+        f"imgsafe: [tool.imgsafe.targets] replaces the default targets; not configured here: {', '.join(dropped)} "
+        f"(add [tool.imgsafe.targets.{dropped[0]}] to keep it)"
+    )
+
+
+def config_notices(rootpath: Path, invocation_dir: Path, tool: Mapping[str, Any]) -> list[str]:
+    """Every line about configuration that does not apply, for the run's header."""
+    return [line for line in (rootdir_notice(rootpath, invocation_dir, tool), targets_notice(tool)) if line]
