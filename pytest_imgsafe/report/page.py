@@ -188,7 +188,8 @@ def _attention(results: Sequence[Row]) -> str:
     return (
         f'<h2 id="changed">Changed outcomes ({len(rows)})</h2><table><thead>'
         "<tr><th>case and prompt</th><th>target</th><th>scenario</th><th>status</th>"
-        f"<th>expected → now</th><th>why</th><th>since</th><th>recorded / request id</th></tr></thead><tbody>{body}</tbody></table>"
+        "<th>expected → now</th><th>why</th><th>since</th><th>recorded / request id</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
     )
 
 
