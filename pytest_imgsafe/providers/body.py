@@ -35,6 +35,7 @@ from typing import Any
 MAX_TEXT = 64 * 1024
 """Characters of a text body that are read for messages (an HTML page is mostly markup)."""
 _DATA_LINE = re.compile(r"^data:", re.MULTILINE)
+_DONE_LINE = re.compile(r"^data:\s*\[DONE\]\s*$", re.M)
 _TERMINAL = frozenset({"completed", "done", "failed", "incomplete", "cancelled", "canceled", "error"})
 """The second part of a two-part event type that ends a stream (``response.completed``)."""
 _EVENT_SPLIT = re.compile(r"\r?\n\s*\r?\n")
@@ -177,7 +178,13 @@ def _stream(chunks: list[Any], text: str, *, sse: bool = False) -> Body:
         return Body(chunks if chunks or not sse else None, text, sse, sse and not chunks)
     merged = merge_stream(chunks)
     streamed = sse or len(chunks) > 1
-    return Body(merged, text, streamed, streamed and not _ended(chunks))
+    ended = _ended(chunks)
+    if ended and sse and _DATA_LINE.search(text) and any(_filtered_after(c) for c in chunks):
+        # Azure's asynchronous filter judges the text *after* it was streamed (its annotations
+        # carry ``content_filter_offsets``) and may still filter it past the finish reason: such
+        # an SSE stream ends only with ``data: [DONE]``; cut before it, it is never read as a pass
+        ended = _DONE_LINE.search(text) is not None
+    return Body(merged, text, streamed, streamed and not ended)
 
 
 def terminal(kind: str) -> bool:
@@ -192,6 +199,11 @@ def listed(value: Any) -> list[Any]:
     """A field that should be a JSON array, as one: anything else (``true``, a number, a string,
     an object) is no items, so a hostile answer cannot make a reader iterate what is not a list."""
     return value if isinstance(value, list) else []
+
+
+def _filtered_after(chunk: Mapping[str, Any]) -> bool:
+    """A chunk of a stream whose filter runs behind the text (Azure's asynchronous filter)."""
+    return any(isinstance(ch, Mapping) and "content_filter_offsets" in ch for ch in listed(chunk.get("choices")))
 
 
 def _ended(chunks: list[Mapping[str, Any]]) -> bool:
@@ -252,7 +264,7 @@ def _merge_gemini(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
             feedback is None or chunk["promptFeedback"].get("blockReason")
         ):
             feedback = chunk["promptFeedback"]
-        for cand in (chunk.get("candidates") or [])[:1]:
+        for cand in listed(chunk.get("candidates"))[:1]:
             if not isinstance(cand, Mapping):
                 continue
             content = cand.get("content")
@@ -276,7 +288,7 @@ def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
     top: dict[str, Any] = {}
     for chunk in chunks:
         top.update({k: v for k, v in chunk.items() if k != "choices" and v})
-        for ch in (chunk.get("choices") or [])[:1]:
+        for ch in listed(chunk.get("choices"))[:1]:
             if not isinstance(ch, Mapping):
                 continue
             delta = ch.get("delta") or ch.get("message") or {}

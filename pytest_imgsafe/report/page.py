@@ -177,17 +177,19 @@ def _attention(results: Sequence[Row]) -> str:
             "<p>None: every outcome with a verdict is the expected and recorded one.</p>"
         )
     body = "".join(
-        f"<tr class='changed'><td><code>{_esc(r.case)}</code></td><td class='nw'>{_esc(r.target)}</td>"
+        f"<tr class='changed'><td><code>{_esc(r.case)}</code>"
+        f"{f'<div class=prompt>{_esc(r.prompt)}</div>' if r.prompt else ''}</td><td class='nw'>{_esc(r.target)}</td>"
         f"<td>{_esc(r.scenario or '')}</td><td class='st st-changed nw'>{_esc(r.status)}</td>"
-        f"<td>{_esc(r.expected)} → <b>{_esc(got(r))}</b></td>"
+        f"<td>{_esc(r.expected)} → <b>{_esc(got(r))}</b></td><td class='why'>{_why(r)}</td>"
         f"<td class='since'>{_keep_dates(since_text(r))}</td>"
         f"<td class='rec'>{_esc(_was(r))}{_request_id(r)}</td></tr>"
         for r in rows
     )
     return (
         f'<h2 id="changed">Changed outcomes ({len(rows)})</h2><table><thead>'
-        "<tr><th>case</th><th>target</th><th>scenario</th><th>status</th>"
-        f"<th>expected → now</th><th>since</th><th>recorded / request id</th></tr></thead><tbody>{body}</tbody></table>"
+        "<tr><th>case and prompt</th><th>target</th><th>scenario</th><th>status</th>"
+        "<th>expected → now</th><th>why</th><th>since</th><th>recorded / request id</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
     )
 
 
