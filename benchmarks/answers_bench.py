@@ -13,6 +13,14 @@ provider its target was configured for (``provider: azure``), and compared with 
   count that must be 0: a non-verdict is never counted);
 - successes read as block: answers labelled pass that came out a block (must be 0);
 - read by the general layer: verdicts no exact reader knew the shape of (shapes worth adding).
+
+Two more lines, where the labels call for them (the first lines never change their definition):
+
+- a pass labelled with no filter (``filter: null``; a collector may name a filter for blocks
+  only): the verdicts read right with that pass's filter left out of the comparison;
+- an entry the project reads otherwise on purpose keeps its collector's label and says how it is
+  read in ``read_as`` (with the reason in its note): it counts as a miss above, and how many of
+  them are read as decided is printed apart.
 """
 
 from __future__ import annotations
@@ -63,13 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     if not entries:
         print(f"no answers in {args.answers}", file=sys.stderr)
         return 2
-    verdicts = right = right_verdict_stage = 0
-    errors = errors_right = 0
+    verdicts = right = right_verdict_stage = right_named = unnamed_passes = 0
+    errors = errors_right = decided = decided_right = 0
     non_verdict_as_verdict = pass_as_block = general = by_rule = 0
     misses: list[str] = []
     for entry in entries:
         label = entry["label"]
         got, read_by = read(entry)
+        if "read_as" in entry:
+            decided += 1
+            decided_right += got == {k: entry["read_as"].get(k) for k in got}
         general += read_by == "general"
         by_rule += read_by == "rule"
         if "error" in label:
@@ -83,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         verdicts += 1
         wanted = {k: label.get(k) for k in ("verdict", "stage", "filter")}
+        unnamed = wanted["verdict"] == "pass" and wanted["filter"] is None
+        unnamed_passes += unnamed
+        right_named += got == wanted or (unnamed and got == {**wanted, "filter": got.get("filter")})
         if got == wanted:
             right += 1
         else:
@@ -97,11 +111,18 @@ def main(argv: list[str] | None = None) -> int:
     if verdicts:
         loose = right_verdict_stage / verdicts
         print(f"verdicts read right (verdict and stage): {right_verdict_stage}/{verdicts} = {loose:.1%}")
+    if unnamed_passes:
+        print(
+            f"verdicts read right, the filter of the {unnamed_passes} passes labelled with none left out: "
+            f"{right_named}/{verdicts} = {right_named / verdicts:.1%}"
+        )
     print(f"non-verdicts read as pass or block: {non_verdict_as_verdict}")
     print(f"successes read as block: {pass_as_block}")
     print(f"read by the general layer: {general} (by a team rule: {by_rule})")
     if errors:
         print(f"non-verdicts of the labelled kind: {errors_right}/{errors} = {errors_right / errors:.1%}")
+    if decided:
+        print(f"labels the project reads otherwise on purpose (read_as): {decided}, read as decided: {decided_right}")
     if args.verbose or non_verdict_as_verdict or pass_as_block:
         for line in misses:
             print(f"  {line}")

@@ -34,15 +34,22 @@ from .base.options import (
     OPT_RECORD_MODE,
     OPT_REPORT,
     OPT_RERUN_ERRORS,
+    OPT_ROTATE,
+    OPT_SAMPLE,
+    OPT_SAMPLE_SEED,
     OPT_SAVE_FAILURES,
     OPT_SEED,
+    OPT_SHARD,
     OPT_TARGET,
     OPTIONS,
     RECORD_MARKER_HELP,
     RECORD_MODES,
     parse_count,
+    parse_days,
     parse_error_rate,
+    parse_sample,
     parse_seed,
+    parse_shard,
     parse_usd,
 )
 from .run.freezing import run_starts
@@ -179,6 +186,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="replay runs: a test that connects to any host but this machine fails (imgsafe_client's "
         "recorded answers and loopback servers such as the sandbox still work).",
     )
+    group.addoption(
+        OPT_SHARD,
+        type=parse_shard,
+        default=None,
+        metavar="K/N",
+        help="run shard K of N (one CI job of N): items split by their past cost, the same in every job; a live "
+        "shard takes 1/N of the budget and of each target's rpm. Merge the shards' reports with "
+        "python -m pytest_imgsafe.report merge.",
+    )
+    group.addoption(
+        OPT_SAMPLE,
+        type=parse_sample,
+        default=None,
+        metavar="SIZE",
+        help="run a sample of SIZE items (500) or of the corpus (5%%): stratified by scenario x target, seeded "
+        "(the seed is printed), with the items that failed, drifted or changed recently always in.",
+    )
+    group.addoption(
+        OPT_ROTATE,
+        type=parse_days,
+        default=None,
+        metavar="DAYS",
+        help="rotate the sample by date: each night a different slice, every item within DAYS nights "
+        "(without --imgsafe-sample: one slice, 1/DAYS of the corpus).",
+    )
+    group.addoption(
+        OPT_SAMPLE_SEED,
+        type=parse_seed,
+        default=None,
+        metavar="N",
+        help="the sample's seed, printed in the header (with --imgsafe-rotate: the night, days since 1970-01-01; "
+        "default: tonight's, UTC).",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help="collect corpora as if --imgsafe were given.")
     parser.addini(
         INI_RECORD_MODE, default=None, help="default for --imgsafe-record-mode (none, once, new_episodes, all)."
@@ -229,6 +269,10 @@ class _SessionHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # xdist
         node.workerinput.update(self.run.worker_input())
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:  # xdist: what a worker's collection planned
+        self.run.worker_done(getattr(node, "workeroutput", {}))
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.run.start()

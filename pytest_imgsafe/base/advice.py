@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from .options import OPT_LIVE, OPT_RECORD_MODE
 
 
-def command(nodeid: str, record_mode: str | None = None, live: bool = False) -> str:
-    """The command that re-records (``record_mode``) or reproduces live (``live``) one test or item."""
-    parts = ["pytest", "--imgsafe"]
+def command(nodeid: str, record_mode: str | None = None, live: bool = False, corpus_run: bool = True) -> str:
+    """The command that re-records (``record_mode``) or reproduces live (``live``) one test or item.
+
+    ``corpus_run=False`` for a test of a team's own that uses ``imgsafe_client``: it records
+    without ``--imgsafe`` (which would also switch on the corpus run)."""
+    parts = ["pytest", "--imgsafe"] if corpus_run else ["pytest"]
     if live:
         parts.append(OPT_LIVE)
     elif record_mode:

@@ -14,12 +14,14 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
+
+from . import pools
 
 _EPSILON = 1e-9
 
@@ -134,6 +136,34 @@ class Ledger:
             slots = s.setdefault("slots", {})
             if key in slots:
                 slots[key] = max(now, float(slots[key]) - interval)
+
+    # --- pools (``base.pools``): one pool for every thread and worker ----------------------
+
+    def pool_slot(self, target: str, members: Sequence[pools.Member]) -> tuple[str | None, float]:
+        """The member to call next and the seconds to wait for its slot; (None, 0) when all are out."""
+        now = self.clock()
+        with self._state() as s:
+            return pools.pick(s, target, members, now)
+
+    def pool_refused(self, target: str, member: str, rpm: int, rest_for: float) -> None:
+        with self._state() as s:
+            pools.refused(s, target, member, rpm, self.clock(), rest_for)
+
+    def pool_retire(self, target: str, member: str, reason: str) -> None:
+        with self._state() as s:
+            pools.retire(s, target, member, reason)
+
+    def pool_book(self, target: str, member: str, spent: float) -> None:
+        with self._state() as s:
+            pools.book(s, target, member, spent)
+
+    def pool_out(self, target: str) -> dict[str, str]:
+        with self._state() as s:
+            return pools.reasons_out(s, target)
+
+    def pool_usage(self) -> dict[str, dict[str, dict[str, Any]]]:
+        with self._state() as s:
+            return pools.usage(s)
 
     # --- stop ----------------------------------------------------------------------------
 

@@ -12,6 +12,10 @@ import argparse
 import math
 from typing import Any
 
+from .sampling import parse_days as parse_days  # the options' types, with the others
+from .sampling import parse_sample as parse_sample
+from .shards import parse_shard as parse_shard
+
 RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 """vcrpy's record modes, as ``--imgsafe-record-mode``, the ini key and the marker take them."""
 RECORD_MARKER_HELP = (
@@ -34,6 +38,10 @@ OPT_SAVE_FAILURES = "--imgsafe-save-failures"
 OPT_MAX_ERROR_RATE = "--imgsafe-max-error-rate"
 OPT_RERUN_ERRORS = "--imgsafe-rerun-errors"
 OPT_BLOCK_NETWORK = "--imgsafe-block-network"
+OPT_SHARD = "--imgsafe-shard"
+OPT_SAMPLE = "--imgsafe-sample"
+OPT_ROTATE = "--imgsafe-rotate"
+OPT_SAMPLE_SEED = "--imgsafe-sample-seed"
 OPTIONS: tuple[str, ...] = (
     OPT_ENABLE,
     OPT_RECORD_MODE,
@@ -51,6 +59,10 @@ OPTIONS: tuple[str, ...] = (
     OPT_MAX_ERROR_RATE,
     OPT_RERUN_ERRORS,
     OPT_BLOCK_NETWORK,
+    OPT_SHARD,
+    OPT_SAMPLE,
+    OPT_ROTATE,
+    OPT_SAMPLE_SEED,
 )
 """Every option the plugin adds; ``config.resolve_settings`` reads them all, and nothing else does."""
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..base.advice import command
 from ..collect.config import Settings, scrubber_for
 from ..providers.registry import kind_of
 from ..providers.target import Target
@@ -184,7 +184,7 @@ class RecordedClients:
             + "".join(f"  {line}\n" for line in missing[:10])
             + (f"  ... and {len(missing) - 10} more\n" if len(missing) > 10 else "")
             + "Record them (needs the targets' key variables set) with:\n"
-            + f"  pytest --imgsafe-record-mode={mode} {shlex.quote(self.nodeid)}"
+            + f"  {command(self.nodeid, mode, corpus_run=False)}"
         )
 
 

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..base.files import OutsideFence, fenced_files
@@ -127,11 +127,19 @@ class LiveScheduler:
             return found
         return value
 
-    def close(self) -> None:
-        """Cancel what has not started (``-x``, a stop); calls in flight finish."""
-        self._closed.set()
+    def close(self, abandon: bool = True) -> None:
+        """Cancel what has not started; calls in flight finish.
+
+        ``abandon`` (``-x``, Ctrl-C, a stop): calls still waiting for their slot or back-off give up
+        too. Otherwise (this process ran its items: an xdist worker that finished first) they are
+        made and published: another worker may be waiting for an item this one claimed, and a
+        call given up there would be an item without a verdict (with a pool, a call can wait a
+        while for a resting member)."""
+        if abandon:
+            self._closed.set()
         for pool in self._pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=not abandon, cancel_futures=True)
+        self._closed.set()
 
     # --- one item ---------------------------------------------------------------------------
 
@@ -202,7 +210,9 @@ class LiveScheduler:
         try:
             return settled_call(
                 self.ledger,
-                lambda: gated_send(self.ledger, target, lambda: call(self.client_for(target), spec), self._closed.wait),
+                lambda: send_through_gate(
+                    self.ledger, target, lambda to: call(self.client_for(to), spec), self._closed.wait
+                ),
                 price,
                 block_slot=block_slot,
                 target=target,
@@ -257,6 +267,90 @@ def gated_send(
     raise ApiError("server_error", "the run was stopped before the call could be retried", None)
 
 
+def send_through_gate(
+    ledger: Ledger,
+    target: Target,
+    send_to: Callable[[Target], Answer],
+    wait: Callable[[float], bool] | None = None,
+    rng: random.Random | None = None,
+) -> Answer:
+    """One logical call through the gate: over the target's pool when it has one, else on the target."""
+    if target.pool:
+        return pooled_send(ledger, target, send_to, wait, rng)
+    return gated_send(ledger, target, lambda: send_to(target), wait, rng)
+
+
+POOL_MEMBER = "pool_member"
+"""The ``Answer.meta`` entry naming the pool member that answered (reports count by it)."""
+
+
+def pooled_send(
+    ledger: Ledger,
+    target: Target,
+    send_to: Callable[[Target], Answer],
+    wait: Callable[[float], bool] | None = None,
+    rng: random.Random | None = None,
+) -> Answer:
+    """One logical call over a pool: each attempt to the member free first (``base.pools``).
+
+    A member that answers 429 or 5xx, or does not answer, gives its slot back and rests for the
+    back-off (its answer's ``Retry-After`` when it gives one) while the others take the work; a
+    member out of quota is out for the run. Up to ``1 + max_retries`` attempts per member, each
+    member's refusals spending its own; an ``ApiError`` of kind ``quota`` only when every member is
+    out. The answer's ``meta`` names the member that gave it.
+    """
+    rand = rng or random
+    wait = wait or _sleep
+    members = [(m.name, m.rpm, m.budget_usd) for m in target.pool]
+    by_name = {m.name: target.as_member(m) for m in target.pool}
+    last: Answer | ApiError | None = None
+    tries: dict[str, int] = {}  # a refusing member spends its own retries, never the others'
+    for attempt in range((target.max_retries + 1) * len(members)):
+        if ledger.stopped() and attempt:
+            break
+        left = [m for m in members if tries.get(m[0], 0) <= target.max_retries]
+        if not left:
+            break
+        name, pause = ledger.pool_slot(target.name, left)
+        if name is None:
+            reasons = "; ".join(f"{m}: {why}" for m, why in sorted(ledger.pool_out(target.name).items()))
+            raise ApiError("quota", f"every member of target {target.name!r}'s pool is out ({reasons})", None)
+        if pause > 0 and wait(pause):
+            raise Closed()
+        member = by_name[name]
+        tries[name] = tries.get(name, 0) + 1
+        try:
+            answer = send_to(member)
+        except ApiError as err:  # no answer at all: this member rests, the others take the work
+            ledger.pool_refused(target.name, name, member.rpm or 1, retry_delay(tries[name] - 1, None, rand))
+            last = err
+            continue
+        answer = replace(answer, meta={**answer.meta, POOL_MEMBER: name})
+        if answer.status >= 400 and _out_of_quota(member, answer):
+            ledger.pool_retire(target.name, name, f"out of quota (HTTP {answer.status})")
+            last = answer
+            continue
+        if should_retry(answer):
+            ledger.pool_refused(target.name, name, member.rpm or 1, retry_delay(tries[name] - 1, answer.headers, rand))
+            last = answer
+            continue
+        return answer
+    if isinstance(last, Answer):
+        return last
+    if isinstance(last, ApiError):
+        raise last
+    raise ApiError("server_error", "the run was stopped before the call could be retried", None)
+
+
+def _out_of_quota(member: Target, answer: Answer) -> bool:
+    """Does this refusal say the member's quota (not its rate) is spent?"""
+    try:
+        outcome_for(member, answer)
+    except ApiError as err:
+        return err.kind == "quota"
+    return False
+
+
 def _sleep(seconds: float) -> bool:
     time.sleep(seconds)
     return False
@@ -276,9 +370,14 @@ def settled_call(
         outcome = outcome_for(target, answer)
     except ApiError as err:
         ledger.settle(price, 0.0, called=True, blocked=False, block_slot=block_slot)
+        if answer.meta.get(POOL_MEMBER):
+            ledger.pool_book(target.name, str(answer.meta[POOL_MEMBER]), 0.0)
         return Call(answer, None, _error_fields(err))
     cost = call_cost(target, outcome, price)
     ledger.settle(price, cost, called=True, blocked=outcome.verdict == "block", block_slot=block_slot)
+    member = answer.meta.get(POOL_MEMBER)
+    if member:
+        ledger.pool_book(target.name, str(member), cost)
     return Call(answer, outcome, None, cost)
 
 

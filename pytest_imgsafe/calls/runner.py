@@ -168,11 +168,12 @@ class Runner:
         Live, the SDK does not retry: the plugin does, through the rate gate (``live.gated_send``),
         so that every attempt is paced and budgeted like a first call.
         """
+        name = f"{target.name}@{target.member}" if target.member else target.name  # a pool member has its own
         with _CLIENT_LOCK:
-            client = self._clients.get(target.name)
+            client = self._clients.get(name)
             if client is None:
                 made = dataclasses.replace(target, max_retries=0) if self.settings.live else target
-                client = self._clients[target.name] = make_client(made, self.env)
+                client = self._clients[name] = make_client(made, self.env)
             return client
 
     def result(self, case: Case, target_name: str, nodeid: str) -> Result:
@@ -544,7 +545,7 @@ class CallSession:
             raise ImgsafeError(broken_cassette(self.runner._rel(self.path), err.why, self.nodeid)) from None
 
     def _live_within_ledger(self, spec: RequestSpec, key: str, ledger: Ledger) -> Answer | ApiError:
-        from .live import gated_send, settled_call
+        from .live import send_through_gate, settled_call
 
         stopped = ledger.stopped()
         if stopped:
@@ -557,7 +558,7 @@ class CallSession:
         self.calls += 1
         made = settled_call(
             ledger,
-            lambda: gated_send(ledger, self.target, lambda: call(self.runner.client(self.target), spec)),
+            lambda: send_through_gate(ledger, self.target, lambda to: call(self.runner.client(to), spec)),
             price,
             target=self.target,
         )

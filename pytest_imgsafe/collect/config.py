@@ -22,13 +22,17 @@ from typing import Any
 
 from ..base import options as opt
 from ..base.errors import ConfigError as ConfigError
+from ..base.sampling import SampleSize, tonight
 from ..base.scrub import Scrubber
+from ..base.shards import Shard
 from ..base.text import clip, did_you_mean, excerpt
 from ..base.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES
 from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
+from ..providers.pool import parse_pool
 from ..providers.registry import kind_of, kinds_taking, target_keys, target_kinds
 from ..providers.rules import AnswerRule, parse_rules
 from ..providers.target import Target
+from .shares import shard_share
 
 TOOL_KEYS: tuple[str, ...] = (
     "corpora",
@@ -84,6 +88,14 @@ class RunOptions:
     """--imgsafe-rerun-errors: the earlier report (a ``nightly.EarlierReport``, read at parse time)."""
     block_network: bool = False
     """--imgsafe-block-network: in a replay run, a test that connects to another host fails."""
+    shard: Shard | None = None
+    """--imgsafe-shard K/N: this job runs shard K of N, with its share of the budget and of each rpm."""
+    sample: SampleSize | None = None
+    """--imgsafe-sample: how many items a sampled night runs (a count or a share)."""
+    rotate: int | None = None
+    """--imgsafe-rotate: the nights within which the samples cover the corpus."""
+    sample_seed: int | None = None
+    """The sample's seed: --imgsafe-sample-seed, else tonight's number (UTC) when sampling; None: no sample."""
 
     @property
     def report_path(self) -> Path | None:
@@ -338,6 +350,10 @@ def resolve_settings(
         raise ConfigError(
             "--imgsafe-live ignores cassettes, so it does not combine with --imgsafe-record-mode; drop one of them"
         )
+    run_options = _run_options(cli, Path.cwd() if cwd is None else cwd)
+    if run_options.shard is not None:
+        targets, budget = shard_share(targets, run_options.budget_usd, run_options.shard)
+        run_options = dataclasses.replace(run_options, budget_usd=budget)
     return Settings(
         rootpath=rootpath,
         corpora=tuple(corpora),
@@ -352,7 +368,7 @@ def resolve_settings(
         rewrite_tables=rewrite_tables,
         describer=describer,
         account=_account(tool),
-        options=_run_options(cli, Path.cwd() if cwd is None else cwd),
+        options=run_options,
     )
 
 
@@ -418,6 +434,11 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
             f"{opt.OPT_RERUN_ERRORS} takes a report read by nightly.parse_rerun_report, not {excerpt(rerun)}"
         )
     explain_budget = _checked(cli, opt.OPT_EXPLAIN_BUDGET, opt.parse_count)
+    sample = _checked(cli, opt.OPT_SAMPLE, opt.parse_sample)
+    rotate = _checked(cli, opt.OPT_ROTATE, opt.parse_days)
+    seed = _checked(cli, opt.OPT_SAMPLE_SEED, opt.parse_seed)
+    if seed is not None and sample is None and rotate is None:
+        raise ConfigError(f"{opt.OPT_SAMPLE_SEED} draws a sample: give it with --imgsafe-sample or --imgsafe-rotate")
     return RunOptions(
         seed=_checked(cli, opt.OPT_SEED, opt.parse_seed),
         save_failures=_path(cli, opt.OPT_SAVE_FAILURES, cwd),
@@ -432,6 +453,10 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
         max_error_rate=_checked(cli, opt.OPT_MAX_ERROR_RATE, opt.parse_error_rate),
         rerun_errors=rerun,
         block_network=_flag(cli, opt.OPT_BLOCK_NETWORK),
+        shard=_checked(cli, opt.OPT_SHARD, opt.parse_shard),
+        sample=sample,
+        rotate=rotate,
+        sample_seed=(seed if seed is not None else tonight()) if sample is not None or rotate is not None else None,
     )
 
 
@@ -550,6 +575,9 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
     rpm = table.get("rpm")
     if rpm is not None and (isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1):
         raise ConfigError(f"{where} rpm must be a whole number of requests per minute >= 1 (your tier's limit)")
+    pool = parse_pool(where, table.get("pool"))
+    if pool and rpm is not None:
+        raise ConfigError(f"{where} sets rpm and a pool: give each pool member its rpm (the target's is their sum)")
     concurrency = table.get("concurrency", 4)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ConfigError(f"{where} concurrency must be a whole number from 1 to 256")
@@ -581,6 +609,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
         rpm=rpm,
         concurrency=concurrency,
         price=float(price) if price is not None else None,
+        pool=pool,
         **fields,
     )
 
@@ -628,15 +657,18 @@ def missing_keys(
         target = settings.targets[name]
         names += [*target.links, *([target.moderation] if target.moderation else [])]
     for name in dict.fromkeys(names):
-        target = settings.targets[name]
-        if not kind_of(target.kind).calls_endpoint:
+        pooled = settings.targets[name]
+        if not kind_of(pooled.kind).calls_endpoint:
             continue  # local, or made of other targets
-        if not environ.get(target.api_key_env) and not target.project:
-            needed.setdefault((target.api_key_env, "the API key"), []).append(name)
-        if target.base_url_env and not environ.get(target.base_url_env):
-            needed.setdefault((target.base_url_env, "the base URL"), []).append(name)
-        if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
-            needed.setdefault((target.azure_endpoint_env, "the Azure endpoint"), []).append(name)
+        # live, a pool's members make the calls (each its own key and route); recording, the target
+        routes = [(f"{name}@{m.name}", pooled.as_member(m)) for m in pooled.pool] if settings.live else []
+        for shown, target in routes or [(name, pooled)]:
+            if not environ.get(target.api_key_env) and not target.project:
+                needed.setdefault((target.api_key_env, "the API key"), []).append(shown)
+            if target.base_url_env and not environ.get(target.base_url_env):
+                needed.setdefault((target.base_url_env, "the base URL"), []).append(shown)
+            if target.azure_endpoint_env and not environ.get(target.azure_endpoint_env):
+                needed.setdefault((target.azure_endpoint_env, "the Azure endpoint"), []).append(shown)
     return [
         f"{variable} ({what} of target{'s' if len(targets) > 1 else ''} {', '.join(repr(t) for t in targets)})"
         for (variable, what), targets in needed.items()

@@ -11,10 +11,11 @@ wrapped for reading) and a Python dict's repr (an SDK's exception printed) are r
 answer they print. JSON that is cut short is not: it stays text, and never a verdict of its own.
 
 Streams are read by the form of their events, not by a list of the event types known today:
-``<object>.completed``, ``.done``, ``.failed``, ``.incomplete``, ``.cancelled`` and ``error``
-end a stream (``response.output_item.done`` is an item's, not the stream's); an SSE ``event:``
-line names a payload that does not name itself; a chat stream's deltas are joined field by
-field (``content``, ``refusal``, ...), whatever the fields.
+``<object>.completed``, ``.done``, ``.failed``, ``.incomplete``, ``.cancelled``, ``error`` and
+an event that says ``"done": true`` end a stream (``response.output_item.done`` is an item's,
+not the stream's); an SSE ``event:`` line names a payload that does not name itself; an event's
+``data`` object is its payload; a chat stream's deltas are joined field by field (``content``,
+``refusal``, ...), whatever the fields.
 
 :func:`messages` lists the human-readable messages an answer carries wherever the providers and
 relays put them (``error.message``, ``errors[]``, ``detail``, ``finishMessage``, an HTML page's
@@ -34,6 +35,7 @@ from typing import Any
 MAX_TEXT = 64 * 1024
 """Characters of a text body that are read for messages (an HTML page is mostly markup)."""
 _DATA_LINE = re.compile(r"^data:", re.MULTILINE)
+_DONE_LINE = re.compile(r"^data:\s*\[DONE\]\s*$", re.M)
 _TERMINAL = frozenset({"completed", "done", "failed", "incomplete", "cancelled", "canceled", "error"})
 """The second part of a two-part event type that ends a stream (``response.completed``)."""
 _EVENT_SPLIT = re.compile(r"\r?\n\s*\r?\n")
@@ -176,7 +178,13 @@ def _stream(chunks: list[Any], text: str, *, sse: bool = False) -> Body:
         return Body(chunks if chunks or not sse else None, text, sse, sse and not chunks)
     merged = merge_stream(chunks)
     streamed = sse or len(chunks) > 1
-    return Body(merged, text, streamed, streamed and not _ended(chunks))
+    ended = _ended(chunks)
+    if ended and sse and _DATA_LINE.search(text) and any(_filtered_after(c) for c in chunks):
+        # Azure's asynchronous filter judges the text *after* it was streamed (its annotations
+        # carry ``content_filter_offsets``) and may still filter it past the finish reason: such
+        # an SSE stream ends only with ``data: [DONE]``; cut before it, it is never read as a pass
+        ended = _DONE_LINE.search(text) is not None
+    return Body(merged, text, streamed, streamed and not ended)
 
 
 def terminal(kind: str) -> bool:
@@ -193,11 +201,19 @@ def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _filtered_after(chunk: Mapping[str, Any]) -> bool:
+    """A chunk of a stream whose filter runs behind the text (Azure's asynchronous filter)."""
+    return any(isinstance(ch, Mapping) and "content_filter_offsets" in ch for ch in listed(chunk.get("choices")))
+
+
 def _ended(chunks: list[Mapping[str, Any]]) -> bool:
     """Did the stream send its last event: an error, a finish reason, a terminal event?"""
     for chunk in chunks:
         if isinstance(chunk.get("error"), Mapping) or terminal(str(chunk.get("type") or "")):
             return True
+        payload = chunk.get("data")
+        if chunk.get("done") is True or (isinstance(payload, Mapping) and payload.get("done") is True):
+            return True  # an event that says it is the last ("done": true, itself or in its payload)
         feedback = chunk.get("promptFeedback")
         if isinstance(feedback, Mapping) and feedback.get("blockReason"):
             return True
@@ -248,7 +264,7 @@ def _merge_gemini(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
             feedback is None or chunk["promptFeedback"].get("blockReason")
         ):
             feedback = chunk["promptFeedback"]
-        for cand in (chunk.get("candidates") or [])[:1]:
+        for cand in listed(chunk.get("candidates"))[:1]:
             if not isinstance(cand, Mapping):
                 continue
             content = cand.get("content")
@@ -272,7 +288,7 @@ def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
     top: dict[str, Any] = {}
     for chunk in chunks:
         top.update({k: v for k, v in chunk.items() if k != "choices" and v})
-        for ch in (chunk.get("choices") or [])[:1]:
+        for ch in listed(chunk.get("choices"))[:1]:
             if not isinstance(ch, Mapping):
                 continue
             delta = ch.get("delta") or ch.get("message") or {}
@@ -397,6 +413,8 @@ def _message_values(value: Any, depth: int) -> Iterator[str]:
         for key in _MESSAGE_KEYS:
             if key in value:
                 yield from _message_values(value[key], depth + 1)
+        if isinstance(value.get("data"), Mapping):  # an event's payload ({"type": "chat:completion", "data": {...}})
+            yield from _message_values(value["data"], depth + 1)
         metadata = value.get("metadata")
         if isinstance(metadata, Mapping) and isinstance(metadata.get("raw"), str):
             yield metadata["raw"]

@@ -15,8 +15,9 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    where its own object says the filter did not act (``filtered: false`` beside ``detected``) and
    never as a setting (``safe_mode``, ``allow_nsfw``). A task or job whose status says it failed,
    with a reason that names safety, is a block. A model's own refusal (a ``refusal`` field or
-   part, ``stop_reason: refusal``) is a block with no stage: the model declined, and the answer
-   names neither the prompt's filter nor the image's.
+   part, ``stop_reason: refusal``, or its own words declining for a safety reason, in the
+   providers' vocabulary of refusals) is a block at the input stage: the model declined the
+   request, and nothing was generated.
 3. **The message text**, in an error envelope, a list of errors, FastAPI's ``detail``, Google's
    reasons, a plain-text or HTML body: it must name safety and a refusal in the providers' own
    vocabulary (``data/answer_vocabulary.yaml``), and nothing that makes it another answer.
@@ -36,18 +37,20 @@ from dataclasses import replace
 from typing import Any
 
 from .body import MAX_TEXT, Body, embedded_json, html_text, looks_cut, looks_html, messages, without_json
-from .known_errors import BLOCK_CODES, Ctx, error_object, request_id_in, support_code, violations
+from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, error_object, request_id_in, support_code, violations
 from .verdict import ApiError, Outcome, Stage
 from .vocabulary import (
     acted_false,
     filter_named,
     flag_says,
     key_words,
+    model_declines,
     names_policy,
     names_safety,
     policy_enums,
     says_blocked,
     stage_in,
+    stage_named,
     stage_of_enum,
     vocabulary,
 )
@@ -71,9 +74,12 @@ _CONTAINER_WORDS = frozenset(
         "details",
     }
 )
+_REASON_OF_FILTER = frozenset({"filter", "filtered", "block", "blocked", "moderation", "safety"})
 _STAGE_FIELDS = ("source_type", "source", "stage", "moderation_stage")
 _FLAG_VERBS = frozenset({"is", "has", "was", "were"})
-_INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request"})
+_INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request", "document", "documents"})
+"""Keys that lead to what was sent (documents: what a request gives the model to read, as Prompt
+Shields' ``documentsAnalysis``)."""
 _OUTPUT_PATH = frozenset(
     {"output", "outputs", "candidate", "candidates", "choice", "choices", "completion", "generation"}
 )
@@ -94,9 +100,11 @@ def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Out
 def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
     """A block inside an envelope. The nested answer is read as it came (a success a relay wraps
     in an error is a pass it did not hand over: no verdict at all), then as the error its envelope
-    says it is."""
+    says it is; an answer that is an error itself is read as one first."""
     for inner in _inner_answers(body):
-        for inner_status in (200, max(status, 400)):
+        # an error's own fields (an error object, or one that carries its message) are read as an error first
+        erring = isinstance(inner, Mapping) and bool(error_object(inner))
+        for inner_status in (max(status, 400), 200) if erring else (200, max(status, 400)):
             try:
                 outcome = read(inner_status, inner)
             except ApiError:
@@ -110,10 +118,15 @@ def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | 
 def _inner_answers(body: Body) -> Iterator[Any]:
     """Answers nested inside this one: JSON in its messages, or in a text or HTML body."""
     if body.data is None:
-        if looks_cut(body.text):
-            return  # JSON or a stream that did not parse: what is inside is a part, never an answer
         text = html_text(body.text) if looks_html(body.text) else body.text[:MAX_TEXT]
         inner = embedded_json(text)
+        if looks_cut(body.text):
+            # JSON or a stream that did not parse (cut, or damaged where a log or an issue quoted
+            # it): a whole error inside it still says what it says; any other part (a rating, a
+            # flag, a chunk) is no answer on its own
+            if isinstance(inner, Mapping) and error_object(inner):
+                yield inner
+            return
         if inner is not None:
             yield inner
         return
@@ -131,7 +144,8 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
     """Finish and block reasons of any value, flags of any name, a task's failed status with a
     safety reason, a model's refusal, where no image came. Every hit is collected first, so the
     reading never depends on the order of keys: a block reason (the prompt) comes before a finish
-    reason (the output), flags before a task's status, and a refusal (the model's own) last."""
+    reason (the output) and a filter's reason message, flags before a task's status, and a refusal
+    (the model's own) last."""
     if not isinstance(data, Mapping) or _carries_image(data, 0):
         return None
     reasons: list[tuple[int, str, Stage | None, Mapping[str, Any]]] = []
@@ -161,6 +175,16 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
                     flags.append((path, key, node, listed))
             elif key in words.refusal_keys and isinstance(value, str) and value.strip():
                 refusals.append(value)
+            elif isinstance(value, str) and _filter_reason(key, value):
+                reasons.append((2, key, stage_in(value), {**node, "message": value}))
+            elif key in words.model_text_keys and isinstance(value, str) and path_words & _OUTPUT_PATH:
+                spoken = model_declines(value)
+                if spoken:
+                    refusals.append(spoken)
+        if path_words & _OUTPUT_PATH:
+            spoken = model_declines(_joined_text(node))  # a text streamed in parts is one text
+            if spoken:
+                refusals.append(spoken)
         reason = _task_failed(node)
         if reason is not None:
             tasks.append((reason, str(node.get("status") or node.get("state")), node))
@@ -175,18 +199,42 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
             _worded_block(reason, stage_in(reason), node, _marker_text(node), ctx), code=_code_of(node) or status
         )
     if refusals:
-        # The model declined on its own: a block by that provider, at no stage a filter names
-        # (neither the prompt's filter nor the generated image's: the answer does not say).
+        # The model declined the request on its own: a block of the input by that provider (it
+        # judged the prompt, and nothing was generated).
         named = filter_named(_marker_text(data))
-        return Outcome("block", None, "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
+        return Outcome("block", "input", "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
     return None
+
+
+def _joined_text(node: Mapping[str, Any]) -> str:
+    """The text of a message's parts joined (Gemini's ``parts``, a Responses message's ``content``),
+    when there are two or more: a stream cuts a sentence anywhere."""
+    for key in ("parts", "content"):
+        parts = node.get(key)
+        if isinstance(parts, list) and len(parts) > 1:
+            texts = [p["text"] for p in parts[:64] if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
+            if len(texts) > 1:
+                return "".join(texts)
+    return ""
+
+
+def _filter_reason(key: str, value: str) -> bool:
+    """A filter's reason given as a message under a key of any name that says so
+    (``raiFilteredReason``, ``rai_filtered_reason``, ``filter_reason``, ``blockedReasonMessage``),
+    wherever it is, that says in the providers' words that safety refused."""
+    names = set(key_words(key))
+    return bool(names & _REASON_OF_FILTER and names & {"reason", "message"}) and says_blocked(value)
 
 
 def _flag_block(flags: list[tuple[tuple[str, ...], str, Mapping[str, Any], bool]], ctx: Ctx) -> Outcome:
     """A block from flags: the stage the keys leading to them (or their own names) give; a
-    moderation's ``flagged`` with nothing around it is about the text it was given, the input."""
+    moderation's ``flagged`` with nothing around it is about the text it was given, the input; a
+    detection of what only generated content holds (protected material, a recitation) the output."""
+    output_only = vocabulary().output_threat_words
     stages = {
-        _path_stage((*path, key, *_named_stage(node))) or ("input" if "flagged" in key_words(key) else None)
+        _path_stage((*path, key, *_named_stage(node)))
+        or ("input" if "flagged" in key_words(key) else None)
+        or ("output" if {w for part in (*path, key) for w in key_words(part)} & output_only else None)
         for path, key, node, _ in flags
     }
     stage: Stage | None = "input" if "input" in stages else "output" if "output" in stages else None
@@ -352,6 +400,8 @@ def _worded_block(
         or support_code(text)
         or (str(error_code) if isinstance(error_code, str) and error_code and not error_code.isdigit() else None)
     )
+    if code and code.lower() in TWO_STAGE_CODES:
+        stage = stage_named(text)  # "Your request was rejected" at both stages: only the prompt or image named
     return Outcome(
         "block",
         stage,

@@ -43,6 +43,7 @@ COMMON_KEYS: tuple[str, ...] = (
     "rpm",
     "concurrency",
     "price",
+    "pool",
 )
 """The keys every target table takes; a kind adds its own (``Kind.keys``)."""
 

@@ -29,8 +29,9 @@ from typing import Any, Literal
 
 from ..base.wire import PLACEHOLDER
 from .body import listed, snippet
-from .known_errors import BLOCK_CODES, Ctx, azure_filtered, no_verdict, violations
+from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
+from .vocabulary import filter_named, stage_named
 
 Family = Literal["image", "text", "moderation", "content-safety", "error"]
 Read = tuple[Outcome, Family]
@@ -74,7 +75,28 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
         return _imagen_predict(data, ctx), "image"
     if "data" in data:
         return _images(data, ctx), "image"
+    detections = _content_safety_detections(data)
+    if detections:
+        if any(detections):  # what was detected, and at which stage, is read by principle (general)
+            raise unreadable(f"a Content Safety detection: {snippet(data)}", ctx)
+        return Outcome("pass", None, None, "azure", ctx.request_id, filter="azure", read_by="shape"), "content-safety"
     raise unreadable(f"a 200 answer of no known shape: {snippet(data)}", ctx)
+
+
+def _content_safety_detections(data: Mapping[str, Any]) -> list[bool]:
+    """The detections of Azure AI Content Safety's other analyses (Prompt Shields'
+    ``userPromptAnalysis.attackDetected`` and ``documentsAnalysis[]``, protected material's
+    ``protectedMaterialAnalysis.detected``, any ``<name>Analysis`` of the same form): every boolean
+    whose name says detected, or none when the answer is not of that form. All false is a pass."""
+    found: list[bool] = []
+    for key, value in list(data.items())[:64]:  # bounded, as every walk of an answer is
+        if not str(key).endswith("Analysis"):
+            continue
+        for analysis in value[:64] if isinstance(value, list) else [value]:
+            if not isinstance(analysis, Mapping):
+                return []
+            found += [v for k, v in analysis.items() if isinstance(v, bool) and str(k).lower().endswith("detected")]
+    return found
 
 
 def unreadable(message: str, ctx: Ctx) -> ApiError:
@@ -140,13 +162,19 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     finish = str(choice.get("finish_reason") or "")
     native = str(choice.get("native_finish_reason") or "")
     feedback = data.get("promptFeedback") or data.get("prompt_feedback")
-    azure = (
-        any(key in data for key in ("prompt_filter_results", "prompt_annotations"))
-        or any("content_filter_results" in c or "content_filter_result" in c for c in choices)
-        or any(c.get("finish_reason") == "content_filter" for c in choices)
+    annotated = any(key in data for key in ("prompt_filter_results", "prompt_annotations")) or any(
+        "content_filter_results" in c or "content_filter_result" in c for c in choices
     )
-    azure = azure or ctx.hint == "azure"
-    chat_filter: Filter = "gemini" if (native or feedback) else "azure" if azure else "openai"
+    # the model's name names its provider where nothing of Azure's shows (Gemini's OpenAI-compatible
+    # answers also finish with content_filter)
+    named = filter_named(str(data.get("model") or "")) == "gemini" and not annotated and ctx.hint != "azure"
+    gemini = bool(native or feedback) or named
+    azure = (
+        annotated
+        or ctx.hint == "azure"
+        or (not gemini and any(c.get("finish_reason") == "content_filter" for c in choices))
+    )
+    chat_filter: Filter = "gemini" if gemini else "azure" if azure else "openai"
     provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
     flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
     if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
@@ -287,9 +315,11 @@ def _call_done(call: Mapping[str, Any], response: Mapping[str, Any]) -> bool:
 
 
 def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx: Ctx) -> Outcome:
-    """An ``image_generation_call`` that failed on moderation (``moderation_details`` when given)."""
+    """An ``image_generation_call`` that failed on moderation: its stage from ``moderation_details``,
+    else the input; for a code sent at either stage, only wording that names what was judged."""
     details = error.get("moderation_details")
-    stage: Stage | None = "input"
+    two_stage = str(error.get("code") or "moderation_blocked").lower() in TWO_STAGE_CODES
+    stage: Stage | None = stage_named(str(error.get("message") or "")) if two_stage else "input"
     categories: tuple[str, ...] = ()
     if isinstance(details, Mapping):
         raw = details.get("moderation_stage")

@@ -12,7 +12,8 @@
 
 Traps: OpenAI's ``image_generation_user_error`` type is used for bad parameters too, so the
 ``code`` decides, never the ``type``; the moderation stage comes from ``moderation_details``,
-never from the message (the output stage uses the input wording); ``quota`` appears in Azure's
+never from the message (the output stage uses the input wording), so without them it is unknown;
+``quota`` appears in Azure's
 rate-limit link, so only quota phrases count.
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 
 from .body import listed
 from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
-from .vocabulary import normal, stage_in, tokens
+from .vocabulary import normal, stage_in, stage_named, tokens
 
 BLOCK_CODES = frozenset(
     {
@@ -39,6 +40,11 @@ BLOCK_CODES = frozenset(
     }
 )
 """Error codes (lower-cased) that are a provider's safety verdict."""
+TWO_STAGE_CODES = frozenset({"moderation_blocked"})
+"""Block codes a provider sends at either stage with the same message ("Your request was rejected by
+the safety system" also when the generated image was judged): ``moderation_details`` gives their
+stage, or wording that names the prompt, the input image or the generated image itself; else it is
+unknown. The other block codes are the input stage's unless their wording names the output."""
 RELAY_BLOCK_CODES = frozenset({"sensitive_words_detected", "prompt_blocked"})
 """Error codes (lower-cased) a relay uses when its own filter stops a prompt."""
 QUOTA_CODES = frozenset(
@@ -61,11 +67,11 @@ _BILLING_PHRASES = (
 """Wording that says the account must pay or change plan: retrying never helps (quota)."""
 _BILLING_WORDING = re.compile(
     r"\b(?:credit balance|out of credits|no credits|credits? (?:exhausted|used up)|insufficient (?:balance|funds)"
-    r"|billing (?:is not active|not active))\b",
+    r"|billing (?:is not active|not active))\b|(?:额度|余额).{0,4}(?:不足|用尽|用完|耗尽)",
     re.IGNORECASE,
 )
-"""The same, in wording that is no exact phrase ("Your credit balance is too low"): quota, even
-with a 429."""
+"""The same, in wording that is no exact phrase ("Your credit balance is too low", a quota or
+balance used up: 额度已用尽, 余额不足): quota, even with a 429."""
 _PAY_TO_GO_ON = re.compile(r"\b(?:add|update) (?:a )?payment method|\bupgrade (?:your|to a paid) plan\b", re.IGNORECASE)
 """A suggestion to pay: quota only when no rate-limit signal came first (OpenAI's per-minute 429
 also says "add a payment method to increase your rate limit")."""
@@ -161,9 +167,15 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
         stage = raw_stage if raw_stage in ("input", "output") else None
         categories = tuple(str(c) for c in listed(details.get("categories")))
     code = code if code and code.lower() in BLOCK_CODES else "content_filter"
+    if stage is None and code.lower() in TWO_STAGE_CODES and not isinstance(details, Mapping):
+        stage = stage_named(message)  # only wording that names the prompt or the image itself
     if stage is None and (code.lower() == "contentfilter" or stage_in(message) == "output"):
         stage = "output"  # Azure's output filter says so by its code or its wording
-    if stage is None and (not isinstance(details, Mapping) or details.get("moderation_stage") != "unknown"):
+    if (
+        stage is None
+        and code.lower() not in TWO_STAGE_CODES
+        and (not isinstance(details, Mapping) or details.get("moderation_stage") != "unknown")
+    ):
         stage = "input"
     categories = categories or violations(message)
     inner = azure_inner(error)

@@ -8,9 +8,10 @@ business (``providers.registry.kind_of``): this type holds the settings and noth
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .pool import PoolMember
 from .rules import AnswerRule
 
 
@@ -52,8 +53,23 @@ class Target:
     """gemini / imagen: call Vertex AI (with a key: express mode; with ``project``: Google credentials)."""
     project: str | None = None
     location: str | None = None
+    pool: tuple[PoolMember, ...] = ()
+    """Live runs: the credentials or deployments that serve this target, each with its rpm (``providers.pool``)."""
+    member: str | None = None
+    """The pool member this copy of the target calls through (``as_member``); None: the target itself."""
     answer_rules: tuple[AnswerRule, ...] = field(default=(), compare=False, repr=False)
     """The ``[[tool.imgsafe.answers]]`` rules that read this target's answers, in order."""
+
+    def as_member(self, member: PoolMember) -> Target:
+        """This target as one member of its pool calls it: the member's route and key, its rpm."""
+        route: dict[str, Any] = dict(member.route)
+        if "base_url" in route or "base_url_env" in route:
+            route.setdefault("base_url", None)
+            route.setdefault("base_url_env", None)
+        if "azure_endpoint" in route or "azure_endpoint_env" in route:
+            route.setdefault("azure_endpoint", None)
+            route.setdefault("azure_endpoint_env", None)
+        return replace(self, **route, rpm=member.rpm, pool=(), member=member.name)
 
     @property
     def is_azure(self) -> bool:

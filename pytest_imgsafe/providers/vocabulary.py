@@ -6,6 +6,7 @@ Read by the general layer (:mod:`.general`) and by the exact readers for what on
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class Vocabulary:
     not_a_verdict: re.Pattern[str]
     output_stage: re.Pattern[str]
     input_stage: re.Pattern[str]
+    input_named: re.Pattern[str]
     safety_tokens: frozenset[str]
     input_tokens: frozenset[str]
     output_tokens: frozenset[str]
@@ -41,11 +43,15 @@ class Vocabulary:
     safe_words: frozenset[str]
     safe_key_words: frozenset[str]
     threat_words: frozenset[str]
+    output_threat_words: frozenset[str]
     negation_words: frozenset[str]
     setting_words: frozenset[str]
     failed_statuses: frozenset[str]
     refusal_keys: frozenset[str]
     refusal_reasons: frozenset[str]
+    model_text_keys: frozenset[str]
+    model_declining: re.Pattern[str]
+    model_reasons: re.Pattern[str]
 
 
 def _either(patterns: list[str]) -> re.Pattern[str]:
@@ -65,11 +71,14 @@ def vocabulary() -> Vocabulary:
         not_a_verdict=_either(data["not_a_verdict"]),
         output_stage=_either(data["output_stage"]),
         input_stage=_either(data["input_stage"]),
+        input_named=_either(data["input_named"]),
         safety_tokens=frozenset(data["safety_tokens"]),
         input_tokens=frozenset(data["input_tokens"]),
         output_tokens=frozenset(data["output_tokens"]),
         not_a_verdict_tokens=frozenset(data["not_a_verdict_tokens"]),
         filters=tuple((name, _either(patterns)) for name, patterns in data["filters"].items()),
+        model_declining=_either(data["model_declining"]),
+        model_reasons=_either(data["model_reasons"]),
         **{key: frozenset(data[key]) for key in _WORD_SETS},
     )
 
@@ -81,11 +90,13 @@ _WORD_SETS = (
     "safe_words",
     "safe_key_words",
     "threat_words",
+    "output_threat_words",
     "negation_words",
     "setting_words",
     "failed_statuses",
     "refusal_keys",
     "refusal_reasons",
+    "model_text_keys",
 )
 
 
@@ -105,6 +116,46 @@ def says_blocked(text: str) -> bool:
     return bool(words.safety.search(text) and words.refusal.search(text) and not words.not_a_verdict.search(text))
 
 
+def model_declines(text: str) -> str:
+    """The words in which a model declines a request for a safety reason, or ``""``: a first-person
+    refusal ("I can't help with that", "I must decline") beside a reason in the providers' or
+    the models' safety vocabulary ("goes against my guidelines", "harmful", "explicit"), and
+    nothing that makes it another answer. A text that is JSON (an answer given in a schema) is read
+    for its strings. A refusal with no safety reason ("I cannot draw") is not read as one."""
+    words = vocabulary()
+    for said in _strings_of(text):
+        said = normal(said.replace("\u2019", "'"))  # a typographic apostrophe: I’m, can’t
+        if (
+            words.model_declining.search(said)
+            and (words.model_reasons.search(said) or words.safety.search(said))
+            and not words.not_a_verdict.search(said)
+        ):
+            return said
+    return ""
+
+
+def _strings_of(text: str) -> list[str]:
+    """A text, or the strings of the JSON it is (a structured answer: ``{"answer": "I cannot ..."}``)."""
+    stripped = text.strip()
+    if stripped[:1] not in ("{", "["):
+        return [text]
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return [text]
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < 64:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def names_safety(text: str) -> bool:
     """Does this reason name safety, and nothing that makes it another answer? (A task's failed
     status is the refusal; its reason needs only to say why.)"""
@@ -120,6 +171,19 @@ def stage_in(text: str) -> Stage | None:
     if words.output_stage.search(text):
         return "output"
     if words.input_stage.search(text):
+        return "input"
+    return None
+
+
+def stage_named(text: str) -> Stage | None:
+    """The stage wording gives when it names what was judged itself: the generated image (output),
+    the prompt or an input image (input); ``None`` for wording that names only the call ("Your
+    request was rejected"), which both stages use."""
+    words = vocabulary()
+    text = normal(text)
+    if words.output_stage.search(text):
+        return "output"
+    if words.input_named.search(text):
         return "input"
     return None
 

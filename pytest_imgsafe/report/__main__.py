@@ -1,12 +1,18 @@
-"""``python -m pytest_imgsafe.report compare OLD.json NEW.json [--out PATH]``, ``view REPORT`` and ``serve DIR``.
+"""``python -m pytest_imgsafe.report compare OLD.json NEW.json [--out PATH]``,
+``merge A.json B.json ... --out DIR [--history DIR]``, ``view REPORT`` and ``serve DIR``.
 
 ``view`` opens a run's HTML page in the browser; ``serve`` lists the runs of a history folder on
 loopback, each linking to its page (see :mod:`.viewer`).
 
-Prints what changed between two run reports; with ``--out``, also writes it as Markdown
-(``.md``) or HTML (``.html``, or both from a name without either suffix). Exits 0 whether or not
-anything changed (a comparison is read, not gated on), 2 on a file that is not a report or an
-``--out`` that cannot be written.
+``compare`` prints what changed between two run reports; with ``--out``, also writes it as
+Markdown (``.md``) or HTML (``.html``, or both from a name without either suffix). Exits 0 whether
+or not anything changed (a comparison is read, not gated on), 2 on a file that is not a report or
+an ``--out`` that cannot be written.
+
+``merge`` reads the reports of every shard of one run (``--imgsafe-shard K/N``) and writes the
+report one run would have written: ``DIR/report.json``, ``.md`` and ``.html``. Exits 0 when the
+merged run passes, 1 when it has failing items or reasons to fail, 2 when the shards do not make
+one run (the message names the shard and the fix).
 """
 
 from __future__ import annotations
@@ -17,13 +23,36 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .build import read_report_argument
+from .build import load_history, read_report_argument
 from .compare import as_html, as_markdown, as_text, compare_reports
 
 
 def report_file(text: str) -> dict[str, Any]:
     """A typed argument: the path of one of our JSON reports, read (a message quotes a bad one)."""
     return read_report_argument(text)[1]
+
+
+def named_report(text: str) -> tuple[str, dict[str, Any]]:
+    """A typed argument: (the name it was given by, the report)."""
+    return text, read_report_argument(text)[1]
+
+
+def merge(args: argparse.Namespace) -> int:
+    """Write the merged report of the shards; 2 (with the reason) when they do not make one run."""
+    from ..base.status import FAILING
+    from . import write_reports
+    from .merge import MergeError, merge_shards
+
+    history = load_history(args.history) if args.history is not None else None
+    try:
+        report = merge_shards(args.reports, history)
+    except MergeError as err:
+        sys.stderr.write(f"pytest-imgsafe report merge: {err}\n")
+        return 2
+    for path in write_reports(args.out / "report.json", report, history or ()):
+        sys.stdout.write(f"written: {path}\n")
+    failing = [r for r in report["results"] if r.get("status") in FAILING]
+    return 1 if failing or report["run"].get("failed_because") else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,11 +85,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument("folder", type=Path, metavar="DIR", help="the folder of JSON reports")
     serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
+    mrg = commands.add_parser(
+        "merge",
+        help="one report from the shards of a run",
+        description="Merge the JSON reports of every shard of one run (--imgsafe-shard K/N) into the report "
+        "one run would have written.",
+    )
+    mrg.add_argument("reports", type=named_report, nargs="+", metavar="SHARD.json", help="every shard's report")
+    mrg.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="where report.json, report.md and report.html go"
+    )
+    mrg.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help="the earlier reports (as --imgsafe-history); without it, what the shards read from theirs",
+    )
     args = parser.parse_args(argv)
     if args.command == "view":
         return _view(args.report)
     if args.command == "serve":
         return _serve(args.folder, args.port)
+    if args.command == "merge":
+        return merge(args)
     diff = compare_reports(args.old, args.new)
     sys.stdout.write(as_text(diff))
     out: Path | None = args.out

@@ -33,6 +33,8 @@ class RunFacts(Protocol):
     started: float
     fuzz_seed: int | None
     results: list[Row]
+    run_notes: dict[str, Any]
+    """What the run's selection drew (``sample``, ``shard``), copied into ``run``."""
 
     @property
     def mode(self) -> str: ...
@@ -40,7 +42,7 @@ class RunFacts(Protocol):
 
 SCHEMA_ID = "pytest-imgsafe/report"
 VERSION = 1
-SPEND_KEYS = ("calls", "spent_usd", "blocks_sent", "skipped_for_budget", "skipped_for_max_blocks", "stopped")
+SPEND_KEYS = ("calls", "spent_usd", "blocks_sent", "skipped_for_budget", "skipped_for_max_blocks", "stopped", "pools")
 
 
 def iso(seconds: float) -> str:
@@ -62,6 +64,7 @@ def build_report(
         "fuzz_seed": state.fuzz_seed,
         "budget_usd": ledger.budget_usd if ledger else None,
         "max_blocks": ledger.max_blocks if ledger else None,
+        **state.run_notes,
     }
     spend: dict[str, Any] | None = None
     if ledger is not None:
@@ -73,6 +76,7 @@ def build_report(
             "skipped_for_budget": t.skipped_budget,
             "skipped_for_max_blocks": t.skipped_blocks,
             "stopped": t.stopped,
+            "pools": ledger.pool_usage() or None,
         }
     targets = {name: settings.targets[name].describe() for name in settings.active_targets}
     screens = [n for n in settings.active_targets if kind_of(settings.targets[n].kind).local]
@@ -102,6 +106,12 @@ def assemble(
     }
     previous = history[-1] if history else None
     report["changes_since_last"] = changes(rows_of(previous), results) if previous else []
+    sample = run.get("sample")
+    if isinstance(sample, Mapping):  # a sampled night: rates estimated for the corpus; changes since each item ran
+        from .sample import changes_since_ran, estimated_rates
+
+        report["sample_rates"] = estimated_rates(results, sample)
+        report["changes_since_last"] = changes_since_ran(history, results)
     report["previous_run"] = previous["run"]["finished"] if previous else None
     report["previous_rates"] = previous.get("rates", []) if previous else []
     return report

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..base.row import rows_of
 from .digest import changed, clip, error_groups, error_message, got, since_text, when
+from .sample import estimate_lines, sample_note
 
 LIMIT_BYTES = 16 * 1024
 _LINE = 300  # characters per list line: a long prompt or message must not eat the page
@@ -81,6 +82,13 @@ def markdown(report: Mapping[str, Any], limit: int = LIMIT_BYTES) -> str:
             "Merged report: the items without a verdict in the run of "
             f"{when(run['rerun_of'])} were called again ({run.get('reruns', 0)} items).",
         )
+    note = sample_note(run)
+    if note:
+        page.add("", clip(note, 2 * _LINE))
+        estimates = estimate_lines(report)
+        if estimates:
+            page.add("", "### Block rates estimated for the whole corpus", "", *estimates[:2])
+            page.add_list(estimates[2:], cap=40, reserve=2048, more="| … and {n} more | | | | |")
     for note in (
         f"**Stopped:** {t['stopped']}" if t.get("stopped") else "",
         "**Interrupted:** the rows are the items that had run." if run.get("interrupted") else "",

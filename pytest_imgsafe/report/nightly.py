@@ -97,6 +97,8 @@ def merge_rerun(
 
 
 def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, Mapping) and isinstance(b, Mapping):  # per member counts (pools): added key by key
+        return {k: _add(a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b])}
     if isinstance(a, str) or isinstance(b, str):
         return b or a  # why a run stopped: the latest word
     if a is None or b is None:

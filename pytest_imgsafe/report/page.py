@@ -30,6 +30,7 @@ from .digest import (
     since_text,
     when,
 )
+from .sample import sample_note
 
 HISTORY_NIGHTS = 30  # cells per item in the history column: a month of nights
 _esc = html.escape
@@ -157,6 +158,9 @@ def _header(report: Mapping[str, Any]) -> str:
         parts.append('<p class="note">Interrupted: the rows are the items that had run, not the whole corpus.</p>')
     for reason in run.get("failed_because") or ():
         parts.append(f'<p class="note">Failed: {_esc(str(reason))}</p>')
+    note = sample_note(run)
+    if note:
+        parts.append(f'<p class="note info">{_esc(note)}</p>')
     if run.get("rerun_of"):
         parts.append(
             '<p class="note info">Merged report: the items without a verdict in the run of '
@@ -173,17 +177,19 @@ def _attention(results: Sequence[Row]) -> str:
             "<p>None: every outcome with a verdict is the expected and recorded one.</p>"
         )
     body = "".join(
-        f"<tr class='changed'><td><code>{_esc(r.case)}</code></td><td class='nw'>{_esc(r.target)}</td>"
+        f"<tr class='changed'><td><code>{_esc(r.case)}</code>"
+        f"{f'<div class=prompt>{_esc(r.prompt)}</div>' if r.prompt else ''}</td><td class='nw'>{_esc(r.target)}</td>"
         f"<td>{_esc(r.scenario or '')}</td><td class='st st-changed nw'>{_esc(r.status)}</td>"
-        f"<td>{_esc(r.expected)} → <b>{_esc(got(r))}</b></td>"
+        f"<td>{_esc(r.expected)} → <b>{_esc(got(r))}</b></td><td class='why'>{_why(r)}</td>"
         f"<td class='since'>{_keep_dates(since_text(r))}</td>"
         f"<td class='rec'>{_esc(_was(r))}{_request_id(r)}</td></tr>"
         for r in rows
     )
     return (
         f'<h2 id="changed">Changed outcomes ({len(rows)})</h2><table><thead>'
-        "<tr><th>case</th><th>target</th><th>scenario</th><th>status</th>"
-        f"<th>expected → now</th><th>since</th><th>recorded / request id</th></tr></thead><tbody>{body}</tbody></table>"
+        "<tr><th>case and prompt</th><th>target</th><th>scenario</th><th>status</th>"
+        "<th>expected → now</th><th>why</th><th>since</th><th>recorded / request id</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
     )
 
 

@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from ..base.terms import HARD_PROHIBITED, Match, TermIndex, default_index
+from ..base.terms import HARD_PROHIBITED, Match, TermIndex, default_index, fold
 from . import grammar
 from .answers import not_a_description
 from .language import not_covered
 from .lookalike import NearNames
-from .refusal import RefusalDetector, default_detector
+from .refusal import Finding, RefusalDetector, default_detector
 from .tables import TABLE_STRATEGIES, RewriteTable, bundled_tables
 
 Describer = Callable[[str, str, "Path | None"], str]
@@ -329,14 +329,31 @@ class Rewriter:
         names = [m for m in matches if m.scenario in REWRITABLE and sum(c.isalpha() for c in m.text) >= 4]
         blanked = _blank(text, names)
         found = self.detector.find(blanked)
+        if found is None and names:
+            found = self._across_names(text, names)
         minor = [m.text for m in matches if m.scenario == "minors"]
         hard = [m for m in matches if m.scenario in HARD_PROHIBITED and m.scenario != "minors"]
-        if hard and not (found is not None and found.hard):
-            # a term of the sexual or hate tables; beside a minor, the scenario is minors
-            scenario = "minors" if minor else hard[0].scenario
-            terms = [*minor, *(m.text for m in hard)] if minor else [m.text for m in hard if m.scenario == scenario]
+        # a term of the sexual or hate tables is hard on its own, unless the detector read it and
+        # found it taught (a movement named in a history lesson); a suggestive term (level 1:
+        # swimwear, a skimpy dress) is hard only beside a minor, or where the detector says so
+        judged = found is not None and not found.hard
+        strong = [
+            m for m in hard if m.level >= 2 and not (judged and found is not None and m.scenario == found.scenario)
+        ]
+        suggestive = [m for m in hard if m.level < 2]
+        if (strong or (suggestive and minor)) and not (found is not None and found.hard):
+            # beside a minor, the scenario is minors
+            kept = strong or suggestive
+            scenario = "minors" if minor else kept[0].scenario
+            terms = [*minor, *(m.text for m in kept)] if minor else [m.text for m in kept if m.scenario == scenario]
             reason = f"{what} falls in the {scenario} scenario, which is never rewritten (responsible use)"
             raise RewriteRefused(scenario, terms, reason)
+        if found is None and suggestive:
+            reason = (
+                f"{what} holds suggestive wording ({', '.join(m.text for m in suggestive)}), which is never "
+                "rewritten; on its own it is no hard signal, so the models judge it"
+            )
+            raise RewriteRefused(suggestive[0].scenario, [m.text for m in suggestive], reason, hard=False)
         if found is not None:
             reason = f"{what} reads as {found.family} ({found.scenario}), which is never rewritten (responsible use)"
             raise RewriteRefused(found.scenario, found.terms, reason, hard=found.hard)
@@ -347,6 +364,18 @@ class Rewriter:
                 "(responsible use: the library helps no prompt with a minor)"
             )
             raise RewriteRefused("minors", minor, reason, hard=False)
+
+    def _across_names(self, text: str, names: list[Match]) -> Finding | None:
+        """A hard signal said through a name (an idiom such as "netflix and chill"): the prompt
+        read with its names left in, kept only when a term it was read by reaches past the names
+        (the "Sex" of a band called Sex Pistols is the name, not a signal)."""
+        found = self.detector.find(text)
+        if found is None or not found.hard:
+            return None
+        inside = [fold(m.text) for m in names]
+        if all(any(fold(term) in name for name in inside) for term in found.terms):
+            return None
+        return found
 
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})

@@ -9,18 +9,20 @@ say-so (a prompt need not call itself encoded):
   percent-encoding, bits in groups of eight, Morse code, numbers that spell letters (1-26, or
   character codes); a run is decoded only when the result is text a person wrote (valid UTF-8,
   mostly letters and spaces), so a hash or an id decodes to nothing;
-- encodings that turn letters into other letters (rot13 and every other Caesar shift, text
-  written backwards, each word written backwards): any clause could be one, so each shift and
-  each reversal of a clause that does not read as words is tried, and kept only when it *reads
-  as words*: it holds at least two known words (of three letters or more: ``known``, the
-  detector's own vocabulary in many languages and its small words) and at least two more than
-  the clause as written, and known words are at least half of its words. Ordinary text stays
-  out: its shifts and reversals read as nothing ("Der Dekan der Fakultät" backwards has one
-  known word more, not two). When the prompt does say it is encoded ("rot13", "decode",
-  "backwards"), the whole prompt is also read rot13'd and reversed, as before.
+- encodings that turn letters into other letters (rot13 and every other Caesar shift, the
+  alphabet mirrored (atbash), text written backwards, each word written backwards): any clause
+  could be one, so each shift and each reversal of a clause that does not read as words is
+  tried, and kept only when it *reads as words*: it holds at least two known words (of three
+  letters or more: ``known``, the detector's own vocabulary in many languages and its small
+  words) and at least two more than the clause as written, and known words are at least half of
+  its words. Ordinary text stays out: its shifts and reversals read as nothing ("Der Dekan der
+  Fakultät" backwards has one known word more, not two). When the prompt does say it is encoded
+  ("rot13", "decode", "backwards"), the whole prompt is also read rot13'd and reversed, as
+  before;
+- the NATO spelling alphabet, a run of three of its words or more read by their first letters.
 
 Pure, and cheap for most prompts: a few regular-expression searches and, per clause of Latin
-letters, 27 translations and set look-ups.
+letters, 28 translations and set look-ups.
 """
 
 from __future__ import annotations
@@ -69,7 +71,21 @@ _SHIFTS = tuple(
         + string.ascii_uppercase[:k],
     )
     for k in range(1, 26)
+) + (
+    # the alphabet mirrored (atbash: a is z, b is y), tried like a shift
+    str.maketrans(
+        string.ascii_lowercase + string.ascii_uppercase,
+        string.ascii_lowercase[::-1] + string.ascii_uppercase[::-1],
+    ),
 )
+# the NATO spelling alphabet: a run of three of its words or more spells letters ("November Uniform
+# Delta Echo"), words apart by " / " or " | "
+_NATO_WORDS = (
+    "alfa alpha bravo charlie delta echo foxtrot golf hotel india juliet juliett kilo lima mike november "
+    "oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray x-ray yankee zulu"
+).split()
+_NATO_WORD = "(?:" + "|".join(map(re.escape, _NATO_WORDS)) + ")"
+_NATO = re.compile(rf"\b{_NATO_WORD}(?:(?:\s*[/|,]\s*|\s+){_NATO_WORD}){{2,}}\b", re.IGNORECASE)
 MIN_KNOWN = 2
 """Known words a deciphered clause must hold, and how many more than the clause as written."""
 
@@ -94,6 +110,9 @@ def payloads(text: str, known: Iterable[str] = frozenset()) -> tuple[str, ...]:
             found += _morse(match.group())
     for match in _NUMBER_RUN.finditer(text):
         found += _numbers(match.group())
+    for match in _NATO.finditer(text):
+        spelled = re.split(r"\s*[/|]\s*", match.group().lower())
+        found.append(" ".join("".join(w[0] for w in re.findall(r"[a-z-]+", word)) for word in spelled))
     if _ENCODED_HINT.search(text):
         found.append(codecs.encode(text, "rot13"))
         found.append(text[::-1])
@@ -101,7 +120,47 @@ def payloads(text: str, known: Iterable[str] = frozenset()) -> tuple[str, ...]:
     words = known if isinstance(known, frozenset) else frozenset(known)
     if words:
         found += _deciphered(text, words)
+    found += _pig_latin(text, words)
     return tuple(dict.fromkeys(t for t in found if t and t != text))
+
+
+# the consonants an English word can start with, longest first (what pig latin moved to the end)
+_ONSETS = frozenset(
+    "b c d f g h j k l m n p q r s t v w x y z bl br ch cl cr dr fl fr gl gr kn ph pl pr qu sc sh sk "
+    "sl sm sn sp st sw th tr tw wh wr chr sch scr shr spl spr squ str thr".split()
+)
+_VOWELS = frozenset("aeiou")
+
+
+def _pig_latin(text: str, known: frozenset[str]) -> list[str]:
+    """Each clause written in pig latin, read back: a word game, not a cipher, so no shift finds it
+    ("agflay" is "flag": the first consonants moved to the end and "ay" added; "overway" is
+    "over"). A clause is read back when most of its words of four letters or more end in "ay"
+    (three at least), which ordinary text does not do ("a sunny day on the way" has one)."""
+    found = []
+    for clause in _CLAUSE.findall(text):
+        words = _LATIN_WORD.findall(clause.lower())
+        long = [w for w in words if len(w) >= 4]
+        pig = [w for w in long if w.endswith("ay")]
+        if len(pig) >= 3 and 3 * len(pig) >= 2 * len(long):
+            found.append(" ".join(_unpig(w, known) if w in pig else w for w in words))
+    return found
+
+
+def _unpig(word: str, known: frozenset[str]) -> str:
+    """One pig-latin word read back: a reading that is a known word first, then a vowel-initial
+    word ("overway", "eatyay"), then the longest start an English word can have."""
+    stem = word[:-2]
+    moved = [
+        stem[-k:] + stem[:-k]
+        for k in (3, 2, 1)
+        if len(stem) > k and stem[-k:] in _ONSETS and not (_VOWELS & set(stem[-k:]) - {"u"})
+    ]
+    vowel_initial = [stem[:-1]] if stem[-1] in "wyh" and stem[0] in _VOWELS and len(stem) > 2 else []
+    for reading in (*moved, *vowel_initial):
+        if reading in known:
+            return reading
+    return (vowel_initial or moved or [stem])[0]
 
 
 def _deciphered(text: str, known: frozenset[str]) -> list[str]:

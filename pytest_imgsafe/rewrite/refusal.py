@@ -26,7 +26,11 @@ the provider's classifier and must stay an independent judge.
 What it finds (:meth:`RefusalDetector.find`) is a *hard* signal: sexual content or nudity, a
 hate symbol, salute, flag, group or code shown, a minor depicted realistically (beside a realism
 cue, design.md's "realistically depicting minors") or beside undress, swimwear, underwear or
-anything sexual. Never rewritten, and stopped by the gateway before any model is asked.
+anything sexual. Never rewritten, and stopped by the gateway before any model is asked. Two
+frames read as no hard signal (a finding with ``hard=False``: not rewritten, left to the
+models): nudity in a work of fine art with no realism, act or minor, and a movement of history
+named to teach or remember it, where nothing shows, praises or stages it. A hard finding in any
+reading wins over one that is not.
 :meth:`RefusalDetector.minors` says what reads as a minor at all (an age, a school year, a stage
 of life, in any of the languages above): a minor in an ordinary scene (at school, at play, with
 family, not shown realistically) is no hard signal. The rewriter does not help such a prompt,
@@ -143,6 +147,10 @@ class RefusalDetector:
         self._sexual = _concept_names(sexual, "concepts", "sexual", known)
         self._sexual_patterns = _patterns(sexual.get("patterns") or ())
         self._sexual_rules = _rules(sexual, "sexual", known)
+        art = sexual.get("art") or {}
+        self._art_nudity = _concept_names(art, "nudity", "sexual.art", known)
+        self._fine_art = _concept_names(art, "frame", "sexual.art", known)
+        self._art_unless = _concept_names(art, "unless", "sexual.art", known)
         self._minor = _concept_names(minors, "concepts", "minors", known)
         self._realism = _concept_names(minors, "realism", "minors", known)
         self._exposure = _concept_names(minors, "exposure", "minors", known)
@@ -153,6 +161,10 @@ class RefusalDetector:
         self._hate_rules = _rules(hate, "hate", known)
         self._codes = _patterns(hate.get("codes") or ())
         self._shown_by = _concept_names(hate, "shown_by", "hate", known)
+        taught = hate.get("taught") or {}
+        self._history = _concept_names(taught, "named", "hate.taught", known)
+        self._teaching = _concept_names(taught, "frame", "hate.taught", known)
+        self._staged = _concept_names(taught, "unless", "hate.taught", known)
         # a masked word is read as the first word that fits: the refusing words come first, then
         # the atoms of the rules, so "n**e" reads "nude", not "nine"
         refusing = [*self._sexual, *self._hate, *self._minor, *self._shown_by, *self._realism, *self._exposure]
@@ -186,12 +198,15 @@ class RefusalDetector:
 
     def find(self, text: str) -> Finding | None:
         """The first family of meaning that refuses ``text`` or what it hides (minors, sexual,
-        hate), or None."""
+        hate), or None. A hard finding in any reading wins over one that is not hard (a movement
+        named in a history lesson, as written, may hide a slogan in base64)."""
+        soft = None
         for reading in self._readings(text):
             found = self._find(reading)
-            if found is not None:
+            if found is not None and found.hard:
                 return found
-        return None
+            soft = soft or found
+        return soft
 
     def minors(self, text: str) -> tuple[str, ...]:
         """What reads as a minor in ``text`` (an age, a school year, a stage of life), or ()."""
@@ -230,7 +245,9 @@ class RefusalDetector:
             if norm.spelled:
                 for trim in ((True, False), (False, True), (True, True)):
                     trimmed = normalize(part, trim)
-                    readings.append(_Reading(trimmed, self._index.find(trimmed), numeric))
+                    # a number spelled apart ("z e r o", "t w e l v e") is a number word once joined
+                    joined = tuple(normalize(r) for r in as_digits(trimmed.text))
+                    readings.append(_Reading(trimmed, self._index.find(trimmed), numeric + joined))
         return readings
 
     def _unmask(self, masked: re.Match[str]) -> str:
@@ -254,7 +271,8 @@ class RefusalDetector:
 
     def _find(self, reading: _Reading) -> Finding | None:
         norm, hits = reading.norm, reading.hits
-        sexual = _terms(hits, self._sexual) + _search(self._sexual_patterns, norm)
+        undress = _search(self._sexual_patterns, norm)
+        sexual = _terms(hits, self._sexual) + undress
         for rule in self._sexual_rules:
             sexual += rule.find(hits)
         minor = self._minors_in(reading)
@@ -269,21 +287,57 @@ class RefusalDetector:
             realism = _terms(hits, self._realism)
             if realism:
                 return Finding("minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically")
+        art = None
         if sexual:
-            return Finding("sexual", tuple(dict.fromkeys(sexual)), "sexual content or nudity")
-        hate = _terms(hits, self._hate) + _search(self._hate_patterns, norm)
+            if not self._in_fine_art(hits, sexual, undress):
+                return Finding("sexual", tuple(dict.fromkeys(sexual)), "sexual content or nudity")
+            art = Finding("sexual", tuple(dict.fromkeys(sexual)), "nudity in a work of fine art", hard=False)
+        named = _terms(hits, self._hate)
+        hate = named + _search(self._hate_patterns, norm)
         for rule in self._hate_rules:
             found = rule.find(hits)
             if found:
                 hate += [f"{rule.family}: {', '.join(found)}"]
+        taught = None
         if hate:
-            return Finding("hate", tuple(dict.fromkeys(hate)), "a hate symbol, salute, flag or group")
+            if len(hate) > len(named) or not self._taught(hits):
+                return Finding("hate", tuple(dict.fromkeys(hate)), "a hate symbol, salute, flag or group")
+            taught = Finding(
+                "hate", tuple(dict.fromkeys(hate)), "a movement of history, named to teach or remember it", hard=False
+            )
         codes = [code for n in (norm, *reading.numeric) for code in _search(self._codes, n)]
         if codes:
             shown = _terms(hits, self._shown_by)
             if shown:
                 return Finding("hate", tuple(dict.fromkeys(codes + shown)), "a hate code shown as a symbol")
-        return None
+        return art or taught
+
+    def _in_fine_art(self, hits: Hits, sexual: Sequence[str], undress: Sequence[str]) -> bool:
+        """Is every sexual word read one of nudity's (or an undress pattern: "homme nu"), beside a
+        word of fine art (a statue, a fresco), with no realism cue, explicit picture, act or
+        sexual word (a minor was read before)?"""
+        if not self._fine_art or not any(hits.get(c) for c in self._fine_art):
+            return False
+        if any(hits.get(c) for c in self._art_unless):
+            return False
+        return set(sexual) <= {*_terms(hits, self._art_nudity), *undress}
+
+    def _taught(self, hits: Hits) -> bool:
+        """Is every hate word of the reading the name of a movement of history (covered by one),
+        beside a word of teaching, with nothing that shows, praises or stages it?"""
+        if not self._history or not any(hits.get(c) for c in self._teaching):
+            return False
+        if any(hits.get(c) for c in self._staged):
+            return False
+        names = [h for c in self._history for h in hits.get(c, ())]
+        return all(
+            any(
+                n.start <= h.start and h.end <= n.end and n.chars[0] <= h.chars[0] and h.chars[1] <= n.chars[1]
+                for n in names
+            )
+            for c in self._hate
+            for h in hits.get(c, ())
+        )
 
 
 def _terms(hits: Hits, concepts: Sequence[str]) -> list[str]:

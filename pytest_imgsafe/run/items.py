@@ -154,6 +154,8 @@ class CaseItem(pytest.Item):
         self.result: Result | None = None
         self.drift: Drift | None = None
         self.explanation: Explanation | None = None
+        self.old_explanation: Explanation | None = None
+        """A drift from block to pass: the old block's explanation, replayed from its recording."""
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
         # each into keywords, which costs a lot at 100,000 items and serves no selection.
         self.imgsafe = run_state(self.config)
@@ -231,6 +233,10 @@ class CaseItem(pytest.Item):
         shown = judgement.outcome or self.result.outcome
         if judgement.failed and self.rate is None:
             self._unexpected_block(shown)
+        elif self.rate is None and shown.verdict == "block":
+            self._explain_recorded_block(shown)
+        if recording is not None and recording.outcome is not None and self.drift is not None:
+            self._old_block(recording.outcome)
         self._record_properties(
             self.result.outcome if self.rate is not None else shown,
             None,
@@ -273,6 +279,45 @@ class CaseItem(pytest.Item):
                 self.explanation.triggers if self.explanation is not None and not self.explanation.problem else (),
             )
             write_appeal(state.settings.options.appeal_dir, appeal, outcome, self.runner, state.history)
+
+    def _explain_recorded_block(self, outcome: Outcome) -> None:
+        """Recording with --imgsafe-explain: an expected block is explained too, and its queries
+        recorded, so that a drift from block to pass can later say what triggered it."""
+        state = run_state(self.config)
+        settings = state.settings
+        target = settings.targets[self.target]
+        if (
+            settings.live
+            or settings.record_mode == "none"
+            or settings.options.explain_budget is None
+            or not kind_of(target.kind).calls_endpoint
+        ):
+            return
+        from ..diagnosis.explain import explain
+
+        self.explanation = explain(
+            self.runner, self.case, target, outcome, self.nodeid, budget=settings.options.explain_budget
+        )
+
+    def _old_block(self, recorded: Outcome) -> None:
+        """A drift from block to pass: the old block's words, from the recording's explanation."""
+        from ..base.status import Status
+
+        if self.drift is None or self.drift.status != Status.DRIFT_NOW_PASSES or recorded.verdict != "block":
+            return
+        from ..base.options import EXPLAIN_BUDGET_DEFAULT
+        from ..diagnosis.drift_story import recorded_explanation
+
+        state = run_state(self.config)
+        budget = state.settings.options.explain_budget
+        self.old_explanation = recorded_explanation(
+            self.runner,
+            self.case,
+            state.settings.targets[self.target],
+            recorded,
+            self.nodeid,
+            EXPLAIN_BUDGET_DEFAULT if budget is None else budget,
+        )
 
     def _record_properties(
         self,
@@ -355,6 +400,18 @@ class CaseItem(pytest.Item):
                 f"{self.drift.status} (expected {self.expected_text}, got {outcome.label})"
             )
             lines.append(f"  drift:      {self.drift.describe()}")
+            from ..base.status import Status
+            from ..diagnosis.drift_story import drift_lines
+
+            now_blocked = self.drift.status == Status.DRIFT_NOW_BLOCKED
+            if now_blocked or self.drift.status == Status.DRIFT_NOW_PASSES:
+                lines += drift_lines(
+                    now_blocked,
+                    self.explanation,
+                    self.old_explanation,
+                    run_state(self.config).settings.options.explain_budget is not None,
+                    command(self.nodeid, "all"),
+                )
         lines.append(f"  prompt:     {self.case.prompt}")
         if outcome.verdict == "block":
             detail = f"block at stage {outcome.stage or 'unknown'}, code {outcome.code}"

@@ -9,6 +9,7 @@ the summary lines) is computed by plain functions and methods, testable without 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Mapping, Sequence
@@ -195,6 +196,9 @@ class ImgsafeRun:
     failures_written: int = 0
     notices: list[str] = field(default_factory=list)
     """Lines about configuration that does not apply (``collect.notices``), shown in the header."""
+    run_notes: dict[str, Any] = field(default_factory=dict)
+    """What the run's selection drew (``sample``: --imgsafe-sample/--imgsafe-rotate; ``shard``:
+    --imgsafe-shard): copied into the report's ``run``."""
     failures_error: str = ""
     """Why the failing fuzz examples could not be saved (an unreadable file left as it is)."""
     _history: list[dict[str, Any]] | None = None
@@ -222,9 +226,12 @@ class ImgsafeRun:
         a usage error here, before collection."""
         notices: list[str] = []
         settings = settings_for(config, options, ini, notices)
+        workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+        if workerinput is not None and "imgsafe_sample_seed" in workerinput:  # the controller's night
+            seed = int(workerinput["imgsafe_sample_seed"])
+            settings = dataclasses.replace(settings, options=dataclasses.replace(settings.options, sample_seed=seed))
         for line in marker_lines(settings):  # before the run makes its marks
             config.addinivalue_line("markers", line)
-        workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
         # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
         cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
         run = cls(
@@ -263,6 +270,25 @@ class ImgsafeRun:
         lines = [
             f"imgsafe: {self.mode}; targets: {', '.join(settings.active_targets)}; cassettes: {settings.cassettes}"
         ]
+        given = settings.options
+        if given.sample_seed is not None:
+            from ..report.sample import reproduce_flags
+
+            again = reproduce_flags(given.sample, given.sample_seed, given.rotate)
+            lines.append(
+                f"imgsafe: a sample, stratified by scenario x target, seed {given.sample_seed} "
+                f"(draw it again with {again})"
+            )
+        shard = settings.options.shard
+        if shard is not None:
+            targets = settings.targets
+            rpms = ", ".join(f"{n} {targets[n].rpm}" for n in settings.active_targets if targets[n].rpm)
+            budget = settings.options.budget_usd
+            lines.append(
+                f"imgsafe: shard {shard} (its items by past cost, the same split in every job); "
+                f"1/{shard.count} of the limits: budget {'none' if budget is None else f'${budget:g}'}, "
+                f"rpm {rpms or 'none'}"
+            )
         if self.fuzz_seed is not None:
             lines.append(
                 f"imgsafe: fuzz seed {self.fuzz_seed} (reproduce the draws with --imgsafe-seed {self.fuzz_seed})"
@@ -273,6 +299,8 @@ class ImgsafeRun:
         """What each xdist worker gets: the controller's seed (one run, one seed) and its ledger
         (one budget, one pace)."""
         given: dict[str, Any] = {"imgsafe_seed": self.fuzz_seed}
+        if self.settings.options.sample_seed is not None:  # one night for the run, even across midnight
+            given["imgsafe_sample_seed"] = self.settings.options.sample_seed
         if self.ledger is not None:
             given["imgsafe_ledger"] = str(self.ledger.folder)
         return given
@@ -436,8 +464,18 @@ class ImgsafeRun:
         self.runner.prefetcher = scheduler
 
     def select(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        """--imgsafe-rerun-errors: keep only the items that had no verdict in the earlier report."""
-        rerun = self.settings.options.rerun_errors
+        """--imgsafe-sample / --imgsafe-rotate: keep tonight's sample; --imgsafe-shard: keep this
+        shard's items; --imgsafe-rerun-errors: keep only the items that had no verdict in the
+        earlier report. Other tests than corpus items are always kept."""
+        options = self.settings.options
+        if options.sample_seed is not None:
+            self.take_sample(config, items)
+        if options.shard is not None:
+            self.take_shard(config, items)
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None and self.run_notes:  # xdist: the controller does not collect
+            workeroutput["imgsafe_notes"] = self.run_notes
+        rerun = options.rerun_errors
         if rerun is None:
             return
         from ..report.nightly import select_reruns
@@ -446,6 +484,56 @@ class ImgsafeRun:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
+
+    def take_sample(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Deselect what tonight's sample did not draw (stratified, seeded, rotating; recent news always in)."""
+        from ..base.sampling import draw_sample
+        from ..report.nightly import item_key
+        from ..report.sample import RECENT_NIGHTS, describe, recent_news, stratum
+
+        options = self.settings.options
+        assert options.sample_seed is not None
+        strata = {}
+        for item in items:
+            key = item_key(item)
+            if key is not None:
+                entry = getattr(item, "case", None) or getattr(item, "spec", None)
+                strata[key] = stratum(str(getattr(entry, "scenario", None) or "unspecified"), key[1])
+        news = recent_news(self.history, options.rotate or RECENT_NIGHTS)
+        try:
+            draw = draw_sample(strata, options.sample, options.sample_seed, options.rotate, news)
+        except ValueError as err:
+            raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
+        self.run_notes["sample"] = describe(draw, options.sample, options.sample_seed, options.rotate)
+        self._keep(config, items, draw.chosen)
+
+    def take_shard(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Deselect the other shards' items."""
+        from ..report.nightly import item_key
+        from ..report.shards import plan_shard
+
+        assert self.settings.options.shard is not None
+        keyed = [(item, item_key(item)) for item in items]
+        repeats = {key: float(getattr(getattr(item, "case", None), "repeat", 1) or 1) for item, key in keyed if key}
+        plan = plan_shard(self.settings.options.shard, [key for _, key in keyed if key], self.history, repeats)
+        self.run_notes["shard"] = plan.as_dict()
+        self._keep(config, items, plan.mine)
+
+    @staticmethod
+    def _keep(config: pytest.Config, items: list[pytest.Item], keys: frozenset[tuple[str, str]]) -> None:
+        from ..report.nightly import item_key
+
+        keyed = [(item, item_key(item)) for item in items]
+        dropped = [item for item, key in keyed if key is not None and key not in keys]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item, key in keyed if key is None or key in keys]
+
+    def worker_done(self, workeroutput: Mapping[str, Any]) -> None:
+        """xdist: what an ended worker's selection drew (every worker collects the same: any one will do)."""
+        notes = workeroutput.get("imgsafe_notes")
+        if isinstance(notes, dict) and not self.run_notes:
+            self.run_notes.update(notes)
 
     def scrub(self, report: pytest.TestReport | pytest.CollectReport, item: pytest.Item | None = None) -> None:
         """No key in anything pytest will print, write or send to the controller.
@@ -492,13 +580,16 @@ class ImgsafeRun:
         report["run"]["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
         report["run"]["items_run"] = len({r.key for r in self.results})
         options = self.settings.options
+        if options.shard is not None and "shard" not in report["run"]:  # nothing collected
+            report["run"]["shard"] = {"index": options.shard.index, "count": options.shard.count}
         return finish(report, options.rerun_errors, options.max_error_rate, self.history)
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         """Stop the live calls; on the controller, save the failing fuzz examples, and build,
         write and judge the report."""
         if self.live is not None:
-            self.live.close()
+            stopped = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
+            self.live.close(abandon=stopped)
         if self.is_worker:
             return
         options = self.settings.options

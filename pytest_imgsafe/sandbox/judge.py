@@ -30,7 +30,7 @@ import yaml
 from .fold import TOKEN, Folded, fold, within_edits
 from .lexicon import compile_pattern
 from .memo import text_cache
-from .readings import readings
+from .readings import hard_words, readings
 
 # What may stand between the words of one name: "Spider-Man", "J.K. Rowling", "Kiki's", "H&M".
 _NAME_GAP = re.compile(r"[\s\-\u2010-\u2015_.'\u2019\u00b7&]*")
@@ -342,10 +342,32 @@ def find(prompt: str) -> tuple[Finding, ...]:
                 key = (rule.scenario, o_start, o_end)
                 if key in seen or any(o_start < e and s < o_end for s, e in claimed):
                     continue
+                if view.kind == "respelled" and rule.scenario in hard and _joined_compound(prompt[o_start:o_end]):
+                    continue
                 seen.add(key)
                 findings.append(Finding(rule.scenario, rule.level, rule.why, o_start, o_end, prompt[o_start:o_end]))
     findings.sort(key=lambda f: (f.start, f.end))
     return tuple(findings)
+
+
+# A compound of words joined by hyphens ("co-pilot", "X-ray-proof" is not one): every part two
+# letters or more, the last four or more; a word split to hide it ("na-ked", "ch-ild") ends short.
+_COMPOUND = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-[^\W\d_]{4,}")
+
+
+def _joined_compound(text: str) -> bool:
+    """Whether ``text`` is a hyphenated compound of words that a respelled reading joined into a
+    word that is not itself a hard word.
+
+    The respelled reading drops a separator inside a word so that "nu-de" is read as "nude"; but
+    "co-pilot" joined is "copilot", whose start a stem of the lexicon may match ("copil", a child
+    in Romanian). A classifier reads a compound by its parts: a hard finding on the joined
+    compound counts only where the joined word is, whole, a hard word ("nu-de", "na-zi"); a part
+    that is hard on its own is still read in the plain reading ("kid-sized" says "kid").
+    """
+    if not _COMPOUND.fullmatch(text.strip()):
+        return False
+    return joined_form(text) not in hard_words()
 
 
 @lru_cache(maxsize=1)

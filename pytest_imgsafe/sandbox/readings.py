@@ -13,6 +13,8 @@ prompt, each a ``Folded`` text that still points at the user's own characters:
 * ``numbers``: numbers said in words as digits (``numbers.py``), for the age and code rules;
 * ``decoded``: base64, hex, binary, Morse, the NATO alphabet, percent and HTML escapes
   decoded in place, and letters given by their place in the alphabet where the prompt says so;
+* ``pig latin``: each word ending in "ay" with its moved beginning put back ("agflay" is
+  "flag"), read only where the prompt says so or where it then reads as plain words;
 * ``rot13``, ``caesar`` and ``reversed``: the prompt deciphered, read only where the prompt says
   it is in code ("decode this rot13", "a Caesar shift") or where the deciphered text reads as
   plain words and the prompt does not.
@@ -94,6 +96,10 @@ def readings(prompt: str) -> tuple[Reading, ...]:
     if _CAESAR.search(plain.text):  # a shift the prompt names: the one that reads best
         best = max((_shift(plain.text, n) for n in range(1, 26) if n != 13), key=_plain_word_count)
         add("caesar", Folded(best, plain.origin))
+    if _PIG_LATIN_CUE.search(plain.text) or _PIG_WORD.search(plain.text):
+        unpigged = plain.sub(_PIG_WORD, _from_pig_latin)
+        if _PIG_LATIN_CUE.search(plain.text) or _reads_better(unpigged.text, plain.text):
+            add("pig latin", unpigged)
     backwards = Folded(plain.text[::-1], tuple(reversed(plain.origin[:-1])) + (plain.origin[-1],))
     if cued or _reads_better(backwards.text, plain.text):
         add("reversed", backwards)
@@ -101,6 +107,38 @@ def readings(prompt: str) -> tuple[Reading, ...]:
 
 
 _CAESAR = re.compile(r"caesar|cesar|shift(?:ed)? (?:by )?\d|verschieb|desplaz|decal")
+
+
+_PIG_LATIN_CUE = re.compile(r"pig[\s\-]?latin|igpay atinlay|schweinelatein|jerigonza|javanais")
+# a word in pig latin: letters, the moved beginning (consonants), "ay"
+_PIG_WORD = re.compile(r"(?<![^\W_])[a-z]{2,}?[bcdfghjklmnpqrstvwxz]{1,3}ay(?![^\W_])")
+_CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
+
+
+def _from_pig_latin(m: re.Match[str]) -> str | None:
+    """A pig-latin word with its beginning put back: the moved consonants may be one, two or
+    three letters ("agflay" is "flag", "astikasway" "swastika"); the reading that spells one of
+    the hard words is taken, else the longest that starts an English word ("gl", "str"), else
+    one letter."""
+    body = m.group()[:-2]
+    tail = len(body) - len(body.rstrip("".join(_CONSONANTS)))
+    candidates = [(body[-n:], body[-n:] + body[:-n]) for n in range(min(tail, 3), 0, -1) if len(body) > n]
+    if not candidates:
+        return None
+    words = hard_words()
+    for _, candidate in candidates:
+        if candidate in words or any(candidate.startswith(w) for w in words if len(w) >= 5):
+            return candidate
+    for onset, candidate in candidates:
+        if len(onset) == 1 or onset in _ONSETS:
+            return candidate
+    return candidates[-1][1]
+
+
+_ONSETS = frozenset(
+    "bl br ch cl cr dr fl fr gl gr kn pl pr qu sc sh sk sl sm sn sp st sw th tr tw wh wr "
+    "sch scr shr spl spr squ str thr".split()
+)
 
 
 def _shift(text: str, n: int) -> str:
@@ -239,6 +277,19 @@ def _hard_words() -> dict[int, tuple[str, ...]]:
     for word in sorted(words):
         by_length.setdefault(len(word), []).append(word)
     return {n: tuple(ws) for n, ws in by_length.items()}
+
+
+@lru_cache(maxsize=1)
+def hard_words() -> frozenset[str]:
+    """Every one-word entry of the hard concepts and of ``minor``, folded, a stem without its
+    ``*``: the words a joined compound must spell, whole, to be read as hard (``judge.py``)."""
+    words = {w for ws in _hard_words().values() for w in ws}
+    for entries in concepts()["minor"].values():
+        for entry in entries:
+            word = fold(entry.strip("*")).text
+            if not entry.startswith("re:") and " " not in word:
+                words.add(word.replace("-", ""))
+    return frozenset(words)
 
 
 _DOUBLED = re.compile(r"(?<![^\W_])(?=[a-z]*([a-z])\1)[a-z]{4,16}(?![^\W_])")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_imgsafe.base.terms import bundled_tables
 from pytest_imgsafe.fuzzing.strategies import prompts, variations
 from pytest_imgsafe.providers.outcome import Outcome
 from pytest_imgsafe.rewrite import default_rewriter
@@ -212,9 +214,16 @@ def policy_ask(target: str, prompt: str) -> Outcome:
     return Outcome(d.verdict, d.stage, "moderation_blocked" if d.verdict == "block" else None, "sandbox")
 
 
+# the hard signals of the tables: every term of the minors and hate tables, and the sexual table's
+# level 2 (nudity, sexual content); its level 1 (swimwear, bare shoulders) is suggestive wording
+# that the gateway leaves to the models on its own (a family at the beach is no hard prompt)
+HARD_TABLES = {
+    name: replace(table, terms=tuple(t for t in table.terms if t.level >= 2)) if name == "sexual" else table
+    for name, table in bundled_tables().items()
+}
 hard_prompts = (
     st.sampled_from(["sexual", "minors", "hate"])
-    .flatmap(prompts)
+    .flatmap(lambda scenario: prompts(scenario, HARD_TABLES))
     .flatmap(lambda p: st.one_of(st.just(p), variations(p)))
 )
 

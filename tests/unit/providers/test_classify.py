@@ -40,7 +40,7 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
         ("block", "input", "moderation_blocked", ("sexual",)),
     ),
     (
-        "openai gpt-image block without details: categories from the message",
+        "openai gpt-image block without details: categories from the message, no stage (sent at both)",
         400,
         err(
             "Your request was rejected by the safety system. safety_violations=[violence,self-harm].",
@@ -48,7 +48,7 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
             "moderation_blocked",
         ),
         None,
-        ("block", "input", "moderation_blocked", ("violence", "self-harm")),
+        ("block", None, "moderation_blocked", ("violence", "self-harm")),
     ),
     (
         "openai output stage",
@@ -180,7 +180,7 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
             },
         },
         None,
-        ("block", "input", "moderation_blocked", ()),
+        ("block", None, "moderation_blocked", ()),
     ),
     (
         "relay wraps the provider block in its own error",
@@ -202,7 +202,7 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
             }
         },
         None,
-        ("block", "input", "moderation_blocked", ()),
+        ("block", None, "moderation_blocked", ()),
     ),
     (
         "relay says it in the message only",
@@ -216,7 +216,7 @@ VERDICTS: list[tuple[str, int, Any, dict[str, str] | None, tuple[str, str | None
             }
         },
         None,
-        ("block", "input", "moderation_blocked", ()),
+        ("block", None, "moderation_blocked", ()),
     ),
     (
         "gemini native prompt block",

@@ -6,6 +6,12 @@ says the target was an Azure endpoint and the answer does not, for that provider
 raise ApiError of the labelled kind (never pass, never block); a verdict must have the labelled
 verdict, stage and filter, and the code and categories where the label gives them. The table's
 own shape is checked too, so an entry cannot silently lose its source or its label.
+
+Two conventions of the labels. A pass labelled with no filter (``filter: null``: its collector
+names a filter only for a block) is checked for its verdict and stage; the reader still names the
+filter the answer went through. An entry whose label the project reads otherwise on purpose keeps
+its collector's label and says how it is read in ``read_as``, with the reason in its note
+(``DEBATABLE``): the label stays what its collector saw, the test checks what the project decided.
 """
 
 from __future__ import annotations
@@ -34,6 +40,14 @@ def load_answers() -> list[dict[str, Any]]:
 
 
 ENTRIES = load_answers()
+PENDING: set[str] = set()
+"""Answers of the table the reader does not read as labelled yet: a new answer may wait here for the
+principle it lacks (strict xfail), and the commit that adds the principle takes it off."""
+
+
+def expected(entry: dict[str, Any]) -> dict[str, Any]:
+    """What the project reads: the label, or ``read_as`` where it reads the answer otherwise on purpose."""
+    return dict(entry.get("read_as") or entry["label"])
 
 
 def kind_of(entry: dict[str, Any]) -> str | None:
@@ -41,9 +55,13 @@ def kind_of(entry: dict[str, Any]) -> str | None:
     return None if kind in (None, "unknown") else str(kind)
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
+@pytest.mark.parametrize(
+    "entry",
+    [pytest.param(e, marks=pytest.mark.xfail(strict=True)) if e["id"] in PENDING else e for e in ENTRIES],
+    ids=[e["id"] for e in ENTRIES],
+)
 def test_real_answer_is_read_as_labelled(entry: dict[str, Any]) -> None:
-    label = entry["label"]
+    label = expected(entry)
     if "error" in label:
         with pytest.raises(ApiError) as info:
             classify(
@@ -58,9 +76,10 @@ def test_real_answer_is_read_as_labelled(entry: dict[str, Any]) -> None:
     outcome = classify(
         entry["status"], entry["body"], entry.get("headers"), kind=kind_of(entry), provider=entry.get("provider")
     )
-    assert (outcome.verdict, outcome.stage, outcome.filter) == (label["verdict"], label["stage"], label["filter"]), (
-        outcome
-    )
+    got = (outcome.verdict, outcome.stage, outcome.filter)
+    if label["verdict"] == "pass" and label["filter"] is None:
+        got = (outcome.verdict, outcome.stage, None)  # the label names no filter for a pass
+    assert got == (label["verdict"], label["stage"], label["filter"]), outcome
     if "code" in label:
         assert outcome.code == label["code"]
     if "categories" in label:
@@ -74,11 +93,14 @@ def test_the_table_is_large_and_every_entry_is_sourced_and_labelled() -> None:
         assert entry["source"].strip() and isinstance(entry["status"], int) and "body" in entry, entry["id"]
         assert entry.get("kind", "unknown") in (*PROVIDER_KINDS, "unknown"), entry["id"]
         assert entry.get("provider") in (None, "azure"), entry["id"]
-        label = entry["label"]
-        if "error" in label:
-            assert label["error"] in KINDS, entry["id"]
-        else:
-            assert label["verdict"] in ("pass", "block") and label["filter"] in FILTERS, entry["id"]
+        if "read_as" in entry:
+            assert "DEBATABLE" in (entry.get("note") or ""), entry["id"]
+        for label in (entry["label"], entry.get("read_as") or entry["label"]):
+            if "error" in label:
+                assert label["error"] in KINDS, entry["id"]
+                continue
+            # a filter of none is a pass's filter left unnamed, or a block by a filter outside the known ones
+            assert label["verdict"] in ("pass", "block") and label["filter"] in (*FILTERS, None), entry["id"]
             assert label["stage"] in (("input", "output", None) if label["verdict"] == "block" else (None,)), entry[
                 "id"
             ]

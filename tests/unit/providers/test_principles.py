@@ -5,7 +5,7 @@ of made-up variants stands for the class.
 - streams are read by the form of their events (terminal events of any name, an ``event:`` line,
   deltas of any field, one event given alone), and an image call's status lags its response;
 - JSON as documentation and logs print it (line breaks in strings, a Python dict's repr);
-- a model's own refusal is a block by that provider, at no stage;
+- a model's own refusal is a block of the input by that provider;
 - flags of any name beside no image, never an annotation, never a setting;
 - a task that failed with a reason that names safety;
 - the kind of a non-verdict from code, wording and status together;
@@ -216,10 +216,10 @@ def refusal_answers(text: str) -> list[Any]:
 
 @pytest.mark.parametrize("text", REFUSALS)
 @pytest.mark.parametrize("kind", ["chat", "chat-image", "responses", None])
-def test_a_models_refusal_is_a_block_at_no_stage(text: str, kind: str | None) -> None:
+def test_a_models_refusal_is_a_block_of_the_input(text: str, kind: str | None) -> None:
     for body in refusal_answers(text):
         outcome = classify(200, body, kind=kind)
-        assert (outcome.verdict, outcome.stage, outcome.code, outcome.read_by) == ("block", None, "refusal", "general")
+        assert (outcome.label, outcome.code, outcome.read_by) == ("block:input", "refusal", "general")
     assert classify(200, refusal_answers(text)[0], kind=kind).filter == "openai"  # the model names its provider
 
 

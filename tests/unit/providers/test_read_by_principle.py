@@ -55,7 +55,7 @@ def test_text_passes_only_for_the_describers_kind() -> None:
 def test_an_error_envelope_is_read_for_every_kind() -> None:
     body = {"error": {"message": "Your request was rejected by the safety system.", "code": "moderation_blocked"}}
     for kind in ("images.generate", "moderation", "chat", "responses", "gemini", "content-safety"):
-        assert classify(400, body, kind=kind).label == "block:input"
+        assert classify(400, body, kind=kind).label == "block"  # moderation_blocked names no stage without details
 
 
 def test_the_kind_names_the_filter_when_the_answer_does_not() -> None:
@@ -128,9 +128,9 @@ def test_a_relays_json_in_a_string() -> None:
     inner = {"error": {"message": "Your request was rejected by the safety system.", "code": "moderation_blocked"}}
     body = {"error": {"message": json.dumps(inner), "type": "upstream_error", "code": None}}
     outcome = general(400, body, "images.generate")
-    assert (outcome.label, outcome.code, outcome.provider) == ("block:input", "moderation_blocked", "proxy")
+    assert (outcome.label, outcome.code, outcome.provider) == ("block", "moderation_blocked", "proxy")
     logged = f"HTTP 400: [codex/gpt-image] [400]: {json.dumps(inner)} (reset after 5s)"
-    assert general(400, {"detail": logged}, "images.generate").label == "block:input"
+    assert general(400, {"detail": logged}, "images.generate").label == "block"
 
 
 def test_flags_where_no_image_came() -> None:

@@ -295,3 +295,22 @@ def test_a_row_opens_to_its_request_answer_and_earlier_nights() -> None:
     ):
         assert shown in opened
     assert "<b>earlier nights</b><ul><li>" in opened and ": block:input</li>" in opened
+
+
+def test_the_changed_outcomes_at_the_top_say_the_prompt_and_why() -> None:
+    """The first table a reader sees names the prompt and the trigger, without scrolling to the items."""
+    blocked = row(
+        "musk-on-mars",
+        actual="block:input",
+        status="mismatch",
+        scenario="celebrity",
+        prompt="A photo of Elon Musk on Mars",
+        stage="input",
+        code="moderation_blocked",
+        explain={"triggers": [["Elon", "Musk"]], "suggestion": "A photo of a tech founder on Mars"},
+    )
+    report = night("2026-12-03T03:17:00Z", [blocked, row("alpha", target="moderation")], [])
+    page = html_page(report, [report])
+    top = page[page.index('id="changed"') : page.index('id="charts"')]
+    assert "A photo of Elon Musk on Mars" in top
+    assert "<span class='trig'>Elon Musk</span>" in top and "input stage · moderation_blocked" in top

@@ -320,3 +320,16 @@ def test_a_name_written_right_keeps_the_tables_level_and_spelling() -> None:
     (near,) = rewriter.find("a Pikachuu plush")
     assert (right.term, right.level) == ("Pikachu", 3)
     assert near.term == "pikachu" and near.text == "Pikachuu"
+
+
+def test_every_function_word_is_read_as_text() -> None:
+    # unquoted, YAML reads "on" and "no" as booleans, and "Dead body on Mars" had no English word
+    from pytest_imgsafe.rewrite.language import _function_words
+
+    table = _function_words()
+    assert all(isinstance(word, str) for words in table.values() for word in words)
+    assert "on" in table["en"] and "no" in table["pt"]
+
+
+def test_a_short_english_prompt_with_one_function_word_is_rewritten() -> None:
+    assert rewrite("Dead body on Mars").changed

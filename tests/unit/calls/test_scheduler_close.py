@@ -1,0 +1,47 @@
+"""A worker that finishes first still makes the calls it claimed: another worker waits for them."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_imgsafe.base.ledger import Ledger
+from pytest_imgsafe.calls import live
+from pytest_imgsafe.calls.live import LiveScheduler
+from pytest_imgsafe.collect.config import resolve_settings
+from pytest_imgsafe.collect.corpus import Case
+from tests.unit.calls.test_live_gate import OK
+
+
+def tool(rpm: int) -> dict[str, Any]:
+    return {"targets": {"gen": {"kind": "moderation", "model": "omni-moderation-latest", "rpm": rpm, "concurrency": 2}}}
+
+
+def case(i: int) -> Case:
+    return Case(f"c{i}", f"A lighthouse, study {i}", Path("corpora/x.yaml"), 1, ("gen",), {})
+
+
+@pytest.mark.parametrize(("abandon", "rpm", "made"), [(False, 20, 2), (True, 1, 1)], ids=["finished", "stopped"])
+def test_closing_after_the_items_ran_still_makes_the_claimed_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, abandon: bool, rpm: int, made: int
+) -> None:
+    sent = threading.Event()
+    calls: list[Any] = []
+
+    def fake_call(client: Any, spec: Any) -> Any:
+        calls.append(spec)
+        sent.set()
+        return OK
+
+    monkeypatch.setattr(live, "call", fake_call)
+    settings = resolve_settings(tmp_path, tool(rpm), {"--imgsafe-live": True})
+    ledger = Ledger(tmp_path / "ledger")
+    scheduler = LiveScheduler(settings, ledger, lambda target: None)
+    scheduler.start([("k0", case(0), "gen"), ("k1", case(1), "gen")])
+    assert sent.wait(5)  # k0 made at once; k1, claimed by the other thread, waits for its slot (3 s, or a minute)
+    scheduler.close(abandon=abandon)
+    published = ledger.wait_for("k1", 5)
+    assert len(published.calls) == made - 1 and len(calls) == made
