@@ -159,6 +159,11 @@ STRATEGIES: dict[str, Strategy] = {
 }
 """The registry, in the order of the domain notes' chapter 4 (numbering aside)."""
 
+NO_REFERENCE = (
+    "nothing to describe: no public figure, living artist, character or brand (wording is softened, not retold)"
+)
+"""Why a describer strategy leaves a prompt alone whose only trigger is violent or clinical wording."""
+
 REWRITABLE: frozenset[str] = frozenset(TABLE_STRATEGIES.values())
 """The allowed scenarios: the only triggers a strategy acts on, and the only causes of a block
 that a chain or gateway falls back past."""
@@ -223,6 +228,12 @@ class Rewriter:
             )
             return self._tables(prompt, matches, names)
         assert describe is not None  # checked above
+        if not any(m.scenario != "violence" for m in allowed):
+            # a describer describes a *reference* (a person, an artist's work, a character, a
+            # brand); violent wording is softened by its table. A prompt whose only trigger is its
+            # wording is never handed to a model to be retold: whatever the detector missed in it
+            # would come back as new text.
+            return Rewrite(prompt, prompt, None, reason=NO_REFERENCE)
         if strategy == "describe_reference":
             return self._describe_reference(prompt, describe)
         return self._edit_to_generate(prompt, describe, image)
