@@ -88,6 +88,11 @@ _URL = re.compile(r"^(https?|gs)://|^data:image/")
 _BASE64 = re.compile(r"^(?:<imgsafe:sha256=|[A-Za-z0-9+/]{8,}={0,2}$)")
 
 
+_DECISIVE = frozenset({"auth", "quota", "rate_limited"})
+"""Non-verdicts an error names outright: read as one, an error is never read again as a success's
+wording (a suspended resource's message may quote the moderation words of what it refused)."""
+
+
 def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
     """A block read by principle, or ``None`` (the answer stays the non-verdict it was)."""
     found = _nested(status, body, ctx, read) or _fields(body.data, ctx) or _wording(status, body, ctx)
@@ -107,7 +112,9 @@ def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | 
         for inner_status in (max(status, 400), 200) if erring else (200, max(status, 400)):
             try:
                 outcome = read(inner_status, inner)
-            except ApiError:
+            except ApiError as err:
+                if erring and err.kind in _DECISIVE:
+                    return None  # the error says what it is (a suspended key, a quota): no verdict behind it
                 continue
             if outcome.verdict != "block":
                 return None

@@ -43,3 +43,25 @@ def test_a_list_field_of_another_type_in_a_stream_is_no_items(field: str, value:
     body = json.dumps([{field: None}, {field: value}])
     with pytest.raises(ApiError):  # no image, no verdict: never a TypeError, never a pass
         classify(200, body, {}, kind="chat-image")
+
+
+def test_a_cut_error_that_names_a_suspension_is_never_read_again_as_a_verdict() -> None:
+    """A relay's error quoting moderation words around a suspended resource: cut anywhere, it is
+    the auth error it says it is, or no reading at all, never a block read from its wording."""
+    body = json.dumps(
+        {
+            "ok": False,
+            "error": {
+                "message": "Rejected by content moderation: the generated image was flagged. (Upstream: "
+                '{"error":{"code":"Forbidden","message":"Your resource has been temporarily blocked '
+                'because we detected behavior that may violate our content policy."}})',
+                "code": "content_policy_violation",
+            },
+        }
+    )
+    for end in range(1, len(body) + 1):
+        try:
+            outcome = classify(422, body[:end], {}, kind="images.generate")
+        except ApiError:
+            continue
+        raise AssertionError(f"cut at {end} read as {outcome.verdict}:{outcome.stage}")
