@@ -131,7 +131,9 @@ def exit_status(current: int, failed_because: Sequence[str], rerunning: bool) ->
 def scrub_report(
     report: pytest.TestReport | pytest.CollectReport, scrubber: Scrubber, properties_checked: int = 0
 ) -> int:
-    """Redact secrets from a report's failure text, captured sections and properties in place.
+    """Redact secrets from every text of a report pytest prints, writes or sends, in place: the
+    failure text, a skip's reason, an xfail's reason (``wasxfail``: ``-rx`` and ``-rA`` print it),
+    captured sections and properties.
 
     ``properties_checked``: how many of the report's properties an earlier report of the same
     item already checked (each report copies the item's list); returns how many are checked now.
@@ -146,6 +148,9 @@ def scrub_report(
         report.longrepr = (longrepr[0], longrepr[1], scrubber.shown(str(longrepr[2])))
     if report.sections:
         report.sections = [(title, scrubber.shown(content)) for title, content in report.sections]
+    reason = getattr(report, "wasxfail", None)
+    if isinstance(reason, str):
+        report.wasxfail = scrubber.shown(reason)
     if not isinstance(report, pytest.TestReport):
         return 0
     properties = report.user_properties
