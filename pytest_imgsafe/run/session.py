@@ -148,11 +148,11 @@ def scrub_report(
         report.longrepr = (longrepr[0], longrepr[1], scrubber.shown(str(longrepr[2])))
     if report.sections:
         report.sections = [(title, scrubber.shown(content)) for title, content in report.sections]
+    if not isinstance(report, pytest.TestReport):
+        return 0
     reason = getattr(report, "wasxfail", None)
     if isinstance(reason, str):
         report.wasxfail = scrubber.shown(reason)
-    if not isinstance(report, pytest.TestReport):
-        return 0
     properties = report.user_properties
     if len(properties) > properties_checked:
         # one look at the whole repr first: walking every value of every item is the slow path
