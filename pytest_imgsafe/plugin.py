@@ -280,7 +280,7 @@ class _SessionHooks:
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
         from .run.items import CorpusFile
 
-        return CorpusFile.from_parent(parent, path=file_path) if self.run.is_corpus_file(file_path) else None
+        return CorpusFile.collected(parent, file_path) if self.run.is_corpus_file(file_path) else None
 
     def pytest_collect_directory(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         problem = self.run.linked_folder_problem(path)

@@ -377,12 +377,14 @@ class ImgsafeRun:
         """Every id of every corpus file of the project (not only the collected ones), with where
         it is defined; read once per run, and only by runs that record."""
         if self._tree_ids is None:
+            from ..base.scrub import escape_line
             from ..collect.corpus import ids_in_file
 
             found: dict[str, list[tuple[str, int]]] = {}
             root = self.settings.rootpath
             for path in self.settings.corpus_files():
-                shown = str(path.relative_to(root)) if root in path.parents else str(path)
+                # as a corpus file shows itself (escaped): the two are compared to tell files apart
+                shown = escape_line(str(path.relative_to(root)) if root in path.parents else str(path))
                 for entry_id, line in ids_in_file(path):
                     found.setdefault(entry_id, []).append((shown, line))
             self._tree_ids = found
