@@ -152,6 +152,14 @@ class CorpusFile(pytest.File):
         return escape_line(shown_path(self.path, self.config.rootpath))
 
 
+def shown_location(path: Path) -> Path:
+    """Where pytest says an item is (``-vv``'s "<- file", a skip's "SKIPPED [n] file:line"):
+    the corpus file's path, escaped as its node id is (:meth:`CorpusFile.collected`). Only shown,
+    never read: the item reads ``self.path``."""
+    escaped = escape_line(str(path))
+    return path if escaped == str(path) else Path(escaped)
+
+
 class CaseItem(pytest.Item):
     """One case checked against one target."""
 
@@ -455,7 +463,7 @@ class CaseItem(pytest.Item):
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
+        return shown_location(self.path), self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
 
 
 def _describe_sources(meta: Any) -> str:
@@ -652,7 +660,7 @@ class FuzzItem(pytest.Item):
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.spec.line - 1, f"imgsafe fuzz {self.spec.id} [{self.target}]"
+        return shown_location(self.path), self.spec.line - 1, f"imgsafe fuzz {self.spec.id} [{self.target}]"
 
 
 __all__ = ["CaseItem", "CorpusFile", "FuzzItem", "OutcomeMismatch"]

@@ -16,14 +16,25 @@ RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def test_control_characters_in_a_corpus_file_name_are_escaped(project: pytest.Pytester) -> None:
-    good = write_corpus(project, "fine", "cases:\n  - id: fox\n    prompt: A fox in the snow\n    expect: pass\n")
+    good = write_corpus(
+        project,
+        "fine",
+        "cases:\n  - id: fox\n    prompt: A fox in the snow\n    expect: pass\n"
+        "  - id: hare\n    prompt: A hare\n    expect: pass\n    skip: not tonight\n",
+    )
     good.rename(good.with_name(f"good{ESCAPES}.yaml"))
     bad = write_corpus(project, "bad", "cases:\n  - id: owl\n    prompt: An owl\n    expect: pass\n    promt: typo\n")
     bad.rename(bad.with_name(f"bad{ESCAPES}.yaml"))
     result = project.runpytest(
-        "--imgsafe", "-p", "no:cacheprovider", "--imgsafe-record-mode=once", "-rA", "--continue-on-collection-errors"
+        "--imgsafe",
+        "-p",
+        "no:cacheprovider",
+        "--imgsafe-record-mode=once",
+        "-rA",
+        "--continue-on-collection-errors",
+        "-vv",
     )
-    result.assert_outcomes(passed=2, errors=1)
+    result.assert_outcomes(passed=2, skipped=2, errors=1)
     shown = result.stdout.str() + result.stderr.str()
     assert not RAW.findall(shown)
     assert FAKE_KEY not in shown
@@ -32,6 +43,7 @@ def test_control_characters_in_a_corpus_file_name_are_escaped(project: pytest.Py
     for line in (
         f"ERROR collecting corpora/bad{escaped}",
         f"PASSED corpora/good{escaped}::fox[",
+        f"SKIPPED [2] corpora/good{escaped}:",
         f"ERROR corpora/bad{escaped}",
     ):
         assert any(line in shown_line for shown_line in lines), line
