@@ -145,7 +145,7 @@ def scrub_report(
         if clean != text:  # only a report that held a secret or a control character loses its rich formatting
             report.longrepr = clean
     elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        report.longrepr = (longrepr[0], longrepr[1], scrubber.shown(str(longrepr[2])))
+        report.longrepr = (scrubber.shown(str(longrepr[0])), longrepr[1], scrubber.shown(str(longrepr[2])))
     if report.sections:
         report.sections = [(title, scrubber.shown(content)) for title, content in report.sections]
     if not isinstance(report, pytest.TestReport):
