@@ -498,6 +498,8 @@ class Cassette:
     shown: str = ""
     requests: list[Mapping[str, Any]] = field(default_factory=list)
     """The recorded request bodies (parsed), to tell a changed config from a changed answer."""
+    notes: Mapping[str, Any] = field(default_factory=dict)
+    """What the item noted beside its answers (``metadata``: a fuzz spec's draws)."""
 
     def answer(self, key: str) -> Answer | None:
         """The recorded answer for a key (the last one recorded), or None."""
@@ -568,7 +570,8 @@ def load_cassette(path: Path, shown: str = "") -> Cassette | None:
     except OSError as err:
         raise CassetteError(path, f"cannot be read: {err.strerror or err}") from None
     data = parse_cassette(path, raw)
-    cassette = Cassette(path, data.get("imgsafe") or {}, shown=shown)
+    notes = data.get("metadata")
+    cassette = Cassette(path, data.get("imgsafe") or {}, shown=shown, notes=notes if isinstance(notes, dict) else {})
     for interaction in data["interactions"]:
         request = interaction["request"]
         body = request.get("body")
@@ -737,6 +740,7 @@ class Recorder:
         self._old: list[dict[str, Any]] | None = None
         self._by_key: dict[str, list[dict[str, Any]]] = {}
         self._metadata: Any = None
+        self._noted = False
         self.exists = False
         """Whether an old cassette was there to add to."""
         self._new: list[dict[str, Any]] = []
@@ -766,6 +770,15 @@ class Recorder:
         """The request keys the cassette holds, old and recorded in this session."""
         self.load()
         return set(self._by_key) | {_stored_key(i["request"]) for i in self._new}
+
+    def note(self, name: str, value: Any) -> None:
+        """Keep ``value`` beside the answers, under ``metadata.NAME`` (a fuzz spec's draws): written
+        with them by :meth:`save`, even when every answer was played back from the old cassette."""
+        self.load()
+        metadata = self._metadata if isinstance(self._metadata, dict) else {}
+        if metadata.get(name) != value:
+            self._metadata = {**metadata, name: value}
+            self._noted = True
 
     @property
     def recorded(self) -> int:
@@ -815,8 +828,8 @@ class Recorder:
             return send()
 
     def save(self) -> bool:
-        """Write the old and the new interactions, atomically, if anything was recorded."""
-        if not self._new:
+        """Write the old and the new interactions, atomically, if anything was recorded or noted."""
+        if not self._new and not (self._noted and self._old):
             return False
         interactions = [*(self._old or ()), *self._new]
         data: dict[str, Any] = {"version": 1, "interactions": interactions}
@@ -828,7 +841,7 @@ class Recorder:
         except OSError as err:  # a full or read-only disk: the caller names the cassette
             raise WriteFailed(self.path, err) from None
         # what was written is now the old cassette (the serializer may have rewritten bodies)
-        self._old, self._by_key, self._new, self.fresh = None, {}, [], False
+        self._old, self._by_key, self._new, self.fresh, self._noted = None, {}, [], False, False
         return True
 
     def discard(self) -> None:

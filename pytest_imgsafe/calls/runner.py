@@ -442,6 +442,15 @@ class CallSession:
             except WriteFailed as failed:
                 raise self._unwritable(failed.error) from None
 
+    def noted(self, name: str) -> Any:
+        """What the replayed cassette noted under ``name`` beside its answers, or None."""
+        return self._cassette.notes.get(name) if self._cassette is not None else None
+
+    def note(self, name: str, value: Any) -> None:
+        """Keep ``value`` beside the answers recorded in this session (nothing when replaying)."""
+        if self._recorder is not None:
+            self._recorder.note(name, value)
+
     def discard(self) -> None:
         """The item was interrupted or crashed: nothing it recorded is kept; the old cassette stays."""
         recorder, self._recorder = self._recorder, None

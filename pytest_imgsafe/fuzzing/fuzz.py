@@ -10,26 +10,33 @@ strategy must refuse it when the expectation is ``refused``). A broken expectati
 Replay is exact: the seed comes from the spec id (or ``--imgsafe-seed``), the database is off,
 and every call is memoized per item, so replaying draws the same examples, asks the same
 requests and, when something fails, shrinks along the same path as the recording did.
+
+A recording keeps the examples its run drew, under the fingerprint of everything that decides
+them (:func:`draws_fingerprint`). A replay whose fingerprint is the same checks those examples in
+order without hypothesis (its engine and its import are most of what a replayed spec costs), and
+runs hypothesis as before only when an example breaks the expectation (to shrink it), or when
+the recording has no draws of this fingerprint.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import strategies as st
-from hypothesis.errors import Flaky
-
+from ..base.files import bundled_text
 from ..base.terms import TermTable
 from ..collect.corpus import REFUSED, Expectation, FuzzSpec
 from ..providers.outcome import ApiError, Outcome
 from ..rewrite import STRATEGIES, Rewrite, Rewriter, RewriteRefused
-from .strategies import fill, terms, variations
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 Ask = Callable[[str, "str | None"], Outcome]
 """``ask(prompt, kind)``: the target's verdict on a prompt (``kind``: send as another target kind)."""
@@ -152,8 +159,44 @@ def spec_seed(spec_id: str, run_seed: int | None = None) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
 
 
+def draws_fingerprint(spec: FuzzSpec, tables: dict[str, TermTable], seed: int) -> str:
+    """What decides the examples a spec draws, hashed: its template, the values of its slots (a
+    table's terms as the draw sees them), its variations and size, the seed, the version of
+    hypothesis and the code that draws. Draws recorded under the same fingerprint are the draws
+    hypothesis would make now."""
+    slots = {
+        name: sorted(t.text for t in tables[values.removeprefix("table:")].terms)
+        if isinstance(values, str)
+        else list(values)
+        for name, values in spec.slots.items()
+    }
+    payload = {
+        "template": spec.template,
+        "slots": slots,
+        "variations": spec.variations,
+        "max_examples": spec.max_examples,
+        "seed": seed,
+        "code": _drawing_code(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=1)
+def _drawing_code() -> str:
+    """The code that turns a seed into examples: hypothesis's version, the strategies, and this
+    module (its settings), read once."""
+    from importlib.metadata import version
+
+    text = version("hypothesis") + bundled_text("fuzzing", "strategies.py") + bundled_text("fuzzing", "fuzz.py")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def example_prompts(spec: FuzzSpec, tables: dict[str, TermTable]) -> st.SearchStrategy[str]:
     """The prompts a spec draws: its template, slots from inline lists or term tables."""
+    from hypothesis import strategies as st
+
+    from .strategies import fill, terms, variations
+
     slots: dict[str, st.SearchStrategy[str]] = {
         # table:SCENARIO (checked by the corpus loader) or an inline list
         name: terms(values.removeprefix("table:"), tables) if isinstance(values, str) else st.sampled_from(values)
@@ -267,14 +310,14 @@ def run_spec(
     describe: Callable[[str, str, Path | None], str] | None = None,
     run_seed: int | None = None,
     shared: SharedWork | None = None,
+    recorded: tuple[str, ...] | None = None,
 ) -> FuzzRun:
     """Draw up to ``spec.max_examples`` examples, shrink a failure, and say what happened.
 
     With ``shared``, the work another target of the spec already did in this run is reused
-    (see :class:`SharedWork`); the result is the same as without it."""
+    (see :class:`SharedWork`); with ``recorded``, the examples a recording drew under this
+    spec's :func:`draws_fingerprint` are checked first. The result is the same as without them."""
     run = FuzzRun(seed=spec_seed(spec.id, run_seed))
-    errors: list[NoVerdict] = []
-    failed: dict[str, Example] = {}
     # Hypothesis runs a failing example again (shrinking, the final report) and calls a failure
     # that does not come back flaky. A live target's answer can differ from call to call (the
     # output stage judges a new image each time): within one run a prompt is asked once, and an
@@ -289,11 +332,37 @@ def run_spec(
 
     draws_key = (str(spec.path), spec.id, run.seed)
     known = shared.draws.get(draws_key) if shared is not None else None
-    if shared is not None and known is not None:
+    if known is None:
+        known = recorded
+    if known is not None:
         checked = _over_known_draws(run, known, spec, expect, ask_once, rewriter, describe, shared)
         if checked is not None:
+            if shared is not None and checked.error is None:
+                shared.draws[draws_key] = known
             return checked
         run = FuzzRun(seed=run.seed)  # an example broke the expectation: hypothesis shrinks it
+    _with_hypothesis(run, spec, tables, ask_once, expect, rewriter, describe, shared)
+    if shared is not None and run.failure is None and run.error is None:
+        shared.draws[draws_key] = tuple(run.drawn)
+    return run
+
+
+def _with_hypothesis(
+    run: FuzzRun,
+    spec: FuzzSpec,
+    tables: dict[str, TermTable],
+    ask_once: Ask,
+    expect: dict[str, Expectation],
+    rewriter: Rewriter,
+    describe: Callable[[str, str, Path | None], str] | None,
+    shared: SharedWork | None,
+) -> None:
+    """Hypothesis's run of the spec: its draws, and the shrinking of a failure, into ``run``."""
+    from hypothesis import HealthCheck, Phase, given, seed, settings
+    from hypothesis.errors import Flaky
+
+    errors: list[NoVerdict] = []
+    failed: dict[str, Example] = {}
 
     @seed(run.seed)
     @settings(
@@ -335,9 +404,6 @@ def run_spec(
         run.failure = found[0].example
     if errors and run.failure is None:
         run.error = errors[0]
-    if shared is not None and run.failure is None and run.error is None:
-        shared.draws[draws_key] = tuple(run.drawn)
-    return run
 
 
 def _over_known_draws(
@@ -348,7 +414,7 @@ def _over_known_draws(
     ask: Ask,
     rewriter: Rewriter,
     describe: Callable[[str, str, Path | None], str] | None,
-    shared: SharedWork,
+    shared: SharedWork | None,
 ) -> FuzzRun | None:
     """The run hypothesis would make over draws it made before: the same prompts in the same
     order, stopping at the first without a verdict; None when an example breaks the expectation

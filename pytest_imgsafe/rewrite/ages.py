@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from .concepts import ConceptIndex, Hit
-from .folding import Normalized, normalize
+from .folding import Normalized, normalize, normalized_entry
 
 MINOR_AGE = 18
 _DIGITS = re.compile(r"(\d{1,2})(\D*)")
@@ -36,7 +36,9 @@ class AgeReader:
         self._units = ConceptIndex({"after": after, "before": [u for words in before.values() for u in words]})
         # a unit glued to the digits ("9letá", "9årig"): the one-word units, as stems
         self._glued = tuple(
-            dict.fromkeys(normalize(u.rstrip("*")).text for u in after if " " not in normalize(u.rstrip("*")).text)
+            dict.fromkeys(
+                normalized_entry(u.rstrip("*")).text for u in after if " " not in normalized_entry(u.rstrip("*")).text
+            )
         )
         self._numbers = _number_words(tuple(number_languages))
         self._longest = max((len(k) for k in self._numbers), default=1)

@@ -18,9 +18,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import yaml
-
 from ..base.files import bundled_text
+from ..base.table_files import read_yaml
 from ..base.terms import tokenize
 
 RESTATED = 0.8
@@ -60,5 +59,5 @@ def _snippet(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _refusals() -> tuple[re.Pattern[str], ...]:
-    data = yaml.safe_load(bundled_text("data", "rewrite", "describer.yaml"))
+    data = read_yaml(bundled_text("data", "rewrite", "describer.yaml"))
     return tuple(re.compile(str(p)) for p in data["refusals"])

@@ -35,10 +35,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from ..base.files import bundled_text
-from .folding import NO_SPACES, Normalized, normalize
+from ..base.table_files import read_yaml
+from .folding import NO_SPACES, Normalized, normalized_entry
 
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 _HEBREW_SCRIPT = re.compile(r"[\u0590-\u05ff]")
@@ -99,16 +98,16 @@ class ConceptIndex:
                 if not isinstance(entry, str) or not entry.strip():
                     raise ConceptError(f"concept {concept!r}: entry {entry!r} is not a word; quote it in the data")
                 if NO_SPACES.search(entry):
-                    key = normalize(entry.rstrip("*")).text
+                    key = normalized_entry(entry.rstrip("*")).text
                     anywhere.setdefault(key, []).append((concept, entry))
                     continue
                 if entry.endswith("*"):
-                    stem = normalize(entry[:-1]).text
+                    stem = normalized_entry(entry[:-1]).text
                     if len(stem) < 3 or " " in stem:
                         raise ConceptError(f"concept {concept!r}: the stem {entry!r} needs three letters and one word")
                     self._stems.setdefault(stem[:3], []).append((stem, concept, entry))
                     continue
-                norm = normalize(entry)
+                norm = normalized_entry(entry)
                 if not norm.tokens:
                     raise ConceptError(f"concept {concept!r}: entry {entry!r} has no letters or digits")
                 self._by_first.setdefault(norm.tokens[0], []).append((norm.tokens, concept, entry))
@@ -357,4 +356,4 @@ class Concepts:
 def bundled_concepts() -> Concepts:
     """The concepts of ``data/rewrite/concepts.yaml``."""
     text = bundled_text("data", "rewrite", "concepts.yaml")
-    return Concepts.parse(yaml.safe_load(text))
+    return Concepts.parse(read_yaml(text))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from ..base.terms import fold
@@ -144,6 +144,14 @@ def normalize(text: str, trim: tuple[bool, bool] = (False, False)) -> Normalized
     tokens = tuple(tok.translate(_LEET) if _LEET_WORD.search(tok) else tok for tok in folded)
     squeezed = tuple(squeeze(tok) for tok in tokens)
     return Normalized(tokens, squeezed, " ".join(tokens), tuple(spelled))
+
+
+@cache
+def normalized_entry(entry: str) -> Normalized:
+    """A word or phrase of the detector's own data, normalized once: the concept index, the age
+    reader and the detector's vocabulary all read the same few thousand entries when they are
+    built (not for prompts: those are many, and the detector keeps its own readings)."""
+    return normalize(entry)
 
 
 def squeeze(token: str) -> str:

@@ -114,7 +114,7 @@ def _function_word_votes(words: list[str]) -> dict[str, int]:
 @functools.lru_cache(maxsize=1)
 def _function_words() -> dict[str, frozenset[str]]:
 
-    import yaml
+    from ..base.table_files import read_yaml
 
     text = bundled_text("data", "rewrite", "function_words.yaml")
-    return {language: frozenset(words) for language, words in yaml.safe_load(text).items()}
+    return {language: frozenset(words) for language, words in read_yaml(text).items()}

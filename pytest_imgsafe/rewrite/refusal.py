@@ -48,13 +48,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from ..base.files import bundled_text
+from ..base.table_files import read_yaml
 from ..base.terms import fold
 from .ages import AgeReader
 from .concepts import ConceptError, ConceptIndex, Concepts, Hits, Rule, bundled_concepts
-from .folding import Normalized, normalize, prepare
+from .folding import Normalized, normalize, normalized_entry, prepare
 from .hidden import payloads
 from .numbers import as_digits, number_words
 
@@ -190,7 +189,7 @@ class RefusalDetector:
                 token
                 for entries in concepts.words.values()
                 for entry in entries
-                for token in normalize(entry.rstrip("*")).tokens
+                for token in normalized_entry(entry.rstrip("*")).tokens
                 if token.isascii() and token.isalpha()
             )
             | number_words()
@@ -357,4 +356,4 @@ def _rules(section: Mapping[str, Any], where: str, known: Sequence[str]) -> list
 def default_detector() -> RefusalDetector:
     """The detector over the bundled ``data/rewrite/refusal.yaml``."""
     text = bundled_text("data", "rewrite", "refusal.yaml")
-    return RefusalDetector(yaml.safe_load(text))
+    return RefusalDetector(read_yaml(text))

@@ -476,6 +476,20 @@ def _describe_sources(meta: Any) -> str:
     return f" from {first.get('base_url')}"
 
 
+DRAWS_NOTE = "fuzz_draws"
+"""Where a fuzz item's cassette keeps the examples its recording drew, and their fingerprint."""
+
+
+def _recorded_draws(noted: Any, fingerprint: str) -> tuple[str, ...] | None:
+    """The draws a cassette noted, if they were drawn under ``fingerprint`` (else hypothesis draws)."""
+    if not isinstance(noted, dict) or noted.get("of") != fingerprint:
+        return None
+    draws = noted.get("draws")
+    if not isinstance(draws, list) or not all(isinstance(d, str) for d in draws):
+        return None
+    return tuple(draws)
+
+
 class FuzzFailed(Exception):
     """A fuzz spec's shrunk example broke its expectation."""
 
@@ -500,7 +514,7 @@ class FuzzItem(pytest.Item):
             self.own_markers.append(marks[spec.scenario])
 
     def setup(self) -> None:
-        from ..fuzzing.fuzz import NoVerdict, run_spec
+        from ..fuzzing.fuzz import NoVerdict, draws_fingerprint, run_spec, spec_seed
         from ..providers.outcome import ApiError
 
         state = run_state(self.config)
@@ -548,6 +562,7 @@ class FuzzItem(pytest.Item):
                     str(err), not_sent=isinstance(err, NotSent), cause=err if isinstance(err, ApiError) else None
                 ) from None
 
+        fingerprint = draws_fingerprint(self.spec, state.tables.terms, spec_seed(self.spec.id, state.fuzz_seed))
         with session, describer_session or nullcontext():
             self.run = run_spec(
                 self.spec,
@@ -558,7 +573,10 @@ class FuzzItem(pytest.Item):
                 describe=describe,
                 run_seed=state.fuzz_seed,
                 shared=state.fuzz_work,
+                recorded=_recorded_draws(session.noted(DRAWS_NOTE), fingerprint),
             )
+            if self.run.failure is None and self.run.error is None:
+                session.note(DRAWS_NOTE, {"of": fingerprint, "draws": list(self.run.drawn)})
         if self.run.error is not None and self.run.error.not_sent:
             reason = f"fuzz spec {self.spec.id!r} stopped after {self.run.examples} examples: {self.run.error}"
             self._record_properties(None, status="skipped")

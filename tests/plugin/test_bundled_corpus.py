@@ -108,3 +108,63 @@ def test_bundled_fuzz_specs_cover_the_rewritable_and_the_prohibited_scenarios() 
         assert s.variations
         assert all(e == {"original": Expectation("block"), "rewritten": REFUSED} for e in s.expect.values())
         assert {"gpt-image-2", "gpt-image-2-all", "nano-banana"} <= set(s.targets)
+
+
+COUNT_HYPOTHESIS = """
+import os
+from pytest_imgsafe.fuzzing import fuzz
+from pytest_imgsafe.run import items
+
+RUNS = []
+_real = fuzz._with_hypothesis
+
+
+def _counted(*args, **kwargs):
+    RUNS.append(1)
+    return _real(*args, **kwargs)
+
+
+fuzz._with_hypothesis = _counted
+if os.environ.get("IMGSAFE_TEST_IGNORE_RECORDED_DRAWS"):
+    items._recorded_draws = lambda noted, fingerprint: None
+
+
+def pytest_sessionfinish(session):
+    with open(os.environ["IMGSAFE_TEST_RUNS"], "w") as out:
+        out.write(str(len(RUNS)))
+"""
+
+
+@pytest.mark.slow
+def test_bundled_fuzz_items_replay_their_recorded_draws_with_the_results_of_hypothesis(tmp_path) -> None:
+    """The bundled fuzz cassettes keep the examples their recording drew: replay checks them
+    without hypothesis, and gives every fuzz item the row hypothesis's own run gives it. (If the
+    draws are stale, e.g. after a change to the fuzz code or hypothesis, note them again with
+    ``python scripts/record_bundled.py --imgsafe-record-mode=new_episodes -m fuzz``.)"""
+    (tmp_path / "imgsafe_count_hypothesis.py").write_text(COUNT_HYPOTHESIS)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    env.update(OPENAI_BASE_URL="http://127.0.0.1:9/v1", PYTHONPATH=str(tmp_path))
+    rows, runs = {}, {}
+    for way in ("recorded", "hypothesis"):
+        env["IMGSAFE_TEST_RUNS"] = str(tmp_path / f"{way}.runs")
+        if way == "hypothesis":
+            env["IMGSAFE_TEST_IGNORE_RECORDED_DRAWS"] = "1"
+        report = tmp_path / f"{way}.json"
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "--imgsafe", "corpora", "-m", "fuzz", "-q", "-p", "no:cacheprovider"]
+            + ["-p", "imgsafe_count_hypothesis", f"--imgsafe-report={report}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        runs[way] = int((tmp_path / f"{way}.runs").read_text())
+        rows[way] = {
+            (r["case"], r["target"]): {k: v for k, v in r.items() if k not in ("duration", "seconds")}
+            for r in json.loads(report.read_text(encoding="utf-8"))["results"]
+        }
+    assert runs == {"recorded": 0, "hypothesis": 8}, "stale draws: note them again (see the docstring)"
+    assert len(rows["recorded"]) == 29
+    assert rows["recorded"] == rows["hypothesis"]

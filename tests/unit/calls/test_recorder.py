@@ -140,3 +140,27 @@ def test_vcrpy_is_driven_in_one_place_and_no_module_imports_private_names_of_rec
             if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("recording"):
                 private = [a.name for a in node.names if a.name.startswith("_")]
                 assert not private, f"{path.relative_to(PACKAGE)} imports {private} from {node.module}"
+
+
+def test_a_note_is_written_beside_the_answers_even_when_nothing_new_was_recorded(tmp_path: Path) -> None:
+    """A fuzz spec's draws are kept beside its answers: a session that only played back its
+    answers still writes them, the answers as they were; a fresh session that recorded nothing
+    writes nothing; a replay reads them back."""
+    bundled = json.loads((PACKAGE.parent / "cassettes/moderation/hate-symbols-stay-blocked.json").read_text("utf-8"))
+    bundled.pop("metadata", None)
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(bundled), encoding="utf-8")
+    recorder = recording.Recorder(path, CassetteFilter(), fresh=False)
+    recorder.note("fuzz_draws", {"of": "abc", "draws": ["A kkk poster"]})
+    assert recorder.save()
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert written["interactions"] == bundled["interactions"]
+    assert written["metadata"] == {"fuzz_draws": {"of": "abc", "draws": ["A kkk poster"]}}
+    loaded = recording.load_cassette(path)
+    assert loaded is not None and loaded.notes["fuzz_draws"]["draws"] == ["A kkk poster"]
+    again = recording.Recorder(path, CassetteFilter(), fresh=False)
+    again.note("fuzz_draws", {"of": "abc", "draws": ["A kkk poster"]})
+    assert not again.save()  # the same note: nothing to write
+    fresh = recording.Recorder(tmp_path / "fresh.json", CassetteFilter(), fresh=True)
+    fresh.note("fuzz_draws", {"of": "abc", "draws": []})
+    assert not fresh.save() and not (tmp_path / "fresh.json").exists()

@@ -110,3 +110,61 @@ def test_hypothesis_runs_once_for_the_targets_that_meet_the_expectation(monkeypa
         spec, {"original": PASS}, Target(7, 16, 0), rewriter=default_rewriter(), tables=bundled_tables(), shared=shared
     )
     assert len(runs) == 2 and broken.failure is not None
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    strategy=st.sampled_from(["ip_to_archetype", "soften_violence"]),
+    max_examples=st.integers(1, 8),
+    variations=st.booleans(),
+    expect=st.sampled_from([{"original": PASS}, {"original": BLOCK}, {"original": BLOCK, "rewritten": REFUSED}]),
+    target=st.tuples(st.integers(0, 99), st.sampled_from([0, 0, 1, 16]), st.sampled_from([0, 0, 0, 2])),
+)
+def test_recorded_draws_give_the_result_of_hypothesis_own_run(
+    strategy: str, max_examples: int, variations: bool, expect: dict[str, Expectation], target: tuple[int, int, int]
+) -> None:
+    """A recording's draws (made by a run that met the expectation) checked without hypothesis
+    give what hypothesis gives, for any target: clean, failing (shrunk as before) or without a
+    verdict; and hypothesis is not imported for the draws when every example holds."""
+    spec = _spec(strategy, max_examples, variations)
+    rewriter, tables = default_rewriter(), bundled_tables()
+    recorded = tuple(run_spec(spec, {"original": PASS}, Target(1, 0, 0), rewriter=rewriter, tables=tables).drawn)
+    ask = Target(*target)
+    alone = run_spec(spec, expect, ask, rewriter=rewriter, tables=tables)
+    replayed = run_spec(spec, expect, ask, rewriter=rewriter, tables=tables, recorded=recorded)
+    _same(replayed, alone)
+
+
+def test_recorded_draws_skip_hypothesis_when_every_example_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = _spec("ip_to_archetype", 10, True)
+    rewriter, tables = default_rewriter(), bundled_tables()
+    recorded = tuple(run_spec(spec, {"original": PASS}, Target(1, 0, 0), rewriter=rewriter, tables=tables).drawn)
+    runs: list[int] = []
+    real = fuzz._with_hypothesis
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fuzz, "_with_hypothesis", counted)
+    clean = run_spec(spec, {"original": PASS}, Target(2, 0, 0), rewriter=rewriter, tables=tables, recorded=recorded)
+    assert runs == [] and clean.drawn == list(recorded) and clean.examples == 10
+    broken = run_spec(spec, {"original": PASS}, Target(7, 16, 0), rewriter=rewriter, tables=tables, recorded=recorded)
+    assert runs == [1] and broken.failure is not None
+
+
+def test_the_fingerprint_of_the_draws_changes_with_what_decides_them() -> None:
+    import dataclasses
+
+    spec, tables = _spec("ip_to_archetype", 10, True), bundled_tables()
+    base = fuzz.draws_fingerprint(spec, tables, 1)
+    assert fuzz.draws_fingerprint(spec, tables, 1) == base
+    assert fuzz.draws_fingerprint(spec, tables, 2) != base
+    assert fuzz.draws_fingerprint(dataclasses.replace(spec, max_examples=11), tables, 1) != base
+    assert fuzz.draws_fingerprint(dataclasses.replace(spec, variations=False), tables, 1) != base
+    assert fuzz.draws_fingerprint(dataclasses.replace(spec, template="A {shot} of {ip}"), tables, 1) != base
+    fewer = {
+        **tables,
+        "copyrighted_ip": dataclasses.replace(tables["copyrighted_ip"], terms=tables["copyrighted_ip"].terms[1:]),
+    }
+    assert fuzz.draws_fingerprint(spec, fewer, 1) != base
