@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -144,16 +145,7 @@ class RecordedClients:
         finally:
             self._recorder.save()
         self._recorded |= self._recorder.keys()
-        missing = [
-            shown
-            + (
-                f"\n    answered HTTP {self._dropped[key]}, which is not a safety verdict: never recorded"
-                if key in self._dropped
-                else ""
-            )
-            for key, shown in self._seen
-            if key not in self._recorded
-        ]
+        missing = self._missing(lambda key: True)
         if missing and self.mode in ("none", "once"):
             raise UnrecordedRequests(self.unrecorded_message(missing))
 
@@ -163,7 +155,13 @@ class RecordedClients:
         message :meth:`__exit__` would raise; None when there is nothing."""
         if self.mode not in ("none", "once"):
             return None
-        missing = [
+        missing = self._missing(lambda key: self.mode == "none" or key in self._dropped)
+        return self.unrecorded_message(missing) if missing else None
+
+    def _missing(self, counted: Callable[[str], bool]) -> list[str]:
+        """The requests seen and not recorded (of those ``counted`` keeps), each as shown in the
+        message, with why an answer was not recorded where it was no verdict."""
+        return [
             shown
             + (
                 f"\n    answered HTTP {self._dropped[key]}, which is not a safety verdict: never recorded"
@@ -171,9 +169,8 @@ class RecordedClients:
                 else ""
             )
             for key, shown in self._seen
-            if key not in self._recorded and (self.mode == "none" or key in self._dropped)
+            if key not in self._recorded and counted(key)
         ]
-        return self.unrecorded_message(missing) if missing else None
 
     def unrecorded_message(self, missing: list[str]) -> str:
         """What a test asked that its cassette does not hold, and the command that records it."""

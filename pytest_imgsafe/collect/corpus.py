@@ -428,7 +428,12 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.add(line, f"{key} in {what} must be a file path relative to this YAML file")
             return None
-        resolved = (self.path.parent / value).resolve()
+        try:
+            resolved = (self.path.parent / value).resolve()
+        except (OSError, RuntimeError) as err:  # a loop of links, a name too long: nothing to read
+            reason = f"{err.strerror}" if isinstance(err, OSError) and err.strerror else "it is a loop of links"
+            self.add(line, f"{key} file {excerpt(value)} of {what} cannot be read: {reason}; restore it")
+            return None
         root = self.files_root
         if root is not None and resolved != root and root not in resolved.parents:
             # Checked before the file is touched: a corpus must not make the run read (and, in

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from ..base.wire import PLACEHOLDER
 from .body import listed, snippet
-from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, no_verdict, violations
+from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, flag, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
 from .vocabulary import filter_named, stage_named
 
@@ -105,13 +105,17 @@ def unreadable(message: str, ctx: Ctx) -> ApiError:
 
 
 def _moderation(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+    """The moderations endpoint: a block when a result is flagged. No result at all is no verdict
+    (nothing was judged), and so is a ``flagged`` that is not a boolean."""
     flagged: list[str] = []
     any_flag = False
+    if not data["results"]:
+        raise unreadable("moderation answer with no results", ctx)
     for result in data["results"]:
         if not isinstance(result, Mapping) or "flagged" not in result:
             raise unreadable("moderation result without 'flagged'", ctx)
-        any_flag = any_flag or bool(result["flagged"])
-        flagged.extend(k for k, v in (result.get("categories") or {}).items() if v)
+        any_flag = flag(result["flagged"], "the moderation result's 'flagged'", ctx) or any_flag
+        flagged.extend(_flagged_categories(result.get("categories")))
     if any_flag:
         return Outcome(
             "block",
@@ -127,10 +131,19 @@ def _moderation(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
     return Outcome("pass", None, None, "openai", ctx.request_id, filter="openai", read_by="shape")
 
 
-def moderation_flags(moderation: Any) -> tuple[bool, bool, tuple[str, ...]]:
+def _flagged_categories(categories: Any) -> list[str]:
+    """The categories set true in a moderation result's ``categories``. They name what a verdict
+    was about; the verdict itself is ``flagged``, so a category that is not ``true`` (omni-moderation
+    answers ``illicit: null``) is simply not set."""
+    if not isinstance(categories, Mapping):
+        return []
+    return [str(k) for k, v in categories.items() if v is True]
+
+
+def moderation_flags(moderation: Any, ctx: Ctx) -> tuple[bool, bool, tuple[str, ...]]:
     """A chat or Responses answer's ``moderation`` object: (input flagged, output flagged, the
     flagged categories). Its results are one result (Responses) or a list (chat); an ``error``
-    result says nothing."""
+    result says nothing; a ``flagged`` that is not a boolean is no verdict."""
 
     def read(side: Any) -> tuple[bool, list[str]]:
         if not isinstance(side, Mapping) or side.get("type") == "error":
@@ -139,9 +152,10 @@ def moderation_flags(moderation: Any) -> tuple[bool, bool, tuple[str, ...]]:
         results: list[Any] = listed if isinstance(listed, list) else [side]
         hit, names = False, []
         for result in results:
-            if isinstance(result, Mapping) and result.get("flagged") is True:
-                hit = True
-                names += [str(k) for k, v in (result.get("categories") or {}).items() if v is True]
+            if isinstance(result, Mapping) and "flagged" in result:
+                if flag(result["flagged"], "the answer's moderation 'flagged'", ctx):
+                    hit = True
+                    names += _flagged_categories(result.get("categories"))
         return hit, names
 
     if not isinstance(moderation, Mapping):
@@ -176,7 +190,7 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     )
     chat_filter: Filter = "gemini" if gemini else "azure" if azure else "openai"
     provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
-    flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
+    flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"), ctx)
     if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
         return _chat_block(data, choice, native, feedback, provider, chat_filter, ctx, flagged_in), "image"
     prompts = (p.get("content_filter_results") for p in _prompt_results(data) if isinstance(p, Mapping))
@@ -242,9 +256,11 @@ def _chat_block(
             read_by="shape",
         )
     # No prompt feedback: the answer itself was filtered, unless Azure (or a moderation object) says the prompt was.
-    categories = azure_filtered(choice.get("content_filter_results") or {})
+    categories = azure_filtered(choice.get("content_filter_results") or {}, ctx)
     prompt_hit = flagged_in or any(
-        azure_filtered(p.get("content_filter_results") or {}) for p in _prompt_results(data) if isinstance(p, Mapping)
+        azure_filtered(p.get("content_filter_results") or {}, ctx)
+        for p in _prompt_results(data)
+        if isinstance(p, Mapping)
     )
     stage: Stage = "input" if prompt_hit else "output"
     return Outcome(
@@ -269,7 +285,7 @@ def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
     the_filter: Filter = "azure" if azure else "openai"
     items = [i for i in listed(data.get("output")) if isinstance(i, Mapping)]
     calls = [i for i in items if i.get("type") == "image_generation_call"]
-    flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"))
+    flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"), ctx)
     for call in calls:
         error = call.get("error")
         if isinstance(error, Mapping) and (

@@ -181,7 +181,7 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
     inner = azure_inner(error)
     if inner is not None:
         results = inner.get("content_filter_results") or inner.get("content_filter_result")
-        categories = categories or (azure_filtered(results) if isinstance(results, Mapping) else ())
+        categories = categories or (azure_filtered(results, ctx) if isinstance(results, Mapping) else ())
     provider = ctx.hint or ("azure" if inner is not None else "openai")
     return Outcome(
         "block",
@@ -373,16 +373,29 @@ def _provider_of(error: Mapping[str, Any], message: str) -> str | None:
     return None
 
 
-def azure_filtered(results: Mapping[str, Any]) -> tuple[str, ...]:
-    """The categories Azure's content-filter results say were filtered."""
+def azure_filtered(results: Mapping[str, Any], ctx: Ctx) -> tuple[str, ...]:
+    """The categories Azure's content-filter results say were filtered (a ``filtered`` that is not
+    a boolean is no verdict: see :func:`flag`)."""
     names: list[str] = []
     for name, value in results.items():
         if not isinstance(value, Mapping):
             continue
         if name == "custom_blocklists":
             names.extend(
-                str(d.get("id")) for d in listed(value.get("details")) if isinstance(d, Mapping) and d.get("filtered")
+                str(d.get("id"))
+                for d in listed(value.get("details"))
+                if isinstance(d, Mapping) and "filtered" in d and flag(d["filtered"], "a blocklist's 'filtered'", ctx)
             )
-        elif value.get("filtered") is True:
+        elif "filtered" in value and flag(value["filtered"], f"'{name}.filtered'", ctx):
             names.append(name)
     return tuple(names)
+
+
+def flag(value: Any, field: str, ctx: Ctx) -> bool:
+    """A boolean a verdict is read from. Anything else (``null``, ``"true"``, ``1``) is not a
+    verdict: read by truth it would turn a garbled answer into a silent pass or block, so it is an
+    ``unreadable`` error that names the field."""
+    if isinstance(value, bool):
+        return value
+    shown = json.dumps(value)[:40] if isinstance(value, (str, int, float, type(None))) else type(value).__name__
+    raise no_verdict("unreadable", f"{field} is {shown}, not true or false: no verdict", 200, None, ctx)

@@ -172,6 +172,8 @@ class CaseItem(pytest.Item):
         self.rate: RateExpectation | None = case.block_rate.get(target)
         self.result: Result | None = None
         self.drift: Drift | None = None
+        self.recording: Recording | None = None
+        """Live: the recorded verdict of this request, for drift (looked up in setup)."""
         self.explanation: Explanation | None = None
         self.old_explanation: Explanation | None = None
         """A drift from block to pass: the old block's explanation, replayed from its recording."""
@@ -213,7 +215,13 @@ class CaseItem(pytest.Item):
                 self._record_properties(None, None, status="skipped", note=self.result.skipped)
                 pytest.skip(self.result.skipped)
             if self.result.error is None:
-                return
+                try:
+                    self.recording = self._live_recording()
+                except ImgsafeError as err:  # an image swapped for a link since collection
+                    problem = str(err)
+                else:
+                    return
+        if self.result is not None and self.result.error is not None:
             error = self.result.error
             problem = (
                 f"target {self.target!r} gave no verdict for case {self.case.id!r}: {error}\n"
@@ -233,20 +241,26 @@ class CaseItem(pytest.Item):
             pytest.xfail(f"no verdict (counted against --imgsafe-max-error-rate): {problem}")
         pytest.fail(problem, pytrace=False)
 
+    def _live_recording(self) -> Recording | None:
+        """Live, for drift: the recorded verdict of this request (None when not live). Looked up
+        in setup, because building the request reads the case's files again: a file swapped for a
+        link since collection is then the item's error, as in replay, not a traceback."""
+        state = self.imgsafe
+        if (
+            state.live is None
+            or self.rate is not None
+            or self.case.repeat != 1
+            or not kind_of(state.settings.targets[self.target].kind).calls_endpoint
+        ):
+            return None
+        recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
+        return Recording(recorded.outcome if recorded else None, recorded_at, tuple(config_changes))
+
     def runtest(self) -> None:
         assert self.result is not None and self.result.outcome is not None
         state = self.imgsafe
-        recording: Recording | None = None
-        nights: list[tuple[str, str]] = []
-        if (
-            state.live is not None
-            and self.rate is None
-            and self.case.repeat == 1
-            and kind_of(state.settings.targets[self.target].kind).calls_endpoint
-        ):
-            recorded, recorded_at, config_changes = self.runner.recording(self.case, self.target)
-            recording = Recording(recorded.outcome if recorded else None, recorded_at, tuple(config_changes))
-            nights = state.nights.get((self.case.id, self.target), [])
+        recording = self.recording
+        nights = state.nights.get((self.case.id, self.target), []) if recording is not None else []
         judgement = judge(self.result.outcomes, self.expected, self.rate, recording, nights)
         self.drift = judgement.drift
         shown = judgement.outcome or self.result.outcome

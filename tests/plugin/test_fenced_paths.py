@@ -165,3 +165,57 @@ def test_a_link_loop_in_the_corpora_is_one_clear_collection_error(project: pytes
     assert "corpora/sub/up is a link to" in out
     assert "corpora/twice is a link to" in out and "its files would be collected twice" in out
     assert "1 test collected, 3 errors" in out  # calm.yaml once, each link refused once
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_an_image_swapped_for_a_link_during_the_run_is_one_clear_error(project: pytest.Pytester, live: bool) -> None:
+    """Swapped after collection (the run's own hook does it), the link is refused right before the
+    read; live or replayed, the item errors with one line and no Python traceback."""
+    project.makefile(".toml", pyproject=PYPROJECT.format(extra=EDIT_TARGET))
+    image = project.path / "corpora" / "photo.png"
+    image.write_bytes(b"\x89PNG inside the project")
+    secret = project.path.parent / "secret.png"
+    secret.write_bytes(b"\x89PNG outside the project")
+    write_corpus(project, "edits", edit_case("photo.png"))
+    project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    project.makeconftest(
+        f"""
+        import os
+
+        def pytest_collection_finish(session):
+            os.remove({str(image)!r})
+            os.symlink({str(secret)!r}, {str(image)!r})
+        """
+    )
+    result = project.runpytest("--imgsafe", "-rA", "-p", "no:cacheprovider", *(["--imgsafe-live"] if live else []))
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*image file *photo.png now leads to *secret.png, outside *: it is not read or sent*"])
+    out = result.stdout.str()
+    assert "Traceback" not in out and "runner.py" not in out and "raise " not in out, out
+
+
+def test_an_image_swapped_for_a_link_after_its_live_call_is_an_error_not_a_traceback(project: pytest.Pytester) -> None:
+    """Live, the call may be made before the swap (the scheduler calls ahead); the drift lookup
+    builds the request again, which reads the file: refused, and the item errors with one line."""
+    project.makefile(".toml", pyproject=PYPROJECT.format(extra=EDIT_TARGET))
+    image = project.path / "corpora" / "photo.png"
+    image.write_bytes(b"\x89PNG inside the project")
+    secret = project.path.parent / "secret.png"
+    secret.write_bytes(b"\x89PNG outside the project")
+    write_corpus(project, "edits", edit_case("photo.png"))
+    project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    project.makeconftest(
+        f"""
+        import os
+
+        def pytest_runtest_setup(item):  # the live result is in: the call was made with the real file
+            item.imgsafe.runner.result(item.case, item.target, item.nodeid)
+            os.remove({str(image)!r})
+            os.symlink({str(secret)!r}, {str(image)!r})
+        """
+    )
+    result = project.runpytest("--imgsafe", "--imgsafe-live", "-rA", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*image file *photo.png now leads to *secret.png, outside *: it is not read or sent*"])
+    out = result.stdout.str()
+    assert "Traceback" not in out and "runner.py" not in out and "raise " not in out, out

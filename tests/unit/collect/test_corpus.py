@@ -202,3 +202,20 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
 def test_loader_keys_come_from_the_schema() -> None:
     assert allowed_keys("case") == tuple(schema()["$defs"]["case"]["properties"])
     assert "prompt" in allowed_keys("case") and "cases" in allowed_keys("top")
+
+
+def test_an_image_that_is_a_loop_of_links_is_a_clear_problem_beside_the_others(tmp_path: Path) -> None:
+    """A loop of links makes path resolution raise (RuntimeError or OSError); it is one problem
+    naming the line, and the other cases of the file are still checked."""
+    (tmp_path / "loop.png").symlink_to("loop.png")
+    (tmp_path / "gone.png").symlink_to("nowhere.png")
+    text = (
+        "cases:\n"
+        "  - {id: a, prompt: x, expect: pass, targets: [editor], image: loop.png}\n"
+        "  - {id: b, prompt: x, expect: pass, targets: [editor], image: gone.png}\n"
+    )
+    found = problems(tmp_path, text)
+    assert len(found) == 2, found
+    assert found[0].startswith("2: image file 'loop.png' of case 'a' cannot be read: ")
+    assert "restore it" in found[0]
+    assert found[1].startswith("3: image file 'gone.png' of case 'b' does not exist")
