@@ -280,7 +280,7 @@ class _SessionHooks:
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
         from .run.items import CorpusFile
 
-        return CorpusFile.from_parent(parent, path=file_path) if self.run.is_corpus_file(file_path) else None
+        return CorpusFile.collected(parent, file_path) if self.run.is_corpus_file(file_path) else None
 
     def pytest_collect_directory(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         problem = self.run.linked_folder_problem(path)
@@ -296,13 +296,14 @@ class _SessionHooks:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.run.collected(session.config, session.items)
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         # The one place every per-test byte passes before pytest prints it, writes it to junit
-        # XML or sends it to the xdist controller: failure text, captured output and logs,
-        # properties. None of it may hold a key.
+        # XML or sends it to the xdist controller: failure text, skip and xfail reasons, captured
+        # output and logs, properties. None of it may hold a key. Outermost (tryfirst), so it sees
+        # what inner wrappers add, such as the xfail reason pytest's skipping plugin sets.
         report = yield
         self.run.scrub(report, item)
         return report
@@ -414,7 +415,7 @@ CLIENT_SCRUBBER = pytest.StashKey[Any]()
 """The scrubber of a test that uses ``imgsafe_client`` (set by the fixture)."""
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     # A test that uses imgsafe_client: its failure text, captured output and logs are scrubbed
     # as an --imgsafe run scrubs every item (which then does it itself). One stash lookup for

@@ -122,6 +122,17 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _CONTROL.search(text) else text
 
 
+_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_line(text: str) -> str:
+    """``text`` as one line: every control character, line breaks and tabs too, as ``\\xNN``.
+
+    For a value that stands in a line of its own making (a case or target name in a listing): a
+    line break in it would start a line the value's author wrote."""
+    return _LINE_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _LINE_CONTROL.search(text) else text
+
+
 @dataclass(frozen=True)
 class Scrubber:
     """Redacts known secret values and anything shaped like a credential."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..base.row import Row, rows_of
+from ..base.scrub import escape_line
 from .digest import clip, error_kind
 from .markdown import LIMIT_BYTES, Bounded
 
@@ -98,7 +99,11 @@ def _pct(rate: float | None) -> str:
 
 
 def _sections(diff: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
-    """(title, lines) in reading order; shared by the text and Markdown renderings."""
+    """(title, lines) in reading order; shared by the text and Markdown renderings.
+
+    Each line is escaped (:func:`escape_line`): its names come from a report file, perhaps a
+    CI artifact, and a control character in a case name must not recolour, retitle or erase the
+    reader's terminal, nor a line break in it start a line of its own."""
     out = [
         (
             f"Outcomes changed ({len(diff['outcomes'])})",
@@ -132,16 +137,21 @@ def _sections(diff: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
             [f"{r['case']} on {r['target']}: {r['before']}" for r in diff["removed"]],
         ),
     ]
-    return [(title, lines) for title, lines in out if lines]
+    return [(title, [escape_line(line) for line in lines]) for title, lines in out if lines]
 
 
 def _totals_line(diff: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} {a} → {b}" if a != b else f"{k} {a}" for k, (a, b) in diff["totals"].items())
+    return escape_line(", ".join(f"{k} {a} → {b}" if a != b else f"{k} {a}" for k, (a, b) in diff["totals"].items()))
+
+
+def _title(diff: Mapping[str, Any]) -> str:
+    """Which two runs: their finish times, as the reports give them (escaped like every line)."""
+    return escape_line(f"pytest-imgsafe: {diff['old']} → {diff['new']}")
 
 
 def as_text(diff: Mapping[str, Any]) -> str:
     """For the terminal: every change, one line each."""
-    lines = [f"pytest-imgsafe: {diff['old']} → {diff['new']}", f"  {_totals_line(diff)}"]
+    lines = [_title(diff), f"  {_totals_line(diff)}"]
     sections = _sections(diff)
     if not sections:
         lines.append("  no outcome, status, item or block rate changed")
@@ -153,7 +163,7 @@ def as_text(diff: Mapping[str, Any]) -> str:
 def as_markdown(diff: Mapping[str, Any]) -> str:
     """For a job summary or a pull request: bounded like the run's summary (16 KiB)."""
     page = Bounded(LIMIT_BYTES)
-    page.add(f"## pytest-imgsafe: {diff['old']} → {diff['new']}", "", _totals_line(diff))
+    page.add(f"## {_title(diff)}", "", _totals_line(diff))
     sections = _sections(diff)
     if not sections:
         page.add("", "No outcome, status, item or block rate changed.")
@@ -171,7 +181,7 @@ def as_html(diff: Mapping[str, Any]) -> str:
         "<style>body{font:14px/1.45 system-ui,sans-serif;margin:1.2em 2em;color:#1d1d1f}table{border-collapse:collapse}"
         "td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:left}"
         "th{background:#f6f7f9}h2{font-size:1.1em;margin-top:1.4em}</style></head><body>",
-        f"<h1>pytest-imgsafe: {esc(str(diff['old']))} → {esc(str(diff['new']))}</h1><p>{esc(_totals_line(diff))}</p>",
+        f"<h1>{esc(_title(diff))}</h1><p>{esc(_totals_line(diff))}</p>",
     ]
     sections = _sections(diff)
     if not sections:

@@ -20,6 +20,7 @@ import pytest
 from ..base.advice import command
 from ..base.files import shown_path
 from ..base.row import Row
+from ..base.scrub import escape_line
 from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
@@ -61,6 +62,16 @@ class RefusedFolder(pytest.Directory):
 
 class CorpusFile(pytest.File):
     """A corpus YAML file."""
+
+    @classmethod
+    def collected(cls, parent: pytest.Collector, path: Path) -> CorpusFile:
+        """The file's node, its node id escaped (:func:`escape_line`) when its name holds control
+        characters: pytest prints node ids as they are (the "ERROR collecting" header, progress,
+        ``-rA``, the short summary), and a file name must not recolour, retitle or break the
+        lines of the terminal. Its items' ids, built from it, are escaped with it."""
+        node = cls.from_parent(parent, path=path)
+        escaped = escape_line(node.nodeid)
+        return node if escaped == node.nodeid else cls.from_parent(parent, path=path, nodeid=escaped)
 
     def collect(self) -> Iterator[pytest.Item]:
         state = run_state(self.config)
@@ -138,7 +149,15 @@ class CorpusFile(pytest.File):
         return f"{self.nodeid}::{entry}[{target}]"
 
     def _shown(self) -> str:
-        return shown_path(self.path, self.config.rootpath)
+        return escape_line(shown_path(self.path, self.config.rootpath))
+
+
+def shown_location(path: Path) -> Path:
+    """Where pytest says an item is (``-vv``'s "<- file", a skip's "SKIPPED [n] file:line"):
+    the corpus file's path, escaped as its node id is (:meth:`CorpusFile.collected`). Only shown,
+    never read: the item reads ``self.path``."""
+    escaped = escape_line(str(path))
+    return path if escaped == str(path) else Path(escaped)
 
 
 class CaseItem(pytest.Item):
@@ -458,7 +477,7 @@ class CaseItem(pytest.Item):
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
+        return shown_location(self.path), self.case.line - 1, f"imgsafe case {self.case.id} [{self.target}]"
 
 
 def _describe_sources(meta: Any) -> str:
@@ -673,7 +692,7 @@ class FuzzItem(pytest.Item):
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.spec.line - 1, f"imgsafe fuzz {self.spec.id} [{self.target}]"
+        return shown_location(self.path), self.spec.line - 1, f"imgsafe fuzz {self.spec.id} [{self.target}]"
 
 
 __all__ = ["CaseItem", "CorpusFile", "FuzzItem", "OutcomeMismatch"]

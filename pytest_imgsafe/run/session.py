@@ -131,7 +131,9 @@ def exit_status(current: int, failed_because: Sequence[str], rerunning: bool) ->
 def scrub_report(
     report: pytest.TestReport | pytest.CollectReport, scrubber: Scrubber, properties_checked: int = 0
 ) -> int:
-    """Redact secrets from a report's failure text, captured sections and properties in place.
+    """Redact secrets from every text of a report pytest prints, writes or sends, in place: the
+    failure text, a skip's reason, an xfail's reason (``wasxfail``: ``-rx`` and ``-rA`` print it),
+    captured sections and properties.
 
     ``properties_checked``: how many of the report's properties an earlier report of the same
     item already checked (each report copies the item's list); returns how many are checked now.
@@ -143,11 +145,14 @@ def scrub_report(
         if clean != text:  # only a report that held a secret or a control character loses its rich formatting
             report.longrepr = clean
     elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        report.longrepr = (longrepr[0], longrepr[1], scrubber.shown(str(longrepr[2])))
+        report.longrepr = (scrubber.shown(str(longrepr[0])), longrepr[1], scrubber.shown(str(longrepr[2])))
     if report.sections:
         report.sections = [(title, scrubber.shown(content)) for title, content in report.sections]
     if not isinstance(report, pytest.TestReport):
         return 0
+    reason = getattr(report, "wasxfail", None)
+    if isinstance(reason, str):
+        report.wasxfail = scrubber.shown(reason)
     properties = report.user_properties
     if len(properties) > properties_checked:
         # one look at the whole repr first: walking every value of every item is the slow path
@@ -372,12 +377,14 @@ class ImgsafeRun:
         """Every id of every corpus file of the project (not only the collected ones), with where
         it is defined; read once per run, and only by runs that record."""
         if self._tree_ids is None:
+            from ..base.scrub import escape_line
             from ..collect.corpus import ids_in_file
 
             found: dict[str, list[tuple[str, int]]] = {}
             root = self.settings.rootpath
             for path in self.settings.corpus_files():
-                shown = str(path.relative_to(root)) if root in path.parents else str(path)
+                # as a corpus file shows itself (escaped): the two are compared to tell files apart
+                shown = escape_line(str(path.relative_to(root)) if root in path.parents else str(path))
                 for entry_id, line in ids_in_file(path):
                     found.setdefault(entry_id, []).append((shown, line))
             self._tree_ids = found

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pytest_imgsafe.base.row import Row
+from pytest_imgsafe.report import __main__ as report_cli
 from pytest_imgsafe.report.build import assemble
 from pytest_imgsafe.report.compare import compare_reports
 from tests.plugin.test_report_summary import rate_limited, row
@@ -106,3 +109,28 @@ def test_a_file_that_is_not_a_report_is_named_in_the_error(tmp_path: Path) -> No
     assert done.returncode == 2 and f"'{tmp_path / 'junk.json'}' is not a pytest-imgsafe report" in done.stderr
     done = run("compare", str(old), str(tmp_path / "missing.json"))
     assert done.returncode == 2 and "missing.json': no such file" in done.stderr
+
+
+HOSTILE = "\x1b[31mRED\x07\x1b]0;title\x07\r\x1b[2K\x9b31m\nforged line\t"
+"""Colour, bell, a window title, a carriage return, a line erase, a C1 CSI, and a line break."""
+
+
+def test_names_from_a_report_are_shown_escaped_never_raw(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A report from a CI artifact is data, not terminal output: whatever its case, target and
+    error code hold, compare shows each change on one line, every control character as ``\\xNN``."""
+
+    case, target = f"fox{HOSTILE}", f"gpt{HOSTILE}"
+    old = write(tmp_path / "old.json", "2026-12-01T03:17:00Z", [row(case, target, actual="block"), row("gone")])
+    lost = {**rate_limited(target, case, 1), "code": f"slow{HOSTILE}"}
+    new = write(
+        tmp_path / "new.json",
+        "2026-12-02T03:17:00Z",
+        [row(case, target, status="error", actual=None, **lost), row(f"new{HOSTILE}", target)],
+    )
+    for first, second in ((old, new), (new, old)):
+        assert report_cli.main(["compare", str(first), str(second), "--out", str(tmp_path / "diff")]) == 0
+        shown = capsys.readouterr().out
+        for text in (shown, (tmp_path / "diff.md").read_text()):
+            assert not [c for c in text if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+            assert "forged line" not in text.replace("\\x0aforged line", "")  # never a line of its own
+            assert "fox\\x1b[31mRED\\x07\\x1b]0;title\\x07\\x0d\\x1b[2K\\x9b31m\\x0aforged line\\x09" in text
