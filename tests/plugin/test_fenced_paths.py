@@ -183,8 +183,10 @@ def test_an_image_swapped_for_a_link_during_the_run_is_one_clear_error(project: 
         import os
 
         def pytest_collection_finish(session):
-            os.remove({str(image)!r})
-            os.symlink({str(secret)!r}, {str(image)!r})
+            # swapped in one step (a link made beside it, renamed over it): a live run's scheduler,
+            # which starts reading when collection ends, never sees the file missing
+            os.symlink({str(secret)!r}, {str(image) + ".swap"!r})
+            os.replace({str(image) + ".swap"!r}, {str(image)!r})
         """
     )
     result = project.runpytest("--imgsafe", "-rA", "-p", "no:cacheprovider", *(["--imgsafe-live"] if live else []))
