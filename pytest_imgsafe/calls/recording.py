@@ -556,13 +556,26 @@ class WriteFailed(Exception):
         super().__init__(f"{path}: {error.strerror or error}")
 
 
+def read_cassette_bytes(path: Path) -> bytes:
+    """A cassette file's bytes, bounded; a link is refused, never followed (:class:`CassetteError`).
+
+    A recording is a plain file the plugin wrote: a link in its place could lead anywhere on the
+    machine, and replay would take an item's verdict from whatever file it names. (Recording
+    replaces a link with a plain file, atomically, and leaves what it named as it was.)"""
+    if path.is_symlink():
+        raise CassetteError(
+            path, "is a link, not a recording this plugin wrote: it is not read; replace the link with the file"
+        )
+    return read_small(path, MAX_CASSETTE_BYTES)
+
+
 def load_cassette(path: Path, shown: str = "") -> Cassette | None:
     """Read a cassette file for replay (None if there is none); ``shown`` names it in messages.
 
     Raises :class:`CassetteError` when the file is there but is not a cassette this plugin wrote.
     """
     try:
-        raw = read_small(path, MAX_CASSETTE_BYTES)
+        raw = read_cassette_bytes(path)
     except FileNotFoundError:
         return None
     except TooLarge:
@@ -753,7 +766,7 @@ class Recorder:
         if self.fresh:
             return
         try:
-            raw = read_small(self.source, MAX_CASSETTE_BYTES)
+            raw = read_cassette_bytes(self.source)
         except FileNotFoundError:
             return
         except TooLarge:

@@ -221,3 +221,21 @@ def test_an_image_swapped_for_a_link_after_its_live_call_is_an_error_not_a_trace
     result.stdout.fnmatch_lines(["*image file *photo.png now leads to *secret.png, outside *: it is not read or sent*"])
     out = result.stdout.str()
     assert "Traceback" not in out and "runner.py" not in out and "raise " not in out, out
+
+
+def test_a_cassette_that_is_a_link_is_refused_never_followed(project: pytest.Pytester) -> None:
+    """A recording is a plain file the plugin wrote: a link in its place (to a copy outside the
+    project, or to any file) is an error naming it, and replay takes no verdict from it."""
+    from tests.plugin.test_read_by_kind import CORPUS
+
+    write_corpus(project, "probes", CORPUS)
+    project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+    cassette = project.path / "cassettes" / "gpt-image-2" / "fox.json"
+    outside = project.path.parent / "elsewhere.json"
+    outside.write_bytes(cassette.read_bytes())
+    cassette.unlink()
+    cassette.symlink_to(outside)
+    result = project.runpytest("--imgsafe", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*cassettes/gpt-image-2/fox.json is a link, not a recording this plugin wrote*"])
+    assert "Traceback" not in result.stdout.str()
