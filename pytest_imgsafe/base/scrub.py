@@ -9,7 +9,7 @@ captured logs). It removes three things:
 - any secret query parameter (``key=``, ``api-key=``, ``sig=``, ``code=``...) in a URL or text;
 - credentials in header form (``Authorization: Bearer ...``, ``api-key: ...``,
   ``x-goog-api-key: ...``) and ``user:password@`` in URLs;
-- masked key fragments a provider echoes (``sk-pro****cdef``; ``Incorrect API key provided:
+- masked key fragments a provider echoes (``sk-pro****cdef``, ``sk-BLA...7781``; ``Incorrect API key provided:
   sk-abc***xyz``): a fragment is part of a key, and a report copies it to every reader.
 
 What is shown (terminal, reports) also passes :meth:`Scrubber.shown`, which escapes control
@@ -74,7 +74,7 @@ _HEADER = re.compile(
 )
 _BEARER = re.compile(r"(?P<lead>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 _MASKED = re.compile(
-    r"(?P<lead>)(?P<value>\b(?:sk|rk|pk|sess|AIza|key)[A-Za-z0-9_-]*\*{2,}[A-Za-z0-9_*-]*)"
+    r"(?P<lead>)(?P<value>\b(?:sk|rk|pk|sess|AIza|key)[A-Za-z0-9_-]*(?:\*{2,}|\.{3}|\u2026)[A-Za-z0-9_*-]*)"
     r"|(?P<lead2>\bkey provided:\s*)(?P<value2>[^\s\"',.;]+)",
     re.IGNORECASE,
 )
@@ -216,7 +216,7 @@ class Scrubber:
 
 def _masked_hint(text: str) -> bool:
     """A necessary condition of ``_MASKED``, cheap enough for every text."""
-    return "**" in text or "key provided" in text.lower()
+    return "**" in text or "..." in text or "\u2026" in text or "key provided" in text.lower()
 
 
 def secrets_in_url(url: str) -> set[str]:

@@ -17,6 +17,8 @@ from pytest_imgsafe.base.scrub import REDACTED, Scrubber, escape_controls
         ("invalid key sk-pro****cdef", "invalid key "),
         ("API key AIzaSy****************abcd is not valid", "API key "),
         ('{"message": "key sk-or-v1-****9f3e was revoked"}', '{"message": "key '),
+        ("the key sk-BLA...7781 has no quota left", "the key "),
+        ("bad credentials: sk-proj-Ab\u20269f3e", "bad credentials: "),
     ],
 )
 def test_a_masked_key_fragment_is_redacted(text: str, kept: str) -> None:
@@ -26,7 +28,9 @@ def test_a_masked_key_fragment_is_redacted(text: str, kept: str) -> None:
     assert Scrubber().holds_secret(text)
 
 
-@pytest.mark.parametrize("text", ["**Bold** words", "a ** b", "2**10 = 1024", "x**2 + y**2"])
+@pytest.mark.parametrize(
+    "text", ["**Bold** words", "a ** b", "2**10 = 1024", "x**2 + y**2", "Loading... done", "and so on\u2026 later"]
+)
 def test_markdown_and_arithmetic_are_left_alone(text: str) -> None:
     assert Scrubber().text(text) == text and not Scrubber().holds_secret(text)
 
