@@ -167,12 +167,7 @@ def names_safety(text: str) -> bool:
 def stage_in(text: str) -> Stage | None:
     """The stage the wording gives: generated-image wording is output, prompt/request/task wording input."""
     words = vocabulary()
-    text = normal(text)
-    if words.output_stage.search(text):
-        return "output"
-    if words.input_stage.search(text):
-        return "input"
-    return None
+    return _stage(text, words.input_stage)
 
 
 def stage_named(text: str) -> Stage | None:
@@ -180,10 +175,15 @@ def stage_named(text: str) -> Stage | None:
     the prompt or an input image (input); ``None`` for wording that names only the call ("Your
     request was rejected"), which both stages use."""
     words = vocabulary()
+    return _stage(text, words.input_named)
+
+
+def _stage(text: str, input_wording: re.Pattern[str]) -> Stage | None:
+    """Output wording first (a generated image is named after the request), then ``input_wording``."""
     text = normal(text)
-    if words.output_stage.search(text):
+    if vocabulary().output_stage.search(text):
         return "output"
-    if words.input_named.search(text):
+    if input_wording.search(text):
         return "input"
     return None
 

@@ -217,7 +217,8 @@ class Rewriter:
         if not allowed:
             # another script says more than "nothing to rewrite": no table would know its names
             return Rewrite(prompt, prompt, None, reason=not_covered(prompt, script_only=True) or NOTHING_TO_REWRITE)
-        foreign = not_covered(prompt, [(m.start, m.end) for m in allowed if m.scenario != "violence"])
+        references = [m for m in allowed if m.scenario != "violence"]  # what has a name, not wording
+        foreign = not_covered(prompt, [(m.start, m.end) for m in references])
         if foreign is not None:
             return Rewrite(prompt, prompt, None, reason=foreign)
         if strategy in (None, *TABLE_STRATEGIES):
@@ -228,7 +229,7 @@ class Rewriter:
             )
             return self._tables(prompt, matches, names)
         assert describe is not None  # checked above
-        if not any(m.scenario != "violence" for m in allowed):
+        if not references:
             # a describer describes a *reference* (a person, an artist's work, a character, a
             # brand); violent wording is softened by its table. A prompt whose only trigger is its
             # wording is never handed to a model to be retold: whatever the detector missed in it
