@@ -296,6 +296,11 @@ class _SessionHooks:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.run.collected(session.config, session.items)
 
+    @pytest.hookimpl(tryfirst=True)  # a historic hook: no wrapper; first, it changes what the others read
+    def pytest_warning_recorded(self, warning_message: Any) -> None:
+        # before the terminal (its warnings summary) and xdist (sending it to the controller) read it
+        self.run.scrub_warning(warning_message)
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]

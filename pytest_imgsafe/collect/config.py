@@ -154,7 +154,9 @@ class Settings:
         for entry in self.corpora:
             if _is_glob(entry):
                 found.extend(p for p in sorted(self.rootpath.glob(entry)) if p.is_file())
-        return [p for p in dict.fromkeys(found) if self.is_corpus_file(p)]
+        return [
+            p for p in dict.fromkeys(found) if self.is_corpus_file(p) and self.outside_corpus_file_problem(p) is None
+        ]
 
     def linked_folder_problem(self, path: Path) -> str | None:
         """Why a folder that is a link inside a corpus is not followed, or None to follow it.
@@ -173,7 +175,28 @@ class Settings:
             return f"is a link to {target}, a folder that contains it: following it would loop"
         if any(target == root or root in target.parents for root in (r.resolve() for r in self.corpus_roots())):
             return f"is a link to {target}, inside the corpora already: its files would be collected twice"
+        if not self._inside_project(target):
+            return f"is a link to {target}, outside the project: its files are not read"
         return None
+
+    def outside_corpus_file_problem(self, path: Path) -> str | None:
+        """Why a corpus file is not read (it is a link to a file outside the project), or None.
+
+        A corpus file written under a configured corpus may be a link swapped in for the file; its
+        target is read only when it stays inside the project (or inside a corpus configured
+        elsewhere on purpose). Anything else is one collection error, never a silent skip."""
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a link that cannot be followed (a loop of links, or its target is gone)"
+        if self._inside_project(target):
+            return None
+        return f"is a link to {target}, a file outside the project: it is not read"
+
+    def _inside_project(self, target: Path) -> bool:
+        """Is a resolved path inside the rootdir or inside a configured corpus root?"""
+        roots = [self.rootpath.resolve(), *(r.resolve() for r in self.corpus_roots())]
+        return any(target == root or root in target.parents for root in roots)
 
     def is_corpus_file(self, path: Path) -> bool:
         """Does this YAML file belong to a configured corpus (a path under it or a glob match)?"""
@@ -188,6 +211,8 @@ class Settings:
                 if fnmatch.fnmatch(rel.as_posix(), entry):
                     return True
                 continue
+            if _lexically_under(path, self.rootpath / entry):
+                return True  # written under the corpus: collected, and fenced when read
             root = (self.rootpath / entry).resolve()
             resolved = path.resolve()
             if resolved == root or root in resolved.parents:

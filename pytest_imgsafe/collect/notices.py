@@ -61,6 +61,30 @@ def targets_notice(tool: Mapping[str, Any]) -> str | None:
     )
 
 
+def outside_corpora_notice(rootpath: Path, tool: Mapping[str, Any]) -> str | None:
+    """A line when ``corpora`` names folders outside the project: they are read as configured (a
+    corpus shared between repositories), but a run should say that it reads files from there."""
+    corpora = tool.get("corpora")
+    if not isinstance(corpora, list):
+        return None
+    root = rootpath.resolve()
+    outside = []
+    for entry in corpora:
+        if not isinstance(entry, str) or any(ch in entry for ch in "*?["):
+            continue  # a glob matches inside the rootdir only
+        where = (rootpath / entry).resolve()
+        if where != root and root not in where.parents:
+            outside.append(f"{entry!r} ({where})")
+    if not outside:
+        return None
+    return f"imgsafe: corpora outside the project are read: {', '.join(outside)}"
+
+
 def config_notices(rootpath: Path, invocation_dir: Path, tool: Mapping[str, Any]) -> list[str]:
-    """Every line about configuration that does not apply, for the run's header."""
-    return [line for line in (rootdir_notice(rootpath, invocation_dir, tool), targets_notice(tool)) if line]
+    """Every line about configuration that does not apply, or reads outside the project, for the run's header."""
+    lines = (
+        rootdir_notice(rootpath, invocation_dir, tool),
+        targets_notice(tool),
+        outside_corpora_notice(rootpath, tool),
+    )
+    return [line for line in lines if line]

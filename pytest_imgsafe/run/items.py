@@ -77,6 +77,9 @@ class CorpusFile(pytest.File):
         state = run_state(self.config)
         settings = state.settings
         shown = self._shown()
+        outside = settings.outside_corpus_file_problem(self.path)
+        if outside is not None:
+            raise self.CollectError(f"{shown} {outside}; replace the link with the file it points to")
         try:
             corpus = load_corpus_cached(
                 self.path,

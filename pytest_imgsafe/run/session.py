@@ -559,6 +559,21 @@ class ImgsafeRun:
             item.user_properties[:now] = report.user_properties[:now]
             item.stash[PROPERTIES_CHECKED] = now
 
+    def scrub_warning(self, warning: Any) -> None:
+        """No key in a warning's text: pytest prints it in the warnings summary, as it was raised.
+
+        ``warning`` is the :class:`warnings.WarningMessage` pytest hands its hooks; its message is
+        replaced, in place, by one of the same category whose text is scrubbed (the category's own
+        constructor may want other arguments: then a plain :class:`UserWarning` carries it)."""
+        text = str(warning.message)
+        clean = self.scrubber.shown(text)
+        if clean == text:
+            return
+        try:
+            warning.message = warning.category(clean)
+        except Exception:
+            warning.message = UserWarning(clean)
+
     def log(self, report: pytest.TestReport) -> None:
         """Keep an item's row (and a fuzz spec's failing examples) from its report's properties,
         which xdist sends to the controller (there the row arrives as a plain dict). A worker

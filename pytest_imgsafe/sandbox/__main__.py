@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=IDLE_TIMEOUT_S,
         metavar="S",
-        help=f"close a connection that sends nothing for S seconds (default {IDLE_TIMEOUT_S:g})",
+        help=f"close a connection that has not sent a whole request within S seconds (default {IDLE_TIMEOUT_S:g})",
     )
     return parser
 

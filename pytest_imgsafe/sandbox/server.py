@@ -20,6 +20,7 @@ request log in memory (and as JSON lines on disk if asked) that tests read to co
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
 import random
@@ -64,8 +65,9 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 DRAIN_LIMIT = 256 * 1024 * 1024
 """An oversized body up to this size is read and dropped, so the client gets to read the 413."""
 IDLE_TIMEOUT_S = 60.0
-"""How long a connection may send nothing (no request, or a request that stops half-way) before
-the sandbox closes it: a silent client never holds a thread forever."""
+"""How long a connection may take to send one whole request (waiting for it included) before the
+sandbox closes it: a silent client, or one that sends a byte now and then, never holds a thread
+forever."""
 _GONE_POLL_S = 0.05
 """How often a delayed answer looks whether its client is still there."""
 
@@ -375,6 +377,35 @@ def provider_of_path(path: str) -> str:
     return "openai"
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A connection's reads, each bounded by what is left of the time for the current request.
+
+    A socket timeout alone bounds one read: a client that sends a byte just before each read
+    times out holds the thread for as long as it likes. Here every read (the request line, each
+    header, the body) waits at most until one deadline per request, read from the sandbox's clock."""
+
+    def __init__(self, sock: socket.socket, idle_s: float, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self._sock, self._idle_s, self._clock = sock, idle_s, clock
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        timeout = self._idle_s
+        if self.deadline is not None:
+            left = self.deadline - self._clock()
+            if left <= 0:
+                raise TimeoutError("the request did not arrive whole in time")
+            timeout = min(timeout, left)
+        self._sock.settimeout(timeout)
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(self._idle_s)  # writes keep the plain timeout
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -388,7 +419,15 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # every read and write of a silent client ends in this timeout, and the stdlib closes the
         # connection (its own ``timeout`` attribute is a class variable, the same for every sandbox)
-        self.connection.settimeout(self.server.sandbox.idle_timeout_s)
+        sandbox = self.server.sandbox
+        self.connection.settimeout(sandbox.idle_timeout_s)
+        self._reader = _DeadlineReader(self.connection, sandbox.idle_timeout_s, sandbox.clock)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        # one deadline for waiting for a request and reading it whole (its body included)
+        self._reader.deadline = self.server.sandbox.clock() + self.server.sandbox.idle_timeout_s
+        super().handle_one_request()
 
     def _client_gone(self) -> bool:
         """Whether the client has closed its end (a readable socket with nothing to read)."""

@@ -49,3 +49,15 @@ def test_a_target_list_without_a_default_target_says_which_it_dropped(project: p
 def test_no_configuration_at_all_is_no_notice(tmp_path: Path) -> None:
     assert config_notices(tmp_path, tmp_path, {}) == []
     assert config_notices(tmp_path, tmp_path, {"targets": {"moderation": {}, "gpt-image-2": {}}}) == []
+
+
+def test_corpora_configured_outside_the_project_are_named_once_in_the_header(project: pytest.Pytester) -> None:
+    shared = project.path.parent / f"{project.path.name}-shared"
+    shared.mkdir()
+    (shared / "benign.yaml").write_text(CORPUS, encoding="utf-8")
+    project.makefile(".toml", pyproject=f'[tool.imgsafe]\ncorpora = ["corpora", "../{shared.name}"]\n')
+    (project.path / "corpora").mkdir(exist_ok=True)
+    result = project.runpytest("--imgsafe", "--co", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines([f"imgsafe: corpora outside the project are read: '../{shared.name}' ({shared})"])
+    result.stdout.fnmatch_lines(["*CaseItem fox*"])  # read as configured, and said so
+    assert config_notices(project.path, project.path, {"corpora": ["corpora", "corp*/**.yaml"]}) == []

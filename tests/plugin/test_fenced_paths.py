@@ -167,6 +167,54 @@ def test_a_link_loop_in_the_corpora_is_one_clear_collection_error(project: pytes
     assert "1 test collected, 3 errors" in out  # calm.yaml once, each link refused once
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_corpus_file_swapped_for_a_link_outside_the_project_is_an_error_and_never_read(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory, cache: bool
+) -> None:
+    """Resolved, the link leaves the project: it used to be dropped without a word (the file looked
+    as if it were not in the corpora at all). Now it is one collection error naming it, and the
+    outside file's own problem (here, a YAML error) is never reported, because it is never read."""
+    write_corpus(project, "calm", "cases:\n  - {id: lake, prompt: a calm lake, expect: pass, targets: [moderation]}\n")
+    outside = tmp_path_factory.mktemp("elsewhere") / "foreign.yaml"
+    outside.write_text("cases: [unclosed\n", encoding="utf-8")
+    (project.path / "corpora" / "swapped.yaml").symlink_to(outside)
+    flags = [] if cache else ["-p", "no:cacheprovider"]
+    result = project.runpytest("--imgsafe", "--collect-only", *flags)
+    out = result.stdout.str()
+    assert "corpora/swapped.yaml is a link to" in out
+    assert "a file outside the project: it is not read; replace the link with the file it points to" in out
+    assert "unclosed" not in out and "foreign" in out  # named, not read
+    assert "1 test collected, 1 error" in out
+
+
+def test_a_corpus_folder_link_to_outside_the_project_is_refused(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "foreign.yaml").write_text(
+        "cases:\n  - {id: far, prompt: a far lake, expect: pass, targets: [moderation]}\n", encoding="utf-8"
+    )
+    (project.path / "corpora").mkdir(exist_ok=True)
+    (project.path / "corpora" / "shared").symlink_to(elsewhere)
+    result = project.runpytest("--imgsafe", "--collect-only", "-p", "no:cacheprovider")
+    out = result.stdout.str()
+    assert "corpora/shared is a link to" in out and "outside the project: its files are not read" in out
+    assert "far" not in out.replace("foreign", "")  # the outside case is never collected
+    assert "1 error" in out
+
+
+def test_a_corpus_file_linked_to_a_file_inside_the_project_is_read(project: pytest.Pytester) -> None:
+    (project.path / "shared").mkdir()
+    (project.path / "shared" / "calm.yaml").write_text(
+        "cases:\n  - {id: lake, prompt: a calm lake, expect: pass, targets: [moderation]}\n", encoding="utf-8"
+    )
+    (project.path / "corpora").mkdir(exist_ok=True)
+    (project.path / "corpora" / "calm.yaml").symlink_to(project.path / "shared" / "calm.yaml")
+    result = project.runpytest("--imgsafe", "--collect-only", "-q", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*calm.yaml::lake*moderation*"])
+    assert "error" not in result.stdout.str()
+
+
 @pytest.mark.parametrize("live", [False, True])
 def test_an_image_swapped_for_a_link_during_the_run_is_one_clear_error(project: pytest.Pytester, live: bool) -> None:
     """Swapped after collection (the run's own hook does it), the link is refused right before the

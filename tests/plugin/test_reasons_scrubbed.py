@@ -40,3 +40,34 @@ def test_no_key_in_the_reasons_rA_prints(echoing_project: pytest.Pytester, toler
     for secret in (KEY, KEY[3:20], URL_SECRET):
         assert secret not in shown  # ...without the key it echoed or the base URL's secret
     assert "api-key=<redacted>" in shown
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_no_key_in_the_warnings_summary(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
+) -> None:
+    """A warning raised with a key in its text (a library naming the URL it was given) is shown
+    in pytest's warnings summary as it was raised; under --imgsafe the key is redacted there,
+    also for a category that cannot be built from the text alone, and from a worker."""
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    (pytester.path / "corpora").mkdir()
+    pytester.makepyfile(
+        test_warns="""
+        import os, warnings
+
+        class NeedsTwo(UserWarning):  # a category that cannot be built from the text alone
+            def __init__(self, text, code):
+                super().__init__(text, code)
+
+        def test_plain():
+            warnings.warn("connecting with " + os.environ["OPENAI_API_KEY"])
+
+        def test_odd_category():
+            warnings.warn(NeedsTwo("key was " + os.environ["OPENAI_API_KEY"], 7))
+        """
+    )
+    result = pytester.runpytest_subprocess("--imgsafe", "-p", "no:cacheprovider", *workers, "test_warns.py")
+    result.assert_outcomes(passed=2, warnings=2)
+    shown = result.stdout.str() + result.stderr.str()
+    assert "connecting with <redacted>" in shown and "key was <redacted>" in shown
+    assert KEY not in shown and KEY[3:20] not in shown

@@ -134,6 +134,32 @@ def test_a_silent_client_is_let_go_after_the_idle_timeout() -> None:
             assert half.recv(65536) == b""  # the body never comes: closed, never held
 
 
+def test_a_client_that_drips_its_request_is_let_go_at_the_request_deadline() -> None:
+    """A byte before every read would reset a per-read timeout forever; the request has one
+    deadline instead. The sandbox's clock is the test's: it is moved past the deadline while the
+    client is half-way through its headers, and the next byte is the last one read."""
+    now = [0.0]
+    with Sandbox(idle_timeout_s=3600, clock=lambda: now[0]) as sb:
+        with socket.create_connection(("127.0.0.1", sb.port), timeout=30) as drip:
+            drip.sendall(b"POST /v1/images/generations HTTP/1.1\r\nhost: x\r\n")
+            assert not _closed_within(drip, 0.2)  # still within its time: the connection waits
+            now[0] = 3601.0
+            drip.sendall(b"x")  # wakes the read that was waiting; the next read is past the deadline
+            assert _closed_within(drip, 30)
+            assert sb.requests == []  # never answered, never judged
+
+
+def _closed_within(conn: socket.socket, seconds: float) -> bool:
+    """Has the peer closed the connection (EOF or reset) within ``seconds``? Nothing is sent back."""
+    conn.settimeout(seconds)
+    try:
+        return conn.recv(65536) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
 def test_work_stops_when_the_client_goes() -> None:
     with Sandbox(latency_ms=3_000) as sb:
         body = json.dumps({"model": "gpt-image-2", "prompt": "A photo of Elon Musk on Mars"}).encode()

@@ -156,5 +156,10 @@ def test_a_rewrite_leaves_no_trigger_of_the_tables_or_the_sandbox(prompt: str) -
         result = rewrite(prompt)
     except RewriteRefused:
         return
+    if result.strategy is None:
+        # not rewritten (a lookalike letter such as "att" can make it read as another language):
+        # then it comes back exactly as given, and says why, never half-rewritten
+        assert result.text == prompt and result.changes == () and result.reason, result
+        return
     assert product_triggers(result.text) == [], (prompt, result.text)
     assert sandbox_triggers(result.text) == [], (prompt, result.text)
