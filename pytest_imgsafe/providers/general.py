@@ -17,12 +17,15 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    with a reason that names safety, is a block. A model's own refusal (a ``refusal`` field or
    part, ``stop_reason: refusal``, or its own words declining for a safety reason, in the
    providers' vocabulary of refusals) is a block at the input stage: the model declined the
-   request, and nothing was generated.
+   request, and nothing was generated. An error's own code that names a policy, in whatever
+   casing (``IMAGE_SAFETY_VIOLATION``, ``OutputImageSensitiveContentDetected``), is a block, its
+   stage from the code's own words before its message's.
 3. **The message text**, in an error envelope, a list of errors, FastAPI's ``detail``, Google's
    reasons, a plain-text or HTML body: it must name safety and a refusal in the providers' own
    vocabulary (``data/answer_vocabulary.yaml``), and nothing that makes it another answer.
 
-Stage follows the wording of what carried the verdict (generated-image wording: output; prompt,
+The filter is named by the answer's field names first (they are the provider's own shape), then
+by its words. Stage follows the wording of what carried the verdict (generated-image wording: output; prompt,
 request, task wording: input; neither: unknown). A verdict found here is marked
 ``read_by="general"``, so a report shows the shapes worth adding. What this layer cannot read
 stays a non-verdict: it never guesses, and it never reads a pass.
