@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import yaml
 
 from pytest_imgsafe.collect.config import load_pyproject, missing_keys, resolve_settings

@@ -33,7 +33,11 @@ def report_rows(project: pytest.Pytester) -> dict[str, dict]:
 def test_a_failing_row_opens_to_its_request_and_recorded_answer(project: pytest.Pytester) -> None:
     write_corpus(project, "probes", CASES)
     project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=2)
-    write_corpus(project, "probes", CASES.replace("A quiet lake at dawn\n    expect: pass", "A quiet lake at dawn\n    expect: block"))
+    write_corpus(
+        project,
+        "probes",
+        CASES.replace("A quiet lake at dawn\n    expect: pass", "A quiet lake at dawn\n    expect: block"),
+    )
     result = project.runpytest("--imgsafe", "-p", "no:cacheprovider", "--imgsafe-report=reports/run.json")
     result.assert_outcomes(passed=1, failed=1)
     rows = report_rows(project)
@@ -60,7 +64,9 @@ def test_an_echoed_key_in_an_erroring_rows_answer_is_redacted(
     pytester.makefile(".toml", pyproject=PROJECT_HEAD.format().replace('quality = "low"', f'quality = "{FAKE_KEY}"'))
     (pytester.path / "corpora").mkdir()
     write_corpus(pytester, "probes", CASES)
-    result = pytester.runpytest("--imgsafe", "--imgsafe-live", "-p", "no:cacheprovider", "--imgsafe-report=reports/run.json")
+    result = pytester.runpytest(
+        "--imgsafe", "--imgsafe-live", "-p", "no:cacheprovider", "--imgsafe-report=reports/run.json"
+    )
     result.assert_outcomes(errors=2)
     rows = report_rows(pytester)
     answer = rows["fox"]["exchange"]["answer"]

@@ -45,6 +45,10 @@ def test_only_the_headers_a_reader_needs_are_kept() -> None:
         "fields": {"prompt": "a fox", "n": 1},
         "files": ["image: fox.png"],
     }
-    assert shown["answer"]["headers"] == {"content-type": "application/json", "x-request-id": "req_1", "retry-after": "2"}
+    assert shown["answer"]["headers"] == {
+        "content-type": "application/json",
+        "x-request-id": "req_1",
+        "retry-after": "2",
+    }
     assert shown["answer"]["status"] == 400 and "moderation_blocked" in shown["answer"]["body"]
     assert "answer" not in exchange("images.generate", {"prompt": "a fox"}, [], None)
