@@ -224,6 +224,29 @@ def _construct_map(loader: Any, node: Any) -> Iterator[_Node]:
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
+class _Seq(list[Any]):
+    """A list that remembers the line of each item (1-based): an item that is not a mapping has
+    no line of its own to be reported at."""
+
+    item_lines: list[int]
+
+
+def _construct_seq(loader: Any, node: Any) -> Iterator[_Seq]:
+    data = _Seq()
+    data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_object(item, deep=False) for item in node.value)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def _item_line(items: list[Any], index: int, fallback: int) -> int:
+    """The line of ``items[index]`` as the file writes it (``fallback`` for a list without lines)."""
+    lines = getattr(items, "item_lines", None)
+    return lines[index] if lines is not None and index < len(lines) else fallback
+
+
 def parse_yaml(text: str) -> Any:
     """Parse YAML whose mappings remember their lines; raises ``yaml.YAMLError``."""
     return parse_yaml_keys(text)[0]
@@ -630,7 +653,7 @@ def _cases(
     for index, node in enumerate(raw):
         if not isinstance(node, _Node):
             check.add(
-                data.lines["cases"] + index,
+                _item_line(raw, index, data.lines["cases"] + index),
                 f"case #{index + 1} is not a mapping: write '- id: ...' then 'prompt: ...' indented under it",
             )
             continue
@@ -778,7 +801,7 @@ def _fuzz(
     specs: list[FuzzSpec] = []
     for index, node in enumerate(raw):
         if not isinstance(node, _Node):
-            check.add(data.lines["fuzz"] + index, f"fuzz spec #{index + 1} is not a mapping")
+            check.add(_item_line(raw, index, data.lines["fuzz"] + index), f"fuzz spec #{index + 1} is not a mapping")
             continue
         what = f"fuzz spec {excerpt(node.get('id'))}" if isinstance(node.get("id"), str) else f"fuzz spec #{index + 1}"
         check.keys(node, "fuzz", what)
