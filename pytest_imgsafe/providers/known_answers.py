@@ -17,6 +17,10 @@ moderation body is never an image target's answer.
 - Imagen (``raiFilteredReason``; some images filtered and some returned is a pass that keeps the
   filter's message).
 - Azure AI Content Safety ``text:analyze``: severities against a threshold per category.
+- An asynchronous operation polled to its end: its ``result``, read as any answer (Azure's DALL-E 2).
+
+An image is image bytes, a URL, or what a recording prints in their place: our placeholder, or
+documentation's and other projects' fixtures' (:func:`.body.printed_placeholder`).
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
 _AZURE_URL = re.compile(r"https?://[\w.-]+\.(?:openai|cognitiveservices|services\.ai|models\.ai)\.azure\.com/")
 """An image served from an Azure OpenAI endpoint (not ``*.blob.core.windows.net``: OpenAI's own
 DALL-E URLs are there too)."""
-_OPERATION_DONE = frozenset({"succeeded", "completed", "success", "done", "finished"})
+_OPERATION_DONE = frozenset({"succeeded", "completed", "success", "done", "finished", "ready"})
 """An asynchronous operation's status when it ended with its result."""
 _CALL_FAILED = frozenset({"failed", "incomplete", "cancelled", "canceled"})
 _LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified", "probability_unspecified"})
