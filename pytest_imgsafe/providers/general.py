@@ -12,8 +12,9 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    not seen is read by its own tokens (``IMAGE_PROHIBITED_CONTENT_V2``) or by its
    ``finishMessage``. A flag of any name says block by its words (``filtered``, ``isBlocked``,
    ``nsfw``, ``is_safe: false``, a detection that names a threat: ``attackDetected``), never
-   where its own object says the filter did not act (``filtered: false`` beside ``detected``) and
-   never as a setting (``safe_mode``, ``allow_nsfw``). A task or job whose status says it failed,
+   where its own object says the filter did not act (``filtered: false`` beside ``detected``),
+   never as a setting (``safe_mode``, ``allow_nsfw``) and never under the request's parameters as
+   an answer echoes them (``requestParameters: {safe: false}``). A task or job whose status says it failed,
    with a reason that names safety, is a block. A model's own refusal (a ``refusal`` field or
    part, ``stop_reason: refusal``, or its own words declining for a safety reason, in the
    providers' vocabulary of refusals) is a block at the input stage: the model declined the
@@ -26,7 +27,8 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
 
 The filter is named by the answer's field names first (they are the provider's own shape), then
 by its words. Stage follows the wording of what carried the verdict (generated-image wording: output; prompt,
-request, task wording: input; neither: unknown). A verdict found here is marked
+request, task wording: input; neither: unknown; a 4xx refusal by a filter whose provider answers a
+filtered output with a success, Imagen's, is of the request). A verdict found here is marked
 ``read_by="general"``, so a report shows the shapes worth adding. What this layer cannot read
 stays a non-verdict: it never guesses, and it never reads a pass.
 """
