@@ -597,6 +597,10 @@ class CallSession:
         if case is not None:
             subject = f"case {case.id!r} for target {self.target.name!r}"
             changed = "the prompt, params or target changed"
+        elif "@" in self.path.stem:  # a recording an item makes besides its own (``<id>@explain``, a link's)
+            role = self.path.stem.split("@", 1)[1]
+            subject = f"the {role} query {what!r} on target {self.target.name!r}"
+            changed = "the prompt, the target or the words asked about changed"
         else:
             subject = f"the drawn example {what!r} on target {self.target.name!r}"
             changed = "the spec, its tables or the strategies changed"
