@@ -38,16 +38,16 @@ def _place_before() -> re.Pattern[str]:
 def names_a_place(prompt: str, start: int, end: int) -> bool:
     """Whether the name at ``prompt[start:end]`` is part of a place's name.
 
-    After the name, the place word must be written as the name is (a capital after a capital:
-    "Anne Frank House" is a house, "Barack Obama house party" is still a person); before it, a
-    small word joins them ("the house of ...").
+    After the name, both must be capitalized as a proper name is ("Anne Frank House" is a house;
+    "Barack Obama house party", or a prompt all in lower case, still names a person); before it,
+    a small word joins them ("the house of ...").
     """
     after = fold(prompt[end : end + _LOOK])
     m = _place_after().search(after.text)
     if m is not None:
         o_start, _ = after.span(m.start("place"), m.end("place"))
         written = prompt[end + o_start : end + o_start + 1]
-        if not prompt[start : start + 1].isupper() or written.isupper():
+        if prompt[start : start + 1].isupper() and written.isupper():
             return True
     before = fold(prompt[max(0, start - _LOOK) : start])
     return _place_before().search(before.text) is not None

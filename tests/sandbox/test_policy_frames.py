@@ -99,6 +99,7 @@ def test_a_name_inside_a_place_name_is_not_a_person(prompt: str, name: str) -> N
     "prompt",
     [
         "Barack Obama house party with friends",  # a lower-case word after a capitalized name
+        "barack obama house party with friends",  # all in lower case: nothing says it is a name's place
         "Nelson Mandela waving from a balcony",
         "Rosa Parks portrait",
     ],
