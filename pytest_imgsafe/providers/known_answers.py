@@ -223,6 +223,31 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     raise unreadable(f"chat answer with no image and no safety signal (finish_reason {finish or 'none'})", ctx)
 
 
+def output_judged_clean(data: Any) -> bool:
+    """Does a chat answer carry its filter's own judgement of what it returned, and say the filter
+    acted on nothing? Azure's ``content_filter_results`` on a finished choice, every category a
+    result whose ``filtered`` is ``false`` (none an ``error``: a filter that did not run judged
+    nothing), or a ``moderation`` object whose output result is ``flagged: false``. A text answer
+    read for no kind is a pass only on that word: the filter judged the text and let it through."""
+    if not isinstance(data, Mapping):
+        return False
+    choices = [c for c in listed(data.get("choices")) if isinstance(c, Mapping)]
+    if not choices or not choices[0].get("finish_reason"):
+        return False  # no choice, or one not finished (a chunk of a stream): nothing judged whole
+    results = choices[0].get("content_filter_results") or choices[0].get("content_filter_result")
+    if isinstance(results, Mapping) and results and "error" not in results:
+        categories = [v for v in results.values() if isinstance(v, Mapping)]
+        if categories and all(v.get("filtered") is False for v in categories):
+            return True
+    moderation = data.get("moderation")
+    output = moderation.get("output") if isinstance(moderation, Mapping) else None
+    if isinstance(output, Mapping) and output.get("type") != "error":
+        found = listed(output.get("results")) if "results" in output else [output]
+        flags = [r.get("flagged") for r in found if isinstance(r, Mapping)]
+        return bool(flags) and all(f is False for f in flags)
+    return False
+
+
 def _prompt_results(data: Mapping[str, Any]) -> list[Any]:
     """Azure's content-filter results of the prompt: ``prompt_filter_results``, or
     ``prompt_annotations`` as older API versions (2023-06-01-preview) name them."""

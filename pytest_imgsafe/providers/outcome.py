@@ -17,6 +17,8 @@ block: that is the rule the rest of the product leans on.
 What the answer must be depends on who asked: a kind's ``reads`` (``image``, ``moderation``,
 ``content-safety``, ``text``) says which family of answer can be its verdict, so a moderation body
 replayed for an image target is no verdict, and an image target never passes without an image.
+Asked by no kind, a text answer passes only on its filter's own word that it judged the finished
+text and acted on nothing (:func:`.known_answers.output_judged_clean`).
 A stream that lacks its last event (cut) is never a pass. The kinds call this through the
 registry (``providers.registry.classify`` and each kind's ``read``).
 """
@@ -37,6 +39,7 @@ from .known_answers import (
     Read,
     category_key,
     content_safety_verdict,
+    output_judged_clean,
     read_success,
 )
 from .known_errors import BLOCK_CODES, QUOTA_CODES, RELAY_BLOCK_CODES, Ctx, read_error
@@ -90,11 +93,12 @@ def read_answer(
     """Read one answer: an :class:`Outcome`, or raise :class:`ApiError` for a non-verdict.
 
     ``reads``: the family of answer that can be a verdict for the asking kind (``None``: any of
-    image, moderation, Content Safety); ``default_filter``: the filter a verdict names when the
-    answer itself does not say (the kind's); ``thresholds`` (severity per category) apply to
-    Azure AI Content Safety answers only (without them every category blocks at 4); ``rules``: a
-    team's rules, checked first; ``provider``: the provider the asking target is configured for
-    (``azure`` for an Azure endpoint), for an answer that does not name its own.
+    image, moderation, Content Safety, and text its filter judged clean); ``default_filter``: the
+    filter a verdict names when the answer itself does not say (the kind's); ``thresholds``
+    (severity per category) apply to Azure AI Content Safety answers only (without them every
+    category blocks at 4); ``rules``: a team's rules, checked first; ``provider``: the provider
+    the asking target is configured for (``azure`` for an Azure endpoint), for an answer that does
+    not name its own.
     """
     header_map = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
@@ -157,6 +161,8 @@ def _read(
             found = read_generally(status, parsed, ctx, nested)
             if found is not None:
                 return found
+            if reads is None and output_judged_clean(parsed.data):
+                return outcome  # asked by no kind: the provider's filter judged the text and let it through
             raise ApiError(
                 "unreadable",
                 f"a chat answer with no image and no safety signal: {snippet(outcome.message or '')}",

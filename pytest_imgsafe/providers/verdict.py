@@ -29,7 +29,10 @@ class Outcome:
     ``filter`` names the classifier that answered (``openai``, ``azure``, ``gemini``, ``imagen``,
     ``relay``, or what a team's rule names): a relay that passes Azure's filter through says
     ``azure``, since that decides how strict the channel is, while ``provider`` says who sent the
-    answer.
+    answer. On a pass it is the filter the answer went through and that let it be (an OpenAI
+    images answer passed OpenAI's filter, an annotated Azure answer Azure's), named as for a
+    block: by the answer, else by its target or kind. ``None`` says only that nothing named one,
+    never that no filter judged.
     """
 
     verdict: Verdict
@@ -42,7 +45,8 @@ class Outcome:
     link: str | None = None
     """For chain and gateway targets: the link that gave this outcome."""
     filter: str | None = None
-    """The safety filter that answered (see the class docstring); ``None`` when not read from an answer."""
+    """The safety filter that answered, on a block the one that refused, on a pass the one it went
+    through (see the class docstring); ``None`` when nothing names one."""
     read_by: ReadBy | None = None
     """Which reader found the verdict: ``shape`` (a reader of a known shape), ``general`` (the
     general layer, by status, envelope, fields and wording: a shape worth adding to the exact

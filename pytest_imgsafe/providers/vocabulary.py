@@ -29,6 +29,7 @@ class Vocabulary:
     safety: re.Pattern[str]
     refusal: re.Pattern[str]
     not_a_verdict: re.Pattern[str]
+    judged_against: re.Pattern[str]
     output_stage: re.Pattern[str]
     input_stage: re.Pattern[str]
     input_named: re.Pattern[str]
@@ -69,6 +70,7 @@ def vocabulary() -> Vocabulary:
         safety=_either(data["safety"]),
         refusal=_either(data["refusal"]),
         not_a_verdict=_either(data["not_a_verdict"]),
+        judged_against=_either(data["judged_against"]),
         output_stage=_either(data["output_stage"]),
         input_stage=_either(data["input_stage"]),
         input_named=_either(data["input_named"]),
@@ -113,7 +115,16 @@ def says_blocked(text: str) -> bool:
     failed to run)."""
     words = vocabulary()
     text = normal(text)
-    return bool(words.safety.search(text) and words.refusal.search(text) and not words.not_a_verdict.search(text))
+    return bool(words.safety.search(text) and words.refusal.search(text) and not another_answer(text))
+
+
+def another_answer(text: str) -> bool:
+    """Does this message name something that makes it another answer than a verdict (a rate
+    limit, a bad parameter, a key, a filter that failed to run)? What the content was judged
+    against ("violated the safety settings") is left out first: there the settings are the
+    measure of a verdict, not what the request got wrong."""
+    words = vocabulary()
+    return bool(words.not_a_verdict.search(words.judged_against.sub(" ", normal(text))))
 
 
 def model_declines(text: str) -> str:
@@ -128,7 +139,7 @@ def model_declines(text: str) -> str:
         if (
             words.model_declining.search(said)
             and (words.model_reasons.search(said) or words.safety.search(said))
-            and not words.not_a_verdict.search(said)
+            and not another_answer(said)
         ):
             return said
     return ""
@@ -161,7 +172,7 @@ def names_safety(text: str) -> bool:
     status is the refusal; its reason needs only to say why.)"""
     words = vocabulary()
     text = normal(text)
-    return bool(words.safety.search(text) and not words.not_a_verdict.search(text))
+    return bool(words.safety.search(text) and not another_answer(text))
 
 
 def stage_in(text: str) -> Stage | None:
@@ -189,8 +200,10 @@ def _stage(text: str, input_wording: re.Pattern[str]) -> Stage | None:
 
 
 def tokens(value: str) -> set[str]:
-    """An enum value or code as upper-case tokens (``image_content_policy`` -> IMAGE, CONTENT, POLICY)."""
-    found = {t.upper() for t in _TOKEN_SPLIT.split(value) if t}
+    """An enum value or code as upper-case tokens, in any casing: ``image_content_policy`` and
+    ``OutputImageSensitiveContentDetected`` alike (IMAGE, CONTENT, POLICY; OUTPUT, IMAGE, SENSITIVE,
+    ...). A provider spells its codes as it likes; the words are what they mean."""
+    found = {w.upper() for t in _TOKEN_SPLIT.split(value) if t for w in _KEY_WORD.findall(t)}
     if "CONTENT" in found and "FILTER" in found:
         found.add("CONTENTFILTER")
     return found

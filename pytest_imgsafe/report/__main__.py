@@ -18,6 +18,7 @@ one run (the message names the shard and the fix).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -168,5 +169,16 @@ def _serve(folder: Path, port: int) -> int:
     return 0
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """:func:`main`, quiet when the reader of its output goes away (``compare ... | head``): the
+    rest is not wanted, and a traceback about a closed pipe would be the only thing shown."""
+    try:
+        return main(argv)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit would fail again
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -77,7 +77,9 @@ table.grid th{white-space:normal;overflow-wrap:break-word;max-width:7.5em;font-s
 .g-pass{background:#e3f4e3}.g-block{background:#fde2e2}.g-error{background:#eee;color:#666}\
 .g-changed{outline:2px solid #b00;outline-offset:-2px;font-weight:600}
 details.drill{border:0;padding:0;margin:.2em 0 0}details.drill dl{display:grid;grid-template-columns:auto 1fr;\
-gap:0 .6em;margin:.2em 0}details.drill dt{color:#777}details.drill dd{margin:0;overflow-wrap:anywhere}
+gap:0 .6em;margin:.2em 0}details.drill dt{color:#777}details.drill dd{margin:0;overflow-wrap:anywhere}\
+pre.wire{white-space:pre-wrap;overflow-wrap:anywhere;max-height:24em;overflow:auto;background:#f6f6f6;padding:.4em;\
+font-size:.85em}
 .legend i{display:inline-block;width:9px;height:12px;margin:0 .2em 0 .8em;border-radius:2px;vertical-align:middle}
 """
 
@@ -389,9 +391,32 @@ def _opened(row: Row, target: Mapping[str, Any] | None, nights: Sequence[tuple[s
     return (
         "<details class='drill'><summary>request and answer</summary>"
         f"<b>request</b><dl>{listed(sent)}</dl><b>answer</b><dl>{listed(answer)}</dl>"
+        + _as_exchanged(row.exchange)
         + (f"<b>earlier nights</b><ul>{history}</ul>" if history else "")
         + "</details>"
     )
+
+
+def _as_exchanged(exchange: Mapping[str, Any] | None) -> str:
+    """A failing item's exchange itself: the request's fields as sent, and the answer's status,
+    headers and body as recorded (a report keeps them for failing and erroring items only)."""
+    if not isinstance(exchange, Mapping):
+        return ""
+    parts = []
+    request = exchange.get("request")
+    if isinstance(request, Mapping):
+        sent = {k: request[k] for k in ("operation", "fields", "files") if request.get(k)}
+        parts.append(f"<b>as sent</b><pre class='wire'>{_esc(json.dumps(sent, indent=1, ensure_ascii=False))}</pre>")
+    answer = exchange.get("answer")
+    if isinstance(answer, Mapping):
+        headers = answer.get("headers")
+        head = f"HTTP {answer.get('status')}" + "".join(
+            f"\n{k}: {v}" for k, v in (headers.items() if isinstance(headers, Mapping) else ())
+        )
+        where = f" ({answer.get('from')})" if answer.get("from") else ""
+        body = _esc(str(answer.get("body") or ""))
+        parts.append(f"<b>as answered{_esc(where)}</b><pre class='wire'>{_esc(head)}\n\n{body}</pre>")
+    return "".join(parts)
 
 
 def _why(row: Row) -> str:

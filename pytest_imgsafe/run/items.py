@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..base.advice import command
+from ..base.exchange import exchange
 from ..base.files import shown_path
 from ..base.row import Row
 from ..base.scrub import escape_line
+from ..base.status import FAILING
 from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
@@ -31,6 +33,7 @@ from ..rewrite import STRATEGIES
 from .session import run_state
 
 if TYPE_CHECKING:
+    from ..base.wire import Answer
     from ..diagnosis.explain import Explanation
     from ..fuzzing.fuzz import Example, FuzzRun
     from ..judging.drift import Drift
@@ -355,6 +358,15 @@ class CaseItem(pytest.Item):
             EXPLAIN_BUDGET_DEFAULT if budget is None else budget,
         )
 
+    def _exchange(self, answer: Answer | None) -> dict[str, Any] | None:
+        """The request as sent and the answer as it came, for a row a reader will open (a
+        failing or erroring item only; see ``base.exchange``)."""
+        sent = self.runner.request_shown(self.case, self.target)
+        if sent is None and answer is None:
+            return None
+        operation, fields, files = sent if sent is not None else ("", {"prompt": self.case.prompt}, [])
+        return exchange(operation, fields, files, answer)
+
     def _record_properties(
         self,
         outcome: Outcome | None,
@@ -416,6 +428,7 @@ class CaseItem(pytest.Item):
                     explain=self.explanation.as_dict() if self.explanation else None,
                     prompt=self.case.prompt,
                     reason=self.case.reason,
+                    exchange=self._exchange(answer) if error is not None or status in FAILING else None,
                 ),
             )
         )

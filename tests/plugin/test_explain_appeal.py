@@ -136,3 +136,20 @@ def test_an_account_label_that_looks_like_a_key_is_refused(project: pytest.Pytes
     )
     result = project.runpytest("--imgsafe", "-p", "no:cacheprovider")
     result.stderr.fnmatch_lines(["*account looks like a key*"])
+
+
+def test_explain_without_its_recording_names_the_explain_query_and_the_command(explained: pytest.Pytester) -> None:
+    """Replayed with --imgsafe-explain before the explanation was ever recorded: the item's own
+    answer replays, and the explanation says which recording is missing and how to make it."""
+    explained.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-p", "no:cacheprovider").assert_outcomes(
+        passed=4, failed=2
+    )
+    replayed = explained.runpytest("--imgsafe", "-p", "no:cacheprovider", "--imgsafe-explain", "-k", "swift")
+    replayed.assert_outcomes(passed=1, failed=1)
+    replayed.stdout.fnmatch_lines(
+        [
+            "  explain:    could not localize the triggers: no recording of the explain query "
+            "'A cozy watercolor of Taylor Swift reading in a cafe' on target '*'*swift-cafe@explain.json*"
+        ]
+    )
+    assert "drawn example" not in replayed.stdout.str()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pytest_imgsafe.collect.config import load_pyproject, missing_keys, resolve_settings
@@ -29,6 +30,7 @@ def test_the_live_step_passes_every_variable_the_bundled_targets_need(tmp_path: 
     assert missing_keys(settings, given) == []
 
 
+@pytest.mark.slow
 def test_the_live_step_runs_green_against_the_sandbox(tmp_path: Path, imgsafe_sandbox: Sandbox) -> None:
     copy_project(tmp_path)
     (tmp_path / "tests").mkdir()  # the project's own tests (testpaths): the step must not collect them

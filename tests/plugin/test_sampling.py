@@ -19,6 +19,7 @@ def recorded(project: pytest.Pytester, imgsafe_sandbox) -> pytest.Pytester:  # t
     return project
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_five_rotating_nights_run_every_item_and_each_report_says_it_is_a_sample(
     recorded: pytest.Pytester, workers: list[str]

@@ -44,6 +44,7 @@ def drifted(project: pytest.Pytester, imgsafe_sandbox) -> pytest.Pytester:  # ty
     return project
 
 
+@pytest.mark.slow
 def test_merged_shards_equal_the_single_run_item_for_item(drifted: pytest.Pytester) -> None:
     project = drifted
     common = ("--imgsafe-history", "history", "--imgsafe-budget-usd", "3")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,24 @@ def test_names_from_a_report_are_shown_escaped_never_raw(tmp_path: Path, capsys:
             assert not [c for c in text if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
             assert "forged line" not in text.replace("\\x0aforged line", "")  # never a line of its own
             assert "fox\\x1b[31mRED\\x07\\x1b]0;title\\x07\\x0d\\x1b[2K\\x9b31m\\x0aforged line\\x09" in text
+
+
+def test_compare_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    """``compare old new | head``: the pipe closes while the comparison is still written; the
+    command stops without a traceback about it."""
+    old, new = two_runs(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line: every write meets a closed pipe
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest_imgsafe.report", "compare", str(old), str(new)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1
