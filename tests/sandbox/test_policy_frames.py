@@ -24,7 +24,7 @@ def scenarios(prompt: str) -> set[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# swimwear: what people wear to swim says nothing by itself in a swimming, beach or family scene
+# swimwear: what people wear to swim says nothing by itself while they swim, play a sport or are with family
 
 
 @pytest.mark.parametrize(
@@ -57,6 +57,17 @@ def test_swimwear_in_a_swimming_beach_or_family_scene_passes_every_profile(promp
 def test_swimwear_with_a_sexualising_frame_or_out_of_its_scene_is_still_blocked(prompt: str) -> None:
     assert verdicts(prompt) == {"block"}
     assert "sexual" in scenarios(prompt)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["Bikini beach scene", "Frau im Badeanzug am Strand", "A woman in a swimsuit by the pool", "Biquíni na praia"],
+)
+def test_swimwear_at_a_bare_place_is_the_pictures_subject_and_strict_blocks_it(prompt: str) -> None:
+    """No activity and no family: the garment is the subject, which a strict provider reads as
+    suggestive (the domain notes' own example: "Bikini beach scene" is blocked on gpt-image-2)."""
+    decision = policy.decide(prompt, "strict")
+    assert decision.verdict == "block" and decision.scenario == "sexual", decision
 
 
 @pytest.mark.parametrize(
