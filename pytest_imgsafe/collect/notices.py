@@ -10,6 +10,8 @@ others.
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -102,13 +104,24 @@ def empty_corpora_notice(rootpath: Path, tool: Mapping[str, Any]) -> str | None:
 
 
 def _matches(rootpath: Path, entry: str) -> bool:
-    """Does a corpora entry name anything: a path that exists, or a glob with at least one match?"""
+    """Does a corpora entry name anything: a path that exists, or a glob with at least one match?
+
+    A glob is matched as collection matches it (``fnmatch`` on the path relative to the rootdir, in
+    the folders pytest walks), stopping at the first match; an absolute glob matches nothing there."""
     if not any(ch in entry for ch in "*?["):
         return (rootpath / entry).exists()
-    try:
-        return next(iter(rootpath.glob(entry)), None) is not None
-    except (NotImplementedError, ValueError, OSError):  # an absolute glob: globs match inside the rootdir
+    if Path(entry).is_absolute():
         return False
+    for folder, dirs, names in os.walk(rootpath):
+        dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, skip) for skip in _NOT_WALKED)]
+        here = Path(folder).relative_to(rootpath)
+        if any(fnmatch.fnmatch((here / name).as_posix(), entry) for name in names):
+            return True
+    return False
+
+
+_NOT_WALKED = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}")
+"""pytest's default ``norecursedirs``: folders it does not collect from, so no corpus file is there."""
 
 
 def config_notices(rootpath: Path, invocation_dir: Path, tool: Mapping[str, Any]) -> list[str]:

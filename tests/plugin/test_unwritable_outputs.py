@@ -239,8 +239,9 @@ def test_a_corpora_entry_that_names_no_file_is_said_in_the_header(project: pytes
     result.stdout.fnmatch_lines([f"imgsafe: corpora entry '{entry}' matches no file (paths and globs are relative*"])
 
 
-def test_corpora_entries_that_name_files_say_nothing(project: pytest.Pytester) -> None:
-    pyproject = PYPROJECT.format(extra="").replace('corpora = ["corpora"]', 'corpora = ["corpora", "*.toml"]')
+@pytest.mark.parametrize("glob", ["*.toml", "corp*/**.yaml"])
+def test_corpora_entries_that_name_files_say_nothing(project: pytest.Pytester, glob: str) -> None:
+    pyproject = PYPROJECT.format(extra="").replace('corpora = ["corpora"]', f'corpora = ["corpora", "{glob}"]')
     project.makefile(".toml", pyproject=pyproject)
     write_corpus(project, "probes", CORPUS)
     assert "matches no file" not in project.runpytest(*REPLAY, "--co").stdout.str()
