@@ -47,6 +47,7 @@ from .base.options import (
     parse_count,
     parse_days,
     parse_error_rate,
+    parse_history_dir,
     parse_sample,
     parse_seed,
     parse_shard,
@@ -121,6 +122,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         OPT_HISTORY,
+        type=parse_history_dir,
         default=None,
         metavar="DIR",
         help="a folder of earlier JSON reports: "

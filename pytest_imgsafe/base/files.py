@@ -8,15 +8,24 @@ file or the new one, never a truncated one.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from importlib import resources
 from pathlib import Path
 
+from .scrub import escape_line
+
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` in one step (the folder is created if needed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``data`` in one step (the folder is created if needed).
+
+    Raises ``OSError`` (say it with :func:`cannot_write`); whatever fails, ``path`` is left as it
+    was and no temporary file stays behind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where a folder of the path should be (/dev/null/x.json)
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent)) from None
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -28,6 +37,33 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def cannot_write(path: Path | str, err: OSError) -> str:
+    """One line saying which file could not be written and why: ``cannot write 'r.json': File too
+    large (EFBIG)``. The path is escaped (a name may hold control characters); a folder in the
+    way of the path is named."""
+    name = errno.errorcode.get(err.errno or 0)
+    why = f"{err.strerror or err}{f' ({name})' if name else ''}"
+    if err.errno == errno.ENOTDIR:
+        blocking = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            why += f": {escape_line(str(blocking))} is not a folder"
+    return f"cannot write '{escape_line(str(path))}': {why}"
+
+
+class NotWritten(Exception):
+    """An output file (a report, an appeal, saved failures, a page) that could not be written; its
+    message is the one line of :func:`cannot_write`. Nothing of it was left half-written."""
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """:func:`write_atomic` for a file a person asked for: a failure is :class:`NotWritten`, one
+    line to show in place of a traceback."""
+    try:
+        write_atomic(path, data)
+    except OSError as err:
+        raise NotWritten(cannot_write(path, err)) from None
 
 
 class TooLarge(OSError):

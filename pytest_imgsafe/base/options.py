@@ -110,6 +110,20 @@ def parse_count(text: str) -> int:
     return value
 
 
+def parse_history_dir(text: str) -> str:
+    """``--imgsafe-history``: a folder. A file there is a usage error (the folder of reports was
+    meant, not one report); a folder that does not exist yet is said in the run's summary (a first
+    nightly run has no history), never silently ignored."""
+    import os
+
+    if os.path.exists(text) and not os.path.isdir(text):
+        shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+        raise argparse.ArgumentTypeError(
+            f"'{shown}' is a file, not a folder: give the folder that holds the earlier JSON reports"
+        )
+    return text
+
+
 def parse_seed(text: str) -> int:
     """``--imgsafe-seed``: a whole number (any sign, as hypothesis takes it)."""
     value: int = _read(text, int, "a whole number: give the seed printed in the header of the run to repeat")

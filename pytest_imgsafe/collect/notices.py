@@ -10,11 +10,14 @@ others.
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..base.scrub import escape_line
 from .config import DEFAULT_TARGETS
 
 
@@ -80,11 +83,53 @@ def outside_corpora_notice(rootpath: Path, tool: Mapping[str, Any]) -> str | Non
     return f"imgsafe: corpora outside the project are read: {', '.join(outside)}"
 
 
+def empty_corpora_notice(rootpath: Path, tool: Mapping[str, Any]) -> str | None:
+    """A line when a configured ``corpora`` entry names no file: a typo (``"corpra"``) or a glob that
+    matches nothing would otherwise collect nothing, and the run end in "no tests ran" without a
+    word about why. Only entries the project wrote are checked (the default may be unused)."""
+    corpora = tool.get("corpora")
+    if isinstance(corpora, str):
+        corpora = [corpora]
+    if not isinstance(corpora, list):
+        return None
+    empty = [entry for entry in corpora if isinstance(entry, str) and entry and not _matches(rootpath, entry)]
+    if not empty:
+        return None
+    names = ", ".join(repr(escape_line(entry)) for entry in empty)
+    return (
+        f"imgsafe: corpora {'entry' if len(empty) == 1 else 'entries'} {names} "
+        f"{'matches' if len(empty) == 1 else 'match'} no file (paths and globs are relative to the rootdir "
+        f"{escape_line(str(rootpath))})"
+    )
+
+
+def _matches(rootpath: Path, entry: str) -> bool:
+    """Does a corpora entry name anything: a path that exists, or a glob with at least one match?
+
+    A glob is matched as collection matches it (``fnmatch`` on the path relative to the rootdir, in
+    the folders pytest walks), stopping at the first match; an absolute glob matches nothing there."""
+    if not any(ch in entry for ch in "*?["):
+        return (rootpath / entry).exists()
+    if Path(entry).is_absolute():
+        return False
+    for folder, dirs, names in os.walk(rootpath):
+        dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, skip) for skip in _NOT_WALKED)]
+        here = Path(folder).relative_to(rootpath)
+        if any(fnmatch.fnmatch((here / name).as_posix(), entry) for name in names):
+            return True
+    return False
+
+
+_NOT_WALKED = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}")
+"""pytest's default ``norecursedirs``: folders it does not collect from, so no corpus file is there."""
+
+
 def config_notices(rootpath: Path, invocation_dir: Path, tool: Mapping[str, Any]) -> list[str]:
     """Every line about configuration that does not apply, or reads outside the project, for the run's header."""
     lines = (
         rootdir_notice(rootpath, invocation_dir, tool),
         targets_notice(tool),
         outside_corpora_notice(rootpath, tool),
+        empty_corpora_notice(rootpath, tool),
     )
     return [line for line in lines if line]

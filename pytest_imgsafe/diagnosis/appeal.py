@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..base.advice import command
-from ..base.files import write_atomic
+from ..base.files import write_output
+from ..base.scrub import escape_line
 from ..base.wire import Answer
 from ..collect.corpus import Case
 from ..judging.drift import item_history
@@ -75,7 +76,7 @@ def write_appeal(
     lines = [
         f"# Appeal: false positive on {target.model} ({target.name})",
         "",
-        f"- **Request id:** {outcome.request_id or '(none in the answer)'}",
+        f"- **Request id:** {escape_line(outcome.request_id) if outcome.request_id else '(none in the answer)'}",
         f"- **Time:** {when}",
         f"- **Account:** {settings.account or NO_ACCOUNT}",
         f"- **Target:** {target.name}: {target.kind}, model {target.model}"
@@ -117,5 +118,7 @@ def write_appeal(
             *[f"- {' + '.join(core)}" for core in appeal.triggers],
         ]
     path = folder / f"{_slug(appeal.case.id)}--{_slug(target.name)}.md"
-    write_atomic(path, scrubber.text("\n".join(lines) + "\n"))
+    # shown, as the terminal and the reports show it: a provider's request id or a prompt cannot
+    # put raw escape sequences into a file people `cat` and paste into a ticket
+    write_output(path, scrubber.shown("\n".join(lines) + "\n"))
     return path

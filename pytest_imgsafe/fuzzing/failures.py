@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ..base.files import write_atomic
+from ..base.files import write_output
 from ..base.yaml_bounds import load_user_file
 
 HEADER = """\
@@ -22,7 +22,7 @@ def save_failures(path: Path, cases: Iterable[Mapping[str, Any]]) -> int:
     """Append the cases whose ids the file does not hold yet; returns how many were written.
 
     An existing file that cannot be read within the bounds is a ``ValueError`` naming it, and is
-    left as it is (never written over)."""
+    left as it is (never written over); a file that cannot be written is ``NotWritten``."""
     existing: list[dict[str, Any]] = []
     if path.exists():
         data = load_user_file(path, "file of saved fuzz failures") or {}  # ValueError: left as it is
@@ -32,5 +32,5 @@ def save_failures(path: Path, cases: Iterable[Mapping[str, Any]]) -> int:
     if not new:
         return 0
     body = yaml.safe_dump({"cases": existing + new}, sort_keys=False, allow_unicode=True, width=100)
-    write_atomic(path, HEADER + body)
+    write_output(path, HEADER + body)
     return len(new)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..base.files import write_output
 from ..base.status import FAILING
 from .build import SCHEMA_ID, VERSION, block_rates, build_report, changes, is_report, load_history, screen_confusion
 from .charts import rate_chart
@@ -26,12 +27,14 @@ def sibling(path: Path, suffix: str) -> Path:
 
 
 def write_reports(path: Path, report: Mapping[str, Any], history: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
-    """Write PATH (JSON), PATH.md and PATH.html (charted over ``history`` and this run); returns the three paths."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1, sort_keys=False), encoding="utf-8")
+    """Write PATH (JSON), PATH.md and PATH.html (charted over ``history`` and this run); returns the three paths.
+
+    Each file is replaced whole or not at all (a full disk leaves no truncated report); one that
+    cannot be written is :class:`~pytest_imgsafe.base.files.NotWritten`, naming it."""
     md, page = sibling(path, ".md"), sibling(path, ".html")
-    md.write_text(markdown(report), encoding="utf-8")
-    page.write_text(html_page(report, [*history, dict(report)]), encoding="utf-8")
+    write_output(path, json.dumps(report, indent=1, sort_keys=False))
+    write_output(md, markdown(report))
+    write_output(page, html_page(report, [*history, dict(report)]))
     return [path, md, page]
 
 

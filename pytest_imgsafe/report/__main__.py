@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..base.files import NotWritten, write_output
+from ..base.scrub import escape_line
 from .build import load_history, read_report_argument
 from .compare import as_html, as_markdown, as_text, compare_reports
 
@@ -50,8 +52,13 @@ def merge(args: argparse.Namespace) -> int:
     except MergeError as err:
         sys.stderr.write(f"pytest-imgsafe report merge: {err}\n")
         return 2
-    for path in write_reports(args.out / "report.json", report, history or ()):
-        sys.stdout.write(f"written: {path}\n")
+    try:
+        written = write_reports(args.out / "report.json", report, history or ())
+    except NotWritten as err:
+        sys.stderr.write(f"pytest-imgsafe report merge: {err}\n")
+        return 2
+    for path in written:
+        sys.stdout.write(f"written: {escape_line(str(path))}\n")
     failing = [r for r in report["results"] if r.get("status") in FAILING]
     return 1 if failing or report["run"].get("failed_because") else 0
 
@@ -120,14 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for path in targets:
             try:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(as_markdown(diff) if path.suffix == ".md" else as_html(diff), encoding="utf-8")
-            except OSError as err:
-                sys.stderr.write(
-                    f"python -m pytest_imgsafe.report: cannot write {str(path)!r}: {err.strerror or err}\n"
-                )
+                write_output(path, as_markdown(diff) if path.suffix == ".md" else as_html(diff))
+            except NotWritten as err:
+                sys.stderr.write(f"python -m pytest_imgsafe.report: {err}\n")
                 return 2
-            sys.stdout.write(f"written: {path}\n")
+            sys.stdout.write(f"written: {escape_line(str(path))}\n")
     return 0
 
 
@@ -142,7 +146,7 @@ def _view(text: str) -> int:
     else:
         try:
             page = page_beside(*read_report_argument(text))
-        except argparse.ArgumentTypeError as err:
+        except (argparse.ArgumentTypeError, NotWritten) as err:
             sys.stderr.write(f"python -m pytest_imgsafe.report view: {err}\n")
             return 2
     uri = page.resolve().as_uri()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..base.row import Row, history_index, rows_of, with_verdict
+from ..base.scrub import escape_line
 from ..base.status import DRIFT
 from ..judging.drift import since_when
 from ..providers.registry import kind_of
@@ -226,8 +227,16 @@ def annotate_since(results: Sequence[Row], history: Sequence[Mapping[str, Any]])
 def load_history(folder: Path | None, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """Earlier reports in a folder, oldest first. JSON that is not one of our reports is ignored;
     a report that cannot be used (truncated, not UTF-8, too large, against the schema) is skipped
-    and ``warn`` is told in one line that names it: one bad night never stops tonight's report."""
-    if folder is None or not folder.is_dir():
+    and ``warn`` is told in one line that names it: one bad night never stops tonight's report.
+    A folder that is not there is said too (a typo would lose "since when" without a word)."""
+    if folder is None:
+        return []
+    if not folder.is_dir():
+        if warn is not None:
+            warn(
+                f"--imgsafe-history: {escape_line(str(folder))} is not a folder: no earlier run is read "
+                "(it fills as runs keep their JSON reports there)"
+            )
         return []
     reports = []
     for path in sorted(folder.glob("*.json")):

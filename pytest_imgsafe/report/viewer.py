@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ..base.files import write_output
 from . import sibling
 from .build import load_history
 from .digest import when
@@ -24,10 +25,11 @@ _esc = html.escape
 
 
 def page_beside(report_path: Path, report: Mapping[str, Any]) -> Path:
-    """The HTML page of a JSON report: the one beside it, written from the report when missing."""
+    """The HTML page of a JSON report: the one beside it, written from the report when missing
+    (``NotWritten`` when it cannot be, e.g. the report sits in a read-only folder)."""
     page = sibling(report_path, ".html")
     if not page.exists():
-        page.write_text(html_page(report, [dict(report)]), encoding="utf-8")
+        write_output(page, html_page(report, [dict(report)]))
     return page
 
 

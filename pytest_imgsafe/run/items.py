@@ -175,6 +175,8 @@ class CaseItem(pytest.Item):
         self.recording: Recording | None = None
         """Live: the recorded verdict of this request, for drift (looked up in setup)."""
         self.explanation: Explanation | None = None
+        self.appeal_problem = ""
+        """Why ``--imgsafe-appeal`` could not write this item's appeal file, if so."""
         self.old_explanation: Explanation | None = None
         """A drift from block to pass: the old block's explanation, replayed from its recording."""
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
@@ -311,7 +313,12 @@ class CaseItem(pytest.Item):
                 tuple(o.label for o in (self.result.outcomes if self.result else [])),
                 self.explanation.triggers if self.explanation is not None and not self.explanation.problem else (),
             )
-            write_appeal(state.settings.options.appeal_dir, appeal, outcome, self.runner, state.history)
+            from ..base.files import NotWritten
+
+            try:
+                write_appeal(state.settings.options.appeal_dir, appeal, outcome, self.runner, state.history)
+            except NotWritten as err:  # the item's failure stays its report, with one line about the appeal
+                self.appeal_problem = f"not written: {err}"
 
     def _explain_recorded_block(self, outcome: Outcome) -> None:
         """Recording with --imgsafe-explain: an expected block is explained too, and its queries
@@ -477,6 +484,8 @@ class CaseItem(pytest.Item):
             lines.append(f"  from:       {source}")
         if self.explanation is not None:
             lines += self.explanation.lines()
+        if self.appeal_problem:
+            lines.append(f"  appeal:     {self.appeal_problem}")
         lines.append(f"  case:       {self.shown_path}:{self.case.line}")
         if runner.mode == "live":
             lines.append(f"  reproduce:  {command(self.nodeid, live=True)}")

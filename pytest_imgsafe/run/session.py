@@ -21,6 +21,7 @@ import pytest
 
 from ..base.options import OPT_LIVE, OPT_RECORD_MODE, OPT_TARGET
 from ..base.row import Row
+from ..base.scrub import escape_line
 from ..base.terms import ALL_SCENARIOS
 from ..calls.runner import Runner
 from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
@@ -203,6 +204,8 @@ class ImgsafeRun:
     """What the run's selection drew (``sample``: --imgsafe-sample/--imgsafe-rotate; ``shard``:
     --imgsafe-shard): copied into the report's ``run``."""
     failures_error: str = ""
+    report_error: str = ""
+    """Why ``--imgsafe-report`` could not be written (a full disk, a folder in its place), if so."""
     """Why the failing fuzz examples could not be saved (an unreadable file left as it is)."""
     _history: list[dict[str, Any]] | None = None
     stages_removed: list[Path] = field(default_factory=list)
@@ -268,7 +271,8 @@ class ImgsafeRun:
     def header_lines(self) -> list[str]:
         settings = self.settings
         lines = [
-            f"imgsafe: {self.mode}; targets: {', '.join(settings.active_targets)}; cassettes: {settings.cassettes}"
+            f"imgsafe: {self.mode}; targets: {', '.join(settings.active_targets)}; "
+            f"cassettes: {escape_line(str(settings.cassettes))}"
         ]
         given = settings.options
         if given.sample_seed is not None:
@@ -611,11 +615,12 @@ class ImgsafeRun:
             return
         options = self.settings.options
         if options.save_failures is not None and self.fuzz_failures:
+            from ..base.files import NotWritten
             from ..fuzzing.failures import save_failures
 
             try:
                 self.failures_written = save_failures(options.save_failures, self.scrubber.value(self.fuzz_failures))
-            except ValueError as err:  # the existing file is unreadable: it is left as it is
+            except (ValueError, NotWritten) as err:  # unreadable or unwritable: the file is left as it is
                 self.failures_error = f"imgsafe: failing fuzz examples not saved: {err}"
         path = options.report_path
         if path is None and self.ledger is None:
@@ -626,9 +631,13 @@ class ImgsafeRun:
         )
         self.report = self.scrubber.shown_value(report)
         if path is not None:
+            from ..base.files import NotWritten
             from ..report import write_reports
 
-            self.report_paths = write_reports(path, self.report, history=self.history)
+            try:
+                self.report_paths = write_reports(path, self.report, history=self.history)
+            except NotWritten as err:  # one line, never a traceback; the tests' exit status stays theirs
+                self.report_error = f"imgsafe: report not written: {err}"
 
     def summary_lines(self) -> list[str]:
         """The end-of-run lines: the summary, where the report went, what fuzzing saved."""
@@ -644,13 +653,15 @@ class ImgsafeRun:
             )
         if self.report_paths:
             first, *beside = self.report_paths
-            lines.append(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)")
+            lines.append(escape_line(f"imgsafe report: {first} (and {', '.join(p.name for p in beside)} beside it)"))
+        if self.report_error:
+            lines.append(self.scrubber.text(self.report_error))
         if self.failures_error:
             lines.append(self.scrubber.text(self.failures_error))
         if self.failures_written:
             lines.append(
                 f"imgsafe: {self.failures_written} failing fuzz example case(s) "
-                f"written to {self.settings.options.save_failures}"
+                f"written to {escape_line(str(self.settings.options.save_failures))}"
             )
         return lines
 

@@ -52,6 +52,17 @@ def _positive(value: str) -> int:
     return number
 
 
+def _port(value: str) -> int:
+    """A TCP port, 0 (a free one) to 65535: a usage error, not the socket's traceback."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port: give 0 to 65535 (0 picks a free one)")
+    return number
+
+
 def _seconds(value: str) -> float:
     try:
         number = float(value)
@@ -71,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "safety policies of the domain notes, faults and drift. Prints the OpenAI base URL (ending in /v1).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
+    parser.add_argument("--port", type=_port, default=0, help="port; 0 picks a free one (default 0)")
     parser.add_argument(
         "--profile",
         choices=policy.profiles(),

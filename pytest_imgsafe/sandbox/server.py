@@ -27,6 +27,7 @@ import random
 import re
 import select
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -140,6 +141,7 @@ class Sandbox:
         self._sequence = 0
         self._log: list[dict[str, Any]] = []
         self._log_path = Path(log_path) if log_path else None
+        self._log_broken = False
         self._host, self._port = host, port
         if not idle_timeout_s > 0:
             raise ValueError("idle_timeout_s is a number of seconds > 0")
@@ -163,6 +165,12 @@ class Sandbox:
         """Bind, listen and serve on a daemon thread; returns self."""
         if self._server is not None:
             return self
+        if self._log_path is not None:
+            try:  # a log that cannot be written is said at start, not found later in every answer
+                with self._log_path.open("a", encoding="utf-8"):
+                    pass
+            except OSError as err:
+                raise ValueError(f"cannot write the request log {self._log_path}: {err.strerror or err}") from None
         server = _Server((self._host, self._port), _Handler, self)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="imgsafe-sandbox", daemon=True)
@@ -325,8 +333,17 @@ class Sandbox:
                 self._blocks += 1
             self._log.append(entry)
             if self._log_path is not None:
-                with self._log_path.open("a", encoding="utf-8") as fh:
-                    fh.write(line + "\n")
+                try:
+                    with self._log_path.open("a", encoding="utf-8") as fh:
+                        fh.write(line + "\n")
+                except OSError as err:  # the log never breaks an answer (its headers may be sent)
+                    self._log_failed(err)
+
+    def _log_failed(self, err: OSError) -> None:
+        """Say once, on stderr, that the request log stopped being written; answers go on."""
+        if not self._log_broken:
+            self._log_broken = True
+            print(f"sandbox: request log {self._log_path} not written: {err.strerror or err}", file=sys.stderr)
 
 
 class _Server(ThreadingHTTPServer):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_imgsafe.collect.notices import config_notices
+from pytest_imgsafe.collect.notices import config_notices, outside_corpora_notice
 from tests.conftest import PROJECT_HEAD, write_corpus
 
 CORPUS = "cases:\n  - id: fox\n    scenario: benign\n    prompt: A fox\n    expect: pass\n    targets: [gpt-image-2]\n"
@@ -60,4 +60,4 @@ def test_corpora_configured_outside_the_project_are_named_once_in_the_header(pro
     result = project.runpytest("--imgsafe", "--co", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines([f"imgsafe: corpora outside the project are read: '../{shared.name}' ({shared})"])
     result.stdout.fnmatch_lines(["*CaseItem fox*"])  # read as configured, and said so
-    assert config_notices(project.path, project.path, {"corpora": ["corpora", "corp*/**.yaml"]}) == []
+    assert outside_corpora_notice(project.path, {"corpora": ["corpora", "corp*/**.yaml"]}) is None
