@@ -398,8 +398,12 @@ class ImgsafeRun:
 
     # -- the session -------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, config: pytest.Config) -> None:
+        """The session starts: the log handlers scrub from now on; a killed run's stage files go."""
+        from .logs import scrub_logs
+
         self.started = time.time()
+        scrub_logs(config, self.scrubber)
         if not self.is_worker:
             from ..calls.recording import remove_stale_stages
 
