@@ -447,7 +447,7 @@ def client_settings(config: pytest.Config) -> Settings:
         return found
     import dataclasses
 
-    from .collect.config import load_pyproject, resolve_settings
+    from .collect.config import ConfigError, environment_problem, load_pyproject, resolve_settings
     from .run.session import RUN_KEY
 
     run = config.stash.get(RUN_KEY, None)
@@ -462,6 +462,9 @@ def client_settings(config: pytest.Config) -> Settings:
             {INI_RECORD_MODE: ini[INI_RECORD_MODE]},
             cwd=config.invocation_params.dir,
         )
+        problem = environment_problem(found)
+        if problem:
+            raise ConfigError(problem)
     config.stash[CLIENT_SETTINGS] = found
     return found
 

@@ -23,7 +23,14 @@ from ..base.options import OPT_LIVE, OPT_RECORD_MODE, OPT_TARGET
 from ..base.row import Row
 from ..base.terms import ALL_SCENARIOS
 from ..calls.runner import Runner
-from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
+from ..collect.config import (
+    ConfigError,
+    Settings,
+    environment_problem,
+    load_pyproject,
+    missing_keys,
+    resolve_settings,
+)
 from ..collect.corpus import Case
 from ..collect.notices import config_notices
 from ..providers.registry import kind_of
@@ -60,6 +67,9 @@ def settings_for(
         settings = resolve_settings(config.rootpath, tool, options, ini, cwd=config.invocation_params.dir)
     except ConfigError as err:
         raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
+    problem = environment_problem(settings)
+    if problem:
+        raise pytest.UsageError(f"pytest-imgsafe: {problem}")
     if notices is not None:
         notices.extend(config_notices(config.rootpath, config.invocation_params.dir, tool))
     if not keys_checked_after_collection(config):

@@ -28,7 +28,8 @@ def test_key_fragments_are_redacted_in_every_file_and_output(
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     write_corpus(project, "basic", CORPUS)
     shown = []
-    for args in (["--imgsafe-record-mode=once"], ["--imgsafe-report=reports/r.json", "--junitxml=reports/j.xml", "--imgsafe-appeal=appeals"]):
+    replay = ["--imgsafe-report=reports/r.json", "--junitxml=reports/j.xml", "--imgsafe-appeal=appeals"]
+    for args in (["--imgsafe-record-mode=once"], replay):
         result = project.runpytest("--imgsafe", "-p", "no:cacheprovider", "-rA", "-vv", *args)
         result.assert_outcomes(passed=1, failed=1)  # gpt-image-2 blocks the celebrity: an appeal with the reason
         shown.append(result.stdout.str() + result.stderr.str())

@@ -62,9 +62,7 @@ def test_log_file_and_live_log_hold_no_key_in_an_imgsafe_run(keyed_url_project: 
 
 
 @pytest.mark.parametrize("imgsafe", [False, True])
-def test_an_imgsafe_client_tests_log_records_hold_no_key(
-    keyed_url_project: pytest.Pytester, imgsafe: bool
-) -> None:
+def test_an_imgsafe_client_tests_log_records_hold_no_key(keyed_url_project: pytest.Pytester, imgsafe: bool) -> None:
     p = keyed_url_project
     p.makepyfile(test_logging=LOGGING_TEST.format(key=QUERY_KEY))
     args = ["--imgsafe-record-mode=all", "-p", "no:cacheprovider", "-rA", "test_logging.py"]
