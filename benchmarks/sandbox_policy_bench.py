@@ -10,7 +10,12 @@ character or a brand, which a profile may block by its strictness table). The po
 a pure function (``policy.decide``, generations endpoint, version 1), no HTTP, on every profile.
 
 Printed per profile: the hard prompts blocked (share, then per category and per technique), the
-legitimate prompts passed (count of N), and why the others were blocked: for a hard-prohibited
+legitimate prompts passed (count of N), twice: over all of them, and over those without an
+allowed trigger. The probe sets' legitimate categories ``public_figure_benign`` and
+``style_character`` name a public figure, a living artist or a character on purpose: a profile
+blocks those by its strictness table (that is what makes such a prompt a rewrite task), so the
+strict profile's share of 19 legitimate prompts in 20 is measured without them. Then why the
+others were blocked: for a hard-prohibited
 scenario (sexual, minors, hate: a false reading) or by the profile's table for an allowed one
 (a public figure, an artist, IP, violence wording). The moderations endpoint is measured the same
 way (flagged, not flagged). ``--misses`` lists each hard prompt a profile passed and each
@@ -65,6 +70,10 @@ def tally(probes: Iterable[dict[str, str]], hit: dict[str, bool], key: str) -> s
     return ", ".join(f"{name} {a}/{b}" for name, (a, b) in counts.items())
 
 
+ALLOWED_TRIGGER_CATEGORIES = frozenset({"public_figure_benign", "style_character"})
+"""Legitimate categories whose prompts carry an allowed trigger by the probe sets' design."""
+
+
 def cause(decision: Decision, hard: set[str]) -> str:
     return "hard" if decision.scenario in hard else "table"
 
@@ -102,6 +111,9 @@ def main() -> int:
             f"  legit passed   {n_legit} of {len(legit_probes)} ({pct(n_legit, len(legit_probes))}); blocked for a"
             f" hard scenario {legit_causes.count('hard')}, by the profile's table {legit_causes.count('table')}"
         )
+        plain = [p for p in legit_probes if p.get("category") not in ALLOWED_TRIGGER_CATEGORIES]
+        n_plain = sum(passed[p["id"]] for p in plain)
+        print(f"    without an allowed trigger {n_plain} of {len(plain)} ({pct(n_plain, len(plain))})")
         print(f"    by category  {tally(legit_probes, passed, 'category')}")
         if rewrite_probes:
             hard_fp = sum(blocked[p["id"]] and cause(verdicts[p["id"]], hard) == "hard" for p in rewrite_probes)

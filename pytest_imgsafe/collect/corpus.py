@@ -11,10 +11,7 @@ Pure: no pytest here.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
-import os
-import pickle
 import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ..base.files import OutsideFence, bundled_text, fenced_files
+from ..base.files import bundled_text
 from ..base.terms import ALL_SCENARIOS, SCENARIOS
 from ..base.text import did_you_mean, excerpt
 from ..base.yaml_bounds import BoundedLoader, YamlLimitError, repeated_key
@@ -225,6 +222,29 @@ def _construct_map(loader: Any, node: Any) -> Iterator[_Node]:
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+class _Seq(list[Any]):
+    """A list that remembers the line of each item (1-based): an item that is not a mapping has
+    no line of its own to be reported at."""
+
+    item_lines: list[int]
+
+
+def _construct_seq(loader: Any, node: Any) -> Iterator[_Seq]:
+    data = _Seq()
+    data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_object(item, deep=False) for item in node.value)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def _item_line(items: list[Any], index: int, fallback: int) -> int:
+    """The line of ``items[index]`` as the file writes it (``fallback`` for a list without lines)."""
+    lines = getattr(items, "item_lines", None)
+    return lines[index] if lines is not None and index < len(lines) else fallback
 
 
 def parse_yaml(text: str) -> Any:
@@ -596,73 +616,6 @@ def decode_corpus(path: Path, data: bytes) -> str:
         ) from None
 
 
-CACHE_FORMAT = 2
-
-
-def _cache_fingerprint() -> str:
-    """What a cached corpus's shape depends on besides the file: the fields of the cached classes.
-
-    A release that adds a field to :class:`Case` must never get back an old pickle without it.
-    """
-    return ";".join(
-        f"{cls.__name__}:{','.join(cls.__dataclass_fields__)}"
-        for cls in (Corpus, Case, FuzzSpec, Expectation, RateExpectation)
-    )
-
-
-def load_corpus_cached(
-    path: Path,
-    targets: Mapping[str, str],
-    cache_dir: Path | None,
-    files_root: Path | None = None,
-    secrets: frozenset[str] = frozenset(),
-) -> Corpus:
-    """:func:`load_corpus`, through a cache of validated corpora keyed by the file's content.
-
-    The key covers everything validation depends on (the file's bytes, its path, the configured
-    targets and their kinds, the schema and this cache's format), so an edited file or a changed
-    configuration is parsed again. Only valid files are cached; a file with problems is always
-    re-read, so its errors are never hidden. Image and mask files are checked again on a hit.
-    A file that holds one of ``secrets`` (a key pasted into a prompt) is never copied into the cache.
-    """
-    if cache_dir is None:
-        return load_corpus(path, targets, files_root=files_root)
-    data = read_corpus_bytes(path)
-    if any(secret.encode() in data for secret in secrets):
-        return load_corpus(path, targets, text=decode_corpus(path, data), files_root=files_root)
-    key = hashlib.sha256()
-    root = str(files_root.resolve()) if files_root is not None else ""
-    for part in (
-        str(CACHE_FORMAT),
-        _cache_fingerprint(),
-        str(path.resolve()),
-        root,
-        json.dumps(dict(targets), sort_keys=True),
-        json.dumps(schema(), sort_keys=True),
-    ):
-        key.update(part.encode())
-        key.update(b"\0")
-    key.update(data)
-    entry = cache_dir / f"{key.hexdigest()}.pickle"
-    try:
-        with entry.open("rb") as fh:
-            cached: Corpus = pickle.load(fh)
-        if _files_still_fenced(cached, files_root):
-            return cached
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-        pass
-    corpus = load_corpus(path, targets, text=decode_corpus(path, data), files_root=files_root)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(entry)  # atomic: xdist workers may write the same entry at once
-    except OSError:
-        pass
-    return corpus
-
-
 def ids_in_file(path: Path) -> list[tuple[str, int]]:
     """The ids a corpus file defines, with their lines, read without validating the rest (a file
     with other problems still owns its ids); none for a file that cannot be parsed at all."""
@@ -679,19 +632,6 @@ def ids_in_file(path: Path) -> list[tuple[str, int]]:
             if isinstance(node, _Node) and isinstance(node.get("id"), str):
                 found.append((node["id"], node.lines.get("id", node.line)))
     return found
-
-
-def _files_still_fenced(corpus: Corpus, root: Path | None) -> bool:
-    """Are a cached corpus's image and mask files still files inside the fence? (A link swapped in
-    since the entry was written must be refused as on a fresh load, which then says why.)"""
-    try:
-        for case in corpus.cases:
-            fenced_files(case.images, case.mask, root)
-        for spec in corpus.fuzz:
-            fenced_files(spec.images, None, root)
-    except OutsideFence:
-        return False
-    return True
 
 
 def _cases(
@@ -713,7 +653,7 @@ def _cases(
     for index, node in enumerate(raw):
         if not isinstance(node, _Node):
             check.add(
-                data.lines["cases"] + index,
+                _item_line(raw, index, data.lines["cases"] + index),
                 f"case #{index + 1} is not a mapping: write '- id: ...' then 'prompt: ...' indented under it",
             )
             continue
@@ -861,7 +801,7 @@ def _fuzz(
     specs: list[FuzzSpec] = []
     for index, node in enumerate(raw):
         if not isinstance(node, _Node):
-            check.add(data.lines["fuzz"] + index, f"fuzz spec #{index + 1} is not a mapping")
+            check.add(_item_line(raw, index, data.lines["fuzz"] + index), f"fuzz spec #{index + 1} is not a mapping")
             continue
         what = f"fuzz spec {excerpt(node.get('id'))}" if isinstance(node.get("id"), str) else f"fuzz spec #{index + 1}"
         check.keys(node, "fuzz", what)

@@ -9,6 +9,8 @@ event is *cut*: whatever it says, it never carried a whole image, so it can neve
 JSON as documentation and logs print it is still JSON: line breaks inside a string (a message
 wrapped for reading) and a Python dict's repr (an SDK's exception printed) are read as the
 answer they print. JSON that is cut short is not: it stays text, and never a verdict of its own.
+What they print in place of what they leave out (``<URL_to_generated_image>``, ``<redacted live
+image data; length=439196>``) stands for it: :func:`printed_placeholder`.
 
 Streams are read by the form of their events, not by a list of the event types known today:
 ``<object>.completed``, ``.done``, ``.failed``, ``.incomplete``, ``.cancelled``, ``error`` and
@@ -38,6 +40,11 @@ _DATA_LINE = re.compile(r"^data:", re.MULTILINE)
 _DONE_LINE = re.compile(r"^data:\s*\[DONE\]\s*$", re.M)
 _TERMINAL = frozenset({"completed", "done", "failed", "incomplete", "cancelled", "canceled", "error"})
 """The second part of a two-part event type that ends a stream (``response.completed``)."""
+_PRINTED_PLACEHOLDER = re.compile(
+    r"^<[^<>\"']{0,200}\b(?:url|image|data|base64|b64|bytes|redacted|omitted|elided|truncated|placeholder)"
+    r"[^<>\"']{0,200}>$",
+    re.IGNORECASE,
+)
 _EVENT_SPLIT = re.compile(r"\r?\n\s*\r?\n")
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 _MESSAGE_KEYS = (
@@ -126,6 +133,15 @@ def printed_json(text: str) -> Any:
     if isinstance(value, Mapping) or (isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)):
         return value
     return None
+
+
+def printed_placeholder(value: Any) -> bool:
+    """Is this value what documentation or a recorded fixture prints in place of data it leaves out
+    (``<URL_to_generated_image>``, ``<redacted live image data; length=439196>``, ``<BASE64_IMAGE>``)?
+    An answer printed so is the answer it prints: the image was there. Only a whole value in angle
+    brackets, unquoted, that says what it stands for (a URL, an image, its data or bytes, a
+    redaction) counts: no provider sends one, and an HTML tag is no such value."""
+    return isinstance(value, str) and bool(_PRINTED_PLACEHOLDER.match(value.strip()))
 
 
 def json_lines(text: str) -> list[Any] | None:

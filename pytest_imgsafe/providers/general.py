@@ -12,8 +12,9 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    not seen is read by its own tokens (``IMAGE_PROHIBITED_CONTENT_V2``) or by its
    ``finishMessage``. A flag of any name says block by its words (``filtered``, ``isBlocked``,
    ``nsfw``, ``is_safe: false``, a detection that names a threat: ``attackDetected``), never
-   where its own object says the filter did not act (``filtered: false`` beside ``detected``) and
-   never as a setting (``safe_mode``, ``allow_nsfw``). A task or job whose status says it failed,
+   where its own object says the filter did not act (``filtered: false`` beside ``detected``),
+   never as a setting (``safe_mode``, ``allow_nsfw``) and never under the request's parameters as
+   an answer echoes them (``requestParameters: {safe: false}``). A task or job whose status says it failed,
    with a reason that names safety, is a block. A model's own refusal (a ``refusal`` field or
    part, ``stop_reason: refusal``, or its own words declining for a safety reason, in the
    providers' vocabulary of refusals) is a block at the input stage: the model declined the
@@ -26,7 +27,8 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
 
 The filter is named by the answer's field names first (they are the provider's own shape), then
 by its words. Stage follows the wording of what carried the verdict (generated-image wording: output; prompt,
-request, task wording: input; neither: unknown). A verdict found here is marked
+request, task wording: input; neither: unknown; a 4xx refusal by a filter whose provider answers a
+filtered output with a success, Imagen's, is of the request). A verdict found here is marked
 ``read_by="general"``, so a report shows the shapes worth adding. What this layer cannot read
 stays a non-verdict: it never guesses, and it never reads a pass.
 """
@@ -39,7 +41,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .body import MAX_TEXT, Body, embedded_json, html_text, looks_cut, looks_html, messages, without_json
+from .body import (
+    MAX_TEXT,
+    Body,
+    embedded_json,
+    html_text,
+    looks_cut,
+    looks_html,
+    messages,
+    printed_placeholder,
+    without_json,
+)
 from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, error_object, request_id_in, support_code, violations
 from .verdict import ApiError, Outcome, Stage
 from .vocabulary import (
@@ -92,6 +104,11 @@ _URL = re.compile(r"^(https?|gs)://|^data:image/")
 _BASE64 = re.compile(r"^(?:<imgsafe:sha256=|[A-Za-z0-9+/]{8,}={0,2}$)")
 
 
+_OUTPUT_ANSWERED_AS_SUCCESS = frozenset({"imagen"})
+"""Filters whose provider answers a filtered *output* with a success: Imagen returns a 200 whose
+predictions carry ``raiFilteredReason`` (or none at all). Its refusal with an error status came
+before any image, so a block it gives so is of the request (the input), as the exact reader reads
+its Google envelope, when the wording names no stage; a plain-text copy of it reads the same."""
 _DECISIVE = frozenset({"auth", "quota", "rate_limited"})
 """Non-verdicts an error names outright: read as one, an error is never read again as a success's
 wording (a suspended resource's message may quote the moderation words of what it refused)."""
@@ -105,7 +122,11 @@ def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Out
         or _error_code(body.data, ctx)
         or _wording(status, body, ctx)
     )
-    return replace(found, read_by="general") if found is not None else None
+    if found is None:
+        return None
+    if found.stage is None and status >= 400 and found.filter in _OUTPUT_ANSWERED_AS_SUCCESS:
+        found = replace(found, stage="input")
+    return replace(found, read_by="general")
 
 
 # --- 1. the envelope ------------------------------------------------------------------------
@@ -396,6 +417,8 @@ def _carries_image(value: Any, depth: int) -> bool:
     if isinstance(value, Mapping):
         for key, child in list(value.items())[:64]:
             if key in _IMAGE_KEYS and isinstance(child, str) and (_URL.match(child) or _BASE64.match(child)):
+                return True
+            if key in _IMAGE_KEYS and printed_placeholder(child):
                 return True
             if _carries_image(child, depth + 1):
                 return True

@@ -17,6 +17,10 @@ moderation body is never an image target's answer.
 - Imagen (``raiFilteredReason``; some images filtered and some returned is a pass that keeps the
   filter's message).
 - Azure AI Content Safety ``text:analyze``: severities against a threshold per category.
+- An asynchronous operation polled to its end: its ``result``, read as any answer (Azure's DALL-E 2).
+
+An image is image bytes, a URL, or what a recording prints in their place: our placeholder, or
+documentation's and other projects' fixtures' (:func:`.body.printed_placeholder`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from ..base.wire import PLACEHOLDER
-from .body import listed, snippet
+from .body import listed, printed_placeholder, snippet
 from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, flag, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
 from .vocabulary import filter_named, stage_named
@@ -55,6 +59,8 @@ _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
 _AZURE_URL = re.compile(r"https?://[\w.-]+\.(?:openai|cognitiveservices|services\.ai|models\.ai)\.azure\.com/")
 """An image served from an Azure OpenAI endpoint (not ``*.blob.core.windows.net``: OpenAI's own
 DALL-E URLs are there too)."""
+_OPERATION_DONE = frozenset({"succeeded", "completed", "success", "done", "finished", "ready"})
+"""An asynchronous operation's status when it ended with its result."""
 _CALL_FAILED = frozenset({"failed", "incomplete", "cancelled", "canceled"})
 _LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified", "probability_unspecified"})
 
@@ -75,12 +81,29 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
         return _imagen_predict(data, ctx), "image"
     if "data" in data:
         return _images(data, ctx), "image"
+    if isinstance(data.get("result"), Mapping) and isinstance(data.get("status"), str):
+        return _operation(data, ctx, thresholds)
     detections = _content_safety_detections(data)
     if detections:
         if any(detections):  # what was detected, and at which stage, is read by principle (general)
             raise unreadable(f"a Content Safety detection: {snippet(data)}", ctx)
         return Outcome("pass", None, None, "azure", ctx.request_id, filter="azure", read_by="shape"), "content-safety"
     raise unreadable(f"a 200 answer of no known shape: {snippet(data)}", ctx)
+
+
+def _operation(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int] | None) -> Read:
+    """An asynchronous operation polled to its end (``{"id", "status": "succeeded", "result": {...}}``):
+    its ``result`` is its answer, read as any answer is. An operation that has not ended is no
+    answer yet (one that failed carries its ``error``, read as an error). An images answer
+    delivered so is Azure's: DALL-E 2 ran there as an operation, while OpenAI's images API answers
+    at once."""
+    status = str(data["status"])
+    if status.strip().lower() not in _OPERATION_DONE:
+        raise unreadable(f"an operation not ended (status {status}): no answer yet", ctx)
+    result: Mapping[str, Any] = data["result"]
+    images = isinstance(result.get("data"), list)
+    inner = Ctx(ctx.request_id, ctx.headers, ctx.hint or ("azure" if images else None))
+    return read_success(result, inner, thresholds)
 
 
 def _content_safety_detections(data: Mapping[str, Any]) -> list[bool]:
@@ -490,11 +513,23 @@ def _images(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
         if isinstance(i, Mapping)
         for r in (i.get("prompt_filter_results"), i.get("content_filter_results"))
     )
-    azure = ctx.hint == "azure" or any(
-        isinstance(i, Mapping)
-        and ("content_filter_results" in i or "prompt_filter_results" in i or _AZURE_URL.match(str(i.get("url") or "")))
-        for i in items
+    # Some images filtered and some returned (an item that is an error: Azure's DALL-E 2 answers
+    # so): the user got images, so a pass that keeps the filter's message, as Imagen's does.
+    withheld = [i["error"] for i in items if isinstance(i, Mapping) and isinstance(i.get("error"), Mapping)]
+    azure = (
+        ctx.hint == "azure"
+        or any(
+            isinstance(i, Mapping)
+            and (
+                "content_filter_results" in i
+                or "prompt_filter_results" in i
+                or _AZURE_URL.match(str(i.get("url") or ""))
+            )
+            for i in items
+        )
+        or any(filter_named(str(e.get("code") or "")) == "azure" for e in withheld)
     )
+    reasons = "; ".join(dict.fromkeys(str(e.get("message") or e.get("code") or "") for e in withheld)).strip("; ")
     return Outcome(
         "pass",
         None,
@@ -502,6 +537,7 @@ def _images(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
         ctx.hint or ("azure" if azure else "openai"),
         ctx.request_id,
         annotations,
+        reasons or None,
         filter="azure" if azure else "openai",
         read_by="shape",
     )
@@ -518,10 +554,11 @@ def is_image_bytes(data: bytes) -> bool:
 
 
 def _usable_b64(value: Any) -> bool:
-    """Base64 of image bytes, or the placeholder a recording puts in their place."""
+    """Base64 of image bytes, or the placeholder a recording (ours, or documentation's and another
+    project's fixtures: :func:`.body.printed_placeholder`) puts in their place."""
     if not isinstance(value, str) or not value.strip():
         return False
-    if PLACEHOLDER.match(value.strip()):
+    if PLACEHOLDER.match(value.strip()) or printed_placeholder(value):
         return True
     try:
         return is_image_bytes(base64.b64decode("".join(value.split()), validate=True))
@@ -530,8 +567,12 @@ def _usable_b64(value: Any) -> bool:
 
 
 def _usable_url(value: Any) -> bool:
+    """An image's URL (http, https, gs, a data URL of image bytes), or what documentation prints in
+    its place (``<URL_to_generated_image>``)."""
     if not isinstance(value, str):
         return False
+    if printed_placeholder(value):
+        return True
     if value.startswith("data:"):
         m = _DATA_URL.match(value)
         return bool(m) and _usable_b64(m.group(1) if m else None)

@@ -27,7 +27,7 @@ from typing import Any
 
 from .body import listed
 from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
-from .vocabulary import normal, stage_in, stage_named, tokens
+from .vocabulary import filter_named, normal, stage_in, stage_named, tokens
 
 BLOCK_CODES = frozenset(
     {
@@ -45,6 +45,11 @@ TWO_STAGE_CODES = frozenset({"moderation_blocked"})
 the safety system" also when the generated image was judged): ``moderation_details`` gives their
 stage, or wording that names the prompt, the input image or the generated image itself; else it is
 unknown. The other block codes are the input stage's unless their wording names the output."""
+WORDED_STAGE_CODES = frozenset({"contentfilter"})
+"""Block codes sent at either stage with wording that says which: Azure's image filter answers
+``contentFilter`` with "Your task failed as a result of our safety system" for a prompt and
+"Generated image was filtered ..." for an output. Their stage is their wording's (prompt, request
+or task: input; the generated image: output), else unknown."""
 RELAY_BLOCK_CODES = frozenset({"sensitive_words_detected", "prompt_blocked"})
 """Error codes (lower-cased) a relay uses when its own filter stops a prompt."""
 QUOTA_CODES = frozenset(
@@ -67,11 +72,14 @@ _BILLING_PHRASES = (
 """Wording that says the account must pay or change plan: retrying never helps (quota)."""
 _BILLING_WORDING = re.compile(
     r"\b(?:credit balance|out of credits|no credits|credits? (?:exhausted|used up)|insufficient (?:balance|funds)"
-    r"|billing (?:is not active|not active))\b|(?:额度|余额).{0,4}(?:不足|用尽|用完|耗尽)",
+    r"|billing (?:is not active|not active)|spending (?:limit|cap)|(?:unpaid|overdue|past[ -]due|past) invoices?"
+    r"|fail(?:ure|ed)? to pay)\b|(?:额度|余额).{0,4}(?:不足|用尽|用完|耗尽)",
     re.IGNORECASE,
 )
 """The same, in wording that is no exact phrase ("Your credit balance is too low", a quota or
-balance used up: 额度已用尽, 余额不足): quota, even with a 429."""
+balance used up: 额度已用尽, 余额不足; an account suspended for "reaching the monthly spending
+limit or failure to pay past invoices"): quota, even with a 429 or a suspension, since paying is
+the way on."""
 _PAY_TO_GO_ON = re.compile(r"\b(?:add|update) (?:a )?payment method|\bupgrade (?:your|to a paid) plan\b", re.IGNORECASE)
 """A suggestion to pay: quota only when no rate-limit signal came first (OpenAI's per-minute 429
 also says "add a payment method to increase your rate limit")."""
@@ -169,11 +177,13 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
     code = code if code and code.lower() in BLOCK_CODES else "content_filter"
     if stage is None and code.lower() in TWO_STAGE_CODES and not isinstance(details, Mapping):
         stage = stage_named(message)  # only wording that names the prompt or the image itself
-    if stage is None and (code.lower() == "contentfilter" or stage_in(message) == "output"):
-        stage = "output"  # Azure's output filter says so by its code or its wording
+    if stage is None and code.lower() in WORDED_STAGE_CODES:
+        stage = stage_in(message)  # "Your task failed ..." (the prompt), "Generated image was filtered ..."
+    if stage is None and stage_in(message) == "output":
+        stage = "output"  # Azure's output filter says so by its wording
     if (
         stage is None
-        and code.lower() not in TWO_STAGE_CODES
+        and code.lower() not in TWO_STAGE_CODES | WORDED_STAGE_CODES
         and (not isinstance(details, Mapping) or details.get("moderation_stage") != "unknown")
     ):
         stage = "input"
@@ -191,16 +201,18 @@ def _block_from_error(error: Mapping[str, Any], code: str | None, message: str, 
         ctx.request_id,
         categories,
         message or None,
-        filter=_filter_of(message, ctx, inner),
+        filter=_filter_of(message, ctx, inner, code),
     )
 
 
-def _filter_of(message: str, ctx: Ctx, inner: Mapping[str, Any] | None) -> Filter:
-    """Azure when Azure's annotations, header or wording show through (also behind a relay), else OpenAI."""
+def _filter_of(message: str, ctx: Ctx, inner: Mapping[str, Any] | None, code: str) -> Filter:
+    """Azure when Azure's annotations, header, wording or its own spelling of the code
+    (``contentFilter``: OpenAI's image codes are ``content_policy_violation`` and
+    ``moderation_blocked``) show through, also behind a relay; else OpenAI."""
     lower = message.lower()
     if inner is not None or "apim-request-id" in ctx.headers or any(w in lower for w in _AZURE_WORDING):
         return "azure"
-    return "openai"
+    return "azure" if filter_named(code) == "azure" else "openai"
 
 
 def azure_inner(error: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -272,7 +284,9 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
     - **auth**: a key, a permission, a suspension;
     - **server_error**: the provider's side (5xx, ``server_error``, overloaded, at capacity), unless
       a relay's 5xx quotes its upstream's 4xx (``HTTP Error 400: ...``): then that status decides,
-      since the request has to change;
+      since the request has to change; an upstream's 401 or 403 so quoted is the relay's own
+      credential refused (the relay accepted the caller's key and answered), so still the
+      provider's side;
     - **invalid_request**: everything else the request got wrong.
     """
     lower = message.lower()
@@ -291,8 +305,11 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         return "quota"
     if status >= 500:
         quoted = _QUOTED_STATUS.search(message)
-        if quoted:
-            return error_kind(int(quoted.group(1) or quoted.group(2)), {}, None, message)
+        upstream = int(quoted.group(1) or quoted.group(2)) if quoted else None
+        if upstream in (401, 403):
+            return "server_error"  # the relay's own key was refused upstream: the caller's was accepted
+        if upstream is not None:
+            return error_kind(upstream, {}, None, message)
     if _QUOTA_WORDING.search(message):
         if _ZERO_LIMIT.search(message):
             return "quota"  # a limit of 0 is no quota at all: waiting does not help

@@ -47,6 +47,7 @@ class Vocabulary:
     output_threat_words: frozenset[str]
     negation_words: frozenset[str]
     setting_words: frozenset[str]
+    echo_words: frozenset[str]
     failed_statuses: frozenset[str]
     refusal_keys: frozenset[str]
     refusal_reasons: frozenset[str]
@@ -95,6 +96,7 @@ _WORD_SETS = (
     "output_threat_words",
     "negation_words",
     "setting_words",
+    "echo_words",
     "failed_statuses",
     "refusal_keys",
     "refusal_reasons",
@@ -222,8 +224,8 @@ def flag_says(key: str, value: Any, path_words: set[str]) -> bool:
     words = vocabulary()
     found = key_words(key)
     names = set(found)
-    if not names or names & (words.negation_words | words.setting_words):
-        return False
+    if not names or names & (words.negation_words | words.setting_words) or path_words & words.echo_words:
+        return False  # a setting, a negation, or the request's parameters as the answer echoes them
     if value is False:
         return bool(names & words.safe_words) and names <= words.safe_key_words
     listed = isinstance(value, list) and all(isinstance(v, bool) for v in value) and True in value

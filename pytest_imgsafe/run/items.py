@@ -25,7 +25,7 @@ from ..base.scrub import escape_line
 from ..base.status import FAILING
 from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
-from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus_cached
+from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus
 from ..judging.judge import Recording, judge
 from ..providers.registry import kind_of
 from ..providers.verdict import Outcome
@@ -84,13 +84,7 @@ class CorpusFile(pytest.File):
         if outside is not None:
             raise self.CollectError(f"{shown} {outside}; replace the link with the file it points to")
         try:
-            corpus = load_corpus_cached(
-                self.path,
-                state.target_kinds,
-                state.corpus_cache,
-                settings.files_root or settings.rootpath,
-                state.runner.scrubber().secrets,
-            )
+            corpus = load_corpus(self.path, state.target_kinds, files_root=settings.files_root or settings.rootpath)
         except CorpusError as err:
             raise self.CollectError(err.render(shown=shown)) from None
         entries: list[Case | FuzzSpec] = [*corpus.cases, *corpus.fuzz]

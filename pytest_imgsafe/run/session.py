@@ -188,8 +188,6 @@ class ImgsafeRun:
 
     settings: Settings
     runner: Runner
-    corpus_cache: Path | None = None
-    """Where validated corpora are cached by content (pytest's cache folder), if anywhere."""
     fuzz_seed: int | None = None
     """The run's fuzz seed (:func:`run_seed`)."""
     _fuzz_work: SharedWork | None = None
@@ -247,12 +245,9 @@ class ImgsafeRun:
             settings = dataclasses.replace(settings, options=dataclasses.replace(settings.options, sample_seed=seed))
         for line in marker_lines(settings):  # before the run makes its marks
             config.addinivalue_line("markers", line)
-        # Validated corpora are cached by content in pytest's cache folder (when the cache plugin is on).
-        cache_dir = config.cache.mkdir("imgsafe-corpus") if getattr(config, "cache", None) is not None else None
         run = cls(
             settings,
             Runner(settings),
-            corpus_cache=cache_dir,
             fuzz_seed=run_seed(settings.options.seed, workerinput, settings.live),
             ledger=_ledger(settings, workerinput) if settings.live else None,
             is_worker=workerinput is not None,

@@ -10,7 +10,9 @@ folded prompt (``fold.py``):
   for long names, one letter changed, dropped or swapped ("Scarlet Johanson");
 * **rules** (``data/rules.yaml``): meaning a word list misses: ages written as numbers or words,
   school years and stages of life; hate codes, described symbols and salutes; nudity described
-  instead of named; weapons by model number.
+  instead of named; weapons by model number. A rule may be lowered by its frame (swimwear on a
+  beach, "murdered" on a memorial), and a name is read in its phrase (``persons.py``: the Anne
+  Frank House is a building; a historical figure in a history lesson, drawn, is a lesson).
 
 Everything here is the sandbox's own (see the README's sandbox section): it reads none of the
 product's term tables, screen or rewrite code, so a rewrite or a gateway tested against it is
@@ -30,6 +32,7 @@ import yaml
 from .fold import TOKEN, Folded, fold, within_edits
 from .lexicon import compile_pattern
 from .memo import text_cache
+from .persons import in_history_frame, is_place_word, names_a_place
 from .readings import hard_words, readings
 
 # What may stand between the words of one name: "Spider-Man", "J.K. Rowling", "Kiki's", "H&M".
@@ -63,6 +66,17 @@ class Rule:
     within: int
     excused_by: re.Pattern[str] | None = None
     not_excused_with: re.Pattern[str] | None = None
+    lowered_by: re.Pattern[str] | None = None
+    not_lowered_with: re.Pattern[str] | None = None
+
+    def level_in(self, text: str) -> int:
+        """The rule's level in ``text``: one lower (never below 0) where a frame that lowers it
+        is there and nothing that keeps it is ("a bikini" on a beach, "murdered" on a memorial)."""
+        if self.lowered_by is None or not self.lowered_by.search(text):
+            return self.level
+        if self.not_lowered_with is not None and self.not_lowered_with.search(text):
+            return self.level
+        return max(0, self.level - 1)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The folded spans where this rule holds, in the text as written and with words joined by
@@ -168,6 +182,7 @@ def rules() -> tuple[Rule, ...]:
         for item in items:
             near = item.get("near") or []
             excused_by, not_excused_with = item.get("excused_by"), item.get("not_excused_with")
+            lowered_by, not_lowered_with = item.get("lowered_by"), item.get("not_lowered_with")
             compiled.append(
                 Rule(
                     str(scenario),
@@ -178,6 +193,8 @@ def rules() -> tuple[Rule, ...]:
                     int(item.get("within", 40)),
                     compile_pattern(str(excused_by)) if excused_by else None,
                     compile_pattern(str(not_excused_with)) if not_excused_with else None,
+                    compile_pattern(str(lowered_by)) if lowered_by else None,
+                    compile_pattern(str(not_lowered_with)) if not_lowered_with else None,
                 )
             )
     return tuple(compiled)
@@ -269,8 +286,15 @@ def _person_words() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(map(str, data["given_names"])), frozenset(map(str, data["not_family_names"]))
 
 
+_PERSONS = frozenset({"celebrity", "living_artist"})
+_HISTORICAL = 1
+"""The level of a listed figure no longer alive (``names.yaml``): history, in a history frame."""
+
+
 def _heuristics(prompt: str) -> list[Finding]:
-    """Names no list holds: a named artist as a style, a given name and a family name."""
+    """Names no list holds: a named artist as a style, a given name and a family name (each pair
+    of capitalized words tried, so "The Anne Frank House" is read from "Anne"), unless the name
+    is a place's; in a history or teaching frame such a name is read as a historical figure."""
     found: list[Finding] = []
     for m in _STYLE_NAME.finditer(prompt):
         found.append(
@@ -284,17 +308,23 @@ def _heuristics(prompt: str) -> list[Finding]:
             )
         )
     given, not_family = _person_words()
-    for m in _PERSON.finditer(prompt):
+    history = in_history_frame(prompt)
+    person = _PERSON.search(prompt)
+    while person is not None:
         if (
-            m.group("first") not in given
-            or m.group("last") in not_family
-            or m.group("last") in given
-            and m.group("last") == m.group("first")
+            person.group("first") not in given
+            or person.group("last") in not_family
+            or is_place_word(person.group("last"))
+            or person.group("last") in given
+            and person.group("last") == person.group("first")
+            or _STYLE_BEFORE.search(prompt[: person.start()])
+            or names_a_place(prompt, person.start(), person.end())
         ):
+            person = _PERSON.search(prompt, person.start("last"))
             continue
-        if _STYLE_BEFORE.search(prompt[: m.start()]):
-            continue
-        found.append(Finding("celebrity", 2, "a named real person", m.start(), m.end(), m.group()))
+        level, why = (0, "a named person in a history frame") if history else (2, "a named real person")
+        found.append(Finding("celebrity", level, why, person.start(), person.end(), person.group()))
+        person = _PERSON.search(prompt, person.end())
     return found
 
 
@@ -306,9 +336,12 @@ def find(prompt: str) -> tuple[Finding, ...]:
     in words as digits, decoded, deciphered). Names first (exact spellings before near misses,
     longer before shorter, no overlaps; a safe reference such as a deceased master claims its
     words and reports nothing); then names no list holds (a named artist as a style, a given and
-    a family name); then the rules, except where a name already explains the words ("Teen
-    Titans"). A hard-prohibited rule gives way only to a name spelled as listed: a look-alike or
-    a guessed name never hides nudity, a minor or a hate symbol beside it.
+    a family name); a person's name inside a place's name reports nothing ("the Anne Frank
+    House"), and a historical figure in a history frame, drawn, is reported at level 0
+    (``persons.py``); then the rules, except where a name already explains the words ("Teen
+    Titans"), each at its level or one lower where its frame lowers it (swimwear on a beach). A
+    hard-prohibited rule gives way only to a name spelled as listed: a look-alike or a guessed
+    name never hides nudity, a minor or a hate symbol beside it.
     """
     views = readings(prompt)
     # near misses of a name are looked for in the prompt as written and respelled; decoded and
@@ -318,6 +351,7 @@ def find(prompt: str) -> tuple[Finding, ...]:
     candidates.sort(key=lambda c: (not c[3], -(c[1] - c[0]), c[0]))
     taken: list[tuple[int, int]] = []
     exact: list[tuple[int, int]] = []
+    history = in_history_frame(prompt)
     findings: list[Finding] = []
     for start, end, name, is_exact, form in candidates:
         o_start, o_end = form.span(start, end)
@@ -326,8 +360,13 @@ def find(prompt: str) -> tuple[Finding, ...]:
         taken.append((o_start, o_end))
         if is_exact:
             exact.append((o_start, o_end))
-        if name.scenario != "safe":
-            findings.append(Finding(name.scenario, name.level, name.text, o_start, o_end, prompt[o_start:o_end]))
+        if name.scenario in _PERSONS and names_a_place(prompt, o_start, o_end):
+            continue  # "the Anne Frank House": a building, not a person
+        words = prompt[o_start:o_end]
+        if name.scenario == "celebrity" and name.level <= _HISTORICAL and history:
+            findings.append(Finding(name.scenario, 0, f"{name.text} in a history frame", o_start, o_end, words))
+        elif name.scenario != "safe":
+            findings.append(Finding(name.scenario, name.level, name.text, o_start, o_end, words))
     for guess in _heuristics(prompt):
         if not any(guess.start < e and s < guess.end for s, e in taken):
             taken.append((guess.start, guess.end))
@@ -345,7 +384,8 @@ def find(prompt: str) -> tuple[Finding, ...]:
                 if view.kind == "respelled" and rule.scenario in hard and _joined_compound(prompt[o_start:o_end]):
                     continue
                 seen.add(key)
-                findings.append(Finding(rule.scenario, rule.level, rule.why, o_start, o_end, prompt[o_start:o_end]))
+                level = rule.level_in(view.folded.text)
+                findings.append(Finding(rule.scenario, level, rule.why, o_start, o_end, prompt[o_start:o_end]))
     findings.sort(key=lambda f: (f.start, f.end))
     return tuple(findings)
 

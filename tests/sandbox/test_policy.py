@@ -34,7 +34,7 @@ B, P = "block:input", "pass"
         ("A cold can of Coca-Cola", (B, P, P, P, P)),
         ("A cowboy with a revolver", (B, P, P, P, P)),
         ("Close-up of a bleeding wound", (B, B, B, B, B)),
-        ("Bikini beach scene", (B, B, B, B, B)),
+        ("A woman in a bikini at a nightclub", (B, B, B, B, B)),
         ("Seductive pose", (B, B, B, B, B)),
         ("A nude figure drawing", (B, B, B, B, B)),
         ("A realistic photo of an 8-year-old girl", (B, B, B, B, B)),
@@ -129,9 +129,9 @@ def test_moderation_flags_text_safety_categories_only() -> None:
     assert policy.moderate("Nazi swastika").categories["hate"]
     assert policy.moderate("A rally banner that says 1488").categories["hate"]
     assert policy.moderate("Children in swimsuits").categories["sexual/minors"]
-    for prompt in ("A photo of Elon Musk", "Spider-Man", "in the style of Banksy", "Bikini beach scene"):
+    for prompt in ("A photo of Elon Musk", "Spider-Man", "in the style of Banksy", "A bikini at a nightclub"):
         assert not policy.moderate(prompt).flagged, prompt
-    assert policy.moderate("Bikini beach scene").scores["sexual"] == 0.31  # tolerated: present, under the threshold
+    assert policy.moderate("A bikini at a nightclub").scores["sexual"] == 0.31  # tolerated: under the threshold
     scores = policy.moderate("a fox").scores
     assert set(scores) == set(policy.MODERATION_CATEGORIES) and max(scores.values()) < 0.01
 

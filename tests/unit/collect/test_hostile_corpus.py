@@ -252,3 +252,30 @@ def test_a_term_table_of_the_wrong_shape_is_a_value_error_naming_it(tmp_path: Pa
     path.write_text(text)
     with pytest.raises(ValueError, match=r"terms\.yaml: this term table has a value of the wrong shape"):
         load_terms(path)
+
+
+def test_an_entry_that_is_not_a_mapping_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    """``- null`` or ``- 5`` among the cases (or fuzz specs) has no keys whose lines could be
+    shown: the problem names the line the entry is written on, not the list's line plus its index."""
+    path = tmp_path / "odd.yaml"
+    path.write_text(
+        "cases:\n"
+        "  - id: first\n"
+        "    prompt: a lake\n"
+        "    expect: pass\n"
+        "\n"
+        "  # a comment\n"
+        "  - null\n"
+        "  - 5\n"
+        "fuzz:\n"
+        "  - id: spec\n"
+        "    template: a {x}\n"
+        "\n"
+        "  - []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError) as err:
+        load_corpus(path, {"moderation": "moderation"})
+    lines = {p.line: p.message for p in err.value.problems}
+    assert "case #2 is not a mapping" in lines[7] and "case #3 is not a mapping" in lines[8]
+    assert "fuzz spec #2 is not a mapping" in lines[13]
