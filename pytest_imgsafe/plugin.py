@@ -277,7 +277,7 @@ class _SessionHooks:
         self.run.worker_done(getattr(node, "workeroutput", {}))
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self.run.start()
+        self.run.start(session.config)
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
         from .run.items import CorpusFile
@@ -449,7 +449,7 @@ def client_settings(config: pytest.Config) -> Settings:
         return found
     import dataclasses
 
-    from .collect.config import load_pyproject, resolve_settings
+    from .collect.config import ConfigError, environment_problem, load_pyproject, resolve_settings
     from .run.session import RUN_KEY
 
     run = config.stash.get(RUN_KEY, None)
@@ -464,6 +464,9 @@ def client_settings(config: pytest.Config) -> Settings:
             {INI_RECORD_MODE: ini[INI_RECORD_MODE]},
             cwd=config.invocation_params.dir,
         )
+        problem = environment_problem(found)
+        if problem:
+            raise ConfigError(problem)
     config.stash[CLIENT_SETTINGS] = found
     return found
 
@@ -485,6 +488,7 @@ def imgsafe_client(request: pytest.FixtureRequest, imgsafe_vcr_config: dict[str,
     from .calls.clients import RecordedClients, UnrecordedRequests, cassette_for
     from .calls.recording import CassetteError
     from .collect.config import ConfigError, scrubber_for
+    from .run.logs import scrub_logs
 
     config = request.config
     from .run.session import RUN_KEY
@@ -529,7 +533,8 @@ def imgsafe_client(request: pytest.FixtureRequest, imgsafe_vcr_config: dict[str,
     clients = RecordedClients(settings, dict(os.environ), request.node.nodeid, path, shown, record_mode)
     # what this test prints or fails with is scrubbed (pytest_runtest_makereport above), with or
     # without --imgsafe: its code holds the client, and so the key
-    request.node.stash[CLIENT_SCRUBBER] = scrubber_for(settings, dict(os.environ))
+    request.node.stash[CLIENT_SCRUBBER] = scrubber = scrubber_for(settings, dict(os.environ))
+    scrub_logs(config, scrubber)  # and what the SDK and httpx log while it runs
     damaged = None
     try:
         clients.__enter__()

@@ -10,7 +10,12 @@ captured logs). It removes three things:
 - credentials in header form (``Authorization: Bearer ...``, ``api-key: ...``,
   ``x-goog-api-key: ...``) and ``user:password@`` in URLs;
 - masked key fragments a provider echoes (``sk-pro****cdef``, ``sk-BLA...7781``; ``Incorrect API key provided:
-  sk-abc***xyz``): a fragment is part of a key, and a report copies it to every reader.
+  sk-abc***xyz``): a fragment is part of a key, and a report copies it to every reader;
+- bare fragments of a known secret: a run of at least 8 characters that is how the secret starts
+  or ends (a request id ending in the key's last 8, a prompt quoting its first 12). Where a
+  secret starts, what every key of its kind starts with (``sk-proj-``, ``sk-svcacct-``, ``AIza``)
+  names no key: a start counts once it holds 4 characters past that marker, as many as a masked
+  fragment shows. Shorter runs are left alone: 7 characters of a key turn up in ordinary text.
 
 What is shown (terminal, reports) also passes :meth:`Scrubber.shown`, which escapes control
 characters and escape sequences from a provider's text, so an answer cannot recolour, rewrite or
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -59,6 +64,13 @@ SECRET_HEADERS = frozenset(
 )
 MIN_SECRET_LENGTH = 6
 """Shorter configured values are not treated as secrets: redacting every "abc" would garble text."""
+MIN_FRAGMENT = 8
+"""The shortest start or end of a known secret that is redacted on its own."""
+MIN_PAST_MARKER = 4
+"""How many characters past its kind's marker (``sk-proj-``) a secret's start must hold to be redacted."""
+_MARKER = re.compile(r"AIza|(?:[a-z][a-z0-9]*[-_]){1,3}")
+"""What keys of one kind all start with: ``AIza``, or up to three lowercase words, each ending in
+``-`` or ``_`` (``sk-``, ``sk-proj-``, ``sk-ant-api03-``; a chosen secret's ``staging-token-``)."""
 
 _QUERY = re.compile(
     r"(?P<lead>[?&;](?:"
@@ -134,10 +146,67 @@ def escape_line(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Fragments:
+    """How one secret's bare starts and ends are found: each begins with ``head`` or ends with
+    ``tail``, the shortest start and end that are redacted."""
+
+    secret: str
+    head: str
+    tail: str
+
+    @classmethod
+    def of(cls, secret: str) -> _Fragments | None:
+        """None for a secret too short to have a fragment shorter than itself."""
+        if len(secret) <= MIN_FRAGMENT:
+            return None
+        marker = _MARKER.match(secret)
+        head = max(MIN_FRAGMENT, (marker.end() if marker else 0) + MIN_PAST_MARKER)
+        return cls(secret, secret[:head], secret[-MIN_FRAGMENT:]) if head < len(secret) else None
+
+    def found_in(self, text: str) -> bool:
+        return self.head in text or self.tail in text
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where in ``text`` a start or an end of the secret stands, each as long as it matches."""
+        secret, found = self.secret, []
+        start = text.find(self.head)
+        while start != -1:
+            end = start + len(self.head)
+            while end - start < len(secret) and end < len(text) and text[end] == secret[end - start]:
+                end += 1
+            found.append((start, end))
+            start = text.find(self.head, end)
+        at = text.find(self.tail)
+        while at != -1:
+            start, end = at, at + len(self.tail)
+            while end - start < len(secret) and start > 0 and text[start - 1] == secret[-(end - start) - 1]:
+                start -= 1
+            found.append((start, end))
+            at = text.find(self.tail, end)
+        return found
+
+
+def _redact_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span (overlapping ones as one) replaced by ``REDACTED``."""
+    out, kept = [], 0
+    for start, end in sorted(spans):
+        if end <= kept:
+            continue
+        out.append(text[kept:start] + REDACTED if start >= kept else "")
+        kept = end
+    return "".join(out) + text[kept:]
+
+
+@dataclass(frozen=True)
 class Scrubber:
-    """Redacts known secret values and anything shaped like a credential."""
+    """Redacts known secret values, their bare starts and ends, and anything shaped like a credential."""
 
     secrets: frozenset[str] = frozenset()
+    _fragments: tuple[_Fragments, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        found = (_Fragments.of(s) for s in sorted(self.secrets))
+        object.__setattr__(self, "_fragments", tuple(f for f in found if f is not None))
 
     @classmethod
     def from_config(cls, key_values: Iterable[str | None], urls: Iterable[str | None] = ()) -> Scrubber:
@@ -158,6 +227,9 @@ class Scrubber:
         for secret in sorted(self.secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        spans = [span for f in self._fragments if f.found_in(text) for span in f.spans(text)]
+        if spans:
+            text = _redact_spans(text, spans)
         query, header, userinfo, bearer = _hints(text)
         if query:
             text = _QUERY.sub(_redact_value, text)
@@ -188,7 +260,7 @@ class Scrubber:
 
     def holds_secret(self, text: str) -> bool:
         """Would :meth:`text` change anything? (One pass over a whole text, e.g. a value's repr.)"""
-        if any(secret in text for secret in self.secrets):
+        if any(secret in text for secret in self.secrets) or any(f.found_in(text) for f in self._fragments):
             return True
         query, header, userinfo, bearer = _hints(text)
         return bool(

@@ -26,6 +26,7 @@ from ..base.sampling import SampleSize, tonight
 from ..base.scrub import Scrubber
 from ..base.shards import Shard
 from ..base.text import clip, did_you_mean, excerpt
+from ..base.urls import URL_KEYS, key_problem, url_problem
 from ..base.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES
 from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
 from ..providers.pool import parse_pool
@@ -591,6 +592,10 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
             raise ConfigError(f"{where} {key} must be a non-empty string")
     if "base_url" in table and "base_url_env" in table:
         raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
+    for key in URL_KEYS:
+        problem = url_problem(table[key]) if key in table else None
+        if problem:
+            raise ConfigError(f"{where} {key} {problem}: write it as https://host/path")
     timeout = table.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ConfigError(f"{where} timeout must be a positive number of seconds")
@@ -698,6 +703,51 @@ def missing_keys(
         f"{variable} ({what} of target{'s' if len(targets) > 1 else ''} {', '.join(repr(t) for t in targets)})"
         for (variable, what), targets in needed.items()
     ]
+
+
+def environment_problem(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
+    """Why a variable the configured targets read holds a value no call can send, or None.
+
+    A base URL (``base_url_env``, ``azure_endpoint_env``, ``OPENAI_BASE_URL`` that the SDK falls
+    back to) is checked in every run: a replay builds its requests too. A key is checked when
+    the run calls the endpoints (a replay sends none). The answer names the variable and its
+    targets, never the value."""
+    environ = os.environ if env is None else env
+    found: dict[tuple[str, str], list[str]] = {}  # (variable, its problem) -> the targets that read it
+    for shown, target in _calling_targets(settings):
+        variable = target.base_url_variable(kind_of(target.kind).base_url_fallback)
+        value = environ.get(variable) if variable else None
+        problem = url_problem(value) if value else None
+        if variable and problem:
+            found.setdefault((variable, f"(the base URL of target{{s}} {{targets}}) {problem}"), []).append(shown)
+        key = environ.get(target.api_key_env) if settings.needs_network else None
+        problem = key_problem(key) if key else None
+        if problem:
+            found.setdefault((target.api_key_env, f"(the API key of target{{s}} {{targets}}) {problem}"), []).append(
+                shown
+            )
+    if not found:
+        return None
+    (variable, problem), targets = next(iter(found.items()))
+    shown_targets = ", ".join(repr(t) for t in dict.fromkeys(targets))
+    return (
+        f"the environment variable {variable} "
+        + problem.format(s="s" if len(set(targets)) > 1 else "", targets=shown_targets)
+        + ": set it again without it (its value is not shown: it may hold a key)"
+    )
+
+
+def _calling_targets(settings: Settings) -> list[tuple[str, Target]]:
+    """Every configured target that calls an endpoint (the describer too), and each member of
+    its pool as that member calls it, with the name shown for it."""
+    targets = [*settings.targets.values(), *([settings.describer] if settings.describer else [])]
+    found = []
+    for target in targets:
+        if not kind_of(target.kind).calls_endpoint:
+            continue
+        found.append((target.name, target))
+        found += [(f"{target.name}@{m.name}", target.as_member(m)) for m in target.pool]
+    return found
 
 
 def missing_describer_keys(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:

@@ -119,6 +119,7 @@ GEMINI_OPENAI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta/opena
 
 class GoogleKind(Kind):
     keys = GOOGLE_KEYS
+    base_url_fallback = None
 
     def default_key_env(self, table: Mapping[str, Any]) -> str:
         return "GEMINI_API_KEY"
@@ -349,7 +350,7 @@ def make_google_client(target: Target, env: Mapping[str, str]) -> Any:
         "client_args": {"event_hooks": {"response": [keep]}},
         "retry_options": types.HttpRetryOptions(attempts=1),
     }
-    base_url = target.resolve_base_url(env, fallback_env=None)
+    base_url = target.resolve_base_url(env, fallback_env=GoogleKind.base_url_fallback)
     if base_url:
         options["base_url"] = base_url
     if target.api_version:

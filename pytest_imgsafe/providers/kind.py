@@ -80,6 +80,10 @@ class ProviderKind(Protocol):
         """It is made of other targets (chain, gateway)."""
 
     @property
+    def base_url_fallback(self) -> str | None:
+        """The variable its SDK reads a base URL from when the target names none (None: it reads none)."""
+
+    @property
     def target(self) -> bool:
         """Usable as a corpus target (the describer's ``chat`` kind is not)."""
 
@@ -143,6 +147,8 @@ class Kind:
     operations: tuple[str, ...] = ()
     bills_refusals: bool = False
     """A refusal before generating (an input-stage block) is billed too (Content Safety's analyses)."""
+    base_url_fallback: str | None = "OPENAI_BASE_URL"
+    """The variable the kind's SDK reads a base URL from when the target names none (None: it reads none)."""
 
     @property
     def calls_endpoint(self) -> bool:

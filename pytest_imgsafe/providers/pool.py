@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base.errors import ConfigError
+from ..base.urls import URL_KEYS, url_problem
 
 MEMBER_KEYS: tuple[str, ...] = (
     "name",
@@ -83,6 +84,10 @@ def parse_pool(where: str, raw: Any) -> tuple[PoolMember, ...]:
                 raise ConfigError(f"{here} {key} must be a non-empty string")
         if "base_url" in table and "base_url_env" in table:
             raise ConfigError(f"{here} sets both base_url and base_url_env; keep one")
+        for key in URL_KEYS:
+            problem = url_problem(table[key]) if key in table else None
+            if problem:
+                raise ConfigError(f"{here} {key} {problem}: write it as https://host/path")
         route = tuple((k, str(table[k])) for k in ROUTE_KEYS if k in table)
         members.append(PoolMember(name, rpm, float(budget) if budget is not None else None, route))
     return tuple(members)

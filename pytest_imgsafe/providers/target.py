@@ -79,15 +79,20 @@ class Target:
     def resolve_base_url(self, env: Mapping[str, str], fallback_env: str | None = "OPENAI_BASE_URL") -> str | None:
         """The base URL (or Azure endpoint) to call, from the setting or its env var; else the
         ``fallback_env`` variable the kind's SDK would read by itself (the openai SDK's, by default)."""
-        if self.is_azure:
-            if self.azure_endpoint:
-                return self.azure_endpoint
-            return env.get(self.azure_endpoint_env or "") or None
-        if self.base_url:
+        if self.is_azure and self.azure_endpoint:
+            return self.azure_endpoint
+        if not self.is_azure and self.base_url:
             return self.base_url
-        if self.base_url_env:
-            return env.get(self.base_url_env) or None
-        return env.get(fallback_env) or None if fallback_env else None
+        variable = self.base_url_variable(fallback_env)
+        return env.get(variable) or None if variable else None
+
+    def base_url_variable(self, fallback_env: str | None = "OPENAI_BASE_URL") -> str | None:
+        """The environment variable :meth:`resolve_base_url` reads (None: the setting itself is the URL)."""
+        if self.is_azure:
+            return None if self.azure_endpoint else self.azure_endpoint_env
+        if self.base_url:
+            return None
+        return self.base_url_env or fallback_env
 
     def describe(self) -> dict[str, Any]:
         """What identifies this target in reports (never a key)."""

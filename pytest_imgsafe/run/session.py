@@ -24,7 +24,14 @@ from ..base.row import Row
 from ..base.scrub import escape_line
 from ..base.terms import ALL_SCENARIOS
 from ..calls.runner import Runner
-from ..collect.config import ConfigError, Settings, load_pyproject, missing_keys, resolve_settings
+from ..collect.config import (
+    ConfigError,
+    Settings,
+    environment_problem,
+    load_pyproject,
+    missing_keys,
+    resolve_settings,
+)
 from ..collect.corpus import Case
 from ..collect.notices import config_notices
 from ..providers.registry import kind_of
@@ -61,6 +68,9 @@ def settings_for(
         settings = resolve_settings(config.rootpath, tool, options, ini, cwd=config.invocation_params.dir)
     except ConfigError as err:
         raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
+    problem = environment_problem(settings)
+    if problem:
+        raise pytest.UsageError(f"pytest-imgsafe: {problem}")
     if notices is not None:
         notices.extend(config_notices(config.rootpath, config.invocation_params.dir, tool))
     if not keys_checked_after_collection(config):
@@ -397,8 +407,12 @@ class ImgsafeRun:
 
     # -- the session -------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, config: pytest.Config) -> None:
+        """The session starts: the log handlers scrub from now on; a killed run's stage files go."""
+        from .logs import scrub_logs
+
         self.started = time.time()
+        scrub_logs(config, self.scrubber)
         if not self.is_worker:
             from ..calls.recording import remove_stale_stages
 

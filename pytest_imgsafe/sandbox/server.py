@@ -9,7 +9,8 @@ which also answers Google's native Gemini and Imagen paths and Azure AI Content 
 
 Every answer is JSON in the envelope of the provider the path belongs to (unknown paths 404,
 other methods than POST 405, oversized bodies 413, never the stdlib's HTML error page), and the
-request log keeps the path without its query and no header, so no key is ever logged.
+request log keeps the path without its query and no header, and redacts the keys it was given
+(``api_keys``) wherever else they stand (a prompt quoting one), so no key is ever logged.
 
 It runs a stdlib ``ThreadingHTTPServer`` on a daemon thread (HTTP/1.1 keep-alive, Nagle off and
 a deep listen queue: the two traps of the stdlib server), answers through ``policy`` and
@@ -327,6 +328,9 @@ class Sandbox:
             return settings.suspend_after_blocks is not None and self._blocks >= settings.suspend_after_blocks
 
     def _record(self, entry: dict[str, Any]) -> None:
+        keys = self._settings.api_keys
+        if keys:  # a prompt may quote the very key the sandbox was given
+            entry = _without_keys(entry, keys)
         line = json.dumps(entry, sort_keys=True)
         with self._lock:
             if entry.get("verdict") == "block":
@@ -344,6 +348,25 @@ class Sandbox:
         if not self._log_broken:
             self._log_broken = True
             print(f"sandbox: request log {self._log_path} not written: {err.strerror or err}", file=sys.stderr)
+
+
+LOGGED_KEY = "<redacted>"
+"""What stands in the request log for a key the sandbox was given."""
+MIN_REDACTED_KEY = 6
+"""Shorter keys are not redacted: a test's ``api_keys={"right"}`` would garble every "right" in a prompt."""
+
+
+def _without_keys(value: Any, keys: frozenset[str]) -> Any:
+    """``value`` (a log entry) with every key of ``keys`` in its strings replaced, longest first."""
+    if isinstance(value, str):
+        for key in sorted((k for k in keys if len(k) >= MIN_REDACTED_KEY and k in value), key=len, reverse=True):
+            value = value.replace(key, LOGGED_KEY)
+        return value
+    if isinstance(value, dict):
+        return {_without_keys(k, keys): _without_keys(v, keys) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_keys(v, keys) for v in value]
+    return value
 
 
 class _Server(ThreadingHTTPServer):

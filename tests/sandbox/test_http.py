@@ -432,3 +432,14 @@ def test_cli_rejects_bad_options_with_the_value_quoted() -> None:
         [sys.executable, "-m", "pytest_imgsafe.sandbox", "--latency-ms", "abc"], capture_output=True, text=True
     )
     assert result.returncode == 2 and "'abc' is not MEAN[:JITTER]" in result.stderr
+
+
+def test_the_log_redacts_the_sandboxs_own_keys_wherever_they_stand(tmp_path: Path) -> None:
+    key = "sk-proj-OTHERKEYq8Zr2mWx0c4Vb7Nt1y"
+    log = tmp_path / "log.jsonl"
+    with Sandbox(api_keys={key}, log_path=log) as sandbox:
+        client = openai.OpenAI(base_url=sandbox.openai_base_url, api_key=key, max_retries=0)
+        client.images.generate(model="gpt-image-2", prompt=f"a fox holding a sign reading {key}")
+        logged = sandbox.requests
+    assert key not in log.read_text() and key not in json.dumps(logged)
+    assert json.loads(log.read_text())["prompt"] == "a fox holding a sign reading <redacted>"

@@ -45,3 +45,48 @@ def test_shown_text_has_no_control_character_but_line_breaks_and_tabs() -> None:
 def test_escaping_removes_every_control_character(text: str) -> None:
     shown = escape_controls(text)
     assert not any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in shown)
+
+
+KEY = "sk-proj-PROBEq8Zr2mWx0c4Vb7Nt1yHs6KfLFmFBy"
+"""A project key: ``sk-proj-`` is its kind's marker, the rest is secret."""
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("request id: req-KfLFmFBy", "request id: req-<redacted>"),  # the last 8
+        ("a sign reading sk-proj-PROB and KfLFmFBy", "a sign reading <redacted> and <redacted>"),  # first 12, last 8
+        ('{"user": "KfLFmFBy-sk-proj-PROB"}', '{"user": "<redacted>-<redacted>"}'),
+        ("x6KfLFmFBy!", "x<redacted>!"),  # an end is redacted as far as it matches
+        ("sk-proj-PROBEq8Zr2mWx0c4Vb7Nt1yHs6KfLFmFBy", "<redacted>"),
+    ],
+)
+def test_a_bare_start_or_end_of_a_known_key_is_redacted(text: str, shown: str) -> None:
+    scrubber = Scrubber.from_config([KEY])
+    assert scrubber.text(text) == shown and scrubber.holds_secret(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "project keys start with sk-proj- and are long",  # the kind's marker names no key
+        "sk-proj-PRO",  # 3 characters past the marker
+        "req-fLFmFBy",  # 7 of the last 8
+        "PROBEq8Zr2mWx0c4",  # the middle is not a start or an end
+    ],
+)
+def test_short_runs_and_the_kinds_marker_are_left_alone(text: str) -> None:
+    scrubber = Scrubber.from_config([KEY])
+    assert scrubber.text(text) == text and not scrubber.holds_secret(text)
+
+
+def test_a_start_holds_eight_characters_even_without_a_marker() -> None:
+    scrubber = Scrubber.from_config(["a1B2c3D4e5F6g7H8i9J0"])  # an Azure-style key: no marker
+    assert scrubber.text("id a1B2c3D4 and a1B2c3D") == "id <redacted> and a1B2c3D"
+    assert scrubber.text("ends g7H8i9J0") == "ends <redacted>"
+
+
+def test_a_chosen_secrets_words_are_its_marker() -> None:
+    scrubber = Scrubber.from_config(["staging-token-Zq81xLm"])
+    assert scrubber.text("the staging-token- rotation") == "the staging-token- rotation"
+    assert scrubber.text("staging-token-Zq81 leaked") == "<redacted> leaked"

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from pytest_imgsafe.collect.config import ConfigError, RunOptions, Settings, missing_keys, resolve_settings
+from pytest_imgsafe.collect.config import (
+    ConfigError,
+    RunOptions,
+    Settings,
+    environment_problem,
+    missing_keys,
+    resolve_settings,
+)
 
 
 def resolve(tool: dict[str, Any], options: dict[str, Any] | None = None, ini: dict[str, Any] | None = None) -> Settings:
@@ -294,3 +301,54 @@ def test_bad_options_and_ini_keys_name_themselves(options: dict[str, Any], ini: 
     with pytest.raises(ConfigError) as info:
         resolve({}, options, ini)
     assert message in str(info.value)
+
+
+BAD_URL = "http://[::1?api-key=sk-proj-SECRETINURLq8Zr2m"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"base_url": BAD_URL}, "[tool.imgsafe.targets.gw] base_url is not a well-formed URL"),
+        ({"base_url": "http://127.0.0.1:8765/v1\x07"}, "[tool.imgsafe.targets.gw] base_url holds a control or space"),
+        (
+            {"azure_endpoint": "https://res.openai.azure.com/\n", "azure_deployment": "d"},
+            "[tool.imgsafe.targets.gw] azure_endpoint holds a control or space character (\\x0a",
+        ),
+        (
+            {"pool": [{"name": "east", "rpm": 5, "base_url": BAD_URL}]},
+            "[tool.imgsafe.targets.gw] pool member 'east' base_url is not a well-formed URL",
+        ),
+    ],
+)
+def test_a_configured_url_the_client_cannot_send_is_a_config_error(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        resolve({"targets": {"gw": {"kind": "images.generate", "model": "m", **table}}})
+    assert str(err.value).startswith(message) and "SECRETINURL" not in str(err.value)
+
+
+def test_a_url_or_key_variable_the_client_cannot_send_is_named_never_shown() -> None:
+    tool = {
+        "targets": {
+            "one": {"kind": "images.generate", "model": "m"},
+            "two": {"kind": "moderation", "model": "m"},
+            "gw": {"kind": "chat-image", "model": "m", "base_url_env": "GW_URL", "api_key_env": "GW_KEY"},
+            "gemini": {"kind": "gemini", "model": "m"},  # google-genai reads no OPENAI_BASE_URL
+        }
+    }
+    replay, record = resolve(tool), resolve(tool, {"--imgsafe-record-mode": "once"})
+    secret = "sk-proj-SECRETq8Zr2mWx0c4"
+    fine = {"GW_URL": "http://gw.example/v1", "GW_KEY": secret, "OPENAI_API_KEY": secret, "GEMINI_API_KEY": secret}
+    assert environment_problem(record, fine) is None
+    bad_url = {**fine, "OPENAI_BASE_URL": f"http://127.0.0.1:8765/v1?key={secret}\x1b[31m\n"}
+    problem = environment_problem(replay, bad_url)  # a replay builds its requests too
+    assert problem is not None and secret[:12] not in problem and "127.0.0.1" not in problem
+    assert problem.startswith(
+        "the environment variable OPENAI_BASE_URL (the base URL of targets 'one', 'two') holds a control or space "
+        "character (\\x1b"
+    )
+    bad_key = {**fine, "GW_KEY": secret + "\n"}
+    assert environment_problem(replay, bad_key) is None  # a replay sends no key
+    problem = environment_problem(record, bad_key)
+    assert problem is not None and secret[:12] not in problem
+    assert problem.startswith("the environment variable GW_KEY (the API key of target 'gw') holds a line break")
