@@ -57,9 +57,11 @@ from .folding import Normalized, normalize, normalized_entry, prepare
 from .hidden import payloads
 from .numbers import as_digits, number_words
 
-# "*" inside a word hides one ("n*de"): the detector reads it as the one word of its own
-# vocabulary it can be.
+# "*" inside a word hides one ("n*de"): the detector reads it as each word of its own
+# vocabulary it can be ("bla*k" is "black" as well as "blank"), up to a few.
 _MASKED = re.compile(r"[^\W_]*(?:[^\W_]\*+|\*+[^\W_])[^\W_*]*(?:\*+[^\W_]+)*")
+_UNMASKED_READINGS = 6
+"""How many readings a masked prompt gets at most: the i-th reads every masked word as its i-th candidate."""
 
 MINOR_NUM = r"(?<![\d.,])(?:1[0-7]|[0-9])(?![\d,]|\.\d)"
 """A number under 18 in digits (an age that makes a minor). Number words are read as digits
@@ -229,10 +231,8 @@ class RefusalDetector:
 
     def _read(self, text: str) -> list[_Reading]:
         readings: list[_Reading] = []
-        for part in (text, *payloads(text, self._known)):
-            part = prepare(part)
-            if "*" in part:
-                part = _MASKED.sub(self._unmask, part)
+        parts = [prepare(part) for part in (text, *payloads(text, self._known))]
+        for part in [u for p in parts for u in (self._unmasked(p) if "*" in p else [p])]:
             norm = normalize(part)
             # numbers read from the prompt as written ("zwölf"), as folded ("th1rd" is "third") and
             # squeezed ("fiirst" is "first")
@@ -250,17 +250,34 @@ class RefusalDetector:
                     readings.append(_Reading(trimmed, self._index.find(trimmed), numeric + joined))
         return readings
 
-    def _unmask(self, masked: re.Match[str]) -> str:
-        """A word with letters masked by "*" ("n*de"): the word of the detector's vocabulary it
-        can only be (a whole word, or one the vocabulary has the start of: "s*luting"); failing
+    def _unmasked(self, text: str) -> list[str]:
+        """``text`` with its masked words read: one text per candidate rank, the i-th reading
+        every masked word as its i-th candidate (or its last), at most :data:`_UNMASKED_READINGS`.
+        A masked word that could be a refusing word is never read only as a harmless one: every
+        reading is judged, and the hard one wins (fail safe)."""
+        candidates = [self._candidates(m.group()) for m in _MASKED.finditer(text)]
+        ranks = min(_UNMASKED_READINGS, max((len(c) for c in candidates), default=1))
+        readings = []
+        for rank in range(ranks):
+            words = [c[min(rank, len(c) - 1)] for c in candidates]
+            pieces = _MASKED.split(text)  # the text between the masked words, one more than the words
+            readings.append("".join(p + w for p, w in zip(pieces, [*words, ""], strict=True)))
+        return list(dict.fromkeys(readings))
+
+    def _candidates(self, masked: str) -> list[str]:
+        """The words of the detector's vocabulary a word masked with "*" ("n*de") can be (a whole
+        word, or one the vocabulary has the start of: "s*luting"), refusing words first; failing
         that, the word without its stars, as if they were thrown in ("n*azi")."""
-        word = fold(masked.group())
+        word = fold(masked)
         pattern = re.compile("[a-z]".join(re.escape(part) for part in word.split("*")))
+        found: list[str] = []
         for size in range(len(word), 2, -1):
             for known in self._vocabulary.get(size, ()):
                 if pattern.fullmatch(known + word[size:]):
-                    return known + word[size:]
-        return word.replace("*", "")
+                    found.append(known + word[size:])
+                    if len(found) >= _UNMASKED_READINGS:
+                        return found
+        return found or [word.replace("*", "")]
 
     def _minors_in(self, reading: _Reading) -> list[str]:
         found = _terms(reading.hits, self._minor)

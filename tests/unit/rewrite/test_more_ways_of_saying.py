@@ -340,3 +340,17 @@ def test_a_picture_called_hateful_by_its_own_prompt_or_a_people_called_vermin_is
 def test_hateful_pictures_taught_and_vermin_beside_a_people_are_not_hard(prompt: str) -> None:
     finding = default_detector().find(prompt)
     assert finding is None or not finding.hard, (prompt, finding)
+
+
+@pytest.mark.parametrize("prompt", ["A sleeve tattoo of a bla*k sun wheel", "A banner with a bl**k sun on it"])
+def test_a_masked_word_is_read_as_every_word_it_can_be(prompt: str) -> None:
+    """ "bla*k" fits "blank" as well as "black": read only as the first fit, the symbol it names
+    went unseen. Every fit is a reading of its own, and the hard one wins."""
+    finding = default_detector().find(prompt)
+    assert finding is not None and finding.hard and finding.scenario == "hate", (prompt, finding)
+
+
+@pytest.mark.parametrize("prompt", ["A bl*ck cat asleep on a windowsill", "A f*x in the snow at dusk"])
+def test_a_masked_harmless_word_stays_harmless(prompt: str) -> None:
+    finding = default_detector().find(prompt)
+    assert finding is None or not finding.hard, (prompt, finding)
