@@ -67,6 +67,7 @@ _NATO_WORDS = (
 _NATO = re.compile(rf"(?<!\w)(?:(?:{'|'.join(_NATO_WORDS)})[\s,\-/]+){{2,}}(?:{'|'.join(_NATO_WORDS)})(?!\w)", re.I)
 _A1Z26 = re.compile(r"(?<![\d.])(?:(?:[1-9]|1\d|2[0-6])[\s,\-/.]+){2,}(?:[1-9]|1\d|2[0-6])(?![\d.])")
 _MASKED = re.compile(r"(?<![^\W_])(?=[a-z*#?%]*[a-z][a-z*#?%]*[a-z])(?=[a-z*#?%]*[*#?%])[a-z*#?%]{3,14}(?![^\W_])")
+_SPACED_DASH = re.compile(r"(?<=\w)\s+[-\u2010-\u2015/|·•~+]+\s+(?=\w)")
 _HARD_CONCEPTS = ("nudity", "nude_idiom", "hate_group", "hate_slogan", "swastika", "sexualized_minor")
 
 
@@ -86,6 +87,8 @@ def readings(prompt: str) -> tuple[Reading, ...]:
     if any(c in plain.text for c in "1|"):
         add("respelled", _undouble(_unmask(respell(plain, "l"))))
     add("numbers", read_numbers(plain))
+    if _SPACED_DASH.search(plain.text):  # "ISIS - flag": words a spaced dash keeps apart are one phrase
+        add("joined", plain.sub(_SPACED_DASH, lambda _m: " "))
     decoded = _decoded(prompt, plain)
     if decoded is not None:
         add("decoded", decoded)

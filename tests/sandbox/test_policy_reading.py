@@ -371,3 +371,17 @@ def test_changes_a_reader_does_not_see_change_no_verdict(data: st.DataObject) ->
     for prompt in ("A watercolor of a 7-year-old boy building a sandcastle", "A memorial to the victims of Nazism"):
         changed = data.draw(unseen_changes(prompt))
         assert policy.decide(changed, "strict").verdict == "pass", changed
+
+
+@pytest.mark.parametrize(
+    "prompt", ["An ISIS - flag over a town square", "A_NAZI - FLAG_ON a wall", "Hitler | portrait banner"]
+)
+def test_words_kept_apart_by_a_spaced_dash_are_read_as_one_phrase(prompt: str) -> None:
+    """A spaced dash or bar between two words (as a fuzzed variation writes them) is read away
+    in one reading of its own: the phrase it splits is still read."""
+    assert policy.moderate(prompt).flagged and policy.decide(prompt, "strict").verdict == "block"
+
+
+@pytest.mark.parametrize("prompt", ["The Paris - London train at dawn", "A lighthouse | watercolor"])
+def test_a_spaced_dash_between_harmless_words_stays_harmless(prompt: str) -> None:
+    assert policy.decide(prompt, "strict").verdict == "pass"
