@@ -26,6 +26,7 @@ Pure: no pytest here.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -90,7 +91,11 @@ _MASKED = re.compile(
     r"|(?P<lead2>\bkey provided:\s*)(?P<value2>[^\s\"',.;]+)",
     re.IGNORECASE,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""Marks that reorder how a terminal or a page shows the text around them (right-to-left
+overrides and isolates): shown escaped like control characters, or they would make a line read
+otherwise than it is written."""
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
 """Control characters but line breaks and tabs: ESC (colours, cursor moves, titles), CR, BEL..."""
 _USERINFO = re.compile(r"(?P<lead>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<value>[^@\s/]+)(?=@)", re.IGNORECASE)
 
@@ -129,12 +134,23 @@ def _redact_masked(m: re.Match[str]) -> str:
     return (m.group("lead2") or "") + REDACTED
 
 
+def _shown_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def escape_controls(text: str) -> str:
-    """``text`` with every control character but line breaks and tabs written as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _CONTROL.search(text) else text
+    """``text`` with every control character but line breaks and tabs, and every bidirectional
+    override, written as ``\\xNN`` (``\\uNNNN``)."""
+    return _CONTROL.sub(_shown_char, text) if _CONTROL.search(text) else text
 
 
-_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+def escape_html(text: str) -> str:
+    """``text`` for an HTML page: control characters and overrides escaped, then HTML's own."""
+    return html.escape(escape_controls(text))
+
+
+_LINE_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
 
 
 def escape_line(text: str) -> str:
@@ -142,7 +158,7 @@ def escape_line(text: str) -> str:
 
     For a value that stands in a line of its own making (a case or target name in a listing): a
     line break in it would start a line the value's author wrote."""
-    return _LINE_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _LINE_CONTROL.search(text) else text
+    return _LINE_CONTROL.sub(_shown_char, text) if _LINE_CONTROL.search(text) else text
 
 
 @dataclass(frozen=True)

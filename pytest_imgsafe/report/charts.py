@@ -9,10 +9,10 @@ time).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..base.scrub import escape_html
 from .digest import nights_label
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -32,7 +32,7 @@ def _y(rate: float) -> float:
 
 def marker(shape: str, x: float, y: float, color: str, title: str) -> str:
     """One data point in the target's own shape (shapes tell series apart without colour)."""
-    tip = f"<title>{html.escape(title)}</title>"
+    tip = f"<title>{escape_html(title)}</title>"
     if shape == "circle":
         return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color}">{tip}</circle>'
     if shape == "square":
@@ -55,7 +55,7 @@ def _frame(scenario: str, right: int = WIDTH - PAD_R, below: int = 0, left: int 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-left} 0 {width} {height}" width="{width}" '
         f'height="{height}" '
-        f'role="img" aria-label="block rate of {html.escape(scenario)}" font-family="system-ui,sans-serif">'
+        f'role="img" aria-label="block rate of {escape_html(scenario)}" font-family="system-ui,sans-serif">'
     ]
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         parts.append(
@@ -95,8 +95,8 @@ def _bars(report: Mapping[str, Any], scenario: str, targets: Sequence[str]) -> s
         top = _y(r["rate"])
         text = f"{r['rate']:.0%} ({r['blocked']}/{r['items']})"
         parts.append(
-            f'<rect class="bar" data-target="{html.escape(target)}" x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" '
-            f'height="{max(_y(0) - top, 1.5):.1f}" fill="{color}"><title>{html.escape(target)}: {text}</title></rect>'
+            f'<rect class="bar" data-target="{escape_html(target)}" x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" '
+            f'height="{max(_y(0) - top, 1.5):.1f}" fill="{color}"><title>{escape_html(target)}: {text}</title></rect>'
         )
         shown = f"{r['rate']:.0%}" if narrow else text
         parts.append(
@@ -110,11 +110,11 @@ def _bars(report: Mapping[str, Any], scenario: str, targets: Sequence[str]) -> s
                 if narrow
                 else 'text-anchor="middle">'
             )
-            + f"{html.escape(target[:24] if narrow else target[:18])}</text>"
+            + f"{escape_html(target[:24] if narrow else target[:18])}</text>"
         )
     parts.append(
         f'<text x="{WIDTH - 10}" y="{HEIGHT + below - 4}" font-size="9" text-anchor="end" fill="#777">'
-        f"{html.escape(str(report.get('run', {}).get('finished', ''))[:16].replace('T', ' '))} (one run)</text>"
+        f"{escape_html(str(report.get('run', {}).get('finished', ''))[:16].replace('T', ' '))} (one run)</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -136,7 +136,7 @@ def _lines(series: Sequence[Mapping[str, Any]], scenario: str, targets: Sequence
         parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{_y(0):.1f}" y2="{_y(0) + 4:.1f}" stroke="#999"/>')
         parts.append(
             f'<text x="{x(i):.1f}" y="{HEIGHT - PAD_B + 15}" font-size="10" '
-            f'text-anchor="{anchor}" fill="#555">{html.escape(labels[i])}</text>'
+            f'text-anchor="{anchor}" fill="#555">{escape_html(labels[i])}</text>'
         )
     k = len(targets)
     for index, target in enumerate(targets):
@@ -154,7 +154,7 @@ def _lines(series: Sequence[Mapping[str, Any]], scenario: str, targets: Sequence
         width = max(1.2, 3.5 - 0.8 * index)  # later lines thinner: one on another stays visible
         dash = DASHES[index % len(DASHES)]
         parts.append(
-            f'<polyline class="series" data-target="{html.escape(target)}" '
+            f'<polyline class="series" data-target="{escape_html(target)}" '
             f'fill="none" stroke="{color}" stroke-width="{width:.1f}" '
             f'stroke-opacity="0.85"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""} points="{coords}"/>'
         )
@@ -170,7 +170,7 @@ def _lines(series: Sequence[Mapping[str, Any]], scenario: str, targets: Sequence
         )
         parts.append(marker(shape, lx + 9, ly, color, target))
         parts.append(
-            f'<text x="{lx + 22}" y="{ly + 4}" font-size="10" fill="{color}">{html.escape(target[:15])}</text>'
+            f'<text x="{lx + 22}" y="{ly + 4}" font-size="10" fill="{color}">{escape_html(target[:15])}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -7,12 +7,11 @@ Items are matched by (case, target); the comparison is plain data, then text, Ma
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
 from ..base.row import Row, rows_of
-from ..base.scrub import escape_line
+from ..base.scrub import escape_html, escape_line
 from .digest import clip, error_kind
 from .markdown import LIMIT_BYTES, Bounded
 
@@ -175,7 +174,7 @@ def as_markdown(diff: Mapping[str, Any]) -> str:
 
 def as_html(diff: Mapping[str, Any]) -> str:
     """A self-contained page with one table per kind of change."""
-    esc = html.escape
+    esc = escape_html
     parts = [
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>pytest-imgsafe comparison</title>'
         "<style>body{font:14px/1.45 system-ui,sans-serif;margin:1.2em 2em;color:#1d1d1f}table{border-collapse:collapse}"

@@ -8,13 +8,13 @@ status, target and scenario and sort by any column. Each item shows its outcome 
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..base.row import GROUPS, Row, rows_of
+from ..base.scrub import escape_html
 from .build import nights_by_item
 from .charts import rate_chart
 from .digest import (
@@ -33,7 +33,7 @@ from .digest import (
 from .sample import sample_note
 
 HISTORY_NIGHTS = 30  # cells per item in the history column: a month of nights
-_esc = html.escape
+_esc = escape_html
 
 # In STYLE and SCRIPT a backslash at the end of a line joins it with the next (no newline in the page).
 STYLE = """

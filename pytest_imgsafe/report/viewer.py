@@ -8,7 +8,6 @@ there, as a CI artifact download may be). ``serve`` answers on loopback from a h
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ..base.files import write_output
+from ..base.scrub import escape_html
 from . import sibling
 from .build import load_history
 from .digest import when
 from .page import html_page
 
-_esc = html.escape
+_esc = escape_html
 
 
 def page_beside(report_path: Path, report: Mapping[str, Any]) -> Path:
@@ -33,8 +33,10 @@ def page_beside(report_path: Path, report: Mapping[str, Any]) -> Path:
     return page
 
 
-def runs_index(reports: Sequence[Mapping[str, Any]], folder: str) -> str:
-    """The list of past runs (oldest first in ``reports``), newest first, each linking to its page."""
+def runs_index(reports: Sequence[Mapping[str, Any]], folder: str, skipped: Sequence[str] = ()) -> str:
+    """The list of past runs (oldest first in ``reports``), newest first, each linking to its page;
+    then the files that were skipped, each with why (a truncated or unreadable report is named,
+    never left out without a word)."""
     rows = []
     for number in range(len(reports) - 1, -1, -1):
         report = reports[number]
@@ -55,8 +57,15 @@ def runs_index(reports: Sequence[Mapping[str, Any]], folder: str) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>pytest-imgsafe runs</title>'
         "<style>body{font:14px/1.45 system-ui,sans-serif;margin:1.2em 2em}td,th{padding:4px 10px;"
         "border-bottom:1px solid #e5e5e5;text-align:left}</style></head><body>"
-        f"<h1>pytest-imgsafe: {len(reports)} runs in {_esc(folder)}</h1>{body}</body></html>\n"
+        f"<h1>pytest-imgsafe: {len(reports)} runs in {_esc(folder)}</h1>{body}{_skipped(skipped)}</body></html>\n"
     )
+
+
+def _skipped(lines: Sequence[str]) -> str:
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_esc(line)}</li>" for line in lines)
+    return f"<h2>Not listed: {len(lines)} file(s) that are no usable report</h2><ul>{items}</ul>"
 
 
 def make_server(folder: Path, port: int = 0) -> ThreadingHTTPServer:
@@ -65,9 +74,13 @@ def make_server(folder: Path, port: int = 0) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the standard library's name
-            reports = load_history(folder)
+            skipped: list[str] = []
+            reports = load_history(folder, skipped.append)
             if self.path in ("/", "/index.html"):
-                self._send(200, runs_index(reports, str(folder)))
+                self._send(
+                    200,
+                    runs_index(reports, str(folder), [line.removeprefix("--imgsafe-history: ") for line in skipped]),
+                )
                 return
             number = self.path.removeprefix("/run/")
             if self.path.startswith("/run/") and number.isdigit() and int(number) < len(reports):

@@ -90,3 +90,18 @@ def test_a_chosen_secrets_words_are_its_marker() -> None:
     scrubber = Scrubber.from_config(["staging-token-Zq81xLm"])
     assert scrubber.text("the staging-token- rotation") == "the staging-token- rotation"
     assert scrubber.text("staging-token-Zq81 leaked") == "<redacted> leaked"
+
+
+def test_bidirectional_overrides_are_shown_escaped_like_control_characters() -> None:
+    """U+202E and its kin reorder how a terminal or a page shows the rest of a line ("Trojan
+    Source"): every escaping function shows them as \\uNNNN, as it shows ESC as \\x1b."""
+    from pytest_imgsafe.base.scrub import escape_controls, escape_html, escape_line
+
+    text = "fox\u202eevil\u2066x\u200f\x1b"
+    for shown in (escape_controls(text), escape_line(text), escape_html(text)):
+        assert not any(c in shown for c in "\u202e\u2066\u200f\x1b")
+        assert "\\u202e" in shown and "\\u2066" in shown and "\\x1b" in shown
+    assert (
+        escape_controls("a family \U0001f468\u200d\U0001f469\u200d\U0001f467")
+        == "a family \U0001f468\u200d\U0001f469\u200d\U0001f467"
+    )

@@ -50,3 +50,25 @@ def test_serve_lists_the_runs_newest_first_and_opens_each(tmp_path: Path) -> Non
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_serve_names_the_files_it_cannot_list_and_escapes_what_a_report_holds(tmp_path: Path) -> None:
+    """A truncated report is named under the list, never left out without a word; a case or a
+    prompt holding ESC, BEL or a right-to-left override reaches the page escaped."""
+    hostile = "A lighthouse\x1b[31m\x07\u202eevil"
+    report = night("2026-12-01T03:17:00Z", [row("lighthouse\x1b[2J", prompt=hostile)], [])
+    (tmp_path / "good.json").write_text(json.dumps(report))
+    (tmp_path / "cut.json").write_text(json.dumps(report)[:200])
+    server, thread = serve_in_background(tmp_path)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        index = urllib.request.urlopen(f"{base}/").read().decode()
+        assert "1 runs in" in index and "cut.json" in index and "Not listed" in index
+        page = urllib.request.urlopen(f"{base}/run/0").read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    for raw in ("\x1b", "\x07", "\u202e"):
+        assert raw not in index and raw not in page
+    assert "\\x1b[31m" in page and "\\u202e" in page
