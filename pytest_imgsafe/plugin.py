@@ -253,6 +253,7 @@ def pytest_configure(config: pytest.Config) -> None:
     replay = (options[OPT_RECORD_MODE] or ini[INI_RECORD_MODE] or "none") == "none" and not options[OPT_LIVE]
     config.stash[BLOCK_NETWORK] = bool(options[OPT_BLOCK_NETWORK]) and replay
     if not (options[OPT_ENABLE] or ini[INI_ENABLE]):
+        config.pluginmanager.register(_ClientWarnings(), CLIENT_WARNINGS_PLUGIN)
         return
     from .run.session import ImgsafeRun
 
@@ -422,6 +423,26 @@ CLIENT_SCRUBBER = pytest.StashKey[Any]()
 """The scrubber of a test that uses ``imgsafe_client`` (set by the fixture)."""
 
 
+class _ClientWarnings:
+    """The warnings of tests that use ``imgsafe_client`` in a run without ``--imgsafe``: scrubbed
+    before pytest's warnings summary prints them (an ``--imgsafe`` run scrubs every warning)."""
+
+    def __init__(self) -> None:
+        self.scrubbers: dict[str, Any] = {}
+        """Node id -> the scrubber its ``imgsafe_client`` fixture made."""
+
+    @pytest.hookimpl(tryfirst=True)  # a historic hook: no wrapper; first, it changes what the others read
+    def pytest_warning_recorded(self, warning_message: Any, nodeid: str) -> None:
+        scrubber = self.scrubbers.get(nodeid)
+        if scrubber is not None:
+            from .run.session import scrub_warning
+
+            scrub_warning(warning_message, scrubber)
+
+
+CLIENT_WARNINGS_PLUGIN = "imgsafe-client-warnings"
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     # A test that uses imgsafe_client: its failure text, captured output and logs are scrubbed
@@ -534,6 +555,9 @@ def imgsafe_client(request: pytest.FixtureRequest, imgsafe_vcr_config: dict[str,
     # what this test prints or fails with is scrubbed (pytest_runtest_makereport above), with or
     # without --imgsafe: its code holds the client, and so the key
     request.node.stash[CLIENT_SCRUBBER] = scrubber = scrubber_for(settings, dict(os.environ))
+    warnings_plugin = config.pluginmanager.get_plugin(CLIENT_WARNINGS_PLUGIN)
+    if warnings_plugin is not None:  # and the warnings it raises, which pytest prints at the end
+        warnings_plugin.scrubbers[request.node.nodeid] = scrubber
     scrub_logs(config, scrubber)  # and what the SDK and httpx log while it runs
     damaged = None
     try:

@@ -139,6 +139,22 @@ def exit_status(current: int, failed_because: Sequence[str], rerunning: bool) ->
     return current
 
 
+def scrub_warning(warning: Any, scrubber: Scrubber) -> None:
+    """No key in a warning's text: pytest prints it in the warnings summary, as it was raised.
+
+    ``warning`` is the :class:`warnings.WarningMessage` pytest hands its hooks; its message is
+    replaced, in place, by one of the same category whose text is scrubbed (the category's own
+    constructor may want other arguments: then a plain :class:`UserWarning` carries it)."""
+    text = str(warning.message)
+    clean = scrubber.shown(text)
+    if clean == text:
+        return
+    try:
+        warning.message = warning.category(clean)
+    except Exception:
+        warning.message = UserWarning(clean)
+
+
 def scrub_report(
     report: pytest.TestReport | pytest.CollectReport, scrubber: Scrubber, properties_checked: int = 0
 ) -> int:
@@ -573,19 +589,8 @@ class ImgsafeRun:
             item.stash[PROPERTIES_CHECKED] = now
 
     def scrub_warning(self, warning: Any) -> None:
-        """No key in a warning's text: pytest prints it in the warnings summary, as it was raised.
-
-        ``warning`` is the :class:`warnings.WarningMessage` pytest hands its hooks; its message is
-        replaced, in place, by one of the same category whose text is scrubbed (the category's own
-        constructor may want other arguments: then a plain :class:`UserWarning` carries it)."""
-        text = str(warning.message)
-        clean = self.scrubber.shown(text)
-        if clean == text:
-            return
-        try:
-            warning.message = warning.category(clean)
-        except Exception:
-            warning.message = UserWarning(clean)
+        """No key in a warning's text (:func:`scrub_warning`)."""
+        scrub_warning(warning, self.scrubber)
 
     def log(self, report: pytest.TestReport) -> None:
         """Keep an item's row (and a fuzz spec's failing examples) from its report's properties,

@@ -10,6 +10,7 @@ from tests.conftest import FAKE_KEY
 LEAKY = """
 import logging
 import os
+import warnings
 
 import openai
 
@@ -19,6 +20,7 @@ def test_leaks(imgsafe_client):
     key = os.environ["OPENAI_API_KEY"]
     print("stdout has", key, "and sk-pro****cdef")
     logging.getLogger("team").warning("log has %s", key)
+    warnings.warn("warning has " + key)
     try:
         client.moderations.create(model="omni-moderation-latest", input="a fox")
     except openai.APIStatusError:
@@ -44,3 +46,4 @@ def test_imgsafe_client_output_is_scrubbed_with_or_without_imgsafe(
     shown = result.stdout.str() + result.stderr.str() + (project.path / "out" / "junit.xml").read_text()
     assert FAKE_KEY not in shown and "****cdef" not in shown
     assert "\x1b[31m" not in shown and "failure text has <redacted>" in shown
+    assert "warning has <redacted>" in shown  # pytest's warnings summary too
