@@ -21,6 +21,7 @@ request log in memory (and as JSON lines on disk if asked) that tests read to co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import math
@@ -356,12 +357,36 @@ MIN_REDACTED_KEY = 6
 """Shorter keys are not redacted: a test's ``api_keys={"right"}`` would garble every "right" in a prompt."""
 
 
+KEY_FRAGMENT = 8
+"""A key's first or last this many characters (or more) stand for it too: a prompt that quotes
+the start of a key and its end apart gives the key away as surely as the whole."""
+
+
+@functools.lru_cache(maxsize=8)
+def _key_pattern(keys: frozenset[str]) -> re.Pattern[str] | None:
+    """What the request log redacts: each key whole, or any start or end of it of at least
+    :data:`KEY_FRAGMENT` characters (for keys long enough to have one), longest first."""
+    parts: list[str] = []
+    for key in sorted((k for k in keys if len(k) >= MIN_REDACTED_KEY), key=len, reverse=True):
+        parts.append(re.escape(key))
+        if len(key) > KEY_FRAGMENT:
+            more = ""
+            for char in reversed(key[KEY_FRAGMENT:]):  # "(?:a(?:b(?:c)?)?)?": what follows, as far as it goes
+                more = f"(?:{re.escape(char)}{more})?"
+            parts.append(re.escape(key[:KEY_FRAGMENT]) + more)
+            before = ""
+            for char in key[:-KEY_FRAGMENT]:  # "(?:(?:(?:a)?b)?c)?": what comes before, as far back as it goes
+                before = f"(?:{before}{re.escape(char)})?"
+            parts.append(before + re.escape(key[-KEY_FRAGMENT:]))
+    return re.compile("|".join(parts)) if parts else None
+
+
 def _without_keys(value: Any, keys: frozenset[str]) -> Any:
-    """``value`` (a log entry) with every key of ``keys`` in its strings replaced, longest first."""
+    """``value`` (a log entry) with every key of ``keys`` in its strings replaced, and every start
+    or end of one of at least :data:`KEY_FRAGMENT` characters."""
     if isinstance(value, str):
-        for key in sorted((k for k in keys if len(k) >= MIN_REDACTED_KEY and k in value), key=len, reverse=True):
-            value = value.replace(key, LOGGED_KEY)
-        return value
+        pattern = _key_pattern(keys)
+        return pattern.sub(LOGGED_KEY, value) if pattern is not None else value
     if isinstance(value, dict):
         return {_without_keys(k, keys): _without_keys(v, keys) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -443,3 +443,15 @@ def test_the_log_redacts_the_sandboxs_own_keys_wherever_they_stand(tmp_path: Pat
         logged = sandbox.requests
     assert key not in log.read_text() and key not in json.dumps(logged)
     assert json.loads(log.read_text())["prompt"] == "a fox holding a sign reading <redacted>"
+
+
+def test_the_log_redacts_the_start_and_the_end_of_its_keys_too(tmp_path: Path) -> None:
+    """A prompt quoting a key's first twelve and last eight characters apart gives it away as
+    surely as the whole: every start or end of eight characters or more is redacted."""
+    key = "sk-proj-OTHERKEYq8Zr2mWx0c4Vb7Nt1y"
+    log = tmp_path / "log.jsonl"
+    with Sandbox(api_keys={key}, log_path=log) as sandbox:
+        client = openai.OpenAI(base_url=sandbox.openai_base_url, api_key=key, max_retries=0)
+        client.images.generate(model="gpt-image-2", prompt=f"a sign with {key[:12]} and {key[-8:]}, and a fox")
+    logged = json.loads(log.read_text())["prompt"]
+    assert logged == "a sign with <redacted> and <redacted>, and a fox"
