@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..base.files import shown_path
 from ..base.options import OPT_LIVE, OPT_RECORD_MODE, OPT_TARGET
 from ..base.row import Row
 from ..base.scrub import escape_line
@@ -278,6 +279,13 @@ class ImgsafeRun:
                 run.rewriter  # noqa: B018
             except (OSError, ValueError) as err:
                 raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
+        broken = settings.broken_corpus_links()
+        if broken:
+            shown = ", ".join(escape_line(shown_path(p, settings.rootpath)) for p in broken[:5])
+            raise pytest.UsageError(
+                f"pytest-imgsafe: corpus file {shown}{' and more' if len(broken) > 5 else ''} is a link that "
+                "cannot be followed (a loop of links, or its target is gone): remove it, or point it at a file"
+            )
         config.stash[RUN_KEY] = run
         # With no paths on the command line, also collect the corpora (pytest would otherwise walk
         # only testpaths or the current folder).

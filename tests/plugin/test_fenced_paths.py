@@ -287,3 +287,22 @@ def test_a_cassette_that_is_a_link_is_refused_never_followed(project: pytest.Pyt
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*cassettes/gpt-image-2/fox.json is a link, not a recording this plugin wrote*"])
     assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("target", ["self", "gone"])
+def test_a_corpus_file_that_is_a_broken_link_is_a_usage_error_not_a_silent_skip(
+    project: pytest.Pytester, target: str
+) -> None:
+    """pytest's walk passes over a link it cannot follow as over anything that is not a file: the
+    run said "1 passed" with one corpus file missing. It is an error naming the file instead."""
+    write_corpus(project, "calm", "cases:\n  - {id: lake, prompt: a calm lake, expect: pass, targets: [moderation]}\n")
+    link = project.path / "corpora" / "lost.yaml"
+    link.symlink_to(link if target == "self" else project.path / "corpora" / "moved-away.yaml")
+    result = project.runpytest("--imgsafe", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "*pytest-imgsafe: corpus file corpora/lost.yaml is a link that cannot be followed*"
+            "remove it, or point it at a file"
+        ]
+    )
