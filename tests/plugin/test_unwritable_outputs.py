@@ -124,6 +124,9 @@ def test_a_full_disk_leaves_no_truncated_report_and_keeps_the_old_one(project: p
     done = subprocess.run(
         [sys.executable, "-c", limit, *REPLAY, "-q", "--imgsafe-report=reports/r.json"],
         cwd=project.path,
+        # no bytecode: under the limit Python's own .pyc writes come out short and are kept, which
+        # would break every later import of the modules it compiled (the limit is the test's, not a disk's)
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
         text=True,
         timeout=120,
