@@ -113,6 +113,8 @@ class Runner:
     _tables: Tables | None = None
     ledger: Ledger | None = None
     """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
+    _case_ids: frozenset[str] | None = None
+    """Every case and fuzz id of the project's corpora, read when a legacy recording name is met."""
     prefetcher: LiveScheduler | None = None
     """Live runs: the items' calls, made ahead of them (started when collection is final)."""
     read_ahead: ReadAhead[tuple[Case, str, str], Result] | None = None
@@ -299,8 +301,21 @@ class Runner:
             target,
             derived_cassette_path(cassettes, target.name, item_id, role),
             nodeid,
-            legacy=legacy_derived_path(cassettes, target.name, item_id, role),
+            legacy=self.legacy_name(target.name, item_id, role),
         )
+
+    def legacy_name(self, target: str, item_id: str, role: str) -> Path | None:
+        """The older name of an item's derived recording (``<item>.<role>.json``), to read while the
+        new one is missing; None when a case of the project has that very name as its id (an id
+        may hold a dot): that file is the case's own cassette, never another item's recording."""
+        legacy = legacy_derived_path(self.settings.cassettes, target, item_id, role)
+        if not legacy.exists():
+            return None
+        if self._case_ids is None:
+            from ..collect.corpus import ids_in_file
+
+            self._case_ids = frozenset(i for p in self.settings.corpus_files() for i, _ in ids_in_file(p))
+        return None if legacy.stem in self._case_ids else legacy
 
     def _rel(self, path: Any) -> str:
         return shown_path(path, self.settings.rootpath)
@@ -320,7 +335,7 @@ def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) ->
         session = sessions.get(name)
         if session is None:
             path = derived_cassette_path(settings.cassettes, target.name, case.id, name)
-            legacy = legacy_derived_path(settings.cassettes, target.name, case.id, name)
+            legacy = runner.legacy_name(target.name, case.id, name)
             session = sessions[name] = CallSession(runner, link, path, nodeid, legacy=legacy)
         outcome, answer = session.outcome(
             prompt, case.params if kind_of(link.kind).reads == "image" else None, case.images, case.mask

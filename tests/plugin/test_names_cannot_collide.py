@@ -93,3 +93,26 @@ def test_an_explanation_recorded_under_its_old_name_still_replays_and_a_case_nam
         assert session.outcome("a calm lake")[0].verdict == "pass"
         assert session.path.name == "lake@explain.json"
     assert runner.session(MODERATION, "lake.explain", "n").path.name == "lake.explain.json"
+
+
+def test_a_case_whose_id_is_an_old_derived_name_keeps_its_cassette_to_itself(tmp_path: Path) -> None:
+    """A case ``lake.explain`` owns ``lake.explain.json``, the name ``lake``'s explanation had
+    before: that file is never read as the explanation. ``once`` then records the explanation
+    under its own name, where it used to find "a recording" that never held its answers."""
+    corpora = tmp_path / "corpora"
+    corpora.mkdir()
+    (corpora / "lakes.yaml").write_text(
+        "cases:\n"
+        "  - {id: lake, prompt: a calm lake, expect: pass, targets: [moderation]}\n"
+        "  - {id: lake.explain, prompt: a lake at night, expect: pass, targets: [moderation]}\n",
+        encoding="utf-8",
+    )
+    settings = Settings(rootpath=tmp_path, cassettes=tmp_path / "c", targets={"moderation": MODERATION})
+    other = spec_key(build_request(MODERATION, "a lake at night", None, (), None))
+    _answer_file(tmp_path / "c" / "moderation" / "lake.explain.json", other)  # the case's own cassette
+    runner = Runner(settings, env={})
+    assert runner.legacy_name("moderation", "lake", "explain") is None
+    lone = Runner(
+        Settings(rootpath=tmp_path / "elsewhere", cassettes=tmp_path / "c", targets={"moderation": MODERATION}), env={}
+    )
+    assert lone.legacy_name("moderation", "lake", "explain") == tmp_path / "c" / "moderation" / "lake.explain.json"
