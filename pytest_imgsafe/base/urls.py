@@ -10,7 +10,11 @@ Pure: no pytest here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
+
+from .errors import ConfigError
 
 SCHEMES = ("http", "https")
 URL_KEYS = ("base_url", "azure_endpoint")
@@ -59,3 +63,18 @@ def key_problem(key: str) -> str | None:
     if not key.isascii():
         return "holds a character that is not ASCII; a key is one line of printable ASCII characters"
     return None
+
+
+def check_route_table(table: Mapping[str, Any], where: str, keys: Iterable[str]) -> None:
+    """The keys that say where calls go (a target's, a pool member's): each of ``keys`` present is
+    a non-empty string, ``base_url`` and ``base_url_env`` are not both set, and every URL key is
+    a URL the client can send. Raises :class:`ConfigError` naming ``where`` and the key."""
+    for key in keys:
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise ConfigError(f"{where} {key} must be a non-empty string")
+    if "base_url" in table and "base_url_env" in table:
+        raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
+    for key in URL_KEYS:
+        problem = url_problem(table[key]) if key in table else None
+        if problem:
+            raise ConfigError(f"{where} {key} {problem}: write it as https://host/path")

@@ -26,7 +26,7 @@ from ..base.sampling import SampleSize, tonight
 from ..base.scrub import Scrubber
 from ..base.shards import Shard
 from ..base.text import clip, did_you_mean, excerpt
-from ..base.urls import URL_KEYS, key_problem, url_problem
+from ..base.urls import check_route_table, key_problem, url_problem
 from ..base.yaml_bounds import MAX_DEPTH, MAX_FILE_BYTES
 from ..providers.kind import COMMON_KEYS as COMMON_TARGET_KEYS
 from ..providers.pool import parse_pool
@@ -595,23 +595,19 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
     model = table.get("model", kind.default_model)
     if not isinstance(model, str) or not model:
         raise ConfigError(f'{where} needs model = "<model or deployment name>"')
-    for key in (
-        "base_url",
-        "base_url_env",
-        "api_key_env",
-        "azure_endpoint",
-        "azure_endpoint_env",
-        "azure_deployment",
-        "api_version",
-    ):
-        if key in table and (not isinstance(table[key], str) or not table[key]):
-            raise ConfigError(f"{where} {key} must be a non-empty string")
-    if "base_url" in table and "base_url_env" in table:
-        raise ConfigError(f"{where} sets both base_url and base_url_env; keep one")
-    for key in URL_KEYS:
-        problem = url_problem(table[key]) if key in table else None
-        if problem:
-            raise ConfigError(f"{where} {key} {problem}: write it as https://host/path")
+    check_route_table(
+        table,
+        where,
+        (
+            "base_url",
+            "base_url_env",
+            "api_key_env",
+            "azure_endpoint",
+            "azure_endpoint_env",
+            "azure_deployment",
+            "api_version",
+        ),
+    )
     timeout = table.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ConfigError(f"{where} timeout must be a positive number of seconds")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base.errors import ConfigError
-from ..base.urls import URL_KEYS, url_problem
+from ..base.urls import check_route_table
 
 MEMBER_KEYS: tuple[str, ...] = (
     "name",
@@ -79,15 +79,7 @@ def parse_pool(where: str, raw: Any) -> tuple[PoolMember, ...]:
             isinstance(budget, bool) or not isinstance(budget, (int, float)) or not math.isfinite(budget) or budget < 0
         ):
             raise ConfigError(f"{here} budget_usd must be USD, 0 or more (e.g. budget_usd = 2.5)")
-        for key in ROUTE_KEYS:
-            if key in table and (not isinstance(table[key], str) or not table[key]):
-                raise ConfigError(f"{here} {key} must be a non-empty string")
-        if "base_url" in table and "base_url_env" in table:
-            raise ConfigError(f"{here} sets both base_url and base_url_env; keep one")
-        for key in URL_KEYS:
-            problem = url_problem(table[key]) if key in table else None
-            if problem:
-                raise ConfigError(f"{here} {key} {problem}: write it as https://host/path")
+        check_route_table(table, here, ROUTE_KEYS)
         route = tuple((k, str(table[k])) for k in ROUTE_KEYS if k in table)
         members.append(PoolMember(name, rpm, float(budget) if budget is not None else None, route))
     return tuple(members)
