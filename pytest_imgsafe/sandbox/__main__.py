@@ -42,11 +42,15 @@ def _faults(value: str) -> FaultSpec:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _positive(value: str) -> int:
+def _whole(value: str) -> int:
     try:
-        number = int(value)
+        return int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+
+
+def _positive(value: str) -> int:
+    number = _whole(value)
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be positive")
     return number
@@ -54,10 +58,7 @@ def _positive(value: str) -> int:
 
 def _port(value: str) -> int:
     """A TCP port, 0 (a free one) to 65535: a usage error, not the socket's traceback."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    number = _whole(value)
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"{value!r} is not a port: give 0 to 65535 (0 picks a free one)")
     return number
