@@ -147,11 +147,7 @@ class Settings:
         """Every corpus file of the project, whichever files a run collects (links not followed)."""
         found: list[Path] = []
         for root in self.corpus_roots():
-            if root.is_file():
-                found.append(root)
-                continue
-            for folder, _, names in os.walk(root):  # followlinks=False: a loop cannot hold it
-                found.extend(Path(folder) / n for n in sorted(names) if n.endswith((".yaml", ".yml")))
+            found.extend([root] if root.is_file() else self._yaml_under(root))
         for entry in self.corpora:
             if _is_glob(entry):
                 found.extend(p for p in sorted(self.rootpath.glob(entry)) if p.is_file())
@@ -164,16 +160,18 @@ class Settings:
         cannot be followed (a loop, or a target that is gone). pytest's walk passes over them
         without a word, as over any entry that is not a file: the run would not know a corpus
         file is missing."""
-        broken: list[Path] = []
-        for root in self.corpus_roots():
-            if not root.is_dir():
-                continue
-            for folder, _, names in os.walk(root):  # followlinks=False
-                for name in sorted(names):
-                    path = Path(folder) / name
-                    if name.endswith((".yaml", ".yml")) and path.is_symlink() and not path.exists():
-                        broken.append(path)
-        return broken
+        return [p for root in self.corpus_roots() for p in self._yaml_under(root) if p.is_symlink() and not p.exists()]
+
+    @staticmethod
+    def _yaml_under(root: Path) -> list[Path]:
+        """The ``*.yaml`` and ``*.yml`` names under a folder (none for anything else), links not
+        followed: a loop cannot hold the walk."""
+        return [
+            Path(folder) / name
+            for folder, _, names in os.walk(root)  # followlinks=False
+            for name in sorted(names)
+            if name.endswith((".yaml", ".yml"))
+        ]
 
     def linked_folder_problem(self, path: Path) -> str | None:
         """Why a folder that is a link inside a corpus is not followed, or None to follow it.
