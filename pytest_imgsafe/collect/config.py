@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fnmatch
+import functools
 import os
 import re
 import tomllib
@@ -141,7 +142,7 @@ class Settings:
 
     def corpus_roots(self) -> list[Path]:
         """Corpus entries that are plain paths (not globs), absolute."""
-        return [self.rootpath / c for c in self.corpora if not _is_glob(c)]
+        return [self.rootpath / c for c in self.corpora if not is_glob(c)]
 
     def corpus_files(self) -> list[Path]:
         """Every corpus file of the project, whichever files a run collects (links not followed)."""
@@ -149,7 +150,7 @@ class Settings:
         for root in self.corpus_roots():
             found.extend([root] if root.is_file() else self._yaml_under(root))
         for entry in self.corpora:
-            if _is_glob(entry):
+            if is_glob(entry):
                 found.extend(p for p in sorted(self.rootpath.glob(entry)) if p.is_file())
         return [
             p for p in dict.fromkeys(found) if self.is_corpus_file(p) and self.outside_corpus_file_problem(p) is None
@@ -210,15 +211,19 @@ class Settings:
 
     def _inside_project(self, target: Path) -> bool:
         """Is a resolved path inside the rootdir or inside a configured corpus root?"""
-        roots = [self.rootpath.resolve(), *(r.resolve() for r in self.corpus_roots())]
-        return any(target == root or root in target.parents for root in roots)
+        return any(target == root or root in target.parents for root in self._project_roots)
+
+    @functools.cached_property
+    def _project_roots(self) -> tuple[Path, ...]:
+        """The rootdir and the corpus roots, resolved once (every corpus file is checked against them)."""
+        return (self.rootpath.resolve(), *(r.resolve() for r in self.corpus_roots()))
 
     def is_corpus_file(self, path: Path) -> bool:
         """Does this YAML file belong to a configured corpus (a path under it or a glob match)?"""
         if path.suffix not in (".yaml", ".yml"):
             return False
         for entry in self.corpora:
-            if _is_glob(entry):
+            if is_glob(entry):
                 try:
                     rel = path.relative_to(self.rootpath)
                 except ValueError:
@@ -779,7 +784,8 @@ def _lexically_under(path: Path, root: Path) -> bool:
     return root == path or root in path.parents
 
 
-def _is_glob(entry: str) -> bool:
+def is_glob(entry: str) -> bool:
+    """Is a ``corpora`` entry a glob pattern (matched inside the rootdir) rather than a path?"""
     return any(ch in entry for ch in "*?[")
 
 

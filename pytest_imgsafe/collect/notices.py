@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.scrub import escape_line
-from .config import DEFAULT_TARGETS
+from .config import DEFAULT_TARGETS, is_glob
 
 
 def imgsafe_config_above(start: Path) -> Path | None:
@@ -73,7 +73,7 @@ def outside_corpora_notice(rootpath: Path, tool: Mapping[str, Any]) -> str | Non
     root = rootpath.resolve()
     outside = []
     for entry in corpora:
-        if not isinstance(entry, str) or any(ch in entry for ch in "*?["):
+        if not isinstance(entry, str) or is_glob(entry):
             continue  # a glob matches inside the rootdir only
         where = (rootpath / entry).resolve()
         if where != root and root not in where.parents:
@@ -108,7 +108,7 @@ def _matches(rootpath: Path, entry: str) -> bool:
 
     A glob is matched as collection matches it (``fnmatch`` on the path relative to the rootdir, in
     the folders pytest walks), stopping at the first match; an absolute glob matches nothing there."""
-    if not any(ch in entry for ch in "*?["):
+    if not is_glob(entry):
         return (rootpath / entry).exists()
     if Path(entry).is_absolute():
         return False
