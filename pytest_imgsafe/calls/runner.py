@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import hashlib
+import json
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -469,6 +471,21 @@ class CallSession:
                 recorder.save()
             except WriteFailed as failed:
                 raise self._unwritable(failed.error) from None
+
+    def answers_digest(self) -> str | None:
+        """A digest of the answers this session replays, or has recorded and saved (None when
+        there are none): what was computed from them may be noted beside another recording,
+        under this digest."""
+        cassette = self._cassette
+        if cassette is None and not self.runner.settings.live and self._recorder is None:
+            try:  # a recording this session has saved: read back as a replay will read it
+                cassette = self.runner.load(self.path, self.nodeid)
+            except ImgsafeError:
+                return None
+        if cassette is None:
+            return None
+        text = json.dumps(cassette.answers, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def noted(self, name: str) -> Any:
         """What the replayed cassette noted under ``name`` beside its answers, or None."""

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..base.files import bundled_text
 from ..base.terms import TermTable
@@ -40,6 +40,44 @@ if TYPE_CHECKING:
 
 Ask = Callable[[str, "str | None"], Outcome]
 """``ask(prompt, kind)``: the target's verdict on a prompt (``kind``: send as another target kind)."""
+
+
+class PromptRewriter(Protocol):
+    """What a spec's check asks of the rewriter: :meth:`Rewriter.rewrite`."""
+
+    def rewrite(
+        self,
+        prompt: str,
+        strategy: str | None = None,
+        *,
+        describe: Callable[[str, str, Path | None], str] | None = None,
+        image: Path | None = None,
+    ) -> Rewrite: ...
+
+
+class LazyRewriter:
+    """The run's rewriter, built on its first use: a replay that finds every rewrite noted in its
+    recordings (see ``known_rewrites``) never builds it, which is most of a replayed spec's cost."""
+
+    def __init__(self, build: Callable[[], Rewriter]) -> None:
+        self._build = build
+        self._rewriter: Rewriter | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._rewriter is not None
+
+    def rewrite(
+        self,
+        prompt: str,
+        strategy: str | None = None,
+        *,
+        describe: Callable[[str, str, Path | None], str] | None = None,
+        image: Path | None = None,
+    ) -> Rewrite:
+        if self._rewriter is None:
+            self._rewriter = self._build()
+        return self._rewriter.rewrite(prompt, strategy, describe=describe, image=image)
 
 
 class NoVerdict(Exception):
@@ -115,8 +153,8 @@ class SharedWork:
     targets check the same prompts in the same order without hypothesis, and run it (to shrink
     exactly as before) only when one of their examples breaks the expectation. A prompt's
     rewrite and its refusals depend on the prompt, the strategy and the image only, never on the
-    target: they are computed once. Rewrites that ask a describer are not shared (each item asks
-    its describer, as its recordings expect).
+    target: they are computed once. A spec whose strategy asks a describer gets one of these per
+    item, never shared (each item asks its own describer, as its recordings expect).
     """
 
     draws: dict[tuple[str, str, int], tuple[str, ...]] = field(default_factory=dict)
@@ -211,7 +249,7 @@ def check_example(
     spec: FuzzSpec,
     expect: dict[str, Expectation],
     ask: Ask,
-    rewriter: Rewriter,
+    rewriter: PromptRewriter,
     describe: Callable[[str, str, Path | None], str] | None,
     shared: SharedWork | None = None,
 ) -> Example:
@@ -256,19 +294,19 @@ def check_example(
 def _rewrite(
     prompt: str,
     strategy: str | None,
-    rewriter: Rewriter,
+    rewriter: PromptRewriter,
     describe: Callable[[str, str, Path | None], str] | None,
     image: Path | None,
     shared: SharedWork | None,
 ) -> Rewrite:
-    """The prompt's rewrite (or the :class:`RewriteRefused` it raises), shared when no describer is asked."""
-    if shared is None or describe is not None:
+    """The prompt's rewrite (or the :class:`RewriteRefused` it raises), kept in ``shared``."""
+    if shared is None:
         return rewriter.rewrite(prompt, strategy, describe=describe, image=image)
     key = (strategy, prompt, image)
     known = shared.rewrites.get(key)
     if known is None:
         try:
-            known = rewriter.rewrite(prompt, strategy, image=image)
+            known = rewriter.rewrite(prompt, strategy, describe=describe, image=image)
         except RewriteRefused as refused:
             known = refused
         shared.rewrites[key] = known
@@ -277,7 +315,7 @@ def _rewrite(
     return known
 
 
-def _refusals(prompt: str, strategy: str | None, rewriter: Rewriter, image: Path | None) -> PhaseCheck:
+def _refusals(prompt: str, strategy: str | None, rewriter: PromptRewriter, image: Path | None) -> PhaseCheck:
     """Every strategy (or the spec's) must refuse, before asking any describer."""
 
     def describer_must_not_be_called(instruction: str, text: str, image: Path | None) -> str:
@@ -305,7 +343,7 @@ def run_spec(
     expect: dict[str, Expectation],
     ask: Ask,
     *,
-    rewriter: Rewriter,
+    rewriter: PromptRewriter,
     tables: dict[str, TermTable],
     describe: Callable[[str, str, Path | None], str] | None = None,
     run_seed: int | None = None,
@@ -353,7 +391,7 @@ def _with_hypothesis(
     tables: dict[str, TermTable],
     ask_once: Ask,
     expect: dict[str, Expectation],
-    rewriter: Rewriter,
+    rewriter: PromptRewriter,
     describe: Callable[[str, str, Path | None], str] | None,
     shared: SharedWork | None,
 ) -> None:
@@ -412,7 +450,7 @@ def _over_known_draws(
     spec: FuzzSpec,
     expect: dict[str, Expectation],
     ask: Ask,
-    rewriter: Rewriter,
+    rewriter: PromptRewriter,
     describe: Callable[[str, str, Path | None], str] | None,
     shared: SharedWork | None,
 ) -> FuzzRun | None:

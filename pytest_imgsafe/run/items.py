@@ -10,6 +10,7 @@ own exceptions and hands everything else (plugin bugs) to pytest, traceback and 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
@@ -523,6 +524,15 @@ def _recorded_draws(noted: Any, fingerprint: str) -> tuple[str, ...] | None:
     return tuple(draws)
 
 
+def rewrites_of(rewriter: str, describer: CallSession | None) -> str:
+    """What a fuzz item's rewrites are noted under: the rewriter's fingerprint, and for a spec that
+    asks a describer, the describer's recorded answers they were made from (a recording made now
+    has none yet: its rewrites are computed, and noted with the answers it records)."""
+    if describer is None:
+        return rewriter
+    return hashlib.sha256(f"{rewriter}\0{describer.answers_digest()}".encode()).hexdigest()[:32]
+
+
 class FuzzFailed(Exception):
     """A fuzz spec's shrunk example broke its expectation."""
 
@@ -547,7 +557,8 @@ class FuzzItem(pytest.Item):
             self.own_markers.append(marks[spec.scenario])
 
     def setup(self) -> None:
-        from ..fuzzing.fuzz import NoVerdict, draws_fingerprint, run_spec, spec_seed
+        from ..fuzzing.fuzz import NoVerdict, SharedWork, draws_fingerprint, run_spec, spec_seed
+        from ..fuzzing.known_rewrites import REWRITES_NOTE, note_of, take_note
         from ..providers.outcome import ApiError
 
         state = run_state(self.config)
@@ -596,20 +607,34 @@ class FuzzItem(pytest.Item):
                 ) from None
 
         fingerprint = draws_fingerprint(self.spec, state.tables.terms, spec_seed(self.spec.id, state.fuzz_seed))
-        with session, describer_session or nullcontext():
-            self.run = run_spec(
-                self.spec,
-                dict(self.spec.expect.get(self.target, {})),
-                ask,
-                rewriter=state.rewriter,
-                tables=state.tables.terms,
-                describe=describe,
-                run_seed=state.fuzz_seed,
-                shared=state.fuzz_work,
-                recorded=_recorded_draws(session.noted(DRAWS_NOTE), fingerprint),
+        image = self.spec.images[0] if self.spec.images else None
+        # what the examples imply is shared by the spec's targets, unless each asks its describer
+        work = state.fuzz_work if describer_session is None else SharedWork()
+        with session:
+            take_note(
+                work,
+                session.noted(REWRITES_NOTE),
+                rewrites_of(state.rewriter_fingerprint, describer_session),
+                self.spec.strategy,
+                image,
             )
+            with describer_session or nullcontext():
+                self.run = run_spec(
+                    self.spec,
+                    dict(self.spec.expect.get(self.target, {})),
+                    ask,
+                    rewriter=state.fuzz_rewriter,
+                    tables=state.tables.terms,
+                    describe=describe,
+                    run_seed=state.fuzz_seed,
+                    shared=work,
+                    recorded=_recorded_draws(session.noted(DRAWS_NOTE), fingerprint),
+                )
             if self.run.failure is None and self.run.error is None:
                 session.note(DRAWS_NOTE, {"of": fingerprint, "draws": list(self.run.drawn)})
+                # after the describer's session closed: a recording's answers are saved by then
+                of = rewrites_of(state.rewriter_fingerprint, describer_session)
+                session.note(REWRITES_NOTE, note_of(work, self.spec.strategy, self.run.drawn, image, of))
         if self.run.error is not None and self.run.error.not_sent:
             reason = f"fuzz spec {self.spec.id!r} stopped after {self.run.examples} examples: {self.run.error}"
             self._record_properties(None, status="skipped")

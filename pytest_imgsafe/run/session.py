@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from ..base.ledger import Ledger
     from ..base.scrub import Scrubber
     from ..calls.live import LiveScheduler
-    from ..fuzzing.fuzz import SharedWork
+    from ..fuzzing.fuzz import LazyRewriter, SharedWork
     from ..rewrite import Rewriter
     from ..routing.tables import Tables
 
@@ -209,6 +209,7 @@ class ImgsafeRun:
     fuzz_seed: int | None = None
     """The run's fuzz seed (:func:`run_seed`)."""
     _fuzz_work: SharedWork | None = None
+    _fuzz_rewriter: LazyRewriter | None = None
     ledger: Ledger | None = None
     """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
     is_worker: bool = False
@@ -390,6 +391,24 @@ class ImgsafeRun:
 
             self._fuzz_work = SharedWork()
         return self._fuzz_work
+
+    @functools.cached_property
+    def rewriter_fingerprint(self) -> str:
+        """The fingerprint of this run's rewriter (see ``fuzzing.known_rewrites``)."""
+        from ..fuzzing.known_rewrites import rewriter_fingerprint
+
+        settings = self.settings
+        return rewriter_fingerprint(settings.term_tables, settings.rewrite_tables)
+
+    @property
+    def fuzz_rewriter(self) -> LazyRewriter:
+        """The rewriter the fuzz specs' examples use, built only when one needs it (a replay whose
+        rewrites are noted in its recordings never does)."""
+        if self._fuzz_rewriter is None:
+            from ..fuzzing.fuzz import LazyRewriter
+
+            self._fuzz_rewriter = LazyRewriter(lambda: self.rewriter)
+        return self._fuzz_rewriter
 
     @property
     def target_kinds(self) -> dict[str, str]:

@@ -112,8 +112,9 @@ def test_bundled_fuzz_specs_cover_the_rewritable_and_the_prohibited_scenarios() 
 
 COUNT_HYPOTHESIS = """
 import os
-from pytest_imgsafe.fuzzing import fuzz
+from pytest_imgsafe.fuzzing import fuzz, known_rewrites
 from pytest_imgsafe.run import items
+from pytest_imgsafe.run.session import run_state
 
 RUNS = []
 _real = fuzz._with_hypothesis
@@ -127,19 +128,23 @@ def _counted(*args, **kwargs):
 fuzz._with_hypothesis = _counted
 if os.environ.get("IMGSAFE_TEST_IGNORE_RECORDED_DRAWS"):
     items._recorded_draws = lambda noted, fingerprint: None
+    known_rewrites.take_note = lambda *args, **kwargs: 0
 
 
 def pytest_sessionfinish(session):
+    built = run_state(session.config).fuzz_rewriter.built
     with open(os.environ["IMGSAFE_TEST_RUNS"], "w") as out:
-        out.write(str(len(RUNS)))
+        out.write(f"{len(RUNS)} {int(built)}")
 """
 
 
 @pytest.mark.slow
 def test_bundled_fuzz_items_replay_their_recorded_draws_with_the_results_of_hypothesis(tmp_path) -> None:
-    """The bundled fuzz cassettes keep the examples their recording drew: replay checks them
-    without hypothesis, and gives every fuzz item the row hypothesis's own run gives it. (If the
-    draws are stale, e.g. after a change to the fuzz code or hypothesis, note them again with
+    """The bundled fuzz cassettes keep the examples their recording drew, and what the rewriter
+    made of them: replay checks them without hypothesis and without building the rewriter, and
+    gives every fuzz item the row that hypothesis's own run and the rewriter's own work give it.
+    (If the notes are stale, e.g. after a change to the fuzz code, the rewriter, its tables or
+    hypothesis, note them again with
     ``python scripts/record_bundled.py --imgsafe-record-mode=new_episodes -m fuzz``.)"""
     (tmp_path / "imgsafe_count_hypothesis.py").write_text(COUNT_HYPOTHESIS)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
@@ -160,11 +165,13 @@ def test_bundled_fuzz_items_replay_their_recorded_draws_with_the_results_of_hypo
             timeout=300,
         )
         assert result.returncode == 0, result.stdout[-3000:]
-        runs[way] = int((tmp_path / f"{way}.runs").read_text())
+        runs[way] = tuple(int(n) for n in (tmp_path / f"{way}.runs").read_text().split())
         rows[way] = {
             (r["case"], r["target"]): {k: v for k, v in r.items() if k not in ("duration", "seconds")}
             for r in json.loads(report.read_text(encoding="utf-8"))["results"]
         }
-    assert runs == {"recorded": 0, "hypothesis": 8}, "stale draws: note them again (see the docstring)"
+    # (hypothesis runs, rewriter built): 8 specs, one run each, but the spec that asks a describer
+    # runs once per target (its 2 items share nothing); the rewriter is never built from fresh notes
+    assert runs == {"recorded": (0, 0), "hypothesis": (9, 1)}, "stale notes: note them again (see the docstring)"
     assert len(rows["recorded"]) == 29
     assert rows["recorded"] == rows["hypothesis"]
