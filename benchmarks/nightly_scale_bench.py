@@ -59,9 +59,13 @@ pool = [
 """
 
 
+GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa")
+
+
 def letters(number: int) -> str:
-    """A number written with the letters a to j (some numbers are hate codes a classifier blocks)."""
-    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
+    """A number written as Greek letter names, one per digit: digits would read as hate codes
+    ("88"), and letters as brands ("fifa", "kfc"), both of which a classifier blocks."""
+    return "-".join(GREEK[int(digit)] for digit in str(number))
 
 
 def write_project(cases: int, rpms: list[int], concurrency: int) -> None:

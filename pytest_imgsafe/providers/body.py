@@ -108,12 +108,63 @@ def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
             return _stream(events, text, sse=True)
         data = printed_json(text)
         if data is None:
+            data = protobuf_text(text)
+        if data is None:
             return Body(None, text)
     if isinstance(data, list):
         return _stream(data, text)
     if isinstance(data, Mapping) and _is_event(data):
         return Body(merge_stream([data]), text)
     return Body(data, text)
+
+
+_PROTO_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*(.+?)|(\{))\s*$")
+_PROTO_SCALAR = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*))$')
+
+
+def protobuf_text(text: str) -> dict[str, Any] | None:
+    """An answer as Google's older SDKs print a protocol buffer (``block_reason: SAFETY``,
+    ``safety_ratings { ... }``): the same fields as a mapping, a repeated field as a list. Every
+    line (two or more) must be a field, an opening or a closing brace; ``None`` for anything else
+    (a line of plain text such as ``Forbidden: denied`` stays text)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) < 2 or len(text) > MAX_TEXT or not _PROTO_FIELD.match(lines[0]):
+        return None
+    stack: list[dict[str, Any]] = [{}]
+
+    def put(key: str, value: Any) -> None:
+        node = stack[-1]
+        if key in node:
+            node[key] = [*node[key], value] if isinstance(node[key], list) else [node[key], value]
+        else:
+            node[key] = value
+
+    for line in lines:
+        if line == "}":
+            if len(stack) == 1:
+                return None
+            stack.pop()
+            continue
+        field = _PROTO_FIELD.match(line)
+        if field is None:
+            return None
+        key, raw, opens = field.groups()
+        if opens:
+            child: dict[str, Any] = {}
+            put(key, child)
+            stack.append(child)
+            continue
+        scalar = _PROTO_SCALAR.match(raw)
+        if scalar is None:
+            return None
+        quoted, number, name = scalar.groups()
+        if quoted is not None:
+            put(key, quoted.encode("utf-8").decode("unicode_escape", "replace") if "\\" in quoted else quoted)
+        elif number is not None:
+            put(key, float(number) if any(c in number for c in ".eE") else int(number))
+        else:
+            put(key, {"true": True, "false": False}.get(name, name))
+    return stack[0] if len(stack) == 1 else None
 
 
 def printed_json(text: str) -> Any:

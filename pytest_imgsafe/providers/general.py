@@ -192,8 +192,9 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
     words = vocabulary()
     for path, node, listed in _walk(data, ()):
         for key in _BLOCK_KEYS:
+            # Google's prompt feedback: set at all (any reason but unspecified), the prompt was blocked
             value = node.get(key)
-            if isinstance(value, str) and value and _reason_blocks(value, node):
+            if isinstance(value, str) and value and not value.upper().endswith("UNSPECIFIED"):
                 reasons.append((0, value, "input", node))
         for key in _FINISH_KEYS:
             value = node.get(key)
@@ -438,9 +439,21 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
     for text in texts:
         prose = without_json(text)
         if says_blocked(prose):
-            return _worded_block(text, stage_in(prose), body.data, marker, ctx)
+            return _worded_block(text, stage_in(prose) or _stage_beside(body.data, texts), body.data, marker, ctx)
         if status >= 400 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
             return _worded_block(text, stage_of_enum(text), body.data, marker, ctx, code=text)
+    return None
+
+
+def _stage_beside(data: Any, texts: list[str]) -> Stage | None:
+    """The stage the answer's other prose names, where the words that say blocked name none (a
+    relay's ``message: "Moderation Block"`` beside ``param: "The request was rejected ..."``)."""
+    error = error_object(data) if isinstance(data, Mapping) else {}
+    prose = [v for v in error.values() if isinstance(v, str) and len(v.split()) >= 3]
+    for text in (*texts, *prose):
+        stage = stage_in(without_json(text))
+        if stage is not None:
+            return stage
     return None
 
 

@@ -75,12 +75,17 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
         return _chat(data, ctx)
     if data.get("object") == "response" or isinstance(data.get("output"), list):
         return _responses(data, ctx), "image"
-    if "promptFeedback" in data or "candidates" in data:
-        return _gemini_native(data, ctx), "image"
+    if any(key in data for key in ("promptFeedback", "prompt_feedback", "candidates")):
+        return _gemini_native(google_fields(data), ctx), "image"
+    if data.get("object") == "interaction" and isinstance(data.get("outputs"), list):
+        return _interaction(data, ctx), "image"
     if "predictions" in data:
         return _imagen_predict(data, ctx), "image"
     if "data" in data:
         return _images(data, ctx), "image"
+    if isinstance(data.get("images"), list) and data["images"] and all(_usable_b64(i) for i in data["images"]):
+        # a gateway's own success (Vercel's AI Gateway image models): the images, as base64 strings
+        return Outcome("pass", None, None, ctx.hint, ctx.request_id, read_by="shape"), "image"
     if isinstance(data.get("result"), Mapping) and isinstance(data.get("status"), str):
         return _operation(data, ctx, thresholds)
     detections = _content_safety_detections(data)
@@ -466,6 +471,60 @@ def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
         f"{cand.get('finishMessage') or ''}".rstrip(": "),
         ctx,
     )
+
+
+_GOOGLE_SNAKE = {
+    "prompt_feedback": "promptFeedback",
+    "block_reason": "blockReason",
+    "block_reason_message": "blockReasonMessage",
+    "finish_reason": "finishReason",
+    "finish_message": "finishMessage",
+    "safety_ratings": "safetyRatings",
+}
+"""Google's field names as its older SDKs print them (``prompt_feedback { block_reason: SAFETY }``)."""
+_FINISH_NUMBERS = {0: "FINISH_REASON_UNSPECIFIED", 1: "STOP", 2: "MAX_TOKENS", 3: "SAFETY", 4: "RECITATION"}
+_BLOCK_NUMBERS = {0: "BLOCK_REASON_UNSPECIFIED", 1: "SAFETY", 2: "OTHER"}
+"""The reasons as numbers, where a printout keeps the protocol buffer's values (the older
+``google-generativeai`` SDK's ``glm.GenerateContentResponse``): only the numbers every version of
+the generativelanguage protos agrees on; any other number stays unread (no verdict)."""
+
+
+def google_fields(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A Gemini answer with Google's JSON names and reason names, whichever way it was printed."""
+
+    def named(key: str, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            table = _FINISH_NUMBERS if key == "finishReason" else _BLOCK_NUMBERS if key == "blockReason" else None
+            if table is not None:
+                return table.get(value, str(value))
+        return convert(value)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            renamed = {_GOOGLE_SNAKE.get(str(k), str(k)): v for k, v in value.items()}
+            return {k: named(k, v) for k, v in renamed.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+
+    converted: Mapping[str, Any] = convert(data)
+    return converted
+
+
+def _interaction(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+    """Gemini's Interactions API (``object: interaction``): its ``outputs`` are typed items; an
+    ``image`` item with data or a URI is the image. An interaction with none says nothing of safety
+    on its own: no verdict (the general layer reads a failed one)."""
+    images = [
+        o
+        for o in data["outputs"]
+        if isinstance(o, Mapping)
+        and o.get("type") == "image"
+        and any(isinstance(o.get(k), str) and o[k].strip() for k in ("data", "uri"))
+    ]
+    if images and str(data.get("status") or "completed") == "completed":
+        return Outcome("pass", None, None, "gemini", ctx.request_id, filter="gemini", read_by="shape")
+    raise unreadable(f"an interaction (status {data.get('status')}) with no image output", ctx)
 
 
 def _is_image_part(part: Any) -> bool:

@@ -136,7 +136,11 @@ def error_object(data: Mapping[str, Any]) -> Mapping[str, Any]:
     error = data.get("error")
     if isinstance(error, Mapping):
         return error
-    return data if isinstance(data.get("message"), str) else {}
+    if isinstance(data.get("message"), str):
+        return data
+    if _is_azure_inner(data):  # Azure's inner error quoted alone, without the error around it
+        return {"code": "content_filter", "message": "", "innererror": data}
+    return {}
 
 
 def read_error(status: int, data: Mapping[str, Any], ctx: Ctx, read: Reader) -> Outcome:
@@ -223,13 +227,17 @@ def azure_inner(error: Mapping[str, Any]) -> Mapping[str, Any] | None:
         error.get("innererror"),
         extra.get("innererror") if isinstance(extra, Mapping) else None,
     ):
-        if isinstance(inner, Mapping) and (
-            inner.get("code") == "ResponsibleAIPolicyViolation"
-            or "content_filter_result" in inner
-            or "content_filter_results" in inner
-        ):
+        if isinstance(inner, Mapping) and _is_azure_inner(inner):
             return inner
     return None
+
+
+def _is_azure_inner(inner: Mapping[str, Any]) -> bool:
+    return (
+        inner.get("code") == "ResponsibleAIPolicyViolation"
+        or "content_filter_result" in inner
+        or "content_filter_results" in inner
+    )
 
 
 def _relay_moderation(error: Mapping[str, Any]) -> bool:

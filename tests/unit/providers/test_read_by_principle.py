@@ -222,3 +222,61 @@ def test_a_responses_answers_moderation_object_and_content_filter() -> None:
     }
     outcome = classify(200, {**base, "output": [failed]}, kind="responses")
     assert (outcome.label, outcome.categories) == ("block:output", ("sexual",))
+
+
+# --- shapes read since the fourth fresh set of answers ---------------------------------------
+
+
+def test_google_fields_as_an_older_sdk_prints_them_read_as_googles_own() -> None:
+    """Snake-case names and the protocol buffer's numbers mean what the JSON names mean; a
+    number no version of the protos agrees on stays unread."""
+    printed = {"candidates": [{"finish_reason": 3, "index": 0, "safety_ratings": []}]}
+    assert classify(200, printed, kind="gemini").label == "block:output"
+    assert classify(200, {"prompt_feedback": {"block_reason": 1}}, kind="gemini").label == "block:input"
+    stopped = {"candidates": [{"finish_reason": 1, "content": {"parts": [{"inline_data": {"data": PNG}}]}}]}
+    assert classify(200, stopped, kind="gemini").verdict == "pass"
+    assert no_verdict(200, {"candidates": [{"finish_reason": 42, "index": 0}]}, "gemini").kind == "unreadable"
+
+
+def test_a_protocol_buffer_printed_as_text_is_read_as_its_fields() -> None:
+    text = "block_reason: OTHER\nsafety_ratings {\n  category: HARM_CATEGORY_HATE_SPEECH\n  probability: HIGH\n}\n"
+    outcome = classify(200, text, kind="gemini")
+    assert (outcome.verdict, outcome.stage) == ("block", "input")
+    # a line of plain text, or text that is not fields and braces, stays text
+    assert no_verdict(200, "Forbidden: denied", "gemini").kind == "unreadable"
+    assert no_verdict(200, "block_reason: SAFETY\nand then some prose", "gemini").kind == "unreadable"
+    assert no_verdict(200, "finish_reason {\n  stop: 1\n", "gemini").kind == "unreadable"  # never closed
+
+
+def test_an_interaction_with_an_image_output_is_a_pass_and_without_one_no_verdict() -> None:
+    image = {"type": "image", "mime_type": "image/png", "data": PNG}
+    done = {"object": "interaction", "status": "completed", "outputs": [{"type": "thought"}, image]}
+    outcome = classify(200, done, kind="gemini")
+    assert (outcome.verdict, outcome.filter) == ("pass", "gemini")
+    talk = {"object": "interaction", "status": "completed", "outputs": [{"type": "text", "text": "A fox."}]}
+    assert no_verdict(200, talk, "gemini").kind == "unreadable"
+    assert no_verdict(200, {**done, "status": "in_progress"}, "gemini").kind == "unreadable"
+
+
+def test_a_gateways_list_of_base64_images_is_a_pass() -> None:
+    outcome = classify(200, {"images": [PNG], "warnings": []}, kind="images.generate")
+    assert (outcome.verdict, outcome.filter) == ("pass", "openai")
+    assert no_verdict(200, {"images": ["not an image"]}, "images.generate").kind == "unreadable"
+    assert no_verdict(200, {"images": []}, "images.generate").kind == "unreadable"
+
+
+def test_azures_inner_error_quoted_alone_is_its_filters_block() -> None:
+    inner = {
+        "code": "ResponsibleAIPolicyViolation",
+        "content_filter_result": {"violence": {"filtered": True, "severity": "high"}, "hate": {"filtered": False}},
+    }
+    outcome = classify(400, inner, kind="chat")
+    assert (outcome.verdict, outcome.stage, outcome.filter) == ("block", "input", "azure")
+    assert "violence" in " ".join(outcome.categories)
+
+
+def test_a_block_that_names_no_stage_takes_it_from_the_prose_beside_it() -> None:
+    body = {"error": {"message": "Content Moderation Block", "param": "Your prompt was refused as high risk"}}
+    assert classify(400, body, kind="chat").label == "block:input"
+    generated = {"error": {"message": "Moderation Block", "detail": "the generated image was found unsafe"}}
+    assert classify(400, generated, kind="images.generate").label == "block:output"
