@@ -168,8 +168,9 @@ def run(label: str, commands: list[list[str]], env: dict[str, str], sandboxes: d
     return elapsed
 
 
-PER_CALL = ("request_id", "source")
-"""What two runs cannot share: the provider's id of each call, and the address of the member that answered."""
+PER_CALL = ("request_id", "source", "exchange")
+"""What two runs cannot share: the provider's id of each call, the address of the member that
+answered, and a failing row's exchange (the answer it quotes carries that call's id)."""
 
 
 def by_item(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -114,20 +114,22 @@ class Ledger:
     # --- pace ----------------------------------------------------------------------------
 
     def next_slot(self, key: str, rpm: int | None) -> float:
-        """Seconds to wait before the next request to ``key`` (evenly spaced at ``rpm``)."""
+        """Seconds to wait before the next request to ``key`` (evenly spaced at ``rpm``; a caller
+        late for its slot by less than ``pools.CATCH_UP_S`` keeps the schedule)."""
         if not rpm:
             return 0.0
         interval = 60.0 / rpm
         now = self.clock()
         with self._state() as s:
             slots = s.setdefault("slots", {})
-            slot = max(now, float(slots.get(key, 0.0)))
+            slot = pools.behind(now, slots.get(key))
             slots[key] = slot + interval
         return max(0.0, slot - now)
 
     def release_slot(self, key: str, rpm: int | None) -> None:
         """Give back the slot of an attempt the provider did not count (a 429, a 5xx, no answer),
-        so the next request may go one interval earlier; the pace never runs ahead of now."""
+        so the next request may go one interval earlier (never more than ``pools.CATCH_UP_S``
+        behind now)."""
         if not rpm:
             return
         interval = 60.0 / rpm
@@ -135,7 +137,7 @@ class Ledger:
         with self._state() as s:
             slots = s.setdefault("slots", {})
             if key in slots:
-                slots[key] = max(now, float(slots[key]) - interval)
+                slots[key] = max(now - pools.CATCH_UP_S, float(slots[key]) - interval)
 
     # --- pools (``base.pools``): one pool for every thread and worker ----------------------
 

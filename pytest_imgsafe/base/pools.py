@@ -17,6 +17,21 @@ Member = tuple[str, int, float | None]
 """(name, rpm, budget_usd) of one member."""
 
 
+CATCH_UP_S = 0.5
+"""How far a pace may fall behind its schedule and catch up. A caller late for its slot (a busy
+machine, a thread that woke late, an item that took long) takes the slot it missed, instead of
+starting the schedule again from now: lateness is no lost capacity. In any window there are at
+most half a second's worth of calls more than the rpm (providers refill a limit over the minute)."""
+
+
+def behind(now: float, slot: Any) -> float:
+    """When the next call may go: its slot, or now when the slot is further behind than
+    :data:`CATCH_UP_S` (or there is none yet: a run starts at once, never with a burst)."""
+    if slot is None:
+        return now
+    return max(float(slot), now - CATCH_UP_S)
+
+
 def _key(target: str, member: str) -> str:
     return f"{target}@{member}"
 
@@ -40,7 +55,7 @@ def pick(state: dict[str, Any], target: str, members: Sequence[Member], now: flo
         if budget is not None and _use(state, target, name)["spent_usd"] >= budget - 1e-9:
             out[key] = f"its budget_usd {budget:g} is spent"
             continue
-        start = max(now, float(slots.get(key, 0.0)), float(rest.get(key, 0.0)))
+        start = max(behind(now, slots.get(key)), float(rest.get(key, 0.0)))
         if best is None or (start, -rpm, name) < (best[0], -best[1], best[2]):
             best = (start, rpm, name)
     if best is None:
@@ -55,7 +70,7 @@ def refused(state: dict[str, Any], target: str, member: str, rpm: int, now: floa
     key = _key(target, member)
     slots = state.setdefault("slots", {})
     if key in slots:
-        slots[key] = max(now, float(slots[key]) - 60.0 / rpm)
+        slots[key] = max(now - CATCH_UP_S, float(slots[key]) - 60.0 / rpm)
     rest = state.setdefault("rest", {})
     rest[key] = max(float(rest.get(key, 0.0)), now + rest_for)
     _use(state, target, member)["refused"] += 1

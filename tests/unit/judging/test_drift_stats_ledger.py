@@ -125,6 +125,21 @@ def test_ledger_paces_requests_evenly(tmp_path: Path) -> None:
     assert ledger.next_slot("t", None) == 0.0
 
 
+def test_a_caller_late_for_its_slot_keeps_the_schedule_and_a_long_pause_starts_it_again(tmp_path: Path) -> None:
+    """Lateness is no lost capacity: a call made 0.3 s after its slot leaves the next slot where the
+    schedule had it; after a pause longer than the catch-up, the schedule restarts near now."""
+    clock = FakeClock()
+    ledger = Ledger(tmp_path, clock=clock)
+    assert [ledger.next_slot("t", 60) for _ in range(2)] == pytest.approx([0.0, 1.0])  # slots 0 and 1
+    clock.now += 2.3  # the caller of slot 2 (at 2.0) comes 0.3 s late
+    assert ledger.next_slot("t", 60) == 0.0
+    assert ledger.next_slot("t", 60) == pytest.approx(0.7)  # slot 3 (at 3.0) as scheduled, not 2.3 + 1
+    clock.now += 60
+    assert ledger.next_slot("t", 60) == 0.0
+    assert ledger.next_slot("t", 60) == pytest.approx(0.5)  # at most half a second caught up
+    assert ledger.next_slot("t", 60) == pytest.approx(1.5)
+
+
 def test_ledger_pace_is_shared_between_processes(tmp_path: Path) -> None:
     clock = FakeClock()
     a, b = Ledger(tmp_path, clock=clock), Ledger(tmp_path, clock=clock)
