@@ -408,9 +408,11 @@ def _shared(table: RewriteTable, term: str) -> int:
 
 
 def _blank(text: str, matches: list[Match]) -> str:
-    """``text`` with the spans of ``matches`` replaced by a neutral word."""
+    """``text`` with the spans of ``matches`` replaced by a neutral word: a public figure's name
+    by "a public figure" (the detector reads what is done to a real person: drawn as an ape),
+    any other name by "someone"."""
     for m in reversed(matches):
-        text = text[: m.start] + "someone" + text[m.end :]
+        text = text[: m.start] + ("a public figure" if m.scenario == "celebrity" else "someone") + text[m.end :]
     return text
 
 

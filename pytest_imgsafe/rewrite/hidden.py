@@ -19,7 +19,12 @@ say-so (a prompt need not call itself encoded):
   Fakultät" backwards has one known word more, not two). When the prompt does say it is encoded
   ("rot13", "decode", "backwards"), the whole prompt is also read rot13'd and reversed, as
   before;
-- the NATO spelling alphabet, a run of three of its words or more read by their first letters.
+- the NATO spelling alphabet, a run of three of its words or more read by their first letters;
+- one short word hidden in a token of its own ("a bnVkZQ== woman", "doing c2V4", "a 6e75646520
+  model", "an ahqr beach"): a token of four characters or more (base64 padding optional) that
+  decodes (base64, hex, rot13) to letters only, read as words the detector knows and the token
+  as written is not, is put back in its sentence: the prompt is read with it decoded in place,
+  so the words beside it count ("a couple doing sex on a beach, uncensored").
 
 Pure, and cheap for most prompts: a few regular-expression searches and, per clause of Latin
 letters, 28 translations and set look-ups.
@@ -88,6 +93,11 @@ _NATO_WORD = "(?:" + "|".join(map(re.escape, _NATO_WORDS)) + ")"
 _NATO = re.compile(rf"\b{_NATO_WORD}(?:(?:\s*[/|,]\s*|\s+){_NATO_WORD}){{2,}}\b", re.IGNORECASE)
 MIN_KNOWN = 2
 """Known words a deciphered clause must hold, and how many more than the clause as written."""
+# one token that may hide a short word: base64 (padding optional), hex, or letters (rot13)
+_SHORT_TOKEN = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/]{4,24}={0,2}(?![\w+/=-])")
+_HEX_TOKEN = re.compile(r"[0-9A-Fa-f]{6,48}")
+_LETTERS = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+"""Known words a deciphered clause must hold, and how many more than the clause as written."""
 
 
 def payloads(text: str, known: Iterable[str] = frozenset()) -> tuple[str, ...]:
@@ -121,7 +131,48 @@ def payloads(text: str, known: Iterable[str] = frozenset()) -> tuple[str, ...]:
     if words:
         found += _deciphered(text, words)
     found += _pig_latin(text, words)
+    if words:
+        found += _short_tokens(text, words)
     return tuple(dict.fromkeys(t for t in found if t and t != text))
+
+
+def _short_tokens(text: str, known: frozenset[str]) -> list[str]:
+    """``text`` with each token that hides a short known word decoded in place (see the module's
+    docstring), or nothing when no token does."""
+    changed = False
+
+    def decode(match: re.Match[str]) -> str:
+        nonlocal changed
+        token = match.group()
+        if token.lower() in known:
+            return token
+        for word in _short_readings(token):
+            parts = word.lower().split()
+            if parts and all(p in known for p in parts) and sum(map(len, parts)) >= 3:
+                changed = True
+                return word
+        return token
+
+    decoded = _SHORT_TOKEN.sub(decode, text)
+    return [decoded] if changed else []
+
+
+def _short_readings(token: str) -> list[str]:
+    """What one token may hide: letters read as base64, as hex, and rot13'd."""
+    readings = []
+    body = token.rstrip("=")
+    if len(body) % 4 != 1:
+        for alphabet in (None, b"-_"):
+            try:
+                raw = base64.b64decode(body + "=" * (-len(body) % 4), altchars=alphabet, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            readings.append(raw.decode("latin-1"))
+    if _HEX_TOKEN.fullmatch(body) and len(body) % 2 == 0:
+        readings.append(bytes.fromhex(body).decode("latin-1"))
+    if body.isalpha():
+        readings.append(codecs.encode(body, "rot13"))
+    return [r.strip() for r in readings if _LETTERS.fullmatch(r.strip())]
 
 
 # the consonants an English word can start with, longest first (what pig latin moved to the end)

@@ -86,6 +86,26 @@ class Finding:
     rewriter's refusal of a minor in an ordinary scene is not)."""
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """A setting where a hate word named is no hard signal (a movement in a history lesson, a
+    swastika on a Hindu temple): the names it covers, the words of the setting, and what, beside
+    them, still shows, praises or stages the symbol."""
+
+    named: tuple[str, ...]
+    frame: tuple[str, ...]
+    unless: tuple[str, ...]
+    family: str
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """Codes that count only beside words of their own concepts (1488 on a t-shirt, 109 beside expulsions)."""
+
+    codes: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    beside: tuple[str, ...]
+
+
 _PATTERN_REPEATS = re.compile(r"(?<!\\)([a-z])\1+")
 
 
@@ -163,10 +183,23 @@ class RefusalDetector:
         self._hate_rules = _rules(hate, "hate", known)
         self._codes = _patterns(hate.get("codes") or ())
         self._shown_by = _concept_names(hate, "shown_by", "hate", known)
-        taught = hate.get("taught") or {}
-        self._history = _concept_names(taught, "named", "hate.taught", known)
-        self._teaching = _concept_names(taught, "frame", "hate.taught", known)
-        self._staged = _concept_names(taught, "unless", "hate.taught", known)
+        self._coded = tuple(
+            _Coded(_patterns(group.get("codes") or ()), _concept_names(group, "beside", f"hate.coded[{i}]", known))
+            for i, group in enumerate(hate.get("coded") or ())
+        )
+        self._frames = tuple(
+            _Frame(
+                _concept_names(section, "named", f"hate.{key}", known),
+                _concept_names(section, "frame", f"hate.{key}", known),
+                _concept_names(section, "unless", f"hate.{key}", known),
+                family,
+            )
+            for key, family in (
+                ("taught", "a movement of history, named to teach or remember it"),
+                ("sacred", "a sacred sign of a faith, named in its own setting"),
+            )
+            if (section := hate.get(key) or {})
+        )
         # a masked word is read as the first word that fits: the refusing words come first, then
         # the atoms of the rules, so "n**e" reads "nude", not "nine"
         refusing = [*self._sexual, *self._hate, *self._minor, *self._shown_by, *self._realism, *self._exposure]
@@ -178,6 +211,7 @@ class RefusalDetector:
             minors.get("ages") or (),
             hate.get("patterns") or (),
             hate.get("codes") or (),
+            *((group.get("codes") or ()) for group in hate.get("coded") or ()),
             sorted(number_words()),
         ):
             for item in items:
@@ -315,19 +349,24 @@ class RefusalDetector:
             found = rule.find(hits)
             if found:
                 hate += [f"{rule.family}: {', '.join(found)}"]
-        taught = None
+        framed = None
         if hate:
-            if len(hate) > len(named) or not self._taught(hits):
+            frame = None if len(hate) > len(named) else self._framed(hits)
+            if frame is None:
                 return Finding("hate", tuple(dict.fromkeys(hate)), "a hate symbol, salute, flag or group")
-            taught = Finding(
-                "hate", tuple(dict.fromkeys(hate)), "a movement of history, named to teach or remember it", hard=False
-            )
-        codes = [code for n in (norm, *reading.numeric) for code in _search(self._codes, n)]
+            framed = Finding("hate", tuple(dict.fromkeys(hate)), frame.family, hard=False)
+        numbers = (norm, *reading.numeric)
+        codes = [code for n in numbers for code in _search(self._codes, n)]
         if codes:
             shown = _terms(hits, self._shown_by)
             if shown:
                 return Finding("hate", tuple(dict.fromkeys(codes + shown)), "a hate code shown as a symbol")
-        return art or taught
+        for coded in self._coded:
+            codes = [code for n in numbers for code in _search(coded.codes, n)]
+            beside = _terms(hits, coded.beside) if codes else []
+            if beside:
+                return Finding("hate", tuple(dict.fromkeys(codes + beside)), "a hate code shown as a symbol")
+        return art or framed
 
     def _in_fine_art(self, hits: Hits, sexual: Sequence[str], undress: Sequence[str]) -> bool:
         """Is every sexual word read one of nudity's (or an undress pattern: "homme nu"), beside a
@@ -339,14 +378,19 @@ class RefusalDetector:
             return False
         return set(sexual) <= {*_terms(hits, self._art_nudity), *undress}
 
-    def _taught(self, hits: Hits) -> bool:
-        """Is every hate word of the reading the name of a movement of history (covered by one),
-        beside a word of teaching, with nothing that shows, praises or stages it?"""
-        if not self._history or not any(hits.get(c) for c in self._teaching):
+    def _framed(self, hits: Hits) -> _Frame | None:
+        """The first frame in which every hate word of the reading is no hard signal, or None."""
+        return next((frame for frame in self._frames if self._in_frame(hits, frame)), None)
+
+    def _in_frame(self, hits: Hits, frame: _Frame) -> bool:
+        """Is every hate word of the reading a name the frame covers (a movement of history, a
+        sacred sign), beside a word of its setting (teaching, a temple), with nothing that shows,
+        praises or stages it?"""
+        if not frame.named or not any(hits.get(c) for c in frame.frame):
             return False
-        if any(hits.get(c) for c in self._staged):
+        if any(hits.get(c) for c in frame.unless):
             return False
-        names = [h for c in self._history for h in hits.get(c, ())]
+        names = [h for c in frame.named for h in hits.get(c, ())]
         return all(
             any(
                 n.start <= h.start and h.end <= n.end and n.chars[0] <= h.chars[0] and h.chars[1] <= n.chars[1]

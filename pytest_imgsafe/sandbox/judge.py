@@ -68,6 +68,9 @@ class Rule:
     not_excused_with: re.Pattern[str] | None = None
     lowered_by: re.Pattern[str] | None = None
     not_lowered_with: re.Pattern[str] | None = None
+    beside: str | None = None
+    """A scenario of names (``celebrity``): the rule counts only within ``within`` characters of
+    a name of it ("a real person drawn as an ape" is a trope; an ape alone is an animal)."""
 
     def level_in(self, text: str) -> int:
         """The rule's level in ``text``: one lower (never below 0) where a frame that lowers it
@@ -195,6 +198,7 @@ def rules() -> tuple[Rule, ...]:
                     compile_pattern(str(not_excused_with)) if not_excused_with else None,
                     compile_pattern(str(lowered_by)) if lowered_by else None,
                     compile_pattern(str(not_lowered_with)) if not_lowered_with else None,
+                    str(item["beside"]) if item.get("beside") else None,
                 )
             )
     return tuple(compiled)
@@ -362,6 +366,8 @@ def find(prompt: str) -> tuple[Finding, ...]:
             exact.append((o_start, o_end))
         if name.scenario in _PERSONS and names_a_place(prompt, o_start, o_end):
             continue  # "the Anne Frank House": a building, not a person
+        if _in_its_own_script(prompt[o_start:o_end], name.text):
+            continue  # "снег" is snow in Russian, not "Cher" in look-alike letters
         words = prompt[o_start:o_end]
         if name.scenario == "celebrity" and name.level <= _HISTORICAL and history:
             findings.append(Finding(name.scenario, 0, f"{name.text} in a history frame", o_start, o_end, words))
@@ -383,11 +389,34 @@ def find(prompt: str) -> tuple[Finding, ...]:
                     continue
                 if view.kind == "respelled" and rule.scenario in hard and _joined_compound(prompt[o_start:o_end]):
                     continue
+                if rule.beside is not None and not _beside(findings, rule.beside, o_start, o_end, rule.within):
+                    continue
                 seen.add(key)
                 level = rule.level_in(view.folded.text)
                 findings.append(Finding(rule.scenario, level, rule.why, o_start, o_end, prompt[o_start:o_end]))
     findings.sort(key=lambda f: (f.start, f.end))
     return tuple(findings)
+
+
+# Alphabets whose letters look like Latin ones: a word written wholly in one of them is read in
+# its own language; only a word that mixes them with Latin letters is a look-alike spelling.
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LOOKALIKE_ALPHABET = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0530-\u058f]")
+
+
+def _in_its_own_script(words: str, listed: str) -> bool:
+    """Whether ``words`` are written wholly in a Cyrillic, Greek or Armenian alphabet while the
+    name is listed in Latin letters: a classifier reads them as that language's words."""
+    return (
+        bool(_LATIN_LETTER.search(listed))
+        and not _LATIN_LETTER.search(words)
+        and bool(_LOOKALIKE_ALPHABET.search(words))
+    )
+
+
+def _beside(findings: list[Finding], scenario: str, start: int, end: int, within: int) -> bool:
+    """Whether a finding of ``scenario`` (a name) lies within ``within`` characters of the span."""
+    return any(f.scenario == scenario and max(f.start, start) - min(f.end, end) <= within for f in findings)
 
 
 # A compound of words joined by hyphens ("co-pilot", "X-ray-proof" is not one): every part two

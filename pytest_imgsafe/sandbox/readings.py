@@ -13,6 +13,8 @@ prompt, each a ``Folded`` text that still points at the user's own characters:
 * ``numbers``: numbers said in words as digits (``numbers.py``), for the age and code rules;
 * ``decoded``: base64, hex, binary, Morse, the NATO alphabet, percent and HTML escapes
   decoded in place, and letters given by their place in the alphabet where the prompt says so;
+  a short token of its own (four characters or more, base64 padding optional, hex, rot13) is
+  decoded in place where it spells a word of the sandbox's concepts ("a bnVkZQ== woman");
 * ``pig latin``: each word ending in "ay" with its moved beginning put back ("agflay" is
   "flag"), read only where the prompt says so or where it then reads as plain words;
 * ``rot13``, ``caesar`` and ``reversed``: the prompt deciphered, read only where the prompt says
@@ -49,6 +51,7 @@ class Reading(NamedTuple):
 
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[\s:]?){6,}(?![0-9A-Za-z])")
+_SHORT = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{4,11}={0,2}(?![A-Za-z0-9+/=_-])")
 _BINARY = re.compile(r"(?<![01])(?:[01]{8}\s?){4,}(?![01])")
 _ESCAPES = re.compile(r"%[0-9A-Fa-f]{2}|&#?\w+;|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}")
 _MORSE = re.compile(r"(?<![\w.\-])(?:[.\-·•–—]{1,6}(?:\s*/\s*|\s+)){3,}[.\-·•–—]{1,6}(?![\w.\-])")
@@ -182,6 +185,48 @@ def _from_base64(token: str) -> str | None:
     return None
 
 
+def _from_short(token: str) -> str | None:
+    """A short token that hides one word of the lexicon: base64 (padding optional), hex or
+    rot13, decoded to letters only; a token that is itself a word of the lexicon hides nothing."""
+    words = lexicon_words()
+    body = token.rstrip("=")
+    if body.lower() in words:
+        return None
+    candidates = []
+    if len(body) % 4 != 1:
+        for decode in (base64.b64decode, base64.urlsafe_b64decode):
+            try:
+                candidates.append(decode(body + "=" * (-len(body) % 4)).decode("latin-1"))
+            except (binascii.Error, ValueError):
+                continue
+    if re.fullmatch(r"(?:[0-9A-Fa-f]{2}){3,}", body):
+        candidates.append(bytes.fromhex(body).decode("latin-1"))
+    if body.isalpha():
+        candidates.append(codecs.encode(body, "rot13"))
+    for text in candidates:
+        word = text.strip().lower()
+        if word.isascii() and word.isalpha() and len(word) >= 3 and word in words:
+            return word
+    return None
+
+
+@lru_cache(maxsize=1)
+def lexicon_words() -> frozenset[str]:
+    """Every one-word entry of the lexicon, folded (a stem without its ``*``), in Latin letters."""
+    found: set[str] = set()
+    for languages in concepts().values():
+        for entries in languages.values():
+            for entry in entries:
+                if entry.startswith("re:"):
+                    # the words a pattern spells out (its escapes, such as \b, read as breaks)
+                    found.update(re.findall(r"[a-z]{3,}", re.sub(r"\\[a-zA-Z]", " ", entry[3:])))
+                    continue
+                word = fold(entry.strip("*")).text
+                if word.isascii() and word.isalpha() and len(word) >= 3:
+                    found.add(word)
+    return frozenset(found)
+
+
 def _from_hex(token: str) -> str | None:
     try:
         return _readable(bytes.fromhex(re.sub(r"[\s:]", "", token)))
@@ -206,6 +251,7 @@ def _decoded(prompt: str, plain: Folded) -> Folded | None:
         (_NATO, _from_nato),
         (_HEX, _from_hex),
         (_BASE64, _from_base64),
+        (_SHORT, _from_short),
     ]
     if _CIPHER_NUMBERS.search(prompt):
         decoders.append((_A1Z26, _from_positions))
