@@ -24,10 +24,10 @@ from typing import Any
 import yaml
 
 from ..base.files import bundled_text
+from ..base.strategies import STRATEGY_ORDER
 from ..base.terms import ALL_SCENARIOS, SCENARIOS
 from ..base.text import did_you_mean, excerpt
 from ..base.yaml_bounds import BoundedLoader, YamlLimitError, repeated_key
-from ..rewrite.core import STRATEGY_ORDER
 
 STRATEGY_NAMES: tuple[str, ...] = STRATEGY_ORDER
 """The six rewriting strategies of the domain notes, by the names fuzz specs use."""

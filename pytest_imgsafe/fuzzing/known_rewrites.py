@@ -35,6 +35,7 @@ REWRITES_NOTE = "fuzz_rewrites"
 REWRITER_CODE: tuple[str, ...] = (
     "rewrite",  # the package, every module
     "base/__init__.py",
+    "base/strategies.py",
     "base/terms.py",
     "base/scrub.py",
     "base/table_files.py",

@@ -24,13 +24,13 @@ from ..base.files import shown_path
 from ..base.row import Row
 from ..base.scrub import escape_line
 from ..base.status import FAILING
+from ..base.strategies import STRATEGIES
 from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
 from ..collect.corpus import Case, CorpusError, Expectation, FuzzSpec, Problem, RateExpectation, load_corpus
 from ..judging.judge import Recording, judge
 from ..providers.registry import kind_of
 from ..providers.verdict import Outcome
-from ..rewrite import STRATEGIES
 from .session import run_state
 
 if TYPE_CHECKING:
