@@ -52,7 +52,16 @@ from .body import (
     printed_placeholder,
     without_json,
 )
-from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, error_object, request_id_in, support_code, violations
+from .known_errors import (
+    BLOCK_CODES,
+    RELAY_BLOCK_CODES,
+    TWO_STAGE_CODES,
+    Ctx,
+    error_object,
+    request_id_in,
+    support_code,
+    violations,
+)
 from .verdict import ApiError, Outcome, Stage
 from .vocabulary import (
     acted_false,
@@ -438,11 +447,29 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
     marker = _marker_text(body.data) if body.data is not None else " ".join(texts)
     for text in texts:
         prose = without_json(text)
+        relay_code = _relay_code_in(text)
+        if relay_code is not None:  # a relay's own filter, named by its code in any text or status
+            return Outcome(
+                "block",
+                "input",
+                relay_code,
+                "relay",
+                ctx.request_id or request_id_in(text),
+                (),
+                text[:500],
+                filter="relay",
+            )
         if says_blocked(prose):
             return _worded_block(text, stage_in(prose) or _stage_beside(body.data, texts), body.data, marker, ctx)
         if status >= 400 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
             return _worded_block(text, stage_of_enum(text), body.data, marker, ctx, code=text)
     return None
+
+
+def _relay_code_in(text: str) -> str | None:
+    """A relay's own block code (``sensitive_words_detected``) as a word of a message."""
+    lower = text.lower()
+    return next((code for code in sorted(RELAY_BLOCK_CODES) if re.search(rf"\b{code}\b", lower)), None)
 
 
 def _stage_beside(data: Any, texts: list[str]) -> Stage | None:

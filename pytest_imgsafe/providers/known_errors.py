@@ -138,9 +138,20 @@ def error_object(data: Mapping[str, Any]) -> Mapping[str, Any]:
         return error
     if isinstance(data.get("message"), str):
         return data
-    if _is_azure_inner(data):  # Azure's inner error quoted alone, without the error around it
+    if _quoted_violation(data):  # Azure's inner error quoted alone, without the error around it
         return {"code": "content_filter", "message": "", "innererror": data}
     return {}
+
+
+def _quoted_violation(data: Mapping[str, Any]) -> bool:
+    """Azure's inner error on its own: its policy-violation code, or filter results of which one
+    filtered (results that filtered nothing are a success's annotations, never an error)."""
+    if data.get("code") == "ResponsibleAIPolicyViolation":
+        return True
+    results = data.get("content_filter_result") or data.get("content_filter_results")
+    return isinstance(results, Mapping) and any(
+        isinstance(r, Mapping) and r.get("filtered") is True for r in results.values()
+    )
 
 
 def read_error(status: int, data: Mapping[str, Any], ctx: Ctx, read: Reader) -> Outcome:

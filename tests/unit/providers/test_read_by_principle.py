@@ -280,3 +280,17 @@ def test_a_block_that_names_no_stage_takes_it_from_the_prose_beside_it() -> None
     assert classify(400, body, kind="chat").label == "block:input"
     generated = {"error": {"message": "Moderation Block", "detail": "the generated image was found unsafe"}}
     assert classify(400, generated, kind="images.generate").label == "block:output"
+
+
+def test_a_relays_own_block_code_in_plain_text_is_its_block_whatever_the_status() -> None:
+    text = "Upstream call failed\nDetails: InternalServerError - prompt_blocked (request id: 42)"
+    outcome = classify(502, text, kind="chat")
+    assert (outcome.verdict, outcome.stage, outcome.filter, outcome.code) == (
+        "block",
+        "input",
+        "relay",
+        "prompt_blocked",
+    )
+    # the code as part of another word, or a plain server error, is no block
+    assert no_verdict(502, "Internal error: unprompt_blockedness", "chat").kind == "server_error"
+    assert no_verdict(500, "Internal Server Error", "chat").kind == "server_error"
