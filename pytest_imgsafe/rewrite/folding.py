@@ -26,8 +26,10 @@ _LEET_WORD = re.compile(r"[a-z].*\d")
 # "@" and "$" touching a letter are letters ("n@ked", "$exy")
 _AT = re.compile(r"(?<=[^\W\d_])@|@(?=[^\W\d_])")
 _DOLLAR = re.compile(r"(?<=[^\W\d_])\$|\$(?=[^\W\d_])")
-# letters spelled apart ("k.k.k", "n-u-d-e", "n u d e"), three or more, one separator throughout
-_SPELLED = re.compile(r"(?<![^\W_])[^\W\d_]([.\-_\u00b7 ])[^\W\d_](?:\1[^\W\d_])+(?![^\W_])")
+# letters spelled apart ("k.k.k", "n-u-d-e", "n u d e"), three or more, one separator throughout;
+# a digit that stands for a letter may be one of them after the first, in a run of four or more
+# with three letters ("J 3 w s" is "j3ws", read "jews"; "a 0 y/o" stays an age)
+_SPELLED = re.compile(r"(?<![^\W_])[^\W\d_]([.\-_\u00b7 ])(?:[^\W\d_]|[013457])(?:\1(?:[^\W\d_]|[013457]))+(?![^\W_])")
 _REPEATS = re.compile(r"(.)\1+")
 # digits spelled apart ("1 4 / 8 8"): single digits in a row, read as one number
 _SPELLED_DIGITS = re.compile(r"(?<![\w])\d(?:[\s./\-_]+\d){2,}(?![\w])")
@@ -131,6 +133,8 @@ def normalize(text: str, trim: tuple[bool, bool] = (False, False)) -> Normalized
 
     def join(m: re.Match[str]) -> str:
         letters, head, tail = m.group().replace(m.group(1), ""), "", ""
+        if not letters.isalpha() and (len(letters) < 4 or sum(c.isalpha() for c in letters) < 3):
+            return m.group()  # a digit among letters needs a word of four, three of them letters ("a 0 y/o")
         if m.group(1) == " " and trim[0] and len(letters) >= 4:
             head, letters = letters[0] + " ", letters[1:]
         if m.group(1) == " " and trim[1] and len(letters) >= 4:

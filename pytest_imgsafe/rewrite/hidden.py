@@ -24,7 +24,10 @@ say-so (a prompt need not call itself encoded):
   model", "an ahqr beach"): a token of four characters or more (base64 padding optional) that
   decodes (base64, hex, rot13) to letters only, read as words the detector knows and the token
   as written is not, is put back in its sentence: the prompt is read with it decoded in place,
-  so the words beside it count ("a couple doing sex on a beach, uncensored").
+  so the words beside it count ("a couple doing sex on a beach, uncensored");
+- pictographs (emoji): the prompt is read with each one named by its Unicode name and the word
+  "emoji" ("🍆" is "aubergine emoji", "🔞" is "no one under eighteen symbol emoji"), so a request
+  said in emoji meets the concepts written for those names.
 
 Pure, and cheap for most prompts: a few regular-expression searches and, per clause of Latin
 letters, 28 translations and set look-ups.
@@ -37,6 +40,7 @@ import binascii
 import codecs
 import re
 import string
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import unquote
 
@@ -133,7 +137,26 @@ def payloads(text: str, known: Iterable[str] = frozenset()) -> tuple[str, ...]:
     found += _pig_latin(text, words)
     if words:
         found += _short_tokens(text, words)
+    found += _pictographs(text)
     return tuple(dict.fromkeys(t for t in found if t and t != text))
+
+
+# pictographs: the emoji blocks, the dingbats and miscellaneous symbols; skin tones and the
+# variation selector say nothing of their own
+_PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
+_MODIFIER = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f]")
+
+
+def _pictographs(text: str) -> list[str]:
+    """``text`` with each pictograph read by its Unicode name and "emoji", or nothing when it holds none."""
+    if not _PICTOGRAPH.search(text):
+        return []
+
+    def name(match: re.Match[str]) -> str:
+        named = unicodedata.name(match.group(), "")
+        return f" {named.lower().replace('-', ' ')} emoji " if named else " "
+
+    return [_PICTOGRAPH.sub(name, _MODIFIER.sub("", text))]
 
 
 def _short_tokens(text: str, known: frozenset[str]) -> list[str]:

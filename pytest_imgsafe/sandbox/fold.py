@@ -256,7 +256,16 @@ def join_singles(folded: Folded) -> Folded:
     def close() -> None:
         if len(run) >= 3:
             gaps = [text[a.end() : b.start()] for a, b in zip(run, run[1:], strict=False)]
-            if all(g.isspace() for g in gaps):
+            if all(g.isspace() for g in gaps) and len(set(gaps)) > 1:
+                # "S c a r l e t t  J o h a n s s o n  n u d e": a wider space parts the words
+                narrow = min(gaps, key=len)
+                groups = [[run[0]]]
+                for gap, m in zip(gaps, run[1:], strict=True):
+                    if len(gap) > len(narrow):
+                        groups.append([m])
+                    else:
+                        groups[-1].append(m)
+            elif all(g.isspace() for g in gaps):
                 # "n u d e" is one word; in "a n u d e" the article stays a word
                 groups = [run[1:] if run[0].group() in ("a", "i") and len(run) >= 4 else list(run)]
             else:

@@ -71,6 +71,9 @@ class Rule:
     beside: str | None = None
     """A scenario of names (``celebrity``): the rule counts only within ``within`` characters of
     a name of it ("a real person drawn as an ape" is a trope; an ape alone is an animal)."""
+    also_excused: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...] = ()
+    """Further frames that excuse the rule, each with what keeps it (``also_excused_by``: a nude
+    in a life-drawing class, where "model" and "pose" are the class's own words)."""
 
     def level_in(self, text: str) -> int:
         """The rule's level in ``text``: one lower (never below 0) where a frame that lowers it
@@ -85,9 +88,13 @@ class Rule:
         """The folded spans where this rule holds, in the text as written and with words joined by
         ``-`` or ``/`` read apart ("white-power" is "white power" to a classifier; one character
         for one, so the spans stay the same)."""
-        if self.excused_by is not None and self.excused_by.search(text):
-            if self.not_excused_with is None or not self.not_excused_with.search(text):
-                return []
+        frames = (
+            ((self.excused_by, self.not_excused_with), *self.also_excused) if self.excused_by else self.also_excused
+        )
+        for excused_by, not_excused_with in frames:
+            if excused_by is not None and excused_by.search(text):
+                if not_excused_with is None or not not_excused_with.search(text):
+                    return []
         found: list[tuple[int, int]] = []
         for variant, where in _readings(text):
             for m in self.pattern.finditer(variant):
@@ -199,6 +206,13 @@ def rules() -> tuple[Rule, ...]:
                     compile_pattern(str(lowered_by)) if lowered_by else None,
                     compile_pattern(str(not_lowered_with)) if not_lowered_with else None,
                     str(item["beside"]) if item.get("beside") else None,
+                    tuple(
+                        (
+                            compile_pattern(str(frame["by"])),
+                            compile_pattern(str(frame["unless"])) if frame.get("unless") else None,
+                        )
+                        for frame in item.get("also_excused_by") or ()
+                    ),
                 )
             )
     return tuple(compiled)

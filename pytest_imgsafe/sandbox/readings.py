@@ -17,6 +17,8 @@ prompt, each a ``Folded`` text that still points at the user's own characters:
   decoded in place where it spells a word of the sandbox's concepts ("a bnVkZQ== woman");
 * ``pig latin``: each word ending in "ay" with its moved beginning put back ("agflay" is
   "flag"), read only where the prompt says so or where it then reads as plain words;
+* ``emoji``: each pictograph named in words, its Unicode name and "emoji" ("🍆" is "aubergine
+  emoji", "🔞" is "no one under eighteen symbol emoji"), so a request said in emoji is read;
 * ``rot13``, ``caesar`` and ``reversed``: the prompt deciphered, read only where the prompt says
   it is in code ("decode this rot13", "a Caesar shift") or where the deciphered text reads as
   plain words and the prompt does not.
@@ -31,6 +33,7 @@ import binascii
 import codecs
 import html
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from functools import lru_cache
@@ -95,6 +98,8 @@ def readings(prompt: str) -> tuple[Reading, ...]:
     decoded = _decoded(prompt, plain)
     if decoded is not None:
         add("decoded", decoded)
+    if _PICTOGRAPH.search(plain.text):
+        add("emoji", plain.sub(_MODIFIER, lambda _m: "").sub(_PICTOGRAPH, _emoji_name))
     cued = bool(compile_pattern("{{cipher_cue}}").search(plain.text))
     rotated = Folded(codecs.encode(plain.text, "rot13"), plain.origin)
     if cued or _reads_better(rotated.text, plain.text):
@@ -110,6 +115,18 @@ def readings(prompt: str) -> tuple[Reading, ...]:
     if cued or _reads_better(backwards.text, plain.text):
         add("reversed", backwards)
     return tuple(found)
+
+
+# pictographs (the emoji blocks, dingbats, miscellaneous symbols); skin tones and variation
+# selectors add nothing
+_PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
+_MODIFIER = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f]")
+
+
+def _emoji_name(m: re.Match[str]) -> str:
+    """A pictograph as words: its Unicode name, lower case, and "emoji" ("aubergine emoji")."""
+    name = unicodedata.name(m.group(), "")
+    return f" {name.lower().replace('-', ' ')} emoji " if name else " "
 
 
 _CAESAR = re.compile(r"caesar|cesar|shift(?:ed)? (?:by )?\d|verschieb|desplaz|decal")
