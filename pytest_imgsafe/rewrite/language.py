@@ -82,6 +82,13 @@ def _language(text: str) -> str | None:
         return None
     import pycld2
 
+    votes = _function_word_votes(_ANY_WORD.findall(text))
+    english = votes.pop(COVERED, 0)
+    other, count = max(votes.items(), key=lambda item: item[1], default=("", 0))
+    if english == 0 and count >= CLEARLY_OTHER:
+        # no English function word and several of another language's: CLD2's "sure" is not
+        # ("serrant des mains au salon de l'agriculture" is reliably English to it)
+        return _NAMES.get(other, "a language the detector cannot place")
     try:
         reliable, _, details = pycld2.detect(text)
     except pycld2.error:
@@ -89,12 +96,13 @@ def _language(text: str) -> str | None:
     if reliable:
         name, code = details[0][0], details[0][1]
         return None if code in READ_AS_ENGLISH else str(name).title()
-    votes = _function_word_votes(_ANY_WORD.findall(text))
-    english = votes.pop(COVERED, 0)
-    other, count = max(votes.items(), key=lambda item: item[1], default=("", 0))
     if english > count:
         return None
     return _NAMES.get(other, "a language the detector cannot place")
+
+
+CLEARLY_OTHER = 3
+"""Function words of one other language (and none of English) that settle a text's language."""
 
 
 _NAMES = {"es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}

@@ -24,16 +24,18 @@ decoded and read again (:mod:`.hidden`). It shares nothing with the sandbox, whi
 the provider's classifier and must stay an independent judge.
 
 What it finds (:meth:`RefusalDetector.find`) is a *hard* signal: sexual content or nudity, a
-hate symbol, salute, flag, group or code shown, a minor depicted realistically (beside a realism
-cue, design.md's "realistically depicting minors") or beside undress, swimwear, underwear or
-anything sexual. Never rewritten, and stopped by the gateway before any model is asked. Two
-frames read as no hard signal (a finding with ``hard=False``: not rewritten, left to the
-models): nudity in a work of fine art with no realism, act or minor, and a movement of history
-named to teach or remember it, where nothing shows, praises or stages it. A hard finding in any
+hate symbol, salute, flag, group or code shown, a minor beside undress, swimwear, underwear or
+anything sexual. Never rewritten, and stopped by the gateway before any model is asked. Three
+readings are no hard signal (a finding with ``hard=False``: not rewritten, left to the models):
+a minor depicted realistically in an ordinary scene (design.md's "realistically depicting
+minors" is never helped; the gateway's screen must not stop a photo of a child at play, and
+the providers block realistic minors themselves), nudity in a work of fine art with no realism,
+act or minor, and a movement of history named to teach or remember it, where nothing shows,
+praises or stages it. A hard finding in any
 reading wins over one that is not.
 :meth:`RefusalDetector.minors` says what reads as a minor at all (an age, a school year, a stage
 of life, in any of the languages above): a minor in an ordinary scene (at school, at play, with
-family, not shown realistically) is no hard signal. The rewriter does not help such a prompt,
+family, photographed or drawn) is no hard signal. The rewriter does not help such a prompt,
 but the gateway lets it through to the models. A number code counts only next to a word that shows it
 (a tattoo, a banner, a code), so "room 88 of the hotel" is not refused. The table rule in
 :mod:`.core` still refuses every term of the hard-prohibited tables on its own; the detector only
@@ -337,7 +339,11 @@ class RefusalDetector:
                 )
             realism = _terms(hits, self._realism)
             if realism:
-                return Finding("minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically")
+                # never helped, but no hard signal on its own: a photo of a child at play or with
+                # family is the models' to judge (the providers block realistic minors themselves)
+                return Finding(
+                    "minors", tuple(dict.fromkeys(minor + realism)), "a minor, depicted realistically", hard=False
+                )
         art = None
         if sexual:
             if not self._in_fine_art(hits, sexual, undress):

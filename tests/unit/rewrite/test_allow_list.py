@@ -166,3 +166,24 @@ def test_short_english_that_the_detector_names_scots_is_english() -> None:
 def test_where_the_detector_is_unsure_the_function_words_decide(prompt: str, language: str | None) -> None:
     reason = not_covered(prompt, [])
     assert (reason is None) if language is None else (reason is not None and language in reason)
+
+
+@pytest.mark.parametrize(
+    "prompt, language",
+    [
+        # CLD2 calls these English and says it is sure; the function words say otherwise
+        ("Tom Hanks serrant des mains au salon du livre, photo de presse", "French"),
+        ("Tom Hanks serrant des mains au salon de la musique", "French"),
+        # an English prompt with a French name or phrase stays English
+        ("Taylor Swift on stage at the Stade de France, a la mode", None),
+        ("A portrait of Gérard Depardieu in the style of a Dutch master", None),
+    ],
+)
+def test_a_detector_sure_of_english_is_overruled_by_another_languages_function_words(
+    prompt: str, language: str | None
+) -> None:
+    result = rewrite(prompt)
+    if language is None:
+        assert result.reason is None or "reads as" not in result.reason
+    else:
+        assert result.text == prompt and result.reason is not None and language in result.reason

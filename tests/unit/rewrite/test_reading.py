@@ -147,12 +147,18 @@ def test_a_minor_beside_swimwear_is_a_hard_signal(prompt: str) -> None:
     assert found is not None and found.hard and found.scenario == "minors", prompt
 
 
-def test_a_minor_depicted_realistically_is_a_hard_signal_and_one_in_an_ordinary_scene_is_not() -> None:
+def test_a_minor_depicted_realistically_is_never_helped_but_left_to_the_models() -> None:
+    """A photo of a child at play is no hard signal on its own (the gateway's screen must not
+    stop children at school, at play or with their family; the providers judge realistic
+    minors themselves), but the library never helps it; undress or swimwear beside it is hard."""
     found = default_detector().find("A photo of a third grader in a park")
-    assert found is not None and found.scenario == "minors" and found.hard
-    with pytest.raises(RewriteRefused) as refused:
-        rewrite("A watercolor of Pikachu with a third grader in a park")
-    assert refused.value.scenario == "minors" and not refused.value.hard
+    assert found is not None and found.scenario == "minors" and not found.hard
+    for prompt in ("A photo of Pikachu with a third grader in a park", "A watercolor of Pikachu with a third grader"):
+        with pytest.raises(RewriteRefused) as refused:
+            rewrite(prompt)
+        assert refused.value.scenario == "minors" and not refused.value.hard
+    exposed = default_detector().find("A photo of a third grader in a bikini")
+    assert exposed is not None and exposed.scenario == "minors" and exposed.hard
 
 
 # --- sexual content and hate, past the word lists ------------------------------------------------
