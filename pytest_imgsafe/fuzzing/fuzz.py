@@ -30,13 +30,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..base.files import bundled_text
+from ..base.rewritten import Rewrite, RewriteRefused
+from ..base.strategies import STRATEGIES
 from ..base.terms import TermTable
 from ..collect.corpus import REFUSED, Expectation, FuzzSpec
 from ..providers.outcome import ApiError, Outcome
-from ..rewrite import STRATEGIES, Rewrite, Rewriter, RewriteRefused
 
 if TYPE_CHECKING:
     from hypothesis import strategies as st
+
+    from ..rewrite import Rewriter
 
 Ask = Callable[[str, "str | None"], Outcome]
 """``ask(prompt, kind)``: the target's verdict on a prompt (``kind``: send as another target kind)."""

@@ -24,9 +24,8 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from ..base.rewritten import Change, Rewrite, RewriteRefused
 from ..collect.corpus import REFUSED
-from ..rewrite import Rewrite, RewriteRefused
-from ..rewrite.core import Change
 from .fuzz import PhaseCheck, SharedWork
 
 REWRITES_NOTE = "fuzz_rewrites"
@@ -36,6 +35,7 @@ REWRITER_CODE: tuple[str, ...] = (
     "rewrite",  # the package, every module
     "base/__init__.py",
     "base/strategies.py",
+    "base/rewritten.py",
     "base/terms.py",
     "base/scrub.py",
     "base/table_files.py",

@@ -10,18 +10,16 @@ tables do not speak, comes back unchanged with a reason. Prompts of the hard-pro
 scenarios raise :class:`RewriteRefused`, whatever the strategy.
 """
 
+from ..base.rewritten import Change, Rewrite, RewriteRefused
 from ..base.strategies import STRATEGIES, Strategy
 from .core import (
     DESCRIBE_INSTRUCTION,
     EDIT_INSTRUCTION,
     NOTHING_TO_REWRITE,
     REWRITABLE,
-    Change,
     Describer,
     Reading,
-    Rewrite,
     Rewriter,
-    RewriteRefused,
     default_rewriter,
     describe_reference,
     edit_to_generate,
