@@ -6,8 +6,9 @@ scripts with, and the Unicode data of the interpreter. A recording notes, for ea
 drew, the rewrite (or the refusal) it computed, with the fingerprint of all of those. A replay
 whose fingerprint is the same takes them from the note and never builds the rewriter, which is
 most of what a replayed fuzz item costs; any change to the code, the tables or a library gives a
-new fingerprint, and the rewrites are computed again, as before. A describer's rewrites are
-never noted (the item asks its describer, as its recording expects).
+new fingerprint, and the rewrites are computed again, as before. A spec whose strategy asks a
+describer notes its rewrites under the rewriter's fingerprint and the digest of the describer
+answers they were made from (``run.items.rewrites_of``): new answers compute them again.
 
 Like the recorded answers, the note is trusted as the project's own file: a hand-edited note
 can make a replay pass, exactly as a hand-edited answer can.

@@ -20,10 +20,13 @@ verdict to them. Under them, this layer reads what every safety answer shares, i
    providers' vocabulary of refusals) is a block at the input stage: the model declined the
    request, and nothing was generated. An error's own code that names a policy, in whatever
    casing (``IMAGE_SAFETY_VIOLATION``, ``OutputImageSensitiveContentDetected``), is a block, its
-   stage from the code's own words before its message's.
+   stage from the code's own words before its message's. Google's ``blockReason`` set to any
+   reason (``OTHER`` too, or one never seen) is a block of the prompt.
 3. **The message text**, in an error envelope, a list of errors, FastAPI's ``detail``, Google's
    reasons, a plain-text or HTML body: it must name safety and a refusal in the providers' own
-   vocabulary (``data/answer_vocabulary.yaml``), and nothing that makes it another answer.
+   vocabulary (``data/answer_vocabulary.yaml``), and nothing that makes it another answer; a
+   stage it does not name is taken from the prose beside it. A relay's own block code named in
+   any message (``sensitive_words_detected``, in a plain-text 500 too) is the relay's block.
 
 The filter is named by the answer's field names first (they are the provider's own shape), then
 by its words. Stage follows the wording of what carried the verdict (generated-image wording: output; prompt,
