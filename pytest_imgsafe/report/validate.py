@@ -144,7 +144,8 @@ def first_problem(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties", True)
         for key, inner in value.items():
-            here = f"{where}.{key}" if where else str(key)
+            name = str(key) if str(key).isprintable() and str(key).strip() == str(key) and key else repr(key)
+            here = f"{where}.{name}" if where else name  # a key with a line break is shown quoted, on one line
             if key in properties:
                 problem = first_problem(inner, properties[key], root, here)
             elif extra is False:

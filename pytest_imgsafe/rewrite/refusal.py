@@ -54,7 +54,7 @@ from ..base.files import bundled_text
 from ..base.table_files import read_yaml
 from ..base.terms import fold
 from .ages import AgeReader
-from .concepts import ConceptError, ConceptIndex, Concepts, Hits, Rule, bundled_concepts
+from .concepts import ConceptError, ConceptIndex, Concepts, Hits, Rule, bundled_concepts, gap
 from .folding import Normalized, normalize, normalized_entry, prepare
 from .hidden import payloads
 from .numbers import as_digits, number_words
@@ -135,6 +135,9 @@ def _search(patterns: Sequence[tuple[re.Pattern[str], re.Pattern[str]]], norm: N
     return list(dict.fromkeys(found))
 
 
+_WORK_WINDOW = 5
+"""How many words may lie between a statue and the nudity that is its own ("a statue of a nude Greek athlete")."""
+
 _CACHED = 64
 """How many prompts' readings the detector keeps (the oldest goes first)."""
 
@@ -175,6 +178,9 @@ class RefusalDetector:
         self._art_nudity = _concept_names(art, "nudity", "sexual.art", known)
         self._fine_art = _concept_names(art, "frame", "sexual.art", known)
         self._art_unless = _concept_names(art, "unless", "sexual.art", known)
+        photographed = art.get("photographed") or {}
+        self._art_work = _concept_names(photographed, "work", "sexual.art.photographed", known)
+        self._art_medium = _concept_names(photographed, "medium", "sexual.art.photographed", known)
         self._minor = _concept_names(minors, "concepts", "minors", known)
         self._realism = _concept_names(minors, "realism", "minors", known)
         self._exposure = _concept_names(minors, "exposure", "minors", known)
@@ -377,12 +383,23 @@ class RefusalDetector:
     def _in_fine_art(self, hits: Hits, sexual: Sequence[str], undress: Sequence[str]) -> bool:
         """Is every sexual word read one of nudity's (or an undress pattern: "homme nu"), beside a
         word of fine art (a statue, a fresco), with no realism cue, explicit picture, act or
-        sexual word (a minor was read before)?"""
+        sexual word (a minor was read before)? Beside a sculpted work, a photograph as the medium
+        ("a photo of a marble statue") is no realism cue."""
         if not self._fine_art or not any(hits.get(c) for c in self._fine_art):
             return False
-        if any(hits.get(c) for c in self._art_unless):
+        # a photo of a sculpted work is a photo of stone: the medium's words are no realism cue there
+        medium = set(_terms(hits, self._art_medium)) if self._of_a_work(hits) else set()
+        if any(h.term not in medium for c in self._art_unless for h in hits.get(c, ())):
             return False
         return set(sexual) <= {*_terms(hits, self._art_nudity), *undress}
+
+    def _of_a_work(self, hits: Hits) -> bool:
+        """Is the nudity read the sculpted work's: a word of a statue or a sculpture before every
+        nudity word, a few words ahead ("a photo of a marble statue of a nude athlete"; "a nude
+        woman beside a statue" is a woman)?"""
+        works = [h for c in self._art_work for h in hits.get(c, ())]
+        nude = [h for c in self._art_nudity for h in hits.get(c, ())]
+        return bool(works) and all(any(w.end <= n.start and gap(w, n) <= _WORK_WINDOW for w in works) for n in nude)
 
     def _framed(self, hits: Hits) -> _Frame | None:
         """The first frame in which every hate word of the reading is no hard signal, or None."""
