@@ -202,9 +202,9 @@ def spec_seed(spec_id: str, run_seed: int | None = None) -> int:
 
 def draws_fingerprint(spec: FuzzSpec, tables: dict[str, TermTable], seed: int) -> str:
     """What decides the examples a spec draws, hashed: its template, the values of its slots (a
-    table's terms as the draw sees them), its variations and size, the seed, the version of
-    hypothesis and the code that draws. Draws recorded under the same fingerprint are the draws
-    hypothesis would make now."""
+    table's terms as the draw sees them), its variations and size, the seed and the plugin's code
+    that draws. Draws recorded under the same fingerprint are the examples the spec means, as
+    its recording drew them."""
     slots = {
         name: sorted(t.text for t in tables[values.removeprefix("table:")].terms)
         if isinstance(values, str)
@@ -224,11 +224,11 @@ def draws_fingerprint(spec: FuzzSpec, tables: dict[str, TermTable], seed: int) -
 
 @lru_cache(maxsize=1)
 def _drawing_code() -> str:
-    """The code that turns a seed into examples: hypothesis's version, the strategies, and this
-    module (its settings), read once."""
-    from importlib.metadata import version
-
-    text = version("hypothesis") + bundled_text("fuzzing", "strategies.py") + bundled_text("fuzzing", "fuzz.py")
+    """The plugin's code that turns a seed into examples: the strategies, and this module (its
+    settings), read once. Not hypothesis's version: the examples a recording drew are what its
+    replay must ask again, whichever release of hypothesis is installed (a release that draws
+    others changes only what a new recording asks)."""
+    text = bundled_text("fuzzing", "strategies.py") + bundled_text("fuzzing", "fuzz.py")
     return hashlib.sha256(text.encode()).hexdigest()
 
 
