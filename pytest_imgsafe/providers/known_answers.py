@@ -490,7 +490,10 @@ the generativelanguage protos agrees on; any other number stays unread (no verdi
 
 
 def google_fields(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A Gemini answer with Google's JSON names and reason names, whichever way it was printed."""
+    """A Gemini answer with Google's JSON names and reason names, whichever way it was printed.
+    An answer in Google's own JSON (every answer a target gets) is returned as it is."""
+    if not _printed_by_an_older_sdk(data):
+        return data
 
     def named(key: str, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -509,6 +512,17 @@ def google_fields(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
     converted: Mapping[str, Any] = convert(data)
     return converted
+
+
+def _printed_by_an_older_sdk(data: Mapping[str, Any]) -> bool:
+    """Snake-case names, or a reason as a number, at the places a Gemini reader looks."""
+    feedback = data.get("promptFeedback")
+    if "prompt_feedback" in data or (isinstance(feedback, Mapping) and isinstance(feedback.get("blockReason"), int)):
+        return True
+    return any(
+        isinstance(c, Mapping) and (any(k in c for k in _GOOGLE_SNAKE) or isinstance(c.get("finishReason"), int))
+        for c in listed(data.get("candidates"))
+    )
 
 
 def _interaction(data: Mapping[str, Any], ctx: Ctx) -> Outcome:

@@ -630,7 +630,7 @@ class FuzzItem(pytest.Item):
                     shared=work,
                     recorded=_recorded_draws(session.noted(DRAWS_NOTE), fingerprint),
                 )
-            if self.run.failure is None and self.run.error is None:
+            if session.recording and self.run.failure is None and self.run.error is None:
                 session.note(DRAWS_NOTE, {"of": fingerprint, "draws": list(self.run.drawn)})
                 # after the describer's session closed: a recording's answers are saved by then
                 of = rewrites_of(state.rewriter_fingerprint, describer_session)

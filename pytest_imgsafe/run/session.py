@@ -209,7 +209,6 @@ class ImgsafeRun:
     fuzz_seed: int | None = None
     """The run's fuzz seed (:func:`run_seed`)."""
     _fuzz_work: SharedWork | None = None
-    _fuzz_rewriter: LazyRewriter | None = None
     ledger: Ledger | None = None
     """Live runs: budget, pace, blocks and the stop flag, shared with the xdist workers."""
     is_worker: bool = False
@@ -400,15 +399,13 @@ class ImgsafeRun:
         settings = self.settings
         return rewriter_fingerprint(settings.term_tables, settings.rewrite_tables)
 
-    @property
+    @functools.cached_property
     def fuzz_rewriter(self) -> LazyRewriter:
         """The rewriter the fuzz specs' examples use, built only when one needs it (a replay whose
         rewrites are noted in its recordings never does)."""
-        if self._fuzz_rewriter is None:
-            from ..fuzzing.fuzz import LazyRewriter
+        from ..fuzzing.fuzz import LazyRewriter
 
-            self._fuzz_rewriter = LazyRewriter(lambda: self.rewriter)
-        return self._fuzz_rewriter
+        return LazyRewriter(lambda: self.rewriter)
 
     @property
     def target_kinds(self) -> dict[str, str]:

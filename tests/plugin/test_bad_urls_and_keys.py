@@ -7,14 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FAKE_KEY, PYPROJECT, write_corpus
+from tests.conftest import ONE_CASE as CORPUS
 
-CORPUS = """
-cases:
-  - id: fox
-    prompt: A watercolor of a red fox
-    scenario: benign
-    expect: pass
-"""
 URL_SECRET = "sk-proj-URLSECRETq8Zr2mWx0c4"
 
 

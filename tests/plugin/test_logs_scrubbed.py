@@ -7,16 +7,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FAKE_KEY, write_corpus
+from tests.conftest import ONE_CASE as CORPUS
 
 QUERY_KEY = "sk-proj-QUERYKEY5e8d1c7b3a9f2046tail"
 
-CORPUS = """
-cases:
-  - id: fox
-    prompt: A watercolor of a red fox
-    scenario: benign
-    expect: pass
-"""
 
 LOGGING_TEST = """
 import logging

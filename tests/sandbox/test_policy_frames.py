@@ -13,15 +13,7 @@ import pytest
 
 from pytest_imgsafe.sandbox import judge, policy
 from pytest_imgsafe.sandbox.persons import in_history_frame, names_a_place
-
-
-def verdicts(prompt: str) -> set[str]:
-    return {policy.decide(prompt, profile, 1).verdict for profile in policy.profiles()}
-
-
-def scenarios(prompt: str) -> set[str]:
-    return {f.scenario for f in judge.find(prompt)}
-
+from tests.sandbox.judging import scenarios, verdicts
 
 # ---------------------------------------------------------------------------------------------
 # swimwear: what people wear to swim says nothing by itself while they swim, play a sport or are with family

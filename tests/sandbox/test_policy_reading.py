@@ -20,10 +20,7 @@ from pytest_imgsafe.sandbox.fold import fold, respell
 from pytest_imgsafe.sandbox.lexicon import compile_pattern, concepts
 from pytest_imgsafe.sandbox.numbers import read_numbers
 from pytest_imgsafe.sandbox.readings import readings
-
-
-def scenarios(prompt: str) -> set[str]:
-    return {f.scenario for f in judge.find(prompt)}
+from tests.sandbox.judging import scenarios
 
 
 def blocks_everywhere(prompt: str) -> None:

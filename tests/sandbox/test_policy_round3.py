@@ -9,17 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_imgsafe.sandbox import judge, policy
 from pytest_imgsafe.sandbox.readings import readings
-
-
-def scenarios(prompt: str) -> set[str]:
-    return {f.scenario for f in judge.find(prompt)}
-
-
-def verdicts(prompt: str) -> set[str]:
-    return {policy.decide(prompt, profile, 1).verdict for profile in policy.profiles()}
-
+from tests.sandbox.judging import scenarios, verdicts
 
 # ---------------------------------------------------------------------------------------------
 # a hyphenated compound is read by its parts

@@ -17,14 +17,7 @@ import codecs
 import pytest
 
 from pytest_imgsafe.sandbox import judge, policy
-
-
-def scenarios(prompt: str) -> set[str]:
-    return {f.scenario for f in judge.find(prompt)}
-
-
-def verdicts(prompt: str) -> set[str]:
-    return {policy.decide(prompt, profile, 1).verdict for profile in policy.profiles()}
+from tests.sandbox.judging import scenarios, verdicts
 
 
 def _b64(word: str, padded: bool = True) -> str:

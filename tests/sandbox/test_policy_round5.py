@@ -13,17 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_imgsafe.sandbox import judge, policy
+from pytest_imgsafe.sandbox import judge
 from pytest_imgsafe.sandbox.fold import fold, join_singles
 from pytest_imgsafe.sandbox.readings import readings
-
-
-def scenarios(prompt: str) -> set[str]:
-    return {f.scenario for f in judge.find(prompt) if f.level >= 1}
-
-
-def verdict(prompt: str, profile: str = "strict") -> str:
-    return policy.decide(prompt, profile, 1).verdict
+from tests.sandbox.judging import flagged_scenarios as scenarios
+from tests.sandbox.judging import verdict
 
 
 @pytest.mark.parametrize(

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_imgsafe.sandbox import judge, policy
-
-
-def scenarios(prompt: str) -> set[str]:
-    return {f.scenario for f in judge.find(prompt) if f.level >= 1}
-
-
-def verdict(prompt: str, profile: str = "strict") -> str:
-    return policy.decide(prompt, profile, 1).verdict
+from pytest_imgsafe.sandbox import judge
+from tests.sandbox.judging import flagged_scenarios as scenarios
+from tests.sandbox.judging import verdict
 
 
 @pytest.mark.parametrize(

@@ -16,12 +16,7 @@ import pytest
 from pytest_imgsafe.rewrite import RewriteRefused, default_detector, default_rewriter
 from pytest_imgsafe.rewrite.folding import normalize
 from pytest_imgsafe.rewrite.hidden import payloads
-
-
-def _hard(prompt: str) -> bool:
-    finding = default_detector().find(prompt)
-    return finding is not None and finding.hard
-
+from tests.unit.rewrite.findings import is_hard
 
 HARD = [
     # a people or a skin colour as animals, in several languages
@@ -49,7 +44,7 @@ HARD = [
 
 @pytest.mark.parametrize("prompt", HARD)
 def test_a_people_as_animals_invaders_codes_and_the_death_head_are_hard(prompt: str) -> None:
-    assert _hard(prompt), (prompt, default_detector().find(prompt))
+    assert is_hard(prompt), (prompt, default_detector().find(prompt))
     with pytest.raises(RewriteRefused):
         default_rewriter().rewrite(prompt)
 
@@ -72,7 +67,7 @@ def test_a_people_as_animals_invaders_codes_and_the_death_head_are_hard(prompt: 
     ],
 )
 def test_look_alikes_of_those_stay_benign(prompt: str) -> None:
-    assert not _hard(prompt), (prompt, default_detector().find(prompt))
+    assert not is_hard(prompt), (prompt, default_detector().find(prompt))
 
 
 def test_a_digit_that_stands_for_a_letter_joins_letters_spelled_apart() -> None:
@@ -94,7 +89,7 @@ EMOJI = [
 @pytest.mark.parametrize("prompt", EMOJI)
 def test_sex_asked_in_emoji_is_read_by_the_emoji_names(prompt: str) -> None:
     assert any("emoji" in p for p in payloads(prompt))
-    assert _hard(prompt), (prompt, payloads(prompt))
+    assert is_hard(prompt), (prompt, payloads(prompt))
 
 
 @pytest.mark.parametrize(
@@ -108,7 +103,7 @@ def test_sex_asked_in_emoji_is_read_by_the_emoji_names(prompt: str) -> None:
     ],
 )
 def test_emoji_of_food_and_shopping_stay_benign(prompt: str) -> None:
-    assert not _hard(prompt), (prompt, default_detector().find(prompt))
+    assert not is_hard(prompt), (prompt, default_detector().find(prompt))
 
 
 @pytest.mark.parametrize(
@@ -134,4 +129,4 @@ def test_a_nude_drawn_from_a_model_in_an_art_class_is_no_hard_signal(prompt: str
     ],
 )
 def test_realism_or_sex_beside_the_art_class_stays_hard(prompt: str) -> None:
-    assert _hard(prompt), (prompt, default_detector().find(prompt))
+    assert is_hard(prompt), (prompt, default_detector().find(prompt))

@@ -14,12 +14,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_imgsafe.rewrite import RewriteRefused, default_detector, default_rewriter
-
-
-def _hard(prompt: str) -> bool:
-    finding = default_detector().find(prompt)
-    return finding is not None and finding.hard
-
+from tests.unit.rewrite.findings import is_hard
 
 HARD = [
     # a people as vermin or a disease, to be wiped out, with words between
@@ -51,7 +46,7 @@ HARD = [
 
 @pytest.mark.parametrize("prompt", HARD)
 def test_pests_idioms_slurs_remigration_and_the_wolf_hook_are_hard(prompt: str) -> None:
-    assert _hard(prompt), (prompt, default_detector().find(prompt))
+    assert is_hard(prompt), (prompt, default_detector().find(prompt))
     with pytest.raises(RewriteRefused):
         default_rewriter().rewrite(prompt)
 
@@ -77,7 +72,7 @@ def test_pests_idioms_slurs_remigration_and_the_wolf_hook_are_hard(prompt: str) 
     ],
 )
 def test_look_alikes_of_those_stay_benign(prompt: str) -> None:
-    assert not _hard(prompt), (prompt, default_detector().find(prompt))
+    assert not is_hard(prompt), (prompt, default_detector().find(prompt))
 
 
 @pytest.mark.parametrize(
@@ -102,4 +97,4 @@ def test_a_photo_of_a_statue_with_its_nudity_is_no_hard_signal(prompt: str) -> N
     ],
 )
 def test_a_person_beside_the_statue_or_likeness_or_sex_stays_hard(prompt: str) -> None:
-    assert _hard(prompt), (prompt, default_detector().find(prompt))
+    assert is_hard(prompt), (prompt, default_detector().find(prompt))
