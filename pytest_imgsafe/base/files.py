@@ -70,17 +70,34 @@ class TooLarge(OSError):
     """A file over the size a reader takes (``read_small``'s ``limit``)."""
 
 
-def read_small(path: Path | str, limit: int | None = None) -> bytes:
+class IsLink(OSError):
+    """``read_small(..., follow_links=False)`` met a symbolic link where the file should be."""
+
+
+def read_small(path: Path | str, limit: int | None = None, *, follow_links: bool = True) -> bytes:
     """A file's bytes in four system calls (open, a read, the read that finds the end, close).
 
     ``Path.read_bytes`` makes nine (it sets up a buffered reader, asks whether the file is a
     terminal, seeks and sizes it twice); a replay reads one cassette per item, and on some
     virtual machines each call costs as much as parsing the cassette. Raises what ``open`` and
     ``read`` raise (``FileNotFoundError``, ``IsADirectoryError``...), and :class:`TooLarge` once
-    more than ``limit`` bytes were read (counted as they come: no extra call to size the file)."""
+    more than ``limit`` bytes were read (counted as they come: no extra call to size the file).
+
+    ``follow_links=False``: a symbolic link in the file's place is refused by the same call that
+    opens the file (:class:`IsLink`), so no link can be swapped in between a check and the read.
+    """
     # O_NONBLOCK: a named pipe put where a file should be opens at once (and reads as empty)
     # instead of waiting forever for a writer; it changes nothing for a regular file
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    no_follow = getattr(os, "O_NOFOLLOW", 0)
+    if not follow_links and not no_follow and os.path.islink(path):  # a system without O_NOFOLLOW
+        raise IsLink(errno.ELOOP, "is a symbolic link", str(path))
+    try:
+        fd = os.open(path, flags | (0 if follow_links else no_follow))
+    except OSError as err:
+        if not follow_links and err.errno == errno.ELOOP and os.path.islink(path):
+            raise IsLink(errno.ELOOP, "is a symbolic link", str(path)) from None
+        raise
     try:
         chunks: list[bytes] = []
         size = 0

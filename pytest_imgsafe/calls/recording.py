@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from ..base import multipart as _multipart
-from ..base.files import TooLarge, read_small, write_atomic
+from ..base.files import IsLink, TooLarge, read_small, write_atomic
 from ..base.scrub import Scrubber
 from ..base.wire import KEY_HEADER, PLACEHOLDER, Answer, RequestSpec
 from ..providers.registry import is_verdict as kind_reads_verdict
@@ -562,11 +562,12 @@ def read_cassette_bytes(path: Path) -> bytes:
     A recording is a plain file the plugin wrote: a link in its place could lead anywhere on the
     machine, and replay would take an item's verdict from whatever file it names. (Recording
     replaces a link with a plain file, atomically, and leaves what it named as it was.)"""
-    if path.is_symlink():
+    try:
+        return read_small(path, MAX_CASSETTE_BYTES, follow_links=False)
+    except IsLink:
         raise CassetteError(
             path, "is a link, not a recording this plugin wrote: it is not read; replace the link with the file"
-        )
-    return read_small(path, MAX_CASSETTE_BYTES)
+        ) from None
 
 
 def load_cassette(path: Path, shown: str = "") -> Cassette | None:

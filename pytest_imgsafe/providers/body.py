@@ -427,6 +427,38 @@ def looks_cut(text: str) -> bool:
     return head[:1] in ("{", "[") or head.startswith(("data:", "event:", "id:", ":"))
 
 
+_OPENING_ERROR = re.compile(r'\s*\{\s*"error"\s*:\s*\{\s*')
+_NEXT_KEY = re.compile(r'\s*,?\s*"((?:[^"\\]|\\.)*)"\s*:\s*')
+
+
+def opening_error(text: str) -> dict[str, Any] | None:
+    """The error a cut JSON body opens with, as far as it is whole: ``{"error": {"message": ...``
+    up to its message, with the plain values (code, type) before it. ``None`` when the body does
+    not open with an error object, or is cut before its message ends. What follows the message
+    (an inner error, filter results) is not read: a cut part is no answer of its own."""
+    opened = _OPENING_ERROR.match(text)
+    if opened is None:
+        return None
+    decoder = json.JSONDecoder()
+    found: dict[str, Any] = {}
+    index = opened.end()
+    for _ in range(16):
+        key = _NEXT_KEY.match(text, index)
+        if key is None:
+            return None
+        try:
+            value, index = decoder.raw_decode(text, key.end())
+        except ValueError:
+            return None  # cut inside this value
+        if isinstance(value, (dict, list)):
+            return None  # a part before the message: no plain error left to read
+        name = json.loads(f'"{key.group(1)}"')
+        found[name] = value
+        if name == "message":
+            return {"error": found} if isinstance(value, str) and value.strip() else None
+    return None
+
+
 def without_json(text: str) -> str:
     """A message with the JSON it quotes left out: a relay's "litellm.BadRequestError: {...}" is
     read for its own words, never for the keys and values of the answer it wraps (which the

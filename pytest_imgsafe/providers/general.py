@@ -52,6 +52,7 @@ from .body import (
     looks_cut,
     looks_html,
     messages,
+    opening_error,
     printed_placeholder,
     without_json,
 )
@@ -69,6 +70,7 @@ from .verdict import ApiError, Outcome, Stage
 from .vocabulary import (
     acted_false,
     another_answer,
+    cause_says_blocked,
     filter_named,
     flag_says,
     key_words,
@@ -175,6 +177,11 @@ def _inner_answers(body: Body) -> Iterator[Any]:
             # flag, a chunk) is no answer on its own
             if isinstance(inner, Mapping) and error_object(inner):
                 yield inner
+            elif (opening := opening_error(text)) is not None and stage_named(opening["error"]["message"]):
+                # cut after its error's message: the message, whole, says what it says, where it
+                # names what was judged itself (the prompt, the generated image); "Your request
+                # was rejected" is sent at both stages, and what was cut may have said which
+                yield opening
             return
         if inner is not None:
             yield inner
@@ -189,7 +196,15 @@ def _inner_answers(body: Body) -> Iterator[Any]:
 # --- 2. the provider's own fields -----------------------------------------------------------
 
 
-def _fields(data: Any, ctx: Ctx) -> Outcome | None:
+def model_refusal(data: Any, ctx: Ctx) -> Outcome | None:
+    """A model's own refusal in a text answer (a ``refusal`` field, or its own words declining
+    for a safety reason), and nothing else of the general layer: what a kind that passes on text
+    reads before its pass. Marked as read by the general layer."""
+    found = _fields(data, ctx, refusals_only=True)
+    return replace(found, read_by="general") if found is not None else None
+
+
+def _fields(data: Any, ctx: Ctx, *, refusals_only: bool = False) -> Outcome | None:
     """Finish and block reasons of any value, flags of any name, a task's failed status with a
     safety reason, a model's refusal, where no image came. Every hit is collected first, so the
     reading never depends on the order of keys: a block reason (the prompt) comes before a finish
@@ -238,6 +253,8 @@ def _fields(data: Any, ctx: Ctx) -> Outcome | None:
         reason = _task_failed(node)
         if reason is not None:
             tasks.append((reason, str(node.get("status") or node.get("state")), node))
+    if refusals_only:
+        reasons, flags, tasks = [], [], []
     if reasons:
         _, value, reason_stage, node = min(reasons, key=lambda r: (r[0], r[1]))
         return _field_block(value, reason_stage, node, ctx)
@@ -464,6 +481,9 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
             )
         if says_blocked(prose):
             return _worded_block(text, stage_in(prose) or _stage_beside(body.data, texts), body.data, marker, ctx)
+        cause = cause_says_blocked(prose)
+        if cause:  # a wrapper's "internal error" whose cause, named last, is the filter
+            return _worded_block(text, stage_in(cause), body.data, marker, ctx)
         if status >= 400 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
             return _worded_block(text, stage_of_enum(text), body.data, marker, ctx, code=text)
     return None

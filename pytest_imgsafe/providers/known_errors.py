@@ -96,6 +96,17 @@ _WAITING_HELPS = re.compile(
     re.IGNORECASE,
 )
 """A quota of a short window, or a time to retry: waiting helps (rate_limited, not quota)."""
+_LONG_WINDOW = re.compile(r"PerDay|PerMonth|\bper\s*(?:day|month)\b|\b(?:daily|monthly)\b", re.IGNORECASE)
+"""A quota of a day or a month among those exceeded: the longest window decides, and waiting a
+minute does not help (quota, even beside a per-minute quota and a ``RetryInfo``)."""
+_NO_ACCESS = re.compile(
+    r"\baccess (?:to [\w./-]+ )?(?:is |has been )?(?:currently )?(?:restricted|denied|not (?:allowed|granted))\b"
+    r"|\bcontact (?:support|us|sales) (?:for|to (?:get|request)) access\b",
+    re.IGNORECASE,
+)
+"""Access to a model or service withheld from this account ("Access to nanobanana is currently
+restricted. Please contact support for access."): auth, whatever status a relay gives it (the
+account has to change, not the prompt; a retry gets the same)."""
 _SERVER_TOKENS = frozenset({"SERVER", "INTERNAL", "OVERLOADED", "UNAVAILABLE", "CAPACITY", "TIMEOUT"})
 _SERVER_WORDING = re.compile(
     r"\boverloaded\b|\bat (?:full )?capacity\b|\b(?:internal|server) error\b|\bserver (?:had|encountered) an error\b"
@@ -299,8 +310,9 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
       a 402, billing wording, or a quota exceeded whose limit is zero or names no window: paying
       or changing plan is the only way on;
     - **rate_limited**: a quota of a short window (per minute, ``RetryInfo``, "retry in 20s"), a
-      429, ``RESOURCE_EXHAUSTED``: waiting helps;
-    - **auth**: a key, a permission, a suspension;
+      429, ``RESOURCE_EXHAUSTED``: waiting helps; a quota of a day or a month among those exceeded
+      is **quota** (the longest window decides);
+    - **auth**: a key, a permission, a suspension, access to a model withheld from the account;
     - **server_error**: the provider's side (5xx, ``server_error``, overloaded, at capacity), unless
       a relay's 5xx quotes its upstream's 4xx (``HTTP Error 400: ...``): then that status decides,
       since the request has to change; an upstream's 401 or 403 so quoted is the relay's own
@@ -332,6 +344,8 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
     if _QUOTA_WORDING.search(message):
         if _ZERO_LIMIT.search(message):
             return "quota"  # a limit of 0 is no quota at all: waiting does not help
+        if _LONG_WINDOW.search(message) or _LONG_WINDOW.search(details):
+            return "quota"
         return "rate_limited" if _WAITING_HELPS.search(message) or _WAITING_HELPS.search(details) else "quota"
     if status == 429 or code in ("rate_limit_exceeded", "429") or google == "RESOURCE_EXHAUSTED":
         return "rate_limited"
@@ -344,7 +358,7 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         or is_suspension(message)  # a relay may pass a suspension on with any status
     ):
         return "auth"
-    if _gemini_bad_key(error, message) or "organization must be verified" in lower:
+    if _gemini_bad_key(error, message) or "organization must be verified" in lower or _NO_ACCESS.search(message):
         return "auth"
     if status >= 500 or status == 408 or google in _GOOGLE_SERVER or names & _SERVER_TOKENS:
         return "server_error"

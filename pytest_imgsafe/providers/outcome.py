@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import Any
 
 from .body import Body, read_body, snippet
-from .general import read_generally
+from .general import model_refusal, read_generally
 from .known_answers import (
     CONTENT_SAFETY_CATEGORIES,
     DEFAULT_SEVERITY_THRESHOLD,
@@ -156,6 +156,11 @@ def _read(
         if found is None:
             raise
         return found
+    if family == "text" and reads == "text" and outcome.verdict == "pass":
+        # text passes for a kind that asks for text, unless it is the model declining the request
+        refused = model_refusal(parsed.data, ctx)
+        if refused is not None:
+            return refused
     if family not in _FITS[reads]:
         if family == "text":  # a chat answer with text and nothing else, for a kind that needs more
             found = read_generally(status, parsed, ctx, nested)

@@ -29,6 +29,7 @@ class Vocabulary:
     safety: re.Pattern[str]
     refusal: re.Pattern[str]
     not_a_verdict: re.Pattern[str]
+    step_failed: re.Pattern[str]
     judged_against: re.Pattern[str]
     output_stage: re.Pattern[str]
     input_stage: re.Pattern[str]
@@ -71,6 +72,7 @@ def vocabulary() -> Vocabulary:
         safety=_either(data["safety"]),
         refusal=_either(data["refusal"]),
         not_a_verdict=_either(data["not_a_verdict"]),
+        step_failed=_either(data["step_failed"]),
         judged_against=_either(data["judged_against"]),
         output_stage=_either(data["output_stage"]),
         input_stage=_either(data["input_stage"]),
@@ -118,6 +120,26 @@ def says_blocked(text: str) -> bool:
     words = vocabulary()
     text = normal(text)
     return bool(words.safety.search(text) and words.refusal.search(text) and not another_answer(text))
+
+
+def cause_says_blocked(text: str) -> str:
+    """The cause at the end of a chained error (``"...: internal error occurred: failed to
+    generate image: generated image was filtered: Unable to show ..."``) when it alone says, in
+    the providers' words, that safety refused, and the links before it say only that a step
+    failed (an internal error, a failure to generate): a wrapper reporting the step its callee's
+    filter stopped. ``""`` otherwise; a link that names anything else (a rate limit, a key, a
+    bad parameter) keeps the whole text another answer."""
+    words = vocabulary()
+    text = normal(text)
+    start = 0
+    while (at := text.find(": ", start)) != -1:
+        links, cause = text[:at], text[at + 2 :]
+        if another_answer(words.step_failed.sub(" ", links)):
+            return ""
+        if says_blocked(cause):
+            return cause
+        start = at + 2
+    return ""
 
 
 def another_answer(text: str) -> bool:

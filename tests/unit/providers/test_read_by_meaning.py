@@ -94,7 +94,8 @@ NOT_DECLINING = [
 
 @pytest.mark.parametrize("text", DECLINING)
 @pytest.mark.parametrize(
-    ("build", "kind"), [(gemini_text, "gemini"), (chat_text, "chat-image"), (responses_text, "responses")]
+    ("build", "kind"),
+    [(gemini_text, "gemini"), (chat_text, "chat-image"), (responses_text, "responses"), (chat_text, "chat")],
 )
 def test_a_model_declining_for_a_safety_reason_blocks_the_input(text: str, build: Any, kind: str) -> None:
     outcome = classify(200, build(text), kind=kind)
@@ -109,11 +110,16 @@ def test_words_that_decline_nothing_for_safety_stay_no_verdict(text: str, build:
     assert no_verdict(200, build(text), kind).kind == "unreadable"
 
 
-def test_a_refusal_in_words_beside_an_image_and_a_describers_text_are_no_block() -> None:
+def test_a_refusal_in_words_beside_an_image_is_no_block() -> None:
     body = gemini_text(DECLINING[0])
     body["candidates"][0]["content"]["parts"].append({"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}})
     assert classify(200, body, kind="gemini").verdict == "pass"
-    assert classify(200, chat_text(DECLINING[0]), kind="chat").verdict == "pass"  # the describer reads text itself
+
+
+@pytest.mark.parametrize("text", NOT_DECLINING)
+def test_a_text_kinds_answer_that_declines_nothing_for_safety_passes(text: str) -> None:
+    outcome = classify(200, chat_text(text), kind="chat")  # the describer's kind: text is what it asks for
+    assert outcome.verdict == "pass" and outcome.read_by != "general"
 
 
 # --- an event's payload, whole or in a damaged stream ---------------------------------------

@@ -1,0 +1,104 @@
+"""Two principles of the general layer, on wording of our own:
+
+- a chained error ("step: internal error: failed to render: <cause>") names its cause last: where
+  the links before the cause say only that a step failed, the cause is read alone, and a link
+  that names another answer (a rate limit, a key, a bad parameter) keeps the whole a non-verdict;
+- a JSON body cut after its error's message: the message, whole, is read where it names what was
+  judged (the prompt, the generated image); where it names neither, the part cut away may have
+  said the stage, so the answer stays a non-verdict; a cut body is never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_imgsafe import ApiError, classify
+
+CAUSE_OUTPUT = "the rendered picture was filtered out by the content policy"
+CAUSE_INPUT = "the prompt was rejected by the safety system"
+
+
+def no_verdict(status: int, body: object, kind: str | None = None) -> ApiError:
+    with pytest.raises(ApiError) as info:
+        classify(status, body, kind=kind)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("links", "cause", "label"),
+    [
+        ("render job 7: internal server error: unable to create image", CAUSE_OUTPUT, "block:output"),
+        ("POST /v2/draw: an error occurred: generation failed", CAUSE_INPUT, "block:input"),
+        ("worker: internal error occurred", CAUSE_INPUT, "block:input"),
+    ],
+)
+def test_a_wrappers_failure_whose_cause_is_the_filter_is_a_block(links: str, cause: str, label: str) -> None:
+    for status in (500, 502):
+        outcome = classify(status, f"{links}: {cause}", kind="images.generate")
+        assert outcome.label == label and outcome.read_by == "general"
+        assert links.split(":")[0] in outcome.message  # the whole text is kept for the reader
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        "gateway: rate limit reached: internal error",  # the wrapper's own cause is another answer
+        "upstream: invalid api key: internal server error",
+        "render: invalid value for size: failed to generate image",
+    ],
+)
+def test_a_link_that_names_another_answer_keeps_the_whole_a_non_verdict(links: str) -> None:
+    error = no_verdict(500, f"{links}: {CAUSE_INPUT}", "images.generate")
+    assert error.kind in ("server_error", "rate_limited", "auth", "invalid_request")
+
+
+def test_a_filter_that_failed_to_run_is_no_cause() -> None:
+    assert no_verdict(500, "job: internal error: the safety filter failed to run", "images.generate").kind == (
+        "server_error"
+    )
+
+
+def test_without_a_chain_an_internal_error_beside_safety_words_stays_a_non_verdict() -> None:
+    text = "Internal error while the safety system was checking the prompt, which was blocked, try again later"
+    assert no_verdict(500, text, "images.generate").kind == "server_error"
+
+
+def _cut_after_message(error: dict[str, object]) -> str:
+    whole = json.dumps({"error": error}, indent=2)
+    end = whole.index(json.dumps(error["message"])) + len(json.dumps(error["message"]))
+    return whole[: end + 40]  # into the next field, not to its end
+
+
+def test_a_cut_body_is_read_for_its_whole_message_where_it_names_what_was_judged() -> None:
+    cut = _cut_after_message(
+        {
+            "message": "The prompt was refused under our content policy. Please change it and retry.",
+            "code": "policy_refusal",
+            "inner": {"detail": {"violence": {"filtered": True}}},
+        }
+    )
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(cut)
+    outcome = classify(400, cut, kind="images.generate")
+    assert outcome.label == "block:input" and outcome.read_by == "general"
+    generated = _cut_after_message({"message": "The generated image was blocked by the content filter.", "x": [1]})
+    assert classify(400, generated, kind="images.generate").label == "block:output"
+
+
+def test_a_cut_body_whose_message_names_no_stage_stays_a_non_verdict() -> None:
+    cut = _cut_after_message(
+        {"message": "Your request was rejected by the safety system.", "details": {"stage": "output"}}
+    )
+    assert no_verdict(400, cut, "images.generate").kind == "invalid_request"
+
+
+def test_a_cut_body_is_never_read_past_a_nested_part_before_the_message() -> None:
+    cut = '{"error": {"details": {"stage": "input"}, "message": "The prompt was blocked by the content policy."'
+    assert no_verdict(400, cut, "images.generate").kind == "invalid_request"
+
+
+def test_a_cut_success_is_never_a_pass_nor_read_by_its_message() -> None:
+    cut = '{"data": [{"revised_prompt": "The prompt was blocked by the content policy", "b64_json": "iVBO'
+    assert no_verdict(200, cut, "images.generate").kind == "unreadable"
