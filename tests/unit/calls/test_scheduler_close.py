@@ -45,5 +45,20 @@ def test_closing_after_the_items_ran_still_makes_the_claimed_calls(
     # (3 s, or a minute). Which thread reaches the gate first is the threads' race: either way.
     assert sent.wait(30)
     scheduler.close(abandon=abandon)
+    if abandon:
+        # Stopped: the item whose call was made is published; the other gives up in its wait for
+        # a slot (published with no call) or, on a busy machine, had not even been claimed when
+        # the run stopped (cancelled before it started: nothing to publish, nothing called).
+        results = [_published(ledger, key) for key in ("k0", "k1")]
+        assert sorted(len(r.calls) for r in results if r is not None) in ([0, 1], [1]) and len(calls) == made
+        return
     published = [ledger.wait_for(key, 30) for key in ("k0", "k1")]
     assert sorted(len(result.calls) for result in published) == sorted([1, made - 1]) and len(calls) == made
+
+
+def _published(ledger: Ledger, key: str) -> Any:
+    """A key's published result, or None when it was never claimed (its work cancelled unstarted)."""
+    try:
+        return ledger.wait_for(key, 5)
+    except TimeoutError:
+        return None
