@@ -100,6 +100,24 @@ def read_answer(
     the asking target is configured for (``azure`` for an Azure endpoint), for an answer that does
     not name its own.
     """
+    try:
+        return _read_whole(status_code, body, headers, reads, default_filter, thresholds, rules, provider)
+    except RecursionError:  # JSON nested deeper than any answer is (a hostile or damaged body)
+        raise ApiError(
+            "unreadable", "the answer is nested too deep to be read: no verdict", status_code, None, None
+        ) from None
+
+
+def _read_whole(
+    status_code: int,
+    body: bytes | str | Mapping[str, Any] | list[Any] | None,
+    headers: Mapping[str, str] | None,
+    reads: Reads | None,
+    default_filter: str | None,
+    thresholds: Mapping[str, int] | None,
+    rules: Sequence[AnswerRule],
+    provider: str | None,
+) -> Outcome:
     header_map = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
     parsed = read_body(body)

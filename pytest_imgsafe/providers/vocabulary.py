@@ -132,14 +132,22 @@ def cause_says_blocked(text: str) -> str:
     words = vocabulary()
     text = normal(text)
     start = 0
-    while (at := text.find(": ", start)) != -1:
-        links, cause = text[:at], text[at + 2 :]
-        if another_answer(words.step_failed.sub(" ", links)):
+    for _ in range(MAX_LINKS):
+        at = text.find(": ", start)
+        if at == -1:
+            return ""
+        link, cause = text[start:at], text[at + 2 :]
+        if another_answer(words.step_failed.sub(" ", link)):
             return ""
         if says_blocked(cause):
             return cause
         start = at + 2
     return ""
+
+
+MAX_LINKS = 8
+"""Links of a chained error looked at before its cause: a wrapper's chain is a few links deep,
+and each look reads the rest of the text, so a text of many colons costs at most this many reads."""
 
 
 def another_answer(text: str) -> bool:

@@ -102,3 +102,34 @@ def test_a_cut_body_is_never_read_past_a_nested_part_before_the_message() -> Non
 def test_a_cut_success_is_never_a_pass_nor_read_by_its_message() -> None:
     cut = '{"data": [{"revised_prompt": "The prompt was blocked by the content policy", "b64_json": "iVBO'
     assert no_verdict(200, cut, "images.generate").kind == "unreadable"
+
+
+def test_a_chain_is_read_a_bounded_number_of_links_deep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each link looked at reads the rest of the text: a body of many colons is looked at
+    MAX_LINKS times, never once per colon (which would be quadratic in its length)."""
+    from pytest_imgsafe.providers import vocabulary
+
+    reads: list[int] = []
+    real = vocabulary.says_blocked
+    monkeypatch.setattr(vocabulary, "says_blocked", lambda text: reads.append(len(text)) or real(text))
+    assert vocabulary.cause_says_blocked("internal error: " * 5000 + CAUSE_INPUT) == ""  # the cause is too deep
+    assert len(reads) == vocabulary.MAX_LINKS
+    reads.clear()
+    assert vocabulary.cause_says_blocked("job: internal error: " + CAUSE_INPUT) == CAUSE_INPUT
+    assert len(reads) <= 2
+
+
+@pytest.mark.parametrize("body", ["[" * 50_000, '{"a":' * 30_000, "data: " + "[" * 50_000 + "\n\n"])
+@pytest.mark.parametrize("status", [200, 400, 500])
+def test_an_answer_nested_deeper_than_any_is_no_verdict_never_a_traceback(body: str, status: int) -> None:
+    error = no_verdict(status, body, "images.generate")
+    assert error.kind == "unreadable" and "nested too deep" in error.message
+
+
+def test_a_parsed_answer_nested_deeper_than_any_is_no_verdict() -> None:
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(5_000):
+        node["inner"] = {}
+        node = node["inner"]  # type: ignore[assignment]
+    assert no_verdict(400, {"error": deep}, "images.generate").kind == "unreadable"
