@@ -31,16 +31,23 @@ LAST_WINDOW = 128
 class ReadAhead(Generic[W, R]):
     """Results of ``read(work)`` for planned work, made ahead in windows along ``plan``.
 
-    ``plan`` is every piece of work in the order expected, each with its id; ``read`` makes one
+    ``plan`` is every piece of work in the order expected, ``name`` gives each its id (the plan
+    may make its pieces when asked: only a window's are alive at a time); ``read`` makes one
     result (or raises, and the exception is that id's result).
     """
 
     def __init__(
-        self, plan: Sequence[tuple[str, W]], read: Callable[[W], R], first: int = FIRST_WINDOW, last: int = LAST_WINDOW
+        self,
+        plan: Sequence[W],
+        read: Callable[[W], R],
+        name: Callable[[W], str],
+        first: int = FIRST_WINDOW,
+        last: int = LAST_WINDOW,
     ) -> None:
         self._plan = plan
         self._read = read
-        self._position = {name: i for i, (name, _) in enumerate(plan)}
+        self._name = name
+        self._position = {name(work): i for i, work in enumerate(plan)}
         self._first, self._last = first, last
         self._window = first
         self._ready: dict[str, R | Exception] = {}
@@ -78,7 +85,8 @@ class ReadAhead(Generic[W, R]):
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for name, work in self._plan[position:end]:
+            for work in self._plan[position:end]:
+                name = self._name(work)
                 try:
                     self._ready[name] = self._read(work)
                 except Exception as err:  # noqa: BLE001 - raised again by its own item

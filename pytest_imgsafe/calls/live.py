@@ -25,7 +25,7 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -97,7 +97,7 @@ class LiveScheduler:
         self._events: dict[str, threading.Event] = {}
         self._closed = threading.Event()
 
-    def start(self, work: list[tuple[str, Case, str]]) -> None:
+    def start(self, work: Sequence[tuple[str, Case, str]]) -> None:
         """Queue ``(key, case, target name)`` in order; each key's calls happen once per run."""
         for key, case, target_name in work:
             target = self.settings.targets[target_name]

@@ -119,7 +119,7 @@ class Runner:
     """Every case and fuzz id of the project's corpora, read when a legacy recording name is met."""
     prefetcher: LiveScheduler | None = None
     """Live runs: the items' calls, made ahead of them (started when collection is final)."""
-    read_ahead: ReadAhead[tuple[Case, str, str], Result] | None = None
+    read_ahead: ReadAhead[tuple[str, Case, str], Result] | None = None
     """Replay: the items' answers, read from their cassettes a window ahead of them."""
 
     @property
@@ -194,7 +194,7 @@ class Runner:
         if self.prefetcher is not None:
             return self._prefetched(case, target, nodeid)
         if self.read_ahead is not None:
-            return self.read_ahead.result(nodeid, (case, target_name, nodeid))
+            return self.read_ahead.result(nodeid, (nodeid, case, target_name))
         return self.run(case, target_name, nodeid)
 
     def replay_ahead(self, work: Sequence[tuple[str, Case, str]]) -> None:
@@ -204,10 +204,11 @@ class Runner:
             return
         from ..base.read_ahead import ReadAhead
 
-        self.read_ahead = ReadAhead([(nodeid, (case, target, nodeid)) for nodeid, case, target in work], self._run_work)
+        self.read_ahead = ReadAhead(work, self._run_work, name=_nodeid_of)
 
-    def _run_work(self, work: tuple[Case, str, str]) -> Result:
-        return self.run(*work)
+    def _run_work(self, work: tuple[str, Case, str]) -> Result:
+        nodeid, case, target = work
+        return self.run(case, target, nodeid)
 
     def run(self, case: Case, target_name: str, nodeid: str) -> Result:
         """The outcome of one case on one target, through a call session of its own cassette
@@ -321,6 +322,10 @@ class Runner:
 
     def _rel(self, path: Any) -> str:
         return shown_path(path, self.settings.rootpath)
+
+
+def _nodeid_of(work: tuple[str, Case, str]) -> str:
+    return work[0]
 
 
 def composite_result(runner: Runner, case: Case, target: Target, nodeid: str) -> Result:

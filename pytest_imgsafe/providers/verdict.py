@@ -56,8 +56,8 @@ class Outcome:
     @property
     def label(self) -> str:
         """``pass``, ``block``, ``block:input`` or ``block:output`` (``pass@LINK`` from a chain): the corpus's words."""
-        if self.verdict == "block":
-            return f"block:{self.stage}" if self.stage else "block"
+        if self.verdict == "block":  # the literals: one string for every row that keeps a label
+            return {"input": "block:input", "output": "block:output"}.get(self.stage or "", "block")
         return f"pass@{self.link}" if self.link else "pass"
 
 

@@ -11,6 +11,7 @@ own exceptions and hands everything else (plugin bugs) to pytest, traceback and 
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
@@ -23,7 +24,7 @@ from ..base.exchange import exchange
 from ..base.files import shown_path
 from ..base.row import Row
 from ..base.scrub import escape_line
-from ..base.status import FAILING
+from ..base.status import FAILING, Status
 from ..base.strategies import STRATEGIES
 from ..base.text import excerpt
 from ..calls.runner import CallSession, ImgsafeError, NotSent, Result, Runner
@@ -164,6 +165,17 @@ def shown_location(path: Path) -> Path:
 class CaseItem(pytest.Item):
     """One case checked against one target."""
 
+    # What an item sets only now and then is a default of the class: an attribute set on every
+    # item (even to None) is a slot of its dict, kept until the session ends, 10,000 times over.
+    drift: Drift | None = None
+    recording: Recording | None = None
+    """Live: the recorded verdict of this request, for drift (looked up in setup)."""
+    explanation: Explanation | None = None
+    appeal_problem: str = ""
+    """Why ``--imgsafe-appeal`` could not write this item's appeal file, if so."""
+    old_explanation: Explanation | None = None
+    """A drift from block to pass: the old block's explanation, replayed from its recording."""
+
     def __init__(self, *, case: Case, target: str, shown: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
@@ -172,14 +184,8 @@ class CaseItem(pytest.Item):
         self.expected: Expectation | None = case.expect.get(target)
         self.rate: RateExpectation | None = case.block_rate.get(target)
         self.result: Result | None = None
-        self.drift: Drift | None = None
-        self.recording: Recording | None = None
-        """Live: the recorded verdict of this request, for drift (looked up in setup)."""
-        self.explanation: Explanation | None = None
-        self.appeal_problem = ""
-        """Why ``--imgsafe-appeal`` could not write this item's appeal file, if so."""
-        self.old_explanation: Explanation | None = None
-        """A drift from block to pass: the old block's explanation, replayed from its recording."""
+        """Set in setup, let go in teardown (every item has one: set in the same order on every
+        item, the items' dicts share their keys)."""
         # Marks go straight to own_markers (what -m and -k read); add_marker would also copy
         # each into keywords, which costs a lot at 100,000 items and serves no selection.
         self.imgsafe = run_state(self.config)
@@ -219,10 +225,12 @@ class CaseItem(pytest.Item):
                 pytest.skip(self.result.skipped)
             if self.result.error is None:
                 try:
-                    self.recording = self._live_recording()
+                    recording = self._live_recording()
                 except ImgsafeError as err:  # an image swapped for a link since collection
                     problem = str(err)
                 else:
+                    if recording is not None:
+                        self.recording = recording
                     return
         if self.result is not None and self.result.error is not None:
             error = self.result.error
@@ -265,7 +273,8 @@ class CaseItem(pytest.Item):
         recording = self.recording
         nights = state.nights.get((self.case.id, self.target), []) if recording is not None else []
         judgement = judge(self.result.outcomes, self.expected, self.rate, recording, nights)
-        self.drift = judgement.drift
+        if judgement.drift is not None:
+            self.drift = judgement.drift
         shown = judgement.outcome or self.result.outcome
         if judgement.failed and self.rate is None:
             self._unexpected_block(shown)
@@ -342,7 +351,6 @@ class CaseItem(pytest.Item):
 
     def _old_block(self, recorded: Outcome) -> None:
         """A drift from block to pass: the old block's words, from the recording's explanation."""
-        from ..base.status import Status
 
         if self.drift is None or self.drift.status != Status.DRIFT_NOW_PASSES or recorded.verdict != "block":
             return
@@ -395,12 +403,15 @@ class CaseItem(pytest.Item):
                     actual=outcome.label if outcome else None,
                     stage=outcome.stage if outcome else None,
                     code=outcome.code if outcome else cause.code if cause and error else None,
-                    categories=list(outcome.categories) if outcome else [],
+                    # a few names over all rows: one string each, not one per row parsed from its answer
+                    categories=[sys.intern(c) for c in outcome.categories] if outcome else [],
                     request_id=outcome.request_id if outcome else cause.request_id if cause and error else None,
                     filter=outcome.filter if outcome else None,
                     read_by=outcome.read_by if outcome else None,
                     source=answer.source if answer else None,
-                    status=str(status),  # plain strings: xdist sends rows through execnet
+                    # a plain string (xdist sends rows through execnet): the member's own value, one
+                    # object for every row, where str() would make a copy per row
+                    status=status.value if isinstance(status, Status) else str(status),
                     error=error,
                     error_kind=cause.kind if cause and error else None,
                     http_status=cause.status_code if cause and error else None,
@@ -451,7 +462,6 @@ class CaseItem(pytest.Item):
                 f"{self.drift.status} (expected {self.expected_text}, got {outcome.label})"
             )
             lines.append(f"  drift:      {self.drift.describe()}")
-            from ..base.status import Status
             from ..diagnosis.drift_story import drift_lines
 
             now_blocked = self.drift.status == Status.DRIFT_NOW_BLOCKED

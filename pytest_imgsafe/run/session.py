@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pytest
 
@@ -193,6 +193,29 @@ def scrub_report(
                 for name, value in properties[properties_checked:]
             ]
     return len(properties)
+
+
+class EndpointWork(Sequence[tuple[str, Case, str]]):
+    """(node id, case, target) of each item that calls an endpoint, in run order, made when asked
+    from the items themselves: the plan lives as long as the run, and a tuple kept per item would
+    be memory held for nothing at 100,000 items (read-ahead and the live scheduler read it a
+    window at a time)."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, Case, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, Case, str]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[str, Case, str] | list[tuple[str, Case, str]]:
+        if isinstance(index, slice):
+            return [(item.nodeid, item.case, item.target) for item in self._items[index]]
+        item = self._items[index]
+        return item.nodeid, item.case, item.target
 
 
 PROPERTIES_CHECKED = pytest.StashKey[int]()
@@ -458,11 +481,11 @@ class ImgsafeRun:
 
             self.stages_removed = remove_stale_stages(self.settings.cassettes)
 
-    def endpoint_work(self, items: Sequence[pytest.Item]) -> list[tuple[str, Case, str]]:
+    def endpoint_work(self, items: Sequence[pytest.Item]) -> EndpointWork:
         """The calls the items will make, in run order: every case item not skipped, on a target
         that is called (a screen is local; a chain or gateway calls as its item runs)."""
         targets = self.settings.targets
-        work = []
+        calling = []
         for item in items:
             case = getattr(item, "case", None)
             target = getattr(item, "target", None)
@@ -472,8 +495,8 @@ class ImgsafeRun:
                 and not case.skip
                 and kind_of(targets[target].kind).calls_endpoint
             ):
-                work.append((item.nodeid, case, target))
-        return work
+                calling.append(item)
+        return EndpointWork(calling)
 
     def called_targets(self, items: Sequence[pytest.Item]) -> list[str]:
         """The targets the selected items will call, in order: with record mode ``once``, only

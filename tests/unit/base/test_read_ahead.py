@@ -40,7 +40,7 @@ class Reader:
 
 
 def _ahead(reader: Reader, names: list[str] = NAMES) -> ReadAhead[str, str]:
-    return ReadAhead([(n, n) for n in names], reader, first=4, last=32)
+    return ReadAhead(names, reader, name=str, first=4, last=32)
 
 
 def test_in_the_planned_order_the_window_doubles_up_to_its_limit() -> None:
