@@ -27,7 +27,7 @@ from typing import Any
 
 from .body import listed
 from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
-from .vocabulary import filter_named, normal, stage_in, stage_named, tokens
+from .vocabulary import filter_named, normal, says_blocked, stage_in, stage_named, tokens
 
 BLOCK_CODES = frozenset(
     {
@@ -100,13 +100,14 @@ _LONG_WINDOW = re.compile(r"PerDay|PerMonth|\bper\s*(?:day|month)\b|\b(?:daily|m
 """A quota of a day or a month among those exceeded: the longest window decides, and waiting a
 minute does not help (quota, even beside a per-minute quota and a ``RetryInfo``)."""
 _NO_ACCESS = re.compile(
-    r"\baccess (?:to [\w./-]+ )?(?:is |has been )?(?:currently )?(?:restricted|denied|not (?:allowed|granted))\b"
+    r"\baccess to [\w./-]+ (?:is |has been )?(?:currently )?(?:restricted|denied|not (?:allowed|granted))\b"
     r"|\bcontact (?:support|us|sales) (?:for|to (?:get|request)) access\b",
     re.IGNORECASE,
 )
 """Access to a model or service withheld from this account ("Access to nanobanana is currently
 restricted. Please contact support for access."): auth, whatever status a relay gives it (the
-account has to change, not the prompt; a retry gets the same)."""
+account has to change, not the prompt; a retry gets the same). Never where the message says,
+in the providers' words, that safety refused: that stays an answer the general layer reads."""
 _SERVER_TOKENS = frozenset({"SERVER", "INTERNAL", "OVERLOADED", "UNAVAILABLE", "CAPACITY", "TIMEOUT"})
 _SERVER_WORDING = re.compile(
     r"\boverloaded\b|\bat (?:full )?capacity\b|\b(?:internal|server) error\b|\bserver (?:had|encountered) an error\b"
@@ -358,7 +359,9 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         or is_suspension(message)  # a relay may pass a suspension on with any status
     ):
         return "auth"
-    if _gemini_bad_key(error, message) or "organization must be verified" in lower or _NO_ACCESS.search(message):
+    if _gemini_bad_key(error, message) or "organization must be verified" in lower:
+        return "auth"
+    if _NO_ACCESS.search(message) and not says_blocked(message):
         return "auth"
     if status >= 500 or status == 408 or google in _GOOGLE_SERVER or names & _SERVER_TOKENS:
         return "server_error"

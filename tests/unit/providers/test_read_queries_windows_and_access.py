@@ -79,3 +79,8 @@ def test_the_text_kind_blocks_on_the_models_own_refusal_and_passes_on_a_descript
     assert (refused.label, refused.code, refused.read_by) == ("block:input", "refusal", "general")
     described = classify(200, _chat("A red fox asleep in the snow under pine trees."), kind="chat")
     assert described.verdict == "pass"
+
+
+def test_access_withheld_for_a_safety_reason_stays_a_verdict() -> None:
+    message = "Access to painter-xl is restricted for this request: the prompt was blocked by our content policy."
+    assert classify(400, {"error": {"message": message}}, kind="images.generate").label == "block:input"
