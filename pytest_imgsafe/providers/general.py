@@ -486,6 +486,26 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
             return _worded_block(text, stage_in(cause), body.data, marker, ctx)
         if status >= 400 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
             return _worded_block(text, stage_of_enum(text), body.data, marker, ctx, code=text)
+        raised = _policy_exception(prose) if status >= 400 else None
+        if raised is not None:  # a client's exception class that names the policy it met, as a word
+            return _worded_block(text, stage_of_enum(raised) or stage_in(prose), body.data, marker, ctx, code=raised)
+    return None
+
+
+_EXCEPTION_NAME = re.compile(r"\b([A-Z][A-Za-z]+(?:Error|Exception))\b")
+"""A class name, without its module (``litellm.`` is a word of its own): no run of dotted names to
+backtrack over in a hostile body."""
+
+
+def _policy_exception(text: str) -> str | None:
+    """The first exception class a message names whose name names a policy
+    (``litellm.ContentPolicyViolationError``, a client's way to say a provider refused on
+    safety), where nothing in the message makes it another answer; ``None`` otherwise."""
+    if another_answer(text):
+        return None
+    for m in _EXCEPTION_NAME.finditer(text[:MAX_TEXT]):
+        if names_policy(m.group(1)):
+            return m.group(1)
     return None
 
 

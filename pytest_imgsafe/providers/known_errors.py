@@ -90,6 +90,9 @@ _QUOTA_WORDING = re.compile(
 )
 """A quota exceeded: which quota decides the kind (a window that passes, or none at all)."""
 _ZERO_LIMIT = re.compile(r"\blimit\s*[:=]?\s*0\b(?![.,]\d)", re.IGNORECASE)
+_OVER_THE_LIMIT = re.compile(r"\blimit\s*[:=]?\s*(\d+)\s*,\s*requested\s*[:=]?\s*(\d+)", re.IGNORECASE)
+"""OpenAI's "Request too large ... (TPM): Limit 30000, Requested 41000": one request larger than
+the whole window never fits in it, however long one waits (quota)."""
 _WAITING_HELPS = re.compile(
     r"\bper\s*(?:second|minute|hour)|PerMinute|PerSecond|PerHour|\b(?:rpm|tpm|rps)\b|/\s*1?\s*min\b"
     r"|\bretry (?:in|after)\b|\btry again in\b|RetryInfo|retryDelay|RATE_LIMIT",
@@ -348,6 +351,9 @@ def error_kind(status: int, error: Mapping[str, Any], code: str | None, message:
         if _LONG_WINDOW.search(message) or _LONG_WINDOW.search(details):
             return "quota"
         return "rate_limited" if _WAITING_HELPS.search(message) or _WAITING_HELPS.search(details) else "quota"
+    over = _OVER_THE_LIMIT.search(message)
+    if over is not None and int(over.group(2)) > int(over.group(1)):
+        return "quota"  # waiting does not help: the request alone is over the window's limit
     if status == 429 or code in ("rate_limit_exceeded", "429") or google == "RESOURCE_EXHAUSTED":
         return "rate_limited"
     if _PAY_TO_GO_ON.search(message):
