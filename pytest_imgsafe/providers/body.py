@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import html
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -36,6 +37,10 @@ from typing import Any
 
 MAX_TEXT = 64 * 1024
 """Characters of a text body that are read for messages (an HTML page is mostly markup)."""
+MAX_JSON_STARTS = 256
+"""Braces and brackets of a text tried as the start of the JSON it quotes: a relay quotes its
+upstream's answer once or a few times, and each failed try costs as much as the text before it
+(the parser counts lines for its error), so a text of braces alone would cost its length squared."""
 _DATA_LINE = re.compile(r"^data:", re.MULTILINE)
 _DONE_LINE = re.compile(r"^data:\s*\[DONE\]\s*$", re.M)
 _TERMINAL = frozenset({"completed", "done", "failed", "incomplete", "cancelled", "canceled", "error"})
@@ -408,7 +413,7 @@ def embedded_json(text: str) -> Any:
     """An answer inside a text (``HTTP 400: [relay] [400]: {...} (reset after 5s)``): the first
     JSON object, or array of objects, that parses there; ``None`` when there is none."""
     decoder = json.JSONDecoder()
-    for m in re.finditer(r"[\[{]", text[:MAX_TEXT]):
+    for m in itertools.islice(re.finditer(r"[\[{]", text[:MAX_TEXT]), MAX_JSON_STARTS):
         try:
             value, _ = decoder.raw_decode(text, m.start())
         except ValueError:
@@ -468,7 +473,7 @@ def without_json(text: str) -> str:
     decoder = json.JSONDecoder()
     out: list[str] = []
     index = 0
-    for m in re.finditer(r"[\[{]", text[:MAX_TEXT]):
+    for m in itertools.islice(re.finditer(r"[\[{]", text[:MAX_TEXT]), MAX_JSON_STARTS):
         if m.start() < index:
             continue
         try:

@@ -484,7 +484,7 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
         cause = cause_says_blocked(prose)
         if cause:  # a wrapper's "internal error" whose cause, named last, is the filter
             return _worded_block(text, stage_in(cause), body.data, marker, ctx)
-        if status >= 400 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
+        if 400 <= status < 500 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
             return _worded_block(text, stage_of_enum(text), body.data, marker, ctx, code=text)
         raised = _policy_exception(prose) if status >= 400 else None
         if raised is not None:  # a client's exception class that names the policy it met, as a word

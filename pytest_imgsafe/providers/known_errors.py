@@ -83,8 +83,9 @@ the way on."""
 _PAY_TO_GO_ON = re.compile(r"\b(?:add|update) (?:a )?payment method|\bupgrade (?:your|to a paid) plan\b", re.IGNORECASE)
 """A suggestion to pay: quota only when no rate-limit signal came first (OpenAI's per-minute 429
 also says "add a payment method to increase your rate limit")."""
-_BILLING_TOKENS = frozenset({"BILLING", "BILLED", "CREDIT", "CREDITS", "PAYMENT", "BALANCE", "INSUFFICIENT"})
-"""Tokens of a code or type that say the same (``billing_not_active``, ``insufficient_credits``)."""
+_BILLING_TOKENS = frozenset({"BILLING", "BILLED", "CREDIT", "CREDITS", "PAYMENT", "BALANCE", "INSUFFICIENT", "BUDGET"})
+"""Tokens of a code or type that say the same (``billing_not_active``, ``insufficient_credits``,
+a gateway's ``budget_exceeded``: a spending budget used up)."""
 _QUOTA_WORDING = re.compile(
     r"exceeded (?:your |the )?(?:current )?quota|quota (?:has been |was )?(?:exceeded|exhausted)", re.IGNORECASE
 )

@@ -45,6 +45,7 @@ from .known_answers import (
 from .known_errors import BLOCK_CODES, QUOTA_CODES, RELAY_BLOCK_CODES, Ctx, read_error
 from .rules import AnswerRule, read_by_rules
 from .verdict import ApiError, ErrorKind, Outcome, Reads
+from .vocabulary import vocabulary
 
 __all__ = [
     "BLOCK_CODES",
@@ -100,11 +101,27 @@ def read_answer(
     the asking target is configured for (``azure`` for an Azure endpoint), for an answer that does
     not name its own.
     """
+    vocabulary()  # loaded here, at the top of the stack: never first inside a deep answer's reading,
+    # where running out of stack while importing its loader would leave that module half-made
+    if status_code < 200:  # 1xx is no final answer, and below 100 is no HTTP status at all
+        raise ApiError(
+            "unreadable", f"HTTP {status_code} is no final answer: neither pass nor block", status_code, None, None
+        )
     try:
         return _read_whole(status_code, body, headers, reads, default_filter, thresholds, rules, provider)
     except RecursionError:  # JSON nested deeper than any answer is (a hostile or damaged body)
         raise ApiError(
             "unreadable", "the answer is nested too deep to be read: no verdict", status_code, None, None
+        ) from None
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as err:
+        # A known shape with a field of another type (``"parts": 1``, a list where a status
+        # goes): no reader can say what it means, so it is no verdict, never a traceback.
+        raise ApiError(
+            "unreadable",
+            f"the answer has a field of an unexpected type ({type(err).__name__}: {str(err)[:120]}): no verdict",
+            status_code,
+            None,
+            None,
         ) from None
 
 

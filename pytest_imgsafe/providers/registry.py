@@ -87,6 +87,7 @@ def classify(
     ``[[tool.imgsafe.answers]]``, checked first; ``provider`` is the provider the target is
     configured for (``azure``: an Azure endpoint), for an answer that does not name its own.
     """
+    _check_arguments(status_code, body, headers, kind)
     if kind is None:
         return read_answer(status_code, body, headers, thresholds=thresholds, rules=rules, provider=provider)
     the_kind = kind_of(kind)
@@ -100,6 +101,24 @@ def classify(
         rules=rules,
         provider=provider,
     )
+
+
+def _check_arguments(status_code: Any, body: Any, headers: Any, kind: Any) -> None:
+    """A caller's mistake in the arguments is a ``TypeError`` or ``ValueError`` that says which
+    argument and what it takes: never an answer read as something (status ``"200"`` or ``None``
+    is no status, a set is no body)."""
+    if not isinstance(status_code, int) or isinstance(status_code, bool):
+        raise TypeError(
+            f"classify(): status_code is an int HTTP status, not {type(status_code).__name__} {status_code!r}"
+        )
+    if body is not None and not isinstance(body, (bytes, bytearray, str, Mapping, list)):
+        raise TypeError(f"classify(): body is bytes, str, a parsed dict or list, or None; not {type(body).__name__}")
+    if headers is not None and not isinstance(headers, Mapping):
+        raise TypeError(f"classify(): headers is a mapping of names to values, not {type(headers).__name__}")
+    if kind is not None and (not isinstance(kind, str) or kind not in KINDS):
+        shown = kind if isinstance(kind, str) else repr(kind)
+        hint = did_you_mean(shown, tuple(KINDS)) if isinstance(kind, str) else ""
+        raise ValueError(f"classify(): {shown!r} is not a target kind{hint}; known: {', '.join(KINDS)}")
 
 
 def outcome_for(target: Target | None, answer: Answer) -> Outcome:

@@ -1,0 +1,118 @@
+"""Answers and arguments a hostile or careless caller gives ``classify()`` (found by probes written
+by someone who had not read the readers): the answer is a non-verdict, an argument of the wrong
+type is a ``TypeError`` or ``ValueError`` that names it; never another exception, never a reading
+that poisons the next one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from pytest_imgsafe import ApiError, classify
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+BLOCK = {"error": {"code": "content_policy_violation", "message": "Your request was rejected by the safety system."}}
+
+
+def test_a_deep_answer_read_first_in_a_process_leaves_the_next_answer_readable() -> None:
+    """In a fresh interpreter the readers' tables load on first use: loaded inside a deep answer's
+    reading, running out of stack half-way left them broken for every later answer."""
+    script = (
+        "from pytest_imgsafe import classify, ApiError\n"
+        "try:\n"
+        "    classify(400, '{\"error\":' * 120 + '{}' + '}' * 120)\n"
+        "except ApiError as err:\n"
+        "    print('first', err.kind)\n"
+        f"print('then', classify(400, {BLOCK!r}).verdict)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, then = done.stdout.splitlines()
+    assert first.startswith("first ") and then == "then block"
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ('{"candidates": [{"content": {"parts": 7}}]}', "gemini"),
+        ({"candidates": [{"content": {"parts": True}, "finishReason": "STOP"}]}, "gemini"),
+        (
+            {"status": "completed", "output": [{"type": "image_generation_call", "status": [], "result": PNG}]},
+            "responses",
+        ),
+        ({"status": "completed", "output": [{"type": "image_generation_call", "status": {}, "result": PNG}]}, None),
+        ({"data": "not a list"}, "images.generate"),
+    ],
+)
+def test_a_known_shape_with_a_field_of_another_type_is_no_verdict(body: Any, kind: str | None) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(200, body, kind=kind)
+    assert info.value.kind == "unreadable"
+
+
+@pytest.mark.parametrize("status", [0, -1, 99, 100, 103, 199])
+def test_no_final_status_is_no_pass(status: int) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(status, {"data": [{"b64_json": PNG}]}, kind="images.generate")
+    assert info.value.kind == "unreadable" and f"HTTP {status}" in info.value.message
+    assert classify(200, {"data": [{"b64_json": PNG}]}, kind="images.generate").verdict == "pass"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "names"),
+    [
+        ({"status_code": "200", "body": {}}, TypeError, "status_code"),
+        ({"status_code": None, "body": {}}, TypeError, "status_code"),
+        ({"status_code": True, "body": {}}, TypeError, "status_code"),
+        ({"status_code": 200, "body": 5}, TypeError, "body"),
+        ({"status_code": 200, "body": {1, 2}}, TypeError, "body"),
+        ({"status_code": 200, "body": {}, "headers": [("a", "b")]}, TypeError, "headers"),
+        ({"status_code": 200, "body": {}, "kind": "images.generat"}, ValueError, "images.generate"),
+        ({"status_code": 200, "body": {}, "kind": ["chat"]}, ValueError, "not a target kind"),
+    ],
+)
+def test_a_wrong_argument_is_named(arguments: dict[str, Any], error: type[Exception], names: str) -> None:
+    with pytest.raises(error, match=names):
+        classify(**arguments)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not blocked by the safety system",
+        "The prompt was never filtered by our content policy.",
+        "isn't blocked: safety",
+    ],
+)
+def test_a_refusal_said_not_to_have_happened_is_no_block(text: str) -> None:
+    with pytest.raises(ApiError):
+        classify(400, {"error": {"message": text}}, kind="images.generate")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+@pytest.mark.parametrize("text", ["safety", "content_filter", "SAFETY_BLOCK"])
+def test_a_servers_one_word_body_is_its_error_not_an_enum_of_a_block(status: int, text: str) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(status, text, kind="images.generate")
+    assert info.value.kind == "server_error"
+    assert classify(400, text, kind="images.generate").verdict == "block"  # a 4xx's reason, as Google's ErrorInfo
+
+
+def test_a_text_of_braces_is_tried_as_json_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each failed try costs as much as the text before it (the parser counts its lines): a text of
+    braces alone is tried MAX_JSON_STARTS times, not once per brace (its length squared)."""
+    import json
+
+    from pytest_imgsafe.providers import body
+
+    tries: list[int] = []
+    real = json.JSONDecoder.raw_decode
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", lambda self, s, idx=0: tries.append(idx) or real(self, s, idx))
+    assert body.embedded_json("{" * 20_000) is None
+    assert body.without_json("{" * 20_000)
+    assert len(tries) <= 2 * body.MAX_JSON_STARTS
+    tries.clear()
+    assert body.embedded_json('upstream said: {"error": {"message": "x"}}') == {"error": {"message": "x"}}
