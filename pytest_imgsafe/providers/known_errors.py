@@ -162,6 +162,8 @@ def error_object(data: Mapping[str, Any]) -> Mapping[str, Any]:
 def _quoted_violation(data: Mapping[str, Any]) -> bool:
     """Azure's inner error on its own: its policy-violation code, or filter results of which one
     filtered (results that filtered nothing are a success's annotations, never an error)."""
+    if not _is_azure_inner(data):
+        return False
     if data.get("code") == "ResponsibleAIPolicyViolation":
         return True
     results = data.get("content_filter_result") or data.get("content_filter_results")

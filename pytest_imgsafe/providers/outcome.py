@@ -45,7 +45,6 @@ from .known_answers import (
 from .known_errors import BLOCK_CODES, QUOTA_CODES, RELAY_BLOCK_CODES, Ctx, read_error
 from .rules import AnswerRule, read_by_rules
 from .verdict import ApiError, ErrorKind, Outcome, Reads
-from .vocabulary import vocabulary
 
 __all__ = [
     "BLOCK_CODES",
@@ -101,12 +100,6 @@ def read_answer(
     the asking target is configured for (``azure`` for an Azure endpoint), for an answer that does
     not name its own.
     """
-    vocabulary()  # loaded here, at the top of the stack: never first inside a deep answer's reading,
-    # where running out of stack while importing its loader would leave that module half-made
-    if status_code < 200:  # 1xx is no final answer, and below 100 is no HTTP status at all
-        raise ApiError(
-            "unreadable", f"HTTP {status_code} is no final answer: neither pass nor block", status_code, None, None
-        )
     try:
         return _read_whole(status_code, body, headers, reads, default_filter, thresholds, rules, provider)
     except RecursionError:  # JSON nested deeper than any answer is (a hostile or damaged body)
@@ -139,6 +132,14 @@ def _read_whole(
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
     parsed = read_body(body)
     ctx = Ctx(request_id, header_map, provider_named(header_map) or provider)
+    if status_code < 200:  # 1xx is no final answer, and below 100 is no HTTP status at all
+        raise ApiError(
+            "unreadable",
+            f"HTTP {status_code} is no final answer: neither pass nor block",
+            status_code,
+            None,
+            request_id,
+        )
     if 300 <= status_code < 400:
         raise ApiError(
             "unreadable",

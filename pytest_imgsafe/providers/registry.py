@@ -87,10 +87,10 @@ def classify(
     ``[[tool.imgsafe.answers]]``, checked first; ``provider`` is the provider the target is
     configured for (``azure``: an Azure endpoint), for an answer that does not name its own.
     """
-    _check_arguments(status_code, body, headers, kind)
+    _check_arguments(status_code, body, headers)
     if kind is None:
         return read_answer(status_code, body, headers, thresholds=thresholds, rules=rules, provider=provider)
-    the_kind = kind_of(kind)
+    the_kind = _kind_asked(kind)
     return read_answer(
         status_code,
         body,
@@ -103,7 +103,7 @@ def classify(
     )
 
 
-def _check_arguments(status_code: Any, body: Any, headers: Any, kind: Any) -> None:
+def _check_arguments(status_code: Any, body: Any, headers: Any) -> None:
     """A caller's mistake in the arguments is a ``TypeError`` or ``ValueError`` that says which
     argument and what it takes: never an answer read as something (status ``"200"`` or ``None``
     is no status, a set is no body)."""
@@ -115,10 +115,17 @@ def _check_arguments(status_code: Any, body: Any, headers: Any, kind: Any) -> No
         raise TypeError(f"classify(): body is bytes, str, a parsed dict or list, or None; not {type(body).__name__}")
     if headers is not None and not isinstance(headers, Mapping):
         raise TypeError(f"classify(): headers is a mapping of names to values, not {type(headers).__name__}")
-    if kind is not None and (not isinstance(kind, str) or kind not in KINDS):
-        shown = kind if isinstance(kind, str) else repr(kind)
-        hint = did_you_mean(shown, tuple(KINDS)) if isinstance(kind, str) else ""
-        raise ValueError(f"classify(): {shown!r} is not a target kind{hint}; known: {', '.join(KINDS)}")
+
+
+def _kind_asked(kind: Any) -> ProviderKind:
+    """The kind ``classify(kind=...)`` names; a name that is none is a ``ValueError`` (the
+    registry's own message, with its did-you-mean)."""
+    if not isinstance(kind, str):
+        raise ValueError(f"classify(): {kind!r} is not a target kind; known: {', '.join(KINDS)}")
+    try:
+        return kind_of(kind)
+    except KeyError as err:
+        raise ValueError(f"classify(): {err.args[0]}") from None
 
 
 def outcome_for(target: Target | None, answer: Answer) -> Outcome:

@@ -20,6 +20,10 @@ Reads = Literal["image", "moderation", "content-safety", "text"]
 analysis, or text (a describer). A pass of another family is no verdict for that kind."""
 
 
+_BLOCK_LABELS = {"input": "block:input", "output": "block:output"}
+"""A block's label by its stage: the same string for every row that keeps one."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A safety verdict read from one answer.
@@ -56,8 +60,8 @@ class Outcome:
     @property
     def label(self) -> str:
         """``pass``, ``block``, ``block:input`` or ``block:output`` (``pass@LINK`` from a chain): the corpus's words."""
-        if self.verdict == "block":  # the literals: one string for every row that keeps a label
-            return {"input": "block:input", "output": "block:output"}.get(self.stage or "", "block")
+        if self.verdict == "block":
+            return _BLOCK_LABELS.get(self.stage or "", "block")
         return f"pass@{self.link}" if self.link else "pass"
 
 

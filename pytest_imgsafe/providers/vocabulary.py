@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import yaml
+
 from ..base.files import bundled_text
 from .verdict import Stage
 
@@ -63,9 +65,10 @@ def _either(patterns: list[str]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    """The table, compiled (once)."""
-    import yaml
-
+    """The table, compiled (once). Its loader is imported with this module, never on the first
+    call: that call may come deep inside a hostile answer's reading, and running out of stack
+    while a module is being imported leaves it half-made for the rest of the process (a failed
+    load here is only retried on the next call)."""
     text = bundled_text("data", "answer_vocabulary.yaml")
     data: dict[str, Any] = yaml.safe_load(text)
     return Vocabulary(
