@@ -425,11 +425,15 @@ def _walk(
     value: Any, path: tuple[str, ...], depth: int = 0, listed: bool = False
 ) -> Iterator[tuple[tuple[str, ...], Mapping[str, Any], bool]]:
     """Every object in a JSON value, with the keys that lead to it and whether it is one of a
-    list (breadth is bounded)."""
+    list (breadth is bounded). An object whose ``type`` says it is output (Gemini's Interactions
+    step ``model_output``) leads to its children as a key saying so would."""
     if depth > 8:
         return
     if isinstance(value, Mapping):
         yield path, value, listed
+        kind = value.get("type")
+        if isinstance(kind, str) and set(key_words(kind)) & _OUTPUT_PATH:
+            path = (*path, "output")
         for key, child in list(value.items())[:64]:
             if isinstance(child, (Mapping, list)):
                 yield from _walk(child, (*path, str(key)), depth + 1)

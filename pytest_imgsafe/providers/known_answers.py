@@ -1,8 +1,9 @@
 """The exact readers of successful (2xx) answers: the shapes whose meaning is known.
 
 Each reader gives the outcome and the *family* of the answer: ``image`` (an images answer, a chat
-or Responses answer, Gemini's ``generateContent``, Imagen's ``predict``), ``text`` (a chat answer
-that carries text only: a describer's), ``moderation`` (the moderations endpoint) or
+or Responses answer, Gemini's ``generateContent``, Imagen's ``predict``), ``text`` (the model's
+text and nothing else, in a chat, Responses, Gemini or Interactions answer: a describer's),
+``moderation`` (the moderations endpoint) or
 ``content-safety`` (``text:analyze``). The family is what a kind checks (see ``outcome``): a
 moderation body is never an image target's answer.
 
@@ -74,11 +75,11 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
     if "choices" in data:
         return _chat(data, ctx)
     if data.get("object") == "response" or isinstance(data.get("output"), list):
-        return _responses(data, ctx), "image"
+        return _responses(data, ctx)
     if any(key in data for key in ("promptFeedback", "prompt_feedback", "candidates")):
-        return _gemini_native(google_fields(data), ctx), "image"
-    if data.get("object") == "interaction" and isinstance(data.get("outputs"), list):
-        return _interaction(data, ctx), "image"
+        return _gemini_native(google_fields(data), ctx)
+    if data.get("object") == "interaction" and any(isinstance(data.get(k), list) for k in ("outputs", "steps")):
+        return _interaction(data, ctx)
     if "predictions" in data:
         return _imagen_predict(data, ctx), "image"
     if "data" in data:
@@ -329,10 +330,11 @@ def _chat_block(
     )
 
 
-def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+def _responses(data: Mapping[str, Any], ctx: Ctx) -> Read:
     """A Responses API answer (``object: response``): an ``image_generation_call`` with a result
     is a pass; one that failed with a moderation error, an answer cut short by the content filter,
-    or a flagged ``moderation`` object with no image is a block."""
+    or a flagged ``moderation`` object with no image is a block. A finished answer with the
+    model's text and nothing else is of the text family, as a chat answer's is."""
     azure = "content_filters" in data or ctx.hint == "azure"
     provider = ctx.hint or ("azure" if azure else "openai")
     the_filter: Filter = "azure" if azure else "openai"
@@ -344,10 +346,12 @@ def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
         if isinstance(error, Mapping) and (
             str(error.get("code") or "").lower() in BLOCK_CODES or isinstance(error.get("moderation_details"), Mapping)
         ):
-            return _call_block(error, provider, the_filter, ctx)
+            return _call_block(error, provider, the_filter, ctx), "image"
+    categories = tuple(f"{name}:flagged" for name in flagged) + _azure_annotations([data.get("content_filters")])
     if any(_usable_b64(c.get("result")) and _call_done(c, data) for c in calls):
-        categories = tuple(f"{name}:flagged" for name in flagged) + _azure_annotations([data.get("content_filters")])
-        return Outcome("pass", None, None, provider, ctx.request_id, categories, filter=the_filter, read_by="shape")
+        return Outcome(
+            "pass", None, None, provider, ctx.request_id, categories, filter=the_filter, read_by="shape"
+        ), "image"
     incomplete = data.get("incomplete_details")
     reason = str(incomplete.get("reason") or "") if isinstance(incomplete, Mapping) else ""
     if reason == "content_filter" or flagged_in or flagged_out:
@@ -364,8 +368,11 @@ def _responses(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
             message or f"flagged by the answer's moderation ({stage})",
             filter=the_filter,
             read_by="shape",
-        )
+        ), "image"
     status = str(data.get("status") or "none")
+    text = _responses_text(items) if status in ("none", "completed", "incomplete") else ""
+    if text and not calls:
+        return _text_pass(text, provider, the_filter, categories, ctx)
     raise unreadable(
         f"Responses answer (status {status}) with no image and no safety signal "
         f"({len(calls)} image_generation_call item(s))",
@@ -408,7 +415,9 @@ def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx
     )
 
 
-def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
+def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Read:
+    """Gemini's ``generateContent``: a blocked prompt, an image, a safety finish reason, or the
+    model's text and nothing else (the text family: a describer's answer)."""
     feedback = data.get("promptFeedback")
     feedback = feedback if isinstance(feedback, Mapping) else {}
     reason = str(feedback.get("blockReason") or "")
@@ -424,7 +433,7 @@ def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
             feedback.get("blockReasonMessage") or "prompt blocked",
             filter="gemini",
             read_by="shape",
-        )
+        ), "image"
     if feedback.get("blockReasonMessage") and not candidates:
         return Outcome(
             "block",
@@ -436,7 +445,7 @@ def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
             str(feedback["blockReasonMessage"]),
             filter="gemini",
             read_by="shape",
-        )
+        ), "image"
     if not candidates:
         raise unreadable("Gemini answer with neither candidates nor a block reason", ctx)
     cand = candidates[0]
@@ -452,7 +461,7 @@ def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
             _near_misses(cand.get("safetyRatings")),
             filter="gemini",
             read_by="shape",
-        )
+        ), "image"
     finish = str(cand.get("finishReason") or "")
     if finish in GEMINI_OUTPUT_REASONS:
         return Outcome(
@@ -465,7 +474,10 @@ def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
             cand.get("finishMessage"),
             filter="gemini",
             read_by="shape",
-        )
+        ), "image"
+    text = _gemini_text(parts) if finish in _GEMINI_TEXT_ENDS else ""
+    if text:
+        return _text_pass(text, "gemini", "gemini", _near_misses(cand.get("safetyRatings")), ctx)
     raise unreadable(
         f"Gemini answer with no image and no safety signal (finishReason {finish or 'none'}): "
         f"{cand.get('finishMessage') or ''}".rstrip(": "),
@@ -525,20 +537,70 @@ def _printed_by_an_older_sdk(data: Mapping[str, Any]) -> bool:
     )
 
 
-def _interaction(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
-    """Gemini's Interactions API (``object: interaction``): its ``outputs`` are typed items; an
-    ``image`` item with data or a URI is the image. An interaction with none says nothing of safety
-    on its own: no verdict (the general layer reads a failed one)."""
+def _interaction(data: Mapping[str, Any], ctx: Ctx) -> Read:
+    """Gemini's Interactions API (``object: interaction``): the content of its ``model_output``
+    steps (or, as earlier versions answered, its ``outputs``: the SDK reads those as one such
+    step) are typed items; an ``image`` item with data or a URI is the image; a completed
+    interaction whose items are the model's text is of the text family. Anything else says
+    nothing of safety on its own: no verdict (the general layer reads a failed one)."""
+    items = _interaction_items(data)
     images = [
         o
-        for o in data["outputs"]
-        if isinstance(o, Mapping)
-        and o.get("type") == "image"
-        and any(isinstance(o.get(k), str) and o[k].strip() for k in ("data", "uri"))
+        for o in items
+        if o.get("type") == "image" and any(isinstance(o.get(k), str) and o[k].strip() for k in ("data", "uri"))
     ]
-    if images and str(data.get("status") or "completed") == "completed":
-        return Outcome("pass", None, None, "gemini", ctx.request_id, filter="gemini", read_by="shape")
+    completed = str(data.get("status") or "completed") == "completed"
+    if images and completed:
+        return Outcome("pass", None, None, "gemini", ctx.request_id, filter="gemini", read_by="shape"), "image"
+    text = "".join(o["text"] for o in items if o.get("type") == "text" and isinstance(o.get("text"), str))
+    if completed and text.strip():
+        return _text_pass(text, "gemini", "gemini", (), ctx)
     raise unreadable(f"an interaction (status {data.get('status')}) with no image output", ctx)
+
+
+def _interaction_items(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """An interaction's output items: its ``model_output`` steps' content, else its ``outputs``."""
+    steps = [s for s in listed(data.get("steps"))[:64] if isinstance(s, Mapping) and s.get("type") == "model_output"]
+    found = [c for step in steps for c in listed(step.get("content"))[:64]] if steps else listed(data.get("outputs"))
+    return [item for item in found[:64] if isinstance(item, Mapping)]
+
+
+_GEMINI_TEXT_ENDS = frozenset({"", "STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED"})
+"""Gemini finish reasons after which a candidate's text is the model's answer: it stopped, ran
+out of tokens (a chat answer cut at its length passes too), or has not finished (a stream's
+chunk). Any other reason is read by the general layer, by its message."""
+
+
+def _text_pass(text: str, provider: str, the_filter: Filter, categories: tuple[str, ...], ctx: Ctx) -> Read:
+    """The model's text and nothing else, whichever API carried it: a pass of the text family
+    (a kind that asks for text passes on it, unless the model declined; one that asks for an
+    image reads it as no answer)."""
+    return Outcome(
+        "pass", None, None, provider, ctx.request_id, categories, text[:200], filter=the_filter, read_by="shape"
+    ), "text"
+
+
+def _gemini_text(parts: list[Any]) -> str:
+    """A candidate's answer text: its text parts joined, its thoughts left out (a thinking
+    model's reasoning is not its answer)."""
+    texts = [
+        p["text"]
+        for p in parts[:64]
+        if isinstance(p, Mapping) and isinstance(p.get("text"), str) and not p.get("thought")
+    ]
+    return "".join(texts) if "".join(texts).strip() else ""
+
+
+def _responses_text(items: list[Mapping[str, Any]]) -> str:
+    """A Responses answer's message text (``output_text`` parts of its ``message`` items)."""
+    texts = [
+        c["text"]
+        for item in items[:64]
+        if item.get("type") == "message"
+        for c in listed(item.get("content"))[:64]
+        if isinstance(c, Mapping) and c.get("type") == "output_text" and isinstance(c.get("text"), str)
+    ]
+    return "".join(texts) if "".join(texts).strip() else ""
 
 
 def _is_image_part(part: Any) -> bool:

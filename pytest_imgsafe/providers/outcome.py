@@ -198,7 +198,7 @@ def _read(
         if refused is not None:
             return refused
     if family not in _FITS[reads]:
-        if family == "text":  # a chat answer with text and nothing else, for a kind that needs more
+        if family == "text":  # the model's text and nothing else (any API's), for a kind that needs more
             found = read_generally(status, parsed, ctx, nested)
             if found is not None:
                 return found
@@ -206,7 +206,7 @@ def _read(
                 return outcome  # asked by no kind: the provider's filter judged the text and let it through
             raise ApiError(
                 "unreadable",
-                f"a chat answer with no image and no safety signal: {snippet(outcome.message or '')}",
+                f"a text answer with no image and no safety signal: {snippet(outcome.message or '')}",
                 status,
                 None,
                 ctx.request_id,
