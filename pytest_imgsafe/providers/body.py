@@ -372,11 +372,32 @@ def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
                         images.extend(value)
                     elif value is not None:
                         fields[key] = value
-            choice.update({k: v for k, v in ch.items() if k not in ("delta", "message") and v})
+            for key, value in ch.items():
+                if key in ("delta", "message") or not value:
+                    continue
+                if key in _FILTER_RESULTS and isinstance(value, Mapping):
+                    choice[key] = _merged_filter_results(choice.get(key), value)
+                else:
+                    choice[key] = value
     joined = {key: "".join(parts) for key, parts in texts.items()}
     message = {**fields, **{k: v for k, v in joined.items() if v or k == "content"}}
     choice["message"] = {**message, **({"images": images} if images else {})}
     return {**top, "choices": [choice]}
+
+
+_FILTER_RESULTS = ("content_filter_results", "content_filter_result")
+
+
+def _merged_filter_results(earlier: Any, later: Mapping[str, Any]) -> dict[str, Any]:
+    """Azure's filter results of a stream's chunks as one: each chunk judges its own stretch of the
+    text (Azure's asynchronous filter annotates ranges after they were sent), so a category the
+    filter acted on (``filtered: true``) stays so, whatever a later chunk says of another range."""
+    merged = dict(earlier) if isinstance(earlier, Mapping) else {}
+    for name, value in later.items():
+        kept = merged.get(name)
+        if not (isinstance(kept, Mapping) and kept.get("filtered") is True):
+            merged[name] = value
+    return merged
 
 
 def _merge_responses(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:

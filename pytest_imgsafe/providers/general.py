@@ -107,9 +107,10 @@ _CONTAINER_WORDS = frozenset(
 _REASON_OF_FILTER = frozenset({"filter", "filtered", "block", "blocked", "moderation", "safety"})
 _STAGE_FIELDS = ("source_type", "source", "stage", "moderation_stage")
 _FLAG_VERBS = frozenset({"is", "has", "was", "were"})
-_INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request", "document", "documents"})
+_INPUT_PATH = frozenset({"prompt", "prompts", "input", "inputs", "request", "document", "documents", "jailbreak"})
 """Keys that lead to what was sent (documents: what a request gives the model to read, as Prompt
-Shields' ``documentsAnalysis``)."""
+Shields' ``documentsAnalysis``; a jailbreak is an attack written into the input, as Content
+Safety's ``jailbreakAnalysis``, Prompt Shields' older name, says)."""
 _OUTPUT_PATH = frozenset(
     {"output", "outputs", "candidate", "candidates", "choice", "choices", "completion", "generation"}
 )
@@ -544,8 +545,10 @@ def _worded_block(
         or support_code(text)
         or (str(error_code) if isinstance(error_code, str) and error_code and not error_code.isdigit() else None)
     )
-    if code and code.lower() in TWO_STAGE_CODES:
-        stage = stage_named(text)  # "Your request was rejected" at both stages: only the prompt or image named
+    if (code and code.lower() in TWO_STAGE_CODES) or violations(text):
+        # "Your request was rejected" at both stages (and a message listing its
+        # ``safety_violations=[...]`` is that moderation's, code or not): only the prompt or image named
+        stage = stage_named(text)
     return Outcome(
         "block",
         stage,

@@ -36,7 +36,7 @@ from ..base.wire import PLACEHOLDER
 from .body import listed, printed_placeholder, snippet
 from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, flag, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
-from .vocabulary import filter_named, stage_named
+from .vocabulary import filter_named, names_safety, says_blocked, stage_named
 
 Family = Literal["image", "text", "moderation", "content-safety", "error"]
 Read = tuple[Outcome, Family]
@@ -68,8 +68,12 @@ _LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified
 
 def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int] | None = None) -> Read:
     """A 2xx answer of a known shape: its outcome and family, or raise a non-verdict."""
-    if "categoriesAnalysis" in data or "blocklistsMatch" in data:
-        return content_safety_verdict(data, thresholds, ctx.request_id), "content-safety"
+    analysis = content_safety_fields(data)
+    if analysis is not None:
+        return content_safety_verdict(analysis, thresholds, ctx.request_id), "content-safety"
+    detected = _detections_listed(data)
+    if detected is not None:
+        return _detection_verdict(detected, ctx), "content-safety"
     if isinstance(data.get("results"), list):
         return _moderation(data, ctx), "moderation"
     if "choices" in data:
@@ -229,6 +233,21 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     if has_image(message):
         return Outcome(
             "pass", None, None, provider, ctx.request_id, annotations, filter=chat_filter, read_by="shape"
+        ), "image"
+    acted = azure_filtered(choice.get("content_filter_results") or choice.get("content_filter_result") or {}, ctx)
+    if acted:
+        # the filter says it acted on what was generated, though the text came (Azure's
+        # asynchronous filter judges a stream after sending it, and the client must withdraw it)
+        return Outcome(
+            "block",
+            "output",
+            "content_filter",
+            provider,
+            ctx.request_id,
+            acted,
+            "the generated text was filtered after it was sent",
+            filter=chat_filter,
+            read_by="shape",
         ), "image"
     if flagged_in or flagged_out:
         stage: Stage = "input" if flagged_in else "output"
@@ -434,7 +453,9 @@ def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Read:
             filter="gemini",
             read_by="shape",
         ), "image"
-    if feedback.get("blockReasonMessage") and not candidates:
+    message = str(feedback.get("blockReasonMessage") or "")
+    if message and not candidates and (says_blocked(message) or names_safety(message)):
+        # no reason set (Google: "if set, the prompt was blocked"), but a message that says so
         return Outcome(
             "block",
             "input",
@@ -788,6 +809,69 @@ DEFAULT_SEVERITY_THRESHOLD = 4
 def category_key(name: str) -> str:
     """A category name compared loosely: ``SelfHarm``, ``selfharm``, ``self_harm``, ``Self-Harm``."""
     return re.sub(r"[\s_-]+", "", name).lower()
+
+
+_BLOCKLIST_MATCHES = ("blocklistsMatch", "blocklistsMatchResults", "blocklistMatchResults")
+"""A Content Safety answer's blocklist matches, as each API version names them."""
+
+
+def content_safety_fields(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A Content Safety analysis with the current API's names, whichever version answered, or
+    ``None`` when the answer is none. The current version lists ``categoriesAnalysis`` rows and
+    ``blocklistsMatch``; the 2023 previews gave a ``<category>Result`` object per category (its
+    level as ``severity``, or ``riskLevel`` in the private preview) and ``blocklistsMatchResults``
+    (``blockItemText``): the same analysis under older names."""
+    if "categoriesAnalysis" in data or "blocklistsMatch" in data:
+        return data
+    rows = [
+        {"category": value["category"], "severity": value.get("severity", value.get("riskLevel"))}
+        for key, value in list(data.items())[:64]
+        if str(key).endswith("Result")
+        and isinstance(value, Mapping)
+        and isinstance(value.get("category"), str)
+        and ("severity" in value or "riskLevel" in value)
+    ]
+    lists = next((data[key] for key in _BLOCKLIST_MATCHES if key in data), None)
+    if not rows and lists is None:
+        return None
+    matches = [
+        {**m, "blocklistItemText": m.get("blocklistItemText", m.get("blockItemText"))} if isinstance(m, Mapping) else m
+        for m in listed(lists)[:64]
+    ]
+    return {"categoriesAnalysis": rows, "blocklistsMatch": matches if isinstance(lists, list) else lists}
+
+
+def _detections_listed(data: Mapping[str, Any]) -> list[str] | None:
+    """The categories a list of detections says were detected (``value: [{category, detected,
+    score}]``, Content Safety's private-preview ``detect``: one row per category), or ``None``
+    when the answer is no such list."""
+    rows = data.get("value")
+    if not isinstance(rows, list) or not rows:
+        return None
+    if not all(isinstance(r, Mapping) and isinstance(r.get("category"), str) and "detected" in r for r in rows[:64]):
+        return None
+    if not all(isinstance(r["detected"], bool) for r in rows[:64]):
+        return None
+    return [str(r["category"]) for r in rows[:64] if r["detected"]]
+
+
+def _detection_verdict(detected: list[str], ctx: Ctx) -> Outcome:
+    """A text or image analysed for categories: a block of the input it judged when any was
+    detected (as a severity over its threshold is), a pass otherwise."""
+    if detected:
+        categories = tuple(f"{name}:detected" for name in detected)
+        return Outcome(
+            "block",
+            "input",
+            "detected",
+            "azure",
+            ctx.request_id,
+            categories,
+            "detected: " + ", ".join(detected),
+            filter="azure",
+            read_by="shape",
+        )
+    return Outcome("pass", None, None, "azure", ctx.request_id, filter="azure", read_by="shape")
 
 
 def content_safety_verdict(
