@@ -50,6 +50,10 @@ _PRINTED_PLACEHOLDER = re.compile(
     r"[^<>\"']{0,200}>$",
     re.IGNORECASE,
 )
+_REDACTION = re.compile(r"^(?:\[?(?:redacted|sanitized|removed|omitted|elided)\]?|([Xx*])\1{2,})$", re.IGNORECASE)
+"""What a recorder or a documentation page writes over a value it hides, as the whole value: a
+redaction word (``REDACTED``; ``Sanitized``, as the Azure SDK's test proxy writes), or a mask of
+one character repeated (``XXXXX``, ``****``)."""
 _EVENT_SPLIT = re.compile(r"\r?\n\s*\r?\n")
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 _MESSAGE_KEYS = (
@@ -196,8 +200,10 @@ def printed_placeholder(value: Any) -> bool:
     (``<URL_to_generated_image>``, ``<redacted live image data; length=439196>``, ``<BASE64_IMAGE>``)?
     An answer printed so is the answer it prints: the image was there. Only a whole value in angle
     brackets, unquoted, that says what it stands for (a URL, an image, its data or bytes, a
-    redaction) counts: no provider sends one, and an HTML tag is no such value."""
-    return isinstance(value, str) and bool(_PRINTED_PLACEHOLDER.match(value.strip()))
+    redaction) counts, or a redaction word or mask as the whole value (``REDACTED``, ``XXXXX``):
+    no provider sends one, and an HTML tag is no such value. Readers ask only of an image's own
+    field (a URL, base64 data)."""
+    return isinstance(value, str) and bool(_PRINTED_PLACEHOLDER.match(value.strip()) or _REDACTION.match(value.strip()))
 
 
 def json_lines(text: str) -> list[Any] | None:

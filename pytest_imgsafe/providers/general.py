@@ -170,6 +170,10 @@ def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | 
 def _inner_answers(body: Body) -> Iterator[Any]:
     """Answers nested inside this one: JSON in its messages, or in a text or HTML body."""
     if body.data is None:
+        members = _object_members(body.text)
+        if members is not None:
+            yield members
+            return
         text = html_text(body.text) if looks_html(body.text) else body.text[:MAX_TEXT]
         inner = embedded_json(text)
         if looks_cut(body.text):
@@ -192,6 +196,21 @@ def _inner_answers(body: Body) -> Iterator[Any]:
             inner = embedded_json(message)
             if inner is not None and inner != body.data:
                 yield inner
+
+
+def _object_members(text: str) -> dict[str, Any] | None:
+    """An error's members quoted without its braces (``"code": "moderation_blocked"``, as a log
+    line or a question quotes part of an error answer): the error they are, or ``None``."""
+    stripped = text.strip().rstrip(",")
+    if not stripped.startswith('"') or len(stripped) > MAX_TEXT:
+        return None
+    try:
+        value = json.loads("{" + stripped + "}")
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or not value:
+        return None
+    return value if "error" in value else {"error": value}
 
 
 # --- 2. the provider's own fields -----------------------------------------------------------

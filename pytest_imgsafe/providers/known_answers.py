@@ -212,13 +212,17 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     annotated = any(key in data for key in ("prompt_filter_results", "prompt_annotations")) or any(
         "content_filter_results" in c or "content_filter_result" in c for c in choices
     )
-    # the model's name names its provider where nothing of Azure's shows (Gemini's OpenAI-compatible
-    # answers also finish with content_filter)
-    named = filter_named(str(data.get("model") or "")) == "gemini" and not annotated and ctx.hint != "azure"
-    gemini = bool(native or feedback) or named
+    # the answer's own provider field (a gateway's: OpenRouter names who served it) or its model's
+    # name names the provider where nothing of Azure's shows (Gemini's OpenAI-compatible answers
+    # also finish with content_filter); a native finish reason is Gemini's only where nothing names
+    # another (OpenRouter sends one for every provider)
+    own = filter_named(str(data.get("provider") or "")) or filter_named(str(data.get("model") or ""))
+    named = own == "gemini" and not annotated and ctx.hint != "azure"
+    gemini = bool(feedback) or named or (bool(native) and own in (None, "gemini"))
     azure = (
         annotated
         or ctx.hint == "azure"
+        or own == "azure"
         or (not gemini and any(c.get("finish_reason") == "content_filter" for c in choices))
     )
     chat_filter: Filter = "gemini" if gemini else "azure" if azure else "openai"
@@ -903,8 +907,13 @@ def content_safety_verdict(
             "azure",
         )
     severities: list[tuple[str, int, int]] = []
+    detected: list[tuple[str, bool]] = []
     for row in rows:
         severity = row.get("severity") if isinstance(row, Mapping) else None
+        if isinstance(row, Mapping) and severity is None and isinstance(row.get("detected"), bool):
+            # the Boolean output type: the service decided, so detected is over any threshold
+            detected.append((str(row.get("category")), row["detected"]))
+            continue
         if (
             not isinstance(row, Mapping)
             or not isinstance(row.get("category"), str)
@@ -922,7 +931,7 @@ def content_safety_verdict(
         name = str(row["category"])
         severities.append((name, severity, limits.get(category_key(name), DEFAULT_SEVERITY_THRESHOLD)))
     lists = [m for m in matches if isinstance(m, Mapping)]
-    if not severities and not lists:
+    if not severities and not lists and not detected:
         raise ApiError(
             "unreadable",
             "a text:analyze answer that analyzed no category and matched no blocklist",
@@ -932,10 +941,12 @@ def content_safety_verdict(
             "azure",
         )
     over = [f"{name}:{severity}" for name, severity, limit in severities if severity >= limit]
+    over += [f"{name}:detected" for name, hit in detected if hit]
     hits = [f"blocklist:{m.get('blocklistName') or '?'}" for m in lists]
     shown = [
         f"{name} {severity} ({'>=' if severity >= limit else '<'} {limit})" for name, severity, limit in severities
     ]
+    shown += [f"{name} {'detected' if hit else 'not detected'}" for name, hit in detected]
     shown += [f"blocklist {m.get('blocklistName') or '?'} matched {m.get('blocklistItemText')!r}" for m in lists]
     message = "; ".join(shown)
     if over or hits:

@@ -1,0 +1,97 @@
+"""Round 8's later principles, on answers of our own:
+
+- what a recorder or a documentation page writes over an image it hides (``REDACTED``,
+  ``Sanitized``, a mask such as ``XXXXX``), as the whole value of an image's own field, stands for
+  the image, as the angle-bracketed placeholders do; anywhere else it is no image;
+- an answer that names who served it (a gateway's ``provider`` field, its model's vendor) names
+  the filter, before a field that only one provider was thought to send (``native_finish_reason``);
+- Content Safety's Boolean output type (``detected`` in place of a severity) is decided by the
+  service: detected blocks whatever the threshold;
+- an error's members quoted without their braces (``"code": "moderation_blocked"``) are the error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_imgsafe import ApiError, classify
+from pytest_imgsafe.providers.outcome import read_answer
+
+
+@pytest.mark.parametrize("stand_in", ["REDACTED", "Sanitized", "XXXXX", "****", "[redacted]"])
+def test_a_hidden_image_url_or_data_stands_for_the_image(stand_in: str) -> None:
+    assert classify(200, {"created": 1, "data": [{"url": stand_in}]}, kind="images.generate").label == "pass"
+    assert classify(200, {"created": 1, "data": [{"b64_json": stand_in}]}, kind="images.generate").label == "pass"
+    gemini = {"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": stand_in}}]}}]}
+    assert classify(200, gemini, kind="gemini").label == "pass"
+
+
+@pytest.mark.parametrize("value", ["XX", "redacted image", "AXXX", "", "null"])
+def test_what_is_no_whole_stand_in_is_no_image(value: str) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(200, {"created": 1, "data": [{"b64_json": value}]}, kind="images.generate")
+    assert info.value.kind == "unreadable"
+
+
+def _routed(provider: str | None, model: str, native: str = "stop") -> dict[str, Any]:
+    choice = {"index": 0, "finish_reason": "stop", "native_finish_reason": native, "message": {"content": "Paris."}}
+    answer: dict[str, Any] = {"object": "chat.completion", "model": model, "choices": [choice]}
+    if provider is not None:
+        answer["provider"] = provider
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "expected"),
+    [
+        ("OpenAI", "openai/gpt-4o-mini", "openai"),
+        (None, "openai/gpt-4o-mini", "openai"),
+        ("Google AI Studio", "google/gemini-2.5-flash", "gemini"),
+        (None, "some-model-of-no-known-vendor", "gemini"),
+    ],
+)
+def test_the_answer_names_who_served_it_before_a_native_finish_reason_does(
+    provider: str | None, model: str, expected: str
+) -> None:
+    assert classify(200, _routed(provider, model), kind="chat").filter == expected
+
+
+def test_a_native_safety_finish_still_blocks_whoever_served_it() -> None:
+    answer = _routed("OpenAI", "openai/gpt-4o-mini", native="SAFETY")
+    answer["choices"][0]["finish_reason"] = "content_filter"
+    answer["choices"][0]["message"] = {"content": ""}
+    assert classify(200, answer, kind="chat").verdict == "block"
+
+
+def _boolean_rows(**found: bool) -> dict[str, Any]:
+    return {"categoriesAnalysis": [{"category": name, "detected": hit} for name, hit in found.items()]}
+
+
+def test_a_boolean_detection_blocks_whatever_the_threshold() -> None:
+    outcome = read_answer(200, _boolean_rows(Violence=True), reads="content-safety", thresholds={"Violence": 6})
+    assert (outcome.verdict, outcome.stage, outcome.categories) == ("block", "input", ("Violence:detected",))
+
+
+def test_boolean_rows_that_detected_nothing_pass() -> None:
+    assert classify(200, _boolean_rows(Violence=False, Hate=False), kind="content-safety").label == "pass"
+
+
+def test_a_row_with_neither_a_severity_nor_a_boolean_is_no_verdict() -> None:
+    with pytest.raises(ApiError):
+        classify(200, {"categoriesAnalysis": [{"category": "Hate", "detected": "yes"}]}, kind="content-safety")
+
+
+def test_an_errors_members_quoted_without_braces_are_the_error() -> None:
+    outcome = classify(400, '"code": "moderation_blocked"', {"content-type": "text/plain"}, kind="images.edit")
+    assert (outcome.verdict, outcome.stage, outcome.code) == ("block", None, "moderation_blocked")
+
+
+@pytest.mark.parametrize(
+    "text", ['"message": "the upstream timed out"', '"a": 1', '"code": "moderation_blocked" and more']
+)
+def test_members_that_name_no_block_or_do_not_parse_stay_what_their_status_says(text: str) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(400, text, {"content-type": "text/plain"}, kind="images.edit")
+    assert info.value.kind == "invalid_request"
