@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print every answer read wrong")
     args = parser.parse_args(argv)
     entries = load(args.answers)
+    no_status = [e["id"] for e in entries if not isinstance(e.get("status"), int)]
+    if no_status:  # an answer always comes with one; a source that did not show it cannot be read
+        print(f"left out, no HTTP status in the source: {', '.join(no_status)}")
+        entries = [e for e in entries if isinstance(e.get("status"), int)]
     if not entries:
         print(f"no answers in {args.answers}", file=sys.stderr)
         return 2

@@ -464,7 +464,12 @@ class _Checker:
                 "must be in (the rootdir, or image_root in [tool.imgsafe]); move the file into it",
             )
             return None
-        if not resolved.is_file():
+        try:
+            found = resolved.is_file()
+        except OSError as err:  # a name longer than the system allows is looked at, and refused, here
+            self.add(line, f"{key} file {excerpt(value)} of {what} cannot be read: {err.strerror}; restore it")
+            return None
+        if not found:
             self.add(
                 line,
                 f"{key} file {excerpt(value)} of {what} does not exist (looked for {resolved}); "

@@ -47,7 +47,8 @@ _TERMINAL = frozenset({"completed", "done", "failed", "incomplete", "cancelled",
 """The second part of a two-part event type that ends a stream (``response.completed``)."""
 _PRINTED_PLACEHOLDER = re.compile(
     r"^<[^<>\"']{0,200}\b(?:url|image|data|base64|b64|bytes|redacted|omitted|elided|truncated|placeholder)"
-    r"[^<>\"']{0,200}>$",
+    r"[^<>\"']{0,200}>$"
+    r"|^__\w{0,100}(?:url|image|data|base64|b64|bytes|redacted|omitted|elided|truncated|placeholder)\w{0,100}__$",
     re.IGNORECASE,
 )
 _REDACTION = re.compile(r"^(?:\[?(?:redacted|sanitized|removed|omitted|elided)\]?|([Xx*])\1{2,})$", re.IGNORECASE)
@@ -197,10 +198,11 @@ def printed_json(text: str) -> Any:
 
 def printed_placeholder(value: Any) -> bool:
     """Is this value what documentation or a recorded fixture prints in place of data it leaves out
-    (``<URL_to_generated_image>``, ``<redacted live image data; length=439196>``, ``<BASE64_IMAGE>``)?
+    (``<URL_to_generated_image>``, ``<redacted live image data; length=439196>``, ``<BASE64_IMAGE>``,
+    ``__IMAGE_DATA_TRUNCATED__``)?
     An answer printed so is the answer it prints: the image was there. Only a whole value in angle
-    brackets, unquoted, that says what it stands for (a URL, an image, its data or bytes, a
-    redaction) counts, or a redaction word or mask as the whole value (``REDACTED``, ``XXXXX``):
+    brackets (or double underscores), unquoted, that says what it stands for (a URL, an image, its
+    data or bytes, a redaction) counts, or a redaction word or mask as the whole value (``REDACTED``, ``XXXXX``):
     no provider sends one, and an HTML tag is no such value. Readers ask only of an image's own
     field (a URL, base64 data)."""
     return isinstance(value, str) and bool(_PRINTED_PLACEHOLDER.match(value.strip()) or _REDACTION.match(value.strip()))
@@ -456,9 +458,16 @@ def looks_cut(text: str) -> bool:
     """Is this text JSON or an event stream that did not parse (cut short, or damaged)? Then it is
     no message: its keys and half-values are not words anyone meant to say."""
     head = text.lstrip()[:16]
-    return head[:1] in ("{", "[") or head.startswith(("data:", "event:", "id:", ":"))
+    if head[:1] in ("{", "["):
+        # what can follow an opening bracket in JSON (or a Python repr): a bracketed tag opening a
+        # sentence ("[GoogleGenerativeAI Error]: ...") is prose
+        after = head[1:].lstrip()
+        return not after or after[0] in _JSON_STARTS or after.startswith(("true", "false", "null", "None"))
+    return head.startswith(("data:", "event:", "id:", ":"))
 
 
+_JSON_STARTS = frozenset("{[}]\"'-0123456789")
+"""The characters a JSON value (or a Python repr's) can start with after an opening bracket."""
 _OPENING_ERROR = re.compile(r'\s*\{\s*"error"\s*:\s*\{\s*')
 _NEXT_KEY = re.compile(r'\s*,?\s*"((?:[^"\\]|\\.)*)"\s*:\s*')
 

@@ -198,6 +198,10 @@ def _inner_answers(body: Body) -> Iterator[Any]:
                 yield inner
 
 
+_ERROR_MEMBERS = frozenset({"error", "code", "message", "type"})
+"""The members that make quoted members an error's."""
+
+
 def _object_members(text: str) -> dict[str, Any] | None:
     """An error's members quoted without its braces (``"code": "moderation_blocked"``, as a log
     line or a question quotes part of an error answer): the error they are, or ``None``."""
@@ -208,8 +212,8 @@ def _object_members(text: str) -> dict[str, Any] | None:
         value = json.loads("{" + stripped + "}")
     except ValueError:
         return None
-    if not isinstance(value, dict) or not value:
-        return None
+    if not isinstance(value, dict) or not (set(value) & _ERROR_MEMBERS):
+        return None  # members of something else ("flagged": true) say nothing whole
     return value if "error" in value else {"error": value}
 
 
@@ -508,7 +512,7 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
         cause = cause_says_blocked(prose)
         if cause:  # a wrapper's "internal error" whose cause, named last, is the filter
             return _worded_block(text, stage_in(cause), body.data, marker, ctx)
-        if 400 <= status < 500 and " " not in text and names_policy(text):  # Google's ErrorInfo reason, an enum
+        if 400 <= status < 500 and _ENUM_WORD.fullmatch(text) and names_policy(text):  # an ErrorInfo reason
             return _worded_block(text, stage_of_enum(text), body.data, marker, ctx, code=text)
         raised = _policy_exception(prose) if status >= 400 else None
         if raised is not None:  # a client's exception class that names the policy it met, as a word
@@ -516,6 +520,10 @@ def _wording(status: int, body: Body, ctx: Ctx) -> Outcome | None:
     return None
 
 
+_ENUM_WORD = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|(?:[A-Z][a-z0-9]+){2,}")
+"""A reason spelled as a code (``IMAGE_SAFETY``, ``SAFETY``, ``content_filter``,
+``OutputImageSensitiveContentDetected``), not a word of prose: a body of one lower-case word
+("harmful", "safety") says nothing on its own."""
 _EXCEPTION_NAME = re.compile(r"\b([A-Z][A-Za-z]+(?:Error|Exception))\b")
 """A class name, without its module (``litellm.`` is a word of its own): no run of dotted names to
 backtrack over in a hostile body."""

@@ -60,6 +60,8 @@ _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((https?://[^)\s]+|data:[^)\s]+)\)")
 _AZURE_URL = re.compile(r"https?://[\w.-]+\.(?:openai|cognitiveservices|services\.ai|models\.ai)\.azure\.com/")
 """An image served from an Azure OpenAI endpoint (not ``*.blob.core.windows.net``: OpenAI's own
 DALL-E URLs are there too)."""
+_IMAGE_URL = re.compile(r"(?:https?|gs)://[^\s/?#]+")
+"""An image's URL: a scheme and a host at least (``https://`` alone locates nothing)."""
 _OPERATION_DONE = frozenset({"succeeded", "completed", "success", "done", "finished", "ready"})
 """An asynchronous operation's status when it ended with its result."""
 _CALL_FAILED = frozenset({"failed", "incomplete", "cancelled", "canceled"})
@@ -570,9 +572,7 @@ def _interaction(data: Mapping[str, Any], ctx: Ctx) -> Read:
     nothing of safety on its own: no verdict (the general layer reads a failed one)."""
     items = _interaction_items(data)
     images = [
-        o
-        for o in items
-        if o.get("type") == "image" and any(isinstance(o.get(k), str) and o[k].strip() for k in ("data", "uri"))
+        o for o in items if o.get("type") == "image" and (_usable_b64(o.get("data")) or _usable_url(o.get("uri")))
     ]
     completed = str(data.get("status") or "completed") == "completed"
     if images and completed:
@@ -736,7 +736,7 @@ def _usable_url(value: Any) -> bool:
     if value.startswith("data:"):
         m = _DATA_URL.match(value)
         return bool(m) and _usable_b64(m.group(1) if m else None)
-    return value.startswith(("https://", "http://", "gs://"))
+    return bool(_IMAGE_URL.match(value))
 
 
 def has_image(message: Mapping[str, Any]) -> bool:
@@ -824,25 +824,44 @@ def content_safety_fields(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     ``None`` when the answer is none. The current version lists ``categoriesAnalysis`` rows and
     ``blocklistsMatch``; the 2023 previews gave a ``<category>Result`` object per category (its
     level as ``severity``, or ``riskLevel`` in the private preview) and ``blocklistsMatchResults``
-    (``blockItemText``): the same analysis under older names."""
-    if "categoriesAnalysis" in data or "blocklistsMatch" in data:
-        return data
-    rows = [
-        {"category": value["category"], "severity": value.get("severity", value.get("riskLevel"))}
-        for key, value in list(data.items())[:64]
-        if str(key).endswith("Result")
-        and isinstance(value, Mapping)
-        and isinstance(value.get("category"), str)
-        and ("severity" in value or "riskLevel" in value)
-    ]
-    lists = next((data[key] for key in _BLOCKLIST_MATCHES if key in data), None)
-    if not rows and lists is None:
+    (``blockItemText``): the same analysis under older names. Every name an answer uses is read
+    (an answer mixing versions is judged on all it says), and a ``<category>Result`` that is no
+    row stays in as one, so the verdict refuses it rather than passing without it."""
+    current = "categoriesAnalysis" in data or "blocklistsMatch" in data
+    older = [(k, v) for k, v in list(data.items())[:64] if _is_older_row(str(k), v)]
+    blocklists = [data[key] for key in _BLOCKLIST_MATCHES if key in data]
+    if not current and not blocklists and not any(_is_level_row(v) for _, v in older):
         return None
+    rows = data.get("categoriesAnalysis", [])
+    if not isinstance(rows, list):
+        return data  # the verdict names what is wrong with it
+    for _, value in older:
+        if isinstance(value, Mapping):
+            value = {"category": value.get("category"), "severity": value.get("severity", value.get("riskLevel"))}
+        rows = [*rows, value]
+    if any(not isinstance(found, list) for found in blocklists):
+        return {"categoriesAnalysis": rows, "blocklistsMatch": next(f for f in blocklists if not isinstance(f, list))}
     matches = [
         {**m, "blocklistItemText": m.get("blocklistItemText", m.get("blockItemText"))} if isinstance(m, Mapping) else m
-        for m in listed(lists)[:64]
+        for found in blocklists
+        for m in found[:64]
     ]
-    return {"categoriesAnalysis": rows, "blocklistsMatch": matches if isinstance(lists, list) else lists}
+    return {"categoriesAnalysis": rows, "blocklistsMatch": matches}
+
+
+def _is_older_row(key: str, value: Any) -> bool:
+    """A 2023 preview's ``<category>Result`` (``hateResult``), whatever its value holds."""
+    return key.endswith("Result") and key[:1].islower()
+
+
+def _is_level_row(value: Any) -> bool:
+    """A category and its level, as a preview's ``<category>Result`` gives them: what makes an
+    answer a preview's analysis (then every ``<category>Result`` of it is a row)."""
+    return (
+        isinstance(value, Mapping)
+        and isinstance(value.get("category"), str)
+        and ("severity" in value or "riskLevel" in value)
+    )
 
 
 def _detections_listed(data: Mapping[str, Any]) -> list[str] | None:
@@ -919,6 +938,7 @@ def content_safety_verdict(
             or not isinstance(row.get("category"), str)
             or isinstance(severity, bool)
             or not isinstance(severity, int)
+            or severity < 0
         ):
             raise ApiError(
                 "unreadable",

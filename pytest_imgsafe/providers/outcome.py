@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .body import Body, read_body, snippet
+from .body import MAX_TEXT, Body, looks_cut, looks_html, read_body, snippet
 from .general import model_refusal, read_generally
 from .known_answers import (
     CONTENT_SAFETY_CATEGORIES,
@@ -42,7 +42,7 @@ from .known_answers import (
     output_judged_clean,
     read_success,
 )
-from .known_errors import BLOCK_CODES, QUOTA_CODES, RELAY_BLOCK_CODES, Ctx, read_error
+from .known_errors import BLOCK_CODES, QUOTA_CODES, RELAY_BLOCK_CODES, Ctx, error_kind, read_error
 from .rules import AnswerRule, read_by_rules
 from .verdict import ApiError, ErrorKind, Outcome, Reads
 
@@ -63,6 +63,8 @@ __all__ = [
 GENERAL_KINDS: frozenset[ErrorKind] = frozenset({"invalid_request", "unreadable", "server_error"})
 """The non-verdicts the general layer looks under: a generic status whose message may still name
 the safety filter. Rate limits, quota and auth stay what they are."""
+_NO_WHOLE_BODY = {204: "no content", 205: "reset content", 206: "part of a content"}
+"""2xx statuses whose body is no answer: none by definition, or a range of one."""
 _AZURE_HEADERS = ("apim-request-id", "x-ms-", "azureml-")
 _FITS: dict[Reads | None, frozenset[Family]] = {
     None: frozenset({"image", "moderation", "content-safety", "error"}),
@@ -136,6 +138,14 @@ def _read_whole(
         raise ApiError(
             "unreadable",
             f"HTTP {status_code} is no final answer: neither pass nor block",
+            status_code,
+            None,
+            request_id,
+        )
+    if status_code in _NO_WHOLE_BODY:
+        raise ApiError(
+            "unreadable",
+            f"HTTP {status_code} carries no whole answer ({_NO_WHOLE_BODY[status_code]}): neither pass nor block",
             status_code,
             None,
             request_id,
@@ -269,6 +279,10 @@ def _non_json(status: int, text: str, ctx: Ctx) -> ApiError:
     kind: ErrorKind = (
         "server_error" if status >= 500 else kinds.get(status, "invalid_request" if status >= 400 else "unreadable")
     )
+    if status >= 400 and text.strip() and not looks_cut(text) and not looks_html(text):
+        # plain text is the server's message: read as an error's message is (its code and
+        # wording with the status: "insufficient_quota: ... billing details" at a 429 is quota)
+        kind = error_kind(status, {}, None, " ".join(text[:MAX_TEXT].split()))
     hint = "" if kind != "unreadable" else " (truncated, or an HTML page?)"
     return ApiError(
         kind, f"HTTP {status} with a body that is not JSON{hint}: {snippet(text)}", status, None, ctx.request_id

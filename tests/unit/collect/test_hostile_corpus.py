@@ -279,3 +279,15 @@ def test_an_entry_that_is_not_a_mapping_is_reported_at_its_own_line(tmp_path: Pa
     lines = {p.line: p.message for p in err.value.problems}
     assert "case #2 is not a mapping" in lines[7] and "case #3 is not a mapping" in lines[8]
     assert "fuzz spec #2 is not a mapping" in lines[13]
+
+
+def test_an_image_path_longer_than_the_system_allows_is_a_clear_error(tmp_path: Path) -> None:
+    corpus = tmp_path / "long.yaml"
+    corpus.write_text(
+        f"cases:\n  - id: a\n    prompt: p\n    expect: pass\n    image: {'x' * 300}.png\n", encoding="utf-8"
+    )
+    with pytest.raises(CorpusError) as info:
+        load_corpus(corpus, TARGETS, files_root=tmp_path)
+    (problem,) = info.value.problems
+    assert problem.line == 5
+    assert "cannot be read" in problem.message and "File name too long" in problem.message

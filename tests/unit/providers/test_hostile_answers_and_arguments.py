@@ -93,12 +93,20 @@ def test_a_refusal_said_not_to_have_happened_is_no_block(text: str) -> None:
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-@pytest.mark.parametrize("text", ["safety", "content_filter", "SAFETY_BLOCK"])
+@pytest.mark.parametrize("text", ["SAFETY", "content_filter", "SAFETY_BLOCK"])
 def test_a_servers_one_word_body_is_its_error_not_an_enum_of_a_block(status: int, text: str) -> None:
     with pytest.raises(ApiError) as info:
         classify(status, text, kind="images.generate")
     assert info.value.kind == "server_error"
     assert classify(400, text, kind="images.generate").verdict == "block"  # a 4xx's reason, as Google's ErrorInfo
+
+
+@pytest.mark.parametrize("text", ["safety", "harmful", "moderation"])
+def test_one_word_of_prose_is_no_reason(text: str) -> None:
+    # a reason is spelled as a code (SAFETY, content_filter); one lower-case word says nothing whole
+    with pytest.raises(ApiError) as info:
+        classify(400, text, kind="images.generate")
+    assert info.value.kind == "invalid_request"
 
 
 def test_a_text_of_braces_is_tried_as_json_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,3 +124,66 @@ def test_a_text_of_braces_is_tried_as_json_a_bounded_number_of_times(monkeypatch
     assert len(tries) <= 2 * body.MAX_JSON_STARTS
     tries.clear()
     assert body.embedded_json('upstream said: {"error": {"message": "x"}}') == {"error": {"message": "x"}}
+
+
+_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"hateResult": {"category": "Hate", "severity": 0}, "sexualResult": None},
+        {"hateResult": {"category": "Hate", "severity": 0}, "sexualResult": "6"},
+        {"categoriesAnalysis": [{"category": "Hate", "severity": -6}]},
+    ],
+    ids=["a null row", "a row that is a string", "a negative severity"],
+)
+def test_an_analysis_with_a_damaged_row_is_no_pass(answer: dict[str, object]) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(200, answer, kind="content-safety")
+    assert info.value.kind == "unreadable"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {
+            "categoriesAnalysis": [{"category": "Hate", "severity": 0}],
+            "hateResult": {"category": "Hate", "severity": 6},
+        },
+        {
+            "categoriesAnalysis": [{"category": "Hate", "severity": 0}],
+            "blocklistsMatchResults": [{"blocklistName": "L"}],
+        },
+    ],
+    ids=["older rows beside current ones", "an older blocklist beside current rows"],
+)
+def test_an_analysis_mixing_versions_is_judged_on_all_it_says(answer: dict[str, object]) -> None:
+    assert classify(200, answer, kind="content-safety").label == "block:input"
+
+
+@pytest.mark.parametrize("url", ["https://", "http://", "gs://", "https:// spaced"])
+def test_a_url_that_locates_nothing_is_no_image(url: str) -> None:
+    with pytest.raises(ApiError):
+        classify(200, {"created": 1, "data": [{"url": url}]}, kind="images.generate")
+
+
+@pytest.mark.parametrize("item", [{"data": "..."}, {"data": "aGVsbG8gd29ybGQ="}, {"uri": "javascript:alert(1)"}])
+def test_an_interactions_image_item_must_hold_an_image(item: dict[str, str]) -> None:
+    body = {"object": "interaction", "status": "completed", "outputs": [{"type": "image", **item}]}
+    with pytest.raises(ApiError):
+        classify(200, body, kind="gemini")
+    assert classify(200, {**body, "outputs": [{"type": "image", "data": _PNG}]}, kind="gemini").label == "pass"
+
+
+@pytest.mark.parametrize("text", ['"flagged": true', '"finishReason": "SAFETY"', '"categories": {"sexual": true}'])
+def test_members_of_no_error_quoted_without_braces_are_no_verdict(text: str) -> None:
+    with pytest.raises(ApiError):
+        classify(200, text, {"content-type": "text/plain"}, kind="images.generate")
+
+
+@pytest.mark.parametrize("status", [204, 205, 206])
+def test_a_status_whose_body_is_no_whole_answer_is_no_pass(status: int) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(status, {"created": 1, "data": [{"b64_json": _PNG}]}, kind="images.generate")
+    assert info.value.kind == "unreadable"

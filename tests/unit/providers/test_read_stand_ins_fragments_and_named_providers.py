@@ -95,3 +95,34 @@ def test_members_that_name_no_block_or_do_not_parse_stay_what_their_status_says(
     with pytest.raises(ApiError) as info:
         classify(400, text, {"content-type": "text/plain"}, kind="images.edit")
     assert info.value.kind == "invalid_request"
+
+
+def test_a_fixtures_stand_in_name_between_double_underscores_stands_for_the_image() -> None:
+    body = {"object": "interaction", "status": "completed", "outputs": [{"type": "image", "data": "__IMAGE_DATA__"}]}
+    assert classify(200, body, kind="gemini").label == "pass"
+
+
+def test_a_bracketed_tag_opening_a_sentence_is_prose_not_cut_json() -> None:
+    text = "[GoogleGenerativeAI Error]: Candidate was blocked due to SAFETY"
+    outcome = classify(200, text, {"content-type": "text/plain"}, kind="chat")
+    # Google's SDK names the provider; a candidate is what the model generated
+    assert (outcome.verdict, outcome.stage, outcome.filter) == ("block", "output", "gemini")
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "kind"),
+    [
+        (
+            429,
+            "insufficient_quota: You exceeded your current quota, please check your plan and billing details.",
+            "quota",
+        ),
+        (429, "Too many requests, slow down", "rate_limited"),
+        (403, "Your API key is invalid", "auth"),
+        (400, "The size parameter must be one of 1024x1024, 1536x1024", "invalid_request"),
+    ],
+)
+def test_a_plain_text_error_is_read_by_its_wording_as_a_message_is(status: int, text: str, kind: str) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(status, text, {"content-type": "text/plain"}, kind="chat")
+    assert info.value.kind == kind
