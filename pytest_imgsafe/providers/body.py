@@ -177,9 +177,30 @@ def protobuf_text(text: str) -> dict[str, Any] | None:
     return stack[0] if len(stack) == 1 else None
 
 
+_CLOSING_NEXT = re.compile(r"\s*[}\]]")
+
+
+def _without_trailing_commas(text: str) -> str:
+    """JSON text without the commas that close nothing but a bracket (``[1, 2,]``), in one pass
+    that keeps every string whole (a comma inside one is its own)."""
+    out: list[str] = []
+    in_string = escaped = False
+    for i, char in enumerate(text):
+        if in_string:
+            escaped = not escaped and char == "\\"
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char == "," and _CLOSING_NEXT.match(text, i + 1):
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 def printed_json(text: str) -> Any:
     """An answer as documentation and logs print it: JSON with line breaks inside its strings
-    (a long message wrapped for reading), or a Python dict's repr (``{'error': {'code': None}}``).
+    (a long message wrapped for reading) or a comma after its last member, or a Python dict's repr
+    (``{'error': {'code': None}}``).
     Only a whole object or list counts; ``None`` for anything else (a cut answer stays text)."""
     stripped = text.strip()
     if not stripped.startswith(("{", "[")) or len(stripped) > MAX_TEXT:
@@ -187,10 +208,13 @@ def printed_json(text: str) -> Any:
     try:
         value = json.loads(stripped, strict=False)  # control characters (line breaks) inside strings
     except ValueError:
-        try:
-            value = ast.literal_eval(stripped)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            return None
+        try:  # a comma left after the last member, as hand-edited JSON has: the same object
+            value = json.loads(_without_trailing_commas(stripped), strict=False)
+        except ValueError:
+            try:
+                value = ast.literal_eval(stripped)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                return None
     if isinstance(value, Mapping) or (isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)):
         return value
     return None

@@ -866,16 +866,23 @@ def _is_level_row(value: Any) -> bool:
 
 def _detections_listed(data: Mapping[str, Any]) -> list[str] | None:
     """The categories a list of detections says were detected (``value: [{category, detected,
-    score}]``, Content Safety's private-preview ``detect``: one row per category), or ``None``
-    when the answer is no such list."""
+    score}]``, Content Safety's private-preview ``detect``: one row per category; its earliest
+    preview named the boolean ``isHitted``), or ``None`` when the answer is no such list."""
     rows = data.get("value")
     if not isinstance(rows, list) or not rows:
         return None
-    if not all(isinstance(r, Mapping) and isinstance(r.get("category"), str) and "detected" in r for r in rows[:64]):
+    name = next((k for k in _DETECTED_NAMES if isinstance(rows[0], Mapping) and k in rows[0]), None)
+    if name is None:
         return None
-    if not all(isinstance(r["detected"], bool) for r in rows[:64]):
+    if not all(isinstance(r, Mapping) and isinstance(r.get("category"), str) and name in r for r in rows[:64]):
         return None
-    return [str(r["category"]) for r in rows[:64] if r["detected"]]
+    if not all(isinstance(r[name], bool) for r in rows[:64]):
+        return None
+    return [str(r["category"]) for r in rows[:64] if r[name]]
+
+
+_DETECTED_NAMES = ("detected", "isHitted")
+"""What a detection row names its verdict, by API version."""
 
 
 def _detection_verdict(detected: list[str], ctx: Ctx) -> Outcome:

@@ -153,3 +153,26 @@ def test_prompt_feedback_without_a_reason_whose_message_says_blocked_for_safety_
         200, _feedback_only("The prompt was blocked because it violates our safety policy."), kind="gemini"
     )
     assert outcome.label == "block:input"
+
+
+def test_the_earliest_previews_is_hitted_is_a_detection() -> None:
+    rows = [{"category": "SelfHarm", "isHitted": True, "score": 0.8}, {"category": "Sexual", "isHitted": False}]
+    outcome = classify(200, {"value": rows}, kind="content-safety")
+    assert outcome.label == "block:input"
+    assert outcome.categories == ("SelfHarm:detected",)
+    assert classify(200, {"value": [{**rows[1]}]}, kind="content-safety").label == "pass"
+
+
+def test_a_comma_after_the_last_member_leaves_the_answer_what_it_is() -> None:
+    text = '{"results": [{"flagged": true, "categories": {"violence": true, "hate": false,},},],}'
+    outcome = classify(200, text, {"content-type": "application/json"}, kind="moderation")
+    assert outcome.label == "block:input"
+    assert "violence" in outcome.categories
+
+
+def test_a_comma_inside_a_string_is_the_strings_own() -> None:
+    from pytest_imgsafe.providers.body import printed_json
+
+    assert printed_json('{"message": "blocked, ]", "list": [1, 2,],}') == {"message": "blocked, ]", "list": [1, 2]}
+    hostile = "{" + '"\\' * 20_000  # an unending string of escapes: nothing to take out, in one pass
+    assert printed_json(hostile) is None
