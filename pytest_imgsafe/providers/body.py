@@ -187,8 +187,12 @@ def _without_trailing_commas(text: str) -> str:
     in_string = escaped = False
     for i, char in enumerate(text):
         if in_string:
-            escaped = not escaped and char == "\\"
-            in_string = escaped or char != '"'
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
         elif char == '"':
             in_string = True
         elif char == "," and _CLOSING_NEXT.match(text, i + 1):

@@ -73,9 +73,6 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
     analysis = content_safety_fields(data)
     if analysis is not None:
         return content_safety_verdict(analysis, thresholds, ctx.request_id), "content-safety"
-    detected = _detections_listed(data)
-    if detected is not None:
-        return _detection_verdict(detected, ctx), "content-safety"
     if isinstance(data.get("results"), list):
         return _moderation(data, ctx), "moderation"
     if "choices" in data:
@@ -824,9 +821,13 @@ def content_safety_fields(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     ``None`` when the answer is none. The current version lists ``categoriesAnalysis`` rows and
     ``blocklistsMatch``; the 2023 previews gave a ``<category>Result`` object per category (its
     level as ``severity``, or ``riskLevel`` in the private preview) and ``blocklistsMatchResults``
-    (``blockItemText``): the same analysis under older names. Every name an answer uses is read
+    (``blockItemText``), and the private previews a list of detections (:func:`_detection_rows`):
+    the same analysis under older names. Every name an answer uses is read
     (an answer mixing versions is judged on all it says), and a ``<category>Result`` that is no
     row stays in as one, so the verdict refuses it rather than passing without it."""
+    detections = _detection_rows(data)
+    if detections is not None:
+        return {"categoriesAnalysis": detections}
     current = "categoriesAnalysis" in data or "blocklistsMatch" in data
     older = [(k, v) for k, v in list(data.items())[:64] if _is_older_row(str(k), v)]
     blocklists = [data[key] for key in _BLOCKLIST_MATCHES if key in data]
@@ -864,44 +865,21 @@ def _is_level_row(value: Any) -> bool:
     )
 
 
-def _detections_listed(data: Mapping[str, Any]) -> list[str] | None:
-    """The categories a list of detections says were detected (``value: [{category, detected,
-    score}]``, Content Safety's private-preview ``detect``: one row per category; its earliest
-    preview named the boolean ``isHitted``), or ``None`` when the answer is no such list."""
+def _detection_rows(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """A list of detections (``value: [{category, detected, score}]``, Content Safety's
+    private-preview ``detect``, one row per category; its earliest preview named the boolean
+    ``isHitted``) as rows of the Boolean output type, or ``None`` when the answer is no such list."""
     rows = data.get("value")
-    if not isinstance(rows, list) or not rows:
+    if not isinstance(rows, list) or not rows or not isinstance(rows[0], Mapping):
         return None
-    name = next((k for k in _DETECTED_NAMES if isinstance(rows[0], Mapping) and k in rows[0]), None)
-    if name is None:
+    name = next((k for k in _DETECTED_NAMES if k in rows[0]), None)
+    if name is None or not all(isinstance(r, Mapping) and isinstance(r.get("category"), str) for r in rows[:64]):
         return None
-    if not all(isinstance(r, Mapping) and isinstance(r.get("category"), str) and name in r for r in rows[:64]):
-        return None
-    if not all(isinstance(r[name], bool) for r in rows[:64]):
-        return None
-    return [str(r["category"]) for r in rows[:64] if r[name]]
+    return [{"category": r["category"], "detected": r.get(name)} for r in rows[:64]]
 
 
 _DETECTED_NAMES = ("detected", "isHitted")
 """What a detection row names its verdict, by API version."""
-
-
-def _detection_verdict(detected: list[str], ctx: Ctx) -> Outcome:
-    """A text or image analysed for categories: a block of the input it judged when any was
-    detected (as a severity over its threshold is), a pass otherwise."""
-    if detected:
-        categories = tuple(f"{name}:detected" for name in detected)
-        return Outcome(
-            "block",
-            "input",
-            "detected",
-            "azure",
-            ctx.request_id,
-            categories,
-            "detected: " + ", ".join(detected),
-            filter="azure",
-            read_by="shape",
-        )
-    return Outcome("pass", None, None, "azure", ctx.request_id, filter="azure", read_by="shape")
 
 
 def content_safety_verdict(
@@ -937,7 +915,8 @@ def content_safety_verdict(
     for row in rows:
         severity = row.get("severity") if isinstance(row, Mapping) else None
         if isinstance(row, Mapping) and severity is None and isinstance(row.get("detected"), bool):
-            # the Boolean output type: the service decided, so detected is over any threshold
+            # the Boolean output type (and the previews' lists of detections): the service
+            # decided, so detected is over any threshold
             detected.append((str(row.get("category")), row["detected"]))
             continue
         if (

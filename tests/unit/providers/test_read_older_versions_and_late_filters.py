@@ -174,5 +174,7 @@ def test_a_comma_inside_a_string_is_the_strings_own() -> None:
     from pytest_imgsafe.providers.body import printed_json
 
     assert printed_json('{"message": "blocked, ]", "list": [1, 2,],}') == {"message": "blocked, ]", "list": [1, 2]}
+    escaped = '{"message": "a \\"quote\\",}", "list": [1,],}'  # an escaped quote does not end the string
+    assert printed_json(escaped) == {"message": 'a "quote",}', "list": [1]}
     hostile = "{" + '"\\' * 20_000  # an unending string of escapes: nothing to take out, in one pass
     assert printed_json(hostile) is None
