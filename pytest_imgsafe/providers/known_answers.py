@@ -215,17 +215,23 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     # name names the provider where nothing of Azure's shows (Gemini's OpenAI-compatible answers
     # also finish with content_filter); a native finish reason is Gemini's only where nothing names
     # another (OpenRouter sends one for every provider)
-    own = filter_named(str(data.get("provider") or "")) or filter_named(str(data.get("model") or ""))
+    host = str(data["provider"]) if isinstance(data.get("provider"), str) else ""
+    own = filter_named(host) or filter_named(str(data.get("model") or ""))
+    # a gateway's answer that names its host, one of no filter known here (OpenRouter's "Anthropic",
+    # "DeepSeek"): the gateway is the one party of the answer that can be named
+    relayed = bool(host.strip()) and filter_named(host) is None and not annotated and ctx.hint != "azure"
     named = own == "gemini" and not annotated and ctx.hint != "azure"
-    gemini = bool(feedback) or named or (bool(native) and own in (None, "gemini"))
+    gemini = not relayed and (bool(feedback) or named or (bool(native) and own in (None, "gemini")))
     azure = (
         annotated
         or ctx.hint == "azure"
         or own == "azure"
         or (not gemini and any(c.get("finish_reason") == "content_filter" for c in choices))
     )
-    chat_filter: Filter = "gemini" if gemini else "azure" if azure else "openai"
-    provider = ctx.hint or ("azure" if azure else "gemini" if chat_filter == "gemini" else "openai")
+    chat_filter: Filter = "relay" if relayed else "gemini" if gemini else "azure" if azure else "openai"
+    provider = ctx.hint or (
+        "proxy" if relayed else "azure" if azure else "gemini" if chat_filter == "gemini" else "openai"
+    )
     flagged_in, flagged_out, flagged = moderation_flags(data.get("moderation"), ctx)
     if finish == "content_filter" or native.upper() in GEMINI_OUTPUT_REASONS or feedback:
         return _chat_block(data, choice, native, feedback, provider, chat_filter, ctx, flagged_in), "image"

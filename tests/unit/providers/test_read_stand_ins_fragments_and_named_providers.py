@@ -5,6 +5,7 @@
   the image, as the angle-bracketed placeholders do; anywhere else it is no image;
 - an answer that names who served it (a gateway's ``provider`` field, its model's vendor) names
   the filter, before a field that only one provider was thought to send (``native_finish_reason``);
+  a host the gateway names that is none of the filters known here leaves the gateway (``relay``);
 - Content Safety's Boolean output type (``detected`` in place of a severity) is decided by the
   service: detected blocks whatever the threshold;
 - an error's members quoted without their braces (``"code": "moderation_blocked"``) are the error.
@@ -50,6 +51,9 @@ def _routed(provider: str | None, model: str, native: str = "stop") -> dict[str,
         (None, "openai/gpt-4o-mini", "openai"),
         ("Google AI Studio", "google/gemini-2.5-flash", "gemini"),
         (None, "some-model-of-no-known-vendor", "gemini"),
+        # a host of no filter known here: the gateway is the one party the answer names
+        ("Anthropic", "anthropic/claude-3.5-haiku", "relay"),
+        ("OpenInference", "openai/gpt-oss-120b", "relay"),
     ],
 )
 def test_the_answer_names_who_served_it_before_a_native_finish_reason_does(
