@@ -233,7 +233,10 @@ def printed_placeholder(value: Any) -> bool:
     data or bytes, a redaction) counts, or a redaction word or mask as the whole value (``REDACTED``, ``XXXXX``):
     no provider sends one, and an HTML tag is no such value. Readers ask only of an image's own
     field (a URL, base64 data)."""
-    return isinstance(value, str) and bool(_PRINTED_PLACEHOLDER.match(value.strip()) or _REDACTION.match(value.strip()))
+    if not isinstance(value, str):
+        return False
+    stripped = value.strip()  # once: the value may be megabytes of base64
+    return bool(_PRINTED_PLACEHOLDER.match(stripped) or _REDACTION.match(stripped))
 
 
 def json_lines(text: str) -> list[Any] | None:

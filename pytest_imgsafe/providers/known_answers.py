@@ -69,10 +69,11 @@ _LOW_LEVELS = frozenset({"", "safe", "negligible", "harm_probability_unspecified
 
 
 def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int] | None = None) -> Read:
-    """A 2xx answer of a known shape: its outcome and family, or raise a non-verdict."""
-    analysis = content_safety_fields(data)
-    if analysis is not None:
-        return content_safety_verdict(analysis, thresholds, ctx.request_id), "content-safety"
+    """A 2xx answer of a known shape: its outcome and family, or raise a non-verdict. The shapes
+    every replayed answer may be are told by a key each; Content Safety's older versions, which
+    need a look at every key, only after none of them is."""
+    if "categoriesAnalysis" in data or "blocklistsMatch" in data:
+        return content_safety_verdict(_analysis(data), thresholds, ctx.request_id), "content-safety"
     if isinstance(data.get("results"), list):
         return _moderation(data, ctx), "moderation"
     if "choices" in data:
@@ -92,6 +93,9 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
         return Outcome("pass", None, None, ctx.hint, ctx.request_id, read_by="shape"), "image"
     if isinstance(data.get("result"), Mapping) and isinstance(data.get("status"), str):
         return _operation(data, ctx, thresholds)
+    analysis = content_safety_fields(data)
+    if analysis is not None:
+        return content_safety_verdict(analysis, thresholds, ctx.request_id), "content-safety"
     detections = _content_safety_detections(data)
     if detections:
         if any(detections):  # what was detected, and at which stage, is read by principle (general)
@@ -580,8 +584,8 @@ def _interaction(data: Mapping[str, Any], ctx: Ctx) -> Read:
     completed = str(data.get("status") or "completed") == "completed"
     if images and completed:
         return Outcome("pass", None, None, "gemini", ctx.request_id, filter="gemini", read_by="shape"), "image"
-    text = "".join(o["text"] for o in items if o.get("type") == "text" and isinstance(o.get("text"), str))
-    if completed and text.strip():
+    text = _answer_text([o["text"] for o in items if o.get("type") == "text" and isinstance(o.get("text"), str)])
+    if completed and text:
         return _text_pass(text, "gemini", "gemini", (), ctx)
     raise unreadable(f"an interaction (status {data.get('status')}) with no image output", ctx)
 
@@ -616,7 +620,13 @@ def _gemini_text(parts: list[Any]) -> str:
         for p in parts[:64]
         if isinstance(p, Mapping) and isinstance(p.get("text"), str) and not p.get("thought")
     ]
-    return "".join(texts) if "".join(texts).strip() else ""
+    return _answer_text(texts)
+
+
+def _answer_text(parts: list[str]) -> str:
+    """Text parts as one answer, or ``""`` when they hold only whitespace."""
+    text = "".join(parts)
+    return text if text.strip() else ""
 
 
 def _responses_text(items: list[Mapping[str, Any]]) -> str:
@@ -628,7 +638,7 @@ def _responses_text(items: list[Mapping[str, Any]]) -> str:
         for c in listed(item.get("content"))[:64]
         if isinstance(c, Mapping) and c.get("type") == "output_text" and isinstance(c.get("text"), str)
     ]
-    return "".join(texts) if "".join(texts).strip() else ""
+    return _answer_text(texts)
 
 
 def _is_image_part(part: Any) -> bool:
@@ -835,10 +845,16 @@ def content_safety_fields(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     if detections is not None:
         return {"categoriesAnalysis": detections}
     current = "categoriesAnalysis" in data or "blocklistsMatch" in data
+    if not current and not any(key in data for key in _BLOCKLIST_MATCHES):
+        if not any(_is_older_row(str(k), v) and _is_level_row(v) for k, v in list(data.items())[:64]):
+            return None
+    return _analysis(data)
+
+
+def _analysis(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An answer known to be a Content Safety analysis, every version's names read as the current's."""
     older = [(k, v) for k, v in list(data.items())[:64] if _is_older_row(str(k), v)]
     blocklists = [data[key] for key in _BLOCKLIST_MATCHES if key in data]
-    if not current and not blocklists and not any(_is_level_row(v) for _, v in older):
-        return None
     rows = data.get("categoriesAnalysis", [])
     if not isinstance(rows, list):
         return data  # the verdict names what is wrong with it
