@@ -382,3 +382,14 @@ def test_words_kept_apart_by_a_spaced_dash_are_read_as_one_phrase(prompt: str) -
 @pytest.mark.parametrize("prompt", ["The Paris - London train at dawn", "A lighthouse | watercolor"])
 def test_a_spaced_dash_between_harmless_words_stays_harmless(prompt: str) -> None:
     assert policy.decide(prompt, "strict").verdict == "pass"
+
+
+@pytest.mark.parametrize("phrase", ["young -boy", "young- boy", "young - boy", "-young boy-"])
+def test_a_dash_that_joins_no_two_letters_is_read_as_a_space(phrase: str) -> None:
+    # Found by the gateway's property test: "A PHOTO OF\tA\tYOUNG -BOY\tON MARS" passed
+    assert fold(phrase).text.split() == ["young", "boy"]
+    blocks_everywhere(f"A photo of a {phrase} on Mars")
+
+
+def test_a_dash_between_letters_stays_a_dash() -> None:
+    assert fold("x-ray of a hand").text == "x-ray of a hand"
