@@ -205,10 +205,14 @@ def _fold_char(ch: str) -> str:
     return "".join(out)
 
 
+_JOINERS = frozenset("-/\\")
+"""What joins two words into one ("young-boy", "young/boy"); beside one word only, a space."""
+
+
 def fold(text: str) -> Folded:
     """Casefold, map look-alike letters to Latin ones and drop accents, keeping the origin map.
-    A dash that joins no two letters ("young -boy", "boy- ") is a space: a tokenizer reads the
-    word beside it as the word it is."""
+    A dash or slash that joins no two letters ("young -boy", "young /boy", "boy- ") is a space:
+    a tokenizer reads the word beside it as the word it is."""
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
@@ -216,7 +220,7 @@ def fold(text: str) -> Folded:
             chars.append(c)
             origin.append(i)
     for i, c in enumerate(chars):
-        if c == "-" and not (0 < i < len(chars) - 1 and chars[i - 1].isalnum() and chars[i + 1].isalnum()):
+        if c in _JOINERS and not (0 < i < len(chars) - 1 and chars[i - 1].isalnum() and chars[i + 1].isalnum()):
             chars[i] = " "
     origin.append(len(text))
     return Folded("".join(chars), tuple(origin))

@@ -384,9 +384,12 @@ def test_a_spaced_dash_between_harmless_words_stays_harmless(prompt: str) -> Non
     assert policy.decide(prompt, "strict").verdict == "pass"
 
 
-@pytest.mark.parametrize("phrase", ["young -boy", "young- boy", "young - boy", "-young boy-"])
+@pytest.mark.parametrize(
+    "phrase", ["young -boy", "young- boy", "young - boy", "-young boy-", "young /boy", "young/ boy"]
+)
 def test_a_dash_that_joins_no_two_letters_is_read_as_a_space(phrase: str) -> None:
-    # Found by the gateway's property test: "A PHOTO OF\tA\tYOUNG -BOY\tON MARS" passed
+    # Found by the gateway's property test: "A PHOTO OF\tA\tYOUNG -BOY\tON MARS" and
+    # "A photorealistic portrait of a young /boy on\tMars" passed
     assert fold(phrase).text.split() == ["young", "boy"]
     blocks_everywhere(f"A photo of a {phrase} on Mars")
 
