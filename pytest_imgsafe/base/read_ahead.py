@@ -47,7 +47,8 @@ class ReadAhead(Generic[W, R]):
         self._plan = plan
         self._read = read
         self._name = name
-        self._position = {name(work): i for i, work in enumerate(plan)}
+        self.positions: dict[str, int] = {name(work): i for i, work in enumerate(plan)}
+        """Each planned id's place in the plan."""
         self._first, self._last = first, last
         self._window = first
         self._ready: dict[str, R | Exception] = {}
@@ -63,7 +64,7 @@ class ReadAhead(Generic[W, R]):
         try:
             made = self._ready.pop(name)
         except KeyError:
-            position = self._position.get(name)
+            position = self.positions.get(name)
             if position is None:
                 return self._read(work)
             self._fill(position)

@@ -72,6 +72,18 @@ class Row:
     exchange: dict[str, Any] | None = None
     """A failing or erroring item's request and answer as sent and recorded (``base.exchange``)."""
 
+    def scanned_text(self) -> str:
+        """Every text the row holds, in one string: what a scrubber looks at before it walks the
+        row (shorter and cheaper to make than the repr, which names every field)."""
+        parts = []
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                parts.append(value)
+            elif value:  # lists and tables as their repr: every string in them is in it
+                parts.append(repr(value))
+        return "\n".join(parts)
+
     def __str__(self) -> str:
         return f"{self.case} [{self.target}]: {self.status}" + (f" ({self.actual})" if self.actual else "")
 
@@ -186,3 +198,6 @@ def history_index(history: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str],
 def with_verdict(nights: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """The nights of a history on which the item got a verdict."""
     return [(night, label) for night, label in nights if label not in NO_VERDICT_LABELS]
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Row))

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
     from ..base.ledger import Ledger
     from ..base.read_ahead import ReadAhead
+    from ..base.reader_process import ReaderProcess
     from ..routing.screen import Screen
     from .live import LiveScheduler
 
@@ -83,6 +84,10 @@ class Result:
     skipped: str | None = None
     steps: tuple[tuple[str, str], ...] = ()
     """Chain and gateway targets: what each link or layer answered."""
+    replayed_from: str | None = None
+    """A verdict the reader process sent (:meth:`unpacked`): the cassette it was read from. Its
+    answer stayed in that process: :attr:`whole` is False, and an item that needs the answer
+    (to explain a failure) reads it again."""
 
     @classmethod
     def of(cls, answers: list[Answer], target: Target | None = None) -> Result:
@@ -100,7 +105,42 @@ class Result:
         """Where the answer came from (a cassette, or the URL that was called)."""
         if self.answer is not None:
             return self.answer.source
-        return "no answer"
+        return self.replayed_from or "no answer"
+
+    @property
+    def whole(self) -> bool:
+        """Does this result hold its answers (False: only their verdicts, from the reader process)?"""
+        return self.replayed_from is None
+
+    def packed(self) -> tuple[str, tuple[tuple[Any, ...], ...]] | None:
+        """A plain replayed verdict in a few bytes, for the reader process to send: the answer's
+        source and each outcome's fields. None for anything else (an error, no answer, a chain's
+        steps): the item reads that one itself, with its own message."""
+        if (
+            self.error is not None
+            or self.skipped is not None
+            or self.steps
+            or self.answer is None
+            or not self.outcomes
+            or self.outcome is not self.outcomes[-1]
+        ):
+            return None
+        return self.answer.source, tuple(tuple(getattr(o, name) for name in _OUTCOME_FIELDS) for o in self.outcomes)
+
+    @classmethod
+    def unpacked(cls, packed: Any) -> Result | None:
+        """The result :meth:`packed` made, without its answers; None if ``packed`` is not one."""
+        try:
+            source, fields = packed
+            outcomes = [Outcome(*values) for values in fields]
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(source, str) or not outcomes:
+            return None
+        return cls(None, outcomes[-1], None, outcomes, replayed_from=source)
+
+
+_OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(Outcome))
 
 
 @dataclass
@@ -121,6 +161,8 @@ class Runner:
     """Live runs: the items' calls, made ahead of them (started when collection is final)."""
     read_ahead: ReadAhead[tuple[str, Case, str], Result] | None = None
     """Replay: the items' answers, read from their cassettes a window ahead of them."""
+    reader: ReaderProcess[tuple[str, Case, str]] | None = None
+    """Replay with a core to spare: the items' verdicts, read by a forked copy of the run."""
 
     @property
     def tables(self) -> Tables:
@@ -193,18 +235,43 @@ class Runner:
             return composite_result(self, case, target, nodeid)
         if self.prefetcher is not None:
             return self._prefetched(case, target, nodeid)
+        reader = self.reader
+        if reader is not None and reader.running:
+            made = Result.unpacked(reader.take(nodeid))
+            if made is not None:
+                return made
+            if reader.running:  # one the child declined (an error, a damaged cassette): read here
+                return self.run(case, target_name, nodeid)
         if self.read_ahead is not None:
             return self.read_ahead.result(nodeid, (nodeid, case, target_name))
         return self.run(case, target_name, nodeid)
 
-    def replay_ahead(self, work: Sequence[tuple[str, Case, str]]) -> None:
+    def whole(self, result: Result, case: Case, target_name: str, nodeid: str) -> Result:
+        """``result`` with its answers: read again here if the reader process sent only verdicts."""
+        return result if result.whole else self.run(case, target_name, nodeid)
+
+    def replay_ahead(self, work: Sequence[tuple[str, Case, str]], in_another_process: bool = False) -> None:
         """Replay: read the answers of ``work`` (node id, case, target; in run order) ahead of the
-        items (see :mod:`read_ahead`). Record modes and live runs read nothing ahead."""
+        items (see :mod:`read_ahead`); with ``in_another_process``, by a forked copy of the run
+        where a core is spare (see :mod:`reader_process`). Record modes and live runs read
+        nothing ahead."""
         if self.settings.live or self.settings.record_mode != "none":
             return
         from ..base.read_ahead import ReadAhead
 
         self.read_ahead = ReadAhead(work, self._run_work, name=_nodeid_of)
+        if in_another_process:
+            from ..base.reader_process import ReaderProcess
+
+            self.reader = ReaderProcess.start(
+                work, self._run_work, _nodeid_of, Result.packed, self.read_ahead.positions
+            )
+
+    def stop_reading(self) -> None:
+        """The run is over (or interrupted): end the reader process, if one runs."""
+        reader, self.reader = self.reader, None
+        if reader is not None:
+            reader.close()
 
     def _run_work(self, work: tuple[str, Case, str]) -> Result:
         nodeid, case, target = work

@@ -268,14 +268,21 @@ class CaseItem(pytest.Item):
         return Recording(recorded.outcome if recorded else None, recorded_at, tuple(config_changes))
 
     def runtest(self) -> None:
-        assert self.result is not None and self.result.outcome is not None
+        result = self.result
+        assert result is not None and result.outcome is not None
         state = self.imgsafe
         recording = self.recording
         nights = state.nights.get((self.case.id, self.target), []) if recording is not None else []
-        judgement = judge(self.result.outcomes, self.expected, self.rate, recording, nights)
+        judgement = judge(result.outcomes, self.expected, self.rate, recording, nights)
+        if judgement.failed and not result.whole:
+            # the reader process sent only verdicts: the failure's story needs the answers
+            result = self.result = self._whole_result(result)
+            judgement = judge(result.outcomes, self.expected, self.rate, recording, nights)
         if judgement.drift is not None:
             self.drift = judgement.drift
-        shown = judgement.outcome or self.result.outcome
+        outcome = result.outcome
+        assert outcome is not None
+        shown = judgement.outcome or outcome
         if judgement.failed and self.rate is None:
             self._unexpected_block(shown)
         elif self.rate is None and shown.verdict == "block":
@@ -283,7 +290,7 @@ class CaseItem(pytest.Item):
         if recording is not None and recording.outcome is not None and self.drift is not None:
             self._old_block(recording.outcome)
         self._record_properties(
-            self.result.outcome if self.rate is not None else shown,
+            outcome if self.rate is not None else shown,
             None,
             status=judgement.status,
             drift=judgement.drift,
@@ -291,6 +298,24 @@ class CaseItem(pytest.Item):
         )
         if judgement.failed:
             raise OutcomeMismatch(shown, judgement.rate)
+
+    def _whole_result(self, result: Result) -> Result:
+        """``result`` with its answers, read again; a recording that can no longer be read (a
+        link swapped in since it was read ahead) is the item's error, as in setup."""
+        try:
+            whole = self.runner.whole(result, self.case, self.target, self.nodeid)
+        except ImgsafeError as err:
+            problem = str(err)
+        else:
+            if whole.outcome is not None and whole.error is None:
+                return whole
+            problem = (
+                f"the recording of case {self.case.id!r} on target {self.target!r} changed while the run read it: "
+                f"read again, it gave no verdict ({whole.error}); replay the run again"
+            )
+        self.result = None
+        self._record_properties(None, problem.splitlines()[0], status="error")
+        pytest.fail(problem, pytrace=False)
 
     def teardown(self) -> None:
         # The item's reports are made: its answers (whole parsed bodies) are not needed again.
@@ -408,7 +433,7 @@ class CaseItem(pytest.Item):
                     request_id=outcome.request_id if outcome else cause.request_id if cause and error else None,
                     filter=outcome.filter if outcome else None,
                     read_by=outcome.read_by if outcome else None,
-                    source=answer.source if answer else None,
+                    source=answer.source if answer else result.replayed_from if result else None,
                     # a plain string (xdist sends rows through execnet): the member's own value, one
                     # object for every row, where str() would make a copy per row
                     status=status.value if isinstance(status, Status) else str(status),

@@ -183,8 +183,13 @@ def scrub_report(
         report.wasxfail = scrubber.shown(reason)
     properties = report.user_properties
     if len(properties) > properties_checked:
-        # one look at the whole repr first: walking every value of every item is the slow path
-        if scrubber.holds_secret(repr(properties[properties_checked:])):
+        # one look at all their text first: walking every value of every item is the slow path
+        if scrubber.holds_secret(
+            "\n".join(
+                value.scanned_text() if isinstance(value, Row) else repr((name, value))
+                for name, value in properties[properties_checked:]
+            )
+        ):
             properties[properties_checked:] = [
                 (
                     name,
@@ -538,7 +543,8 @@ class ImgsafeRun:
         self.check_keys(config, items)
         freeze_collected(config)
         if self.ledger is None:
-            self.runner.replay_ahead(self.endpoint_work(items))
+            # an xdist worker leaves the other cores to the other workers
+            self.runner.replay_ahead(self.endpoint_work(items), in_another_process=not self.is_worker)
             return
         from ..calls.live import LiveScheduler
 
@@ -628,10 +634,10 @@ class ImgsafeRun:
             scrub_report(report, self.scrubber)
             return
         checked = item.stash.get(PROPERTIES_CHECKED, 0)
-        if report.user_properties[:checked] != item.user_properties[:checked]:
+        if checked and report.user_properties[:checked] != item.user_properties[:checked]:
             checked = 0  # changed since (another plugin): look at all of them
         now = scrub_report(report, self.scrubber, checked)
-        if now <= len(item.user_properties):
+        if checked < now <= len(item.user_properties):
             item.user_properties[:now] = report.user_properties[:now]
             item.stash[PROPERTIES_CHECKED] = now
 
@@ -674,6 +680,7 @@ class ImgsafeRun:
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         """Stop the live calls; on the controller, save the failing fuzz examples, and build,
         write and judge the report."""
+        self.runner.stop_reading()
         if self.live is not None:
             stopped = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
             self.live.close(abandon=stopped)

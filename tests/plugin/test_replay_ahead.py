@@ -127,3 +127,64 @@ def test_without_imgsafe_nothing_is_frozen(pytester: pytest.Pytester) -> None:
     pytester.runpytest_inprocess("-p", "no:cacheprovider", plugins=[watcher]).assert_outcomes(passed=1)
     assert watcher.frozen_at_unconfigure == 0
     assert json.dumps(gc.get_freeze_count()) == "0"
+
+
+# Lets the reader process start for a small project (a real run forks only for hundreds of
+# items, with a core to spare), and writes down how many verdicts it sent.
+READER_ON = """
+import json, os
+import pytest
+from pytest_imgsafe.base import reader_process
+
+if os.environ.get("READER_ON"):
+    reader_process.WORTH_A_FORK = 1
+    reader_process.spare_core = lambda: True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    from pytest_imgsafe.run.session import run_state
+
+    reader = run_state(session.config).runner.reader
+    with open(os.environ["READER_LOG"], "w", encoding="utf-8") as log:
+        log.write(json.dumps(reader.taken if reader is not None else None))
+"""
+
+
+def test_the_reader_process_gives_every_item_the_row_and_failure_text_it_has_without_it(
+    recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subprocess run has one thread, so the reader really forks; each way's rows and text match."""
+    corpus = recorded.path / "corpora" / "many.yaml"
+    corpus.write_text(  # case-002 was recorded as a pass: now expected to block, it fails
+        corpus.read_text(encoding="utf-8").replace(
+            "  - id: case-002\n    prompt: a lighthouse in fog, number 2\n    expect: pass",
+            "  - id: case-002\n    prompt: a lighthouse in fog, number 2\n    expect: block",
+        ),
+        encoding="utf-8",
+    )
+    broken = recorded.path / "cassettes" / "moderation" / "case-030.json"
+    broken.write_bytes(broken.read_bytes()[:200])  # cut short: an error for this item only
+    recorded.makepyfile(imgsafe_reader_on=READER_ON)
+    monkeypatch.setenv("PYTHONPATH", str(recorded.path))
+    rows, texts, taken = {}, {}, {}
+    for way in ("in-process", "reader"):
+        if way == "reader":
+            monkeypatch.setenv("READER_ON", "1")
+        monkeypatch.setenv("READER_LOG", str(recorded.path / f"{way}.taken"))
+        result = recorded.runpytest_subprocess(
+            "--imgsafe", "-p", "imgsafe_reader_on", "-p", "no:cacheprovider", "--imgsafe-report=r.json"
+        )
+        result.assert_outcomes(passed=58, failed=1, errors=1)
+        result.stdout.fnmatch_lines(["*cassettes/moderation/case-030.json is not valid JSON (it looks truncated)*"])
+        texts[way] = "\n".join(line for line in result.stdout.lines if not line.startswith("=") and " in " not in line)
+        report = json.loads((recorded.path / "r.json").read_text(encoding="utf-8"))
+        rows[way] = {
+            r["case"]: {k: v for k, v in r.items() if k not in ("duration", "seconds")} for r in report["results"]
+        }
+        taken[way] = json.loads((recorded.path / f"{way}.taken").read_text(encoding="utf-8"))
+    assert taken == {"in-process": None, "reader": 59}  # every item but the cut one: its verdict came from the child
+    assert rows["reader"] == rows["in-process"]
+    assert rows["reader"]["case-002"]["exchange"] is not None  # the failure read its answer again
+    assert texts["reader"] == texts["in-process"]
+    assert "case 'case-002' on target 'moderation': expected block, got pass" in texts["reader"]

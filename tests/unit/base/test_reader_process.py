@@ -1,0 +1,193 @@
+"""Replay's reader process: a forked copy of the run reads the answers ahead, on a spare core,
+and every item still gets its own result (or reads for itself), whatever happens to the child.
+
+The suite runs in xdist workers, which have threads: these tests let the reader fork anyway
+(``can_fork`` is what a real run checks first), with a plan small enough to be worth a fork.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_imgsafe.base import reader_process
+from pytest_imgsafe.base.reader_process import ReaderProcess
+from pytest_imgsafe.calls.runner import ImgsafeError, Result
+
+from .test_read_ahead import _case, _record, _runner
+
+NAMES = [f"item-{i}" for i in range(200)]
+POSITIONS = {name: i for i, name in enumerate(NAMES)}
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader_process, "can_fork", lambda: True)
+    monkeypatch.setattr(reader_process, "spare_core", lambda: True)
+    monkeypatch.setattr(reader_process, "WORTH_A_FORK", 1)
+
+
+def _pack(made: str) -> object:
+    return None if made.endswith("-declined") else ("made", made)
+
+
+def _read(name: str) -> str:
+    if name == "item-13":
+        raise ValueError("a damaged recording")
+    return name + ("-declined" if name == "item-7" else "")
+
+
+@pytest.fixture
+def reader(forking: None) -> Iterator[ReaderProcess[str]]:
+    made = ReaderProcess.start(NAMES, _read, str, _pack, POSITIONS)
+    assert made is not None
+    yield made
+    made.close()
+
+
+def test_in_plan_order_every_item_gets_what_the_child_made_and_the_rest_read_for_themselves(
+    reader: ReaderProcess[str],
+) -> None:
+    for name in NAMES:
+        got = reader.take(name)
+        if name in ("item-7", "item-13"):  # declined by pack, and an error in the child
+            assert got is None
+        else:
+            assert got == ("made", name)
+    assert reader.taken == len(NAMES) - 2
+    assert reader.running
+
+
+def test_a_jump_ahead_passes_over_the_items_that_never_asked_and_one_behind_reads_for_itself(
+    reader: ReaderProcess[str],
+) -> None:
+    assert reader.take("item-0") == ("made", "item-0")
+    assert reader.take("item-50") == ("made", "item-50")  # item-1 .. item-49 skipped or deselected
+    assert reader.take("item-20") is None  # already passed: the item reads for itself
+    assert reader.take("elsewhere") is None  # never planned
+    assert reader.take("item-51") == ("made", "item-51")  # the child goes on
+    assert reader.taken == 3
+
+
+def test_a_child_that_dies_is_given_up_and_every_later_item_reads_for_itself(tmp_path: Path, forking: None) -> None:
+    release = threading.Event()
+    reached = tmp_path / "reached-item-10"
+
+    def slow_at_ten(name: str) -> str:
+        if name == "item-10":
+            reached.touch()
+            release.wait()  # in the child: never set there; it is killed while it waits
+        return name
+
+    made = ReaderProcess.start(NAMES, slow_at_ten, str, _pack, POSITIONS)  # the default patience
+    assert made is not None
+    assert made.take("item-0") == ("made", "item-0")
+    assert made._pid is not None
+    while not reached.exists():  # the child has sent item-1 .. item-9 (no clock: it gets there)
+        threading.Event().wait(0.01)
+    os.kill(made._pid, signal.SIGKILL)
+    # the frames the child sent before it died are still good; after them, nothing
+    assert [made.take(name) for name in NAMES[1:10]] == [("made", name) for name in NAMES[1:10]]
+    assert made.take("item-10") is None
+    assert not made.running
+    assert made.take("item-11") is None
+    made.close()
+
+
+def test_a_stalled_child_is_given_up_after_its_patience(tmp_path: Path, forking: None) -> None:
+    release = threading.Event()
+    reached = tmp_path / "reached-item-3"
+
+    def stalls(name: str) -> str:
+        if name == "item-3":
+            reached.touch()
+            release.wait()  # in the child: never set there
+        return name
+
+    made = ReaderProcess.start(NAMES, stalls, str, _pack, POSITIONS, patience=0.05)
+    assert made is not None
+    while not reached.exists():  # items 0 to 2 are in the pipe: taking them never waits
+        threading.Event().wait(0.01)
+    assert made.take("item-2") == ("made", "item-2")
+    assert made.take("item-3") is None
+    assert not made.running
+    assert made.take("item-4") is None
+    made.close()
+
+
+def test_close_ends_and_reaps_the_child(forking: None) -> None:
+    made = ReaderProcess.start(NAMES, _read, str, _pack, POSITIONS)
+    assert made is not None
+    pid = made._pid
+    assert pid is not None
+    made.close()
+    made.close()  # twice is harmless
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
+    assert made.take("item-0") is None
+
+
+def test_no_child_for_a_small_plan_a_process_with_threads_or_a_single_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader_process, "spare_core", lambda: True)
+    monkeypatch.setattr(reader_process, "WORTH_A_FORK", 1)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not reader_process.can_fork()  # a thread is alive beside this one
+        assert ReaderProcess.start(NAMES, _read, str, _pack, POSITIONS) is None
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setattr(reader_process, "can_fork", lambda: True)
+    monkeypatch.setattr(reader_process, "WORTH_A_FORK", len(NAMES) + 1)
+    assert ReaderProcess.start(NAMES, _read, str, _pack, POSITIONS) is None
+    monkeypatch.setattr(reader_process, "WORTH_A_FORK", 1)
+    monkeypatch.setattr(reader_process, "spare_core", lambda: False)
+    assert ReaderProcess.start(NAMES, _read, str, _pack, POSITIONS) is None
+
+
+# -- through the runner, from real cassette files ----------------------------------------------
+
+
+def test_the_runner_gets_the_same_verdicts_from_the_child_and_reads_errors_and_failures_itself(
+    tmp_path: Path, forking: None
+) -> None:
+    cases = [_case(n) for n in range(30)]
+    for case in cases:
+        _record(tmp_path / "cassettes", case, flagged=case.line % 3 == 0)
+    (tmp_path / "cassettes" / "moderation" / "case-20.json").write_text('{"interactions": [', encoding="utf-8")
+    work = [(f"x.yaml::{c.id}[moderation]", c, "moderation") for c in cases]
+    alone = _runner(tmp_path)
+    runner = _runner(tmp_path)
+    runner.replay_ahead(work, in_another_process=True)
+    assert runner.reader is not None
+    try:
+        for nodeid, case, target in work:
+            if case.id == "case-20":  # declined by the child: read here, with the item's own message
+                with pytest.raises(ImgsafeError, match="cassettes/moderation/case-20.json is not valid JSON"):
+                    runner.result(case, target, nodeid)
+                continue
+            result = runner.result(case, target, nodeid)
+            expected = alone.run(case, target, nodeid)
+            assert not result.whole and result.answer is None
+            assert result.outcomes == expected.outcomes
+            assert result.source == expected.source
+            whole = runner.whole(result, case, target, nodeid)  # what a failing item reads again
+            assert whole.whole and whole.answer is not None and whole.outcomes == expected.outcomes
+        assert runner.reader.taken == len(cases) - 1
+    finally:
+        runner.stop_reading()
+    assert runner.reader is None
+
+
+def test_packed_results_are_plain_verdicts_only() -> None:
+    assert Result().packed() is None  # no answer
+    assert Result.unpacked(None) is None
+    assert Result.unpacked(("source", ())) is None  # no outcome
+    assert Result.unpacked(("source", (("pass", "x", "y"),) * 1 + ((1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),))) is None
