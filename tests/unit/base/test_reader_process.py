@@ -74,22 +74,32 @@ def test_a_jump_ahead_passes_over_the_items_that_never_asked_and_one_behind_read
     assert reader.taken == 3
 
 
-def test_a_child_that_dies_is_given_up_and_every_later_item_reads_for_itself(tmp_path: Path, forking: None) -> None:
-    release = threading.Event()
-    reached = tmp_path / "reached-item-10"
+class StuckAt:
+    """A read that never returns for one name (in the child: nothing sets it free there), and
+    a way for the test to wait, without a clock, until the child got there."""
 
-    def slow_at_ten(name: str) -> str:
-        if name == "item-10":
-            reached.touch()
-            release.wait()  # in the child: never set there; it is killed while it waits
+    def __init__(self, name: str, folder: Path) -> None:
+        self.name = name
+        self.marker = folder / f"reached-{name}"
+
+    def __call__(self, name: str) -> str:
+        if name == self.name:
+            self.marker.touch()
+            threading.Event().wait()
         return name
 
-    made = ReaderProcess.start(NAMES, slow_at_ten, str, _pack, POSITIONS)  # the default patience
+    def wait_until_reached(self) -> None:
+        while not self.marker.exists():  # every frame before it is in the pipe by then
+            threading.Event().wait(0.01)
+
+
+def test_a_child_that_dies_is_given_up_and_every_later_item_reads_for_itself(tmp_path: Path, forking: None) -> None:
+    stuck = StuckAt("item-10", tmp_path)
+    made = ReaderProcess.start(NAMES, stuck, str, _pack, POSITIONS)  # the default patience
     assert made is not None
     assert made.take("item-0") == ("made", "item-0")
     assert made._pid is not None
-    while not reached.exists():  # the child has sent item-1 .. item-9 (no clock: it gets there)
-        threading.Event().wait(0.01)
+    stuck.wait_until_reached()
     os.kill(made._pid, signal.SIGKILL)
     # the frames the child sent before it died are still good; after them, nothing
     assert [made.take(name) for name in NAMES[1:10]] == [("made", name) for name in NAMES[1:10]]
@@ -100,20 +110,11 @@ def test_a_child_that_dies_is_given_up_and_every_later_item_reads_for_itself(tmp
 
 
 def test_a_stalled_child_is_given_up_after_its_patience(tmp_path: Path, forking: None) -> None:
-    release = threading.Event()
-    reached = tmp_path / "reached-item-3"
-
-    def stalls(name: str) -> str:
-        if name == "item-3":
-            reached.touch()
-            release.wait()  # in the child: never set there
-        return name
-
-    made = ReaderProcess.start(NAMES, stalls, str, _pack, POSITIONS, patience=0.05)
+    stuck = StuckAt("item-3", tmp_path)
+    made = ReaderProcess.start(NAMES, stuck, str, _pack, POSITIONS, patience=0.05)
     assert made is not None
-    while not reached.exists():  # items 0 to 2 are in the pipe: taking them never waits
-        threading.Event().wait(0.01)
-    assert made.take("item-2") == ("made", "item-2")
+    stuck.wait_until_reached()
+    assert made.take("item-2") == ("made", "item-2")  # in the pipe: taking it never waits
     assert made.take("item-3") is None
     assert not made.running
     assert made.take("item-4") is None
