@@ -10,21 +10,25 @@ in-process read-ahead already does), never what is read from it or how.
 
 Safe by construction:
 
-- it starts only where ``fork`` copies a process that has a single thread (Linux), with a core
-  to spare; the caller asks only for replay (never when recording or live) and never in an xdist
-  worker (there every core already runs a worker);
-- the child only reads: it ignores Ctrl-C (the run handles it and ends the child), dies on the
-  broken pipe when the run is gone (``kill -9``), prints and logs nothing (its output goes to
-  the null device, logging is off), and leaves by ``os._exit``, running none of the parent's exit
-  handlers or hooks and flushing none of its buffers;
+- it starts only where ``fork`` copies a process that has a single thread (Linux, counted by
+  the system), with a core to spare; the caller asks only for replay (never when recording or
+  live, never for ``--collect-only``) and never in an xdist worker (every core runs a worker);
+- Ctrl-C is held back while the process forks; the child ignores it (the run handles it and ends
+  the child) and only reads: it dies on the broken pipe when the run is gone (``kill -9``), prints
+  and logs nothing (its output goes to the null device, logging is off), and leaves by
+  ``os._exit``, running none of the parent's exit handlers or hooks and flushing none of its
+  buffers;
 - what it sends is what ``pack`` makes of a plain result; an error, a damaged or missing
   recording, or anything ``pack`` declines is sent as "none", and that item reads its answer
   itself, exactly as it would with no child (its own message, its own traceback);
-- an item not found ahead in the child's plan (a plugin reordered the items, a rerun, a jump
-  back) reads for itself; the child's frames of items that never asked (skipped, deselected
-  late, a run stopped by ``-x``) are passed over;
-- a child that sends nothing for ``patience`` seconds, or ends early, is given up: every later
-  item reads for itself.
+- an item not found ahead in the child's plan (a rerun, a jump back) reads for itself; the
+  child's frames of items that never asked (skipped, a run stopped by ``-x``) are passed over; an
+  item far ahead of the child (the items run in another order) gives the child up; a process
+  forked from the run later (a plugin that forks per test) reads for itself;
+- a child that sends nothing for ``patience`` seconds, or ends early, or anything that breaks
+  in reading its frames, gives it up: every later item reads for itself;
+- the run ends the child only while it is still the run's unreaped child (its number cannot
+  belong to another process then).
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ PATIENCE_SECONDS = 5.0
 """How long the run waits for the child's next frame before it reads for itself from then on.
 A frame takes about 0.1 ms to make; a child silent for seconds is stalled, not slow."""
 
+JUMP = 128
+"""An item this many places past the child's next frame means the items run in another order
+than planned (the frames of a few skipped items are passed over): waiting for the child to read
+that far would be slower than reading in-process, so the child is given up."""
+
 _LENGTH = struct.Struct("<I")
 
 
@@ -67,8 +76,14 @@ def spare_core() -> bool:
 
 def can_fork() -> bool:
     """``fork`` copies this process safely: Linux, and no thread but this one (a thread's lock
-    held at the fork would stay held in the copy forever)."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+    held at the fork would stay held in the copy forever). The system's own count of the
+    process's threads is read, which also sees the threads a C extension started."""
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 class ReaderProcess(Generic[W]):
@@ -89,6 +104,9 @@ class ReaderProcess(Generic[W]):
         self._rest = b""
         """The start of a frame whose end has not come yet."""
         self._patience = patience
+        self._owner = os.getpid()
+        """The run's process: a process forked from it later (a per-test forking plugin) reads
+        for itself, never from the pipe it shares."""
         self.taken = 0
         """How many results the child's frames gave (for tests and benchmarks)."""
 
@@ -108,25 +126,41 @@ class ReaderProcess(Generic[W]):
         if len(plan) < WORTH_A_FORK or not can_fork() or not spare_core():
             return None
         read_end, write_end = os.pipe()
+        # Ctrl-C waits until each side is ready for it: the child ignores it, the run handles it
+        # (landing in the child before that, it would run pytest's session end there too)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             pid = os.fork()
         except OSError:  # no memory or no process left for a copy: read in-process, as before
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read_end)
             os.close(write_end)
             return None
         if pid == 0:  # the child: nothing below returns
-            os.close(read_end)
-            _child(plan, name, read, pack, write_end)
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                os.close(read_end)
+                _child(plan, name, read, pack, write_end)
+            finally:
+                os._exit(0)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(write_end)
         return cls(pid, read_end, positions, patience)
 
     def take(self, name: str) -> object:
         """The child's data for ``name``; None when the item must read for itself."""
         position = self._position.get(name)
-        if self._fd is None or position is None or position < self._next:
+        if self._fd is None or position is None or position < self._next or os.getpid() != self._owner:
+            return None
+        if position - self._next > JUMP:  # the items run in another order than planned
+            self.close()
             return None
         while self._next <= position:
-            frame = self._frame()
+            try:
+                frame = self._frame()
+            except Exception:  # noqa: BLE001 - whatever broke, the items read for themselves
+                frame = None
             if frame is None:
                 self.close()
                 return None
@@ -154,9 +188,12 @@ class ReaderProcess(Generic[W]):
     def _decode_more(self) -> bool:
         """Read from the child until at least one whole frame is decoded; False if none came."""
         fd = self._fd
-        while fd is not None:
-            ready, _, _ = select.select([fd], [], [], self._patience)
-            if not ready:
+        if fd is None:
+            return False
+        waiting = select.poll()  # poll, not select: any descriptor number (select stops at 1024)
+        waiting.register(fd, select.POLLIN)
+        while True:
+            if not waiting.poll(self._patience * 1000):
                 return False
             try:
                 chunk = os.read(fd, 1 << 16)
@@ -179,7 +216,6 @@ class ReaderProcess(Generic[W]):
             self._rest = data[at:]
             if self._frames:
                 return True
-        return False
 
     def close(self) -> None:
         """End the child (it holds nothing to save: it only reads) and reap it. Idempotent."""
@@ -187,17 +223,19 @@ class ReaderProcess(Generic[W]):
         pid, self._pid = self._pid, None
         self._frames.clear()
         self._rest = b""
+        if os.getpid() != self._owner:  # a process forked from the run: the child is not its own
+            return
         if fd is not None:
             os.close(fd)
         if pid is not None:
             try:
+                if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                    return  # it had ended, and is reaped now
+                # still our child, unreaped: its number cannot be another process's yet
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
                 os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+            except (ChildProcessError, ProcessLookupError):
+                pass  # reaped by other code (a test's own wait): not ours to signal any more
 
     @property
     def running(self) -> bool:
@@ -209,7 +247,6 @@ def _child(
 ) -> None:
     """The forked child's whole life: read, pack and send every piece of the plan, then leave."""
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle; it ends the child
         # nothing the child might print or log reaches the run's terminal, capture or log files
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)

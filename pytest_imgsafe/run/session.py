@@ -543,8 +543,10 @@ class ImgsafeRun:
         self.check_keys(config, items)
         freeze_collected(config)
         if self.ledger is None:
-            # an xdist worker leaves the other cores to the other workers
-            self.runner.replay_ahead(self.endpoint_work(items), in_another_process=not self.is_worker)
+            # an xdist worker leaves the other cores to the other workers; --collect-only runs nothing
+            self.runner.replay_ahead(
+                self.endpoint_work(items), in_another_process=not (self.is_worker or config.option.collectonly)
+            )
             return
         from ..calls.live import LiveScheduler
 

@@ -192,3 +192,52 @@ def test_packed_results_are_plain_verdicts_only() -> None:
     assert Result.unpacked(None) is None
     assert Result.unpacked(("source", ())) is None  # no outcome
     assert Result.unpacked(("source", (("pass", "x", "y"),) * 1 + ((1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),))) is None
+
+
+def test_an_item_far_ahead_of_the_child_gives_it_up(reader: ReaderProcess[str]) -> None:
+    assert reader.take("item-0") == ("made", "item-0")
+    far = f"item-{1 + reader_process.JUMP + 1}"
+    assert reader.take(far) is None  # the items run in another order than planned
+    assert not reader.running
+
+
+def test_a_process_forked_from_the_run_later_reads_for_itself(
+    reader: ReaderProcess[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert reader.take("item-0") == ("made", "item-0")
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "getpid", lambda: -1)  # as a per-test fork of the run sees itself
+        assert reader.take("item-1") is None
+    assert reader.running
+    assert reader.take("item-1") == ("made", "item-1")  # the run itself still takes its frames
+
+
+def test_a_descriptor_past_1024_is_read_as_any_other(reader: ReaderProcess[str]) -> None:
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = 1500
+    if hard != resource.RLIM_INFINITY and hard <= high:
+        pytest.skip("the system allows no descriptor that high")
+    if soft <= high:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (high + 1, hard))
+    try:
+        assert reader._fd is not None
+        os.dup2(reader._fd, high)  # select() would refuse this one; poll() takes any
+        os.close(reader._fd)
+        reader._fd = high
+        assert [reader.take(name) for name in NAMES[:5]] == [("made", name) for name in NAMES[:5]]
+        assert reader.running
+    finally:
+        reader.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_child_reaped_by_other_code_is_left_alone(forking: None) -> None:
+    made = ReaderProcess.start(NAMES, _read, str, _pack, POSITIONS)
+    assert made is not None
+    pid = made._pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)  # a test's own wait took it: its number may now be another process's
+    made.close()  # no signal to that number, no error
+    assert not made.running
