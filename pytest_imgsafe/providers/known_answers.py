@@ -152,19 +152,33 @@ def _moderation(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
             raise unreadable("moderation result without 'flagged'", ctx)
         any_flag = flag(result["flagged"], "the moderation result's 'flagged'", ctx) or any_flag
         flagged.extend(_flagged_categories(result.get("categories")))
+    judge = _moderation_judge(data.get("model"))
+    provider = "proxy" if judge == "relay" else "openai"
     if any_flag:
         return Outcome(
             "block",
             "input",
             "flagged",
-            "openai",
+            provider,
             ctx.request_id,
             tuple(dict.fromkeys(flagged)),
             "flagged by the moderation endpoint",
-            filter="openai",
+            filter=judge,
             read_by="shape",
         )
-    return Outcome("pass", None, None, "openai", ctx.request_id, filter="openai", read_by="shape")
+    return Outcome("pass", None, None, provider, ctx.request_id, filter=judge, read_by="shape")
+
+
+def _moderation_judge(model: Any) -> Filter:
+    """Who judged a moderation answer: OpenAI's classifier, unless the answer names a model that
+    is none of OpenAI's moderation models. Gateways serve their own classifiers (a Llama Guard
+    shield, a proxy's word list) in the moderation endpoint's shape, under the model they were
+    configured with: then the gateway judged (``relay``). A model routed by name through a
+    gateway (``openai/omni-moderation-latest``) is still OpenAI's; no model names no one else."""
+    if not isinstance(model, str) or not model.strip():
+        return "openai"
+    name = model.strip().lower().rsplit("/", 1)[-1]
+    return "openai" if name.startswith(("omni-moderation", "text-moderation")) else "relay"
 
 
 def _flagged_categories(categories: Any) -> list[str]:

@@ -8,7 +8,9 @@
   a host the gateway names that is none of the filters known here leaves the gateway (``relay``);
 - Content Safety's Boolean output type (``detected`` in place of a severity) is decided by the
   service: detected blocks whatever the threshold;
-- an error's members quoted without their braces (``"code": "moderation_blocked"``) are the error.
+- an error's members quoted without their braces (``"code": "moderation_blocked"``) are the error;
+- a moderation answer judged under a model that is none of OpenAI's moderation models (a
+  gateway's own classifier in the moderation endpoint's shape) was judged by the gateway.
 """
 
 from __future__ import annotations
@@ -130,3 +132,34 @@ def test_a_plain_text_error_is_read_by_its_wording_as_a_message_is(status: int, 
     with pytest.raises(ApiError) as info:
         classify(status, text, {"content-type": "text/plain"}, kind="chat")
     assert info.value.kind == kind
+
+
+def _moderation(model: str | None, flagged: bool) -> dict[str, Any]:
+    result = {"flagged": flagged, "categories": {"Weapons": flagged, "Harassment": False}}
+    answer: dict[str, Any] = {"id": "modr-1", "results": [result]}
+    if model is not None:
+        answer["model"] = model
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("model", "judge"),
+    [
+        ("omni-moderation-2024-09-26", "openai"),
+        ("text-moderation-007", "openai"),
+        ("openai/omni-moderation-latest", "openai"),  # OpenAI's model, routed by a gateway
+        (None, "openai"),
+        ("  ", "openai"),
+        ("llama-guard-4-12b", "relay"),
+        ("meta-llama/Llama-Guard-3-8B", "relay"),
+        ("my-proxy/gpt-4o-mini", "relay"),  # a proxy's shield under the model it was set up with
+    ],
+)
+@pytest.mark.parametrize("flagged", [True, False])
+def test_a_moderation_answer_is_judged_by_whoever_its_model_names(model: str | None, judge: str, flagged: bool) -> None:
+    outcome = classify(200, _moderation(model, flagged), kind="moderation")
+    assert outcome.verdict == ("block" if flagged else "pass")
+    assert outcome.filter == judge
+    assert outcome.provider == ("proxy" if judge == "relay" else "openai")
+    if flagged:
+        assert outcome.stage == "input" and outcome.categories == ("Weapons",)
