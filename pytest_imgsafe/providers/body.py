@@ -345,7 +345,7 @@ def merge_stream(chunks: list[Mapping[str, Any]]) -> Any:
             return chunk
         if chunk.get("type") == "error":  # the Responses API's error event: its fields are the error
             return {"error": {k: v for k, v in chunk.items() if k not in ("type", "sequence_number")}}
-    if len(chunks) == 1 and not str(chunks[0].get("type") or "").startswith("response."):
+    if len(chunks) == 1 and not str(chunks[0].get("type") or "").startswith("response.") and not _delta(chunks[0]):
         return chunks[0]
     if all(_is_gemini(c) for c in chunks):
         return _merge_gemini(chunks)
@@ -359,6 +359,12 @@ def merge_stream(chunks: list[Mapping[str, Any]]) -> Any:
     if all("choices" in c for c in chunks):
         return _merge_chat(chunks)
     return chunks
+
+
+def _delta(chunk: Mapping[str, Any]) -> bool:
+    """Is this a chat stream's chunk (a choice carrying a ``delta``)? One alone is still a stream:
+    its delta is read as the message it makes."""
+    return any(isinstance(c, Mapping) and "delta" in c for c in listed(chunk.get("choices"))[:1])
 
 
 def _is_gemini(chunk: Mapping[str, Any]) -> bool:
@@ -394,6 +400,7 @@ def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
     (``content``, ``refusal`` and any other text a delta carries; ``images`` listed)."""
     texts: dict[str, list[str]] = {"content": []}
     images: list[Any] = []
+    calls: dict[Any, dict[str, Any]] = {}
     fields: dict[str, Any] = {"role": "assistant"}
     choice: dict[str, Any] = {}
     top: dict[str, Any] = {}
@@ -409,6 +416,8 @@ def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
                         texts.setdefault(key, []).append(value)
                     elif key == "images" and isinstance(value, list):
                         images.extend(value)
+                    elif key == "tool_calls" and isinstance(value, list):
+                        _merge_calls(calls, value)
                     elif value is not None:
                         fields[key] = value
             for key, value in ch.items():
@@ -420,8 +429,27 @@ def _merge_chat(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
                     choice[key] = value
     joined = {key: "".join(parts) for key, parts in texts.items()}
     message = {**fields, **{k: v for k, v in joined.items() if v or k == "content"}}
-    choice["message"] = {**message, **({"images": images} if images else {})}
+    choice["message"] = {
+        **message,
+        **({"images": images} if images else {}),
+        **({"tool_calls": list(calls.values())} if calls else {}),
+    }
     return {**top, "choices": [choice]}
+
+
+def _merge_calls(calls: dict[Any, dict[str, Any]], deltas: list[Any]) -> None:
+    """A stream's tool-call deltas into whole calls: each call (by its ``index``) keeps its name,
+    and its arguments are joined in the order they came."""
+    for position, delta in enumerate(deltas[:64]):
+        if not isinstance(delta, Mapping):
+            continue
+        call = calls.setdefault(delta.get("index", position), {"type": "function", "function": {"arguments": ""}})
+        function = delta.get("function")
+        if isinstance(function, Mapping):
+            if isinstance(function.get("name"), str) and function["name"]:
+                call["function"]["name"] = function["name"]
+            if isinstance(function.get("arguments"), str):
+                call["function"]["arguments"] += function["arguments"]
 
 
 _FILTER_RESULTS = ("content_filter_results", "content_filter_result")

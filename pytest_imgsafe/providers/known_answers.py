@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -290,7 +291,10 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
             read_by="shape",
         ), "image"
     content = message.get("content")
-    text = content if isinstance(content, str) else ""
+    text = content if isinstance(content, str) and content.strip() else ""
+    if not text:  # the model answered by calling a tool: the call's arguments are its answer
+        legacy = message.get("function_call")
+        text = called_text([*listed(message.get("tool_calls")), *([legacy] if isinstance(legacy, Mapping) else [])])
     if text.strip():
         return Outcome(
             "pass", None, None, provider, ctx.request_id, annotations, text[:200], filter=chat_filter, read_by="shape"
@@ -628,13 +632,40 @@ def _text_pass(text: str, provider: str, the_filter: Filter, categories: tuple[s
 
 def _gemini_text(parts: list[Any]) -> str:
     """A candidate's answer text: its text parts joined, its thoughts left out (a thinking
-    model's reasoning is not its answer)."""
+    model's reasoning is not its answer); with no text, the arguments of the functions it called."""
     texts = [
         p["text"]
         for p in parts[:64]
         if isinstance(p, Mapping) and isinstance(p.get("text"), str) and not p.get("thought")
     ]
+    return _answer_text(texts) or called_text(
+        [p.get("functionCall") or p.get("function_call") for p in parts[:64] if isinstance(p, Mapping)]
+    )
+
+
+def called_text(calls: list[Any]) -> str:
+    """What a model answered by calling tools (a chat answer's ``tool_calls`` or
+    ``function_call``, a Responses ``function_call`` item, a Gemini ``functionCall`` part): each
+    call's arguments, or its name where it has none. A model asked for text that calls a tool
+    has answered, as one that writes it out has; ``""`` when no call is there."""
+    texts = []
+    for call in calls[:64]:
+        if not isinstance(call, Mapping):
+            continue
+        inner = call.get("function")
+        function: Mapping[str, Any] = inner if isinstance(inner, Mapping) else call
+        arguments = function.get("arguments", function.get("args"))
+        if isinstance(arguments, (Mapping, list)) and arguments:
+            texts.append(json.dumps(arguments, ensure_ascii=False, default=str)[:MAX_CALL_TEXT])
+        elif isinstance(arguments, str) and arguments.strip() not in ("", "{}"):
+            texts.append(arguments[:MAX_CALL_TEXT])
+        elif isinstance(function.get("name"), str) and function["name"].strip():
+            texts.append(function["name"])
     return _answer_text(texts)
+
+
+MAX_CALL_TEXT = 2000
+"""How much of one call's arguments is kept as its text (only the start is ever shown)."""
 
 
 def _answer_text(parts: list[str]) -> str:
@@ -644,7 +675,8 @@ def _answer_text(parts: list[str]) -> str:
 
 
 def _responses_text(items: list[Mapping[str, Any]]) -> str:
-    """A Responses answer's message text (``output_text`` parts of its ``message`` items)."""
+    """A Responses answer's message text (``output_text`` parts of its ``message`` items); with
+    none, the arguments of the functions it called (``function_call`` items)."""
     texts = [
         c["text"]
         for item in items[:64]
@@ -652,7 +684,7 @@ def _responses_text(items: list[Mapping[str, Any]]) -> str:
         for c in listed(item.get("content"))[:64]
         if isinstance(c, Mapping) and c.get("type") == "output_text" and isinstance(c.get("text"), str)
     ]
-    return _answer_text(texts)
+    return _answer_text(texts) or called_text([item for item in items[:64] if item.get("type") == "function_call"])
 
 
 def _is_image_part(part: Any) -> bool:

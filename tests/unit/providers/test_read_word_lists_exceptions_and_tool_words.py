@@ -77,8 +77,9 @@ def test_a_refusal_in_a_forced_tools_arguments_is_the_models_refusal() -> None:
 
 def test_a_forced_tools_ordinary_arguments_are_no_refusal() -> None:
     ordinary = _function_call_answer({"steps": "Preheat the oven, then bake the bread for forty minutes."})
-    with pytest.raises(ApiError):  # a tool call is no text answer: no verdict, and above all no block
-        classify(200, ordinary, kind="chat")
+    # the call's arguments are the model's answer (see test_text_of_any_api): a pass, never a block
+    outcome = classify(200, ordinary, kind="chat")
+    assert outcome.label == "pass" and outcome.message is not None and "Preheat" in outcome.message
 
 
 @pytest.mark.parametrize(("limit", "requested", "kind"), [(1000, 4000, "quota"), (30000, 1200, "rate_limited")])

@@ -9,6 +9,7 @@ our own, in each API's documented shape.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -102,3 +103,103 @@ def test_an_interaction_image_in_its_steps_is_an_image() -> None:
 def test_a_safety_finish_still_blocks_beside_text() -> None:
     body = _gemini({"text": "Here is"}, finish="SAFETY")
     assert classify(200, body, kind="chat").label == "block:output"
+
+
+# -- an answer given by calling a tool --------------------------------------------------------
+# A model asked for text that answers by calling a tool (structured output, a forced function)
+# has answered: the call's arguments are its text, in each API's shape.
+
+_ARGUMENTS = '{"caption": "a lighthouse at dusk", "mood": "calm"}'
+
+
+def _chat_call(arguments: str = _ARGUMENTS, name: str = "describe") -> dict[str, Any]:
+    call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}
+    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+    return {
+        "object": "chat.completion",
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+    }
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+    chunk = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return f"data: {json.dumps(chunk)}\n\n"
+
+
+CALLED = {
+    "chat tool call": _chat_call(),
+    "chat function call (legacy)": {
+        "choices": [
+            {
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "function_call": {"name": "describe", "arguments": _ARGUMENTS},
+                },
+                "finish_reason": "function_call",
+            }
+        ]
+    },
+    "responses function call": {
+        "object": "response",
+        "status": "completed",
+        "output": [{"type": "function_call", "call_id": "c1", "name": "describe", "arguments": _ARGUMENTS}],
+    },
+    "gemini function call": _gemini(
+        {"functionCall": {"name": "describe", "args": {"caption": "a lighthouse at dusk"}}}
+    ),
+    "a call with no arguments: its name": _chat_call(arguments="{}", name="show_the_lighthouse"),
+}
+
+
+@pytest.mark.parametrize("body", CALLED.values(), ids=CALLED.keys())
+def test_a_text_kind_passes_on_an_answer_given_as_a_tool_call(body: dict[str, Any]) -> None:
+    outcome = classify(200, body, kind="chat")
+    assert outcome.label == "pass"
+    assert outcome.message and ("lighthouse" in outcome.message)
+
+
+@pytest.mark.parametrize("body", CALLED.values(), ids=CALLED.keys())
+@pytest.mark.parametrize("kind", ["chat-image", "gemini", "responses"])
+def test_a_tool_call_is_no_image(body: dict[str, Any], kind: str) -> None:
+    with pytest.raises(ApiError) as info:
+        classify(200, body, kind=kind)
+    assert info.value.kind == "unreadable"
+
+
+def test_a_call_with_neither_arguments_nor_name_is_no_answer() -> None:
+    with pytest.raises(ApiError) as info:
+        classify(200, _chat_call(arguments=" ", name=""), kind="chat")
+    assert info.value.kind == "unreadable"
+
+
+def test_a_streamed_call_is_read_whole_from_its_pieces() -> None:
+    first = {
+        "role": "assistant",
+        "tool_calls": [{"index": 0, "id": "c1", "type": "function", "function": {"name": "describe", "arguments": ""}}],
+    }
+    pieces = [_chunk(first)] + [
+        _chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]})
+        for part in ('{"caption": "a light', 'house at dusk"}')
+    ]
+    body = "".join(pieces) + _chunk({}, finish="tool_calls") + "data: [DONE]\n\n"
+    outcome = classify(200, body.encode(), headers={"content-type": "text/event-stream"}, kind="chat")
+    assert outcome.label == "pass"
+    assert outcome.message == '{"caption": "a lighthouse at dusk"}'
+
+
+def test_a_stream_of_one_chunk_is_read_as_a_stream() -> None:
+    body = _chunk({"role": "assistant", "content": "A calm lake."}, finish="stop") + "data: [DONE]\n\n"
+    outcome = classify(200, body.encode(), headers={"content-type": "text/event-stream"}, kind="chat")
+    assert outcome.label == "pass" and outcome.message == "A calm lake."
+    called = _chunk(
+        {"role": "assistant", "tool_calls": [{"index": 0, "function": {"name": "describe", "arguments": _ARGUMENTS}}]},
+        finish="stop",
+    )
+    assert (
+        classify(
+            200, (called + "data: [DONE]\n\n").encode(), headers={"content-type": "text/event-stream"}, kind="chat"
+        ).label
+        == "pass"
+    )
