@@ -656,7 +656,10 @@ def called_text(calls: list[Any]) -> str:
         function: Mapping[str, Any] = inner if isinstance(inner, Mapping) else call
         arguments = function.get("arguments", function.get("args"))
         if isinstance(arguments, (Mapping, list)) and arguments:
-            texts.append(json.dumps(arguments, ensure_ascii=False, default=str)[:MAX_CALL_TEXT])
+            try:
+                texts.append(json.dumps(arguments, ensure_ascii=False, default=str)[:MAX_CALL_TEXT])
+            except (RecursionError, ValueError):  # nested past what can be written back: still an answer
+                texts.append(str(function.get("name") or "arguments"))
         elif isinstance(arguments, str) and arguments.strip() not in ("", "{}"):
             texts.append(arguments[:MAX_CALL_TEXT])
         elif isinstance(function.get("name"), str) and function["name"].strip():

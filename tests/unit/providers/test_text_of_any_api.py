@@ -203,3 +203,13 @@ def test_a_stream_of_one_chunk_is_read_as_a_stream() -> None:
         ).label
         == "pass"
     )
+
+
+def test_arguments_nested_past_what_can_be_written_back_are_still_an_answer() -> None:
+    from pytest_imgsafe.providers.known_answers import called_text
+
+    deep: Any = "x"
+    for _ in range(5000):
+        deep = [deep]
+    assert called_text([{"name": "describe", "args": {"caption": deep}}]) == "describe"
+    assert called_text([{"name": "describe", "arguments": "y" * 10_000}]) == "y" * 2000  # only the start is kept
