@@ -56,7 +56,9 @@ _REDACTION = re.compile(r"^(?:\[?(?:redacted|sanitized|removed|omitted|elided)\]
 redaction word (``REDACTED``; ``Sanitized``, as the Azure SDK's test proxy writes), or a mask of
 one character repeated (``XXXXX``, ``****``)."""
 _EVENT_SPLIT = re.compile(r"\r?\n\s*\r?\n")
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^<>]*>")
+"""A tag: it holds no ``<`` (so a run of ``<`` is scanned once, never once per ``<``)."""
+_HIDDEN_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _MESSAGE_KEYS = (
     "message",
     "msg",
@@ -488,8 +490,22 @@ def _merge_responses(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def html_text(text: str) -> str:
-    """The visible text of an HTML page (title and body), markup and scripts dropped."""
-    return " ".join(html.unescape(_TAG.sub(" ", text[:MAX_TEXT])).split())
+    """The visible text of an HTML page (title and body), markup and scripts dropped. Linear in
+    the page: each script or style block is found by one search forward for its end (none: the
+    rest of the page is the script), and tags are stripped in one pass."""
+    text = text[:MAX_TEXT]
+    lower = text.lower()
+    kept, at = [], 0
+    while (opening := _HIDDEN_OPEN.search(text, at)) is not None:
+        kept.append(text[at : opening.start()])
+        end = lower.find(f"</{opening.group(1).lower()}", opening.end())
+        if end == -1:
+            at = len(text)
+            break
+        close = text.find(">", end)
+        at = len(text) if close == -1 else close + 1
+    kept.append(text[at:])
+    return " ".join(html.unescape(_TAG.sub(" ", " ".join(kept))).split())
 
 
 def looks_html(text: str) -> bool:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -150,7 +151,25 @@ def read_generally(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Out
 def _nested(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
     """A block inside an envelope. The nested answer is read as it came (a success a relay wraps
     in an error is a pass it did not hand over: no verdict at all), then as the error its envelope
-    says it is; an answer that is an error itself is read as one first."""
+    says it is; an answer that is an error itself is read as one first. Envelopes are opened
+    ``MAX_ENVELOPES`` deep at most: each is read two ways, so every level would double the work."""
+    depth = getattr(_ENVELOPES, "open", 0)
+    if depth >= MAX_ENVELOPES:
+        return None
+    _ENVELOPES.open = depth + 1
+    try:
+        return _nested_within(status, body, ctx, read)
+    finally:
+        _ENVELOPES.open = depth
+
+
+MAX_ENVELOPES = 4
+"""Relays wrap an answer once or twice (a gateway in front of a gateway: three times)."""
+_ENVELOPES = threading.local()
+"""How many envelopes the reading in this thread has opened (live runs classify in threads)."""
+
+
+def _nested_within(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
     for inner in _inner_answers(body):
         # an error's own fields (an error object, or one that carries its message) are read as an error first
         erring = isinstance(inner, Mapping) and bool(error_object(inner))

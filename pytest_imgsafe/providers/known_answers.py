@@ -224,8 +224,8 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     message: Mapping[str, Any] = choice["message"] if isinstance(choice.get("message"), Mapping) else {}
     if not message and isinstance(choice.get("text"), str):
         message = {"content": choice["text"]}  # the legacy completions shape
-    finish = str(choice.get("finish_reason") or "")
-    native = str(choice.get("native_finish_reason") or "")
+    finish = str(choice.get("finish_reason") or "").strip().lower()  # whitespace and case say nothing
+    native = str(choice.get("native_finish_reason") or "").strip()
     feedback = data.get("promptFeedback") or data.get("prompt_feedback")
     annotated = any(key in data for key in ("prompt_filter_results", "prompt_annotations")) or any(
         "content_filter_results" in c or "content_filter_result" in c for c in choices

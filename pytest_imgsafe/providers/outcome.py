@@ -134,7 +134,7 @@ def _read_whole(
     request_id = header_map.get("x-request-id") or header_map.get("apim-request-id")
     parsed = read_body(body)
     ctx = Ctx(request_id, header_map, provider_named(header_map) or provider)
-    if status_code < 200:  # 1xx is no final answer, and below 100 is no HTTP status at all
+    if status_code < 200 or status_code > 599:  # 1xx is no final answer; outside 100-599 no HTTP status at all
         raise ApiError(
             "unreadable",
             f"HTTP {status_code} is no final answer: neither pass nor block",

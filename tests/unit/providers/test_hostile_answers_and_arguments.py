@@ -5,6 +5,7 @@ that poisons the next one."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -187,3 +188,57 @@ def test_a_status_whose_body_is_no_whole_answer_is_no_pass(status: int) -> None:
     with pytest.raises(ApiError) as info:
         classify(status, {"created": 1, "data": [{"b64_json": _PNG}]}, kind="images.generate")
     assert info.value.kind == "unreadable"
+
+
+# -- round 9's black-box probes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["<html>" + "<" * 65536, "<html>" + "<script>" * 8192, "<!DOCTYPE html><body>" + "<style>x" * 8000],
+    ids=["a run of <", "scripts never closed", "styles never closed"],
+)
+@pytest.mark.parametrize("status", [200, 400, 502])
+def test_a_page_of_unclosed_markup_is_no_verdict(page: str, status: int) -> None:
+    # these took seconds each (a tag or script searched to the page's end from every "<")
+    with pytest.raises(ApiError):
+        classify(status, page)
+
+
+def test_a_pages_scripts_and_tags_are_dropped_and_its_words_read() -> None:
+    page = (
+        "<html><head><title>Blocked</title><script>var a = '<b>blocked</b>';</script>"
+        "<STYLE>p {}</STYLE></head><body><h1>Request blocked</h1>"
+        "<p>Your prompt was rejected by our content policy.</p></body></html>"
+    )
+    assert classify(400, page).label == "block:input"
+
+
+def _wrapped(inner: str, times: int) -> str:
+    for _ in range(times):
+        inner = json.dumps({"error": {"message": inner}})
+    return inner
+
+
+def test_an_answer_wrapped_many_times_is_read_four_envelopes_deep() -> None:
+    refused = json.dumps(
+        {"error": {"code": "content_policy_violation", "message": "Your request was rejected by our safety system."}}
+    )
+    assert classify(500, _wrapped(refused, 3)).verdict == "block"  # a gateway behind a gateway behind one
+    # each envelope was read two ways, so every level doubled the work (seconds at 7 levels)
+    with pytest.raises(ApiError):
+        classify(400, _wrapped(json.dumps({"error": {"message": "x" * 16000}}), 12))
+
+
+@pytest.mark.parametrize("status", [600, 999, 10**9, 2**63])
+def test_a_number_past_every_http_status_is_no_verdict(status: int) -> None:
+    body = {"error": {"code": "content_policy_violation", "message": "rejected by the safety system"}}
+    with pytest.raises(ApiError) as info:
+        classify(status, body, kind="images.generate")
+    assert info.value.kind == "unreadable"
+
+
+@pytest.mark.parametrize("finish", ["CONTENT_FILTER", " content_filter ", "Content_Filter\n"])
+def test_a_finish_reason_in_another_case_or_with_spaces_says_the_same(finish: str) -> None:
+    body = {"choices": [{"message": {"content": "Here is the story"}, "finish_reason": finish}]}
+    assert classify(200, body, kind="chat").verdict == "block"
