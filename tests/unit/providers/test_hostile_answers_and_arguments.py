@@ -86,11 +86,15 @@ def test_a_wrong_argument_is_named(arguments: dict[str, Any], error: type[Except
         "not blocked by the safety system",
         "The prompt was never filtered by our content policy.",
         "isn't blocked: safety",
+        "We recommend reading our safety guidelines; nothing was flagged.",
+        "Safety review done: none of the categories were filtered.",
     ],
 )
 def test_a_refusal_said_not_to_have_happened_is_no_block(text: str) -> None:
     with pytest.raises(ApiError):
         classify(400, {"error": {"message": text}}, kind="images.generate")
+    with pytest.raises(ApiError):
+        classify(200, text, kind="moderation")
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
