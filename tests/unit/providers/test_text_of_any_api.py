@@ -54,14 +54,6 @@ def test_text_of_any_api_passes_for_a_text_kind(body: dict[str, Any]) -> None:
     assert outcome.message and outcome.message[:2] in (_SENTENCE[:2], "ok")
 
 
-@pytest.mark.parametrize("body", TEXT_ANSWERS.values(), ids=TEXT_ANSWERS.keys())
-@pytest.mark.parametrize("kind", ["gemini", "responses", "images.generate"])
-def test_text_alone_is_no_answer_for_an_image_kind(body: dict[str, Any], kind: str) -> None:
-    with pytest.raises(ApiError) as info:
-        classify(200, body, kind=kind)
-    assert info.value.kind == "unreadable"
-
-
 @pytest.mark.parametrize(
     "body",
     [_gemini({"text": _DECLINE}), _responses(_DECLINE), _interaction({"type": "text", "text": _DECLINE})],
@@ -160,9 +152,12 @@ def test_a_text_kind_passes_on_an_answer_given_as_a_tool_call(body: dict[str, An
     assert outcome.message and ("lighthouse" in outcome.message)
 
 
-@pytest.mark.parametrize("body", CALLED.values(), ids=CALLED.keys())
-@pytest.mark.parametrize("kind", ["chat-image", "gemini", "responses"])
-def test_a_tool_call_is_no_image(body: dict[str, Any], kind: str) -> None:
+NO_IMAGE = {**TEXT_ANSWERS, **CALLED}
+
+
+@pytest.mark.parametrize("body", NO_IMAGE.values(), ids=NO_IMAGE.keys())
+@pytest.mark.parametrize("kind", ["gemini", "responses", "images.generate", "chat-image"])
+def test_text_or_a_tool_call_alone_is_no_answer_for_an_image_kind(body: dict[str, Any], kind: str) -> None:
     with pytest.raises(ApiError) as info:
         classify(200, body, kind=kind)
     assert info.value.kind == "unreadable"
