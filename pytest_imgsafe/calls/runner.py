@@ -237,7 +237,8 @@ class Runner:
             return self._prefetched(case, target, nodeid)
         reader = self.reader
         if reader is not None and reader.running:
-            made = Result.unpacked(reader.take(nodeid))
+            packed = reader.take(nodeid)
+            made = Result.unpacked(packed) if packed is not None else None
             if made is not None:
                 return made
             if reader.running:  # one the child declined (an error, a damaged cassette): read here

@@ -224,7 +224,7 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     message: Mapping[str, Any] = choice["message"] if isinstance(choice.get("message"), Mapping) else {}
     if not message and isinstance(choice.get("text"), str):
         message = {"content": choice["text"]}  # the legacy completions shape
-    finish = str(choice.get("finish_reason") or "").strip().lower()  # whitespace and case say nothing
+    finish = _finish_reason(choice)
     native = str(choice.get("native_finish_reason") or "").strip()
     feedback = data.get("promptFeedback") or data.get("prompt_feedback")
     annotated = any(key in data for key in ("prompt_filter_results", "prompt_annotations")) or any(
@@ -245,7 +245,7 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
         annotated
         or ctx.hint == "azure"
         or own == "azure"
-        or (not gemini and any(c.get("finish_reason") == "content_filter" for c in choices))
+        or (not gemini and any(_finish_reason(c) == "content_filter" for c in choices))
     )
     chat_filter: Filter = "relay" if relayed else "gemini" if gemini else "azure" if azure else "openai"
     provider = ctx.hint or (
@@ -295,11 +295,16 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     if not text:  # the model answered by calling a tool: the call's arguments are its answer
         legacy = message.get("function_call")
         text = called_text([*listed(message.get("tool_calls")), *([legacy] if isinstance(legacy, Mapping) else [])])
-    if text.strip():
+    if text:
         return Outcome(
             "pass", None, None, provider, ctx.request_id, annotations, text[:200], filter=chat_filter, read_by="shape"
         ), "text"
     raise unreadable(f"chat answer with no image and no safety signal (finish_reason {finish or 'none'})", ctx)
+
+
+def _finish_reason(choice: Mapping[str, Any]) -> str:
+    """A chat choice's finish reason, as one word: its whitespace and case say nothing."""
+    return str(choice.get("finish_reason") or "").strip().lower()
 
 
 def output_judged_clean(data: Any) -> bool:
