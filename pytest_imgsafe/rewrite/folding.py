@@ -150,6 +150,21 @@ def normalize(text: str, trim: tuple[bool, bool] = (False, False)) -> Normalized
     return Normalized(tokens, squeezed, " ".join(tokens), tuple(spelled))
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def unleet_words(text: str) -> str:
+    """``text`` with the digits inside words read as the letters they stand for ("z3ro" is
+    "zero"), as :func:`normalize` reads them, and everything else as written: its punctuation
+    ("y/o") stays, so a number word read out of leetspeak is read beside it as a number."""
+    return _WORD.sub(_unleet_word, text)
+
+
+def _unleet_word(m: re.Match[str]) -> str:
+    word = m.group()
+    return word.translate(_LEET) if _LEET_WORD.search(word.casefold()) else word
+
+
 @cache
 def normalized_entry(entry: str) -> Normalized:
     """A word or phrase of the detector's own data, normalized once: the concept index, the age

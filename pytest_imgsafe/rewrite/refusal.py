@@ -55,7 +55,7 @@ from ..base.table_files import read_yaml
 from ..base.terms import fold
 from .ages import AgeReader
 from .concepts import ConceptError, ConceptIndex, Concepts, Hits, Rule, bundled_concepts, gap
-from .folding import Normalized, normalize, normalized_entry, prepare
+from .folding import Normalized, normalize, normalized_entry, prepare, unleet_words
 from .hidden import payloads
 from .numbers import as_digits, number_words
 
@@ -276,9 +276,12 @@ class RefusalDetector:
         parts = [prepare(part) for part in (text, *payloads(text, self._known))]
         for part in [u for p in parts for u in (self._unmasked(p) if "*" in p else [p])]:
             norm = normalize(part)
-            # numbers read from the prompt as written ("zwölf"), as folded ("th1rd" is "third") and
-            # squeezed ("fiirst" is "first")
+            # numbers read from the prompt as written ("zwölf"), with its leetspeak read and its
+            # punctuation kept ("z3ro y/o"), as folded ("th1rd" is "third") and squeezed ("fiirst")
             spelled = as_digits(part)
+            unleeted = unleet_words(part)
+            if unleeted != part:
+                spelled += as_digits(unleeted)
             for folded in dict.fromkeys((norm.text, " ".join(norm.squeezed))):
                 if folded != part.casefold():
                     spelled += as_digits(folded)
