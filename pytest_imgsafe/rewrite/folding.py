@@ -121,19 +121,21 @@ def _look_alike(char: str, transliterate: Any) -> str:
     return folded if folded.isascii() else str(transliterate(char))
 
 
-def normalize(text: str, trim: tuple[bool, bool] = (False, False)) -> Normalized:
+def normalize(text: str, trim: tuple[bool, bool] = (False, False), numbers: bool = False) -> Normalized:
     """Fold a prompt into the form every phrase and pattern of the detector is written for.
 
     ``trim``: letters spelled apart by spaces run into the one-letter words beside them: in
     "a n u d e" the "a" is an article, in "a g e d" the word's first letter; in "w i t h a" the
     last "a" is an article. ``trim`` keeps the first / last letter of such a run a word of its
-    own; the detector reads a prompt every way."""
+    own; the detector reads a prompt every way. ``numbers``: a reading whose number words were
+    written in digits, where a digit is the number it was ("a 0 y o", from "a z.e.r.o y/o"
+    folded), never a letter spelled apart."""
     text = _DOLLAR.sub("s", _AT.sub("a", text))
     spelled: list[str] = []
 
     def join(m: re.Match[str]) -> str:
         letters, head, tail = m.group().replace(m.group(1), ""), "", ""
-        if not letters.isalpha() and (len(letters) < 4 or sum(c.isalpha() for c in letters) < 3):
+        if not letters.isalpha() and (numbers or len(letters) < 4 or sum(c.isalpha() for c in letters) < 3):
             return m.group()  # a digit among letters needs a word of four, three of them letters ("a 0 y/o")
         if m.group(1) == " " and trim[0] and len(letters) >= 4:
             head, letters = letters[0] + " ", letters[1:]
@@ -148,21 +150,6 @@ def normalize(text: str, trim: tuple[bool, bool] = (False, False)) -> Normalized
     tokens = tuple(tok.translate(_LEET) if _LEET_WORD.search(tok) else tok for tok in folded)
     squeezed = tuple(squeeze(tok) for tok in tokens)
     return Normalized(tokens, squeezed, " ".join(tokens), tuple(spelled))
-
-
-_WORD = re.compile(r"[^\W_]+")
-
-
-def unleet_words(text: str) -> str:
-    """``text`` with the digits inside words read as the letters they stand for ("z3ro" is
-    "zero"), as :func:`normalize` reads them, and everything else as written: its punctuation
-    ("y/o") stays, so a number word read out of leetspeak is read beside it as a number."""
-    return _WORD.sub(_unleet_word, text)
-
-
-def _unleet_word(m: re.Match[str]) -> str:
-    word = m.group()
-    return word.translate(_LEET) if _LEET_WORD.search(word.casefold()) else word
 
 
 @cache

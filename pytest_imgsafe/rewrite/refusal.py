@@ -55,7 +55,7 @@ from ..base.table_files import read_yaml
 from ..base.terms import fold
 from .ages import AgeReader
 from .concepts import ConceptError, ConceptIndex, Concepts, Hits, Rule, bundled_concepts, gap
-from .folding import Normalized, normalize, normalized_entry, prepare, unleet_words
+from .folding import Normalized, normalize, normalized_entry, prepare
 from .hidden import payloads
 from .numbers import as_digits, number_words
 
@@ -276,22 +276,21 @@ class RefusalDetector:
         parts = [prepare(part) for part in (text, *payloads(text, self._known))]
         for part in [u for p in parts for u in (self._unmasked(p) if "*" in p else [p])]:
             norm = normalize(part)
-            # numbers read from the prompt as written ("zwölf"), with its leetspeak read and its
-            # punctuation kept ("z3ro y/o"), as folded ("th1rd" is "third") and squeezed ("fiirst")
+            # numbers read from the prompt as written ("zwölf"), as folded ("th1rd" is "third") and
+            # squeezed ("fiirst" is "first")
             spelled = as_digits(part)
-            unleeted = unleet_words(part)
-            if unleeted != part:
-                spelled += as_digits(unleeted)
             for folded in dict.fromkeys((norm.text, " ".join(norm.squeezed))):
                 if folded != part.casefold():
                     spelled += as_digits(folded)
-            numeric = tuple(normalize(r) for r in dict.fromkeys(spelled))
+            # each also read with its digits as numbers: folded, "a z.e.r.o y/o" is "a 0 y o", which
+            # would otherwise run together as letters spelled apart
+            numeric = tuple(normalize(r, numbers=n) for r in dict.fromkeys(spelled) for n in (False, True))
             readings.append(_Reading(norm, self._index.find(norm), numeric))
             if norm.spelled:
                 for trim in ((True, False), (False, True), (True, True)):
                     trimmed = normalize(part, trim)
                     # a number spelled apart ("z e r o", "t w e l v e") is a number word once joined
-                    joined = tuple(normalize(r) for r in as_digits(trimmed.text))
+                    joined = tuple(normalize(r, numbers=n) for r in as_digits(trimmed.text) for n in (False, True))
                     readings.append(_Reading(trimmed, self._index.find(trimmed), numeric + joined))
         return readings
 
