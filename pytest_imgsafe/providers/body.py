@@ -203,6 +203,11 @@ def _without_trailing_commas(text: str) -> str:
     return "".join(out)
 
 
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_REPR_ESCAPES = frozenset("\\'\"nrtxuU")
+"""The escapes a Python repr writes (a backslash and what follows it, taken in pairs)."""
+
+
 def printed_json(text: str) -> Any:
     """An answer as documentation and logs print it: JSON with line breaks inside its strings
     (a long message wrapped for reading) or a comma after its last member, or a Python dict's repr
@@ -217,6 +222,8 @@ def printed_json(text: str) -> Any:
         try:  # a comma left after the last member, as hand-edited JSON has: the same object
             value = json.loads(_without_trailing_commas(stripped), strict=False)
         except ValueError:
+            if not set(_ESCAPED.findall(stripped)) <= _REPR_ESCAPES:
+                return None  # an escape no repr writes (JSON's "\/"): no repr, and Python would warn
             try:
                 value = ast.literal_eval(stripped)
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -268,10 +275,13 @@ def sse_events(text: str) -> list[Any] | None:
     if not _DATA_LINE.search(text):
         return None
     events: list[Any] = []
-    for block in _EVENT_SPLIT.split(text):
+    blocks = _EVENT_SPLIT.split(text)
+    for index, block in enumerate(blocks):
         lines = block.strip().splitlines()
         data = [ln[5:].strip() for ln in lines if ln.startswith("data:")]
         payload = "\n".join(data) if data else block.strip()
+        if data and not payload and index == len(blocks) - 1:
+            return None  # the text ends inside an event, after its "data:" and before its payload: cut
         if not payload or payload == "[DONE]" or all(ln.startswith((":", "event:", "id:", "retry:")) for ln in lines):
             continue
         try:
@@ -515,18 +525,34 @@ def looks_html(text: str) -> bool:
 
 def embedded_json(text: str) -> Any:
     """An answer inside a text (``HTTP 400: [relay] [400]: {...} (reset after 5s)``): the first
-    JSON object, or array of objects, that parses there; ``None`` when there is none."""
+    JSON object, or array of objects, that parses there; ``None`` when there is none. Quoted with
+    a comma after its last member (as a log prints it), it is the same answer: the first JSON that
+    does not parse as it stands is read again without those commas (once: each try reads the rest
+    of the text), before any part inside it."""
+    text = text[:MAX_TEXT]
     decoder = json.JSONDecoder()
-    for m in itertools.islice(re.finditer(r"[\[{]", text[:MAX_TEXT]), MAX_JSON_STARTS):
+    commas_tried = False
+    for m in itertools.islice(re.finditer(r"[\[{]", text), MAX_JSON_STARTS):
         try:
             value, _ = decoder.raw_decode(text, m.start())
         except ValueError:
-            continue
+            if commas_tried or not looks_cut(text[m.start() : m.start() + 16]):
+                continue
+            commas_tried = True
+            if not _TRAILING_COMMA.search(text, m.start()):
+                continue
+            try:
+                value, _ = decoder.raw_decode(_without_trailing_commas(text[m.start() :]))
+            except ValueError:
+                continue
         if (isinstance(value, Mapping) and value) or (
             isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)
         ):
             return value
     return None
+
+
+_TRAILING_COMMA = re.compile(r",\s*[}\]]")
 
 
 def looks_cut(text: str) -> bool:
@@ -543,13 +569,14 @@ def looks_cut(text: str) -> bool:
 
 _JSON_STARTS = frozenset("{[}]\"'-0123456789")
 """The characters a JSON value (or a Python repr's) can start with after an opening bracket."""
-_OPENING_ERROR = re.compile(r'\s*\{\s*"error"\s*:\s*\{\s*')
+_OPENING_ERROR = re.compile(r'\s*(?:\{\s*)?"error"\s*:\s*\{\s*')
 _NEXT_KEY = re.compile(r'\s*,?\s*"((?:[^"\\]|\\.)*)"\s*:\s*')
 
 
 def opening_error(text: str) -> dict[str, Any] | None:
     """The error a cut JSON body opens with, as far as it is whole: ``{"error": {"message": ...``
-    up to its message, with the plain values (code, type) before it. ``None`` when the body does
+    (or its members quoted without the braces around them: ``"error": {"message": ...``) up to its
+    message, with the plain values (code, type) before it. ``None`` when the body does
     not open with an error object, or is cut before its message ends. What follows the message
     (an inner error, filter results) is not read: a cut part is no answer of its own."""
     opened = _OPENING_ERROR.match(text)
@@ -575,12 +602,40 @@ def opening_error(text: str) -> dict[str, Any] | None:
     return None
 
 
+def cut_json_at(text: str) -> int | None:
+    """Where the JSON a text quotes begins, when it does not parse to its end (a relay quoting an
+    answer cut short: ``litellm.BadRequestError: OpenAIException - {"error": {"message": ...``);
+    ``None`` when every JSON it quotes is whole. A comma after a last member is no cut."""
+    decoder = json.JSONDecoder()
+    index = 0
+    for m in itertools.islice(re.finditer(r"[\[{]", text[:MAX_TEXT]), MAX_JSON_STARTS):
+        if m.start() < index:
+            continue
+        try:
+            _, index = decoder.raw_decode(text, m.start())
+        except ValueError:
+            if not looks_cut(text[m.start() : m.start() + 16]):
+                continue  # a bracket in words ("[GoogleGenerativeAI Error]"), not JSON
+            rest = text[m.start() : MAX_TEXT]
+            if _TRAILING_COMMA.search(rest):
+                try:
+                    decoder.raw_decode(_without_trailing_commas(rest))
+                except ValueError:
+                    return m.start()
+                return None  # printed with a comma after a last member: whole
+            return m.start()
+    return None
+
+
 def without_json(text: str) -> str:
     """A message with the JSON it quotes left out: a relay's "litellm.BadRequestError: {...}" is
     read for its own words, never for the keys and values of the answer it wraps (which the
-    envelope reading reads whole)."""
+    envelope reading reads whole), nor for those of one it quotes cut short."""
     if "{" not in text and "[" not in text:
         return text
+    cut = cut_json_at(text)
+    if cut is not None:
+        text = text[:cut]
     decoder = json.JSONDecoder()
     out: list[str] = []
     index = 0
@@ -597,10 +652,12 @@ def without_json(text: str) -> str:
     return " ".join("".join(out).split())
 
 
-def messages(data: Any, text: str = "") -> list[str]:
+def messages(data: Any, text: str = "", *, quoted: bool = False) -> list[str]:
     """Every human-readable message of an answer, outermost first: the error object's message,
     a list of errors, FastAPI's ``detail``, Google's reasons, finish and filter messages; the
-    visible text of a body that is not JSON (nothing of a JSON or stream body that did not parse)."""
+    visible text of a body that is not JSON (nothing of a JSON or stream body that did not parse).
+    A message that is itself JSON or a stream that did not parse (a relay quoting a cut answer) is
+    no words either, as such a body is not; ``quoted`` keeps it, for reading the answer it quotes."""
     found: list[str] = []
     if data is None:
         if text.strip() and not looks_cut(text):
@@ -608,7 +665,9 @@ def messages(data: Any, text: str = "") -> list[str]:
         return found
     for value in _message_values(data, 0):
         value = " ".join(value.split())
-        if value and value not in found:
+        if not value or value in found:
+            continue
+        if quoted or not looks_cut(value) or printed_json(value) is not None:
             found.append(value)
     return found
 

@@ -48,12 +48,14 @@ from typing import Any
 from .body import (
     MAX_TEXT,
     Body,
+    cut_json_at,
     embedded_json,
     html_text,
     looks_cut,
     looks_html,
     messages,
     opening_error,
+    printed_json,
     printed_placeholder,
     without_json,
 )
@@ -187,34 +189,49 @@ def _nested_within(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Out
 
 
 def _inner_answers(body: Body) -> Iterator[Any]:
-    """Answers nested inside this one: JSON in its messages, or in a text or HTML body."""
+    """Answers nested inside this one: in a text or HTML body, or in its messages (a relay's
+    message holding its upstream's answer is read as that answer's body would be)."""
     if body.data is None:
-        members = _object_members(body.text)
-        if members is not None:
-            yield members
-            return
-        text = html_text(body.text) if looks_html(body.text) else body.text[:MAX_TEXT]
-        inner = embedded_json(text)
-        if looks_cut(body.text):
-            # JSON or a stream that did not parse (cut, or damaged where a log or an issue quoted
-            # it): a whole error inside it still says what it says; any other part (a rating, a
-            # flag, a chunk) is no answer on its own
-            if isinstance(inner, Mapping) and error_object(inner):
-                yield inner
-            elif (opening := opening_error(text)) is not None and stage_named(opening["error"]["message"]):
-                # cut after its error's message: the message, whole, says what it says, where it
-                # names what was judged itself (the prompt, the generated image); "Your request
-                # was rejected" is sent at both stages, and what was cut may have said which
-                yield opening
-            return
-        if inner is not None:
-            yield inner
+        yield from _answers_in_text(body.text)
         return
-    for message in messages(body.data):
+    for message in messages(body.data, quoted=True):
         if "{" in message or "[" in message:
-            inner = embedded_json(message)
-            if inner is not None and inner != body.data:
-                yield inner
+            for inner in _answers_in_text(message):
+                if inner != body.data:
+                    yield inner
+
+
+def _answers_in_text(text: str) -> Iterator[Any]:
+    """The answer a text holds: the whole of it printed as JSON (with a comma after its last
+    member, as a log quotes it), an error's members quoted without braces, the first answer
+    inside its words or its HTML page; cut JSON or a cut stream, only a whole error in it."""
+    whole = printed_json(text)
+    if whole is not None:
+        yield whole
+        return
+    members = _object_members(text)
+    if members is not None:
+        yield members
+        return
+    visible = html_text(text) if looks_html(text) else text[:MAX_TEXT]
+    inner = embedded_json(visible)
+    cut = 0 if looks_cut(text) else cut_json_at(visible)
+    if cut is not None:
+        # JSON or a stream that did not parse (cut, or damaged where a log or an issue quoted
+        # it), alone or after a relay's words: a whole error inside it still says what it says;
+        # any other part (a rating, a flag, a chunk) is no answer on its own
+        if isinstance(inner, Mapping) and error_object(inner):
+            yield inner
+        elif (opening := opening_error(visible[cut:]) or opening_error(visible)) is not None and stage_named(
+            opening["error"]["message"]
+        ):
+            # cut after its error's message: the message, whole, says what it says, where it
+            # names what was judged itself (the prompt, the generated image); "Your request
+            # was rejected" is sent at both stages, and what was cut may have said which
+            yield opening
+        return
+    if inner is not None:
+        yield inner
 
 
 _ERROR_MEMBERS = frozenset({"error", "code", "message", "type"})

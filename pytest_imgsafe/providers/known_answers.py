@@ -320,8 +320,9 @@ def output_judged_clean(data: Any) -> bool:
         return False  # no choice, or one not finished (a chunk of a stream): nothing judged whole
     results = choices[0].get("content_filter_results") or choices[0].get("content_filter_result")
     if isinstance(results, Mapping) and results and "error" not in results:
-        categories = [v for v in results.values() if isinstance(v, Mapping)]
-        if categories and all(v.get("filtered") is False for v in categories):
+        # a result that says nothing of filtering (a field added to the results) is no judgement
+        judged = [v for v in results.values() if isinstance(v, Mapping) and "filtered" in v]
+        if judged and all(v["filtered"] is False for v in judged):
             return True
     moderation = data.get("moderation")
     output = moderation.get("output") if isinstance(moderation, Mapping) else None

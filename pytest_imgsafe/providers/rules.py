@@ -231,7 +231,7 @@ def read_by_rules(rules: Sequence[AnswerRule], status: int, body: Body, request_
                 continue
             found = values[0]
         if rule.message is not None:
-            texts = messages(body.data, body.text) if texts is None else texts
+            texts = messages(body.data, body.text, quoted=True) if texts is None else texts
             hit = next((t for t in texts if rule.message.search(t)), None)
             if hit is None:
                 continue

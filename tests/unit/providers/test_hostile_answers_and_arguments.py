@@ -125,7 +125,7 @@ def test_a_text_of_braces_is_tried_as_json_a_bounded_number_of_times(monkeypatch
     real = json.JSONDecoder.raw_decode
     monkeypatch.setattr(json.JSONDecoder, "raw_decode", lambda self, s, idx=0: tries.append(idx) or real(self, s, idx))
     assert body.embedded_json("{" * 20_000) is None
-    assert body.without_json("{" * 20_000)
+    assert body.without_json("{" * 20_000) == ""  # braces alone are JSON cut short: no words
     assert len(tries) <= 2 * body.MAX_JSON_STARTS
     tries.clear()
     assert body.embedded_json('upstream said: {"error": {"message": "x"}}') == {"error": {"message": "x"}}

@@ -5,7 +5,10 @@
   that names another answer (a rate limit, a key, a bad parameter) keeps the whole a non-verdict;
 - a JSON body cut after its error's message: the message, whole, is read where it names what was
   judged (the prompt, the generated image); where it names neither, the part cut away may have
-  said the stage, so the answer stays a non-verdict; a cut body is never a pass.
+  said the stage, so the answer stays a non-verdict; a cut body is never a pass;
+- a relay that quotes an answer (in its message, after its own words, in an HTML page) quotes it
+  as a body: a cut one is read as that cut body is (a whole error's message, never a fragment of
+  it nor its half-values as words), one printed with a comma after its last member as the answer.
 """
 
 from __future__ import annotations
@@ -133,3 +136,56 @@ def test_a_parsed_answer_nested_deeper_than_any_is_no_verdict() -> None:
         node["inner"] = {}
         node = node["inner"]  # type: ignore[assignment]
     assert no_verdict(400, {"error": deep}, "images.generate").kind == "unreadable"
+
+
+_CUT_FILTER = (
+    '{"error": {"message": "The response was filtered due to the prompt triggering the content management '
+    'policy.", "code": "content_filter", "innererror": {"code": "ResponsibleAIPolicyViolation", '
+    '"content_filter_result": {"hate": {"filtered": true, "severity": "high"}, "sexual": {"filtered": false,'
+)
+"""An error cut inside its filter results: its message names the prompt; what follows it was cut."""
+
+
+def _quoted(text: str) -> list[tuple[int, object]]:
+    """The text as relays quote an upstream's answer: in a message, after their own words, in a page."""
+    return [
+        (400, {"error": {"message": text, "type": "new_api_error", "code": None}}),
+        (400, {"error": {"message": f"gateway.BadRequestError: UpstreamException - {text}", "code": "400"}}),
+        (502, {"error": {"message": "Provider returned error", "code": 502, "metadata": {"raw": text}}}),
+        (502, f"<html><body><h1>Upstream error</h1><pre>{text}</pre></body></html>"),
+    ]
+
+
+def test_a_relay_quoting_a_cut_answer_reads_it_as_that_cut_body() -> None:
+    assert classify(400, _CUT_FILTER, kind="chat").label == "block:input"
+    for status, body in _quoted(_CUT_FILTER):
+        outcome = classify(status, body, kind="chat")
+        # its message, whole (the prompt named: input), never the first fragment that parses
+        # (a category's {"filtered": true}, which names no stage)
+        assert outcome.label == "block:input", body
+
+
+def test_a_relay_quoting_a_cut_success_is_no_verdict_and_its_half_values_no_words() -> None:
+    cut = '{"candidates": [{"content": {"parts": [{"text": "I cannot make sexually explicit content. Would you'
+    assert no_verdict(200, cut, "chat").kind == "unreadable"
+    for status, body in _quoted(cut):
+        with pytest.raises(ApiError):
+            classify(status, body, kind="chat")  # the model's half-said words, cut, are no refusal
+
+
+def test_error_members_quoted_without_braces_and_cut_are_read_for_their_message() -> None:
+    members = _CUT_FILTER.removeprefix("{")
+    assert classify(400, members, kind="chat").label == "block:input"
+
+
+def test_a_quoted_answer_with_a_comma_after_its_last_member_is_that_answer() -> None:
+    answer = (
+        '{"error": {"message": "The prompt was flagged.", "code": "content_filter", "innererror": '
+        '{"code": "ResponsibleAIPolicyViolation", "content_filter_result": {"hate": {"filtered": true},},},}}'
+    )
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(answer)
+    direct = classify(400, answer, kind="chat")
+    assert direct.label == "block:input"
+    for status, body in _quoted(answer):
+        assert classify(status, body, kind="chat").label == direct.label, body

@@ -178,6 +178,14 @@ def test_a_text_answer_its_filter_judged_clean_passes_when_no_kind_asks() -> Non
     assert classify(200, annotated_chat(moderation=output_clean)).verdict == "pass"
 
 
+def test_a_result_that_says_nothing_of_filtering_changes_no_judgement() -> None:
+    # a field added to the results (a newer category's status, a vendor's note) is no verdict of
+    # its own: the categories that say whether they filtered judge the text
+    results = {"violence": CLEAN, "hate": CLEAN, "x_review": {"note": 1}, "ungrounded": {"details": []}}
+    assert classify(200, annotated_chat(results)).verdict == "pass"
+    assert no_verdict(200, annotated_chat({"x_review": {"note": 1}})).kind == "unreadable"  # nothing judged
+
+
 @pytest.mark.parametrize(
     "body",
     [
