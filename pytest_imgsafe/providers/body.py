@@ -100,7 +100,7 @@ def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
     if isinstance(body, Mapping):
         return Body(merge_stream([body]) if _is_event(body) else body, "")
     if isinstance(body, list):
-        return _stream(body, "")
+        return Body({"detail": body}, "") if validation_errors(body) else _stream(body, "")
     if body is None:
         return Body(None, "")
     if isinstance(body, bytes):
@@ -124,10 +124,17 @@ def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
         if data is None:
             return Body(None, text)
     if isinstance(data, list):
+        if validation_errors(data):
+            return Body({"detail": data}, text)  # FastAPI's validation errors without their envelope
         return _stream(data, text)
     if isinstance(data, Mapping) and _is_event(data):
         return Body(merge_stream([data]), text)
     return Body(data, text)
+
+
+def validation_errors(items: list[Any]) -> bool:
+    """A list of FastAPI's validation errors (``{loc, msg, type}`` each): one error answer, no stream."""
+    return bool(items) and all(isinstance(i, Mapping) and {"loc", "msg", "type"} <= i.keys() for i in items[:32])
 
 
 _PROTO_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*(.+?)|(\{))\s*$")

@@ -57,6 +57,7 @@ from .body import (
     opening_error,
     printed_json,
     printed_placeholder,
+    validation_errors,
     without_json,
 )
 from .known_errors import (
@@ -77,6 +78,7 @@ from .vocabulary import (
     filter_named,
     flag_says,
     key_words,
+    made_elsewhere,
     model_declines,
     names_policy,
     names_safety,
@@ -85,13 +87,22 @@ from .vocabulary import (
     stage_in,
     stage_named,
     stage_of_enum,
+    tokens,
     vocabulary,
 )
 
 NestedReader = Callable[[int, Any], Outcome]
 """Reads a nested answer with every reader (exact, then general); raises ApiError for none."""
 
-_FINISH_KEYS = ("finishReason", "finish_reason", "native_finish_reason", "stop_reason", "stopReason")
+_FINISH_KEYS = (
+    "finishReason",
+    "finish_reason",
+    "native_finish_reason",
+    "stop_reason",
+    "stopReason",
+    "finish_reasons",
+    "finishReasons",
+)
 _BLOCK_KEYS = ("blockReason", "block_reason")
 _CONTAINER_WORDS = frozenset(
     {
@@ -173,6 +184,8 @@ _ENVELOPES = threading.local()
 
 def _nested_within(status: int, body: Body, ctx: Ctx, read: NestedReader) -> Outcome | None:
     for inner in _inner_answers(body):
+        if isinstance(inner, list) and validation_errors(inner):
+            inner = {"detail": inner}  # FastAPI's validation errors, quoted without their envelope
         # an error's own fields (an error object, or one that carries its message) are read as an error first
         erring = isinstance(inner, Mapping) and bool(error_object(inner))
         for inner_status in (max(status, 400), 200) if erring else (200, max(status, 400)):
@@ -284,12 +297,15 @@ def _fields(data: Any, ctx: Ctx, *, refusals_only: bool = False) -> Outcome | No
             if isinstance(value, str) and value and not value.upper().endswith("UNSPECIFIED"):
                 reasons.append((0, value, "input", node))
         for key in _FINISH_KEYS:
-            value = node.get(key)
-            if isinstance(value, str) and value and value.lower() not in words.refusal_reasons:
-                if _reason_blocks(value, node):
-                    reasons.append((1, value, stage_of_enum(value) or _message_stage(node) or "output", node))
-            elif isinstance(value, str) and value:
-                refusals.append(_node_message(node) or value)
+            # one reason, or one per image (Stability's ``finish_reasons`` on Bedrock)
+            found = node.get(key)
+            for value in found[:16] if isinstance(found, list) else [found]:
+                if isinstance(value, str) and value and value.lower() not in words.refusal_reasons:
+                    if _reason_blocks(value, node):
+                        stage = stage_of_enum(value) or _message_stage(node) or "output"
+                        reasons.append((1, value, stage, node))
+                elif isinstance(value, str) and value:
+                    refusals.append(_node_message(node) or value)
         path_words = {w for part in path for w in key_words(part)}
         annotation_only = acted_false(node)
         for key, value in node.items():
@@ -302,11 +318,11 @@ def _fields(data: Any, ctx: Ctx, *, refusals_only: bool = False) -> Outcome | No
                 refusals.append(value)
             elif isinstance(value, str) and _filter_reason(key, value):
                 reasons.append((2, key, stage_in(value), {**node, "message": value}))
-            elif key in words.model_text_keys and isinstance(value, str) and path_words & _OUTPUT_PATH:
+            elif key in words.model_text_keys and isinstance(value, str) and _models_words(node, path_words):
                 spoken = model_declines(value)
                 if spoken:
                     refusals.append(spoken)
-        if path_words & _OUTPUT_PATH:
+        if _models_words(node, path_words):
             spoken = model_declines(_joined_text(node))  # a text streamed in parts is one text
             if spoken:
                 refusals.append(spoken)
@@ -342,13 +358,33 @@ def _error_code(data: Any, ctx: Ctx) -> Outcome | None:
         return None
     error = error_object(data)
     code = error.get("code")
-    if not isinstance(code, str) or not code.strip() or code.isdigit() or not names_policy(code):
+    if not _policy_code(code):
+        # a code that is only a status ("code": 400) leaves the error's type to name it
+        # ("type": "content_filter"); never a type beside a code of its own
+        code = error.get("type") if code is None or str(code).isdigit() else None
+    if not _policy_code(code):
         return None
+    code = str(code)
     texts = [without_json(text) for text in messages(error)]
     if any(another_answer(text) for text in texts):
         return None
-    stage = stage_of_enum(code) or next((s for s in map(stage_in, texts) if s), None)
+    param = error.get("param")  # the field the error names ("prompt"), or a relay's sentence in it
+    stage = (
+        stage_of_enum(code)
+        or next((s for s in map(stage_in, texts) if s), None)
+        or (stage_in(param) if isinstance(param, str) else None)
+    )
     return _worded_block(texts[0] if texts else code, stage, data, _marker_text(data), ctx, code=code)
+
+
+def _models_words(node: Mapping[str, Any], path_words: set[str]) -> bool:
+    """Is this node what the model said: under a choice, a candidate or an output, or a message
+    whose role is the assistant's (a conversation answered as its messages)?"""
+    return bool(path_words & _OUTPUT_PATH) or node.get("role") == "assistant"
+
+
+def _policy_code(code: Any) -> bool:
+    return isinstance(code, str) and bool(code.strip()) and not code.isdigit() and names_policy(code)
 
 
 def _joined_text(node: Mapping[str, Any]) -> str:
@@ -444,9 +480,16 @@ def _code_of(node: Mapping[str, Any]) -> str | None:
 
 
 def _reason_blocks(value: str, node: Mapping[str, Any]) -> bool:
-    """A reason names a policy by its tokens, or its message says safety blocked."""
+    """A reason names a policy by its tokens, or says a filter stopped what was generating
+    (``CONTENT_FILTERED``, "Filter reason: prompt": a finish reason is why generation stopped, and a
+    filter is then the content filter), or its message says safety blocked."""
     message = _node_message(node)
-    return names_policy(value) or bool(message and says_blocked(message))
+    return names_policy(value) or _names_a_filter(value) or bool(message and says_blocked(message))
+
+
+def _names_a_filter(value: str) -> bool:
+    found = tokens(value)
+    return bool(found & {"FILTER", "FILTERED"}) and not found & vocabulary().not_a_verdict_tokens
 
 
 def _node_message(node: Mapping[str, Any]) -> str:
@@ -629,7 +672,10 @@ def _filter_of(data: Any, marker: str) -> str | None:
     ``raiFilteredReason`` Imagen's, ``content_filter_results`` Azure's), then by its words. The
     fields are the provider's own shape; words travel (Vertex's Gemini speaks of "Responsible AI"
     as Imagen does, a relay quotes another provider's message)."""
-    return filter_named(" ".join(_field_names(data))) or filter_named(marker)
+    named = filter_named(" ".join(_field_names(data))) or filter_named(marker)
+    if named is None and isinstance(data, Mapping) and made_elsewhere(data.get("model")):
+        return "relay"  # another maker's model answered (Llama, DeepSeek, Claude): another party's
+    return named
 
 
 def _field_names(data: Any) -> list[str]:

@@ -37,7 +37,7 @@ from ..base.wire import PLACEHOLDER
 from .body import listed, printed_placeholder, snippet
 from .known_errors import BLOCK_CODES, TWO_STAGE_CODES, Ctx, azure_filtered, flag, no_verdict, violations
 from .verdict import ApiError, Filter, Outcome, Stage
-from .vocabulary import filter_named, names_safety, says_blocked, stage_named
+from .vocabulary import filter_named, made_elsewhere, names_safety, says_blocked, stage_named
 
 Family = Literal["image", "text", "moderation", "content-safety", "error"]
 Read = tuple[Outcome, Family]
@@ -87,6 +87,11 @@ def read_success(data: Mapping[str, Any], ctx: Ctx, thresholds: Mapping[str, int
         return _interaction(data, ctx)
     if "predictions" in data:
         return _imagen_predict(data, ctx), "image"
+    said = _assistant_said(data)
+    if said:
+        return _text_pass(said, ctx.hint, None, (), ctx)
+    if _finished_task_images(data):
+        return Outcome("pass", None, None, ctx.hint, ctx.request_id, read_by="shape"), "image"
     if "data" in data:
         return _images(data, ctx), "image"
     if isinstance(data.get("images"), list) and data["images"] and all(_usable_b64(i) for i in data["images"]):
@@ -238,7 +243,9 @@ def _chat(data: Mapping[str, Any], ctx: Ctx) -> Read:
     own = filter_named(host) or filter_named(str(data.get("model") or ""))
     # a gateway's answer that names its host, one of no filter known here (OpenRouter's "Anthropic",
     # "DeepSeek"): the gateway is the one party of the answer that can be named
-    relayed = bool(host.strip()) and filter_named(host) is None and not annotated and ctx.hint != "azure"
+    # ... or a model of another maker (Llama, DeepSeek, Claude): an answer of another party
+    elsewhere = own is None and made_elsewhere(data.get("model"))
+    relayed = (bool(host.strip()) and filter_named(host) is None or elsewhere) and not annotated and ctx.hint != "azure"
     named = own == "gemini" and not annotated and ctx.hint != "azure"
     gemini = not relayed and (bool(feedback) or named or (bool(native) and own in (None, "gemini")))
     azure = (
@@ -627,7 +634,44 @@ out of tokens (a chat answer cut at its length passes too), or has not finished 
 chunk). Any other reason is read by the general layer, by its message."""
 
 
-def _text_pass(text: str, provider: str, the_filter: Filter, categories: tuple[str, ...], ctx: Ctx) -> Read:
+_TASK_STATUS_KEYS = ("task_status", "taskStatus", "status", "state")
+_TASK_RESULT_KEYS = ("results", "images", "result_images")
+
+
+def _finished_task_images(data: Mapping[str, Any]) -> bool:
+    """An image task polled to its end, answered as its status and results (DashScope's
+    ``{"output": {"task_status": "SUCCEEDED", "results": [{"url": ...}]}}``): a status that says it
+    ended with its result, and an image in its results (a URL or base64, as the images API gives
+    them). A task still running, or ended with no image, is none."""
+    for task in (data, data.get("output")):
+        if not isinstance(task, Mapping):
+            continue
+        status = next((task[k] for k in _TASK_STATUS_KEYS if isinstance(task.get(k), str)), "")
+        if status.strip().lower() not in _OPERATION_DONE | {"succeed"}:
+            continue
+        for key in _TASK_RESULT_KEYS:
+            for item in listed(task.get(key))[:64]:
+                if isinstance(item, Mapping) and (
+                    _usable_url(item.get("url")) or any(_usable_b64(item.get(k)) for k in ("b64_json", "b64_image"))
+                ):
+                    return True
+    return False
+
+
+def _assistant_said(data: Mapping[str, Any]) -> str:
+    """The text of a conversation answered as its messages (``{"messages": [..., {"role":
+    "assistant", "content": "..."}]}``, as a guardrails server answers): the last message, the
+    assistant's; "" for anything else."""
+    said = listed(data.get("messages"))[-1:]
+    if not said or not isinstance(said[0], Mapping) or said[0].get("role") != "assistant":
+        return ""
+    content = said[0].get("content")
+    return content.strip() if isinstance(content, str) else ""
+
+
+def _text_pass(
+    text: str, provider: str | None, the_filter: Filter | None, categories: tuple[str, ...], ctx: Ctx
+) -> Read:
     """The model's text and nothing else, whichever API carried it: a pass of the text family
     (a kind that asks for text passes on it, unless the model declined; one that asks for an
     image reads it as no answer)."""
@@ -758,15 +802,16 @@ def _images(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
         or any(filter_named(str(e.get("code") or "")) == "azure" for e in withheld)
     )
     reasons = "; ".join(dict.fromkeys(str(e.get("message") or e.get("code") or "") for e in withheld)).strip("; ")
+    elsewhere = not azure and made_elsewhere(data.get("model"))  # a gateway serving another maker's model
     return Outcome(
         "pass",
         None,
         None,
-        ctx.hint or ("azure" if azure else "openai"),
+        ctx.hint or ("azure" if azure else "proxy" if elsewhere else "openai"),
         ctx.request_id,
         annotations,
         reasons or None,
-        filter="azure" if azure else "openai",
+        filter="azure" if azure else "relay" if elsewhere else "openai",
         read_by="shape",
     )
 

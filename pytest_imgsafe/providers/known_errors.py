@@ -148,12 +148,18 @@ Reader = Callable[[int, Any], Outcome]
 
 
 def error_object(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The error of an error answer: ``error``, else the answer itself when it carries a message."""
+    """The error of an error answer: ``error``, else the answer itself when it carries a message,
+    else the first of FastAPI's validation errors (``detail: [{loc, msg, type}]``: its ``type`` is
+    its code, its ``loc`` the field it names), one whose type is a block code first."""
     error = data.get("error")
     if isinstance(error, Mapping):
         return error
     if isinstance(data.get("message"), str):
         return data
+    items = [i for i in listed(data.get("detail"))[:32] if isinstance(i, Mapping) and isinstance(i.get("msg"), str)]
+    if items:
+        item = next((i for i in items if str(i.get("type")).lower() in BLOCK_CODES), items[0])
+        return {"code": item.get("type"), "message": item["msg"], "param": item.get("loc")}
     if _quoted_violation(data):  # Azure's inner error quoted alone, without the error around it
         return {"code": "content_filter", "message": "", "innererror": data}
     return {}

@@ -25,11 +25,12 @@ registry (``providers.registry.classify`` and each kind's ``read``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .body import MAX_TEXT, Body, looks_cut, looks_html, read_body, snippet
+from .body import MAX_TEXT, Body, looks_cut, looks_html, messages, read_body, snippet
 from .general import model_refusal, read_generally
 from .known_answers import (
     CONTENT_SAFETY_CATEGORIES,
@@ -42,7 +43,7 @@ from .known_answers import (
     output_judged_clean,
     read_success,
 )
-from .known_errors import BLOCK_CODES, QUOTA_CODES, RELAY_BLOCK_CODES, Ctx, error_kind, read_error
+from .known_errors import BLOCK_CODES, QUOTA_CODES, RELAY_BLOCK_CODES, Ctx, error_kind, is_suspension, read_error
 from .rules import AnswerRule, read_by_rules
 from .verdict import ApiError, ErrorKind, Outcome, Reads
 
@@ -173,6 +174,27 @@ def _read_whole(
     return replace(outcome, filter=default_filter) if outcome.filter is None and default_filter else outcome
 
 
+_WHOLE_ACCOUNT = re.compile(
+    r"\b(?:account|organi[sz]ation|org|api[ _-]?key|key|team|user|project|subscription|tenant|workspace)s?\b"
+    r"[^.]{0,60}?\b(?:blocked|suspended|banned|disabled|restricted|deactivated|terminated|revoked|locked)\b",
+    re.IGNORECASE,
+)
+"""Wording that blocks a whole account, key or team ("Your organization has been blocked for
+repeated policy violations"): no verdict on this request, even in safety's words."""
+
+
+def _forbidden_by_status_alone(err: ApiError, parsed: Body) -> bool:
+    """A 403 the exact readers call ``auth`` by its status alone (no code, no key or suspension in
+    its words), whose messages may still say this request's content was refused: Stability answers
+    its content moderation so, xAI a failed safety check (its ``code`` a sentence, gRPC's words for
+    a permission denied, no code of its own). The general layer reads it; a block only, and never
+    where any message blocks a whole account, key or team."""
+    if err.kind != "auth" or err.status_code != 403 or err.suspended or (err.code and " " not in err.code.strip()):
+        return False
+    texts = messages(parsed.data, parsed.text, quoted=True)
+    return not any(is_suspension(text) or _WHOLE_ACCOUNT.search(text) for text in texts)
+
+
 def provider_named(headers: Mapping[str, str]) -> str | None:
     """``azure`` when the answer's headers are those only Azure's front door sends
     (``apim-request-id``, ``x-ms-region``, ``azureml-model-session``, ...); ``None`` otherwise. (An
@@ -196,10 +218,11 @@ def _read(
     try:
         outcome, family = _exact(status, parsed, ctx, thresholds, nested)
     except ApiError as err:
-        if err.kind not in GENERAL_KINDS:
+        forbidden = err.kind not in GENERAL_KINDS
+        if forbidden and not _forbidden_by_status_alone(err, parsed):
             raise
         found = read_generally(status, parsed, ctx, nested)
-        if found is None:
+        if found is None or (forbidden and found.verdict != "block"):
             raise
         return found
     if family == "text" and reads == "text" and outcome.verdict == "pass":

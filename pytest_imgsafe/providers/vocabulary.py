@@ -57,6 +57,7 @@ class Vocabulary:
     model_text_keys: frozenset[str]
     model_declining: re.Pattern[str]
     model_reasons: re.Pattern[str]
+    other_model_makers: re.Pattern[str]
 
 
 def _either(patterns: list[str]) -> re.Pattern[str]:
@@ -87,6 +88,7 @@ def vocabulary() -> Vocabulary:
         filters=tuple((name, _either(patterns)) for name, patterns in data["filters"].items()),
         model_declining=_either(data["model_declining"]),
         model_reasons=_either(data["model_reasons"]),
+        other_model_makers=_either(data["other_model_makers"]),
         **{key: frozenset(data[key]) for key in _WORD_SETS},
     )
 
@@ -298,6 +300,12 @@ def stage_of_enum(value: str) -> Stage | None:
 def policy_enums(text: str) -> list[str]:
     """Enum-like words in a message that name a policy (``[IMAGE_SAFETY]`` in a relay's message)."""
     return [m.group(0) for m in _ENUM.finditer(text) if names_policy(m.group(0))]
+
+
+def made_elsewhere(model: Any) -> bool:
+    """Does a ``model`` field name a model of a maker that is none of the filters (``meta-llama/
+    Llama-3.3-70B``, ``deepseek-chat``, ``cogview-4``)? Its answer came from another party."""
+    return isinstance(model, str) and bool(vocabulary().other_model_makers.search(model.strip()[:200]))
 
 
 def filter_named(text: str) -> str | None:
