@@ -308,7 +308,8 @@ def _masked_hint(text: str) -> bool:
 
 
 def secrets_in_url(url: str) -> set[str]:
-    """The credential values a URL carries: secret query parameters and a ``user:password@``."""
+    """The credential values a URL carries: secret query parameters, a ``user:password@`` and a
+    ``#fragment`` (which no request sends)."""
     if not url:
         return set()
     try:
@@ -318,4 +319,6 @@ def secrets_in_url(url: str) -> set[str]:
     found = {v for k, v in parse_qsl(parts.query, keep_blank_values=False) if k.lower() in SECRET_QUERY_KEYS}
     if parts.password:
         found.add(parts.password)
+    if len(parts.fragment) >= 8:  # never sent, so nothing but a secret or a note has a reason to be there
+        found.add(parts.fragment)
     return found

@@ -41,6 +41,10 @@ def url_problem(url: str) -> str | None:
         return "is not a well-formed URL (its host or port cannot be read: an unclosed '[', a port not a number?)"
     if parts.scheme.lower() not in SCHEMES:
         return "must start with http:// or https://"
+    if "#" in url:
+        # no request sends a fragment, so whatever is written there (a key, a note) is only ever
+        # copied into recordings, logs and reports
+        return "has a '#' fragment, which no request sends (what follows '#' would only be copied into recordings)"
     if not parts.hostname:
         return "names no host"
     if port is not None and not 0 < port < 65536:

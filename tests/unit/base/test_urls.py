@@ -36,6 +36,8 @@ def test_urls_the_http_client_refuses_are_refused_without_quoting_them(url: str,
         ("http://h:0/v1", "port outside 1 to 65535"),
         ("http://exa mple.com/v1", "(\\x20, character 11)"),
         ("http://a..b/v1", "not a valid domain name"),
+        (f"http://127.0.0.1:8765/v1#{SECRET}", "'#' fragment, which no request sends"),
+        ("http://127.0.0.1:8765/v1#", "'#' fragment"),
     ],
 )
 def test_urls_that_cannot_reach_a_provider_are_refused(url: str, problem: str) -> None:
@@ -75,3 +77,12 @@ def test_a_key_that_is_not_one_printable_line_is_refused_without_quoting_it(key:
 
 def test_an_ordinary_key_passes() -> None:
     assert key_problem(SECRET) is None and key_problem("0123456789abcdef0123456789abcdef") is None
+
+
+def test_a_fragment_is_refused_without_quoting_it_and_counted_a_secret_when_it_slips_through() -> None:
+    from pytest_imgsafe.base.scrub import secrets_in_url
+
+    found = url_problem(f"http://127.0.0.1:8765/v1#{SECRET}")
+    assert found is not None and SECRET[:12] not in found
+    assert SECRET in secrets_in_url(f"http://127.0.0.1:8765/v1#{SECRET}")
+    assert secrets_in_url("http://127.0.0.1:8765/v1#top") == set()  # too short to be anyone's secret
