@@ -66,6 +66,42 @@ def write_output(path: Path, data: str | bytes) -> None:
         raise NotWritten(cannot_write(path, err)) from None
 
 
+_OWN_OUTPUT_HEADS = {
+    ".json": (b'"schema": "pytest-imgsafe/report"', 64),
+    ".md": (b"## pytest-imgsafe:", 0),
+    ".html": (b"<title>pytest-imgsafe:", 256),
+}
+"""How a report file this plugin wrote begins, by its suffix: the words, and how far into the file
+they stand at most (PATH.json's schema is its first member, the Markdown summary opens with its
+heading, the page's title is in its first line)."""
+
+
+def report_sibling(path: Path, suffix: str) -> Path:
+    """PATH.json -> PATH.md / PATH.html; another name keeps its suffix (drift.out -> drift.out.md)."""
+    return path.with_suffix(suffix) if path.suffix == ".json" else path.with_name(path.name + suffix)
+
+
+def not_replaceable(path: Path) -> str | None:
+    """Why an output file a person named (a report) must not be replaced, or None: a report
+    replaces only a report. A link (it would be written through, to whatever it names), anything
+    but a plain file (a folder, a named pipe, a device), or a plain file this plugin did not
+    write as a report (a cassette, a corpus, ``pyproject.toml``: the words in the first bytes
+    decide) is left as it is."""
+    if path.is_symlink():
+        return "is a link: a report is never written through one"
+    if not path.exists():
+        return None
+    if not path.is_file():
+        return "is not a plain file"
+    head, within = _OWN_OUTPUT_HEADS.get(path.suffix, _OWN_OUTPUT_HEADS[".json"])
+    try:
+        with path.open("rb") as fh:
+            first = fh.read(within + len(head))
+    except OSError as err:
+        return f"cannot be read ({err.strerror or err})"
+    return None if head in first else "exists and is not a report this plugin wrote"
+
+
 class TooLarge(OSError):
     """A file over the size a reader takes (``read_small``'s ``limit``)."""
 

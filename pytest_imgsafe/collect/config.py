@@ -23,6 +23,7 @@ from typing import Any
 
 from ..base import options as opt
 from ..base.errors import ConfigError as ConfigError
+from ..base.files import not_replaceable, report_sibling
 from ..base.sampling import SampleSize, tonight
 from ..base.scrub import Scrubber
 from ..base.shards import Shard
@@ -472,6 +473,27 @@ def _path(values: Mapping[str, Any], source: str, cwd: Path) -> Path | None:
     return (cwd / value).resolve()
 
 
+def _report(values: Mapping[str, Any], cwd: Path) -> Path | None:
+    """--imgsafe-report, checked before the run: a report replaces only a report (its JSON, its
+    Markdown and its page), so a path that names a cassette, a corpus, a link or a device is
+    refused now, not after the tests ran."""
+    value = values.get(opt.OPT_REPORT)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{opt.OPT_REPORT} takes a path, not {excerpt(value)}")
+    named = cwd / value
+    resolved = named.resolve() if not named.is_symlink() else named
+    for each in (resolved, report_sibling(resolved, ".md"), report_sibling(resolved, ".html")):
+        problem = not_replaceable(each)
+        if problem:
+            raise ConfigError(
+                f"{opt.OPT_REPORT} {clip(str(each))} {problem}: it is left as it was; name a new file "
+                "(or a report an earlier run wrote)"
+            )
+    return resolved
+
+
 def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
     rerun = cli.get(opt.OPT_RERUN_ERRORS)
     if rerun is not None and not (hasattr(rerun, "path") and hasattr(rerun, "errors")):
@@ -487,7 +509,7 @@ def _run_options(cli: Mapping[str, Any], cwd: Path) -> RunOptions:
     return RunOptions(
         seed=_checked(cli, opt.OPT_SEED, opt.parse_seed),
         save_failures=_path(cli, opt.OPT_SAVE_FAILURES, cwd),
-        report=_path(cli, opt.OPT_REPORT, cwd),
+        report=_report(cli, cwd),
         history_dir=_path(cli, opt.OPT_HISTORY, cwd),
         budget_usd=_checked(cli, opt.OPT_BUDGET, opt.parse_usd),
         max_blocks=_checked(cli, opt.OPT_MAX_BLOCKS, opt.parse_count),

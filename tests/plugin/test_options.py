@@ -194,3 +194,22 @@ def test_every_option_and_ini_key_is_one_the_settings_resolver_reads(pytester: p
     added = [name for name in config._parser._opt2dest if name.startswith("--imgsafe")]  # noqa: SLF001
     assert sorted(added) == sorted(OPTIONS)
     assert sorted(name for name in config._parser._inidict if name.startswith("imgsafe")) == sorted(INI_KEYS)  # noqa: SLF001
+
+
+@pytest.mark.parametrize("name", ["cassettes/moderation/fox.json", "corpora/c.yaml", "pyproject.toml"])
+def test_a_report_path_naming_a_file_that_is_no_report_is_refused_before_the_run(
+    pytester: pytest.Pytester, name: str
+) -> None:
+    """A report replaces only a report: naming a cassette, a corpus or the pyproject is a usage
+    error before anything runs, and the file is left byte for byte as it was."""
+    pytester.makefile(".toml", pyproject='[tool.imgsafe]\ncorpora = ["corpora"]\n')
+    (pytester.path / "corpora").mkdir()
+    (pytester.path / "corpora" / "c.yaml").write_text("cases:\n  - id: a\n    prompt: A fox\n    expect: pass\n")
+    (pytester.path / "cassettes" / "moderation").mkdir(parents=True)
+    (pytester.path / "cassettes" / "moderation" / "fox.json").write_text('{"version": 1, "interactions": []}')
+    before = (pytester.path / name).read_bytes()
+    result = pytester.runpytest(OPT_ENABLE, f"--imgsafe-report={name}")
+    result.stderr.fnmatch_lines([f"ERROR: pytest-imgsafe: --imgsafe-report *{name} exists and is not a report*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert (pytester.path / name).read_bytes() == before
+    assert not list(pytester.path.rglob("*.html")) and not list(pytester.path.rglob("*.md"))

@@ -173,3 +173,24 @@ def test_the_readmes_worked_example_reads_what_it_says(tmp_path: Path) -> None:
     assert (dropped.label, dropped.code) == ("block:output", "image_withheld")
     passed = outcome_for(acme, Answer(200, {}, {"created": 1, "data": [{"b64_json": PNG}]}, "test"))
     assert (passed.verdict, passed.read_by) == ("pass", "shape")
+
+
+@pytest.mark.parametrize(
+    ("key", "pattern"),
+    [("message", "^(a+)+$"), ("message", "^(a|aa)+$"), ("matches", r"(\w+\s?)+$"), ("matches", "(.*)*x")],
+)
+def test_a_pattern_that_backtracks_without_end_is_refused_before_the_run(key: str, pattern: str) -> None:
+    """A repeated group that itself repeats, or whose alternatives start alike, takes time that
+    doubles with every character of an answer that almost matches: the run would hang on it."""
+    rule = {"status": 400, key: pattern, "verdict": "block", "stage": "input", "filter": "relay"}
+    if key == "matches":
+        rule["path"] = "error.message"
+    with pytest.raises(ConfigError, match=rf"rule 1 {key} = .* repeats a group .*write it without the outer"):
+        parse_rules([rule])
+
+
+@pytest.mark.parametrize(
+    "pattern", ["(?i)blocked", "(?i)(foo|bar)+", "(?:ab)+", r"content[_ ]filter", r"(x|y)*z", "(?i)(unsafe|nsfw) word"]
+)
+def test_patterns_that_match_in_one_way_are_accepted(pattern: str) -> None:
+    assert parse_rules([{"status": 400, "message": pattern, "verdict": "block", "stage": "input", "filter": "relay"}])
