@@ -197,8 +197,8 @@ class CaseItem(pytest.Item):
             self.own_markers.append(marks[case.scenario])
         if case.skip:
             self.add_marker(pytest.mark.skip(reason=case.skip))
-        if case.xfail:
-            self.add_marker(pytest.mark.xfail(reason=case.xfail))
+        if case.xfail:  # strict: an expectation met while marked so is news, and fails as XPASS
+            self.add_marker(pytest.mark.xfail(reason=case.xfail, strict=True))
 
     @property
     def runner(self) -> Runner:

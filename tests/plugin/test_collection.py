@@ -139,3 +139,20 @@ def test_yaml_outside_the_corpora_is_ignored(project: pytest.Pytester) -> None:
     write_corpus(project, "c", "cases:\n  - id: c\n    prompt: a fox\n    targets: [moderation]\n    expect: pass\n")
     result = project.runpytest("--imgsafe", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["corpora/c.yaml::c[moderation]", "1 test collected*"])
+
+
+def test_xfail_is_strict_without_the_projects_own_xfail_strict(project: pytest.Pytester) -> None:
+    """The corpus reference says ``xfail: <reason> (strict)``: a case that meets its expectation
+    while marked xfail fails as XPASS(strict), whatever pytest's ``xfail_strict`` says."""
+    write_corpus(
+        project,
+        "known",
+        "cases:\n"
+        "  - id: met\n    prompt: A watercolor of a red fox\n    targets: [moderation]\n    expect: pass\n"
+        "    xfail: the filter wrongly blocks it\n"
+        "  - id: unmet\n    prompt: A watercolor of a red fox\n    targets: [moderation]\n    expect: block\n"
+        "    xfail: the filter should block it one day\n",
+    )
+    result = project.runpytest("--imgsafe", "--imgsafe-record-mode=once", "-rxX")
+    result.stdout.fnmatch_lines(["*XPASS(strict)*the filter wrongly blocks it*", "*XFAIL*unmet*"])
+    result.assert_outcomes(failed=1, xfailed=1)
