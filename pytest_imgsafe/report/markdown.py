@@ -21,8 +21,16 @@ LIMIT_BYTES = 16 * 1024
 _LINE = 300  # characters per list line: a long prompt or message must not eat the page
 
 
+def _inert(line: str) -> str:
+    """A line whose words came from a report (a case id, a prompt, a provider's message) that can
+    open no HTML tag where Markdown is rendered (a CI job summary, a pull request): ``<``, ``>``
+    and ``&`` as entities, which read the same once rendered. The summaries write no HTML of their own."""
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class Bounded:
-    """Lines that stop at a byte budget, keeping room for what later sections need."""
+    """Lines that stop at a byte budget, keeping room for what later sections need; every line
+    inert as Markdown (no tag a report's words could open)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -30,10 +38,10 @@ class Bounded:
         self.size = 0
 
     def fits(self, line: str, reserve: int = 0) -> bool:
-        return self.size + len(line.encode()) + 1 + reserve <= self.limit
+        return self.size + len(_inert(line).encode()) + 1 + reserve <= self.limit
 
     def add(self, *lines: str) -> None:
-        for line in lines:
+        for line in map(_inert, lines):
             self.lines.append(line)
             self.size += len(line.encode()) + 1
 

@@ -49,33 +49,36 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
-@pytest.mark.parametrize("where", ["folder", "under-a-file"])
 def test_a_report_path_that_cannot_be_written_is_one_line_and_keeps_the_tests_status(
-    project: pytest.Pytester, where: str
+    project: pytest.Pytester,
 ) -> None:
     recorded(project)
-    (project.path / "reports").mkdir()
-    path = "reports" if where == "folder" else "pyproject.toml/r.json"
+    path = "pyproject.toml/r.json"  # found only when the report is written: a file where a folder must be
     result = project.runpytest(*REPLAY, f"--imgsafe-report={path}")
     result.assert_outcomes(passed=1, failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     no_traceback(result)
-    why = (
-        "Is a directory (EISDIR)"
-        if where == "folder"
-        else f"Not a directory (ENOTDIR): {project.path / 'pyproject.toml'} is not a folder"
-    )
+    why = f"Not a directory (ENOTDIR): {project.path / 'pyproject.toml'} is not a folder"
     result.stdout.fnmatch_lines([f"imgsafe: report not written: cannot write '{project.path / path}': {why}"])
-    assert leftovers(project.path) == [] and leftovers(project.path / "reports") == []
+    assert leftovers(project.path) == []
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_the_run(project: pytest.Pytester) -> None:
+    recorded(project)
+    (project.path / "reports").mkdir()
+    result = project.runpytest(*REPLAY, "--imgsafe-report=reports")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    no_traceback(result)
+    result.stderr.fnmatch_lines(["ERROR: pytest-imgsafe: --imgsafe-report *reports is not a plain file: it is left*"])
+    assert list((project.path / "reports").iterdir()) == []
 
 
 def test_a_report_that_cannot_be_written_in_a_passing_run_keeps_exit_status_0(project: pytest.Pytester) -> None:
     recorded(project)
-    (project.path / "reports").mkdir()
-    result = project.runpytest(*REPLAY, "-k", "fox", "--imgsafe-report=reports")
+    result = project.runpytest(*REPLAY, "-k", "fox", "--imgsafe-report=pyproject.toml/r.json")
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["imgsafe: report not written: cannot write *reports*: Is a directory (EISDIR)"])
+    result.stdout.fnmatch_lines(["imgsafe: report not written: cannot write *r.json*: Not a directory (ENOTDIR)*"])
 
 
 def test_a_read_only_report_folder_is_one_line(project: pytest.Pytester) -> None:
@@ -116,7 +119,8 @@ def test_a_full_disk_leaves_no_truncated_report_and_keeps_the_old_one(project: p
     recorded(project)
     reports = project.path / "reports"
     reports.mkdir()
-    (reports / "r.json").write_text("the old report\n")
+    old = '{\n "schema": "pytest-imgsafe/report",\n "version": 1\n}\n'  # an earlier run's, as it begins
+    (reports / "r.json").write_text(old)
     limit = (
         "import resource, sys, pytest; resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024)); "
         "sys.exit(pytest.main(sys.argv[1:]))"
@@ -136,7 +140,7 @@ def test_a_full_disk_leaves_no_truncated_report_and_keeps_the_old_one(project: p
     assert "Traceback" not in shown and "INTERNALERROR" not in shown, shown
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, shown
     assert "imgsafe: report not written: cannot write " in shown and "File too large (EFBIG)" in shown, shown
-    assert (reports / "r.json").read_text() == "the old report\n"
+    assert (reports / "r.json").read_text() == old
     assert sorted(p.name for p in reports.iterdir()) == ["r.json"]
 
 

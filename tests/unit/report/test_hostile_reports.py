@@ -229,3 +229,17 @@ def test_compare_into_a_place_that_cannot_be_written_is_one_line(tmp_path: Path)
     assert code == 2
     one_line(err.getvalue())
     assert "cannot write" in err.getvalue() and "diff.md" in err.getvalue()
+
+
+def test_markdown_from_a_reports_words_opens_no_tag() -> None:
+    """A case id, a target or a provider's message that holds markup stays text in the Markdown a
+    CI job summary renders: the run's summary and compare's diff alike."""
+    from pytest_imgsafe.report import markdown
+
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>&amp"
+    rows = [row(hostile, target=hostile, status="error", actual=None, message=hostile)]
+    old = assemble({"started": "a", "finished": "a", "mode": "live"}, {}, [row(hostile, target=hostile)], None, [], [])  # type: ignore[arg-type]
+    new = assemble({"started": "b", "finished": "b", "mode": "live"}, {}, rows, None, [], [])  # type: ignore[arg-type]
+    for page in (markdown(new), as_markdown(compare_reports(old, new))):
+        assert "<script" not in page and "<img" not in page and "&lt;script&gt;" in page
+        assert "&amp;amp" in page  # an ampersand of the words is the words', not an entity
