@@ -24,6 +24,16 @@ _BLOCK_LABELS = {"input": "block:input", "output": "block:output"}
 """A block's label by its stage: the same string for every row that keeps one."""
 
 
+MESSAGE_CHARS = 2000
+"""How much of a provider's message a verdict or a non-verdict keeps: its words, never megabytes
+of them (a relay can answer with a page; the report keeps the body itself, bounded, apart)."""
+
+
+def bounded_message(text: str) -> str:
+    """A message as kept: whole up to :data:`MESSAGE_CHARS`, else its start and its length."""
+    return text if len(text) <= MESSAGE_CHARS else f"{text[:MESSAGE_CHARS]}… ({len(text):,} characters)"
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A safety verdict read from one answer.
@@ -57,6 +67,10 @@ class Outcome:
     readers), ``rule`` (a team's ``[[tool.imgsafe.answers]]`` rule); ``None`` when not read
     from an answer (the local screen, a chain's summary)."""
 
+    def __post_init__(self) -> None:
+        if self.message is not None and len(self.message) > MESSAGE_CHARS:
+            object.__setattr__(self, "message", bounded_message(self.message))
+
     @property
     def label(self) -> str:
         """``pass``, ``block``, ``block:input`` or ``block:output`` (``pass@LINK`` from a chain): the corpus's words."""
@@ -79,6 +93,7 @@ class ApiError(Exception):
     retry_after: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        self.message = bounded_message(self.message)
         super().__init__(self.message)
 
     def __str__(self) -> str:

@@ -246,3 +246,19 @@ def test_a_number_past_every_http_status_is_no_verdict(status: int) -> None:
 def test_a_finish_reason_in_another_case_or_with_spaces_says_the_same(finish: str) -> None:
     body = {"choices": [{"message": {"content": "Here is the story"}, "finish_reason": finish}]}
     assert classify(200, body, kind="chat").verdict == "block"
+
+
+def test_a_providers_message_is_kept_to_its_words_never_megabytes() -> None:
+    """A relay may answer with a page of megabytes: the verdict or non-verdict keeps its start and
+    its length (the terminal, the junit XML and the report copy the message)."""
+    from pytest_imgsafe.providers.verdict import MESSAGE_CHARS
+
+    huge = "x" * 300_000
+    with pytest.raises(ApiError) as info:
+        classify(400, {"error": {"message": huge}})
+    assert len(info.value.message) < MESSAGE_CHARS + 40 and info.value.message.endswith("(300,000 characters)")
+    assert len(str(info.value)) < MESSAGE_CHARS + 100
+    outcome = classify(
+        400, {"error": {"message": "Rejected by the safety system. " + huge, "code": "moderation_blocked"}}
+    )
+    assert outcome.verdict == "block" and len(outcome.message or "") < MESSAGE_CHARS + 40
