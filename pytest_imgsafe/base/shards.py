@@ -45,9 +45,18 @@ def parse_shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a shard: give K/N, this job's number and the number of jobs (e.g. 2/4)"
         )
+    if count > MAX_SHARDS:
+        raise argparse.ArgumentTypeError(
+            f"{text[:60]!r}: at most {MAX_SHARDS} shards (a CI matrix of that many jobs is already far more than a "
+            "provider's rate limit can feed)"
+        )
     if not 1 <= index <= count:
         raise argparse.ArgumentTypeError(f"{text!r}: the shard's number must be between 1 and {count} (e.g. 1/{count})")
     return Shard(index, count)
+
+
+MAX_SHARDS = 1024
+"""The most jobs a run is split into: each shard's plan holds a slot per shard."""
 
 
 def fingerprint(keys: Iterable[Key]) -> str:

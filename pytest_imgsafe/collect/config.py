@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 import fnmatch
 import functools
+import math
 import os
 import re
 import tomllib
@@ -473,6 +474,12 @@ def _path(values: Mapping[str, Any], source: str, cwd: Path) -> Path | None:
     return (cwd / value).resolve()
 
 
+def _finite(value: Any) -> bool:
+    """A number TOML can write that is a number to compute with: not a Boolean, nan or inf (a
+    budget compared with nan never stops, a timeout of inf overflows the clock)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _report(values: Mapping[str, Any], cwd: Path) -> Path | None:
     """--imgsafe-report, checked before the run: a report replaces only a report (its JSON, its
     Markdown and its page), so a path that names a cassette, a corpus, a link or a device is
@@ -634,8 +641,8 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
         ),
     )
     timeout = table.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise ConfigError(f"{where} timeout must be a positive number of seconds")
+    if timeout is not None and (not _finite(timeout) or timeout <= 0 or timeout > 86_400):
+        raise ConfigError(f"{where} timeout must be a positive number of seconds, at most a day (e.g. timeout = 120)")
     retries = table.get("max_retries", 5)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ConfigError(f"{where} max_retries must be a whole number >= 0")
@@ -649,7 +656,7 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ConfigError(f"{where} concurrency must be a whole number from 1 to 256")
     price = table.get("price")
-    if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
+    if price is not None and (not _finite(price) or price < 0):
         raise ConfigError(f"{where} price must be the USD cost of one billed call, e.g. price = 0.04")
     fields: dict[str, Any] = {
         key: table[key]

@@ -22,6 +22,8 @@ def test_a_shard_is_k_of_n() -> None:
         ("1/0", "'1/0' is not a shard"),
         ("0/4", "'0/4': the shard's number must be between 1 and 4 (e.g. 1/4)"),
         ("5/4", "'5/4': the shard's number must be between 1 and 4"),
+        ("1/1025", "at most 1024 shards"),  # each shard's plan holds a slot per shard
+        ("1/99999999999999999999", "at most 1024 shards"),
     ],
 )
 def test_a_bad_shard_is_refused_with_the_form_to_give(text: str, says: str) -> None:

@@ -100,6 +100,26 @@ def test_precedence_cli_over_ini_over_default() -> None:
             {},
             "price must be the USD cost of one billed call",
         ),
+        (  # a budget compared with nan never stops a run
+            {"targets": {"t": {"kind": "images.generate", "model": "m", "price": float("nan")}}},
+            {},
+            "price must be the USD cost of one billed call",
+        ),
+        (
+            {"targets": {"t": {"kind": "images.generate", "model": "m", "price": float("inf")}}},
+            {},
+            "price must be the USD cost of one billed call",
+        ),
+        (  # nan and inf overflowed the live scheduler's clock, item by item
+            {"targets": {"t": {"kind": "images.generate", "model": "m", "timeout": float("nan")}}},
+            {},
+            "timeout must be a positive number of seconds, at most a day",
+        ),
+        (
+            {"targets": {"t": {"kind": "images.generate", "model": "m", "timeout": float("inf")}}},
+            {},
+            "timeout must be a positive number of seconds, at most a day",
+        ),
         (
             {"describer": {"kind": "images.generate", "model": "m"}},
             {},
