@@ -158,12 +158,20 @@ class Settings:
             p for p in dict.fromkeys(found) if self.is_corpus_file(p) and self.outside_corpus_file_problem(p) is None
         ]
 
-    def broken_corpus_links(self) -> list[Path]:
-        """Corpus files (``*.yaml``, ``*.yml`` under a configured corpus) that are links which
-        cannot be followed (a loop, or a target that is gone). pytest's walk passes over them
-        without a word, as over any entry that is not a file: the run would not know a corpus
+    def corpus_names_not_read(self) -> list[tuple[Path, str]]:
+        """Corpus names (``*.yaml``, ``*.yml`` under a configured corpus) that pytest's walk would
+        pass over without a word, as it does anything that is not a plain file, with why: a link
+        that cannot be followed (a loop, a target that is gone), or a named pipe, a device or a
+        socket, itself or where its link leads (``/dev/zero``). The run would not know a corpus
         file is missing."""
-        return [p for root in self.corpus_roots() for p in self._yaml_under(root) if p.is_symlink() and not p.exists()]
+        found: list[tuple[Path, str]] = []
+        for root in self.corpus_roots():
+            for path in self._yaml_under(root):
+                if path.is_symlink() and not path.exists():
+                    found.append((path, "is a link that cannot be followed (a loop of links, or its target is gone)"))
+                elif not path.is_file() and not path.is_dir():
+                    found.append((path, "is not a plain file (a named pipe, a device or a socket, or a link to one)"))
+        return found
 
     @staticmethod
     def _yaml_under(root: Path) -> list[Path]:

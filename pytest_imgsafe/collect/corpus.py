@@ -649,7 +649,11 @@ def _cases(
     d_expect: tuple[Any, int] | None,
 ) -> list[Case]:
     raw = data.get("cases")
-    if raw is None:
+    if raw is None or raw == []:
+        if "cases" in data and not data.get("fuzz"):
+            # 'cases:' with nothing under it (often a case list indented too little) makes no
+            # item: the file would be collected as nothing, without a word
+            check.add(data.lines["cases"], "'cases:' holds no case: add one ('- id: ...'), or remove the file")
         return []
     if not isinstance(raw, list):
         check.add(data.lines["cases"], "cases must be a list: start each case with '- id: ...'")

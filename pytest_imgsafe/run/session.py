@@ -307,12 +307,12 @@ class ImgsafeRun:
                 run.rewriter  # noqa: B018
             except (OSError, ValueError) as err:
                 raise pytest.UsageError(f"pytest-imgsafe: {err}") from None
-        broken = settings.broken_corpus_links()
-        if broken:
-            shown = ", ".join(escape_line(shown_path(p, settings.rootpath)) for p in broken[:5])
+        not_read = settings.corpus_names_not_read()
+        if not_read:
+            shown = "; ".join(f"{escape_line(shown_path(p, settings.rootpath))} {why}" for p, why in not_read[:5])
             raise pytest.UsageError(
-                f"pytest-imgsafe: corpus file {shown}{' and more' if len(broken) > 5 else ''} is a link that "
-                "cannot be followed (a loop of links, or its target is gone): remove it, or point it at a file"
+                f"pytest-imgsafe: corpus file {shown}{' (and more)' if len(not_read) > 5 else ''}: "
+                "remove it, or put a plain YAML file in its place"
             )
         config.stash[RUN_KEY] = run
         # With no paths on the command line, also collect the corpora (pytest would otherwise walk

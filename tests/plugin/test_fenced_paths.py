@@ -5,6 +5,7 @@ is a collection error naming the file and line, with the cache on or off."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -303,6 +304,23 @@ def test_a_corpus_file_that_is_a_broken_link_is_a_usage_error_not_a_silent_skip(
     result.stderr.fnmatch_lines(
         [
             "*pytest-imgsafe: corpus file corpora/lost.yaml is a link that cannot be followed*"
-            "remove it, or point it at a file"
+            "remove it, or put a plain YAML file in its place"
         ]
     )
+
+
+@pytest.mark.parametrize("kind", ["pipe", "device-link"])
+def test_a_corpus_name_that_is_no_plain_file_is_a_usage_error_not_a_silent_skip(
+    project: pytest.Pytester, kind: str
+) -> None:
+    """A named pipe, or a link to a device, where a corpus file should be: pytest's walk passed
+    over it and the run said "1 passed" (found by a black-box prober)."""
+    write_corpus(project, "calm", "cases:\n  - {id: lake, prompt: a calm lake, expect: pass, targets: [moderation]}\n")
+    odd = project.path / "corpora" / "odd.yaml"
+    if kind == "pipe":
+        os.mkfifo(odd)
+    else:
+        odd.symlink_to("/dev/zero")
+    result = project.runpytest("--imgsafe", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*corpus file corpora/odd.yaml is not a plain file (a named pipe, a device*"])

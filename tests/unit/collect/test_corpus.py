@@ -118,6 +118,9 @@ fuzz:
                 "1: no 'cases:' and no 'fuzz:' in this file",
             ],
         ),
+        ("cases:\n", ["1: 'cases:' holds no case: add one ('- id: ...'), or remove the file"]),
+        ("cases: []\n", ["1: 'cases:' holds no case"]),
+        ("cases:\n- id: a\n", ["2: case 'a' has no prompt"]),  # a list not indented is still the list
         (
             "cases:\n  - id: a\n    prompt: x\n    expect: pass\n    expect: block\n",
             ["5: the key 'expect' is repeated (first at line 4; the earlier value would be lost): keep one"],
