@@ -627,6 +627,16 @@ def parse_cassette(path: Path, raw: bytes) -> dict[str, Any]:
         raise CassetteError(path, "is not a cassette: it has no 'interactions' list")
     if not isinstance(data.get("imgsafe", {}), dict):
         raise CassetteError(path, "is not a cassette: its 'imgsafe' field is not an object")
+    written = data.get("imgsafe", {}).get("format", FORMAT)
+    if written != FORMAT or data.get("version", 1) != 1:
+        # a format this release does not know (a newer release's, or an edited one) may mean other
+        # things by the same fields: never read as if it were this one's
+        raise CassetteError(
+            path,
+            f"is in a cassette format this release does not read (imgsafe format {str(written)[:20]!r}, "
+            f"version {str(data.get('version'))[:20]!r}; this release writes format {FORMAT}, version 1): "
+            "record it again, or use the release that wrote it",
+        )
     for number, interaction in enumerate(data["interactions"], 1):
         request = interaction.get("request") if isinstance(interaction, dict) else None
         response = interaction.get("response") if isinstance(interaction, dict) else None

@@ -228,7 +228,8 @@ def load_history(folder: Path | None, warn: Callable[[str], None] | None = None)
     """Earlier reports in a folder, oldest first. JSON that is not one of our reports is ignored;
     a report that cannot be used (truncated, not UTF-8, too large, against the schema) is skipped
     and ``warn`` is told in one line that names it: one bad night never stops tonight's report.
-    A folder that is not there is said too (a typo would lose "since when" without a word)."""
+    A folder that is not there is said too (a typo would lose "since when" without a word); a link
+    in it is never followed."""
     if folder is None:
         return []
     if not folder.is_dir():
@@ -240,6 +241,10 @@ def load_history(folder: Path | None, warn: Callable[[str], None] | None = None)
         return []
     reports = []
     for path in sorted(folder.glob("*.json")):
+        if path.is_symlink():  # a run keeps its report there as a file; a link may lead anywhere
+            if warn is not None:
+                warn(f"--imgsafe-history: skipped {escape_line(str(path))}: a link, not a report a run kept here")
+            continue
         try:
             reports.append(read_report(path))
         except NotAReport:

@@ -144,6 +144,14 @@ def test_sigint_during_record_all_leaves_every_cassette_whole(project: pytest.Py
         (b"\xff\xfe not utf-8", "is not UTF-8 text"),
         (b'{"some": "other json"}', "is not a cassette"),
         (b'{"interactions": [{"request": {}, "response": {}}]}', "interaction #1 is not a recorded request and answer"),
+        (  # another release's format may mean other things by the same fields
+            b'{"imgsafe": {"format": 99}, "version": 1, "interactions": []}',
+            "is in a cassette format this release does not read (imgsafe format '99'",
+        ),
+        (
+            b'{"imgsafe": {"format": 1}, "version": 99, "interactions": []}',
+            "is in a cassette format this release does not read (imgsafe format '1', version '99'",
+        ),
     ],
 )
 def test_a_damaged_cassette_is_a_clear_error_naming_the_file_and_the_fix(

@@ -114,6 +114,19 @@ def test_a_bad_history_file_is_skipped_with_a_warning_naming_it(tmp_path: Path, 
     one_line(warnings[0])
 
 
+def test_a_link_in_the_history_folder_is_never_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps(good_report("2026-11-30T03:17:00Z")))
+    history_dir = tmp_path / "history"
+    history_dir.mkdir()
+    (history_dir / "2026-12-01.json").write_text(json.dumps(good_report()))
+    (history_dir / "2026-12-02.json").symlink_to(elsewhere)
+    warnings: list[str] = []
+    history = load_history(history_dir, warnings.append)
+    assert [h["run"]["finished"] for h in history] == ["2026-12-01T03:17:00Z"]
+    assert len(warnings) == 1 and "2026-12-02.json" in warnings[0] and "a link" in warnings[0]
+
+
 def test_files_that_are_not_reports_at_all_are_still_ignored_quietly(tmp_path: Path) -> None:
     (tmp_path / "other.json").write_text('{"schema": "something-else"}')
     warnings: list[str] = []
