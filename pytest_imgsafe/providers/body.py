@@ -609,10 +609,10 @@ def opening_error(text: str) -> dict[str, Any] | None:
     return None
 
 
-def cut_json_at(text: str) -> int | None:
-    """Where the JSON a text quotes begins, when it does not parse to its end (a relay quoting an
-    answer cut short: ``litellm.BadRequestError: OpenAIException - {"error": {"message": ...``);
-    ``None`` when every JSON it quotes is whole. A comma after a last member is no cut."""
+def _quoted_json(text: str) -> Iterator[tuple[int, int | None]]:
+    """Where a text quotes JSON: each opening bracket outside JSON already found whole, with the
+    end of the JSON value that starts there, or ``None`` when none parses from it (bounded: the
+    first ``MAX_JSON_STARTS`` brackets of the first ``MAX_TEXT`` characters)."""
     decoder = json.JSONDecoder()
     index = 0
     for m in itertools.islice(re.finditer(r"[\[{]", text[:MAX_TEXT]), MAX_JSON_STARTS):
@@ -621,16 +621,26 @@ def cut_json_at(text: str) -> int | None:
         try:
             _, index = decoder.raw_decode(text, m.start())
         except ValueError:
-            if not looks_cut(text[m.start() : m.start() + 16]):
-                continue  # a bracket in words ("[GoogleGenerativeAI Error]"), not JSON
-            rest = text[m.start() : MAX_TEXT]
-            if _TRAILING_COMMA.search(rest):
-                try:
-                    decoder.raw_decode(_without_trailing_commas(rest))
-                except ValueError:
-                    return m.start()
-                return None  # printed with a comma after a last member: whole
-            return m.start()
+            yield m.start(), None
+            continue
+        yield m.start(), index
+
+
+def cut_json_at(text: str) -> int | None:
+    """Where the JSON a text quotes begins, when it does not parse to its end (a relay quoting an
+    answer cut short: ``litellm.BadRequestError: OpenAIException - {"error": {"message": ...``);
+    ``None`` when every JSON it quotes is whole. A comma after a last member is no cut."""
+    for start, end in _quoted_json(text):
+        if end is not None or not looks_cut(text[start : start + 16]):
+            continue  # whole, or a bracket in words ("[GoogleGenerativeAI Error]"), not JSON
+        rest = text[start:MAX_TEXT]
+        if _TRAILING_COMMA.search(rest):
+            try:
+                json.JSONDecoder().raw_decode(_without_trailing_commas(rest))
+            except ValueError:
+                return start
+            return None  # printed with a comma after a last member: whole
+        return start
     return None
 
 
@@ -643,18 +653,12 @@ def without_json(text: str) -> str:
     cut = cut_json_at(text)
     if cut is not None:
         text = text[:cut]
-    decoder = json.JSONDecoder()
     out: list[str] = []
     index = 0
-    for m in itertools.islice(re.finditer(r"[\[{]", text[:MAX_TEXT]), MAX_JSON_STARTS):
-        if m.start() < index:
-            continue
-        try:
-            _, end = decoder.raw_decode(text, m.start())
-        except ValueError:
-            continue
-        out.append(text[index : m.start()])
-        index = end
+    for start, end in _quoted_json(text):
+        if end is not None:
+            out.append(text[index:start])
+            index = end
     out.append(text[index:])
     return " ".join("".join(out).split())
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_imgsafe import ApiError, Outcome, classify
+from tests.unit.providers.reading import no_verdict
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 MODERATION_PASS = {"id": "modr-1", "model": "omni-moderation-latest", "results": [{"flagged": False, "categories": {}}]}
@@ -20,12 +21,6 @@ IMAGES = {"created": 1, "data": [{"b64_json": PNG}]}
 CHAT_TEXT = {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "A fox."}}]}
 GEMINI_IMAGE_SAFETY = {"candidates": [{"finishReason": "IMAGE_SAFETY", "index": 0}]}
 ANALYSIS = {"categoriesAnalysis": [{"category": "Hate", "severity": 0}]}
-
-
-def no_verdict(status: int, body: Any, kind: str | None = None, headers: Any = None) -> ApiError:
-    with pytest.raises(ApiError) as info:
-        classify(status, body, headers, kind=kind)
-    return info.value
 
 
 # --- the kind decides which family of answer is a verdict -----------------------------------

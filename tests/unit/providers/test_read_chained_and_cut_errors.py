@@ -18,15 +18,10 @@ import json
 import pytest
 
 from pytest_imgsafe import ApiError, classify
+from tests.unit.providers.reading import no_verdict
 
 CAUSE_OUTPUT = "the rendered picture was filtered out by the content policy"
 CAUSE_INPUT = "the prompt was rejected by the safety system"
-
-
-def no_verdict(status: int, body: object, kind: str | None = None) -> ApiError:
-    with pytest.raises(ApiError) as info:
-        classify(status, body, kind=kind)
-    return info.value
 
 
 @pytest.mark.parametrize(

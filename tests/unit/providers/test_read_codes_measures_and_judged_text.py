@@ -18,16 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_imgsafe import ApiError, classify
+from pytest_imgsafe import classify
 from pytest_imgsafe.providers.vocabulary import says_blocked, tokens
+from tests.unit.providers.reading import no_verdict
 
 SOME = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def no_verdict(status: int, body: Any, kind: str | None = None) -> ApiError:
-    with pytest.raises(ApiError) as info:
-        classify(status, body, kind=kind)
-    return info.value
 
 
 def spelled(words: list[str], style: str) -> str:

@@ -27,15 +27,10 @@ from hypothesis import strategies as st
 
 from pytest_imgsafe import ApiError, classify
 from pytest_imgsafe.providers.body import printed_placeholder
+from tests.unit.providers.reading import no_verdict
 
 SOME = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 24).decode("ascii")
-
-
-def no_verdict(status: int, body: Any, kind: str | None = None) -> ApiError:
-    with pytest.raises(ApiError) as info:
-        classify(status, body, kind=kind)
-    return info.value
 
 
 # --- a printed placeholder stands for the image ----------------------------------------------

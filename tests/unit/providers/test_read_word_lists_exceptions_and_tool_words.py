@@ -14,13 +14,8 @@ from typing import Any
 
 import pytest
 
-from pytest_imgsafe import ApiError, classify
-
-
-def no_verdict(status: int, body: Any, kind: str | None = None) -> ApiError:
-    with pytest.raises(ApiError) as info:
-        classify(status, body, kind=kind)
-    return info.value
+from pytest_imgsafe import classify
+from tests.unit.providers.reading import no_verdict
 
 
 @pytest.mark.parametrize(
