@@ -78,6 +78,10 @@ _MESSAGE_KEYS = (
     "failureReason",
     "fail_reason",
     "failReason",
+    "fail_msg",
+    "failMsg",
+    "fail_message",
+    "failMessage",
     "status_message",
     "statusMessage",
 )

@@ -318,6 +318,11 @@ def _fields(data: Any, ctx: Ctx, *, refusals_only: bool = False) -> Outcome | No
                 refusals.append(value)
             elif isinstance(value, str) and _filter_reason(key, value):
                 reasons.append((2, key, stage_in(value), {**node, "message": value}))
+            elif _reasons_listed(key, value):
+                # a filter's reasons, listed under a key that says so ("Moderation Reasons":
+                # ["Derivative Works Filter"]): the filter acted, for the reasons it gives
+                said = "; ".join(value[:8])
+                reasons.append((2, key, stage_in(said), {**node, "message": f"{key}: {said}"}))
             elif key in words.model_text_keys and isinstance(value, str) and _models_words(node, path_words):
                 spoken = model_declines(value)
                 if spoken:
@@ -399,6 +404,20 @@ def _joined_text(node: Mapping[str, Any]) -> str:
     return ""
 
 
+def _reasons_listed(key: str, value: Any) -> bool:
+    """Reasons a filter gave, listed (a non-empty list of words) under a key that names a filter's
+    reasons (``moderation_reasons``, ``Moderation Reasons``, ``blockReasons``), none of them saying
+    there is none."""
+    names = set(key_words(key))
+    if not (names & _REASON_OF_FILTER and names & {"reason", "reasons"}) or not isinstance(value, list) or not value:
+        return False
+    said = [v.strip() for v in value[:32] if isinstance(v, str)]
+    return len(said) == len(value[:32]) and all(said) and not any(v.lower() in _NO_REASON for v in said)
+
+
+_NO_REASON = frozenset({"none", "null", "n/a", "na", "nil", "-", "no", "false", "unspecified"})
+
+
 def _filter_reason(key: str, value: str) -> bool:
     """A filter's reason given as a message under a key of any name that says so
     (``raiFilteredReason``, ``rai_filtered_reason``, ``filter_reason``, ``blockedReasonMessage``),
@@ -475,7 +494,8 @@ def _task_failed(node: Mapping[str, Any]) -> str | None:
 
 def _code_of(node: Mapping[str, Any]) -> str | None:
     code = error_object(node).get("code") if isinstance(node, Mapping) else None
-    code = code if code is not None else node.get("code")
+    for key in ("code", "failCode", "fail_code", "failureCode", "failure_code", "errorCode", "error_code"):
+        code = code if code is not None else node.get(key)
     return str(code) if isinstance(code, str) and code and not code.isdigit() else None
 
 

@@ -658,6 +658,30 @@ def _finished_task_images(data: Mapping[str, Any]) -> bool:
     return False
 
 
+_GUARD_VERDICT = re.compile(
+    r"^\s*(safe|unsafe)\s*(?:[\n,:]\s*(S\d{1,2}(?:\s*,\s*S\d{1,2})*))?\s*[.]?\s*$", re.IGNORECASE
+)
+"""A guard model's whole answer, as Llama Guard writes it: ``safe``, or ``unsafe`` and the codes of
+the categories it found on the next line (``unsafe\nS1,S10``)."""
+
+
+def guard_verdict(text: str, data: Any, ctx: Ctx) -> Outcome | None:
+    """A moderation asked of a guard model served as a chat model (Llama Guard behind an
+    OpenAI-compatible endpoint): its answer is its verdict, in its own documented form; any other
+    text is none. A block is of the input (the guard judged what it was given)."""
+    found = _GUARD_VERDICT.match(text)
+    if found is None:
+        return None
+    model = data.get("model") if isinstance(data, Mapping) else None
+    named = filter_named(str(model or "")) or ("relay" if made_elsewhere(model) else None)
+    if found.group(1).lower() == "safe":
+        return Outcome("pass", None, None, ctx.hint, ctx.request_id, filter=named, read_by="shape")
+    codes = tuple(c.strip().upper() for c in (found.group(2) or "").split(",") if c.strip())
+    return Outcome(
+        "block", "input", "unsafe", ctx.hint, ctx.request_id, codes, text.strip(), filter=named, read_by="shape"
+    )
+
+
 def _assistant_said(data: Mapping[str, Any]) -> str:
     """The text of a conversation answered as its messages (``{"messages": [..., {"role":
     "assistant", "content": "..."}]}``, as a guardrails server answers): the last message, the

@@ -40,6 +40,7 @@ from .known_answers import (
     Read,
     category_key,
     content_safety_verdict,
+    guard_verdict,
     output_judged_clean,
     read_success,
 )
@@ -231,6 +232,10 @@ def _read(
         if refused is not None:
             return refused
     if family not in _FITS[reads]:
+        if family == "text" and reads == "moderation":  # a guard model asked to moderate answers as text
+            judged = guard_verdict(outcome.message or "", parsed.data, ctx)
+            if judged is not None:
+                return judged
         if family == "text":  # the model's text and nothing else (any API's), for a kind that needs more
             found = read_generally(status, parsed, ctx, nested)
             if found is not None:

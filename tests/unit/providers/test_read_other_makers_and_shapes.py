@@ -220,3 +220,69 @@ def test_reasons_a_moderation_gave_say_it_acted() -> None:
     assert classify(422, body, kind="images.generate").verdict == "block"
     setting = {"error": {"message": "moderation_reasons must be a list", "type": "validation_error"}}
     assert no_verdict(422, setting, "images.generate").kind == "invalid_request"
+
+
+# --- reasons listed, "is sensitive", a task's failure fields --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "details", [{"Moderation Reasons": ["Likeness Filter"]}, {"blockReasons": ["SAFETY", "Other words"]}]
+)
+def test_a_filters_reasons_listed_under_a_key_that_says_so_are_a_block(details: dict[str, Any]) -> None:
+    body = {"error": {"status": 422, "message": "Unprocessable Entity", "details": details}}
+    assert classify(422, body, kind="images.edit").verdict == "block"
+
+
+@pytest.mark.parametrize(
+    "details", [{"moderation_reasons": []}, {"moderation_reasons": ["none"]}, {"reasons": ["Likeness Filter"]}]
+)
+def test_no_reason_or_a_key_naming_no_filter_is_no_verdict(details: dict[str, Any]) -> None:
+    body = {"error": {"status": 422, "message": "Unprocessable Entity", "details": details}}
+    assert no_verdict(422, body, "images.edit").kind == "invalid_request"
+
+
+def test_what_was_sent_judged_sensitive_is_a_block() -> None:
+    assert classify(400, {"error": {"message": "The input is sensitive."}}).label == "block:input"
+    assert no_verdict(400, {"error": {"message": "The name field is case-sensitive."}}).kind == "invalid_request"
+
+
+def test_a_tasks_failure_message_and_code_under_their_own_names() -> None:
+    failed = {
+        "data": {"state": "failed", "failCode": "POLICY_BLOCK", "failMsg": "The prompt violates the usage policy"}
+    }
+    outcome = classify(200, failed, kind="images.generate")
+    assert (outcome.label, outcome.code) == ("block:input", "POLICY_BLOCK")
+    timed_out = {"data": {"state": "failed", "failCode": "TIMEOUT", "failMsg": "The job timed out"}}
+    assert no_verdict(200, timed_out, "images.generate").kind == "unreadable"
+
+
+# --- a guard model asked to moderate; the formula with an offer of other help ----------------------
+
+
+@pytest.mark.parametrize(("said", "label", "codes"), [("unsafe\nS1", "block:input", ("S1",)), ("safe", "pass", ())])
+def test_a_guard_models_verdict_is_the_moderation(said: str, label: str, codes: tuple[str, ...]) -> None:
+    answer = _chat("llama-guard3:8b", said)
+    outcome = classify(200, answer, kind="moderation")
+    assert (outcome.label, outcome.categories, outcome.filter) == (label, codes, "relay")
+    assert classify(200, answer, kind="chat").label == "pass"  # asked as a chat model, it answered
+
+
+@pytest.mark.parametrize("said", ["The image looks unsafe to me.", "safe and sound", "unsafe\nviolence"])
+def test_other_text_asked_as_a_moderation_is_no_verdict(said: str) -> None:
+    assert no_verdict(200, _chat("llama-guard3:8b", said), "moderation").kind == "unreadable"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I can't help with that. Is there anything else I can do for you?",
+        '{"answer": "I cannot assist with this request. Let me know if you need help with something else."}',
+    ],
+)
+def test_the_formula_followed_by_an_offer_of_other_help_is_a_refusal(said: str) -> None:
+    assert classify(200, _chat("meta-llama/Llama-4-Scout", said), kind="chat").label == "block:input"
+
+
+def test_the_formula_followed_by_an_answer_is_no_refusal() -> None:
+    said = "I can't help with that. Here is how to bake bread instead: mix flour and water."
+    assert classify(200, _chat("gpt-4o", said), kind="chat").label == "pass"
