@@ -323,11 +323,11 @@ def _fields(data: Any, ctx: Ctx, *, refusals_only: bool = False) -> Outcome | No
                 # ["Derivative Works Filter"]): the filter acted, for the reasons it gives
                 said = "; ".join(value[:8])
                 reasons.append((2, key, stage_in(said), {**node, "message": f"{key}: {said}"}))
-            elif key in words.model_text_keys and isinstance(value, str) and _models_words(node, path_words):
+            elif key in words.model_text_keys and isinstance(value, str) and _models_words(node, path, path_words):
                 spoken = model_declines(value)
                 if spoken:
                     refusals.append(spoken)
-        if _models_words(node, path_words):
+        if _models_words(node, path, path_words):
             spoken = model_declines(_joined_text(node))  # a text streamed in parts is one text
             if spoken:
                 refusals.append(spoken)
@@ -382,10 +382,11 @@ def _error_code(data: Any, ctx: Ctx) -> Outcome | None:
     return _worded_block(texts[0] if texts else code, stage, data, _marker_text(data), ctx, code=code)
 
 
-def _models_words(node: Mapping[str, Any], path_words: set[str]) -> bool:
+def _models_words(node: Mapping[str, Any], path: tuple[str, ...], path_words: set[str]) -> bool:
     """Is this node what the model said: under a choice, a candidate or an output, or a message
-    whose role is the assistant's (a conversation answered as its messages)?"""
-    return bool(path_words & _OUTPUT_PATH) or node.get("role") == "assistant"
+    whose role is the assistant's in the answer's own ``messages`` (a conversation answered as its
+    messages; never one an answer echoes under another key, a request's earlier turns)?"""
+    return bool(path_words & _OUTPUT_PATH) or (node.get("role") == "assistant" and tuple(path) == ("messages",))
 
 
 def _policy_code(code: Any) -> bool:

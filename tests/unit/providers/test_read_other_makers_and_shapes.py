@@ -155,6 +155,16 @@ def test_the_assistant_declining_in_the_formula_is_a_refusal() -> None:
     assert classify(200, answer, kind="chat").label == "block:input"
 
 
+def test_an_assistants_turn_an_error_echoes_is_no_refusal() -> None:
+    echoed = {
+        "error": {
+            "message": "context length exceeded",
+            "request": _conversation(("assistant", "I can't respond to that.")),
+        }
+    }
+    assert no_verdict(400, echoed, "chat").kind == "invalid_request"
+
+
 def test_a_conversation_that_ends_with_the_user_is_no_answer() -> None:
     assert no_verdict(200, _conversation(("assistant", "Hi"), ("user", "Draw a cat")), "chat").kind == "unreadable"
 
