@@ -659,7 +659,7 @@ def _finished_task_images(data: Mapping[str, Any]) -> bool:
 
 
 _GUARD_VERDICT = re.compile(
-    r"^\s*(safe|unsafe)\s*(?:[\n,:]\s*(S\d{1,2}(?:\s*,\s*S\d{1,2})*))?\s*[.]?\s*$", re.IGNORECASE
+    r"^\s*(?:(safe)|(unsafe)\s*(?:[\n,:]\s*(S\d{1,2}(?:\s*,\s*S\d{1,2})*))?)\s*[.]?\s*$", re.IGNORECASE
 )
 """A guard model's whole answer, as Llama Guard writes it: ``safe``, or ``unsafe`` and the codes of
 the categories it found on the next line (``unsafe\nS1,S10``)."""
@@ -674,9 +674,9 @@ def guard_verdict(text: str, data: Any, ctx: Ctx) -> Outcome | None:
         return None
     model = data.get("model") if isinstance(data, Mapping) else None
     named = filter_named(str(model or "")) or ("relay" if made_elsewhere(model) else None)
-    if found.group(1).lower() == "safe":
+    if found.group(1):  # "safe" alone: categories beside it would contradict it
         return Outcome("pass", None, None, ctx.hint, ctx.request_id, filter=named, read_by="shape")
-    codes = tuple(c.strip().upper() for c in (found.group(2) or "").split(",") if c.strip())
+    codes = tuple(c.strip().upper() for c in (found.group(3) or "").split(",") if c.strip())
     return Outcome(
         "block", "input", "unsafe", ctx.hint, ctx.request_id, codes, text.strip(), filter=named, read_by="shape"
     )

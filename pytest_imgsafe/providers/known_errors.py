@@ -27,7 +27,7 @@ from typing import Any
 
 from .body import listed
 from .verdict import ApiError, ErrorKind, Filter, Outcome, Stage
-from .vocabulary import filter_named, normal, says_blocked, stage_in, stage_named, tokens
+from .vocabulary import blocks_whole_account, filter_named, normal, says_blocked, stage_in, stage_named, tokens
 
 BLOCK_CODES = frozenset(
     {
@@ -394,8 +394,9 @@ def _details_text(error: Mapping[str, Any]) -> str:
 
 
 def is_suspension(message: str) -> bool:
+    """An account, key or resource suspended or blocked as a whole: no verdict on this request."""
     lower = message.lower()
-    return any(s in lower for s in _SUSPENDED)
+    return any(s in lower for s in _SUSPENDED) or blocks_whole_account(message)
 
 
 def _gemini_bad_key(error: Mapping[str, Any], message: str) -> bool:

@@ -25,7 +25,6 @@ registry (``providers.registry.classify`` and each kind's ``read``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -175,15 +174,6 @@ def _read_whole(
     return replace(outcome, filter=default_filter) if outcome.filter is None and default_filter else outcome
 
 
-_WHOLE_ACCOUNT = re.compile(
-    r"\b(?:account|organi[sz]ation|org|api[ _-]?key|key|team|user|project|subscription|tenant|workspace)s?\b"
-    r"[^.]{0,60}?\b(?:blocked|suspended|banned|disabled|restricted|deactivated|terminated|revoked|locked)\b",
-    re.IGNORECASE,
-)
-"""Wording that blocks a whole account, key or team ("Your organization has been blocked for
-repeated policy violations"): no verdict on this request, even in safety's words."""
-
-
 def _forbidden_by_status_alone(err: ApiError, parsed: Body) -> bool:
     """A 403 the exact readers call ``auth`` by its status alone (no code, no key or suspension in
     its words), whose messages may still say this request's content was refused: Stability answers
@@ -193,7 +183,7 @@ def _forbidden_by_status_alone(err: ApiError, parsed: Body) -> bool:
     if err.kind != "auth" or err.status_code != 403 or err.suspended or (err.code and " " not in err.code.strip()):
         return False
     texts = messages(parsed.data, parsed.text, quoted=True)
-    return not any(is_suspension(text) or _WHOLE_ACCOUNT.search(text) for text in texts)
+    return not any(is_suspension(text) for text in texts)
 
 
 def provider_named(headers: Mapping[str, str]) -> str | None:

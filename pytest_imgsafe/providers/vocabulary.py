@@ -31,6 +31,7 @@ class Vocabulary:
     safety: re.Pattern[str]
     refusal: re.Pattern[str]
     not_a_verdict: re.Pattern[str]
+    whole_account: re.Pattern[str]
     step_failed: re.Pattern[str]
     judged_against: re.Pattern[str]
     output_stage: re.Pattern[str]
@@ -76,6 +77,7 @@ def vocabulary() -> Vocabulary:
         safety=_either(data["safety"]),
         refusal=_either(data["refusal"]),
         not_a_verdict=_either(data["not_a_verdict"]),
+        whole_account=_either(data["whole_account"]),
         step_failed=_either(data["step_failed"]),
         judged_against=_either(data["judged_against"]),
         output_stage=_either(data["output_stage"]),
@@ -161,7 +163,14 @@ def another_answer(text: str) -> bool:
     against ("violated the safety settings") is left out first: there the settings are the
     measure of a verdict, not what the request got wrong."""
     words = vocabulary()
-    return bool(words.not_a_verdict.search(words.judged_against.sub(" ", normal(text))))
+    said = normal(text)
+    return bool(words.not_a_verdict.search(words.judged_against.sub(" ", said)) or words.whole_account.search(said))
+
+
+def blocks_whole_account(text: str) -> bool:
+    """Does this message block a whole account, organization, team, key or subscription ("Your
+    account was blocked for repeated policy violations")? No verdict on any one request."""
+    return bool(vocabulary().whole_account.search(normal(text)))
 
 
 def model_declines(text: str) -> str:

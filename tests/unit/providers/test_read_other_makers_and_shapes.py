@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from pytest_imgsafe import classify
+from pytest_imgsafe import ApiError, classify
 from tests.unit.providers.reading import no_verdict
 
 # --- a 403 of the content ---------------------------------------------------------------------
@@ -296,3 +296,29 @@ def test_the_formula_followed_by_an_offer_of_other_help_is_a_refusal(said: str) 
 def test_the_formula_followed_by_an_answer_is_no_refusal() -> None:
     said = "I can't help with that. Here is how to bake bread instead: mix flour and water."
     assert classify(200, _chat("gpt-4o", said), kind="chat").label == "pass"
+
+
+@pytest.mark.parametrize("status", [200, 400, 403, 422, 451, 500])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Your account was blocked for repeated content policy violations.",
+        "This organization has been banned for generating unsafe content.",
+        "The team has been disabled for violating the content policy.",
+        "Your subscription was cancelled because of repeated moderation flags.",
+    ],
+)
+def test_a_whole_account_blocked_is_never_a_verdict_at_any_status(status: int, message: str) -> None:
+    for body in ({"error": {"message": message}}, {"detail": message}, message):
+        with pytest.raises(ApiError):
+            classify(status, body)
+
+
+def test_a_prompt_of_a_user_blocked_is_still_this_requests_verdict() -> None:
+    assert classify(400, {"error": {"message": "The user's prompt was blocked by the safety system."}}).verdict == (
+        "block"
+    )
+
+
+def test_a_guard_saying_safe_beside_categories_is_no_verdict() -> None:
+    assert no_verdict(200, _chat("llama-guard3:8b", "safe\nS1"), "moderation").kind == "unreadable"
