@@ -81,7 +81,15 @@ def parse_days(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number of nights: give the nights the samples should take to cover the corpus (e.g. 7)"
         )
+    if days > MAX_NIGHTS:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r}: at most {MAX_NIGHTS} nights (a year); the rotation holds a slice per night"
+        )
     return days
+
+
+MAX_NIGHTS = 366
+"""The longest rotation: a slice of the corpus per night is held in memory."""
 
 
 def night_of(day: dt.date) -> int:

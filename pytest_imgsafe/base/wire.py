@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=(\d+)>$")
+PLACEHOLDER = re.compile(r"^<imgsafe:sha256=([0-9a-f]{64});bytes=([1-9]\d*)>$")
 """What a recording keeps in place of image bytes: their sha256 and size (``recording.placeholder``)."""
 KEY_HEADER = "x-imgsafe-key"
 """The header a *recorded* request keeps its key in (computed locally before scrubbing; never sent

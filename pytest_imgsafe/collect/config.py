@@ -652,8 +652,9 @@ def _target(name: str, table: Any, where: str = "", kinds: tuple[str, ...] | Non
     if timeout is not None and (not _finite(timeout) or timeout <= 0 or timeout > 86_400):
         raise ConfigError(f"{where} timeout must be a positive number of seconds, at most a day (e.g. timeout = 120)")
     retries = table.get("max_retries", 5)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ConfigError(f"{where} max_retries must be a whole number >= 0")
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 20:
+        # a billion retries of a failing endpoint is a run that never ends
+        raise ConfigError(f"{where} max_retries must be a whole number from 0 to 20")
     rpm = table.get("rpm")
     if rpm is not None and (isinstance(rpm, bool) or not isinstance(rpm, int) or rpm < 1):
         raise ConfigError(f"{where} rpm must be a whole number of requests per minute >= 1 (your tier's limit)")

@@ -36,6 +36,9 @@ MAX_ID_LENGTH = 100
 """Case and fuzz ids name cassette files (``<id>.json``, ``<id>@<link>.json``, ``<id>@explain.json``):
 this keeps every such name well inside the 255 bytes a file system allows."""
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_KEY_LIKE = re.compile(r"(?:^|[._-])(?:sk|rk|pk|sess|key)-[A-Za-z0-9_-]{16,}|[A-Za-z0-9]{32,}|AIza[0-9A-Za-z_-]{20,}")
+"""What an API key looks like in an id: a provider's key prefix and a long tail (``sk-proj-...``,
+Google's ``AIza...``), or a run of 32 letters and digits with no separator (a hex or base62 key)."""
 """Matched whole (``fullmatch``): ``$`` would let an id end in a line break, into file names and node ids."""
 ID_RULE = f"letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_ID_LENGTH} characters"
 _OUTCOME = re.compile(r"(pass|block|block:input|block:output)(?:@([A-Za-z0-9_.-]+))?")
@@ -976,6 +979,11 @@ def _check_id(check: _Checker, node: _Node, seen: dict[str, int], what: str) -> 
         return None
     if not isinstance(value, str) or not _ID.fullmatch(value) or len(value) > MAX_ID_LENGTH:
         check.add(line, f"id {excerpt(value)} is not valid: use {ID_RULE}")
+        return None
+    if _KEY_LIKE.search(value):
+        # an id names files, test ids and terminal lines, none of which the scrubber rewrites: a
+        # key there would be copied everywhere; the id itself is not quoted back
+        check.add(line, "this id looks like an API key (it is not shown): name what the case tests, never a key")
         return None
     if value in seen:
         check.add(line, f"duplicate id {excerpt(value)} (first used at line {seen[value]}): ids must be unique")

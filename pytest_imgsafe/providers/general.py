@@ -130,7 +130,7 @@ _OUTPUT_PATH = frozenset(
 )
 _IMAGE_KEYS = ("b64_json", "bytesBase64Encoded", "result", "image", "images", "data", "url", "fileUri", "gcsUri")
 _URL = re.compile(r"^(https?|gs)://|^data:image/")
-_BASE64 = re.compile(r"^(?:<imgsafe:sha256=|[A-Za-z0-9+/]{8,}={0,2}$)")
+_BASE64 = re.compile(r"^(?:<imgsafe:sha256=[0-9a-f]{64};bytes=[1-9]\d*>$|[A-Za-z0-9+/]{8,}={0,2}$)")
 
 
 _OUTPUT_ANSWERED_AS_SUCCESS = frozenset({"imagen"})

@@ -176,7 +176,7 @@ def as_html(diff: Mapping[str, Any]) -> str:
     """A self-contained page with one table per kind of change."""
     esc = escape_html
     parts = [
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>pytest-imgsafe comparison</title>'
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>pytest-imgsafe: comparison</title>'
         "<style>body{font:14px/1.45 system-ui,sans-serif;margin:1.2em 2em;color:#1d1d1f}table{border-collapse:collapse}"
         "td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:left}"
         "th{background:#f6f7f9}h2{font-size:1.1em;margin-top:1.4em}</style></head><body>",

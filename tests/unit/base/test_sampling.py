@@ -132,3 +132,7 @@ def test_rotate_takes_a_number_of_nights() -> None:
     assert parse_days("7") == 7
     with pytest.raises(argparse.ArgumentTypeError, match="'0' is not a number of nights"):
         parse_days("0")
+    assert parse_days("366") == 366
+    for huge in ("367", "99999999999999999999"):  # a slice per night: 1e20 of them ran the machine out of memory
+        with pytest.raises(argparse.ArgumentTypeError, match="at most 366 nights"):
+            parse_days(huge)

@@ -110,6 +110,11 @@ def test_precedence_cli_over_ini_over_default() -> None:
             {},
             "price must be the USD cost of one billed call",
         ),
+        (  # a billion retries of a failing endpoint never end
+            {"targets": {"t": {"kind": "images.generate", "model": "m", "max_retries": 1_000_000_000}}},
+            {},
+            "max_retries must be a whole number from 0 to 20",
+        ),
         (  # nan and inf overflowed the live scheduler's clock, item by item
             {"targets": {"t": {"kind": "images.generate", "model": "m", "timeout": float("nan")}}},
             {},

@@ -119,6 +119,10 @@ fuzz:
             ],
         ),
         ("cases:\n", ["1: 'cases:' holds no case: add one ('- id: ...'), or remove the file"]),
+        (  # an id names files and test ids the scrubber never rewrites; the id is not quoted back
+            "cases:\n  - id: sk-proj-Zx81TestKeyAbcdefghijk\n    prompt: x\n    expect: pass\n",
+            ["2: this id looks like an API key (it is not shown): name what the case tests"],
+        ),
         ("cases: []\n", ["1: 'cases:' holds no case"]),
         ("cases:\n- id: a\n", ["2: case 'a' has no prompt"]),  # a list not indented is still the list
         (

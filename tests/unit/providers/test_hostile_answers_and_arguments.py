@@ -262,3 +262,35 @@ def test_a_providers_message_is_kept_to_its_words_never_megabytes() -> None:
         400, {"error": {"message": "Rejected by the safety system. " + huge, "code": "moderation_blocked"}}
     )
     assert outcome.verdict == "block" and len(outcome.message or "") < MESSAGE_CHARS + 40
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "<imgsafe:sha256=zz;bytes=-1>",
+        "<imgsafe:sha256=" + "a" * 64 + ";bytes=0>",
+        "<imgsafe:image>",
+        "<imgsafe:sha256=",
+    ],
+)
+def test_a_damaged_marker_of_stripped_image_bytes_is_no_image(value: str) -> None:
+    """A recording keeps ``<imgsafe:sha256=<64 hex>;bytes=<n>>`` for image bytes; anything else in
+    that form (a bad hash, no bytes) is no image, never a documentation placeholder's pass."""
+    for kind, body in (
+        ("images.generate", {"data": [{"b64_json": value}]}),
+        (
+            "chat-image",
+            {
+                "choices": [
+                    {
+                        "finish_reason": "stop",
+                        "message": {"images": [{"image_url": {"url": f"data:image/png;base64,{value}"}}]},
+                    }
+                ]
+            },
+        ),
+    ):
+        with pytest.raises(ApiError):
+            classify(200, body, kind=kind)
+    good = "<imgsafe:sha256=" + "a" * 64 + ";bytes=12>"
+    assert classify(200, {"data": [{"b64_json": good}]}, kind="images.generate").verdict == "pass"

@@ -244,6 +244,20 @@ def test_compare_into_a_place_that_cannot_be_written_is_one_line(tmp_path: Path)
     assert "cannot write" in err.getvalue() and "diff.md" in err.getvalue()
 
 
+def test_compare_never_replaces_a_file_it_did_not_write(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(good_report()))
+    (tmp_path / "keep.md").write_text("precious notes")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = report_cli.main(["compare", str(good), str(good), "--out", str(tmp_path / "keep")])
+    assert code == 2 and "keep.md exists and is not a report this plugin wrote" in err.getvalue()
+    assert (tmp_path / "keep.md").read_text() == "precious notes" and not (tmp_path / "keep.html").exists()
+    with contextlib.redirect_stdout(io.StringIO()):  # its own pages, from an earlier compare, it replaces
+        assert report_cli.main(["compare", str(good), str(good), "--out", str(tmp_path / "diff")]) == 0
+        assert report_cli.main(["compare", str(good), str(good), "--out", str(tmp_path / "diff")]) == 0
+
+
 def test_markdown_from_a_reports_words_opens_no_tag() -> None:
     """A case id, a target or a provider's message that holds markup stays text in the Markdown a
     CI job summary renders: the run's summary and compare's diff alike."""
