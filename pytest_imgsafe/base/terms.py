@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import table_files
+from .patterns import backtracking_problem
 from .text import excerpt
 
 SCENARIOS: tuple[str, ...] = (
@@ -199,6 +200,21 @@ class TermIndex:
         return matches
 
 
+def _pattern(text: str, level: int, source: str) -> re.Pattern[str]:
+    """A table's pattern, compiled; one that is no regular expression, or that could backtrack
+    without end on a prompt, is a ``ValueError`` naming the table, the level and the fix."""
+    try:
+        compiled = re.compile(text, re.IGNORECASE)
+    except re.error as err:
+        raise ValueError(
+            f"{source}: pattern {excerpt(text)} (level {level}) is not a valid regular expression: {err}"
+        ) from None
+    problem = backtracking_problem(text)
+    if problem:
+        raise ValueError(f"{source}: pattern {excerpt(text)} (level {level}) {problem}: the screen would hang on it")
+    return compiled
+
+
 def _parse_table(data: Any, source: str) -> TermTable:
     if not isinstance(data, dict) or "scenario" not in data or "terms" not in data:
         raise ValueError(f"{source}: a term table needs 'scenario' and 'terms'")
@@ -211,7 +227,7 @@ def _parse_table(data: Any, source: str) -> TermTable:
                 raise ValueError(f"{source}: term {excerpt(text)} (level {level}) is not text; quote it")
             terms.append(Term(text, scenario, int(level)))
     patterns = tuple(
-        (re.compile(str(p), re.IGNORECASE), int(level))
+        (_pattern(str(p), int(level), source), int(level))
         for level, items in (data.get("patterns") or {}).items()
         for p in items
     )

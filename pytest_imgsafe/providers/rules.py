@@ -23,13 +23,13 @@ status alone would read every such answer one way). Paths are dotted keys with `
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..base.errors import ConfigError
+from ..base.patterns import backtracking_problem
 from ..base.text import did_you_mean
 from .body import Body, messages
 from .verdict import ERROR_KINDS, ApiError, ErrorKind, Outcome, Stage, Verdict
@@ -209,59 +209,10 @@ def _regex(value: Any, key: str, where: str) -> re.Pattern[str] | None:
         compiled = re.compile(value)
     except re.error as err:
         raise ConfigError(f"{where} {key} = {value!r} is not a valid regular expression: {err}") from None
-    if _backtracks_without_end(_sre_parser.parse(value).data):
-        raise ConfigError(
-            f"{where} {key} = {value!r} repeats a group that itself repeats or has alternatives that can "
-            "start alike (as in (a+)+ or (a|aa)+): on an answer that almost matches, Python's regular "
-            "expressions take time that doubles with every character, and the run would hang; write it "
-            "without the outer repetition, e.g. a+ or (?:a|b)"
-        )
+    problem = backtracking_problem(value)
+    if problem:
+        raise ConfigError(f"{where} {key} = {value!r} {problem}: the run would hang on it")
     return compiled
-
-
-_sre: Any = importlib.import_module("re._constants")  # the opcodes of a parsed pattern (no stubs: private)
-_sre_parser: Any = importlib.import_module("re._parser")
-_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT)
-
-
-def _backtracks_without_end(items: list[Any], inside_repeat: bool = False) -> bool:
-    """Does a parsed pattern repeat (with no bound but a large one) something that can match the
-    same text in more than one way: a repetition inside it, or alternatives that may begin with the
-    same character? That is what makes a regular expression backtrack exponentially."""
-    for op, av in items:
-        if op in _REPEATS:
-            low, high, body = av
-            repeats = high is _sre.MAXREPEAT or high > 1
-            if inside_repeat and repeats:
-                return True
-            if _backtracks_without_end(list(body), inside_repeat or repeats):
-                return True
-        elif op is _sre.SUBPATTERN:
-            if _backtracks_without_end(list(av[-1]), inside_repeat):
-                return True
-        elif op is _sre.BRANCH:
-            alternatives = [list(a) for a in av[1]]
-            if inside_repeat and not _start_apart(alternatives):
-                return True
-            if any(_backtracks_without_end(a, inside_repeat) for a in alternatives):
-                return True
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
-            if _backtracks_without_end(list(av[1]), inside_repeat):
-                return True
-    return False
-
-
-def _start_apart(alternatives: list[list[Any]]) -> bool:
-    """Does each alternative begin with a literal character of its own (``foo|bar``)?"""
-    firsts = []
-    for alternative in alternatives:
-        head = alternative[0] if alternative else None
-        while head is not None and head[0] is _sre.SUBPATTERN and list(head[1][-1]):
-            head = list(head[1][-1])[0]
-        if head is None or head[0] is not _sre.LITERAL:
-            return False
-        firsts.append(head[1])
-    return len(set(firsts)) == len(firsts)
 
 
 # --- reading -----------------------------------------------------------------------------
