@@ -38,6 +38,7 @@ REWRITER_CODE: tuple[str, ...] = (
     "base/strategies.py",
     "base/rewritten.py",
     "base/terms.py",
+    "base/patterns.py",
     "base/scrub.py",
     "base/table_files.py",
     "base/files.py",

@@ -60,6 +60,7 @@ from .body import (
     validation_errors,
     without_json,
 )
+from .known_answers import block_reason
 from .known_errors import (
     BLOCK_CODES,
     RELAY_BLOCK_CODES,
@@ -293,9 +294,9 @@ def _fields(data: Any, ctx: Ctx, *, refusals_only: bool = False) -> Outcome | No
     for path, node, listed in _walk(data, ()):
         for key in _BLOCK_KEYS:
             # Google's prompt feedback: set at all (any reason but unspecified), the prompt was blocked
-            value = node.get(key)
-            if isinstance(value, str) and value and not value.upper().endswith("UNSPECIFIED"):
-                reasons.append((0, value, "input", node))
+            given = block_reason(node.get(key))
+            if given and not given.upper().endswith("UNSPECIFIED"):
+                reasons.append((0, given, "input", node))
         for key in _FINISH_KEYS:
             # one reason, or one per image (Stability's ``finish_reasons`` on Bedrock)
             found = node.get(key)

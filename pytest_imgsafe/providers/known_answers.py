@@ -359,8 +359,8 @@ def _chat_block(
     ctx: Ctx,
     flagged_in: bool,
 ) -> Outcome:
-    if isinstance(feedback, Mapping) and (feedback.get("blockReason") or feedback.get("block_reason")):
-        reason = str(feedback.get("blockReason") or feedback.get("block_reason"))
+    if isinstance(feedback, Mapping) and block_reason(feedback.get("blockReason") or feedback.get("block_reason")):
+        reason = block_reason(feedback.get("blockReason") or feedback.get("block_reason"))
         return Outcome(
             "block",
             "input",
@@ -478,12 +478,21 @@ def _call_block(error: Mapping[str, Any], provider: str, the_filter: Filter, ctx
     )
 
 
+_ENUM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
+
+
+def block_reason(value: Any) -> str:
+    """A block reason as Google sends it: an enum's name (``SAFETY``, ``OTHER``, one this release
+    has never seen); "" for anything else (blank, a number, a stray letter: no reason given)."""
+    return value.strip() if isinstance(value, str) and _ENUM_NAME.fullmatch(value.strip()) else ""
+
+
 def _gemini_native(data: Mapping[str, Any], ctx: Ctx) -> Read:
     """Gemini's ``generateContent``: a blocked prompt, an image, a safety finish reason, or the
     model's text and nothing else (the text family: a describer's answer)."""
     feedback = data.get("promptFeedback")
     feedback = feedback if isinstance(feedback, Mapping) else {}
-    reason = str(feedback.get("blockReason") or "")
+    reason = block_reason(feedback.get("blockReason"))
     candidates = [c for c in listed(data.get("candidates")) if isinstance(c, Mapping)]
     if reason and reason != "BLOCK_REASON_UNSPECIFIED":
         return Outcome(
@@ -776,7 +785,11 @@ def _is_image_part(part: Any) -> bool:
 
 def _imagen_predict(data: Mapping[str, Any], ctx: Ctx) -> Outcome:
     predictions = [p for p in listed(data.get("predictions")) if isinstance(p, Mapping)]
-    reasons = "; ".join(str(p["raiFilteredReason"]) for p in predictions if p.get("raiFilteredReason"))
+    reasons = "; ".join(
+        str(p["raiFilteredReason"]).strip()
+        for p in predictions
+        if isinstance(p.get("raiFilteredReason"), str) and len(p["raiFilteredReason"].strip()) > 2
+    )
     if any(_usable_b64(p.get("bytesBase64Encoded")) or _usable_url(p.get("gcsUri")) for p in predictions):
         # Some images filtered and some returned: the user got images, so a pass that keeps the reason.
         return Outcome(

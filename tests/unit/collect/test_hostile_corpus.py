@@ -243,14 +243,18 @@ def test_an_unreadable_failures_file_is_left_as_it_is(tmp_path: Path) -> None:
     assert path.read_text() == laughs()
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["scenario: x\nterms: 5\n", "scenario: x\nterms: {1: 5}\n", "scenario: x\nterms: {}\npatterns: {1: ['(']}\n"],
-)
+@pytest.mark.parametrize("text", ["scenario: x\nterms: 5\n", "scenario: x\nterms: {1: 5}\n"])
 def test_a_term_table_of_the_wrong_shape_is_a_value_error_naming_it(tmp_path: Path, text: str) -> None:
     path = tmp_path / "terms.yaml"
     path.write_text(text)
     with pytest.raises(ValueError, match=r"terms\.yaml: this term table has a value of the wrong shape"):
+        load_terms(path)
+
+
+def test_a_term_tables_pattern_that_is_no_regular_expression_names_the_table_level_and_error(tmp_path: Path) -> None:
+    path = tmp_path / "terms.yaml"
+    path.write_text("scenario: x\nterms: {}\npatterns: {1: ['(']}\n")
+    with pytest.raises(ValueError, match=r"terms\.yaml: pattern '\(' \(level 1\) is not a valid regular expression"):
         load_terms(path)
 
 

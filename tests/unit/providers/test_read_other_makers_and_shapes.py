@@ -322,3 +322,44 @@ def test_a_prompt_of_a_user_blocked_is_still_this_requests_verdict() -> None:
 
 def test_a_guard_saying_safe_beside_categories_is_no_verdict() -> None:
     assert no_verdict(200, _chat("llama-guard3:8b", "safe\nS1"), "moderation").kind == "unreadable"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Your key has been blocked because of content policy violations.",
+        "The user has been blocked for content policy violations.",
+        "Account under review for safety violations; access restricted.",
+    ],
+)
+def test_an_account_said_blocked_without_a_determiner_is_still_the_account(message: str) -> None:
+    for status in (400, 403, 500):
+        assert no_verdict(status, {"error": {"message": message}}).kind in ("auth", "invalid_request", "server_error")
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (502, "Access blocked by safety policy of your network administrator."),  # a proxy's page
+        (500, {"error": {"message": "Harmful retry loop detected: slow down."}}),
+        (403, "Content-Security-Policy violation."),
+        (400, {"error": {"message": "Moderation queue is full; request blocked temporarily."}}),
+        (400, {"error": {"code": "RequestDisallowedByPolicy", "message": "Access denied by IAM policy."}}),
+    ],
+)
+def test_safety_words_in_another_sense_are_no_verdict(status: int, body: Any) -> None:
+    no_verdict(status, body, "images.generate")
+
+
+@pytest.mark.parametrize("reason", ["x", " ", "0", -1, 99, 1.5])
+def test_a_block_reason_that_is_no_enum_name_is_no_reason(reason: Any) -> None:
+    assert no_verdict(200, {"promptFeedback": {"blockReason": reason}}, "gemini").kind == "unreadable"
+    assert no_verdict(200, {"predictions": [{"raiFilteredReason": reason}]}, "imagen").kind == "unreadable"
+    assert (
+        classify(200, {"promptFeedback": {"blockReason": "A_REASON_NEVER_SEEN"}}, kind="gemini").label == "block:input"
+    )
+
+
+def test_the_formula_followed_by_gladness_to_help_otherwise_is_the_formula() -> None:
+    said = "I can't help with that. But I'm happy to help with other questions!"
+    assert classify(200, _chat("gpt-4o", said), kind="chat").label == "block:input"
