@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..base.errors import ConfigError
+from ..base.text import did_you_mean
 from ..base.wire import Answer, RequestSpec
 from .kind import Kind, simple_params
 from .target import Target
@@ -40,8 +41,28 @@ class OpenAIKind(Kind):
         super().__init_subclass__()
         cls.paths = cls.operations = (cls.operation,)
 
+    known_params: tuple[str, ...] = ()
+    """The operation's own body fields (OpenAI's API reference): a name close to one of them but not
+    it is a misspelling; a name far from all is a gateway's own extra field, sent as written."""
+    param_values: Mapping[str, tuple[str, ...]] = {}
+    """The fields whose values the API enumerates, and those values."""
+
     def check(self, where: str, table: Mapping[str, Any]) -> dict[str, Any]:
-        return {"params": simple_params(where, table.get("params", {})), **check_azure(where, table)}
+        params = simple_params(where, table.get("params", {}))
+        for key, value in params.items():
+            if key not in self.known_params:
+                hint = did_you_mean(key, self.known_params) if self.known_params else ""
+                if hint:
+                    raise ConfigError(
+                        f"{where} params has {key!r}{hint}: a request to {self.name} takes "
+                        f"{', '.join(self.known_params)}; a gateway's own field, named unlike these, is sent as written"
+                    )
+            elif key in self.param_values and isinstance(value, str) and value not in self.param_values[key]:
+                raise ConfigError(  # the value is not quoted: a table's value may be anything, a key too
+                    f"{where} params {key} is none of {', '.join(self.param_values[key])}"
+                    f"{did_you_mean(value, self.param_values[key])}"
+                )
+        return {"params": params, **check_azure(where, table)}
 
     def default_key_env(self, table: Mapping[str, Any]) -> str:
         return "AZURE_OPENAI_API_KEY" if _is_azure(table) else "OPENAI_API_KEY"
@@ -95,14 +116,42 @@ class Moderation(OpenAIKind):
         return 0.0  # the moderations endpoint is free
 
 
+_IMAGE_PARAMS = (
+    "n",
+    "quality",
+    "size",
+    "style",
+    "background",
+    "moderation",
+    "output_format",
+    "output_compression",
+    "partial_images",
+    "response_format",
+    "stream",
+    "user",
+)
+_IMAGE_VALUES: Mapping[str, tuple[str, ...]] = {
+    "quality": ("auto", "low", "medium", "high", "standard", "hd"),
+    "background": ("auto", "transparent", "opaque"),
+    "moderation": ("auto", "low"),
+    "output_format": ("png", "jpeg", "webp"),
+    "response_format": ("url", "b64_json"),
+    "style": ("vivid", "natural"),
+}
+
+
 class ImagesGenerate(OpenAIKind):
     name = "images.generate"
     operation = "images/generations"
+    known_params = _IMAGE_PARAMS
+    param_values = _IMAGE_VALUES
 
 
 class ImagesEdit(OpenAIKind):
     name = "images.edit"
     operation = "images/edits"
+    known_params = (*_IMAGE_PARAMS, "input_fidelity")
+    param_values = {**_IMAGE_VALUES, "input_fidelity": ("high", "low")}
 
     def files(self, images: tuple[Path, ...], mask: Path | None) -> tuple[tuple[str, Path], ...]:
         return (*(("image", path) for path in images), *((("mask", mask),) if mask is not None else ()))

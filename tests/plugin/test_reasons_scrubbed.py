@@ -11,9 +11,9 @@ from tests.conftest import PROJECT_HEAD, write_corpus
 KEY = "sk-imgsafe-XFAILREASON-4c2e9a7d1b3f5086"
 URL_SECRET = "urlsecret-9d4b2e7c1a"
 
-# The key itself as a parameter value: the sandbox names a bad value in its 400 answer, as a
-# provider echoing what it was sent does.
-PYPROJECT = PROJECT_HEAD.format().replace('quality = "low"', f'quality = "{KEY}"')
+# The key itself as a parameter value the plugin does not enumerate (a size): the sandbox names a
+# bad value in its 400 answer, as a provider echoing what it was sent does.
+PYPROJECT = PROJECT_HEAD.format().replace('size = "1024x1024"', f'size = "{KEY}"')
 
 
 @pytest.fixture

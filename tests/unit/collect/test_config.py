@@ -110,6 +110,16 @@ def test_precedence_cli_over_ini_over_default() -> None:
             {},
             "price must be the USD cost of one billed call",
         ),
+        (  # a misspelt field would be sent as written, and the provider's default used instead
+            {"targets": {"t": {"kind": "images.generate", "model": "m", "params": {"qualty": "high"}}}},
+            {},
+            "params has 'qualty' (did you mean 'quality'?): a request to images.generate takes",
+        ),
+        (
+            {"targets": {"t": {"kind": "images.edit", "model": "m", "params": {"quality": "hihg"}}}},
+            {},
+            "params quality is none of auto, low, medium, high, standard, hd (did you mean 'high'?)",
+        ),
         (  # a billion retries of a failing endpoint never end
             {"targets": {"t": {"kind": "images.generate", "model": "m", "max_retries": 1_000_000_000}}},
             {},
@@ -377,3 +387,10 @@ def test_a_url_or_key_variable_the_client_cannot_send_is_named_never_shown() -> 
     problem = environment_problem(record, bad_key)
     assert problem is not None and secret[:12] not in problem
     assert problem.startswith("the environment variable GW_KEY (the API key of target 'gw') holds a line break")
+
+
+def test_a_gateways_own_field_named_unlike_the_apis_is_sent_as_written() -> None:
+    from pytest_imgsafe.providers.registry import kind_of
+
+    params = {"quality": "high", "seed": 3, "x_gateway_tag": "nightly", "safety_tolerance": 2}
+    assert kind_of("images.generate").check("[tool.imgsafe.targets.t]", {"params": params})["params"] == params
