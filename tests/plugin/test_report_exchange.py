@@ -58,10 +58,11 @@ def test_a_failing_row_opens_to_its_request_and_recorded_answer(project: pytest.
 def test_an_echoed_key_in_an_erroring_rows_answer_is_redacted(
     pytester: pytest.Pytester, imgsafe_sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the key as a parameter's value: the sandbox names the bad value in its 400, as a provider echoing it does
+    # the key as the value of a parameter the plugin does not enumerate (a size): the sandbox names the
+    # bad value in its 400, as a provider echoing it does
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", imgsafe_sandbox.openai_base_url)
-    pytester.makefile(".toml", pyproject=PROJECT_HEAD.format().replace('quality = "low"', f'quality = "{FAKE_KEY}"'))
+    pytester.makefile(".toml", pyproject=PROJECT_HEAD.format().replace('size = "1024x1024"', f'size = "{FAKE_KEY}"'))
     (pytester.path / "corpora").mkdir()
     write_corpus(pytester, "probes", CASES)
     result = pytester.runpytest(
