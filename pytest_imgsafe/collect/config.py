@@ -493,8 +493,10 @@ def _report(values: Mapping[str, Any], cwd: Path) -> Path | None:
     Markdown and its page), so a path that names a cassette, a corpus, a link or a device is
     refused now, not after the tests ran."""
     value = values.get(opt.OPT_REPORT)
-    if value is None or value == "":
+    if value is None:
         return None
+    if value == "":  # an empty value (a CI variable that was not set) would write no report without a word
+        raise ConfigError(f"{opt.OPT_REPORT} takes a path (e.g. {opt.OPT_REPORT}=reports/run.json), not nothing")
     if not isinstance(value, (str, os.PathLike)):
         raise ConfigError(f"{opt.OPT_REPORT} takes a path, not {excerpt(value)}")
     named = cwd / value

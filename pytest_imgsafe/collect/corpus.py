@@ -731,9 +731,12 @@ def _cases(
                 f"{', '.join(edit_targets)} but has no 'image:' (a path relative to this file)",
             )
         rewrite_of = node.get("rewrite_of")
-        if rewrite_of is not None and not isinstance(rewrite_of, str):
+        if rewrite_of is not None and (not isinstance(rewrite_of, str) or rewrite_of == case_id):
             check.add(node.lines["rewrite_of"], f"rewrite_of in {what} must be the id of another case")
             rewrite_of = None
+        if "skip" in node and "xfail" in node:
+            # a skipped case never runs, so its xfail would be dropped without a word
+            check.add(node.lines["xfail"], f"{what} has both skip and xfail: keep one (skip never runs the case)")
         reason = node.get("reason")
         if reason is not None and not isinstance(reason, str):
             check.add(node.lines["reason"], f"reason in {what} must be text")

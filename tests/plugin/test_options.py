@@ -213,3 +213,9 @@ def test_a_report_path_naming_a_file_that_is_no_report_is_refused_before_the_run
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert (pytester.path / name).read_bytes() == before
     assert not list(pytester.path.rglob("*.html")) and not list(pytester.path.rglob("*.md"))
+
+
+def test_an_empty_report_path_is_a_usage_error_not_a_run_without_a_report(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(OPT_ENABLE, "--imgsafe-report=")
+    result.stderr.fnmatch_lines(["ERROR: pytest-imgsafe: --imgsafe-report takes a path (e.g. *), not nothing"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR

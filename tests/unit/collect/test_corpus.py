@@ -124,6 +124,14 @@ fuzz:
             ["2: this id looks like an API key (it is not shown): name what the case tests"],
         ),
         ("cases: []\n", ["1: 'cases:' holds no case"]),
+        (
+            "cases:\n  - id: a\n    prompt: x\n    expect: pass\n    rewrite_of: a\n",
+            ["5: rewrite_of in case 'a' must be"],
+        ),
+        (
+            "cases:\n  - id: a\n    prompt: x\n    expect: pass\n    skip: later\n    xfail: known\n",
+            ["6: case 'a' has both skip and xfail: keep one"],
+        ),
         ("cases:\n- id: a\n", ["2: case 'a' has no prompt"]),  # a list not indented is still the list
         (
             "cases:\n  - id: a\n    prompt: x\n    expect: pass\n    expect: block\n",
