@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -79,6 +80,22 @@ heading, the page's title is in its first line)."""
 def report_sibling(path: Path, suffix: str) -> Path:
     """PATH.json -> PATH.md / PATH.html; another name keeps its suffix (drift.out -> drift.out.md)."""
     return path.with_suffix(suffix) if path.suffix == ".json" else path.with_name(path.name + suffix)
+
+
+def report_files(path: Path) -> tuple[Path, Path, Path]:
+    """A report's three files: PATH (JSON), PATH.md and PATH.html."""
+    return path, report_sibling(path, ".md"), report_sibling(path, ".html")
+
+
+def refused_outputs(paths: Iterable[Path]) -> str | None:
+    """The first of these output files that must not be replaced, and why, as one line
+    (``'cassettes/t/c.json' exists and is not a report this plugin wrote: it is left as it was``);
+    ``None`` when every one may be (checked all before any is written)."""
+    for path in paths:
+        problem = not_replaceable(path)
+        if problem:
+            return f"{escape_line(str(path))} {problem}: it is left as it was"
+    return None
 
 
 def not_replaceable(path: Path) -> str | None:

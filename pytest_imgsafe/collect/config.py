@@ -24,7 +24,7 @@ from typing import Any
 
 from ..base import options as opt
 from ..base.errors import ConfigError as ConfigError
-from ..base.files import not_replaceable, report_sibling
+from ..base.files import refused_outputs, report_files
 from ..base.sampling import SampleSize, tonight
 from ..base.scrub import Scrubber
 from ..base.shards import Shard
@@ -501,13 +501,9 @@ def _report(values: Mapping[str, Any], cwd: Path) -> Path | None:
         raise ConfigError(f"{opt.OPT_REPORT} takes a path, not {excerpt(value)}")
     named = cwd / value
     resolved = named.resolve() if not named.is_symlink() else named
-    for each in (resolved, report_sibling(resolved, ".md"), report_sibling(resolved, ".html")):
-        problem = not_replaceable(each)
-        if problem:
-            raise ConfigError(
-                f"{opt.OPT_REPORT} {clip(str(each))} {problem}: it is left as it was; name a new file "
-                "(or a report an earlier run wrote)"
-            )
+    refused = refused_outputs(report_files(resolved))
+    if refused:
+        raise ConfigError(f"{opt.OPT_REPORT} {refused}; name a new file (or a report an earlier run wrote)")
     return resolved
 
 

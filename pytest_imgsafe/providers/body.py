@@ -104,7 +104,7 @@ def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
     if isinstance(body, Mapping):
         return Body(merge_stream([body]) if _is_event(body) else body, "")
     if isinstance(body, list):
-        return Body({"detail": body}, "") if validation_errors(body) else _stream(body, "")
+        return _stream(body, "")
     if body is None:
         return Body(None, "")
     if isinstance(body, bytes):
@@ -128,8 +128,6 @@ def read_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> Body:
         if data is None:
             return Body(None, text)
     if isinstance(data, list):
-        if validation_errors(data):
-            return Body({"detail": data}, text)  # FastAPI's validation errors without their envelope
         return _stream(data, text)
     if isinstance(data, Mapping) and _is_event(data):
         return Body(merge_stream([data]), text)
@@ -310,6 +308,8 @@ def sse_events(text: str) -> list[Any] | None:
 
 def _stream(chunks: list[Any], text: str, *, sse: bool = False) -> Body:
     """A list of chunks or events as one answer, and whether the stream reached its end."""
+    if not sse and validation_errors(chunks):
+        return Body({"detail": chunks}, text)  # FastAPI's validation errors without their envelope: no stream
     if not chunks or not all(isinstance(c, Mapping) for c in chunks):
         return Body(chunks if chunks or not sse else None, text, sse, sse and not chunks)
     merged = merge_stream(chunks)
@@ -552,11 +552,8 @@ def embedded_json(text: str) -> Any:
             if commas_tried or not looks_cut(text[m.start() : m.start() + 16]):
                 continue
             commas_tried = True
-            if not _TRAILING_COMMA.search(text, m.start()):
-                continue
-            try:
-                value, _ = decoder.raw_decode(_without_trailing_commas(text[m.start() :]))
-            except ValueError:
+            value = _value_without_commas(text[m.start() :])
+            if value is None:
                 continue
         if (isinstance(value, Mapping) and value) or (
             isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)
@@ -566,6 +563,18 @@ def embedded_json(text: str) -> Any:
 
 
 _TRAILING_COMMA = re.compile(r",\s*[}\]]")
+
+
+def _value_without_commas(text: str) -> Any:
+    """The JSON value a text starts with once the commas after last members are left out (as a
+    log prints JSON), or ``None`` when it has none of them or still does not parse."""
+    if not _TRAILING_COMMA.search(text):
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(_without_trailing_commas(text))
+    except ValueError:
+        return None
+    return value
 
 
 def looks_cut(text: str) -> bool:
@@ -639,12 +648,7 @@ def cut_json_at(text: str) -> int | None:
     for start, end in _quoted_json(text):
         if end is not None or not looks_cut(text[start : start + 16]):
             continue  # whole, or a bracket in words ("[GoogleGenerativeAI Error]"), not JSON
-        rest = text[start:MAX_TEXT]
-        if _TRAILING_COMMA.search(rest):
-            try:
-                json.JSONDecoder().raw_decode(_without_trailing_commas(rest))
-            except ValueError:
-                return start
+        if _value_without_commas(text[start:MAX_TEXT]) is not None:
             return None  # printed with a comma after a last member: whole
         return start
     return None

@@ -163,8 +163,7 @@ def another_answer(text: str) -> bool:
     against ("violated the safety settings") is left out first: there the settings are the
     measure of a verdict, not what the request got wrong."""
     words = vocabulary()
-    said = normal(text)
-    return bool(words.not_a_verdict.search(words.judged_against.sub(" ", said)) or words.whole_account.search(said))
+    return bool(words.not_a_verdict.search(words.judged_against.sub(" ", normal(text)))) or blocks_whole_account(text)
 
 
 def blocks_whole_account(text: str) -> bool:

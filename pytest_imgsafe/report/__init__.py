@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..base.files import NotWritten, not_replaceable, report_sibling, write_output
-from ..base.scrub import escape_line
+from ..base.files import NotWritten, refused_outputs, report_files, report_sibling, write_output
 from ..base.status import FAILING
 from .build import SCHEMA_ID, VERSION, block_rates, build_report, changes, is_report, load_history, screen_confusion
 from .charts import rate_chart
@@ -31,11 +30,10 @@ def write_reports(path: Path, report: Mapping[str, Any], history: Sequence[Mappi
     cannot be written is :class:`~pytest_imgsafe.base.files.NotWritten`, naming it. A report
     replaces only a report: a link, anything but a plain file, or a file that is not one of this
     plugin's reports (a cassette, a corpus) is left as it was, and nothing is written."""
-    md, page = sibling(path, ".md"), sibling(path, ".html")
-    for each in (path, md, page):  # checked all before any is written: three files or none
-        problem = not_replaceable(each)
-        if problem:
-            raise NotWritten(f"{escape_line(str(each))} {problem}: it is left as it was; name a new report file")
+    path, md, page = report_files(path)
+    refused = refused_outputs((path, md, page))  # all three before any is written: three files or none
+    if refused:
+        raise NotWritten(f"{refused}; name a new report file")
     write_output(path, json.dumps(report, indent=1, sort_keys=False))
     write_output(md, markdown(report))
     write_output(page, html_page(report, [*history, dict(report)]))

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..base.files import NotWritten, not_replaceable, write_output
+from ..base.files import NotWritten, refused_outputs, write_output
 from ..base.scrub import escape_line
 from .build import load_history, read_report_argument
 from .compare import as_html, as_markdown, as_text, compare_reports
@@ -125,14 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if out.suffix in (".md", ".html")
             else [out.with_name(out.name + ".md"), out.with_name(out.name + ".html")]
         )
-        for path in targets:  # checked all before any is written: a page replaces only a page of ours
-            problem = not_replaceable(path)
-            if problem:
-                sys.stderr.write(
-                    f"python -m pytest_imgsafe.report: {escape_line(str(path))} {problem}: it is left as it was; "
-                    "name a new --out\n"
-                )
-                return 2
+        refused = refused_outputs(targets)  # all before any is written: a page replaces only a page of ours
+        if refused:
+            sys.stderr.write(f"python -m pytest_imgsafe.report: {refused}; name a new --out\n")
+            return 2
         for path in targets:
             try:
                 write_output(path, as_markdown(diff) if path.suffix == ".md" else as_html(diff))
